@@ -1,0 +1,110 @@
+//! The registry of diagnostic codes. Codes are stable: a code is never reused for a
+//! different problem. The long explanation of each code lives in `docs/diagnostics.md`
+//! (one source of truth for `cedc explain` and the docs); a test keeps both in step.
+
+/// `(code, short title)` for every code cedc can report.
+pub const CODES: &[(&str, &str)] = &[
+    ("E0001", "syntax error"),
+    ("E0002", "source file is not valid UTF-8 or cannot be read"),
+    ("E0003", "nesting too deep"),
+    ("E0004", "invalid string escape or literal"),
+    ("E0010", "imported file not found"),
+    ("E0011", "import cycle"),
+    ("E0012", "invalid import path"),
+    ("E0013", "import chain too long"),
+    ("E0020", "undefined name"),
+    ("E0021", "duplicate declaration"),
+    ("E0022", "unknown field"),
+    ("E0023", "not a function"),
+    ("E0024", "cyclic definition"),
+    ("E0030", "type mismatch"),
+    ("E0031", "missing required field"),
+    ("E0032", "missing argument"),
+    ("E0033", "unknown or repeated argument"),
+    ("E0034", "non-exhaustive match"),
+    ("E0035", "unknown environment"),
+    ("E0036", "environments declare different fields"),
+    ("E0037", "value may be none"),
+    ("E0038", "unknown type"),
+    ("E0040", "invalid Kubernetes name"),
+    ("E0041", "invalid port"),
+    ("E0042", "invalid quantity"),
+    ("E0043", "invalid hostname"),
+    ("E0044", "invalid duration"),
+    ("E0045", "invalid label value"),
+    ("E0050", "override target not found"),
+    ("E0051", "conflicting overrides"),
+    ("E0060", "evaluation error"),
+    ("E0061", "recursion limit reached"),
+    ("E0062", "value not in enum"),
+    ("E0070", "duplicate object"),
+    ("E0071", "invalid component"),
+    ("E0072", "value cannot be written to YAML"),
+    ("E0080", "project configuration error"),
+    ("E0081", "no environments declared"),
+    ("E0090", "output directory conflict"),
+];
+
+pub fn lookup(code: &str) -> Option<&'static str> {
+    CODES.iter().find(|(c, _)| c.eq_ignore_ascii_case(code)).map(|(_, t)| *t)
+}
+
+const DOCS: &str = include_str!("../../../docs/diagnostics.md");
+
+/// The long explanation of `code`, from `docs/diagnostics.md`: the text under the
+/// heading `## E0001: ...` up to the next `## ` heading.
+pub fn explain(code: &str) -> Option<String> {
+    let code = code.to_ascii_uppercase();
+    lookup(&code)?;
+    let mut out: Option<String> = None;
+    for line in DOCS.lines() {
+        if let Some(rest) = line.strip_prefix("## ") {
+            if out.is_some() {
+                break;
+            }
+            if rest.split(':').next().map(str::trim) == Some(code.as_str()) {
+                out = Some(format!("{rest}\n"));
+            }
+            continue;
+        }
+        if let Some(o) = out.as_mut() {
+            o.push_str(line);
+            o.push('\n');
+        }
+    }
+    out.map(|o| o.trim_end().to_string() + "\n")
+}
+
+/// Codes that have a section in `docs/diagnostics.md`.
+pub fn documented_codes() -> Vec<String> {
+    DOCS.lines()
+        .filter_map(|l| l.strip_prefix("## "))
+        .filter_map(|r| r.split(':').next())
+        .map(|c| c.trim().to_string())
+        .filter(|c| c.starts_with('E'))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_documented_once_and_nothing_else_is() {
+        let documented = documented_codes();
+        for (code, _) in CODES {
+            assert_eq!(documented.iter().filter(|c| c == code).count(), 1, "{code} must have exactly one section in docs/diagnostics.md");
+            let text = explain(code).unwrap_or_default();
+            assert!(text.lines().count() >= 3, "{code}: explanation too short:\n{text}");
+        }
+        for code in &documented {
+            assert!(lookup(code).is_some(), "docs/diagnostics.md documents {code}, which is not a registered code");
+        }
+    }
+
+    #[test]
+    fn explain_is_case_insensitive_and_rejects_unknown_codes() {
+        assert!(explain("e0001").is_some());
+        assert!(explain("E9999").is_none());
+    }
+}

@@ -1,0 +1,13 @@
+//! Diagnostics for cedc: spans and source files (the lowest layer, shared by every
+//! phase), coded diagnostics, and the registry of codes with their explanations.
+
+pub mod codes;
+mod diagnostic;
+mod span;
+
+pub use diagnostic::{Diagnostic, Severity, did_you_mean};
+pub use span::{FileId, Files, SourceFile, Span};
+
+/// Diagnostics collected by a phase. Phases keep going after an error so that one run
+/// reports everything it can.
+pub type Diagnostics = Vec<Diagnostic>;

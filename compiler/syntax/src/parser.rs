@@ -1,0 +1,797 @@
+//! From source text to [`ast::Module`]: the pest parser, a nesting guard that runs
+//! first (so deeply nested input gets a diagnostic, not a stack overflow), and the
+//! builder that turns pest pairs into AST nodes with spans.
+
+use crate::ast::*;
+use cedc_diagnostics::{Diagnostic, FileId, Span};
+use pest::Parser as _;
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use std::sync::OnceLock;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar.pest"]
+struct CedParser;
+
+/// Deepest bracket / expression nesting accepted. Real configuration stays far below;
+/// the limit keeps every recursive phase (parser, checker, evaluator) on a bounded stack.
+pub const MAX_NESTING: usize = 128;
+
+/// Parse one file. On a syntax error the module is `None` and the diagnostic says what
+/// was expected where.
+pub fn parse(file: FileId, text: &str) -> Result<Module, Diagnostic> {
+    check_nesting(file, text)?;
+    on_big_stack(|| parse_module(file, text))
+}
+
+/// Stack for parsing: pest recurses once per nesting level, and a debug build's frames
+/// are large. The memory is reserved, not committed, until used.
+const PARSE_STACK: usize = 512 << 20;
+
+fn on_big_stack<T: Send>(f: impl FnOnce() -> Result<T, Diagnostic> + Send) -> Result<T, Diagnostic> {
+    std::thread::scope(|s| {
+        match std::thread::Builder::new().name("cedc-parse".into()).stack_size(PARSE_STACK).spawn_scoped(s, f) {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(Diagnostic::error("E0001", "the parser failed on this file")
+                    .help("this is a bug in cedc; please report it with the file"))
+            }),
+            Err(_) => Err(Diagnostic::error("E0001", "could not start the parser thread")
+                .help("the machine is out of memory or threads")),
+        }
+    })
+}
+
+fn parse_module(file: FileId, text: &str) -> Result<Module, Diagnostic> {
+    let mut pairs = CedParser::parse(Rule::file, text).map_err(|e| syntax_error(file, text, e))?;
+    let Some(root) = pairs.next() else {
+        return Ok(Module { items: Vec::new(), comments: Vec::new() });
+    };
+    let comments: Vec<Comment> = root
+        .clone()
+        .into_inner()
+        .flatten()
+        .filter(|p| matches!(p.as_rule(), Rule::doc_comment | Rule::line_comment))
+        .map(|p| Comment {
+            doc: p.as_rule() == Rule::doc_comment,
+            text: p.as_str().to_string(),
+            span: span_of(file, &p),
+        })
+        .collect();
+    let mut b = Builder { file, depth: 0, text, docs: doc_lines(&comments) };
+    let items = b.items(root.into_inner())?;
+    Ok(Module { items, comments })
+}
+
+/// Parse a single expression (used by tests and tools).
+pub fn parse_expr(file: FileId, text: &str) -> Result<Expr, Diagnostic> {
+    check_nesting(file, text)?;
+    let mut pairs = CedParser::parse(Rule::expr, text).map_err(|e| syntax_error(file, text, e))?;
+    let pair = pairs.next().ok_or_else(|| {
+        Diagnostic::error("E0001", "expected an expression")
+            .at(Span::new(file, 0, 0), "here")
+            .help("write an expression such as `1`, `\"text\"` or `{ a: 1 }`")
+    })?;
+    if pair.as_span().end() != text.trim_end().len() {
+        let at = pair.as_span().end();
+        return Err(Diagnostic::error("E0001", "unexpected input after the expression")
+            .at(Span::new(file, at, text.len()), "not part of the expression")
+            .help("remove the extra text"));
+    }
+    Builder { file, depth: 0, text, docs: Vec::new() }.expr(pair)
+}
+
+fn span_of(file: FileId, p: &Pair<Rule>) -> Span {
+    Span::new(file, p.as_span().start(), p.as_span().end())
+}
+
+/// Reject input nested deeper than [`MAX_NESTING`] before pest recurses into it.
+fn check_nesting(file: FileId, text: &str) -> Result<(), Diagnostic> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'\\' => i += 1,
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(too_deep(Span::new(file, i, i + 1)));
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+fn too_deep(span: Span) -> Diagnostic {
+    Diagnostic::error("E0003", format!("nesting deeper than {MAX_NESTING} levels"))
+        .at(span, "too deep here")
+        .help("split the value into named `let` declarations or functions")
+}
+
+fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let end = text[pos.min(text.len())..].chars().next().map(|c| pos + c.len_utf8()).unwrap_or(pos);
+    let found = text[pos.min(text.len())..]
+        .split(|c: char| c.is_whitespace())
+        .next()
+        .filter(|s| !s.is_empty())
+        .map(|s| format!("found `{}`", s.chars().take(20).collect::<String>()))
+        .unwrap_or_else(|| "found the end of the file".to_string());
+    let expected = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            let mut names: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
+            names.sort();
+            names.dedup();
+            names
+        }
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    let message = if expected.is_empty() {
+        format!("unexpected input: {found}")
+    } else {
+        format!("expected {}; {found}", join_or(&expected))
+    };
+    Diagnostic::error("E0001", message)
+        .at(Span::new(file, pos, end), "unexpected here")
+        .help("check the syntax in docs/language.md; a common cause is a missing `,`, `:`, `=` or closing bracket on the line before")
+}
+
+fn join_or(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    }
+}
+
+/// What a rule means to a user, for "expected ..." messages.
+fn describe(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::EOI => "end of file",
+        Rule::import | Rule::let_decl | Rule::type_decl | Rule::fn_decl | Rule::env_decl
+        | Rule::component_decl | Rule::override_block => "a declaration (`let`, `type`, `fn`, `env`, `component`, `import` or `in`)",
+        Rule::expr | Rule::postfix_expr | Rule::if_expr | Rule::match_expr | Rule::let_in
+        | Rule::comprehension | Rule::list | Rule::record | Rule::none_lit | Rule::bool_lit
+        | Rule::int_lit | Rule::string | Rule::env_kw | Rule::paren | Rule::not | Rule::neg => "an expression",
+        Rule::with | Rule::coalesce | Rule::or | Rule::and | Rule::eq | Rule::ne | Rule::le | Rule::ge
+        | Rule::lt | Rule::gt | Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::rem => "an operator",
+        Rule::call_args | Rule::field_access | Rule::index => "`(`, `.` or `[`",
+        Rule::ident | Rule::path => "a name",
+        Rule::field_name => "a field name",
+        Rule::record_field => "a field (`name: value`)",
+        Rule::type_expr | Rule::type_union | Rule::type_optional | Rule::type_named | Rule::type_record => "a type",
+        Rule::type_field => "a field type (`name: Type`)",
+        Rule::type_args => "type arguments (`<...>`)",
+        Rule::optional_mark => "`?`",
+        Rule::open_mark => "`..`",
+        Rule::params | Rule::param => "a parameter (`name: Type`)",
+        Rule::arg => "an argument",
+        Rule::arm => "a match arm (`pattern => value`)",
+        Rule::pattern | Rule::wildcard => "a pattern",
+        Rule::override_set => "an override (`name.field = value`)",
+        Rule::plain_string | Rule::quoted_string | Rule::triple_string => "a string",
+        Rule::str_text | Rule::triple_text | Rule::escape | Rule::interpolation => "string text",
+        Rule::spread => "`...`",
+        _ => return None,
+    })
+}
+
+fn pratt() -> &'static PrattParser<Rule> {
+    static P: OnceLock<PrattParser<Rule>> = OnceLock::new();
+    P.get_or_init(|| {
+        PrattParser::new()
+            .op(Op::infix(Rule::with, Assoc::Left))
+            .op(Op::infix(Rule::coalesce, Assoc::Right))
+            .op(Op::infix(Rule::or, Assoc::Left))
+            .op(Op::infix(Rule::and, Assoc::Left))
+            .op(Op::infix(Rule::eq, Assoc::Left) | Op::infix(Rule::ne, Assoc::Left))
+            .op(Op::infix(Rule::lt, Assoc::Left)
+                | Op::infix(Rule::le, Assoc::Left)
+                | Op::infix(Rule::gt, Assoc::Left)
+                | Op::infix(Rule::ge, Assoc::Left))
+            .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
+            .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left) | Op::infix(Rule::rem, Assoc::Left))
+            .op(Op::prefix(Rule::not) | Op::prefix(Rule::neg))
+    })
+}
+
+type R<T> = Result<T, Diagnostic>;
+
+struct Builder<'t> {
+    file: FileId,
+    depth: usize,
+    text: &'t str,
+    /// `(start, end, text)` of every `///` line, in source order.
+    docs: Vec<(usize, usize, String)>,
+}
+
+fn doc_lines(comments: &[Comment]) -> Vec<(usize, usize, String)> {
+    comments
+        .iter()
+        .filter(|c| c.doc)
+        .map(|c| {
+            let t = c.text.trim_start_matches("///");
+            (c.span.start as usize, c.span.end as usize, t.strip_prefix(' ').unwrap_or(t).trim_end().to_string())
+        })
+        .collect()
+}
+
+/// Children of a pair without comments.
+fn kids(p: Pair<Rule>) -> impl Iterator<Item = Pair<Rule>> {
+    p.into_inner().filter(|c| !matches!(c.as_rule(), Rule::COMMENT | Rule::doc_comment | Rule::line_comment))
+}
+
+
+impl Builder<'_> {
+    /// The `///` lines directly above `start` (only whitespace between them).
+    fn doc_before(&self, start: usize) -> Option<String> {
+        let mut idx = self.docs.partition_point(|d| d.1 <= start);
+        let mut at = start;
+        let mut lines = Vec::new();
+        while idx > 0 {
+            let (s, e, t) = &self.docs[idx - 1];
+            if !self.text.get(*e..at).is_some_and(|gap| gap.trim().is_empty()) {
+                break;
+            }
+            lines.push(t.as_str());
+            at = *s;
+            idx -= 1;
+        }
+        if lines.is_empty() {
+            return None;
+        }
+        lines.reverse();
+        Some(lines.join("\n"))
+    }
+
+    fn span(&self, p: &Pair<Rule>) -> Span {
+        span_of(self.file, p)
+    }
+
+    fn ident(&self, p: Pair<Rule>) -> Ident {
+        Ident { name: p.as_str().to_string(), span: self.span(&p) }
+    }
+
+    fn items(&mut self, pairs: Pairs<Rule>) -> R<Vec<Item>> {
+        let mut items = Vec::new();
+        for p in pairs {
+            if !matches!(p.as_rule(), Rule::COMMENT | Rule::EOI) {
+                let doc = self.doc_before(p.as_span().start());
+                items.push(self.item(p, doc)?);
+            }
+        }
+        Ok(items)
+    }
+
+    fn item(&mut self, p: Pair<Rule>, doc: Option<String>) -> R<Item> {
+        let span = self.span(&p);
+        let rule = p.as_rule();
+        let mut it = kids(p);
+        let kind = match rule {
+            Rule::import => {
+                let path = next(&mut it)?;
+                let path_span = self.span(&path);
+                let path_text = self.plain_string(path)?;
+                ItemKind::Import(Import { path: path_text, path_span, alias: it.next().map(|a| self.ident(a)) })
+            }
+            Rule::let_decl => {
+                let name = self.ident(next(&mut it)?);
+                let (ty, value) = self.annotated(&mut it)?;
+                ItemKind::Let(LetDecl { name, ty, value })
+            }
+            Rule::type_decl => {
+                let name = self.ident(next(&mut it)?);
+                ItemKind::Type(TypeDecl { name, ty: self.type_expr(next(&mut it)?)? })
+            }
+            Rule::fn_decl => {
+                let name = self.ident(next(&mut it)?);
+                let mut params = Vec::new();
+                let mut p2 = next(&mut it)?;
+                if p2.as_rule() == Rule::params {
+                    for param in kids(p2) {
+                        let pspan = self.span(&param);
+                        let mut pi = kids(param);
+                        let pname = self.ident(next(&mut pi)?);
+                        let ty = self.type_expr(next(&mut pi)?)?;
+                        let default = pi.next().map(|d| self.expr(d)).transpose()?;
+                        params.push(Param { name: pname, ty, default, span: pspan });
+                    }
+                    p2 = next(&mut it)?;
+                }
+                let ret = self.type_expr(p2)?;
+                let body = self.expr(next(&mut it)?)?;
+                ItemKind::Fn(FnDecl { name, params, ret, body })
+            }
+            Rule::env_decl => {
+                let name = self.ident(next(&mut it)?);
+                let rec = next(&mut it)?;
+                let body_span = self.span(&rec);
+                ItemKind::Env(EnvDecl { name, fields: self.record_fields(rec)?, body_span })
+            }
+            Rule::component_decl => {
+                let name = self.ident(next(&mut it)?);
+                ItemKind::Component(ComponentDecl { name, body: self.expr_or_record(next(&mut it)?)? })
+            }
+            Rule::override_block => {
+                let mut envs = Vec::new();
+                let mut sets = Vec::new();
+                for c in it {
+                    match c.as_rule() {
+                        Rule::ident => envs.push(self.ident(c)),
+                        Rule::override_set => {
+                            let sspan = self.span(&c);
+                            let mut si = kids(c);
+                            let path = kids(next(&mut si)?).map(|i| self.ident(i)).collect();
+                            let value = self.expr(next(&mut si)?)?;
+                            sets.push(OverrideSet { path, value, span: sspan });
+                        }
+                        _ => {}
+                    }
+                }
+                ItemKind::Override(OverrideBlock { envs, sets })
+            }
+            _ => return Err(internal(self.file, span, "declaration")),
+        };
+        Ok(Item { kind, doc, span })
+    }
+
+    fn annotated<'a>(&mut self, it: &mut impl Iterator<Item = Pair<'a, Rule>>) -> R<(Option<TypeExpr>, Expr)> {
+        let a = next(it)?;
+        if a.as_rule() == Rule::type_expr {
+            let ty = self.type_expr(a)?;
+            Ok((Some(ty), self.expr(next(it)?)?))
+        } else {
+            Ok((None, self.expr(a)?))
+        }
+    }
+
+    fn expr_or_record(&mut self, p: Pair<Rule>) -> R<Expr> {
+        if p.as_rule() == Rule::record {
+            let span = self.span(&p);
+            Ok(Expr { kind: ExprKind::Record(self.record_fields(p)?), span })
+        } else {
+            self.expr(p)
+        }
+    }
+
+    // ------------------------------------------------------------------ types
+
+    fn type_expr(&mut self, p: Pair<Rule>) -> R<TypeExpr> {
+        self.enter(&p)?;
+        let r = self.type_expr_inner(p);
+        self.depth -= 1;
+        r
+    }
+
+    fn type_expr_inner(&mut self, p: Pair<Rule>) -> R<TypeExpr> {
+        let span = self.span(&p);
+        match p.as_rule() {
+            Rule::type_expr => self.type_expr(next(&mut kids(p))?),
+            Rule::type_union => {
+                let mut members = Vec::new();
+                for s in kids(p) {
+                    let sspan = self.span(&s);
+                    members.push((self.plain_string(s)?, sspan));
+                }
+                Ok(TypeExpr { kind: TypeExprKind::Union(members), span })
+            }
+            Rule::type_optional => {
+                let mut it = kids(p);
+                let inner = self.type_expr(next(&mut it)?)?;
+                if it.next().is_some() {
+                    Ok(TypeExpr { kind: TypeExprKind::Optional(Box::new(inner)), span })
+                } else {
+                    Ok(inner)
+                }
+            }
+            Rule::type_named => {
+                let mut path = Vec::new();
+                let mut args = Vec::new();
+                for c in kids(p) {
+                    match c.as_rule() {
+                        Rule::ident => path.push(self.ident(c)),
+                        Rule::type_args => {
+                            for a in kids(c) {
+                                args.push(self.type_expr(a)?);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(TypeExpr { kind: TypeExprKind::Named { path, args }, span })
+            }
+            Rule::type_record => {
+                let mut fields = Vec::new();
+                let mut open = false;
+                for c in kids(p) {
+                    match c.as_rule() {
+                        Rule::open_mark => open = true,
+                        Rule::type_field => {
+                            let fspan = self.span(&c);
+                            let mut fi = kids(c);
+                            let name = self.ident(next(&mut fi)?);
+                            let mut optional = false;
+                            let mut t = next(&mut fi)?;
+                            if t.as_rule() == Rule::optional_mark {
+                                optional = true;
+                                t = next(&mut fi)?;
+                            }
+                            let ty = self.type_expr(t)?;
+                            let default = fi.next().map(|d| self.expr(d)).transpose()?;
+                            let doc = self.doc_before(fspan.start as usize);
+                            fields.push(TypeField { name, optional, ty, default, doc, span: fspan });
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(TypeExpr { kind: TypeExprKind::Record { fields, open }, span })
+            }
+            _ => Err(internal(self.file, span, "type")),
+        }
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    fn enter(&mut self, p: &Pair<Rule>) -> R<()> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            let s = p.as_span();
+            return Err(too_deep(Span::new(self.file, s.start(), s.start() + 1)));
+        }
+        Ok(())
+    }
+
+    fn expr(&mut self, p: Pair<Rule>) -> R<Expr> {
+        self.enter(&p)?;
+        let r = self.expr_inner(p);
+        self.depth -= 1;
+        r
+    }
+
+    fn expr_inner(&mut self, p: Pair<Rule>) -> R<Expr> {
+        if p.as_rule() != Rule::expr {
+            return self.postfix_or_primary(p);
+        }
+        // Guard prefix-operator chains, which the Pratt parser handles recursively.
+        let prefixes = p.clone().into_inner().filter(|c| matches!(c.as_rule(), Rule::not | Rule::neg)).count();
+        if prefixes > MAX_NESTING {
+            return Err(too_deep(self.span(&p)));
+        }
+        let file = self.file;
+        let this = std::cell::RefCell::new(self);
+        pratt()
+            .map_primary(|prim| this.borrow_mut().postfix_or_primary(prim))
+            .map_prefix(|op, rhs| {
+                let rhs = rhs?;
+                let span = span_of(file, &op).to(rhs.span);
+                let op = if op.as_rule() == Rule::not { UnaryOp::Not } else { UnaryOp::Neg };
+                Ok(Expr { kind: ExprKind::Unary(op, Box::new(rhs)), span })
+            })
+            .map_infix(|lhs, op, rhs| {
+                let (lhs, rhs) = (lhs?, rhs?);
+                let span = lhs.span.to(rhs.span);
+                let op = match op.as_rule() {
+                    Rule::with => BinaryOp::With,
+                    Rule::coalesce => BinaryOp::Coalesce,
+                    Rule::or => BinaryOp::Or,
+                    Rule::and => BinaryOp::And,
+                    Rule::eq => BinaryOp::Eq,
+                    Rule::ne => BinaryOp::Ne,
+                    Rule::lt => BinaryOp::Lt,
+                    Rule::le => BinaryOp::Le,
+                    Rule::gt => BinaryOp::Gt,
+                    Rule::ge => BinaryOp::Ge,
+                    Rule::add => BinaryOp::Add,
+                    Rule::sub => BinaryOp::Sub,
+                    Rule::mul => BinaryOp::Mul,
+                    Rule::div => BinaryOp::Div,
+                    _ => BinaryOp::Rem,
+                };
+                Ok(Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span })
+            })
+            .parse(p.into_inner().filter(|c| !matches!(c.as_rule(), Rule::COMMENT)))
+    }
+
+    fn postfix_or_primary(&mut self, p: Pair<Rule>) -> R<Expr> {
+        if p.as_rule() != Rule::postfix_expr {
+            return self.primary(p);
+        }
+        let mut it = kids(p);
+        let mut e = self.primary(next(&mut it)?)?;
+        for post in it {
+            let pspan = self.span(&post);
+            let span = e.span.to(pspan);
+            e = match post.as_rule() {
+                Rule::call_args => {
+                    let mut args = Vec::new();
+                    for a in kids(post) {
+                        let mut ai = kids(a).collect::<Vec<_>>();
+                        let value = ai.pop().ok_or_else(|| internal(self.file, pspan, "argument"))?;
+                        let name = ai.pop().map(|n| self.ident(n));
+                        args.push(Arg { name, value: self.expr(value)? });
+                    }
+                    Expr { kind: ExprKind::Call(Box::new(e), args), span }
+                }
+                Rule::field_access => {
+                    let f = self.ident(next(&mut kids(post))?);
+                    Expr { kind: ExprKind::Field(Box::new(e), f), span }
+                }
+                Rule::index => {
+                    let i = self.expr(next(&mut kids(post))?)?;
+                    Expr { kind: ExprKind::Index(Box::new(e), Box::new(i)), span }
+                }
+                _ => return Err(internal(self.file, pspan, "postfix")),
+            };
+        }
+        Ok(e)
+    }
+
+    fn primary(&mut self, p: Pair<Rule>) -> R<Expr> {
+        let span = self.span(&p);
+        let kind = match p.as_rule() {
+            Rule::paren => return self.expr(next(&mut kids(p))?).map(|e| Expr { kind: e.kind, span }),
+            Rule::int_lit => ExprKind::Int(p.as_str().parse::<i64>().map_err(|_| {
+                Diagnostic::error("E0004", "integer literal is too large")
+                    .at(span, "does not fit in a 64-bit signed integer")
+                    .help("integers range from -9223372036854775808 to 9223372036854775807")
+            })?),
+            Rule::bool_lit => ExprKind::Bool(p.as_str().starts_with("true")),
+            Rule::none_lit => ExprKind::None,
+            Rule::env_kw => ExprKind::Env,
+            Rule::ident => ExprKind::Ident(self.ident(p)),
+            Rule::string => ExprKind::Str(self.string(p)?),
+            Rule::list => {
+                let mut items = Vec::new();
+                for c in kids(p) {
+                    if c.as_rule() == Rule::spread {
+                        items.push(ListItem::Spread(self.expr(next(&mut kids(c))?)?));
+                    } else {
+                        items.push(ListItem::Item(self.expr(c)?));
+                    }
+                }
+                ExprKind::List(items)
+            }
+            Rule::record => ExprKind::Record(self.record_fields(p)?),
+            Rule::if_expr => {
+                // cond, then, (cond, then)*, else — folded from the right into nested Ifs.
+                let parts = kids(p).map(|c| self.expr(c)).collect::<R<Vec<_>>>()?;
+                let mut rev = parts.into_iter().rev();
+                let mut acc = rev.next().ok_or_else(|| internal(self.file, span, "if"))?;
+                let rest: Vec<Expr> = rev.collect();
+                for pair in rest.chunks(2) {
+                    let [then, cond] = pair else { return Err(internal(self.file, span, "if")) };
+                    let s = cond.span.to(acc.span);
+                    acc = Expr { kind: ExprKind::If(Box::new(cond.clone()), Box::new(then.clone()), Box::new(acc)), span: s };
+                }
+                return Ok(Expr { kind: acc.kind, span });
+            }
+            Rule::match_expr => {
+                let mut it = kids(p);
+                let subject = self.expr(next(&mut it)?)?;
+                let mut arms = Vec::new();
+                for arm in it {
+                    let aspan = self.span(&arm);
+                    let mut parts: Vec<_> = kids(arm).collect();
+                    let body = parts.pop().ok_or_else(|| internal(self.file, aspan, "arm"))?;
+                    let patterns = parts.into_iter().map(|pt| self.pattern(pt)).collect::<R<Vec<_>>>()?;
+                    arms.push(Arm { patterns, body: self.expr(body)?, span: aspan });
+                }
+                ExprKind::Match(Box::new(subject), arms)
+            }
+            Rule::let_in => {
+                let mut parts: Vec<_> = kids(p).collect();
+                let body = parts.pop().ok_or_else(|| internal(self.file, span, "let"))?;
+                let mut acc = self.expr(body)?;
+                let mut bindings = Vec::new();
+                for b in parts {
+                    let bspan = self.span(&b);
+                    let mut it = kids(b);
+                    let name = self.ident(next(&mut it)?);
+                    let (ty, value) = self.annotated(&mut it)?;
+                    bindings.push((name, ty, value, bspan));
+                }
+                for (name, ty, value, bspan) in bindings.into_iter().rev() {
+                    let s = bspan.to(acc.span);
+                    acc = Expr { kind: ExprKind::LetIn(Box::new(LetIn { name, ty, value, body: acc })), span: s };
+                }
+                return Ok(Expr { kind: acc.kind, span });
+            }
+            Rule::comprehension => {
+                let mut parts: Vec<_> = kids(p).collect();
+                let body = parts.pop().ok_or_else(|| internal(self.file, span, "for"))?;
+                let mut it = parts.into_iter();
+                let first = self.ident(next(&mut it)?);
+                let second = next(&mut it)?;
+                let (key, var, iter) = if second.as_rule() == Rule::ident {
+                    (Some(first), self.ident(second), self.expr(next(&mut it)?)?)
+                } else {
+                    (None, first, self.expr(second)?)
+                };
+                let cond = it.next().map(|c| self.expr(c)).transpose()?;
+                ExprKind::For(Box::new(ForExpr { key, var, iter, cond, body: self.expr(body)? }))
+            }
+            Rule::expr | Rule::postfix_expr => return self.expr(p),
+            _ => return Err(internal(self.file, span, "expression")),
+        };
+        Ok(Expr { kind, span })
+    }
+
+    fn pattern(&mut self, p: Pair<Rule>) -> R<Pattern> {
+        let inner = next(&mut kids(p))?;
+        let span = self.span(&inner);
+        Ok(match inner.as_rule() {
+            Rule::wildcard => Pattern::Wildcard(span),
+            Rule::plain_string => Pattern::Str(self.plain_string(inner)?, span),
+            Rule::int_lit => Pattern::Int(inner.as_str().parse().map_err(|_| {
+                Diagnostic::error("E0004", "integer pattern is too large").at(span, "here").help("use a smaller integer")
+            })?, span),
+            Rule::bool_lit => Pattern::Bool(inner.as_str().starts_with("true"), span),
+            _ => Pattern::Name(self.ident(inner)),
+        })
+    }
+
+    fn record_fields(&mut self, p: Pair<Rule>) -> R<Vec<RecordField>> {
+        let mut fields = Vec::new();
+        for c in kids(p) {
+            match c.as_rule() {
+                Rule::record_field => {
+                    let fspan = self.span(&c);
+                    let mut it = kids(c);
+                    let k = next(&mut it)?;
+                    let kspan = self.span(&k);
+                    let key = if k.as_rule() == Rule::ident {
+                        Key::Static(k.as_str().to_string(), kspan)
+                    } else {
+                        let s = self.string(k)?;
+                        match s.as_plain() {
+                            Some(text) => Key::Static(text, kspan),
+                            None => Key::Dynamic(s, kspan),
+                        }
+                    };
+                    let value = self.expr(next(&mut it)?)?;
+                    let doc = self.doc_before(fspan.start as usize);
+                    fields.push(RecordField { key, value, doc, span: fspan });
+                }
+                _ => {}
+            }
+        }
+        Ok(fields)
+    }
+
+    fn plain_string(&mut self, p: Pair<Rule>) -> R<String> {
+        let mut s = String::new();
+        for c in kids(p) {
+            match c.as_rule() {
+                Rule::escape => s.push(self.escape(&c)?),
+                _ => s.push_str(c.as_str()),
+            }
+        }
+        Ok(s)
+    }
+
+    fn escape(&self, c: &Pair<Rule>) -> R<char> {
+        let t = c.as_str();
+        Ok(match t {
+            "\\n" => '\n',
+            "\\t" => '\t',
+            "\\r" => '\r',
+            "\\\"" => '"',
+            "\\\\" => '\\',
+            "\\{" => '{',
+            "\\}" => '}',
+            _ => {
+                let hex = t.trim_start_matches("\\u{").trim_end_matches('}');
+                u32::from_str_radix(hex, 16).ok().and_then(char::from_u32).ok_or_else(|| {
+                    Diagnostic::error("E0004", format!("`{t}` is not a valid Unicode escape"))
+                        .at(self.span(c), "invalid code point")
+                        .help("use `\\u{...}` with a Unicode scalar value in hexadecimal, such as `\\u{e9}`")
+                })?
+            }
+        })
+    }
+
+    fn string(&mut self, p: Pair<Rule>) -> R<StrExpr> {
+        let inner = next(&mut kids(p))?;
+        let triple = inner.as_rule() == Rule::triple_string;
+        let mut parts: Vec<StrPart> = Vec::new();
+        for c in kids(inner) {
+            match c.as_rule() {
+                Rule::interpolation => parts.push(StrPart::Interp(self.expr(next(&mut kids(c))?)?)),
+                Rule::escape => {
+                    let ch = self.escape(&c)?;
+                    push_text(&mut parts, &ch.to_string());
+                }
+                _ => push_text(&mut parts, c.as_str()),
+            }
+        }
+        if triple {
+            dedent(&mut parts);
+        }
+        Ok(StrExpr { parts, triple })
+    }
+}
+
+fn push_text(parts: &mut Vec<StrPart>, t: &str) {
+    if let Some(StrPart::Text(last)) = parts.last_mut() {
+        last.push_str(t);
+    } else {
+        parts.push(StrPart::Text(t.to_string()));
+    }
+}
+
+/// `"""` strings: drop the line break after the opening quotes, the indentation of the
+/// closing quotes' line, and the common indentation of all lines.
+fn dedent(parts: &mut [StrPart]) {
+    // Gather the literal text to find the common indent of lines that start in text.
+    let mut full = String::new();
+    for p in parts.iter() {
+        match p {
+            StrPart::Text(t) => full.push_str(t),
+            StrPart::Interp(_) => full.push('\u{0}'),
+        }
+    }
+    let body = full.strip_prefix('\n').unwrap_or(&full);
+    let indent = body
+        .split('\n')
+        .filter(|l| !l.trim().is_empty() || l.contains('\u{0}'))
+        .map(|l| l.len() - l.trim_start_matches([' ', '\t']).len())
+        .min()
+        .unwrap_or(0);
+    let n = parts.len();
+    for (i, p) in parts.iter_mut().enumerate() {
+        if let StrPart::Text(t) = p {
+            let mut out = String::new();
+            let mut text = t.as_str();
+            if i == 0 {
+                text = text.strip_prefix('\n').unwrap_or(text);
+            }
+            for (j, line) in text.split('\n').enumerate() {
+                if j > 0 {
+                    out.push('\n');
+                }
+                let at_line_start = j > 0 || i == 0;
+                if at_line_start {
+                    let ws = line.len() - line.trim_start_matches([' ', '\t']).len();
+                    out.push_str(&line[ws.min(indent)..]);
+                } else {
+                    out.push_str(line);
+                }
+            }
+            if i == n - 1 {
+                // The closing `"""` on its own line: drop that line's indentation.
+                if let Some(pos) = out.rfind('\n') {
+                    if out[pos + 1..].trim().is_empty() {
+                        out.truncate(pos + 1);
+                    }
+                }
+            }
+            *t = out;
+        }
+    }
+}
+
+fn next<'a>(it: &mut impl Iterator<Item = Pair<'a, Rule>>) -> R<Pair<'a, Rule>> {
+    it.next().ok_or_else(|| {
+        Diagnostic::error("E0001", "incomplete syntax").help("this is a bug in cedc's parser; please report it")
+    })
+}
+
+fn internal(file: FileId, span: Span, what: &str) -> Diagnostic {
+    let _ = file;
+    Diagnostic::error("E0001", format!("unexpected {what} form"))
+        .at(span, "here")
+        .help("this is a bug in cedc's parser; please report it")
+}

@@ -1,0 +1,105 @@
+use cedc_diagnostics::FileId;
+use cedc_syntax::ast::*;
+use cedc_syntax::parse;
+
+const SAMPLE: &str = r#"
+// A sample platform.
+import "std/k8s"
+import "./lib/common.ced" as common
+
+/// Production.
+env prod { domain: "omni.cedille.club", production: true }
+env staging { domain: "staging.omni.cedille.club", production: false }
+
+type Tier = "web" | "worker"
+
+/// Sizing of a workload.
+type Size = {
+  /// CPU request.
+  cpu: Quantity = "100m",
+  memory?: Quantity
+  extra: Map<String> = {},
+  ..
+}
+
+let replicas: Int = match env { prod => 3, staging | sandbox => 1, _ => 1 }
+let host = "app.{env.domain}"
+
+fn web(name: Name, port: Port = 8080, tier: Tier = "web") -> Object = {
+  apiVersion: "apps/v1"
+  kind: "Deployment"
+  metadata: { name: name, labels: { "app.kubernetes.io/name": name } }
+  spec: { replicas: if env.production then replicas else 1 }
+}
+
+component hello {
+  namespace: "hello"
+  objects: [
+    web(name: "hello", port: 80),
+    ...[for x in ["a", "b"] if x != "b": k8s.config_map(name: "cm-{x}", data: { k: x })],
+  ]
+}
+
+in staging, sandbox {
+  replicas = 1
+  common.size.memory = "256Mi"
+}
+
+let text = """
+    a: 1
+      b: {host}
+    """
+let n = -1 + 2 * 3 - x-y ?? 4
+let m = base with { a: 1 } with { b: 2 }
+let li = let a = 1 in a + 1
+"#;
+
+#[test]
+fn parses_every_construct() {
+    let m = parse(FileId(0), SAMPLE).unwrap_or_else(|d| panic!("{d:?}"));
+    let names: Vec<_> = m.items.iter().map(|i| i.name().map(|n| n.name.clone()).unwrap_or_default()).collect();
+    assert_eq!(names, ["", "", "prod", "staging", "Tier", "Size", "replicas", "host", "web", "hello", "", "text", "n", "m", "li"]);
+    assert_eq!(m.items[2].doc.as_deref(), Some("Production."));
+    let ItemKind::Type(size) = &m.items[5].kind else { panic!() };
+    assert_eq!(m.items[5].doc.as_deref(), Some("Sizing of a workload."));
+    let TypeExprKind::Record { fields, open } = &size.ty.kind else { panic!() };
+    assert!(*open);
+    assert_eq!(fields.len(), 3);
+    assert_eq!(fields[0].doc.as_deref(), Some("CPU request."));
+    assert!(fields[1].optional);
+    let ItemKind::Let(text) = &m.items[11].kind else { panic!() };
+    let ExprKind::Str(s) = &text.value.kind else { panic!() };
+    assert_eq!(s.parts.len(), 3);
+    assert_eq!(s.parts[0], StrPart::Text("a: 1\n  b: ".into()));
+    assert_eq!(s.parts[2], StrPart::Text("\n".into()));
+    let ItemKind::Let(n) = &m.items[12].kind else { panic!() };
+    // `??` binds loosest: (-1 + 2*3 - x-y) ?? 4
+    let ExprKind::Binary(BinaryOp::Coalesce, lhs, _) = &n.value.kind else { panic!("{:?}", n.value.kind) };
+    let ExprKind::Binary(BinaryOp::Sub, _, r) = &lhs.kind else { panic!() };
+    assert!(matches!(&r.kind, ExprKind::Ident(i) if i.name == "x-y"));
+    let ItemKind::Override(o) = &m.items[10].kind else { panic!() };
+    assert_eq!(o.envs.len(), 2);
+    assert_eq!(o.sets[1].path.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["common", "size", "memory"]);
+    assert!(m.comments.iter().any(|c| c.doc && c.text == "/// CPU request."));
+    assert!(m.comments.iter().any(|c| !c.doc && c.text == "// A sample platform."));
+}
+
+#[test]
+fn syntax_error_says_what_was_expected_where() {
+    let src = "let a = {\n  b: 1,\n  c 2\n}\n";
+    let d = parse(FileId(0), src).unwrap_err();
+    assert_eq!(d.code, "E0001");
+    let span = d.span().unwrap();
+    assert_eq!(&src[span.start as usize..], "2\n}\n");
+    assert!(d.message.contains("expected"), "{}", d.message);
+}
+
+#[test]
+fn deep_nesting_is_a_diagnostic_not_a_crash() {
+    let src = format!("let a = {}1{}", "[".repeat(10_000), "]".repeat(10_000));
+    assert_eq!(parse(FileId(0), &src).unwrap_err().code, "E0003");
+    let src = format!("let a = {}1", "-".repeat(10_000));
+    assert_eq!(parse(FileId(0), &src).unwrap_err().code, "E0003");
+    let src = format!("let a = {}1{}", "if true then ".repeat(1_000), " else 2".repeat(1_000));
+    assert_eq!(parse(FileId(0), &src).unwrap_err().code, "E0003");
+}
