@@ -1,0 +1,163 @@
+//! The typed platform model between evaluation and the emitters: environments →
+//! components → objects. Emitters read only this, never the syntax tree.
+
+use crate::value::Value;
+use cedc_diagnostics::Span;
+
+/// The whole platform, evaluated once per environment, in declaration order.
+#[derive(Clone, Debug, Default)]
+pub struct Platform {
+    pub envs: Vec<Environment>,
+    /// Every component declared, in declaration order, with the environments it is
+    /// deployed to (a component may be limited to some environments).
+    pub components: Vec<ComponentInfo>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ComponentInfo {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Environment {
+    pub name: String,
+    pub span: Span,
+    /// The environment's declared attributes (`domain`, `production`, ...).
+    pub attributes: Value,
+    pub components: Vec<Component>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Component {
+    pub name: String,
+    pub span: Span,
+    /// Default namespace for the component's namespaced objects.
+    pub namespace: String,
+    pub objects: Vec<Object>,
+}
+
+/// One Kubernetes object, fully evaluated for one environment.
+#[derive(Clone, Debug)]
+pub struct Object {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    /// `None` for cluster-scoped kinds.
+    pub namespace: Option<String>,
+    /// The whole object (apiVersion, kind, metadata, ...), with provenance.
+    pub value: Value,
+}
+
+impl Object {
+    /// API group (`""` for the core group): `apps/v1` → `apps`, `v1` → `""`.
+    pub fn group(&self) -> &str {
+        match self.api_version.rsplit_once('/') {
+            Some((g, _)) => g,
+            None => "",
+        }
+    }
+    /// Identity inside an environment: group, kind, namespace, name.
+    pub fn id(&self) -> ObjectId {
+        ObjectId {
+            group: self.group().to_string(),
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+    pub fn span(&self) -> Span {
+        self.value.span()
+    }
+    /// The object as JSON, keys in the conventional Kubernetes order.
+    pub fn to_json(&self) -> Result<serde_json::Value, Span> {
+        self.value.to_json().map(conventional_order)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectId {
+    pub group: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl std::fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let group = if self.group.is_empty() { String::new() } else { format!(".{}", self.group) };
+        match &self.namespace {
+            Some(ns) => write!(f, "{}{} {}/{}", self.kind, group, ns, self.name),
+            None => write!(f, "{}{} {}", self.kind, group, self.name),
+        }
+    }
+}
+
+/// Top-level keys first in the order Kubernetes users expect; the rest as written.
+const TOP_ORDER: &[&str] = &["apiVersion", "kind", "metadata", "spec", "data", "stringData", "type"];
+const METADATA_ORDER: &[&str] = &["name", "namespace", "labels", "annotations"];
+
+pub fn conventional_order(v: serde_json::Value) -> serde_json::Value {
+    fn reorder(map: serde_json::Map<String, serde_json::Value>, order: &[&str]) -> serde_json::Map<String, serde_json::Value> {
+        let mut rest = map;
+        let mut out = serde_json::Map::new();
+        for k in order {
+            if let Some(v) = rest.shift_remove(*k) {
+                out.insert((*k).to_string(), v);
+            }
+        }
+        out.extend(rest);
+        out
+    }
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut out = reorder(map, TOP_ORDER);
+            if let Some(serde_json::Value::Object(meta)) = out.get_mut("metadata") {
+                let m = std::mem::take(meta);
+                *meta = reorder(m, METADATA_ORDER);
+            }
+            serde_json::Value::Object(out)
+        }
+        other => other,
+    }
+}
+
+/// Built-in cluster-scoped kinds (group, kind). Objects of these kinds carry no
+/// namespace. Custom resources are namespaced unless their schema says otherwise
+/// (schemas arrive with CRD support).
+pub const CLUSTER_SCOPED: &[(&str, &str)] = &[
+    ("", "Namespace"),
+    ("", "Node"),
+    ("", "PersistentVolume"),
+    ("", "ComponentStatus"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+    ("apiregistration.k8s.io", "APIService"),
+    ("storage.k8s.io", "StorageClass"),
+    ("storage.k8s.io", "CSIDriver"),
+    ("storage.k8s.io", "CSINode"),
+    ("storage.k8s.io", "VolumeAttachment"),
+    ("storage.k8s.io", "VolumeAttributesClass"),
+    ("networking.k8s.io", "IngressClass"),
+    ("networking.k8s.io", "IPAddress"),
+    ("networking.k8s.io", "ServiceCIDR"),
+    ("scheduling.k8s.io", "PriorityClass"),
+    ("node.k8s.io", "RuntimeClass"),
+    ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
+    ("admissionregistration.k8s.io", "MutatingAdmissionPolicy"),
+    ("admissionregistration.k8s.io", "MutatingAdmissionPolicyBinding"),
+    ("certificates.k8s.io", "CertificateSigningRequest"),
+    ("certificates.k8s.io", "ClusterTrustBundle"),
+    ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
+    ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
+    ("resource.k8s.io", "DeviceClass"),
+    ("resource.k8s.io", "ResourceSlice"),
+];
+
+pub fn is_cluster_scoped(group: &str, kind: &str) -> bool {
+    CLUSTER_SCOPED.iter().any(|(g, k)| *g == group && *k == kind)
+}

@@ -1,0 +1,149 @@
+//! Evaluated values. Every value remembers where it came from ([`Origin`]): the span of
+//! the expression that produced it, and for overridden values the span of the base
+//! value the override replaced. Checks and the language server report through it.
+
+use cedc_diagnostics::Span;
+use indexmap::IndexMap;
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The expression that produced the value.
+    pub span: Span,
+    /// For a value set by an `in <env> { ... }` override: the base value's span.
+    pub overrides: Option<Span>,
+}
+
+impl Origin {
+    pub fn at(span: Span) -> Origin {
+        Origin { span, overrides: None }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Value {
+    pub kind: ValueKind,
+    pub origin: Origin,
+}
+
+/// Records keep their fields in source order (output follows the order users wrote).
+pub type Fields = IndexMap<String, Value>;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ValueKind {
+    /// `none`: an absent optional. Record fields holding `none` are left out of output.
+    None,
+    Bool(bool),
+    Int(i64),
+    Str(Arc<str>),
+    List(Vec<Value>),
+    Record(Fields),
+    /// An environment, by name (`prod`, or `env` itself).
+    Env(Arc<str>),
+}
+
+impl Value {
+    pub fn new(kind: ValueKind, span: Span) -> Value {
+        Value { kind, origin: Origin::at(span) }
+    }
+    pub fn str(s: &str, span: Span) -> Value {
+        Value::new(ValueKind::Str(s.into()), span)
+    }
+    pub fn span(&self) -> Span {
+        self.origin.span
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            ValueKind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_record(&self) -> Option<&Fields> {
+        match &self.kind {
+            ValueKind::Record(f) => Some(f),
+            _ => None,
+        }
+    }
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match &self.kind {
+            ValueKind::List(l) => Some(l),
+            _ => None,
+        }
+    }
+    /// Field lookup on a record value.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.as_record().and_then(|f| f.get(key)).filter(|v| !matches!(v.kind, ValueKind::None))
+    }
+    /// Follow a path of record fields: `value.path(&["metadata", "name"])`.
+    pub fn path(&self, path: &[&str]) -> Option<&Value> {
+        path.iter().try_fold(self, |v, k| v.get(k))
+    }
+
+    /// A value from JSON, every node with origin `span` (tests and data files).
+    /// JSON numbers that are not 64-bit integers become strings.
+    pub fn from_json(json: &serde_json::Value, span: Span) -> Value {
+        let kind = match json {
+            serde_json::Value::Null => ValueKind::None,
+            serde_json::Value::Bool(b) => ValueKind::Bool(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => ValueKind::Int(i),
+                None => ValueKind::Str(n.to_string().into()),
+            },
+            serde_json::Value::String(s) => ValueKind::Str(s.as_str().into()),
+            serde_json::Value::Array(a) => ValueKind::List(a.iter().map(|v| Value::from_json(v, span)).collect()),
+            serde_json::Value::Object(m) => {
+                ValueKind::Record(m.iter().map(|(k, v)| (k.clone(), Value::from_json(v, span))).collect())
+            }
+        };
+        Value::new(kind, span)
+    }
+
+    /// The value as JSON, `none` fields dropped. Environments have no JSON form; the
+    /// type checker keeps them out of objects, and this returns `Err(span)` if one slips.
+    pub fn to_json(&self) -> Result<serde_json::Value, Span> {
+        Ok(match &self.kind {
+            ValueKind::None => serde_json::Value::Null,
+            ValueKind::Bool(b) => serde_json::Value::Bool(*b),
+            ValueKind::Int(i) => serde_json::Value::from(*i),
+            ValueKind::Str(s) => serde_json::Value::String(s.to_string()),
+            ValueKind::List(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_json).collect::<Result<_, _>>()?)
+            }
+            ValueKind::Record(fields) => {
+                let mut map = serde_json::Map::new();
+                for (k, v) in fields {
+                    if !matches!(v.kind, ValueKind::None) {
+                        map.insert(k.clone(), v.to_json()?);
+                    }
+                }
+                serde_json::Value::Object(map)
+            }
+            ValueKind::Env(_) => return Err(self.span()),
+        })
+    }
+
+    /// The origin of the value at a JSON-ish path (`["spec", "replicas"]`, list indices
+    /// as numbers), falling back to the closest enclosing value. For reporting a problem
+    /// found in emitted output at the `.ced` expression that produced it.
+    pub fn origin_at(&self, path: &[PathSeg]) -> Origin {
+        let mut cur = self;
+        for seg in path {
+            let next = match (seg, &cur.kind) {
+                (PathSeg::Key(k), ValueKind::Record(f)) => f.get(k.as_str()),
+                (PathSeg::Index(i), ValueKind::List(l)) => l.get(*i),
+                _ => None,
+            };
+            match next {
+                Some(n) => cur = n,
+                None => break,
+            }
+        }
+        cur.origin
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathSeg {
+    Key(String),
+    Index(usize),
+}
