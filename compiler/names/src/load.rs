@@ -1,0 +1,376 @@
+//! Loading files and following imports.
+
+use crate::{Module, ModuleId, Program, STDLIB};
+use cedc_diagnostics::{Diagnostic, Diagnostics, Span, did_you_mean};
+use cedc_syntax::ast::{self, ItemKind};
+use indexmap::IndexMap;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Longest chain of imports followed from an entry file.
+pub const MAX_IMPORT_DEPTH: usize = 64;
+
+/// Where project files come from: the disk, or memory (tests, the language server).
+pub trait FileSystem {
+    /// Read a project-relative path (forward slashes).
+    fn read(&self, rel: &str) -> std::io::Result<Vec<u8>>;
+}
+
+pub struct OsFs {
+    pub root: PathBuf,
+}
+
+impl FileSystem for OsFs {
+    fn read(&self, rel: &str) -> std::io::Result<Vec<u8>> {
+        std::fs::read(self.root.join(rel))
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryFs {
+    pub files: HashMap<String, Vec<u8>>,
+}
+
+impl FileSystem for MemoryFs {
+    fn read(&self, rel: &str) -> std::io::Result<Vec<u8>> {
+        self.files.get(rel).cloned().ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+    }
+}
+
+/// Load the prelude, the entry files (project-relative paths) and all their imports.
+/// Returns the program (with every module that could be loaded) and the diagnostics.
+pub fn load_project(fs: &dyn FileSystem, entries: &[String]) -> (Program, Diagnostics) {
+    let mut l = Loader { fs, program: Program::default(), diags: Vec::new(), by_name: HashMap::new(), stack: Vec::new() };
+    l.program.prelude = l.load_std("prelude", None);
+    for e in entries {
+        match normalize(e) {
+            Some(p) => {
+                l.load_file(&p, None);
+            }
+            None => l.diags.push(
+                Diagnostic::error("E0080", format!("entry file `{e}` is not a path inside the project"))
+                    .help("entry files in cedc.toml are relative paths inside the project directory"),
+            ),
+        }
+    }
+    (l.program, l.diags)
+}
+
+struct Loader<'a> {
+    fs: &'a dyn FileSystem,
+    program: Program,
+    diags: Diagnostics,
+    /// Module name → id, for modules loaded (or being loaded).
+    by_name: HashMap<String, ModuleId>,
+    /// Import chain being followed: (module name, import span).
+    stack: Vec<(String, Option<Span>)>,
+}
+
+impl Loader<'_> {
+    fn load_std(&mut self, name: &str, from: Option<Span>) -> Option<ModuleId> {
+        let key = format!("std/{name}.ced");
+        if let Some(id) = self.by_name.get(&key) {
+            return Some(*id);
+        }
+        let Some((_, text)) = STDLIB.iter().find(|(n, _)| *n == name) else {
+            let mut d = Diagnostic::error("E0010", format!("there is no standard library module `std/{name}`"));
+            if let Some(s) = from {
+                d = d.at(s, "not in the standard library");
+            }
+            let names = STDLIB.iter().map(|(n, _)| *n).filter(|n| *n != "prelude");
+            let help = match did_you_mean(name, names) {
+                Some(m) => format!("did you mean `std/{m}`?"),
+                None => format!(
+                    "the standard library has: {}",
+                    STDLIB.iter().filter(|(n, _)| *n != "prelude").map(|(n, _)| format!("std/{n}")).collect::<Vec<_>>().join(", ")
+                ),
+            };
+            self.diags.push(d.help(help));
+            return None;
+        };
+        self.add_module(key, text.to_string(), true, from)
+    }
+
+    fn load_file(&mut self, rel: &str, from: Option<Span>) -> Option<ModuleId> {
+        if let Some(id) = self.by_name.get(rel) {
+            if let Some(pos) = self.stack.iter().position(|(n, _)| n == rel) {
+                let cycle: Vec<&str> =
+                    self.stack[pos..].iter().map(|(n, _)| n.as_str()).chain(std::iter::once(rel)).collect();
+                let mut d = Diagnostic::error("E0011", format!("import cycle: {}", cycle.join(" → ")));
+                if let Some(s) = from {
+                    d = d.at(s, format!("`{rel}` is already being imported"));
+                }
+                for (_, span) in &self.stack[pos + 1..] {
+                    if let Some(s) = span {
+                        d = d.also(*s, "imported here");
+                    }
+                }
+                self.diags.push(d.help("break the cycle: move what both files need into a third file that both import"));
+                return None;
+            }
+            return Some(*id);
+        }
+        let bytes = match self.fs.read(rel) {
+            Ok(b) => b,
+            Err(e) => {
+                let what = if e.kind() == std::io::ErrorKind::NotFound { "not found" } else { "could not be read" };
+                let mut d = Diagnostic::error("E0010", format!("file `{rel}` {what}"));
+                d = match from {
+                    Some(s) => d.at(s, what),
+                    None => d.note(format!("`{rel}` is an entry file named in cedc.toml")),
+                };
+                self.diags.push(d.help(if e.kind() == std::io::ErrorKind::NotFound {
+                    "check the path; import paths are relative to the importing file".to_string()
+                } else {
+                    format!("the operating system said: {e}")
+                }));
+                return None;
+            }
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let file = self.program.files.add(rel, lossy);
+                let mut d = Diagnostic::error("E0002", format!("`{rel}` is not valid UTF-8"))
+                    .at(Span::new(file, at, at + 1), "invalid byte here")
+                    .help("save the file as UTF-8");
+                if let Some(s) = from {
+                    d = d.also(s, "imported here");
+                }
+                self.diags.push(d);
+                return None;
+            }
+        };
+        self.add_module(rel.to_string(), text, false, from)
+    }
+
+    fn add_module(&mut self, name: String, text: String, is_std: bool, from: Option<Span>) -> Option<ModuleId> {
+        if self.stack.len() >= MAX_IMPORT_DEPTH {
+            let mut d = Diagnostic::error("E0013", format!("imports are nested more than {MAX_IMPORT_DEPTH} files deep"));
+            if let Some(s) = from {
+                d = d.at(s, "one import too many");
+            }
+            self.diags.push(d.help("flatten the import chain: import shared files from fewer levels"));
+            return None;
+        }
+        let file = self.program.files.add(name.clone(), text);
+        let parsed = match cedc_syntax::parse(file, &self.program.files.get(file).text) {
+            Ok(m) => m,
+            Err(d) => {
+                self.diags.push(d);
+                ast::Module { items: Vec::new(), comments: Vec::new() }
+            }
+        };
+        let id = ModuleId(self.program.modules.len() as u32);
+        self.by_name.insert(name.clone(), id);
+        let decls = self.index_decls(&parsed);
+        self.program.modules.push(Module {
+            id,
+            file,
+            name: name.clone(),
+            ast: parsed,
+            imports: IndexMap::new(),
+            decls,
+            is_std,
+        });
+        self.stack.push((name.clone(), from));
+        let imports: Vec<ast::Import> = self.program.modules[id.0 as usize]
+            .ast
+            .items
+            .iter()
+            .filter_map(|i| match &i.kind {
+                ItemKind::Import(imp) => Some(imp.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut resolved = IndexMap::new();
+        for imp in imports {
+            self.import(&name, &imp, &mut resolved);
+        }
+        self.stack.pop();
+        self.program.modules[id.0 as usize].imports = resolved;
+        Some(id)
+    }
+
+    fn import(&mut self, from_module: &str, imp: &ast::Import, resolved: &mut IndexMap<String, (ModuleId, Span)>) {
+        let span = imp.path_span;
+        let target = if let Some(std_name) = imp.path.strip_prefix("std/") {
+            Target::Std(std_name.to_string())
+        } else if imp.path.starts_with("./") || imp.path.starts_with("../") {
+            let dir = match from_module.rsplit_once('/') {
+                Some((d, _)) if !from_module.starts_with("std/") => format!("{d}/"),
+                _ => String::new(),
+            };
+            let mut p = format!("{dir}{}", imp.path);
+            if !p.ends_with(".ced") {
+                p.push_str(".ced");
+            }
+            match normalize(&p) {
+                Some(n) if !from_module.starts_with("std/") => Target::File(n),
+                _ => {
+                    self.diags.push(
+                        Diagnostic::error("E0012", format!("import path `{}` leaves the project directory", imp.path))
+                            .at(span, "outside the project")
+                            .help("a project may only import files inside its own directory (the one holding cedc.toml)"),
+                    );
+                    return;
+                }
+            }
+        } else {
+            self.diags.push(
+                Diagnostic::error("E0012", format!("`{}` is not an import path cedc understands", imp.path))
+                    .at(span, "invalid import path")
+                    .help(format!(
+                        "write `\"./{0}\"` for a file next to this one, or `\"std/<name>\"` for the standard library",
+                        imp.path
+                    )),
+            );
+            return;
+        };
+        let stem = imp.path.trim_end_matches(".ced").rsplit('/').next().unwrap_or("").to_string();
+        let alias = match &imp.alias {
+            Some(a) => a.name.clone(),
+            None => stem.clone(),
+        };
+        if imp.alias.is_none() && !is_ident(&alias) {
+            self.diags.push(
+                Diagnostic::error("E0012", format!("`{stem}` cannot be used as a module name"))
+                    .at(span, "no valid name for this import")
+                    .help("give the import a name: `import \"...\" as name`"),
+            );
+            return;
+        }
+        let id = match target {
+            Target::Std(n) => self.load_std(&n, Some(span)),
+            Target::File(p) => self.load_file(&p, Some(span)),
+        };
+        let Some(id) = id else { return };
+        let alias_span = imp.alias.as_ref().map(|a| a.span).unwrap_or(span);
+        if let Some((_, prev)) = resolved.get(&alias) {
+            self.diags.push(
+                Diagnostic::error("E0021", format!("`{alias}` is imported twice"))
+                    .at(alias_span, "second import with this name")
+                    .also(*prev, "first imported here")
+                    .help("give one of the imports another name with `as`"),
+            );
+            return;
+        }
+        resolved.insert(alias, (id, alias_span));
+    }
+
+    fn index_decls(&mut self, m: &ast::Module) -> IndexMap<String, usize> {
+        let mut decls: IndexMap<String, usize> = IndexMap::new();
+        for (i, item) in m.items.iter().enumerate() {
+            let Some(name) = item.name() else { continue };
+            if let Some(prev) = decls.get(&name.name) {
+                let prev_span = m.items[*prev].name().map(|n| n.span).unwrap_or(name.span);
+                self.diags.push(
+                    Diagnostic::error("E0021", format!("`{}` is declared twice in this file", name.name))
+                        .at(name.span, "declared again here")
+                        .also(prev_span, "first declared here")
+                        .help("rename one of the declarations"),
+                );
+                continue;
+            }
+            decls.insert(name.name.clone(), i);
+        }
+        decls
+    }
+}
+
+enum Target {
+    Std(String),
+    File(String),
+}
+
+/// Normalize a project-relative path: resolve `.` and `..`, reject paths that leave
+/// the project (or are absolute).
+pub(crate) fn normalize(p: &str) -> Option<String> {
+    if p.starts_with('/') || p.contains('\\') || Path::new(p).is_absolute() {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    if parts.is_empty() { None } else { Some(parts.join("/")) }
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && !s.ends_with('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fs(files: &[(&str, &str)]) -> MemoryFs {
+        MemoryFs { files: files.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect() }
+    }
+
+    #[test]
+    fn follows_imports_and_binds_aliases() {
+        let fs = fs(&[
+            ("main.ced", "import \"./lib/a.ced\"\nimport \"./lib/b\" as bee\nimport \"std/k8s\""),
+            ("lib/a.ced", "import \"../shared.ced\"\nlet x = 1"),
+            ("lib/b.ced", "let y = 2"),
+            ("shared.ced", "let z = 3"),
+        ]);
+        let (p, d) = load_project(&fs, &["main.ced".into()]);
+        assert!(d.is_empty(), "{d:?}");
+        let main = p.modules.iter().find(|m| m.name == "main.ced").unwrap();
+        assert_eq!(main.imports.keys().collect::<Vec<_>>(), ["a", "bee", "k8s"]);
+        assert!(p.modules.iter().any(|m| m.name == "shared.ced"));
+        assert_eq!(p.module(p.prelude.unwrap()).name, "std/prelude.ced");
+    }
+
+    #[test]
+    fn import_cycle_shows_the_cycle() {
+        let fs = fs(&[("main.ced", "import \"./a\""), ("a.ced", "import \"./b\""), ("b.ced", "import \"./a\"")]);
+        let (_, d) = load_project(&fs, &["main.ced".into()]);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, "E0011");
+        assert_eq!(d[0].message, "import cycle: a.ced → b.ced → a.ced");
+    }
+
+    #[test]
+    fn bad_paths_are_diagnostics() {
+        let fs = fs(&[("main.ced", "import \"../outside\"\nimport \"lib/x\"\nimport \"./missing\"\nimport \"std/nope\"")]);
+        let (_, d) = load_project(&fs, &["main.ced".into()]);
+        let codes: Vec<_> = d.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["E0012", "E0012", "E0010", "E0010"]);
+        assert!(d.iter().all(|d| d.span().is_some() && d.help.is_some()));
+    }
+
+    #[test]
+    fn long_import_chains_stop() {
+        let mut files = vec![];
+        for i in 0..100 {
+            files.push((format!("f{i}.ced"), format!("import \"./f{}\"", i + 1)));
+        }
+        files.push(("f100.ced".into(), String::new()));
+        let fs = MemoryFs { files: files.into_iter().map(|(k, v)| (k, v.into_bytes())).collect() };
+        let (_, d) = load_project(&fs, &["f0.ced".into()]);
+        assert_eq!(d.iter().map(|d| d.code).collect::<Vec<_>>(), ["E0013"]);
+    }
+
+    #[test]
+    fn non_utf8_is_located() {
+        let mut fs = MemoryFs::default();
+        fs.files.insert("main.ced".into(), b"let a = \"\xff\"".to_vec());
+        let (_, d) = load_project(&fs, &["main.ced".into()]);
+        assert_eq!(d[0].code, "E0002");
+        assert_eq!(d[0].span().unwrap().start, 9);
+    }
+}
