@@ -1,1 +1,10 @@
-//! placeholder
+//! Types: the type checker, which runs over all files before evaluation, and the
+//! domain literal types (`Name`, `Port`, `Quantity`, ...) shared with evaluation.
+
+mod check;
+pub mod domain;
+mod ty;
+
+pub use check::{Checked, DeclKey, EnvInfo, FnSig, OverrideInfo, ParamSig, check};
+pub use domain::Domain;
+pub use ty::{DefaultExpr, FieldType, RecordType, Type, assignable, join};

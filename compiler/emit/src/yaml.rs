@@ -1,0 +1,212 @@
+//! YAML rendering of JSON values, through `serde-saphyr`.
+//!
+//! Why this needs care: Kubernetes tooling reads YAML with YAML 1.1 rules (go-yaml v2
+//! behind `sigs.k8s.io/yaml`, kyaml inside Kustomize). Under those rules an unquoted
+//! `yes`, `on`, `y` is a boolean, `0777` is the octal integer 511, `1.10` is the float
+//! 1.1 and `12:30` a base-60 integer. A string written plain would silently change type
+//! or value on its way to the cluster. `serde-saphyr`, left at `yaml_12: false`, quotes
+//! every string that a YAML 1.1 *or* 1.2 reader could resolve to something other than a
+//! string (booleans, nulls, all number spellings, timestamps, `<<`, `=`), and every
+//! string whose first character is a YAML indicator. The real-`kubectl` round trip
+//! test (`tests/kubectl.rs`) holds it to that.
+//!
+//! Style choices, all for readers of generated files in pull requests:
+//! - multi-line strings become literal blocks (`|`, with the chomping indicator the
+//!   trailing newlines need), unless a line ends in whitespace: such lines are invisible
+//!   in a review and editors strip them, so those strings are double-quoted instead;
+//! - long single-line strings stay on one line (no folded `>` blocks), so a change to
+//!   a long value is a one-line diff;
+//! - two-space indentation, list items flush with their parent key (the
+//!   `kubectl get -o yaml` style).
+
+use cedc_diagnostics::Span;
+use cedc_model::Object;
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::Value;
+
+/// The serializer options every cedc YAML file is written with.
+fn options() -> serde_saphyr::SerializerOptions {
+    serde_saphyr::ser_options! {
+        indent_step: 2,
+        compact_list_indent: true,
+        // Never fold long single-line strings: `>` blocks re-wrap on every change.
+        folded_wrap_chars: usize::MAX,
+        prefer_block_scalars: true,
+        // Keep the YAML 1.1 safety heuristics (quote `yes`, `0777`, `1.10`, ...).
+        yaml_12: false,
+    }
+}
+
+/// One JSON value as a YAML document: LF line endings, a trailing newline, keys in the
+/// order of the JSON map (the workspace enables `serde_json/preserve_order`).
+///
+/// Serialising a `serde_json::Value` cannot meet the failure cases of `serde-saphyr`
+/// (non-string keys, invalid options), but if it ever did, the JSON text is returned
+/// instead: JSON is valid YAML whose strings are all double-quoted, so it reads back
+/// identically — a correct, if less readable, file rather than a panic.
+pub fn to_yaml(json: &Value) -> String {
+    match serde_saphyr::to_string_with_options(&Yaml(json), options()) {
+        Ok(text) => normalize(text),
+        Err(_) => json_fallback(json),
+    }
+}
+
+/// Several objects as one multi-document YAML stream (`---` between documents), in the
+/// order given: what `cedc render` prints. `Err(span)` points at an object that has no
+/// JSON form (see [`Object::to_json`]).
+pub fn render_objects(objects: &[&Object]) -> Result<String, Span> {
+    let mut out = String::new();
+    for (i, object) in objects.iter().enumerate() {
+        let json = object.to_json()?;
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        out.push_str(&to_yaml(&json));
+    }
+    Ok(out)
+}
+
+fn json_fallback(json: &Value) -> String {
+    let text = serde_json::to_string_pretty(json).unwrap_or_else(|_| "null".to_string());
+    normalize(text)
+}
+
+/// LF line endings and exactly one trailing newline, whatever the library did.
+fn normalize(text: String) -> String {
+    let mut text = if text.contains('\r') {
+        // Only literal CRs can appear: content CRs are always escaped inside quotes.
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    };
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+/// Serialises a JSON value, steering the style of the few strings for which the
+/// library's automatic choice is valid YAML but a poor file (see the module docs).
+/// Everything else — and all quoting decisions — stays with the library.
+struct Yaml<'a>(&'a Value);
+
+impl Serialize for Yaml<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::String(s) if has_invisible_line_end(s) => {
+                serde_saphyr::DoubleQuoted(s.as_str()).serialize(serializer)
+            }
+            Value::Array(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&Yaml(item))?;
+                }
+                seq.end()
+            }
+            Value::Object(map) => {
+                let mut m = serializer.serialize_map(Some(map.len()))?;
+                for (k, v) in map {
+                    m.serialize_entry(k.as_str(), &Yaml(v))?;
+                }
+                m.end()
+            }
+            other => other.serialize(serializer),
+        }
+    }
+}
+
+/// A multi-line string with a line that ends in a space or tab: in a literal block the
+/// whitespace would be significant yet invisible, and lost to "trim trailing
+/// whitespace" editor settings.
+fn has_invisible_line_end(s: &str) -> bool {
+    s.contains('\n')
+        && s
+            .split('\n')
+            .any(|line| line.ends_with(' ') || line.ends_with('\t'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn roundtrip(v: &Value) -> Value {
+        let text = to_yaml(v);
+        serde_saphyr::from_str::<Value>(&text).unwrap()
+    }
+
+    #[test]
+    fn ambiguous_strings_are_quoted() {
+        for s in [
+            "yes", "no", "on", "off", "y", "n", "Y", "~", "null", "true", "1.10", "0777", "0x1F",
+            "1e3", ".5", "2024-01-01", "12:30", "1_000", "",
+        ] {
+            let text = to_yaml(&json!({ "k": s }));
+            assert!(
+                text.starts_with("k: \"") || text.starts_with("k: '"),
+                "{s:?} not quoted: {text}"
+            );
+            assert_eq!(roundtrip(&json!({ "k": s })), json!({ "k": s }));
+        }
+    }
+
+    #[test]
+    fn ambiguous_keys_are_quoted() {
+        let text = to_yaml(&json!({ "yes": "a", "1.10": "b", "0777": "c", "on": "d" }));
+        assert_eq!(
+            text,
+            "\"yes\": a\n\"1.10\": b\n\"0777\": c\n\"on\": d\n",
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn multiline_strings_use_literal_blocks() {
+        let text = to_yaml(&json!({ "a": "x\ny\n", "b": "x\ny" }));
+        assert_eq!(text, "a: |\n  x\n  y\nb: |-\n  x\n  y\n");
+    }
+
+    #[test]
+    fn trailing_whitespace_lines_are_double_quoted() {
+        let v = json!({ "a": "x  \ny\n" });
+        assert_eq!(to_yaml(&v), "a: \"x  \\ny\\n\"\n");
+        assert_eq!(roundtrip(&v), v);
+    }
+
+    #[test]
+    fn long_strings_stay_on_one_line() {
+        let long = "word ".repeat(40).trim_end().to_string();
+        let text = to_yaml(&json!({ "a": long }));
+        assert_eq!(text.lines().count(), 1, "{text}");
+    }
+
+    #[test]
+    fn empty_collections_and_nulls() {
+        let v = json!({ "m": {}, "l": [], "n": [null, 1, true] });
+        assert_eq!(to_yaml(&v), "m: {}\nl: []\nn:\n- null\n- 1\n- true\n");
+        assert_eq!(roundtrip(&v), v);
+    }
+
+    #[test]
+    fn render_objects_separates_documents() {
+        use cedc_model::Value as MValue;
+        let mk = |name: &str| {
+            let json = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}});
+            Object {
+                api_version: "v1".into(),
+                kind: "ConfigMap".into(),
+                name: name.into(),
+                namespace: None,
+                value: MValue::from_json(&json, Span::default()),
+            }
+        };
+        let (a, b) = (mk("a"), mk("b"));
+        let text = render_objects(&[&a, &b]).unwrap();
+        assert_eq!(
+            text,
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\n\
+             apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n"
+        );
+        assert_eq!(render_objects(&[]).unwrap(), "");
+    }
+}
