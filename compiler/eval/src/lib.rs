@@ -1,1 +1,829 @@
-//! placeholder
+//! Evaluation: pure and deterministic, once per environment. Produces the platform
+//! model — environments → components → objects — where every value keeps the span of
+//! the expression that produced it (and, when an override replaced it, the base span).
+
+use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
+use cedc_model::{Component, ComponentInfo, Environment, Fields, Object, Origin, Platform, Value, ValueKind, is_cluster_scoped};
+use cedc_names::{ModuleId, Program};
+use cedc_syntax::ast::*;
+use cedc_types::{Checked, DeclKey, OverrideInfo, Type};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Deepest chain of function calls.
+pub const MAX_CALL_DEPTH: usize = 200;
+/// Deepest chain of declarations evaluated on demand.
+const MAX_DECL_DEPTH: usize = 512;
+
+/// Evaluate every environment. Errors in one component do not stop the others.
+pub fn evaluate(program: &Program, checked: &Checked) -> (Platform, Diagnostics) {
+    let mut platform = Platform::default();
+    let mut diags = Vec::new();
+    for (m, idx) in &checked.components {
+        if let ItemKind::Component(c) = &program.module(*m).ast.items[*idx].kind {
+            platform.components.push(ComponentInfo { name: c.name.name.clone(), span: c.name.span });
+        }
+    }
+    for env in &checked.envs {
+        let mut ev = Evaluator::new(program, checked, &env.name);
+        let attributes = ev.env_attributes(env.module, env.item, env.span);
+        ev.attributes = attributes.clone();
+        let mut components = Vec::new();
+        for (m, idx) in &checked.components {
+            if let Some(c) = ev.component(*m, *idx) {
+                components.push(c);
+            }
+        }
+        diags.extend(ev.diags);
+        platform.envs.push(Environment {
+            name: env.name.clone(),
+            span: env.span,
+            attributes: attributes.unwrap_or_else(|| Value::new(ValueKind::Record(Fields::new()), env.span)),
+            components,
+        });
+    }
+    (platform, diags)
+}
+
+/// Evaluation stopped; the diagnostic is already recorded.
+struct Stop;
+type R = Result<Value, Stop>;
+
+struct Evaluator<'p> {
+    p: &'p Program,
+    c: &'p Checked,
+    env: Arc<str>,
+    attributes: Option<Value>,
+    module: ModuleId,
+    locals: Vec<(String, Value)>,
+    lets: HashMap<DeclKey, Option<Value>>,
+    components: HashMap<DeclKey, Option<Value>>,
+    decl_stack: Vec<DeclKey>,
+    overrides: HashMap<DeclKey, Vec<&'p OverrideInfo>>,
+    depth: usize,
+    diags: Diagnostics,
+}
+
+impl<'p> Evaluator<'p> {
+    fn new(p: &'p Program, c: &'p Checked, env: &str) -> Self {
+        let mut overrides: HashMap<DeclKey, Vec<&OverrideInfo>> = HashMap::new();
+        for o in &c.overrides {
+            if o.envs.iter().any(|e| e == env) {
+                overrides.entry(o.target.clone()).or_default().push(o);
+            }
+        }
+        Evaluator {
+            p,
+            c,
+            env: env.into(),
+            attributes: None,
+            module: ModuleId(0),
+            locals: Vec::new(),
+            lets: HashMap::new(),
+            components: HashMap::new(),
+            decl_stack: Vec::new(),
+            overrides,
+            depth: 0,
+            diags: Vec::new(),
+        }
+    }
+
+    /// Record a diagnostic found while evaluating this environment.
+    fn fail(&mut self, d: Diagnostic) -> Stop {
+        self.diags.push(d.note(format!("while evaluating environment `{}`", self.env)));
+        Stop
+    }
+
+    fn in_module<T>(&mut self, m: ModuleId, locals: Vec<(String, Value)>, f: impl FnOnce(&mut Self) -> T) -> T {
+        let saved_m = std::mem::replace(&mut self.module, m);
+        let saved_l = std::mem::replace(&mut self.locals, locals);
+        let r = f(self);
+        self.module = saved_m;
+        self.locals = saved_l;
+        r
+    }
+
+    fn env_attributes(&mut self, m: ModuleId, idx: usize, span: Span) -> Option<Value> {
+        let ItemKind::Env(e) = &self.p.module(m).ast.items[idx].kind else { return None };
+        let mut fields = Fields::new();
+        fields.insert("name".into(), Value::new(ValueKind::Str(self.env.clone()), e.name.span));
+        let mut ok = true;
+        self.in_module(m, Vec::new(), |ev| {
+            for f in &e.fields {
+                if let Key::Static(k, _) = &f.key {
+                    match ev.expr(&f.value) {
+                        Ok(v) => {
+                            fields.insert(k.clone(), v);
+                        }
+                        Err(Stop) => ok = false,
+                    }
+                }
+            }
+        });
+        ok.then(|| Value::new(ValueKind::Record(fields), span))
+    }
+
+    // ------------------------------------------------------------ declarations
+
+    fn let_value(&mut self, m: ModuleId, name: &str, use_span: Span) -> R {
+        let key = (m, name.to_string());
+        if let Some(v) = self.lets.get(&key) {
+            return v.clone().ok_or(Stop);
+        }
+        let Some(ItemKind::Let(d)) = self.p.module(m).item(name).map(|i| &i.kind) else {
+            return Err(self.fail(internal(use_span, "let")));
+        };
+        if self.decl_stack.contains(&key) || self.decl_stack.len() >= MAX_DECL_DEPTH {
+            let d = Diagnostic::error("E0024", format!("`{name}` depends on itself in environment `{}`", self.env))
+                .at(use_span, "used inside its own definition")
+                .help("a declaration cannot use its own value, also not through an environment field");
+            return Err(self.fail(d));
+        }
+        self.decl_stack.push(key.clone());
+        let r = self.in_module(m, Vec::new(), |ev| {
+            let v = ev.expr(&d.value)?;
+            let v = match ev.c.let_annotations.get(&key) {
+                Some(t) => ev.conform(v, t)?,
+                None => v,
+            };
+            ev.apply_overrides(&key, v)
+        });
+        self.decl_stack.pop();
+        self.lets.insert(key, r.as_ref().ok().cloned());
+        r
+    }
+
+    fn component_value(&mut self, m: ModuleId, name: &str, use_span: Span) -> R {
+        let key = (m, name.to_string());
+        if let Some(v) = self.components.get(&key) {
+            return v.clone().ok_or(Stop);
+        }
+        let Some(ItemKind::Component(d)) = self.p.module(m).item(name).map(|i| &i.kind) else {
+            return Err(self.fail(internal(use_span, "component")));
+        };
+        if self.decl_stack.contains(&key) {
+            let d = Diagnostic::error("E0024", format!("component `{name}` depends on itself"))
+                .at(use_span, "used inside its own definition")
+                .help("a component cannot use its own value");
+            return Err(self.fail(d));
+        }
+        self.decl_stack.push(key.clone());
+        let ct = self.c.component_type.clone();
+        let r = self.in_module(m, Vec::new(), |ev| {
+            let v = ev.expr(&d.body)?;
+            let v = ev.conform(v, &ct)?;
+            ev.apply_overrides(&key, v)
+        });
+        self.decl_stack.pop();
+        self.components.insert(key, r.as_ref().ok().cloned());
+        r
+    }
+
+    fn apply_overrides(&mut self, key: &DeclKey, mut v: Value) -> R {
+        let Some(list) = self.overrides.get(key).cloned() else { return Ok(v) };
+        for o in list {
+            let ItemKind::Override(block) = &self.p.module(o.module).ast.items[o.item].kind else { continue };
+            let set = &block.sets[o.set];
+            let new = self.in_module(o.module, Vec::new(), |ev| {
+                let nv = ev.expr(&set.value)?;
+                ev.conform(nv, &o.ty)
+            })?;
+            set_path(&mut v, &o.path, new);
+        }
+        Ok(v)
+    }
+
+    fn component(&mut self, m: ModuleId, idx: usize) -> Option<Component> {
+        let ItemKind::Component(d) = &self.p.module(m).ast.items[idx].kind else { return None };
+        let v = self.component_value(m, &d.name.name, d.name.span).ok()?;
+        if let Some(envs) = v.get("envs").and_then(Value::as_list) {
+            if !envs.iter().any(|e| matches!(&e.kind, ValueKind::Env(n) if *n == self.env)) {
+                return None;
+            }
+        }
+        let ns_value = v.get("namespace").cloned()?;
+        let namespace = ns_value.as_str()?.to_string();
+        let labels = v.get("labels").cloned();
+        let mut objects = Vec::new();
+        let mut ok = true;
+        for o in v.get("objects").and_then(Value::as_list).unwrap_or(&[]) {
+            match self.object(o.clone(), &ns_value, labels.as_ref()) {
+                Some(obj) => objects.push(obj),
+                None => ok = false,
+            }
+        }
+        ok.then(|| Component { name: d.name.name.clone(), span: d.name.span, namespace, objects })
+    }
+
+    fn object(&mut self, mut o: Value, ns: &Value, labels: Option<&Value>) -> Option<Object> {
+        let api_version = o.get("apiVersion").and_then(Value::as_str)?.to_string();
+        let kind = o.get("kind").and_then(Value::as_str)?.to_string();
+        let name = o.path(&["metadata", "name"]).and_then(Value::as_str)?.to_string();
+        let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+        let cluster = is_cluster_scoped(group, &kind);
+        let ValueKind::Record(fields) = &mut o.kind else { return None };
+        let meta = fields.get_mut("metadata")?;
+        let ValueKind::Record(meta_fields) = &mut meta.kind else { return None };
+        if let Some(l) = labels.and_then(Value::as_record) {
+            let span = labels.map(Value::span).unwrap_or_default();
+            let entry = meta_fields
+                .entry("labels".to_string())
+                .or_insert_with(|| Value::new(ValueKind::Record(Fields::new()), span));
+            if matches!(entry.kind, ValueKind::None) {
+                *entry = Value::new(ValueKind::Record(Fields::new()), span);
+            }
+            if let ValueKind::Record(own) = &mut entry.kind {
+                for (k, v) in l {
+                    if !own.contains_key(k) {
+                        own.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        let explicit_ns = meta_fields.get("namespace").filter(|v| !matches!(v.kind, ValueKind::None)).cloned();
+        let namespace = match (cluster, explicit_ns) {
+            (true, _) => None,
+            (false, Some(v)) => v.as_str().map(str::to_string),
+            (false, None) => {
+                meta_fields.shift_insert(1.min(meta_fields.len()), "namespace".into(), ns.clone());
+                ns.as_str().map(str::to_string)
+            }
+        };
+        if let Err(span) = o.to_json() {
+            self.fail(
+                Diagnostic::error("E0072", "an environment value cannot be written into an object")
+                    .at(span, "an Env value")
+                    .help("write its name instead: `env.name`"),
+            );
+            return None;
+        }
+        Some(Object { api_version, kind, name, namespace, value: o })
+    }
+
+    // ------------------------------------------------------------- conformance
+
+    /// Bring a value to a type at a typed boundary: fill record defaults, validate
+    /// domain types and unions of computed values (literals were checked already).
+    fn conform(&mut self, v: Value, t: &Type) -> R {
+        match (t, v.kind) {
+            (Type::Optional(_), ValueKind::None) => Ok(Value { kind: ValueKind::None, origin: v.origin }),
+            (Type::Optional(inner), kind) => self.conform(Value { kind, origin: v.origin }, inner),
+            (Type::Domain(d), ValueKind::Str(s)) => match d.check_str(&s) {
+                Ok(()) => Ok(Value { kind: ValueKind::Str(s), origin: v.origin }),
+                Err(why) => Err(self.invalid(v.origin, &format!("\"{s}\" is not a valid {d}: {why}"), d.code(), d.help())),
+            },
+            (Type::Domain(d), ValueKind::Int(i)) => match d.check_int(i) {
+                Ok(()) => Ok(Value { kind: ValueKind::Int(i), origin: v.origin }),
+                Err(why) => Err(self.invalid(v.origin, &format!("{i} is not a valid {d}: {why}"), d.code(), d.help())),
+            },
+            (Type::Enum(members), ValueKind::Str(s)) => {
+                if members.contains(&*s) {
+                    Ok(Value { kind: ValueKind::Str(s), origin: v.origin })
+                } else {
+                    let msg = format!("\"{s}\" is not one of {t}");
+                    Err(self.invalid(v.origin, &msg, "E0062", &format!("the allowed values are {t}")))
+                }
+            }
+            (Type::List(it), ValueKind::List(items)) => {
+                let items = items.into_iter().map(|x| self.conform(x, it)).collect::<Result<Vec<_>, _>>()?;
+                Ok(Value { kind: ValueKind::List(items), origin: v.origin })
+            }
+            (Type::Map(vt), ValueKind::Record(fields)) => {
+                let mut out = Fields::new();
+                for (k, x) in fields {
+                    out.insert(k, self.conform(x, vt)?);
+                }
+                Ok(Value { kind: ValueKind::Record(out), origin: v.origin })
+            }
+            (Type::Record(rt), ValueKind::Record(mut fields)) => {
+                for (name, ft) in &rt.fields {
+                    match fields.get_mut(name) {
+                        Some(x) => {
+                            let taken = std::mem::replace(x, Value::new(ValueKind::None, v.origin.span));
+                            let ty = if ft.optional { Type::optional(ft.ty.clone()) } else { ft.ty.clone() };
+                            *x = self.conform(taken, &ty)?;
+                        }
+                        None => match &ft.default {
+                            Some(def) => {
+                                let dv = self.in_module(def.module, Vec::new(), |ev| ev.expr(&def.expr))?;
+                                let dv = self.conform(dv, &ft.ty)?;
+                                fields.insert(name.clone(), dv);
+                            }
+                            None => {
+                                fields.insert(name.clone(), Value::new(ValueKind::None, v.origin.span));
+                            }
+                        },
+                    }
+                }
+                Ok(Value { kind: ValueKind::Record(fields), origin: v.origin })
+            }
+            (_, kind) => Ok(Value { kind, origin: v.origin }),
+        }
+    }
+
+    fn invalid(&mut self, origin: Origin, msg: &str, code: &'static str, help: &str) -> Stop {
+        let mut d = Diagnostic::error(code, msg.to_string()).at(origin.span, "computed here").help(help.to_string());
+        if let Some(base) = origin.overrides {
+            d = d.also(base, "base value, overridden for this environment");
+        }
+        self.fail(d)
+    }
+
+    // -------------------------------------------------------------- expressions
+
+    fn expr(&mut self, e: &Expr) -> R {
+        let span = e.span;
+        let v = |k| Ok(Value::new(k, span));
+        match &e.kind {
+            ExprKind::Int(i) => v(ValueKind::Int(*i)),
+            ExprKind::Bool(b) => v(ValueKind::Bool(*b)),
+            ExprKind::None => v(ValueKind::None),
+            ExprKind::Env => v(ValueKind::Env(self.env.clone())),
+            ExprKind::Str(s) => {
+                let text = self.string(s)?;
+                v(ValueKind::Str(text.into()))
+            }
+            ExprKind::Ident(id) => self.ident(id),
+            ExprKind::List(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match item {
+                        ListItem::Item(x) => out.push(self.expr(x)?),
+                        ListItem::Spread(x) => {
+                            let sv = self.expr(x)?;
+                            match sv.kind {
+                                ValueKind::List(xs) => out.extend(xs),
+                                _ => return Err(self.fail(internal(x.span, "spread"))),
+                            }
+                        }
+                    }
+                }
+                v(ValueKind::List(out))
+            }
+            ExprKind::Record(fields) => {
+                let mut out = Fields::new();
+                for f in fields {
+                    let k = match &f.key {
+                        Key::Static(k, _) => k.clone(),
+                        Key::Dynamic(s, _) => self.string(s)?,
+                    };
+                    let val = self.expr(&f.value)?;
+                    out.insert(k, val);
+                }
+                v(ValueKind::Record(out))
+            }
+            ExprKind::Field(base, f) => self.field(base, f),
+            ExprKind::Index(base, idx) => {
+                let b = self.expr(base)?;
+                let i = self.expr(idx)?;
+                match (&b.kind, &i.kind) {
+                    (ValueKind::List(xs), ValueKind::Int(n)) => {
+                        let got = usize::try_from(*n).ok().and_then(|n| xs.get(n));
+                        match got {
+                            Some(x) => Ok(x.clone()),
+                            None => Err(self.fail(
+                                Diagnostic::error("E0060", format!("index {n} is out of range for a list of {} items", xs.len()))
+                                    .at(idx.span, "out of range")
+                                    .help("check the length with `len(...)` first"),
+                            )),
+                        }
+                    }
+                    (ValueKind::Record(fields), ValueKind::Str(k)) => match fields.get(&**k) {
+                        Some(x) => Ok(x.clone()),
+                        None => Err(self.missing_key(k, fields, idx.span)),
+                    },
+                    _ => Err(self.fail(internal(span, "index"))),
+                }
+            }
+            ExprKind::Call(callee, args) => self.call(e, callee, args),
+            ExprKind::Unary(op, x) => {
+                let xv = self.expr(x)?;
+                match (op, xv.kind) {
+                    (UnaryOp::Not, ValueKind::Bool(b)) => v(ValueKind::Bool(!b)),
+                    (UnaryOp::Neg, ValueKind::Int(i)) => match i.checked_neg() {
+                        Some(n) => v(ValueKind::Int(n)),
+                        None => Err(self.overflow(span)),
+                    },
+                    _ => Err(self.fail(internal(span, "unary"))),
+                }
+            }
+            ExprKind::Binary(op, l, r) => self.binary(span, *op, l, r),
+            ExprKind::If(c, t, f) => {
+                let cv = self.expr(c)?;
+                if matches!(cv.kind, ValueKind::Bool(true)) { self.expr(t) } else { self.expr(f) }
+            }
+            ExprKind::Match(subject, arms) => {
+                let sv = self.expr(subject)?;
+                for arm in arms {
+                    if arm.patterns.iter().any(|p| matches_pattern(p, &sv)) {
+                        return self.expr(&arm.body);
+                    }
+                }
+                Err(self.fail(
+                    Diagnostic::error("E0034", "no arm of this match applies")
+                        .at(subject.span, "value not covered")
+                        .help("add a `_ => ...` arm"),
+                ))
+            }
+            ExprKind::For(f) => {
+                let it = self.expr(&f.iter)?;
+                let pairs: Vec<(Value, Value)> = match it.kind {
+                    ValueKind::List(xs) => {
+                        xs.into_iter().enumerate().map(|(i, x)| (Value::new(ValueKind::Int(i as i64), f.iter.span), x)).collect()
+                    }
+                    ValueKind::Record(fields) => {
+                        fields.into_iter().map(|(k, x)| (Value::str(&k, f.iter.span), x)).collect()
+                    }
+                    _ => return Err(self.fail(internal(f.iter.span, "for"))),
+                };
+                let mut out = Vec::new();
+                let n = self.locals.len();
+                for (k, x) in pairs {
+                    self.locals.truncate(n);
+                    if let Some(kn) = &f.key {
+                        self.locals.push((kn.name.clone(), k));
+                    }
+                    self.locals.push((f.var.name.clone(), x));
+                    if let Some(c) = &f.cond {
+                        match self.expr(c) {
+                            Ok(cv) if matches!(cv.kind, ValueKind::Bool(false)) => continue,
+                            Ok(_) => {}
+                            Err(s) => {
+                                self.locals.truncate(n);
+                                return Err(s);
+                            }
+                        }
+                    }
+                    match self.expr(&f.body) {
+                        Ok(b) => out.push(b),
+                        Err(s) => {
+                            self.locals.truncate(n);
+                            return Err(s);
+                        }
+                    }
+                }
+                self.locals.truncate(n);
+                v(ValueKind::List(out))
+            }
+            ExprKind::LetIn(l) => {
+                let val = self.expr(&l.value)?;
+                self.locals.push((l.name.name.clone(), val));
+                let r = self.expr(&l.body);
+                self.locals.pop();
+                r
+            }
+        }
+    }
+
+    fn string(&mut self, s: &StrExpr) -> Result<String, Stop> {
+        let mut out = String::new();
+        for p in &s.parts {
+            match p {
+                StrPart::Text(t) => out.push_str(t),
+                StrPart::Interp(x) => {
+                    let xv = self.expr(x)?;
+                    match &xv.kind {
+                        ValueKind::Str(t) => out.push_str(t),
+                        ValueKind::Int(i) => out.push_str(&i.to_string()),
+                        ValueKind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+                        ValueKind::Env(n) => out.push_str(n),
+                        _ => {
+                            return Err(self.fail(
+                                Diagnostic::error("E0030", "this value cannot be put in a string")
+                                    .at(x.span, "not a string, integer or boolean")
+                                    .help("interpolate strings, integers and booleans"),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn ident(&mut self, id: &Ident) -> R {
+        if let Some((_, v)) = self.locals.iter().rev().find(|(n, _)| *n == id.name) {
+            return Ok(v.clone());
+        }
+        let m = self.module;
+        match self.p.module(m).item(&id.name).map(|i| &i.kind) {
+            Some(ItemKind::Let(_)) => return self.let_value(m, &id.name, id.span),
+            Some(ItemKind::Component(_)) => return self.component_value(m, &id.name, id.span),
+            Some(ItemKind::Env(e)) => return Ok(Value::new(ValueKind::Env(e.name.name.as_str().into()), id.span)),
+            _ => {}
+        }
+        if self.c.envs.iter().any(|e| e.name == id.name) {
+            return Ok(Value::new(ValueKind::Env(id.name.as_str().into()), id.span));
+        }
+        Err(self.fail(internal(id.span, "name")))
+    }
+
+    fn module_alias(&self, e: &Expr) -> Option<ModuleId> {
+        let ExprKind::Ident(id) = &e.kind else { return None };
+        if self.locals.iter().any(|(n, _)| *n == id.name) || self.p.module(self.module).decls.contains_key(&id.name) {
+            return None;
+        }
+        self.p.module(self.module).imports.get(&id.name).map(|(m, _)| *m)
+    }
+
+    fn field(&mut self, base: &Expr, f: &Ident) -> R {
+        if let Some(m) = self.module_alias(base) {
+            return match self.p.module(m).item(&f.name).map(|i| &i.kind) {
+                Some(ItemKind::Component(_)) => self.component_value(m, &f.name, f.span),
+                _ => self.let_value(m, &f.name, f.span),
+            };
+        }
+        let b = self.expr(base)?;
+        match &b.kind {
+            ValueKind::Record(fields) => match fields.get(&f.name) {
+                Some(x) => Ok(x.clone()),
+                // Typed records carry every declared field (absent optional ones as
+                // `none`, see `conform`), so a missing key is a map miss.
+                None => Err(self.missing_key(&f.name, fields, f.span)),
+            },
+            ValueKind::Env(name) => {
+                let attrs = if **name == *self.env { self.attributes.clone() } else { None };
+                let attrs = match attrs {
+                    Some(a) => a,
+                    None => self.other_env_attributes(name, f.span)?,
+                };
+                match attrs.get(&f.name) {
+                    Some(x) => Ok(x.clone()),
+                    None => Err(self.fail(
+                        Diagnostic::error("E0024", format!("`env.{}` is used while the environment itself is being defined", f.name))
+                            .at(f.span, "not available yet")
+                            .help("environment fields cannot depend on other environment fields"),
+                    )),
+                }
+            }
+            ValueKind::None => Ok(Value::new(ValueKind::None, f.span)),
+            _ => Err(self.fail(internal(f.span, "field"))),
+        }
+    }
+
+    fn other_env_attributes(&mut self, name: &str, span: Span) -> R {
+        let Some(info) = self.c.envs.iter().find(|e| e.name == name) else {
+            return Err(self.fail(internal(span, "env")));
+        };
+        let (m, idx, espan) = (info.module, info.item, info.span);
+        let saved = std::mem::replace(&mut self.env, name.into());
+        let r = self.env_attributes(m, idx, espan);
+        self.env = saved;
+        r.ok_or(Stop)
+    }
+
+    fn missing_key(&mut self, k: &str, fields: &Fields, span: Span) -> Stop {
+        let help = match cedc_diagnostics::did_you_mean(k, fields.keys().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if fields.is_empty() => "the map is empty here".to_string(),
+            None => format!("the keys are: {}", fields.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")),
+        };
+        self.fail(Diagnostic::error("E0060", format!("no key `{k}` here")).at(span, "missing key").help(help))
+    }
+
+    fn overflow(&mut self, span: Span) -> Stop {
+        self.fail(
+            Diagnostic::error("E0060", "integer overflow")
+                .at(span, "result does not fit in 64 bits")
+                .help("use smaller numbers"),
+        )
+    }
+
+    fn binary(&mut self, span: Span, op: BinaryOp, l: &Expr, r: &Expr) -> R {
+        let lv = self.expr(l)?;
+        match op {
+            BinaryOp::And => {
+                return if matches!(lv.kind, ValueKind::Bool(false)) { Ok(Value::new(ValueKind::Bool(false), span)) } else { self.expr(r) };
+            }
+            BinaryOp::Or => {
+                return if matches!(lv.kind, ValueKind::Bool(true)) { Ok(Value::new(ValueKind::Bool(true), span)) } else { self.expr(r) };
+            }
+            BinaryOp::Coalesce => {
+                return if matches!(lv.kind, ValueKind::None) { self.expr(r) } else { Ok(lv) };
+            }
+            _ => {}
+        }
+        let rv = self.expr(r)?;
+        let out = |k| Ok(Value::new(k, span));
+        match (op, &lv.kind, &rv.kind) {
+            (BinaryOp::With, _, _) => Ok(merge(lv, rv, span)),
+            (BinaryOp::Eq, _, _) => out(ValueKind::Bool(same(&lv, &rv))),
+            (BinaryOp::Ne, _, _) => out(ValueKind::Bool(!same(&lv, &rv))),
+            (BinaryOp::Add, ValueKind::Str(a), ValueKind::Str(b)) => out(ValueKind::Str(format!("{a}{b}").into())),
+            (BinaryOp::Add, ValueKind::List(a), ValueKind::List(b)) => {
+                out(ValueKind::List(a.iter().chain(b.iter()).cloned().collect()))
+            }
+            (_, ValueKind::Int(a), ValueKind::Int(b)) => {
+                let (a, b) = (*a, *b);
+                let k = match op {
+                    BinaryOp::Lt => ValueKind::Bool(a < b),
+                    BinaryOp::Le => ValueKind::Bool(a <= b),
+                    BinaryOp::Gt => ValueKind::Bool(a > b),
+                    BinaryOp::Ge => ValueKind::Bool(a >= b),
+                    BinaryOp::Div | BinaryOp::Rem if b == 0 => {
+                        return Err(self.fail(
+                            Diagnostic::error("E0060", "division by zero")
+                                .at(r.span, "this is zero")
+                                .help("check the divisor before dividing"),
+                        ));
+                    }
+                    _ => {
+                        let n = match op {
+                            BinaryOp::Add => a.checked_add(b),
+                            BinaryOp::Sub => a.checked_sub(b),
+                            BinaryOp::Mul => a.checked_mul(b),
+                            BinaryOp::Div => a.checked_div(b),
+                            BinaryOp::Rem => a.checked_rem(b),
+                            _ => None,
+                        };
+                        match n {
+                            Some(n) => ValueKind::Int(n),
+                            None => return Err(self.overflow(span)),
+                        }
+                    }
+                };
+                out(k)
+            }
+            _ => Err(self.fail(internal(span, "operator"))),
+        }
+    }
+
+    fn call(&mut self, e: &Expr, callee: &Expr, args: &[Arg]) -> R {
+        let (m, name) = match &callee.kind {
+            ExprKind::Ident(id) => (self.module, id.name.as_str()),
+            ExprKind::Field(base, f) => match self.module_alias(base) {
+                Some(m) => (m, f.name.as_str()),
+                None => return Err(self.fail(internal(callee.span, "call"))),
+            },
+            _ => return Err(self.fail(internal(callee.span, "call"))),
+        };
+        let key = (m, name.to_string());
+        let Some(sig) = self.c.fns.get(&key).cloned() else {
+            return self.builtin(e, name, args);
+        };
+        let Some(ItemKind::Fn(decl)) = self.p.module(m).item(name).map(|i| &i.kind) else {
+            return Err(self.fail(internal(callee.span, "function")));
+        };
+        if self.depth >= MAX_CALL_DEPTH {
+            return Err(self.fail(
+                Diagnostic::error("E0061", format!("function calls nested more than {MAX_CALL_DEPTH} deep"))
+                    .at(e.span, "one call too many")
+                    .help("a recursive function must reach a case that does not call itself"),
+            ));
+        }
+        let mut values: Vec<Option<Value>> = vec![None; sig.params.len()];
+        for (i, a) in args.iter().enumerate() {
+            let j = match &a.name {
+                Some(n) => sig.params.iter().position(|p| p.name == n.name),
+                None => Some(i),
+            };
+            let v = self.expr(&a.value)?;
+            if let Some(j) = j.filter(|j| *j < values.len()) {
+                values[j] = Some(v);
+            }
+        }
+        let mut locals = Vec::new();
+        for (p, v) in sig.params.iter().zip(values) {
+            let v = match (v, &p.default) {
+                (Some(v), _) => v,
+                (None, Some(def)) => self.in_module(def.module, Vec::new(), |ev| ev.expr(&def.expr))?,
+                (None, None) => Value::new(ValueKind::None, e.span),
+            };
+            let v = self.conform(v, &p.ty)?;
+            locals.push((p.name.clone(), v));
+        }
+        self.depth += 1;
+        let r = self.in_module(m, locals, |ev| ev.expr(&decl.body));
+        self.depth -= 1;
+        self.conform(r?, &sig.ret)
+    }
+
+    fn builtin(&mut self, e: &Expr, name: &str, args: &[Arg]) -> R {
+        let span = e.span;
+        let mut vals = Vec::new();
+        for a in args {
+            vals.push(self.expr(&a.value)?);
+        }
+        let out = |k| Ok(Value::new(k, span));
+        match (name, vals.as_slice()) {
+            ("len", [x]) => {
+                let n = match &x.kind {
+                    ValueKind::List(l) => l.len(),
+                    ValueKind::Record(f) => f.len(),
+                    ValueKind::Str(s) => s.chars().count(),
+                    _ => 0,
+                };
+                out(ValueKind::Int(n as i64))
+            }
+            ("join", [l, sep]) => {
+                let parts: Vec<&str> = l.as_list().unwrap_or(&[]).iter().filter_map(Value::as_str).collect();
+                out(ValueKind::Str(parts.join(sep.as_str().unwrap_or("")).into()))
+            }
+            ("keys", [m]) => {
+                let mut ks: Vec<&String> = m.as_record().map(|f| f.keys().collect()).unwrap_or_default();
+                ks.sort();
+                out(ValueKind::List(ks.into_iter().map(|k| Value::str(k, span)).collect()))
+            }
+            ("lower", [s]) => out(ValueKind::Str(s.as_str().unwrap_or("").to_lowercase().into())),
+            ("upper", [s]) => out(ValueKind::Str(s.as_str().unwrap_or("").to_uppercase().into())),
+            ("string", [x]) => {
+                let s = match &x.kind {
+                    ValueKind::Int(i) => i.to_string(),
+                    ValueKind::Bool(b) => b.to_string(),
+                    ValueKind::Str(s) => s.to_string(),
+                    ValueKind::Env(n) => n.to_string(),
+                    _ => String::new(),
+                };
+                out(ValueKind::Str(s.into()))
+            }
+            ("contains", [c, item]) => {
+                let found = match (&c.kind, &item.kind) {
+                    (ValueKind::List(l), _) => l.iter().any(|x| same(x, item)),
+                    (ValueKind::Str(s), ValueKind::Str(t)) => s.contains(&**t),
+                    _ => false,
+                };
+                out(ValueKind::Bool(found))
+            }
+            _ => Err(self.fail(internal(span, "built-in call"))),
+        }
+    }
+}
+
+fn matches_pattern(p: &Pattern, v: &Value) -> bool {
+    match (p, &v.kind) {
+        (Pattern::Wildcard(_), _) => true,
+        (Pattern::Name(id), ValueKind::Env(n)) => id.name == **n,
+        (Pattern::Str(s, _), ValueKind::Str(t)) => **s == **t,
+        (Pattern::Str(s, _), ValueKind::Env(t)) => **s == **t,
+        (Pattern::Int(i, _), ValueKind::Int(j)) => i == j,
+        (Pattern::Bool(a, _), ValueKind::Bool(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Structural equality, ignoring provenance.
+fn same(a: &Value, b: &Value) -> bool {
+    match (&a.kind, &b.kind) {
+        (ValueKind::List(x), ValueKind::List(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q)),
+        (ValueKind::Record(x), ValueKind::Record(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        (x, y) => x == y,
+    }
+}
+
+/// `base with patch`: records merge recursively; anything else is replaced.
+fn merge(base: Value, patch: Value, span: Span) -> Value {
+    match (base.kind, patch.kind) {
+        (ValueKind::Record(mut b), ValueKind::Record(p)) => {
+            for (k, pv) in p {
+                let merged = match b.shift_remove_full(&k) {
+                    Some((i, _, bv)) if matches!(bv.kind, ValueKind::Record(_)) && matches!(pv.kind, ValueKind::Record(_)) => {
+                        let pspan = pv.span();
+                        (Some(i), merge(bv, pv, pspan))
+                    }
+                    Some((i, _, _)) => (Some(i), pv),
+                    None => (None, pv),
+                };
+                match merged {
+                    (Some(i), v) => {
+                        b.shift_insert(i, k, v);
+                    }
+                    (None, v) => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+            Value::new(ValueKind::Record(b), span)
+        }
+        (_, kind) => Value { kind, origin: patch.origin },
+    }
+}
+
+/// Replace the value at `path` (record fields), creating records for absent optional
+/// fields. The new value remembers the span of the value it replaced.
+fn set_path(v: &mut Value, path: &[String], mut new: Value) {
+    match path.split_first() {
+        None => {
+            new.origin.overrides = Some(v.origin.overrides.unwrap_or(v.origin.span));
+            *v = new;
+        }
+        Some((k, rest)) => {
+            let span = v.span();
+            if !matches!(v.kind, ValueKind::Record(_)) {
+                *v = Value::new(ValueKind::Record(Fields::new()), span);
+            }
+            if let ValueKind::Record(fields) = &mut v.kind {
+                let slot = fields.entry(k.clone()).or_insert_with(|| Value::new(ValueKind::None, span));
+                set_path(slot, rest, new);
+            }
+        }
+    }
+}
+
+fn internal(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error("E0060", format!("internal evaluation error ({what})"))
+        .at(span, "here")
+        .help("the type checker should have rejected this; please report it as a cedc bug")
+}
+

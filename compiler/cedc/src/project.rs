@@ -1,0 +1,98 @@
+//! The project configuration file, `cedc.toml`.
+
+use cedc_diagnostics::{Diagnostic, Files, Span};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub const CONFIG_FILE: &str = "cedc.toml";
+
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub root: PathBuf,
+    pub name: String,
+    /// Entry files, relative to the root.
+    pub entry: Vec<String>,
+    /// Default output directory, relative to the root.
+    pub out: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Config {
+    project: ProjectSection,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectSection {
+    name: String,
+    #[serde(default = "default_entry")]
+    entry: Vec<String>,
+    #[serde(default = "default_out")]
+    out: String,
+}
+
+fn default_entry() -> Vec<String> {
+    vec!["main.ced".into()]
+}
+fn default_out() -> String {
+    "out".into()
+}
+
+/// Why a project could not be opened: a diagnostic, and whether it is a usage/I/O
+/// problem (exit 2) rather than a mistake in the configuration's content (exit 1).
+pub struct ProjectError {
+    pub diagnostic: Diagnostic,
+    pub io: bool,
+}
+
+/// Read `DIR/cedc.toml`. The file is added to `files` so diagnostics can point into it.
+pub fn load(dir: &Path, files: &mut Files) -> Result<Project, ProjectError> {
+    let path = dir.join(CONFIG_FILE);
+    let shown = display(dir);
+    let text = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            let (msg, help) = if e.kind() == std::io::ErrorKind::NotFound {
+                if dir.is_dir() {
+                    (format!("`{shown}` has no {CONFIG_FILE}: it is not a cedc project"), format!("create `{shown}/{CONFIG_FILE}` with a `[project]` section naming the project (see docs/cli.md)"))
+                } else {
+                    (format!("there is no project directory `{shown}`"), "pass the directory that holds cedc.toml".into())
+                }
+            } else {
+                (format!("cannot read `{shown}/{CONFIG_FILE}`: {e}"), "check the file's permissions".into())
+            };
+            return Err(ProjectError { diagnostic: Diagnostic::error("E0080", msg).help(help), io: true });
+        }
+    };
+    let Ok(text) = String::from_utf8(text) else {
+        return Err(ProjectError {
+            diagnostic: Diagnostic::error("E0002", format!("`{CONFIG_FILE}` is not valid UTF-8")).help("save the file as UTF-8"),
+            io: false,
+        });
+    };
+    let file = files.add(CONFIG_FILE, text.clone());
+    let bad = |msg: String, span: Option<std::ops::Range<usize>>, help: &str| {
+        let mut d = Diagnostic::error("E0080", msg).help(help.to_string());
+        let r = span.unwrap_or(0..0);
+        d = d.at(Span::new(file, r.start, r.end), "here");
+        ProjectError { diagnostic: d, io: false }
+    };
+    let cfg: Config = toml::from_str(&text).map_err(|e| {
+        bad(
+            format!("invalid {CONFIG_FILE}: {}", e.message()),
+            e.span(),
+            "the file needs a `[project]` section with `name`, and optionally `entry` (a list of .ced files) and `out`",
+        )
+    })?;
+    let p = cfg.project;
+    if p.entry.is_empty() {
+        return Err(bad("`entry` lists no files".into(), text.find("entry").map(|i| i..i + 5), "name at least one .ced entry file"));
+    }
+    Ok(Project { root: dir.to_path_buf(), name: p.name, entry: p.entry, out: p.out })
+}
+
+/// A path as the user wrote it, with forward slashes.
+pub fn display(p: &Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
+}
