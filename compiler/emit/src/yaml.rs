@@ -183,7 +183,7 @@ mod tests {
     #[test]
     fn empty_collections_and_nulls() {
         let v = json!({ "m": {}, "l": [], "n": [null, 1, true] });
-        assert_eq!(to_yaml(&v), "m: {}\nl: []\nn:\n- null\n- 1\n- true\n");
+        assert_eq!(to_yaml(&v), "m: {}\nl: []\n\"n\":\n- null\n- 1\n- true\n");
         assert_eq!(roundtrip(&v), v);
     }
 
