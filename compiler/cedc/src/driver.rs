@@ -48,7 +48,10 @@ pub fn compile(fs: &dyn FileSystem, entries: &[String], config: Option<(String, 
 fn merge_env_duplicates(diags: Diagnostics) -> Diagnostics {
     let mut out: Vec<(Diagnostic, Vec<String>)> = Vec::new();
     for mut d in diags {
-        let env = d.notes.iter().position(|n| n.starts_with("while evaluating environment") || n.starts_with("in environment"));
+        let env = d
+            .notes
+            .iter()
+            .position(|n| n.starts_with("while evaluating environment") || n.starts_with("in environment"));
         let env_name = env.map(|i| {
             let n = d.notes.remove(i);
             n.split('`').nth(1).unwrap_or("").to_string()
@@ -62,7 +65,10 @@ fn merge_env_duplicates(diags: Diagnostics) -> Diagnostics {
         .map(|(d, envs)| match envs.len() {
             0 => d,
             1 => d.note(format!("in environment `{}`", envs[0])),
-            _ => d.note(format!("in environments {}", envs.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", "))),
+            _ => d.note(format!(
+                "in environments {}",
+                envs.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+            )),
         })
         .collect()
 }

@@ -85,11 +85,7 @@ impl Reporter {
     fn report(&self, files: &Files, diags: &[Diagnostic]) {
         let mut err = std::io::stderr().lock();
         for d in diags {
-            let text = if self.json {
-                format!("{}\n", d.to_json(files))
-            } else {
-                d.render(files, self.color)
-            };
+            let text = if self.json { format!("{}\n", d.to_json(files)) } else { d.render(files, self.color) };
             let _ = err.write_all(text.as_bytes());
         }
         if !self.json && !diags.is_empty() {
@@ -111,7 +107,8 @@ fn main() -> ExitCode {
         Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
     };
     let reporter = Reporter { color, json: cli.message_format == MessageFormat::Json };
-    let run = std::thread::Builder::new().name("cedc".into()).stack_size(STACK).spawn(move || run(cli.command, &reporter));
+    let run =
+        std::thread::Builder::new().name("cedc".into()).stack_size(STACK).spawn(move || run(cli.command, &reporter));
     let outcome = match run.map(|h| h.join()) {
         Ok(Ok(o)) => o,
         _ => {

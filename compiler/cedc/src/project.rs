@@ -55,9 +55,17 @@ pub fn load(dir: &Path, files: &mut Files) -> Result<Project, ProjectError> {
         Err(e) => {
             let (msg, help) = if e.kind() == std::io::ErrorKind::NotFound {
                 if dir.is_dir() {
-                    (format!("`{shown}` has no {CONFIG_FILE}: it is not a cedc project"), format!("create `{shown}/{CONFIG_FILE}` with a `[project]` section naming the project (see docs/cli.md)"))
+                    (
+                        format!("`{shown}` has no {CONFIG_FILE}: it is not a cedc project"),
+                        format!(
+                            "create `{shown}/{CONFIG_FILE}` with a `[project]` section naming the project (see docs/cli.md)"
+                        ),
+                    )
                 } else {
-                    (format!("there is no project directory `{shown}`"), "pass the directory that holds cedc.toml".into())
+                    (
+                        format!("there is no project directory `{shown}`"),
+                        "pass the directory that holds cedc.toml".into(),
+                    )
                 }
             } else {
                 (format!("cannot read `{shown}/{CONFIG_FILE}`: {e}"), "check the file's permissions".into())
@@ -67,7 +75,8 @@ pub fn load(dir: &Path, files: &mut Files) -> Result<Project, ProjectError> {
     };
     let Ok(text) = String::from_utf8(text) else {
         return Err(ProjectError {
-            diagnostic: Diagnostic::error("E0002", format!("`{CONFIG_FILE}` is not valid UTF-8")).help("save the file as UTF-8"),
+            diagnostic: Diagnostic::error("E0002", format!("`{CONFIG_FILE}` is not valid UTF-8"))
+                .help("save the file as UTF-8"),
             io: false,
         });
     };
@@ -87,7 +96,11 @@ pub fn load(dir: &Path, files: &mut Files) -> Result<Project, ProjectError> {
     })?;
     let p = cfg.project;
     if p.entry.is_empty() {
-        return Err(bad("`entry` lists no files".into(), text.find("entry").map(|i| i..i + 5), "name at least one .ced entry file"));
+        return Err(bad(
+            "`entry` lists no files".into(),
+            text.find("entry").map(|i| i..i + 5),
+            "name at least one .ced entry file",
+        ));
     }
     Ok(Project { root: dir.to_path_buf(), name: p.name, entry: p.entry, out: p.out })
 }

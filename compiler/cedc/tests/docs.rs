@@ -49,7 +49,11 @@ fn blocks() -> Vec<Block> {
 
 fn compile_text(src: &str) -> (cedc::Compilation, String) {
     let declares_env = src.lines().any(|l| l.starts_with("env "));
-    let text = if declares_env { src.to_string() } else { format!("{src}\nenv prod {{}}\nenv staging {{}}\nenv sandbox {{}}\n") };
+    let text = if declares_env {
+        src.to_string()
+    } else {
+        format!("{src}\nenv prod {{}}\nenv staging {{}}\nenv sandbox {{}}\n")
+    };
     let mut fs = MemoryFs::default();
     fs.files.insert("main.ced".into(), text.into_bytes());
     let c = cedc::compile(&fs, &["main.ced".to_string()], None);
@@ -96,7 +100,14 @@ fn multi_file_diagnostics() {
     let cases: &[(&str, &[(&str, &[u8])])] = &[
         ("E0002", &[("main.ced", b"env prod {}\nlet a = \"caf\xe9\"\n")]),
         ("E0010", &[("main.ced", b"import \"./missing\"\nenv prod {}\n")]),
-        ("E0011", &[("main.ced", b"import \"./a\"\nenv prod {}\n"), ("a.ced", b"import \"./b\"\n"), ("b.ced", b"import \"./a\"\n")]),
+        (
+            "E0011",
+            &[
+                ("main.ced", b"import \"./a\"\nenv prod {}\n"),
+                ("a.ced", b"import \"./b\"\n"),
+                ("b.ced", b"import \"./a\"\n"),
+            ],
+        ),
         ("E0012", &[("main.ced", b"import \"../outside\"\nenv prod {}\n")]),
         ("E0081", &[("main.ced", b"let a = 1\n")]),
     ];

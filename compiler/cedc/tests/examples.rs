@@ -67,10 +67,7 @@ fn golden_output_is_up_to_date() {
     for ex in examples() {
         let golden = repo().join("golden").join(&ex);
         assert!(golden.is_dir(), "golden/{ex} is missing: run scripts/update-golden");
-        let out = cedc(
-            &["build", &format!("examples/{ex}"), "--out", &format!("golden/{ex}"), "--check"],
-            &repo(),
-        );
+        let out = cedc(&["build", &format!("examples/{ex}"), "--out", &format!("golden/{ex}"), "--check"], &repo());
         ok(&out, &format!("golden/{ex} drifted (run scripts/update-golden and review the diff)"));
     }
 }
@@ -91,7 +88,10 @@ fn builds_are_byte_identical_whatever_the_working_directory() {
             assert!(tb[k] == *v, "{ex}: {k} differs between builds");
             let text = String::from_utf8_lossy(v);
             assert!(!text.contains(&*tmp.path().to_string_lossy()), "{ex}: {k} contains an absolute path");
-            assert!(!text.contains(&*repo().canonicalize().unwrap().to_string_lossy()), "{ex}: {k} contains the checkout path");
+            assert!(
+                !text.contains(&*repo().canonicalize().unwrap().to_string_lossy()),
+                "{ex}: {k} contains the checkout path"
+            );
         }
     }
 }

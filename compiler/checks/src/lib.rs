@@ -2,7 +2,7 @@
 //! reported at the `.ced` span that produced the offending value (provenance).
 
 use cedc_diagnostics::{Diagnostic, Diagnostics};
-use cedc_model::{ObjectId, Platform, PathSeg, is_cluster_scoped};
+use cedc_model::{ObjectId, PathSeg, Platform, is_cluster_scoped};
 use std::collections::BTreeMap;
 
 pub fn check(platform: &Platform) -> Diagnostics {
@@ -20,15 +20,15 @@ pub fn check(platform: &Platform) -> Diagnostics {
                             .note(format!("in environment `{}`", env.name)),
                     );
                 }
-                if is_cluster_scoped(o.group(), &o.kind) {
-                    if let Some(ns) = o.value.path(&["metadata", "namespace"]) {
-                        diags.push(
-                            Diagnostic::error("E0071", format!("{} is cluster-scoped and cannot have a namespace", o.kind))
-                                .at(ns.span(), "namespace given here")
-                                .help(format!("remove `namespace` from this {}", o.kind))
-                                .note(format!("in environment `{}`", env.name)),
-                        );
-                    }
+                if is_cluster_scoped(o.group(), &o.kind)
+                    && let Some(ns) = o.value.path(&["metadata", "namespace"])
+                {
+                    diags.push(
+                        Diagnostic::error("E0071", format!("{} is cluster-scoped and cannot have a namespace", o.kind))
+                            .at(ns.span(), "namespace given here")
+                            .help(format!("remove `namespace` from this {}", o.kind))
+                            .note(format!("in environment `{}`", env.name)),
+                    );
                 }
                 let id = o.id();
                 match seen.get(&id) {

@@ -93,7 +93,11 @@ mod tests {
     fn every_code_is_documented_once_and_nothing_else_is() {
         let documented = documented_codes();
         for (code, _) in CODES {
-            assert_eq!(documented.iter().filter(|c| c == code).count(), 1, "{code} must have exactly one section in docs/diagnostics.md");
+            assert_eq!(
+                documented.iter().filter(|c| c == code).count(),
+                1,
+                "{code} must have exactly one section in docs/diagnostics.md"
+            );
             let text = explain(code).unwrap_or_default();
             assert!(text.lines().count() >= 3, "{code}: explanation too short:\n{text}");
         }

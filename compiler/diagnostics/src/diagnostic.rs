@@ -111,9 +111,9 @@ struct Rendered {
 impl Rendered {
     fn build(d: &Diagnostic, files: &Files) -> Rendered {
         let primary_file = d.primary.as_ref().map(|(s, _)| s.file);
-        let source = primary_file.and_then(|f| files.try_get(f)).map(|f| {
-            NamedSource::new(f.name.clone(), f.text.clone()).with_language("ced")
-        });
+        let source = primary_file
+            .and_then(|f| files.try_get(f))
+            .map(|f| NamedSource::new(f.name.clone(), f.text.clone()).with_language("ced"));
         let mut labels = Vec::new();
         let mut related = Vec::new();
         if let Some((span, label)) = &d.primary {

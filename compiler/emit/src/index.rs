@@ -51,17 +51,9 @@ impl Index {
         let files = tree
             .iter()
             .filter(|(path, _)| path.as_str() != INDEX_FILE)
-            .map(|(path, bytes)| IndexFile {
-                path: path.clone(),
-                sha256: sha256_hex(bytes),
-            })
+            .map(|(path, bytes)| IndexFile { path: path.clone(), sha256: sha256_hex(bytes) })
             .collect();
-        Index {
-            version: INDEX_VERSION,
-            generator: "cedc".to_string(),
-            roots,
-            files,
-        }
+        Index { version: INDEX_VERSION, generator: "cedc".to_string(), roots, files }
     }
 
     /// Pretty-printed JSON with a trailing newline.
@@ -108,10 +100,7 @@ mod tests {
 
     #[test]
     fn sha256_of_empty_input() {
-        assert_eq!(
-            sha256_hex(b""),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
+        assert_eq!(sha256_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     }
 
     #[test]
@@ -119,11 +108,7 @@ mod tests {
         let mut tree = Tree::new();
         tree.insert("b/x.yaml".into(), b"x\n".to_vec());
         tree.insert("a.yaml".into(), b"a\n".to_vec());
-        let roots = vec![IndexRoot {
-            path: "envs/prod".into(),
-            env: "prod".into(),
-            component: None,
-        }];
+        let roots = vec![IndexRoot { path: "envs/prod".into(), env: "prod".into(), component: None }];
         Index::attach(&mut tree, &roots);
         Index::attach(&mut tree, &roots);
         let bytes = &tree[INDEX_FILE];
@@ -140,11 +125,7 @@ mod tests {
     #[test]
     fn foreign_or_future_indexes_are_rejected() {
         assert!(Index::parse(b"not json").is_none());
-        assert!(
-            Index::parse(br#"{"version":2,"generator":"cedc","roots":[],"files":[]}"#).is_none()
-        );
-        assert!(
-            Index::parse(br#"{"version":1,"generator":"other","roots":[],"files":[]}"#).is_none()
-        );
+        assert!(Index::parse(br#"{"version":2,"generator":"cedc","roots":[],"files":[]}"#).is_none());
+        assert!(Index::parse(br#"{"version":1,"generator":"other","roots":[],"files":[]}"#).is_none());
     }
 }

@@ -59,11 +59,7 @@ pub fn kustomize_tree(platform: &Platform) -> Result<Tree, EmitError> {
         let overlays = emit_component(platform, component, deployed, &mut tree)?;
         for (env_index, overlay) in overlays {
             let env = &platform.envs[env_index].name;
-            roots.push(IndexRoot {
-                path: overlay.clone(),
-                env: env.clone(),
-                component: Some(component.clone()),
-            });
+            roots.push(IndexRoot { path: overlay.clone(), env: env.clone(), component: Some(component.clone()) });
             env_overlays[env_index].push(format!("../../{overlay}"));
         }
     }
@@ -71,11 +67,7 @@ pub fn kustomize_tree(platform: &Platform) -> Result<Tree, EmitError> {
     for (env, overlays) in platform.envs.iter().zip(&env_overlays) {
         let dir = format!("envs/{}", env.name);
         tree.insert(format!("{dir}/{KUSTOMIZATION}"), kustomization(overlays, &[]));
-        roots.push(IndexRoot {
-            path: dir,
-            env: env.name.clone(),
-            component: None,
-        });
+        roots.push(IndexRoot { path: dir, env: env.name.clone(), component: None });
     }
 
     Index::attach(&mut tree, &roots);
@@ -123,11 +115,8 @@ fn emit_component(
     let mut base: Vec<(usize, Value)> = Vec::new();
     let mut in_base = vec![false; keys.len()];
     for (k, slots) in keys.values().enumerate() {
-        let values: Option<Vec<&Value>> = slots
-            .iter()
-            .zip(&per_env)
-            .map(|(slot, objects)| slot.map(|i| &objects[i].1))
-            .collect();
+        let values: Option<Vec<&Value>> =
+            slots.iter().zip(&per_env).map(|(slot, objects)| slot.map(|i| &objects[i].1)).collect();
         if let Some(values) = values {
             in_base[k] = true;
             base.push((k, majority(&values)));
@@ -177,10 +166,7 @@ fn emit_component(
             tree.insert(format!("{overlay}/{file}"), yaml_file(&Value::Array(ops)));
             patches.push((file, identities[*k].target()));
         }
-        tree.insert(
-            format!("{overlay}/{KUSTOMIZATION}"),
-            kustomization(&resources, &patches),
-        );
+        tree.insert(format!("{overlay}/{KUSTOMIZATION}"), kustomization(&resources, &patches));
         overlays.push((*env_index, overlay));
     }
     Ok(overlays)
@@ -206,16 +192,10 @@ impl Identity {
         };
         let missing = |field: &'static str| EmitError::MissingIdentity { span, field };
         Ok(Identity {
-            api_version: field(&["apiVersion"])
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| missing("apiVersion"))?,
-            kind: field(&["kind"])
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| missing("kind"))?,
+            api_version: field(&["apiVersion"]).filter(|s| !s.is_empty()).ok_or_else(|| missing("apiVersion"))?,
+            kind: field(&["kind"]).filter(|s| !s.is_empty()).ok_or_else(|| missing("kind"))?,
             namespace: field(&["metadata", "namespace"]).filter(|s| !s.is_empty()),
-            name: field(&["metadata", "name"])
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| missing("metadata.name"))?,
+            name: field(&["metadata", "name"]).filter(|s| !s.is_empty()).ok_or_else(|| missing("metadata.name"))?,
         })
     }
 
@@ -242,32 +222,33 @@ impl Identity {
         Value::Object(t)
     }
 
-    /// File-name stem candidates, from the plainest to the most qualified.
+    /// File-name stem candidates, from the plainest to the most qualified:
+    /// `kind-name`, `kind-ns-name`, `kind.group-name`, `kind.group-ns-name`,
+    /// `kind.group.version-ns-name`.
     fn stem(&self, level: usize) -> String {
         let kind = file_part(&self.kind);
         let name = file_part(&self.name);
-        let ns = self.namespace.as_deref().map(file_part);
         let (group, _) = self.group_version();
         let qualified_kind = match level {
             0 | 1 => kind,
-            2 if group.is_empty() => kind,
-            2 => format!("{kind}.{}", file_part(group)),
+            2 | 3 if group.is_empty() => kind,
+            2 | 3 => format!("{kind}.{}", file_part(group)),
             _ => format!("{kind}.{}", file_part(&self.api_version.replace('/', "."))),
         };
-        let stem = match (level, ns) {
-            (0, _) | (_, None) => format!("{qualified_kind}-{name}"),
-            (_, Some(ns)) => format!("{qualified_kind}-{ns}-{name}"),
+        let ns = match level {
+            1 | 3.. => self.namespace.as_deref().map(file_part),
+            _ => None,
+        };
+        let stem = match ns {
+            None => format!("{qualified_kind}-{name}"),
+            Some(ns) => format!("{qualified_kind}-{ns}-{name}"),
         };
         // Never a hidden file (nor `.` / `..`, which cannot arise from `x-y` anyway).
-        if stem.starts_with('.') {
-            format!("_{stem}")
-        } else {
-            stem
-        }
+        if stem.starts_with('.') { format!("_{stem}") } else { stem }
     }
 }
 
-const MAX_STEM_LEVEL: usize = 3;
+const MAX_STEM_LEVEL: usize = 4;
 
 /// One file-name stem per object of a component, unique in the component so that an
 /// object has the same file name in the base and in every overlay. Namespace, then
@@ -277,11 +258,7 @@ const MAX_STEM_LEVEL: usize = 3;
 fn assign_stems(identities: &[&Identity]) -> Vec<String> {
     let mut levels = vec![0usize; identities.len()];
     loop {
-        let candidates: Vec<String> = identities
-            .iter()
-            .zip(&levels)
-            .map(|(id, l)| id.stem(*l))
-            .collect();
+        let candidates: Vec<String> = identities.iter().zip(&levels).map(|(id, l)| id.stem(*l)).collect();
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
         for c in &candidates {
             *counts.entry(c.as_str()).or_default() += 1;
@@ -322,11 +299,7 @@ fn file_part(s: &str) -> String {
         .chars()
         .map(|c| {
             let c = c.to_ascii_lowercase();
-            if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.' {
-                c
-            } else {
-                '_'
-            }
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.' { c } else { '_' }
         })
         .collect();
     if out.is_empty() { "_".to_string() } else { out }
@@ -362,34 +335,23 @@ pub(crate) fn majority(values: &[&Value]) -> Value {
     let Some(first) = values.first() else {
         return Value::Null;
     };
-    if let Some(maps) = values
-        .iter()
-        .map(|v| v.as_object())
-        .collect::<Option<Vec<_>>>()
-    {
+    if let Some(maps) = values.iter().map(|v| v.as_object()).collect::<Option<Vec<_>>>() {
         let keys: IndexSet<&String> = maps.iter().flat_map(|m| m.keys()).collect();
         let mut out = Map::new();
         for key in keys {
             let present: Vec<&Value> = maps.iter().filter_map(|m| m.get(key)).collect();
             let absent = maps.len() - present.len();
-            let keep = present.len() > absent
-                || (present.len() == absent && maps[0].contains_key(key));
+            let keep = present.len() > absent || (present.len() == absent && maps[0].contains_key(key));
             if keep {
                 out.insert(key.clone(), majority(&present));
             }
         }
         return Value::Object(out);
     }
-    if let Some(lists) = values
-        .iter()
-        .map(|v| v.as_array())
-        .collect::<Option<Vec<_>>>()
-    {
+    if let Some(lists) = values.iter().map(|v| v.as_array()).collect::<Option<Vec<_>>>() {
         let len = lists[0].len();
         if lists.iter().all(|l| l.len() == len) {
-            let items = (0..len)
-                .map(|i| majority(&lists.iter().map(|l| &l[i]).collect::<Vec<_>>()))
-                .collect();
+            let items = (0..len).map(|i| majority(&lists.iter().map(|l| &l[i]).collect::<Vec<_>>())).collect();
             return Value::Array(items);
         }
     }
@@ -469,17 +431,12 @@ fn yaml_file(json: &Value) -> Vec<u8> {
 /// A `kustomization.yaml` using only current Kustomize v5 fields.
 fn kustomization(resources: &[String], patches: &[(String, Value)]) -> Vec<u8> {
     let mut k = Map::new();
-    k.insert(
-        "apiVersion".into(),
-        "kustomize.config.k8s.io/v1beta1".into(),
-    );
+    k.insert("apiVersion".into(), "kustomize.config.k8s.io/v1beta1".into());
     k.insert("kind".into(), "Kustomization".into());
     k.insert("resources".into(), json!(resources));
     if !patches.is_empty() {
-        let patches: Vec<Value> = patches
-            .iter()
-            .map(|(path, target)| json!({ "path": path, "target": target }))
-            .collect();
+        let patches: Vec<Value> =
+            patches.iter().map(|(path, target)| json!({ "path": path, "target": target })).collect();
         k.insert("patches".into(), Value::Array(patches));
     }
     yaml_file(&Value::Object(k))
@@ -497,11 +454,7 @@ fn check_envs(platform: &Platform) -> Result<(), EmitError> {
             });
         }
         if let Some(first) = seen.insert(&env.name, env.span) {
-            return Err(EmitError::DuplicateEnvironment {
-                name: env.name.clone(),
-                span: env.span,
-                first,
-            });
+            return Err(EmitError::DuplicateEnvironment { name: env.name.clone(), span: env.span, first });
         }
     }
     Ok(())
@@ -509,14 +462,9 @@ fn check_envs(platform: &Platform) -> Result<(), EmitError> {
 
 /// Every component (declared ones in declaration order, then any that appear only
 /// inside environments), with the environments it is deployed to, in env order.
-fn deployments<'p>(
-    platform: &'p Platform,
-) -> Result<IndexMap<String, Vec<(usize, &'p Component)>>, EmitError> {
-    let mut out: IndexMap<String, Vec<(usize, &Component)>> = platform
-        .components
-        .iter()
-        .map(|c| (c.name.clone(), Vec::new()))
-        .collect();
+fn deployments<'p>(platform: &'p Platform) -> Result<IndexMap<String, Vec<(usize, &'p Component)>>, EmitError> {
+    let mut out: IndexMap<String, Vec<(usize, &Component)>> =
+        platform.components.iter().map(|c| (c.name.clone(), Vec::new())).collect();
     for info in &platform.components {
         if !is_dns_label(&info.name) {
             return Err(EmitError::InvalidName {
@@ -557,17 +505,12 @@ fn check_unique_objects(platform: &Platform) -> Result<(), EmitError> {
         let mut seen: BTreeMap<Identity, (&str, Span)> = BTreeMap::new();
         for c in &env.components {
             for object in &c.objects {
-                let json = object
-                    .to_json()
-                    .map_err(|span| EmitError::Unrepresentable { span })?;
+                let json = object.to_json().map_err(|span| EmitError::Unrepresentable { span })?;
                 let identity = Identity::of(&json, object.span())?;
                 let (group, _) = identity.group_version();
                 // Kustomize ignores the version in identities: `apps/v1` and
                 // `apps/v1beta1` Deployments of the same name collide.
-                let key = Identity {
-                    api_version: group.to_string(),
-                    ..identity.clone()
-                };
+                let key = Identity { api_version: group.to_string(), ..identity.clone() };
                 if let Some((first_component, first)) = seen.insert(key, (&c.name, object.span())) {
                     return Err(EmitError::DuplicateObject {
                         env: env.name.clone(),
@@ -595,8 +538,7 @@ fn describe(id: &Identity) -> String {
 fn is_dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }

@@ -59,20 +59,11 @@ pub enum EmitError {
     MissingIdentity { span: Span, field: &'static str },
     /// An environment or component name that is not a DNS-1123 label, so cannot safely
     /// be a directory name.
-    InvalidName {
-        what: NameKind,
-        name: String,
-        span: Span,
-    },
+    InvalidName { what: NameKind, name: String, span: Span },
     /// Two environments with one name would write the same directories.
     DuplicateEnvironment { name: String, span: Span, first: Span },
     /// One component listed twice in one environment.
-    DuplicateComponent {
-        env: String,
-        component: String,
-        span: Span,
-        first: Span,
-    },
+    DuplicateComponent { env: String, component: String, span: Span, first: Span },
     /// Two objects with one identity (group, kind, namespace, name) in one environment:
     /// `kubectl kustomize envs/<env>` would fail.
     DuplicateObject {
@@ -117,18 +108,14 @@ impl EmitError {
                     .at(*span, format!("{what} declared here"))
                     .help("use lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit")
             }
-            EmitError::DuplicateEnvironment { span, first, .. } => {
-                Diagnostic::error("E0021", message)
-                    .at(*span, "declared again here")
-                    .also(*first, "first declared here")
-                    .help("rename one of the environments")
-            }
-            EmitError::DuplicateComponent { span, first, .. } => {
-                Diagnostic::error("E0071", message)
-                    .at(*span, "deployed again here")
-                    .also(*first, "first deployed here")
-                    .help("deploy each component once per environment")
-            }
+            EmitError::DuplicateEnvironment { span, first, .. } => Diagnostic::error("E0021", message)
+                .at(*span, "declared again here")
+                .also(*first, "first declared here")
+                .help("rename one of the environments"),
+            EmitError::DuplicateComponent { span, first, .. } => Diagnostic::error("E0071", message)
+                .at(*span, "deployed again here")
+                .also(*first, "first deployed here")
+                .help("deploy each component once per environment"),
             EmitError::DuplicateObject { span, first, .. } => Diagnostic::error("E0070", message)
                 .at(*span, "this object")
                 .also(*first, "has the same identity as this one")
@@ -153,23 +140,11 @@ impl fmt::Display for EmitError {
                 write!(f, "environment `{name}` is declared twice")
             }
             EmitError::DuplicateComponent { env, component, .. } => {
-                write!(
-                    f,
-                    "component `{component}` is deployed twice in environment `{env}`"
-                )
+                write!(f, "component `{component}` is deployed twice in environment `{env}`")
             }
-            EmitError::DuplicateObject {
-                env,
-                object,
-                components,
-                ..
-            } => {
+            EmitError::DuplicateObject { env, object, components, .. } => {
                 if components[0] == components[1] {
-                    write!(
-                        f,
-                        "{object} is defined twice in component `{}` in environment `{env}`",
-                        components[0]
-                    )
+                    write!(f, "{object} is defined twice in component `{}` in environment `{env}`", components[0])
                 } else {
                     write!(
                         f,

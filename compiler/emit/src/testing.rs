@@ -8,9 +8,9 @@
 //! with a loud `SKIPPED:` line on stderr — unless `CEDC_REQUIRE_TOOLS=1` (CI), where a
 //! missing tool is a failure: a green CI run must mean real Kustomize agreed.
 
+use crate::Tree;
 use crate::index::{INDEX_FILE, Index};
 use crate::write::write_tree;
-use crate::Tree;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,11 +26,7 @@ pub fn kubectl() -> Option<PathBuf> {
     match std::env::var_os("CEDC_KUBECTL").filter(|v| !v.is_empty()) {
         Some(path) => {
             let path = PathBuf::from(path);
-            assert!(
-                path.is_file(),
-                "CEDC_KUBECTL={} does not exist; run scripts/install-tools",
-                path.display()
-            );
+            assert!(path.is_file(), "CEDC_KUBECTL={} does not exist; run scripts/install-tools", path.display());
             Some(path)
         }
         None => {
@@ -104,10 +100,7 @@ pub fn by_key(objects: &[Value]) -> BTreeMap<(String, String, String, String), V
     let mut map = BTreeMap::new();
     for object in objects {
         let key = object_key(object);
-        assert!(
-            map.insert(key.clone(), object.clone()).is_none(),
-            "object {key:?} appears twice"
-        );
+        assert!(map.insert(key.clone(), object.clone()).is_none(), "object {key:?} appears twice");
     }
     map
 }
@@ -137,27 +130,16 @@ pub fn assert_same_objects(actual: &[Value], expected: &[Value], context: &str) 
 /// Write `tree` into `dir` (which must not exist yet or be empty) and run
 /// `kubectl kustomize` on every root of its index: `(root path, env, component,
 /// objects)` per root, in index order.
-pub fn build_roots(
-    kubectl: &Path,
-    dir: &Path,
-    tree: &Tree,
-) -> Vec<(String, String, Option<String>, Vec<Value>)> {
+pub fn build_roots(kubectl: &Path, dir: &Path, tree: &Tree) -> Vec<(String, String, Option<String>, Vec<Value>)> {
     write_tree(dir, tree).unwrap_or_else(|e| panic!("write_tree failed: {e}"));
-    let index = tree
-        .get(INDEX_FILE)
-        .and_then(|b| Index::parse(b))
-        .unwrap_or_else(|| panic!("tree has no valid {INDEX_FILE}"));
+    let index =
+        tree.get(INDEX_FILE).and_then(|b| Index::parse(b)).unwrap_or_else(|| panic!("tree has no valid {INDEX_FILE}"));
     index
         .roots
         .iter()
         .map(|root| {
             let objects = kustomize_with(kubectl, &dir.join(&root.path));
-            (
-                root.path.clone(),
-                root.env.clone(),
-                root.component.clone(),
-                objects,
-            )
+            (root.path.clone(), root.env.clone(), root.component.clone(), objects)
         })
         .collect()
 }

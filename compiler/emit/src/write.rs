@@ -17,8 +17,8 @@
 //! is deleted. Between the two renames `out` briefly does not exist; a reader never
 //! sees a mix of old and new files. If nothing would change, nothing is touched.
 
-use crate::index::{INDEX_FILE, Index};
 use crate::Tree;
+use crate::index::{INDEX_FILE, Index};
 use cedc_diagnostics::Diagnostic;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -91,11 +91,7 @@ pub struct OutputError {
 
 impl OutputError {
     fn new(message: impl Into<String>, paths: Vec<String>, help: impl Into<String>) -> Self {
-        OutputError {
-            message: message.into(),
-            paths,
-            help: help.into(),
-        }
+        OutputError { message: message.into(), paths, help: help.into() }
     }
 
     fn io(what: &str, path: &Path, err: &io::Error) -> Self {
@@ -206,16 +202,12 @@ fn ancestors(path: &str) -> impl Iterator<Item = &str> {
 /// True when some key of `set` lies strictly under directory `dir`.
 fn has_under<V>(set: &std::collections::BTreeMap<String, V>, dir: &str) -> bool {
     let prefix = format!("{dir}/");
-    set.range(prefix.clone()..)
-        .next()
-        .is_some_and(|(k, _)| k.starts_with(&prefix))
+    set.range(prefix.clone()..).next().is_some_and(|(k, _)| k.starts_with(&prefix))
 }
 
 fn set_has_under(set: &BTreeSet<String>, dir: &str) -> bool {
     let prefix = format!("{dir}/");
-    set.range(prefix.clone()..)
-        .next()
-        .is_some_and(|k| k.starts_with(&prefix))
+    set.range(prefix.clone()..).next().is_some_and(|k| k.starts_with(&prefix))
 }
 
 /// Write `tree` to `out`, replacing what cedc generated there before, all or nothing.
@@ -228,19 +220,13 @@ pub fn write_tree(out: &Path, tree: &Tree) -> Result<WriteReport, OutputError> {
         None => None,
     };
 
-    let mut report = WriteReport {
-        files: tree.len(),
-        ..WriteReport::default()
-    };
+    let mut report = WriteReport { files: tree.len(), ..WriteReport::default() };
     match &previous {
         None => report.added = tree.keys().cloned().collect(),
         Some(prev) => {
             if !prev.conflicts.is_empty() {
                 return Err(OutputError::new(
-                    format!(
-                        "{} contains files cedc did not generate where the new tree would write",
-                        out.display()
-                    ),
+                    format!("{} contains files cedc did not generate where the new tree would write", out.display()),
                     prev.conflicts.clone(),
                     format!(
                         "move or delete these files, or choose another output directory; cedc only replaces files listed in {INDEX_FILE}"
@@ -250,9 +236,7 @@ pub fn write_tree(out: &Path, tree: &Tree) -> Result<WriteReport, OutputError> {
             for (path, bytes) in tree {
                 match fs::symlink_metadata(target.path.join(path)) {
                     Ok(meta) if meta.is_file() => {
-                        let same = fs::read(target.path.join(path))
-                            .map(|old| old == *bytes)
-                            .unwrap_or(false);
+                        let same = fs::read(target.path.join(path)).map(|old| old == *bytes).unwrap_or(false);
                         if !same {
                             report.changed.push(path.clone());
                         }
@@ -262,11 +246,8 @@ pub fn write_tree(out: &Path, tree: &Tree) -> Result<WriteReport, OutputError> {
                 }
             }
             report.removed = prev.stale.clone();
-            report.kept = prev
-                .units
-                .iter()
-                .map(|u| if u.is_dir { format!("{}/", u.path) } else { u.path.clone() })
-                .collect();
+            report.kept =
+                prev.units.iter().map(|u| if u.is_dir { format!("{}/", u.path) } else { u.path.clone() }).collect();
             if report.is_unchanged() {
                 return Ok(report);
             }
@@ -306,10 +287,7 @@ pub fn write_tree(out: &Path, tree: &Tree) -> Result<WriteReport, OutputError> {
     }
     staging.disarm();
     if let Err(e) = fs::remove_dir_all(&old) {
-        report.warnings.push(format!(
-            "could not delete the previous tree at {}: {e}",
-            old.display()
-        ));
+        report.warnings.push(format!("could not delete the previous tree at {}: {e}", old.display()));
     }
     Ok(report)
 }
@@ -321,13 +299,7 @@ pub fn check_tree(out: &Path, tree: &Tree) -> Result<Vec<Drift>, OutputError> {
     let meta = match fs::symlink_metadata(out) {
         Ok(meta) => meta,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Ok(tree
-                .keys()
-                .map(|path| Drift {
-                    path: path.clone(),
-                    kind: DriftKind::Missing,
-                })
-                .collect());
+            return Ok(tree.keys().map(|path| Drift { path: path.clone(), kind: DriftKind::Missing }).collect());
         }
         Err(e) => return Err(OutputError::io("read", out, &e)),
     };
@@ -350,10 +322,7 @@ pub fn check_tree(out: &Path, tree: &Tree) -> Result<Vec<Drift>, OutputError> {
             Err(_) => Some(DriftKind::Missing),
         };
         if let Some(kind) = kind {
-            drifts.push(Drift {
-                path: path.clone(),
-                kind,
-            });
+            drifts.push(Drift { path: path.clone(), kind });
         }
     }
     for path in previous_generated(out) {
@@ -361,10 +330,7 @@ pub fn check_tree(out: &Path, tree: &Tree) -> Result<Vec<Drift>, OutputError> {
             continue;
         }
         if fs::symlink_metadata(out.join(&path)).is_ok_and(|m| !m.is_dir()) {
-            drifts.push(Drift {
-                path,
-                kind: DriftKind::Stale,
-            });
+            drifts.push(Drift { path, kind: DriftKind::Stale });
         }
     }
     drifts.sort();
@@ -384,20 +350,12 @@ fn not_a_directory(out: &Path) -> OutputError {
 fn previous_generated(out: &Path) -> BTreeSet<String> {
     let index_path = out.join(INDEX_FILE);
     let is_file = fs::symlink_metadata(&index_path).is_ok_and(|m| m.is_file());
-    let index = if is_file {
-        fs::read(&index_path).ok().and_then(|b| Index::parse(&b))
-    } else {
-        None
-    };
+    let index = if is_file { fs::read(&index_path).ok().and_then(|b| Index::parse(&b)) } else { None };
     let Some(index) = index else {
         return BTreeSet::new();
     };
-    let mut set: BTreeSet<String> = index
-        .files
-        .into_iter()
-        .map(|f| f.path)
-        .filter(|p| validate_tree_path(p).is_ok())
-        .collect();
+    let mut set: BTreeSet<String> =
+        index.files.into_iter().map(|f| f.path).filter(|p| validate_tree_path(p).is_ok()).collect();
     set.insert(INDEX_FILE.to_string());
     set
 }
@@ -412,11 +370,7 @@ struct Target {
 
 fn resolve_out(out: &Path) -> Result<Target, OutputError> {
     if out.as_os_str().is_empty() {
-        return Err(OutputError::new(
-            "the output directory path is empty",
-            Vec::new(),
-            "pass an output directory",
-        ));
+        return Err(OutputError::new("the output directory path is empty", Vec::new(), "pass an output directory"));
     }
     let existing = match fs::symlink_metadata(out) {
         Ok(meta) if meta.file_type().is_symlink() => {
@@ -460,20 +414,12 @@ fn resolve_out(out: &Path) -> Result<Target, OutputError> {
     let cwd = std::env::current_dir().and_then(fs::canonicalize);
     if existing.is_some() && cwd.is_ok_and(|cwd| cwd.starts_with(&path)) {
         return Err(OutputError::new(
-            format!(
-                "the output directory {} contains the current directory",
-                out.display()
-            ),
+            format!("the output directory {} contains the current directory", out.display()),
             Vec::new(),
             "choose a subdirectory: cedc replaces the output directory as a whole",
         ));
     }
-    Ok(Target {
-        parent: parent.to_path_buf(),
-        name: name.to_string_lossy().into_owned(),
-        path,
-        existing,
-    })
+    Ok(Target { parent: parent.to_path_buf(), name: name.to_string_lossy().into_owned(), path, existing })
 }
 
 /// A directory entry of the previous tree that must be carried over: a foreign file,
@@ -496,11 +442,7 @@ struct Previous {
 
 fn scan(out: &Path, tree: &Tree) -> Result<Previous, OutputError> {
     let generated = previous_generated(out);
-    let mut prev = Previous {
-        units: Vec::new(),
-        conflicts: Vec::new(),
-        stale: Vec::new(),
-    };
+    let mut prev = Previous { units: Vec::new(), conflicts: Vec::new(), stale: Vec::new() };
     scan_dir(out, "", tree, &generated, &mut prev)?;
     prev.conflicts.sort();
     prev.stale.sort();
@@ -519,9 +461,7 @@ fn scan_dir(
     let mut children = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| OutputError::io("read directory", &dir, &e))?;
-        let file_type = entry
-            .file_type()
-            .map_err(|e| OutputError::io("read", &entry.path(), &e))?;
+        let file_type = entry.file_type().map_err(|e| OutputError::io("read", &entry.path(), &e))?;
         let Some(name) = entry.file_name().to_str().map(str::to_string) else {
             // Not UTF-8: cannot be a generated path, so it is foreign; keep it by name.
             let lossy = entry.file_name().to_string_lossy().into_owned();
@@ -555,21 +495,14 @@ fn scan_dir(
         } else if blocked || has_under(tree, &path) {
             prev.conflicts.push(path);
         } else {
-            prev.units.push(Unit {
-                path,
-                is_dir: false,
-            });
+            prev.units.push(Unit { path, is_dir: false });
         }
     }
     Ok(())
 }
 
 /// Whether directory `rel` holds (at any depth) a non-directory not listed as generated.
-fn contains_foreign_files(
-    root: &Path,
-    rel: &str,
-    generated: &BTreeSet<String>,
-) -> Result<bool, OutputError> {
+fn contains_foreign_files(root: &Path, rel: &str, generated: &BTreeSet<String>) -> Result<bool, OutputError> {
     let dir = root.join(rel);
     let entries = fs::read_dir(&dir).map_err(|e| OutputError::io("read directory", &dir, &e))?;
     for entry in entries {
@@ -588,11 +521,7 @@ fn contains_foreign_files(
 }
 
 fn join(rel: &str, name: &str) -> String {
-    if rel.is_empty() {
-        name.to_string()
-    } else {
-        format!("{rel}/{name}")
-    }
+    if rel.is_empty() { name.to_string() } else { format!("{rel}/{name}") }
 }
 
 /// Move each unit from `from` to the same relative path under `to`. On failure, the
@@ -659,10 +588,7 @@ impl Staging {
             let path = sibling(target, "tmp");
             match fs::create_dir(&path) {
                 Ok(()) => {
-                    return Ok(Staging {
-                        path,
-                        armed: std::cell::Cell::new(true),
-                    });
+                    return Ok(Staging { path, armed: std::cell::Cell::new(true) });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(OutputError::io("create directory", &path, &e)),
@@ -697,9 +623,7 @@ mod tests {
         for ok in ["a", "a/b.yaml", "components/web/base/kustomization.yaml", ".hidden"] {
             assert!(validate_tree_path(ok).is_ok(), "{ok}");
         }
-        for bad in [
-            "", "/abs", "a/../b", "..", ".", "a//b", "a/", "./a", "a\\b", "a/./b", "a\nb",
-        ] {
+        for bad in ["", "/abs", "a/../b", "..", ".", "a//b", "a/", "./a", "a\\b", "a/./b", "a\nb"] {
             assert!(validate_tree_path(bad).is_err(), "{bad:?}");
         }
     }

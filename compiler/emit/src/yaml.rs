@@ -119,10 +119,7 @@ impl Serialize for Yaml<'_> {
 /// whitespace would be significant yet invisible, and lost to "trim trailing
 /// whitespace" editor settings.
 fn has_invisible_line_end(s: &str) -> bool {
-    s.contains('\n')
-        && s
-            .split('\n')
-            .any(|line| line.ends_with(' ') || line.ends_with('\t'))
+    s.contains('\n') && s.split('\n').any(|line| line.ends_with(' ') || line.ends_with('\t'))
 }
 
 #[cfg(test)]
@@ -138,14 +135,28 @@ mod tests {
     #[test]
     fn ambiguous_strings_are_quoted() {
         for s in [
-            "yes", "no", "on", "off", "y", "n", "Y", "~", "null", "true", "1.10", "0777", "0x1F",
-            "1e3", ".5", "2024-01-01", "12:30", "1_000", "",
+            "yes",
+            "no",
+            "on",
+            "off",
+            "y",
+            "n",
+            "Y",
+            "~",
+            "null",
+            "true",
+            "1.10",
+            "0777",
+            "0x1F",
+            "1e3",
+            ".5",
+            "2024-01-01",
+            "12:30",
+            "1_000",
+            "",
         ] {
             let text = to_yaml(&json!({ "k": s }));
-            assert!(
-                text.starts_with("k: \"") || text.starts_with("k: '"),
-                "{s:?} not quoted: {text}"
-            );
+            assert!(text.starts_with("k: \"") || text.starts_with("k: '"), "{s:?} not quoted: {text}");
             assert_eq!(roundtrip(&json!({ "k": s })), json!({ "k": s }));
         }
     }
@@ -153,11 +164,7 @@ mod tests {
     #[test]
     fn ambiguous_keys_are_quoted() {
         let text = to_yaml(&json!({ "yes": "a", "1.10": "b", "0777": "c", "on": "d" }));
-        assert_eq!(
-            text,
-            "\"yes\": a\n\"1.10\": b\n\"0777\": c\n\"on\": d\n",
-            "{text}"
-        );
+        assert_eq!(text, "\"yes\": a\n\"1.10\": b\n\"0777\": c\n\"on\": d\n", "{text}");
     }
 
     #[test]

@@ -23,8 +23,6 @@ fn layout_of_the_reference_platform() {
         "components/certs/base/gateway.gateway.networking.k8s.io-main.yaml",
         "components/certs/base/gateway.networking.istio.io-main.yaml",
         "components/certs/base/kustomization.yaml",
-        "components/certs/overlays/prod/certificate-www.example.com.patch.yaml",
-        "components/certs/overlays/prod/gateway.gateway.networking.k8s.io-main.patch.yaml",
         "components/certs/overlays/prod/kustomization.yaml",
         "components/certs/overlays/staging/certificate-www.example.com.patch.yaml",
         "components/certs/overlays/staging/gateway.gateway.networking.k8s.io-main.patch.yaml",
@@ -117,22 +115,31 @@ fn base_takes_the_majority_and_overlays_hold_only_differences() {
     let base = yaml(&tree, "components/web/base/deployment-web.yaml");
     assert_eq!(base["spec"]["replicas"], 1, "two of three envs say 1");
     assert_eq!(base["spec"]["template"]["spec"]["containers"][0]["image"], "ghcr.io/club/web:1.4.2");
-    // Annotations: prod has two, staging an empty map, sandbox none: 2 of 3 have the key.
-    assert_eq!(base["metadata"]["annotations"], json!({}));
+    // Annotations: prod has two, staging an empty map, sandbox none. Two of three have
+    // the map; inside it, each key is a 1-1 tie, which goes to prod (declared first).
+    assert_eq!(
+        base["metadata"]["annotations"],
+        json!({"argocd.argoproj.io/sync-wave": "2", "x~y": "z"})
+    );
 
     let prod = yaml(&tree, "components/web/overlays/prod/deployment-web.patch.yaml");
     assert_eq!(
         prod,
         json!([
-            {"op": "add", "path": "/metadata/annotations/argocd.argoproj.io~1sync-wave", "value": "2"},
-            {"op": "add", "path": "/metadata/annotations/x~0y", "value": "z"},
             {"op": "replace", "path": "/spec/replicas", "value": 3},
             {"op": "replace", "path": "/spec/template/spec/containers/0/env",
              "value": [{"name": "LOG", "value": "info"}, {"name": "SENTRY", "value": "on"}]},
         ])
     );
+    // RFC 6901 escaping of `/` and `~` in keys.
     let staging = yaml(&tree, "components/web/overlays/staging/deployment-web.patch.yaml");
-    assert_eq!(staging, json!([]).as_array().map(|_| staging.clone()).unwrap());
+    assert_eq!(
+        staging,
+        json!([
+            {"op": "remove", "path": "/metadata/annotations/argocd.argoproj.io~1sync-wave"},
+            {"op": "remove", "path": "/metadata/annotations/x~0y"},
+        ])
+    );
     let sandbox = yaml(&tree, "components/web/overlays/sandbox/deployment-web.patch.yaml");
     assert_eq!(
         sandbox,
@@ -143,19 +150,34 @@ fn base_takes_the_majority_and_overlays_hold_only_differences() {
     );
     // Identical in every env: no patch at all.
     assert!(!tree.keys().any(|p| p.contains("service-web.patch")));
+    // Keys in some envs only: added where present, removed where absent.
+    let sandbox_cm = yaml(&tree, "components/web/overlays/sandbox/configmap-web-config.patch.yaml");
+    assert_eq!(
+        sandbox_cm,
+        json!([
+            {"op": "replace", "path": "/data/MODE", "value": "2.0"},
+            {"op": "remove", "path": "/data/EMPTY"},
+        ])
+    );
 }
 
 #[test]
-fn staging_deployment_patch_holds_only_the_log_level() {
+fn a_two_env_tie_puts_the_first_env_in_the_base() {
     let tree = kustomize_tree(&reference()).unwrap();
-    let staging = yaml(&tree, "components/web/overlays/staging/deployment-web.patch.yaml");
-    assert_eq!(staging, json!([]), "staging agrees with the base everywhere");
+    // certs is in prod and staging: every difference is a tie, prod wins.
+    assert_eq!(
+        yaml(&tree, "components/certs/overlays/prod/kustomization.yaml")["resources"],
+        json!(["../../base"])
+    );
+    assert!(yaml(&tree, "components/certs/overlays/prod/kustomization.yaml").get("patches").is_none());
+    let base = yaml(&tree, "components/certs/base/certificate-www.example.com.yaml");
+    assert_eq!(base["spec"]["issuerRef"]["name"], "letsencrypt-prod");
 }
 
 #[test]
 fn patch_targets_escape_regex_metacharacters() {
     let tree = kustomize_tree(&reference()).unwrap();
-    let k = yaml(&tree, "components/certs/overlays/prod/kustomization.yaml");
+    let k = yaml(&tree, "components/certs/overlays/staging/kustomization.yaml");
     let target = &k["patches"][0]["target"];
     assert_eq!(target["name"], "www\\.example\\.com");
     assert_eq!(target["group"], "cert-manager\\.io");
@@ -235,7 +257,11 @@ fn every_root_builds_to_exactly_its_objects() {
 fn majority_handles_mixed_shapes() {
     // Same field is a map in one env, a string in another, a list of other length in a
     // third; keys only in some envs; the invariant must still hold.
-    let cm = |data: Value| obj(json!({"apiVersion": "example.com/v1", "kind": "Thing", "metadata": {"name": "t", "namespace": "n"}, "spec": data}));
+    let cm = |data: Value| {
+        obj(
+            json!({"apiVersion": "example.com/v1", "kind": "Thing", "metadata": {"name": "t", "namespace": "n"}, "spec": data}),
+        )
+    };
     let p = platform(vec![
         env("a", vec![comp("c", "n", vec![cm(json!({"x": {"y": 1}, "l": [1, 2], "only_a": true}))])]),
         env("b", vec![comp("c", "n", vec![cm(json!({"x": "str", "l": [1], "only_bc": null}))])]),
@@ -272,15 +298,27 @@ fn names_that_are_not_safe_directory_names_are_refused() {
 
 #[test]
 fn object_names_never_escape_their_directory() {
-    let p = platform(vec![env("prod", vec![comp("c", "n", vec![
-        obj(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "../../../etc/passwd", "namespace": "n"}})),
-        obj(json!({"apiVersion": "v1", "kind": "../Weird Kind", "metadata": {"name": "a", "namespace": "n"}})),
-    ])])]);
+    let p = platform(vec![env(
+        "prod",
+        vec![comp(
+            "c",
+            "n",
+            vec![
+                obj(
+                    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "../../../etc/passwd", "namespace": "n"}}),
+                ),
+                obj(json!({"apiVersion": "v1", "kind": "../Weird Kind", "metadata": {"name": "a", "namespace": "n"}})),
+            ],
+        )],
+    )]);
     let tree = kustomize_tree(&p).unwrap();
     for path in tree.keys() {
         cedc_emit::validate_tree_path(path).unwrap();
-        assert!(path == INDEX_FILE || path.starts_with("components/c/") || path.starts_with("envs/prod/"), "{path}");
-        assert_eq!(path.matches('/').count(), if path.starts_with("envs") { 2 } else if path == INDEX_FILE { 0 } else { 3 }, "{path}");
+        let file = ["components/c/base/", "components/c/overlays/prod/", "envs/prod/"]
+            .iter()
+            .find_map(|dir| path.strip_prefix(dir))
+            .unwrap_or(path);
+        assert!(!file.contains('/') && !file.starts_with('.'), "{path}");
     }
 }
 
@@ -300,3 +338,4 @@ fn an_env_without_components_gets_an_empty_root() {
     assert_eq!(paths(&tree), ["cedc-index.json", "envs/prod/kustomization.yaml"]);
     assert_eq!(yaml(&tree, "envs/prod/kustomization.yaml")["resources"], json!([]));
 }
+

@@ -3,7 +3,9 @@
 //! the expression that produced it (and, when an override replaced it, the base span).
 
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
-use cedc_model::{Component, ComponentInfo, Environment, Fields, Object, Origin, Platform, Value, ValueKind, is_cluster_scoped};
+use cedc_model::{
+    Component, ComponentInfo, Environment, Fields, Object, Origin, Platform, Value, ValueKind, is_cluster_scoped,
+};
 use cedc_names::{ModuleId, Program};
 use cedc_syntax::ast::*;
 use cedc_types::{Checked, DeclKey, OverrideInfo, Type};
@@ -196,10 +198,10 @@ impl<'p> Evaluator<'p> {
     fn component(&mut self, m: ModuleId, idx: usize) -> Option<Component> {
         let ItemKind::Component(d) = &self.p.module(m).ast.items[idx].kind else { return None };
         let v = self.component_value(m, &d.name.name, d.name.span).ok()?;
-        if let Some(envs) = v.get("envs").and_then(Value::as_list) {
-            if !envs.iter().any(|e| matches!(&e.kind, ValueKind::Env(n) if *n == self.env)) {
-                return None;
-            }
+        if let Some(envs) = v.get("envs").and_then(Value::as_list)
+            && !envs.iter().any(|e| matches!(&e.kind, ValueKind::Env(n) if *n == self.env))
+        {
+            return None;
         }
         let ns_value = v.get("namespace").cloned()?;
         let namespace = ns_value.as_str()?.to_string();
@@ -270,7 +272,9 @@ impl<'p> Evaluator<'p> {
             (Type::Optional(inner), kind) => self.conform(Value { kind, origin: v.origin }, inner),
             (Type::Domain(d), ValueKind::Str(s)) => match d.check_str(&s) {
                 Ok(()) => Ok(Value { kind: ValueKind::Str(s), origin: v.origin }),
-                Err(why) => Err(self.invalid(v.origin, &format!("\"{s}\" is not a valid {d}: {why}"), d.code(), d.help())),
+                Err(why) => {
+                    Err(self.invalid(v.origin, &format!("\"{s}\" is not a valid {d}: {why}"), d.code(), d.help()))
+                }
             },
             (Type::Domain(d), ValueKind::Int(i)) => match d.check_int(i) {
                 Ok(()) => Ok(Value { kind: ValueKind::Int(i), origin: v.origin }),
@@ -382,9 +386,12 @@ impl<'p> Evaluator<'p> {
                         match got {
                             Some(x) => Ok(x.clone()),
                             None => Err(self.fail(
-                                Diagnostic::error("E0060", format!("index {n} is out of range for a list of {} items", xs.len()))
-                                    .at(idx.span, "out of range")
-                                    .help("check the length with `len(...)` first"),
+                                Diagnostic::error(
+                                    "E0060",
+                                    format!("index {n} is out of range for a list of {} items", xs.len()),
+                                )
+                                .at(idx.span, "out of range")
+                                .help("check the length with `len(...)` first"),
                             )),
                         }
                     }
@@ -428,9 +435,11 @@ impl<'p> Evaluator<'p> {
             ExprKind::For(f) => {
                 let it = self.expr(&f.iter)?;
                 let pairs: Vec<(Value, Value)> = match it.kind {
-                    ValueKind::List(xs) => {
-                        xs.into_iter().enumerate().map(|(i, x)| (Value::new(ValueKind::Int(i as i64), f.iter.span), x)).collect()
-                    }
+                    ValueKind::List(xs) => xs
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, x)| (Value::new(ValueKind::Int(i as i64), f.iter.span), x))
+                        .collect(),
                     ValueKind::Record(fields) => {
                         fields.into_iter().map(|(k, x)| (Value::str(&k, f.iter.span), x)).collect()
                     }
@@ -550,9 +559,12 @@ impl<'p> Evaluator<'p> {
                 match attrs.get(&f.name) {
                     Some(x) => Ok(x.clone()),
                     None => Err(self.fail(
-                        Diagnostic::error("E0024", format!("`env.{}` is used while the environment itself is being defined", f.name))
-                            .at(f.span, "not available yet")
-                            .help("environment fields cannot depend on other environment fields"),
+                        Diagnostic::error(
+                            "E0024",
+                            format!("`env.{}` is used while the environment itself is being defined", f.name),
+                        )
+                        .at(f.span, "not available yet")
+                        .help("environment fields cannot depend on other environment fields"),
                     )),
                 }
             }
@@ -593,10 +605,18 @@ impl<'p> Evaluator<'p> {
         let lv = self.expr(l)?;
         match op {
             BinaryOp::And => {
-                return if matches!(lv.kind, ValueKind::Bool(false)) { Ok(Value::new(ValueKind::Bool(false), span)) } else { self.expr(r) };
+                return if matches!(lv.kind, ValueKind::Bool(false)) {
+                    Ok(Value::new(ValueKind::Bool(false), span))
+                } else {
+                    self.expr(r)
+                };
             }
             BinaryOp::Or => {
-                return if matches!(lv.kind, ValueKind::Bool(true)) { Ok(Value::new(ValueKind::Bool(true), span)) } else { self.expr(r) };
+                return if matches!(lv.kind, ValueKind::Bool(true)) {
+                    Ok(Value::new(ValueKind::Bool(true), span))
+                } else {
+                    self.expr(r)
+                };
             }
             BinaryOp::Coalesce => {
                 return if matches!(lv.kind, ValueKind::None) { self.expr(r) } else { Ok(lv) };
@@ -778,7 +798,9 @@ fn merge(base: Value, patch: Value, span: Span) -> Value {
         (ValueKind::Record(mut b), ValueKind::Record(p)) => {
             for (k, pv) in p {
                 let merged = match b.shift_remove_full(&k) {
-                    Some((i, _, bv)) if matches!(bv.kind, ValueKind::Record(_)) && matches!(pv.kind, ValueKind::Record(_)) => {
+                    Some((i, _, bv))
+                        if matches!(bv.kind, ValueKind::Record(_)) && matches!(pv.kind, ValueKind::Record(_)) =>
+                    {
                         let pspan = pv.span();
                         (Some(i), merge(bv, pv, pspan))
                     }
@@ -826,4 +848,3 @@ fn internal(span: Span, what: &str) -> Diagnostic {
         .at(span, "here")
         .help("the type checker should have rejected this; please report it as a cedc bug")
 }
-

@@ -98,7 +98,10 @@ const TOP_ORDER: &[&str] = &["apiVersion", "kind", "metadata", "spec", "data", "
 const METADATA_ORDER: &[&str] = &["name", "namespace", "labels", "annotations"];
 
 pub fn conventional_order(v: serde_json::Value) -> serde_json::Value {
-    fn reorder(map: serde_json::Map<String, serde_json::Value>, order: &[&str]) -> serde_json::Map<String, serde_json::Value> {
+    fn reorder(
+        map: serde_json::Map<String, serde_json::Value>,
+        order: &[&str],
+    ) -> serde_json::Map<String, serde_json::Value> {
         let mut rest = map;
         let mut out = serde_json::Map::new();
         for k in order {

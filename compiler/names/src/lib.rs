@@ -54,7 +54,5 @@ impl Program {
 }
 
 /// The standard library, compiled into the binary: `std/<name>` → source.
-pub const STDLIB: &[(&str, &str)] = &[
-    ("prelude", include_str!("../../../stdlib/prelude.ced")),
-    ("k8s", include_str!("../../../stdlib/k8s.ced")),
-];
+pub const STDLIB: &[(&str, &str)] =
+    &[("prelude", include_str!("../../../stdlib/prelude.ced")), ("k8s", include_str!("../../../stdlib/k8s.ced"))];

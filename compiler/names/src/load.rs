@@ -40,7 +40,8 @@ impl FileSystem for MemoryFs {
 /// Load the prelude, the entry files (project-relative paths) and all their imports.
 /// Returns the program (with every module that could be loaded) and the diagnostics.
 pub fn load_project(fs: &dyn FileSystem, entries: &[String]) -> (Program, Diagnostics) {
-    let mut l = Loader { fs, program: Program::default(), diags: Vec::new(), by_name: HashMap::new(), stack: Vec::new() };
+    let mut l =
+        Loader { fs, program: Program::default(), diags: Vec::new(), by_name: HashMap::new(), stack: Vec::new() };
     l.program.prelude = l.load_std("prelude", None);
     for e in entries {
         match normalize(e) {
@@ -82,7 +83,12 @@ impl Loader<'_> {
                 Some(m) => format!("did you mean `std/{m}`?"),
                 None => format!(
                     "the standard library has: {}",
-                    STDLIB.iter().filter(|(n, _)| *n != "prelude").map(|(n, _)| format!("std/{n}")).collect::<Vec<_>>().join(", ")
+                    STDLIB
+                        .iter()
+                        .filter(|(n, _)| *n != "prelude")
+                        .map(|(n, _)| format!("std/{n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             };
             self.diags.push(d.help(help));
@@ -105,7 +111,8 @@ impl Loader<'_> {
                         d = d.also(*s, "imported here");
                     }
                 }
-                self.diags.push(d.help("break the cycle: move what both files need into a third file that both import"));
+                self.diags
+                    .push(d.help("break the cycle: move what both files need into a third file that both import"));
                 return None;
             }
             return Some(*id);
@@ -148,7 +155,8 @@ impl Loader<'_> {
 
     fn add_module(&mut self, name: String, text: String, is_std: bool, from: Option<Span>) -> Option<ModuleId> {
         if self.stack.len() >= MAX_IMPORT_DEPTH {
-            let mut d = Diagnostic::error("E0013", format!("imports are nested more than {MAX_IMPORT_DEPTH} files deep"));
+            let mut d =
+                Diagnostic::error("E0013", format!("imports are nested more than {MAX_IMPORT_DEPTH} files deep"));
             if let Some(s) = from {
                 d = d.at(s, "one import too many");
             }
@@ -213,7 +221,9 @@ impl Loader<'_> {
                     self.diags.push(
                         Diagnostic::error("E0012", format!("import path `{}` leaves the project directory", imp.path))
                             .at(span, "outside the project")
-                            .help("a project may only import files inside its own directory (the one holding cedc.toml)"),
+                            .help(
+                                "a project may only import files inside its own directory (the one holding cedc.toml)",
+                            ),
                     );
                     return;
                 }
@@ -346,7 +356,8 @@ mod tests {
 
     #[test]
     fn bad_paths_are_diagnostics() {
-        let fs = fs(&[("main.ced", "import \"../outside\"\nimport \"lib/x\"\nimport \"./missing\"\nimport \"std/nope\"")]);
+        let fs =
+            fs(&[("main.ced", "import \"../outside\"\nimport \"lib/x\"\nimport \"./missing\"\nimport \"std/nope\"")]);
         let (_, d) = load_project(&fs, &["main.ced".into()]);
         let codes: Vec<_> = d.iter().map(|d| d.code).collect();
         assert_eq!(codes, ["E0012", "E0012", "E0010", "E0010"]);

@@ -29,11 +29,7 @@ fn main() {
                 std::process::exit(2);
             }
         };
-        let units = if path.ends_with(".md") {
-            ced_blocks(path, &text)
-        } else {
-            vec![(path.clone(), text, None)]
-        };
+        let units = if path.ends_with(".md") { ced_blocks(path, &text) } else { vec![(path.clone(), text, None)] };
         for (name, source, expected) in units {
             checked += 1;
             let id: FileId = files.add(name.clone(), source.clone());

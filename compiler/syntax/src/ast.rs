@@ -132,8 +132,14 @@ pub struct TypeExpr {
 #[derive(Clone, Debug, PartialEq)]
 pub enum TypeExprKind {
     /// `String`, `List<Int>`, `k8s.Probe`
-    Named { path: Vec<Ident>, args: Vec<TypeExpr> },
-    Record { fields: Vec<TypeField>, open: bool },
+    Named {
+        path: Vec<Ident>,
+        args: Vec<TypeExpr>,
+    },
+    Record {
+        fields: Vec<TypeField>,
+        open: bool,
+    },
     /// `"web" | "worker"`
     Union(Vec<(String, Span)>),
     Optional(Box<TypeExpr>),

@@ -161,13 +161,44 @@ fn join_or(items: &[&str]) -> String {
 fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::EOI => "end of file",
-        Rule::import | Rule::let_decl | Rule::type_decl | Rule::fn_decl | Rule::env_decl
-        | Rule::component_decl | Rule::override_block => "a declaration (`let`, `type`, `fn`, `env`, `component`, `import` or `in`)",
-        Rule::expr | Rule::postfix_expr | Rule::if_expr | Rule::match_expr | Rule::let_in
-        | Rule::comprehension | Rule::list | Rule::record | Rule::none_lit | Rule::bool_lit
-        | Rule::int_lit | Rule::string | Rule::env_kw | Rule::paren | Rule::not | Rule::neg => "an expression",
-        Rule::with | Rule::coalesce | Rule::or | Rule::and | Rule::eq | Rule::ne | Rule::le | Rule::ge
-        | Rule::lt | Rule::gt | Rule::add | Rule::sub | Rule::mul | Rule::div | Rule::rem => "an operator",
+        Rule::import
+        | Rule::let_decl
+        | Rule::type_decl
+        | Rule::fn_decl
+        | Rule::env_decl
+        | Rule::component_decl
+        | Rule::override_block => "a declaration (`let`, `type`, `fn`, `env`, `component`, `import` or `in`)",
+        Rule::expr
+        | Rule::postfix_expr
+        | Rule::if_expr
+        | Rule::match_expr
+        | Rule::let_in
+        | Rule::comprehension
+        | Rule::list
+        | Rule::record
+        | Rule::none_lit
+        | Rule::bool_lit
+        | Rule::int_lit
+        | Rule::string
+        | Rule::env_kw
+        | Rule::paren
+        | Rule::not
+        | Rule::neg => "an expression",
+        Rule::with
+        | Rule::coalesce
+        | Rule::or
+        | Rule::and
+        | Rule::eq
+        | Rule::ne
+        | Rule::le
+        | Rule::ge
+        | Rule::lt
+        | Rule::gt
+        | Rule::add
+        | Rule::sub
+        | Rule::mul
+        | Rule::div
+        | Rule::rem => "an operator",
         Rule::call_args | Rule::field_access | Rule::index => "`(`, `.` or `[`",
         Rule::ident | Rule::path => "a name",
         Rule::field_name => "a field name",
@@ -203,7 +234,9 @@ fn pratt() -> &'static PrattParser<Rule> {
                 | Op::infix(Rule::gt, Assoc::Left)
                 | Op::infix(Rule::ge, Assoc::Left))
             .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
-            .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left) | Op::infix(Rule::rem, Assoc::Left))
+            .op(Op::infix(Rule::mul, Assoc::Left)
+                | Op::infix(Rule::div, Assoc::Left)
+                | Op::infix(Rule::rem, Assoc::Left))
             .op(Op::prefix(Rule::not) | Op::prefix(Rule::neg))
     })
 }
@@ -233,7 +266,6 @@ fn doc_lines(comments: &[Comment]) -> Vec<(usize, usize, String)> {
 fn kids(p: Pair<Rule>) -> impl Iterator<Item = Pair<Rule>> {
     p.into_inner().filter(|c| !matches!(c.as_rule(), Rule::COMMENT | Rule::doc_comment | Rule::line_comment))
 }
-
 
 impl Builder<'_> {
     /// The `///` lines directly above `start` (only whitespace between them).
@@ -574,7 +606,10 @@ impl Builder<'_> {
                 for pair in rest.chunks(2) {
                     let [then, cond] = pair else { return Err(internal(self.file, span, "if")) };
                     let s = cond.span.to(acc.span);
-                    acc = Expr { kind: ExprKind::If(Box::new(cond.clone()), Box::new(then.clone()), Box::new(acc)), span: s };
+                    acc = Expr {
+                        kind: ExprKind::If(Box::new(cond.clone()), Box::new(then.clone()), Box::new(acc)),
+                        span: s,
+                    };
                 }
                 return Ok(Expr { kind: acc.kind, span });
             }
@@ -635,9 +670,14 @@ impl Builder<'_> {
         Ok(match inner.as_rule() {
             Rule::wildcard => Pattern::Wildcard(span),
             Rule::plain_string => Pattern::Str(self.plain_string(inner)?, span),
-            Rule::int_lit => Pattern::Int(inner.as_str().parse().map_err(|_| {
-                Diagnostic::error("E0004", "integer pattern is too large").at(span, "here").help("use a smaller integer")
-            })?, span),
+            Rule::int_lit => Pattern::Int(
+                inner.as_str().parse().map_err(|_| {
+                    Diagnostic::error("E0004", "integer pattern is too large")
+                        .at(span, "here")
+                        .help("use a smaller integer")
+                })?,
+                span,
+            ),
             Rule::bool_lit => Pattern::Bool(inner.as_str().starts_with("true"), span),
             _ => Pattern::Name(self.ident(inner)),
         })
@@ -645,28 +685,23 @@ impl Builder<'_> {
 
     fn record_fields(&mut self, p: Pair<Rule>) -> R<Vec<RecordField>> {
         let mut fields = Vec::new();
-        for c in kids(p) {
-            match c.as_rule() {
-                Rule::record_field => {
-                    let fspan = self.span(&c);
-                    let mut it = kids(c);
-                    let k = next(&mut it)?;
-                    let kspan = self.span(&k);
-                    let key = if k.as_rule() == Rule::ident {
-                        Key::Static(k.as_str().to_string(), kspan)
-                    } else {
-                        let s = self.string(k)?;
-                        match s.as_plain() {
-                            Some(text) => Key::Static(text, kspan),
-                            None => Key::Dynamic(s, kspan),
-                        }
-                    };
-                    let value = self.expr(next(&mut it)?)?;
-                    let doc = self.doc_before(fspan.start as usize);
-                    fields.push(RecordField { key, value, doc, span: fspan });
+        for c in kids(p).filter(|c| c.as_rule() == Rule::record_field) {
+            let fspan = self.span(&c);
+            let mut it = kids(c);
+            let k = next(&mut it)?;
+            let kspan = self.span(&k);
+            let key = if k.as_rule() == Rule::ident {
+                Key::Static(k.as_str().to_string(), kspan)
+            } else {
+                let s = self.string(k)?;
+                match s.as_plain() {
+                    Some(text) => Key::Static(text, kspan),
+                    None => Key::Dynamic(s, kspan),
                 }
-                _ => {}
-            }
+            };
+            let value = self.expr(next(&mut it)?)?;
+            let doc = self.doc_before(fspan.start as usize);
+            fields.push(RecordField { key, value, doc, span: fspan });
         }
         Ok(fields)
     }
@@ -772,10 +807,8 @@ fn dedent(parts: &mut [StrPart]) {
             }
             if i == n - 1 {
                 // The closing `"""` on its own line: drop that line's indentation.
-                if let Some(pos) = out.rfind('\n') {
-                    if out[pos + 1..].trim().is_empty() {
-                        out.truncate(pos + 1);
-                    }
+                if let Some(pos) = out.rfind('\n').filter(|p| out[p + 1..].trim().is_empty()) {
+                    out.truncate(pos + 1);
                 }
             }
             *t = out;

@@ -58,7 +58,10 @@ let li = let a = 1 in a + 1
 fn parses_every_construct() {
     let m = parse(FileId(0), SAMPLE).unwrap_or_else(|d| panic!("{d:?}"));
     let names: Vec<_> = m.items.iter().map(|i| i.name().map(|n| n.name.clone()).unwrap_or_default()).collect();
-    assert_eq!(names, ["", "", "prod", "staging", "Tier", "Size", "replicas", "host", "web", "hello", "", "text", "n", "m", "li"]);
+    assert_eq!(
+        names,
+        ["", "", "prod", "staging", "Tier", "Size", "replicas", "host", "web", "hello", "", "text", "n", "m", "li"]
+    );
     assert_eq!(m.items[2].doc.as_deref(), Some("Production."));
     let ItemKind::Type(size) = &m.items[5].kind else { panic!() };
     assert_eq!(m.items[5].doc.as_deref(), Some("Sizing of a workload."));

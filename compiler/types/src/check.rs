@@ -17,6 +17,9 @@ const MAX_DECL_CHAIN: usize = 512;
 
 pub type DeclKey = (ModuleId, String);
 
+/// Fields one environment declares: name → (type, span of the name).
+type EnvFields = IndexMap<String, (Type, Span)>;
+
 #[derive(Clone, Debug)]
 pub struct FnSig {
     pub params: Vec<ParamSig>,
@@ -108,8 +111,9 @@ enum Decl<'a> {
 }
 
 const BUILTINS: &[&str] = &["len", "join", "keys", "lower", "upper", "string", "contains"];
-const BUILTIN_TYPES: &[&str] =
-    &["String", "Int", "Bool", "Any", "Env", "List", "Map", "Name", "Label", "Port", "Quantity", "Hostname", "Duration"];
+const BUILTIN_TYPES: &[&str] = &[
+    "String", "Int", "Bool", "Any", "Env", "List", "Map", "Name", "Label", "Port", "Quantity", "Hostname", "Duration",
+];
 
 impl<'p> Checker<'p> {
     fn err(&mut self, d: Diagnostic) {
@@ -198,7 +202,7 @@ impl<'p> Checker<'p> {
     fn collect_envs(&mut self) {
         let p = self.p;
         let mut seen: IndexMap<String, Span> = IndexMap::new();
-        let mut per_env: Vec<(Span, IndexMap<String, (Type, Span)>)> = Vec::new();
+        let mut per_env: Vec<(Span, EnvFields)> = Vec::new();
         for m in &p.modules {
             for (idx, item) in m.ast.items.iter().enumerate() {
                 let ItemKind::Env(e) = &item.kind else { continue };
@@ -313,9 +317,12 @@ impl<'p> Checker<'p> {
         }
         if self.let_stack.len() >= MAX_DECL_CHAIN {
             self.err(
-                Diagnostic::error("E0061", format!("declarations depend on each other more than {MAX_DECL_CHAIN} deep"))
-                    .at(use_span, "chain too long here")
-                    .help("shorten the chain of declarations that use one another"),
+                Diagnostic::error(
+                    "E0061",
+                    format!("declarations depend on each other more than {MAX_DECL_CHAIN} deep"),
+                )
+                .at(use_span, "chain too long here")
+                .help("shorten the chain of declarations that use one another"),
             );
             return Type::Error;
         }
@@ -353,7 +360,9 @@ impl<'p> Checker<'p> {
         let t = self.with_module(m, |c| c.resolve_type(&d.ty));
         self.alias_stack.pop();
         let t = match t {
-            Type::Record(r) if r.name.is_none() => Type::Record(Arc::new(RecordType { name: Some(name.to_string()), ..(*r).clone() })),
+            Type::Record(r) if r.name.is_none() => {
+                Type::Record(Arc::new(RecordType { name: Some(name.to_string()), ..(*r).clone() }))
+            }
             t => t,
         };
         self.type_cache.insert(d.ty.span, t.clone());
@@ -430,10 +439,13 @@ impl<'p> Checker<'p> {
                                 None => format!("the fields are: {}", field_list(r)),
                             };
                             self.err(
-                                Diagnostic::error("E0050", format!("`{inner}` has no field `{}` to override", seg.name))
-                                    .at(seg.span, "no such field")
-                                    .also(decl_span, "the overridden declaration")
-                                    .help(help),
+                                Diagnostic::error(
+                                    "E0050",
+                                    format!("`{inner}` has no field `{}` to override", seg.name),
+                                )
+                                .at(seg.span, "no such field")
+                                .also(decl_span, "the overridden declaration")
+                                .help(help),
                             );
                             None
                         }
@@ -551,7 +563,10 @@ impl<'p> Checker<'p> {
                     continue;
                 }
                 let show = |o: &OverrideInfo| {
-                    std::iter::once(o.target.1.as_str()).chain(o.path.iter().map(String::as_str)).collect::<Vec<_>>().join(".")
+                    std::iter::once(o.target.1.as_str())
+                        .chain(o.path.iter().map(String::as_str))
+                        .collect::<Vec<_>>()
+                        .join(".")
                 };
                 let envs = shared.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
                 self.err(
@@ -624,9 +639,16 @@ impl<'p> Checker<'p> {
         let arity = |c: &mut Self, n: usize, name: &str| {
             if args.len() != n {
                 c.err(
-                    Diagnostic::error("E0038", format!("`{name}` takes {n} type argument{}", if n == 1 { "" } else { "s" }))
-                        .at(te.span, format!("{} given", args.len()))
-                        .help(if n == 1 { format!("write `{name}<T>`") } else { format!("write `{name}` alone") }),
+                    Diagnostic::error(
+                        "E0038",
+                        format!("`{name}` takes {n} type argument{}", if n == 1 { "" } else { "s" }),
+                    )
+                    .at(te.span, format!("{} given", args.len()))
+                    .help(if n == 1 {
+                        format!("write `{name}<T>`")
+                    } else {
+                        format!("write `{name}` alone")
+                    }),
                 );
             }
         };
@@ -653,19 +675,29 @@ impl<'p> Checker<'p> {
             if let Some((_, Decl::Type(_))) = self.decl(self.module, name) {
                 return self.alias_type(self.module, name, single.span);
             }
-            if let Some(pm) = self.p.prelude {
-                if let Some((_, Decl::Type(_))) = self.decl(pm, name) {
-                    return self.alias_type(pm, name, single.span);
-                }
+            if let Some(pm) = self.p.prelude
+                && let Some((_, Decl::Type(_))) = self.decl(pm, name)
+            {
+                return self.alias_type(pm, name, single.span);
             }
             let mut candidates: Vec<&str> = BUILTIN_TYPES.to_vec();
             let m = self.p.module(self.module);
-            candidates.extend(m.decls.keys().filter(|k| matches!(self.decl(self.module, k), Some((_, Decl::Type(_))))).map(String::as_str));
+            candidates.extend(
+                m.decls
+                    .keys()
+                    .filter(|k| matches!(self.decl(self.module, k), Some((_, Decl::Type(_)))))
+                    .map(String::as_str),
+            );
             let help = match did_you_mean(name, candidates) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => "declare it with `type Name = ...`, or import the module that declares it and write `module.Name`".into(),
+                None => {
+                    "declare it with `type Name = ...`, or import the module that declares it and write `module.Name`"
+                        .into()
+                }
             };
-            self.err(Diagnostic::error("E0038", format!("unknown type `{name}`")).at(single.span, "not a type").help(help));
+            self.err(
+                Diagnostic::error("E0038", format!("unknown type `{name}`")).at(single.span, "not a type").help(help),
+            );
             return Type::Error;
         }
         if let [module, name] = path {
@@ -684,7 +716,10 @@ impl<'p> Checker<'p> {
             self.err(
                 Diagnostic::error("E0038", format!("`{}` is not an imported module", module.name))
                     .at(module.span, "unknown module")
-                    .help(format!("add `import \"std/{0}\"` or `import \"./{0}.ced\"` at the top of the file", module.name)),
+                    .help(format!(
+                        "add `import \"std/{0}\"` or `import \"./{0}.ced\"` at the top of the file",
+                        module.name
+                    )),
             );
             return Type::Error;
         }
@@ -706,7 +741,10 @@ impl<'p> Checker<'p> {
                 Type::Error
             }
             (ExprKind::None, Type::Optional(_) | Type::Any) => expected.clone(),
-            (ExprKind::Record(_) | ExprKind::List(_) | ExprKind::Str(_) | ExprKind::Int(_) | ExprKind::Bool(_), Type::Optional(inner)) => {
+            (
+                ExprKind::Record(_) | ExprKind::List(_) | ExprKind::Str(_) | ExprKind::Int(_) | ExprKind::Bool(_),
+                Type::Optional(inner),
+            ) => {
                 self.check(e, inner);
                 expected.clone()
             }
@@ -772,8 +810,15 @@ impl<'p> Checker<'p> {
                 }
                 expected.clone()
             }
-            (ExprKind::Unary(UnaryOp::Neg, inner), Type::Domain(d)) if d.is_int() && matches!(inner.kind, ExprKind::Int(_)) => {
-                self.bad_literal(*d, e.span, &format!("-{}", self.p.files.get(e.span.file).slice(inner.span)), "it is negative");
+            (ExprKind::Unary(UnaryOp::Neg, inner), Type::Domain(d))
+                if d.is_int() && matches!(inner.kind, ExprKind::Int(_)) =>
+            {
+                self.bad_literal(
+                    *d,
+                    e.span,
+                    &format!("-{}", self.p.files.get(e.span.file).slice(inner.span)),
+                    "it is negative",
+                );
                 expected.clone()
             }
             (ExprKind::If(c, t, f), _) => {
@@ -821,20 +866,24 @@ impl<'p> Checker<'p> {
     }
 
     fn mismatch(&mut self, span: Span, expected: &Type, found: &Type) {
-        if let (Type::Optional(inner), false) = (found, matches!(expected, Type::Optional(_))) {
-            if assignable(inner, expected) {
-                self.err(
-                    Diagnostic::error("E0037", format!("this value may be none, but a {expected} is required"))
-                        .at(span, format!("a {found}"))
-                        .help("give a default with `value ?? default`, or make the target optional"),
-                );
-                return;
-            }
+        if let (Type::Optional(inner), false) = (found, matches!(expected, Type::Optional(_)))
+            && assignable(inner, expected)
+        {
+            self.err(
+                Diagnostic::error("E0037", format!("this value may be none, but a {expected} is required"))
+                    .at(span, format!("a {found}"))
+                    .help("give a default with `value ?? default`, or make the target optional"),
+            );
+            return;
         }
         let help = match (expected, found) {
             (Type::Int, t) if t.is_stringish() => "write the number without quotes".to_string(),
-            (t, Type::Int) if t.is_stringish() => "quote the value to make it a string, or use `string(...)`".to_string(),
-            (Type::Record(_), Type::Map(_)) => "a map cannot be checked field by field; write a record literal".to_string(),
+            (t, Type::Int) if t.is_stringish() => {
+                "quote the value to make it a string, or use `string(...)`".to_string()
+            }
+            (Type::Record(_), Type::Map(_)) => {
+                "a map cannot be checked field by field; write a record literal".to_string()
+            }
             _ => format!("give a value of type {expected}"),
         };
         self.err(
@@ -847,15 +896,15 @@ impl<'p> Checker<'p> {
     fn duplicate_keys(&mut self, fields: &[RecordField]) {
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for f in fields {
-            if let Key::Static(k, s) = &f.key {
-                if let Some(prev) = seen.insert(k.as_str(), *s) {
-                    self.err(
-                        Diagnostic::error("E0021", format!("field `{k}` is given twice"))
-                            .at(*s, "given again here")
-                            .also(prev, "first given here")
-                            .help("remove one of them: YAML would silently keep only the last one, cedc refuses"),
-                    );
-                }
+            if let Key::Static(k, s) = &f.key
+                && let Some(prev) = seen.insert(k.as_str(), *s)
+            {
+                self.err(
+                    Diagnostic::error("E0021", format!("field `{k}` is given twice"))
+                        .at(*s, "given again here")
+                        .also(prev, "first given here")
+                        .help("remove one of them: YAML would silently keep only the last one, cedc refuses"),
+                );
             }
         }
     }
@@ -891,14 +940,21 @@ impl<'p> Checker<'p> {
                 }
             }
         }
-        let missing: Vec<&str> =
-            rt.fields.iter().filter(|(k, f)| f.required() && !given.contains(k.as_str())).map(|(k, _)| k.as_str()).collect();
+        let missing: Vec<&str> = rt
+            .fields
+            .iter()
+            .filter(|(k, f)| f.required() && !given.contains(k.as_str()))
+            .map(|(k, _)| k.as_str())
+            .collect();
         if !missing.is_empty() {
             let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
             let what = rt.name.clone().unwrap_or_else(|| "record".into());
-            let mut d = Diagnostic::error("E0031", format!("missing required field{} {list} of {what}", if missing.len() == 1 { "" } else { "s" }))
-                .at(Span::new(e.span.file, e.span.start as usize, e.span.start as usize + 1), format!("{list} not given"))
-                .help(format!("add {list}, or give the field a default in the type"));
+            let mut d = Diagnostic::error(
+                "E0031",
+                format!("missing required field{} {list} of {what}", if missing.len() == 1 { "" } else { "s" }),
+            )
+            .at(Span::new(e.span.file, e.span.start as usize, e.span.start as usize + 1), format!("{list} not given"))
+            .help(format!("add {list}, or give the field a default in the type"));
             if let Some(s) = missing.first().and_then(|m| rt.fields.get(*m)).and_then(|f| f.span) {
                 d = d.also(s, "declared here");
             }
@@ -1063,7 +1119,10 @@ impl<'p> Checker<'p> {
                     let t = self.infer(&f.value);
                     if let Key::Static(k, s) = &f.key {
                         let optional = matches!(t, Type::Optional(_));
-                        out.insert(k.clone(), FieldType { ty: t, optional, default: None, doc: f.doc.clone(), span: Some(*s) });
+                        out.insert(
+                            k.clone(),
+                            FieldType { ty: t, optional, default: None, doc: f.doc.clone(), span: Some(*s) },
+                        );
                     }
                 }
                 Type::Record(Arc::new(RecordType { name: None, fields: out, open: false }))
@@ -1224,7 +1283,11 @@ impl<'p> Checker<'p> {
             Some(s) => format!("did you mean `{s}`?"),
             None => "declare it with `let`, or import the module that declares it".into(),
         };
-        self.err(Diagnostic::error("E0020", format!("`{}` is not defined", id.name)).at(id.span, "not found in this scope").help(help));
+        self.err(
+            Diagnostic::error("E0020", format!("`{}` is not defined", id.name))
+                .at(id.span, "not found in this scope")
+                .help(help),
+        );
     }
 
     fn unknown_env(&mut self, id: &Ident) {
@@ -1277,9 +1340,12 @@ impl<'p> Checker<'p> {
                         None => format!("see the declarations of `{}`", self.p.module(m).name),
                     };
                     self.err(
-                        Diagnostic::error("E0020", format!("module `{}` has no declaration `{}`", self.p.module(m).name, field.name))
-                            .at(field.span, "not found")
-                            .help(help),
+                        Diagnostic::error(
+                            "E0020",
+                            format!("module `{}` has no declaration `{}`", self.p.module(m).name, field.name),
+                        )
+                        .at(field.span, "not found")
+                        .help(help),
                     );
                     Type::Error
                 }
@@ -1322,9 +1388,12 @@ impl<'p> Checker<'p> {
             Type::Any | Type::Error => Type::Any,
             Type::Optional(_) => {
                 self.err(
-                    Diagnostic::error("E0037", format!("this value may be none; it has no field `{}` then", field.name))
-                        .at(base_span, format!("a {bt}"))
-                        .help("give a default first: `(value ?? default).field`"),
+                    Diagnostic::error(
+                        "E0037",
+                        format!("this value may be none; it has no field `{}` then", field.name),
+                    )
+                    .at(base_span, format!("a {bt}"))
+                    .help("give a default first: `(value ?? default).field`"),
                 );
                 Type::Error
             }
@@ -1413,7 +1482,9 @@ impl<'p> Checker<'p> {
                         self.err(
                             Diagnostic::error("E0030", format!("`+` does not apply to a {other}"))
                                 .at(l.span, format!("a {other}"))
-                                .help("`+` adds integers and concatenates strings and lists; merge records with `with`"),
+                                .help(
+                                    "`+` adds integers and concatenates strings and lists; merge records with `with`",
+                                ),
                         );
                         Type::Error
                     }
@@ -1504,7 +1575,8 @@ impl<'p> Checker<'p> {
                         let help = if matches!(t, Type::Env) {
                             "match environments by name: `match env { prod => ..., _ => ... }`".to_string()
                         } else if matches!(p, Pattern::Name(_)) {
-                            "bare names match environments; match other values with literals: `\"web\" => ...`".to_string()
+                            "bare names match environments; match other values with literals: `\"web\" => ...`"
+                                .to_string()
                         } else {
                             format!("use patterns of type {t}")
                         };
@@ -1534,7 +1606,10 @@ impl<'p> Checker<'p> {
             };
             let missing: Vec<&String> = all.iter().filter(|a| !covered.contains(*a)).collect();
             if !missing.is_empty() {
-                let list = missing.iter().map(|m| if matches!(st, Type::Enum(_)) { format!("\"{m}\"") } else { m.to_string() }).collect::<Vec<_>>();
+                let list = missing
+                    .iter()
+                    .map(|m| if matches!(st, Type::Enum(_)) { format!("\"{m}\"") } else { m.to_string() })
+                    .collect::<Vec<_>>();
                 let kw = Span::new(e.span.file, e.span.start as usize, e.span.start as usize + 5);
                 let msg = if matches!(st, Type::Env | Type::Enum(_) | Type::Bool) {
                     format!("this match does not cover {}", list.join(", "))
@@ -1614,9 +1689,12 @@ impl<'p> Checker<'p> {
                         None => format!("see the declarations of `{}`", self.p.module(m).name),
                     };
                     self.err(
-                        Diagnostic::error("E0020", format!("module `{}` has no function `{name}`", self.p.module(m).name))
-                            .at(name_span, "not found")
-                            .help(help),
+                        Diagnostic::error(
+                            "E0020",
+                            format!("module `{}` has no function `{name}`", self.p.module(m).name),
+                        )
+                        .at(name_span, "not found")
+                        .help(help),
                     );
                 }
             }
@@ -1637,10 +1715,17 @@ impl<'p> Checker<'p> {
                 None if i < sig.params.len() => Some(i),
                 None => {
                     self.err(
-                        Diagnostic::error("E0033", format!("`{name}` takes {} argument{}", sig.params.len(), if sig.params.len() == 1 { "" } else { "s" }))
-                            .at(a.value.span, "extra argument")
-                            .also(sig.span, "declared here")
-                            .help("remove the extra argument"),
+                        Diagnostic::error(
+                            "E0033",
+                            format!(
+                                "`{name}` takes {} argument{}",
+                                sig.params.len(),
+                                if sig.params.len() == 1 { "" } else { "s" }
+                            ),
+                        )
+                        .at(a.value.span, "extra argument")
+                        .also(sig.span, "declared here")
+                        .help("remove the extra argument"),
                     );
                     None
                 }
@@ -1651,7 +1736,10 @@ impl<'p> Checker<'p> {
                         None => {
                             let help = match did_you_mean(&n.name, sig.params.iter().map(|p| p.name.as_str())) {
                                 Some(s) => format!("did you mean `{s}`?"),
-                                None => format!("the parameters are: {}", sig.params.iter().map(|p| format!("`{}`", p.name)).collect::<Vec<_>>().join(", ")),
+                                None => format!(
+                                    "the parameters are: {}",
+                                    sig.params.iter().map(|p| format!("`{}`", p.name)).collect::<Vec<_>>().join(", ")
+                                ),
                             };
                             self.err(
                                 Diagnostic::error("E0033", format!("`{name}` has no parameter `{}`", n.name))
@@ -1694,10 +1782,17 @@ impl<'p> Checker<'p> {
         if !missing.is_empty() {
             let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
             self.err(
-                Diagnostic::error("E0032", format!("missing argument{} {list} in call to `{name}`", if missing.len() == 1 { "" } else { "s" }))
-                    .at(e.span, format!("{list} not given"))
-                    .also(sig.span, "declared here")
-                    .help(format!("pass {} by name: `{}`", list, missing.iter().map(|m| format!("{m}: ...")).collect::<Vec<_>>().join(", "))),
+                Diagnostic::error(
+                    "E0032",
+                    format!("missing argument{} {list} in call to `{name}`", if missing.len() == 1 { "" } else { "s" }),
+                )
+                .at(e.span, format!("{list} not given"))
+                .also(sig.span, "declared here")
+                .help(format!(
+                    "pass {} by name: `{}`",
+                    list,
+                    missing.iter().map(|m| format!("{m}: ...")).collect::<Vec<_>>().join(", ")
+                )),
             );
         }
         sig.ret.clone()
@@ -1723,9 +1818,12 @@ impl<'p> Checker<'p> {
         };
         if args.len() != arity {
             self.err(
-                Diagnostic::error(if args.len() < arity { "E0032" } else { "E0033" }, format!("`{name}` takes {arity} argument{}", if arity == 1 { "" } else { "s" }))
-                    .at(e.span, format!("{} given", args.len()))
-                    .help(format!("see the built-in functions in docs/language.md; `{name}` takes {arity}")),
+                Diagnostic::error(
+                    if args.len() < arity { "E0032" } else { "E0033" },
+                    format!("`{name}` takes {arity} argument{}", if arity == 1 { "" } else { "s" }),
+                )
+                .at(e.span, format!("{} given", args.len()))
+                .help(format!("see the built-in functions in docs/language.md; `{name}` takes {arity}")),
             );
             self.infer_args(args);
             return match name {
@@ -1739,7 +1837,9 @@ impl<'p> Checker<'p> {
         match name {
             "len" => {
                 let t = self.infer(a0);
-                if !matches!(t, Type::List(_) | Type::Map(_) | Type::Record(_) | Type::Any | Type::Error) && !t.is_stringish() {
+                if !matches!(t, Type::List(_) | Type::Map(_) | Type::Record(_) | Type::Any | Type::Error)
+                    && !t.is_stringish()
+                {
                     self.err(
                         Diagnostic::error("E0030", format!("`len` measures lists, maps and strings, not a {t}"))
                             .at(a0.span, format!("a {t}"))

@@ -48,12 +48,22 @@ impl Domain {
     }
     pub fn help(self) -> &'static str {
         match self {
-            Domain::Name => "a Kubernetes name is at most 253 characters of lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit (DNS-1123 subdomain)",
-            Domain::Label => "a label is at most 63 characters of lowercase letters, digits and `-`, starting and ending with a letter or digit (DNS-1123 label)",
+            Domain::Name => {
+                "a Kubernetes name is at most 253 characters of lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit (DNS-1123 subdomain)"
+            }
+            Domain::Label => {
+                "a label is at most 63 characters of lowercase letters, digits and `-`, starting and ending with a letter or digit (DNS-1123 label)"
+            }
             Domain::Port => "a port is an integer from 1 to 65535",
-            Domain::Quantity => "a quantity is a number with an optional suffix: `100m`, `0.5`, `512Mi`, `2Gi`, `1k`, `1e3`",
-            Domain::Hostname => "a hostname is lowercase DNS labels separated by dots, such as `app.example.org`; `*.example.org` is a wildcard",
-            Domain::Duration => "a duration is a sequence of numbers with units ns, us, ms, s, m, h: `30s`, `1h30m`, `500ms`",
+            Domain::Quantity => {
+                "a quantity is a number with an optional suffix: `100m`, `0.5`, `512Mi`, `2Gi`, `1k`, `1e3`"
+            }
+            Domain::Hostname => {
+                "a hostname is lowercase DNS labels separated by dots, such as `app.example.org`; `*.example.org` is a wildcard"
+            }
+            Domain::Duration => {
+                "a duration is a sequence of numbers with units ns, us, ms, s, m, h: `30s`, `1h30m`, `500ms`"
+            }
         }
     }
 
@@ -137,7 +147,9 @@ pub fn hostname(s: &str) -> Result<(), String> {
         return Err("`*` is only allowed as the whole first label (`*.example.org`)".into());
     }
     for label in rest.split('.') {
-        dns_label(label).map_err(|e| if label.is_empty() { "it has an empty label".to_string() } else { format!("label `{label}`: {e}") })?;
+        dns_label(label).map_err(|e| {
+            if label.is_empty() { "it has an empty label".to_string() } else { format!("label `{label}`: {e}") }
+        })?;
     }
     Ok(())
 }

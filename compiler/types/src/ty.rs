@@ -149,7 +149,16 @@ pub fn join(a: &Type, b: &Type) -> Option<Type> {
                 match y.fields.get(k) {
                     Some(fy) => {
                         let ty = join(&fx.ty, &fy.ty)?;
-                        fields.insert(k.clone(), FieldType { ty, optional: fx.optional || fy.optional, default: None, doc: fx.doc.clone(), span: fx.span });
+                        fields.insert(
+                            k.clone(),
+                            FieldType {
+                                ty,
+                                optional: fx.optional || fy.optional,
+                                default: None,
+                                doc: fx.doc.clone(),
+                                span: fx.span,
+                            },
+                        );
                     }
                     None => {
                         fields.insert(k.clone(), FieldType { optional: true, default: None, ..fx.clone() });

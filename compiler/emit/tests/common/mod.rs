@@ -28,12 +28,7 @@ pub fn comp(name: &str, namespace: &str, objects: Vec<Object>) -> Component {
 }
 
 pub fn env(name: &str, components: Vec<Component>) -> Environment {
-    Environment {
-        name: name.into(),
-        span: span(3),
-        attributes: MValue::from_json(&json!({}), span(3)),
-        components,
-    }
+    Environment { name: name.into(), span: span(3), attributes: MValue::from_json(&json!({}), span(3)), components }
 }
 
 pub fn platform(envs: Vec<Environment>) -> Platform {
@@ -45,10 +40,7 @@ pub fn platform(envs: Vec<Environment>) -> Platform {
             }
         }
     }
-    Platform {
-        components: names.into_iter().map(|name| ComponentInfo { name, span: span(4) }).collect(),
-        envs,
-    }
+    Platform { components: names.into_iter().map(|name| ComponentInfo { name, span: span(4) }).collect(), envs }
 }
 
 fn deployment(ns: &str, replicas: i64, image: &str, env_vars: Value, extra_meta: Value) -> Value {
@@ -155,37 +147,56 @@ pub fn reference() -> Platform {
     // common, so no base.
     let db = |env: &str| -> Component {
         let ns = format!("db-{env}");
-        comp("db", &ns, vec![
-            obj(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "db", "namespace": ns},
+        comp(
+            "db",
+            &ns,
+            vec![
+                obj(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "db", "namespace": ns},
                        "spec": {"ports": [{"port": 5432}], "selector": {"app": "db"}}})),
-            obj(json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": ns},
+                obj(json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": ns},
                        "type": "Opaque", "stringData": {"user": "app"}})),
-        ])
+            ],
+        )
     };
     // Names with dots (regex metacharacters in patch targets), a look-alike that the
     // patch must not touch, and two groups with a `Gateway` kind (file-name clash).
     let certs = |env: &str| -> Component {
         let issuer = if env == "prod" { "letsencrypt-prod" } else { "letsencrypt-staging" };
-        let dns = if env == "prod" { json!(["www.example.com", "example.com"]) } else { json!(["www.staging.example.com"]) };
-        comp("certs", "certs", vec![
-            obj(certificate("certs", "www.example.com", issuer, dns)),
-            obj(certificate("certs", "wwwxexample.com", "letsencrypt-prod", json!(["x.example.com"]))),
-            obj(json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+        let dns =
+            if env == "prod" { json!(["www.example.com", "example.com"]) } else { json!(["www.staging.example.com"]) };
+        comp(
+            "certs",
+            "certs",
+            vec![
+                obj(certificate("certs", "www.example.com", issuer, dns)),
+                obj(certificate("certs", "wwwxexample.com", "letsencrypt-prod", json!(["x.example.com"]))),
+                obj(json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
                        "metadata": {"name": "main", "namespace": "certs"},
                        "spec": {"gatewayClassName": if env == "prod" { "contour" } else { "contour-test" }, "listeners": []}})),
-            obj(json!({"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
+                obj(json!({"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
                        "metadata": {"name": "main", "namespace": "certs"}, "spec": {"selector": {"istio": "ingress"}}})),
-            obj(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "certs"}, "data": {"a": "1"}})),
-            obj(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "certs-extra"}, "data": {"b": "2"}})),
-        ])
+                obj(
+                    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "certs"}, "data": {"a": "1"}}),
+                ),
+                obj(
+                    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "certs-extra"}, "data": {"b": "2"}}),
+                ),
+            ],
+        )
     };
     // Only in sandbox: everything is common to the one env, overlays are bare.
-    let tools = || comp("tools", "tools", vec![
-        obj(json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "cleanup", "namespace": "tools"},
+    let tools = || {
+        comp(
+            "tools",
+            "tools",
+            vec![obj(
+                json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "cleanup", "namespace": "tools"},
                    "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {"spec": {
                        "restartPolicy": "Never",
-                       "containers": [{"name": "c", "image": "busybox", "command": ["sh", "-c", "echo yes"]}]}}}}}})),
-    ]);
+                       "containers": [{"name": "c", "image": "busybox", "command": ["sh", "-c", "echo yes"]}]}}}}}}),
+            )],
+        )
+    };
     let empty = || comp("empty", "empty", vec![]);
     platform(vec![
         env("prod", vec![web("prod"), db("prod"), certs("prod")]),
@@ -245,7 +256,8 @@ pub fn mini_kustomize(tree: &Tree, dir: &str) -> Vec<Value> {
                 && unescape(&t["version"]).as_deref() == Some(v)
                 && unescape(&t["kind"]) == o["kind"].as_str().map(str::to_string)
                 && unescape(&t["name"]) == o.pointer("/metadata/name").and_then(Value::as_str).map(str::to_string)
-                && unescape(&t["namespace"]) == o.pointer("/metadata/namespace").and_then(Value::as_str).map(str::to_string);
+                && unescape(&t["namespace"])
+                    == o.pointer("/metadata/namespace").and_then(Value::as_str).map(str::to_string);
             if matches {
                 hits += 1;
                 apply_patch(o, &ops);
