@@ -22,7 +22,32 @@ impl Compilation {
 
 /// Compile a project's entry files. `config_file` (the text of cedc.toml) is added to
 /// the file table first so configuration diagnostics can point into it.
-pub fn compile(fs: &dyn FileSystem, entries: &[String], config: Option<(String, String)>) -> Compilation {
+///
+/// Runs on its own thread with a large stack: checking and evaluation recurse over
+/// user input (bounded by the nesting, call and declaration-chain limits), and a debug
+/// build's frames are big. The stack is reserved lazily, so this costs nothing unused.
+pub fn compile(fs: &(dyn FileSystem + Sync), entries: &[String], config: Option<(String, String)>) -> Compilation {
+    const STACK: usize = 1 << 30;
+    std::thread::scope(|s| {
+        let worker = std::thread::Builder::new()
+            .name("cedc-compile".into())
+            .stack_size(STACK)
+            .spawn_scoped(s, || compile_here(fs, entries, config.clone()));
+        match worker.map(|h| h.join()) {
+            Ok(Ok(c)) => c,
+            _ => Compilation {
+                program: Program::default(),
+                platform: None,
+                diagnostics: vec![
+                    Diagnostic::error("E0060", "the compiler stopped unexpectedly")
+                        .help("this is a bug in cedc; please report it with the input that caused it"),
+                ],
+            },
+        }
+    })
+}
+
+fn compile_here(fs: &(dyn FileSystem + Sync), entries: &[String], config: Option<(String, String)>) -> Compilation {
     let (mut program, mut diags) = cedc_names::load_project(fs, entries);
     if let Some((name, text)) = config {
         program.files.add(name, text);

@@ -30,6 +30,7 @@ pub fn check(platform: &Platform) -> Diagnostics {
                             .note(format!("in environment `{}`", env.name)),
                     );
                 }
+                check_labels(o, &env.name, &mut diags);
                 let id = o.id();
                 match seen.get(&id) {
                     Some((other, span)) => {
@@ -54,4 +55,57 @@ pub fn check(platform: &Platform) -> Diagnostics {
         }
     }
     diags
+}
+
+/// Label keys (`[prefix/]name`) and values follow Kubernetes' syntax rules: the API
+/// server would reject the object otherwise.
+fn check_labels(o: &cedc_model::Object, env: &str, diags: &mut Diagnostics) {
+    let Some(labels) = o.value.path(&["metadata", "labels"]).and_then(|l| l.as_record()) else { return };
+    for (k, v) in labels {
+        let problem = label_key(k).map(|why| format!("label key `{k}` is invalid: {why}")).or_else(|| {
+            v.as_str()
+                .and_then(|s| label_value(s).map(|why| format!("label value \"{s}\" (key `{k}`) is invalid: {why}")))
+        });
+        if let Some(msg) = problem {
+            diags.push(
+                Diagnostic::error("E0045", msg)
+                    .at(v.span(), "used as a label here")
+                    .help("label values are at most 63 characters of letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit (or empty); keys are an optional DNS prefix and `/`, then a name of the same form")
+                    .note(format!("in environment `{env}`")),
+            );
+        }
+    }
+}
+
+fn label_value(s: &str) -> Option<String> {
+    if s.is_empty() {
+        return None;
+    }
+    if s.len() > 63 {
+        return Some(format!("it is {} characters long; the limit is 63", s.len()));
+    }
+    if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))) {
+        return Some(format!("it contains `{c}`"));
+    }
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    if !edge(s.chars().next()) || !edge(s.chars().last()) {
+        return Some("it must start and end with a letter or digit".into());
+    }
+    None
+}
+
+fn label_key(k: &str) -> Option<String> {
+    let (prefix, name) = match k.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, k),
+    };
+    if let Some(p) = prefix
+        && let Err(why) = cedc_types::domain::dns_subdomain(p)
+    {
+        return Some(format!("prefix `{p}`: {why}"));
+    }
+    if name.is_empty() {
+        return Some("the name part is empty".into());
+    }
+    label_value(name)
 }
