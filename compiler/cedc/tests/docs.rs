@@ -94,10 +94,13 @@ fn every_ced_block_in_the_docs_behaves_as_documented() {
     assert!(failures.is_empty(), "{} doc examples misbehave:\n\n{}", failures.len(), failures.join("\n\n"));
 }
 
+/// A fixture project: `(path, bytes)` per file.
+type Files = &'static [(&'static str, &'static [u8])];
+
 /// Codes that a single-file example cannot show, with fixture projects.
 #[test]
 fn multi_file_diagnostics() {
-    let cases: &[(&str, &[(&str, &[u8])])] = &[
+    let cases: &[(&str, Files)] = &[
         ("E0002", &[("main.ced", b"env prod {}\nlet a = \"caf\xe9\"\n")]),
         ("E0010", &[("main.ced", b"import \"./missing\"\nenv prod {}\n")]),
         (
@@ -130,4 +133,15 @@ fn multi_file_diagnostics() {
     }
     let c = cedc::compile(&fs, &["main.ced".to_string()], None);
     assert_eq!(c.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(), ["E0013"]);
+}
+
+/// Regression: an object without identity (only possible through `Any`) used to make its
+/// component vanish without a word.
+#[test]
+fn object_without_identity_is_an_error_not_a_silent_drop() {
+    let (c, rendered) = compile_text(
+        "let o: Any = { apiVersion: \"v1\", kind: \"ConfigMap\", metadata: { labels: {} } }\n\
+         component web { namespace: \"web\", objects: [o] }\n",
+    );
+    assert_eq!(c.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(), ["E0071"], "{rendered}");
 }

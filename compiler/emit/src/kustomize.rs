@@ -30,7 +30,7 @@ use crate::index::{Index, IndexRoot};
 use crate::yaml::to_yaml;
 use crate::{EmitError, Tree};
 use cedc_diagnostics::Span;
-use cedc_model::{Component, Platform};
+use cedc_model::Platform;
 use indexmap::{IndexMap, IndexSet};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -45,7 +45,8 @@ const KUSTOMIZATION: &str = "kustomization.yaml";
 pub fn kustomize_tree(platform: &Platform) -> Result<Tree, EmitError> {
     check_envs(platform)?;
     let deployments = deployments(platform)?;
-    check_unique_objects(platform)?;
+    let prepared = prepare(platform)?;
+    check_unique_objects(platform, &prepared)?;
 
     let mut tree = Tree::new();
     let mut roots = Vec::new();
@@ -56,7 +57,9 @@ pub fn kustomize_tree(platform: &Platform) -> Result<Tree, EmitError> {
         if deployed.is_empty() {
             continue;
         }
-        let overlays = emit_component(platform, component, deployed, &mut tree)?;
+        let per_env: Vec<&Objects> = deployed.iter().map(|(e, c)| &prepared[*e][*c]).collect();
+        let envs: Vec<usize> = deployed.iter().map(|(e, _)| *e).collect();
+        let overlays = emit_component(platform, component, &envs, &per_env, &mut tree);
         for (env_index, overlay) in overlays {
             let env = &platform.envs[env_index].name;
             roots.push(IndexRoot { path: overlay.clone(), env: env.clone(), component: Some(component.clone()) });
@@ -74,25 +77,42 @@ pub fn kustomize_tree(platform: &Platform) -> Result<Tree, EmitError> {
     Ok(tree)
 }
 
-/// The files of one component; returns `(env index, overlay dir)` per deployment.
+/// Every object of a component in one environment, as (identity, emitted JSON), in
+/// declaration order.
+type Objects = Vec<(Identity, Value)>;
+
+/// The emitted JSON of every object, computed once: `[env][component in env]`.
+fn prepare(platform: &Platform) -> Result<Vec<Vec<Objects>>, EmitError> {
+    platform
+        .envs
+        .iter()
+        .map(|env| {
+            env.components
+                .iter()
+                .map(|c| {
+                    c.objects
+                        .iter()
+                        .map(|object| {
+                            let json =
+                                crate::object_json(object).map_err(|span| EmitError::Unrepresentable { span })?;
+                            Ok((Identity::of(&json, object.span())?, json))
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The files of one component, deployed to `envs` (env indices, in declaration order)
+/// with `per_env` objects; returns `(env index, overlay dir)` per deployment.
 fn emit_component(
     platform: &Platform,
     component: &str,
-    deployed: &[(usize, &Component)],
+    envs: &[usize],
+    per_env: &[&Objects],
     tree: &mut Tree,
-) -> Result<Vec<(usize, String)>, EmitError> {
-    // Per deployment, its objects as (identity, JSON), in declaration order.
-    let mut per_env: Vec<Vec<(Identity, Value)>> = Vec::with_capacity(deployed.len());
-    for (_, c) in deployed {
-        let mut objects = Vec::with_capacity(c.objects.len());
-        for object in &c.objects {
-            let json = object.to_json().map_err(|span| EmitError::Unrepresentable { span })?;
-            let identity = Identity::of(&json, object.span())?;
-            objects.push((identity, json));
-        }
-        per_env.push(objects);
-    }
-
+) -> Vec<(usize, String)> {
     // Every identity, in order of first appearance, with where it occurs in each env;
     // and for each object of each env, the index of its identity.
     let mut keys: IndexMap<&Identity, Vec<Option<usize>>> = IndexMap::new();
@@ -102,7 +122,7 @@ fn emit_component(
         for (i, (identity, _)) in objects.iter().enumerate() {
             let entry = keys.entry(identity);
             ks.push(entry.index());
-            let slots = entry.or_insert_with(|| vec![None; deployed.len()]);
+            let slots = entry.or_insert_with(|| vec![None; per_env.len()]);
             // Duplicates inside one env were rejected by `check_unique_objects`.
             slots[e].get_or_insert(i);
         }
@@ -116,7 +136,7 @@ fn emit_component(
     let mut in_base = vec![false; keys.len()];
     for (k, slots) in keys.values().enumerate() {
         let values: Option<Vec<&Value>> =
-            slots.iter().zip(&per_env).map(|(slot, objects)| slot.map(|i| &objects[i].1)).collect();
+            slots.iter().zip(per_env).map(|(slot, objects)| slot.map(|i| &objects[i].1)).collect();
         if let Some(values) = values {
             in_base[k] = true;
             base.push((k, majority(&values)));
@@ -135,8 +155,8 @@ fn emit_component(
         tree.insert(format!("{dir}/base/{KUSTOMIZATION}"), kustomization(&resources, &[]));
     }
 
-    let mut overlays = Vec::with_capacity(deployed.len());
-    for (e, ((env_index, _), objects)) in deployed.iter().zip(&per_env).enumerate() {
+    let mut overlays = Vec::with_capacity(envs.len());
+    for (e, (env_index, objects)) in envs.iter().zip(per_env).enumerate() {
         let overlay = format!("{dir}/overlays/{}", platform.envs[*env_index].name);
         let mut resources = Vec::new();
         if has_base {
@@ -169,7 +189,7 @@ fn emit_component(
         tree.insert(format!("{overlay}/{KUSTOMIZATION}"), kustomization(&resources, &patches));
         overlays.push((*env_index, overlay));
     }
-    Ok(overlays)
+    overlays
 }
 
 /// What Kustomize identifies an object by, read from the object's own JSON.
@@ -461,9 +481,10 @@ fn check_envs(platform: &Platform) -> Result<(), EmitError> {
 }
 
 /// Every component (declared ones in declaration order, then any that appear only
-/// inside environments), with the environments it is deployed to, in env order.
-fn deployments<'p>(platform: &'p Platform) -> Result<IndexMap<String, Vec<(usize, &'p Component)>>, EmitError> {
-    let mut out: IndexMap<String, Vec<(usize, &Component)>> =
+/// inside environments), with where it is deployed: `(env index, position in the env's
+/// component list)`, in env order.
+fn deployments(platform: &Platform) -> Result<IndexMap<String, Vec<(usize, usize)>>, EmitError> {
+    let mut out: IndexMap<String, Vec<(usize, usize)>> =
         platform.components.iter().map(|c| (c.name.clone(), Vec::new())).collect();
     for info in &platform.components {
         if !is_dns_label(&info.name) {
@@ -476,7 +497,7 @@ fn deployments<'p>(platform: &'p Platform) -> Result<IndexMap<String, Vec<(usize
     }
     for (e, env) in platform.envs.iter().enumerate() {
         let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
-        for c in &env.components {
+        for (position, c) in env.components.iter().enumerate() {
             if !is_dns_label(&c.name) {
                 return Err(EmitError::InvalidName {
                     what: crate::NameKind::Component,
@@ -492,7 +513,7 @@ fn deployments<'p>(platform: &'p Platform) -> Result<IndexMap<String, Vec<(usize
                     first,
                 });
             }
-            out.entry(c.name.clone()).or_default().push((e, c));
+            out.entry(c.name.clone()).or_default().push((e, position));
         }
     }
     Ok(out)
@@ -500,13 +521,11 @@ fn deployments<'p>(platform: &'p Platform) -> Result<IndexMap<String, Vec<(usize
 
 /// No two objects of one environment may share an identity, within a component or
 /// across components: Kustomize would refuse to build the environment root.
-fn check_unique_objects(platform: &Platform) -> Result<(), EmitError> {
-    for env in &platform.envs {
+fn check_unique_objects(platform: &Platform, prepared: &[Vec<Objects>]) -> Result<(), EmitError> {
+    for (env, components) in platform.envs.iter().zip(prepared) {
         let mut seen: BTreeMap<Identity, (&str, Span)> = BTreeMap::new();
-        for c in &env.components {
-            for object in &c.objects {
-                let json = object.to_json().map_err(|span| EmitError::Unrepresentable { span })?;
-                let identity = Identity::of(&json, object.span())?;
+        for (c, objects) in env.components.iter().zip(components) {
+            for (object, (identity, _)) in c.objects.iter().zip(objects) {
                 let (group, _) = identity.group_version();
                 // Kustomize ignores the version in identities: `apps/v1` and
                 // `apps/v1beta1` Deployments of the same name collide.
@@ -514,7 +533,7 @@ fn check_unique_objects(platform: &Platform) -> Result<(), EmitError> {
                 if let Some((first_component, first)) = seen.insert(key, (&c.name, object.span())) {
                     return Err(EmitError::DuplicateObject {
                         env: env.name.clone(),
-                        object: describe(&identity),
+                        object: describe(identity),
                         components: [first_component.to_string(), c.name.clone()],
                         span: object.span(),
                         first,

@@ -2,6 +2,8 @@
 //!
 //! - [`to_yaml`] / [`render_objects`]: YAML that every Kubernetes tool reads back as the
 //!   same values (YAML 1.1-ambiguous strings quoted), for files and for `cedc render`.
+//! - [`object_json`]: the exact content emitted for an object, which is what
+//!   `kubectl kustomize` of the tree yields for it.
 //! - [`kustomize_tree`]: the Kustomize tree (a base per component, an overlay per
 //!   environment holding only the differences, a root per environment) plus
 //!   `cedc-index.json`, as an in-memory [`Tree`].
@@ -24,8 +26,29 @@ pub use write::{Drift, DriftKind, OutputError, WriteReport, check_tree, validate
 pub use yaml::{render_objects, to_yaml};
 
 use cedc_diagnostics::{Diagnostic, Span};
+use cedc_model::Object;
 use std::collections::BTreeMap;
 use std::fmt;
+
+/// The JSON cedc emits for an object: [`Object::to_json`] (keys in conventional order),
+/// without an empty `metadata.annotations` map.
+///
+/// Why the exception: Kustomize always drops an empty `metadata.annotations` (it
+/// rewrites annotations through a setter that deletes the field when the map is
+/// empty), in bases and after patches alike, so `kubectl kustomize` could never
+/// reproduce it. An empty annotation map means the same as none to the API server; by
+/// emitting it the way Kustomize will build it, `cedc render`, the tree and
+/// `kubectl kustomize` all agree. (Empty `labels` and other empty maps are kept:
+/// Kustomize keeps them.)
+pub fn object_json(object: &Object) -> Result<serde_json::Value, Span> {
+    let mut json = object.to_json()?;
+    if let Some(meta) = json.get_mut("metadata").and_then(serde_json::Value::as_object_mut)
+        && meta.get("annotations").and_then(serde_json::Value::as_object).is_some_and(|a| a.is_empty())
+    {
+        meta.shift_remove("annotations");
+    }
+    Ok(json)
+}
 
 /// A generated file tree: relative path (forward slashes) → file bytes. A `BTreeMap`
 /// so that iteration, and everything derived from it, is in path order.

@@ -268,22 +268,37 @@ pub fn write_tree(out: &Path, tree: &Tree) -> Result<WriteReport, OutputError> {
         staging.disarm();
         return Ok(report);
     };
-    if let Err(e) = fs::set_permissions(&staging.path, existing.permissions()) {
-        return Err(OutputError::io("set permissions on", &staging.path, &e));
-    }
     let units = previous.map(|p| p.units).unwrap_or_default();
-    let moved = move_units(&target.path, &staging.path, &units)?;
+    let moved = match move_units(&target.path, &staging.path, &units) {
+        Ok(moved) => moved,
+        Err((e, moved)) => return Err(undo(e, &target.path, &staging, &moved)),
+    };
+    // After the moves: a read-only mode copied earlier could forbid them.
+    if let Err(e) = fs::set_permissions(&staging.path, existing.permissions()) {
+        let e = OutputError::io("set permissions on", &staging.path, &e);
+        return Err(undo(e, &target.path, &staging, &moved));
+    }
     let old = sibling(&target, "old");
     if let Err(e) = rename(&target.path, &old, "move the previous tree aside") {
-        move_back(&target.path, &staging.path, &moved);
-        return Err(e);
+        return Err(undo(e, &target.path, &staging, &moved));
     }
     if let Err(e) = rename(&staging.path, &target.path, "move the new tree into place") {
         // Put the previous tree back, then its foreign files.
-        if fs::rename(&old, &target.path).is_ok() {
-            move_back(&target.path, &staging.path, &moved);
+        if let Err(back) = fs::rename(&old, &target.path) {
+            // Nothing can be put back: keep both directories for the user to sort out.
+            staging.disarm();
+            return Err(OutputError::new(
+                format!(
+                    "{}; restoring the previous tree failed too ({back}): it is at {}, and the new tree, with your files, at {}",
+                    e.message,
+                    old.display(),
+                    staging.path.display()
+                ),
+                Vec::new(),
+                e.help,
+            ));
         }
-        return Err(e);
+        return Err(undo(e, &target.path, &staging, &moved));
     }
     staging.disarm();
     if let Err(e) = fs::remove_dir_all(&old) {
@@ -296,15 +311,8 @@ pub fn write_tree(out: &Path, tree: &Tree) -> Result<WriteReport, OutputError> {
 /// bytes, and files the previous index lists that the tree no longer has. Sorted.
 pub fn check_tree(out: &Path, tree: &Tree) -> Result<Vec<Drift>, OutputError> {
     validate_tree(tree)?;
-    let meta = match fs::symlink_metadata(out) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Ok(tree.keys().map(|path| Drift { path: path.clone(), kind: DriftKind::Missing }).collect());
-        }
-        Err(e) => return Err(OutputError::io("read", out, &e)),
-    };
-    if !meta.is_dir() {
-        return Err(not_a_directory(out));
+    if existing_dir(out)?.is_none() {
+        return Ok(tree.keys().map(|path| Drift { path: path.clone(), kind: DriftKind::Missing }).collect());
     }
     let mut drifts = Vec::new();
     for (path, bytes) in tree {
@@ -368,23 +376,29 @@ struct Target {
     existing: Option<fs::Metadata>,
 }
 
+/// The metadata of the output directory if it exists; an error if it is something
+/// else than a directory (a symbolic link included: [`write_tree`] replaces the
+/// directory as a whole, which would replace the link, not what it points to, so
+/// [`check_tree`] refuses it too rather than approve what a build would refuse).
+fn existing_dir(out: &Path) -> Result<Option<fs::Metadata>, OutputError> {
+    match fs::symlink_metadata(out) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(OutputError::new(
+            format!("the output directory {} is a symbolic link", out.display()),
+            Vec::new(),
+            "pass the real directory: cedc replaces the output directory as a whole, which would replace the link, not what it points to",
+        )),
+        Ok(meta) if !meta.is_dir() => Err(not_a_directory(out)),
+        Ok(meta) => Ok(Some(meta)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(OutputError::io("read", out, &e)),
+    }
+}
+
 fn resolve_out(out: &Path) -> Result<Target, OutputError> {
     if out.as_os_str().is_empty() {
         return Err(OutputError::new("the output directory path is empty", Vec::new(), "pass an output directory"));
     }
-    let existing = match fs::symlink_metadata(out) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            return Err(OutputError::new(
-                format!("the output directory {} is a symbolic link", out.display()),
-                Vec::new(),
-                "pass the real directory: cedc replaces the output directory as a whole, which would replace the link, not what it points to",
-            ));
-        }
-        Ok(meta) if !meta.is_dir() => return Err(not_a_directory(out)),
-        Ok(meta) => Some(meta),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(e) => return Err(OutputError::io("read", out, &e)),
-    };
+    let existing = existing_dir(out)?;
     let path = match &existing {
         Some(_) => fs::canonicalize(out).map_err(|e| OutputError::io("resolve", out, &e))?,
         None => {
@@ -525,8 +539,8 @@ fn join(rel: &str, name: &str) -> String {
 }
 
 /// Move each unit from `from` to the same relative path under `to`. On failure, the
-/// units already moved are moved back before the error is returned.
-fn move_units(from: &Path, to: &Path, units: &[Unit]) -> Result<Vec<String>, OutputError> {
+/// error and the units already moved (for [`undo`]).
+fn move_units(from: &Path, to: &Path, units: &[Unit]) -> Result<Vec<String>, (OutputError, Vec<String>)> {
     let mut moved = Vec::with_capacity(units.len());
     for unit in units {
         let src = from.join(&unit.path);
@@ -537,19 +551,33 @@ fn move_units(from: &Path, to: &Path, units: &[Unit]) -> Result<Vec<String>, Out
         }
         .and_then(|()| fs::rename(&src, &dest));
         if let Err(e) = result {
-            move_back(from, to, &moved);
-            return Err(OutputError::io("carry over", &src, &e));
+            return Err((OutputError::io("carry over", &src, &e), moved));
         }
         moved.push(unit.path.clone());
     }
     Ok(moved)
 }
 
-/// Best-effort undo of [`move_units`] (used only on an error path).
-fn move_back(from: &Path, to: &Path, moved: &[String]) {
+/// Error path: move the foreign files already carried into the staging directory back
+/// where they were, and return `err`. If any cannot be moved back, the staging
+/// directory is kept (never delete a user's file) and the error says where it is.
+fn undo(err: OutputError, out: &Path, staging: &Staging, moved: &[String]) -> OutputError {
+    let mut stuck = Vec::new();
     for path in moved.iter().rev() {
-        let _ = fs::rename(to.join(path), from.join(path));
+        if fs::rename(staging.path.join(path), out.join(path)).is_err() {
+            stuck.push(path.clone());
+        }
     }
+    if stuck.is_empty() {
+        return err;
+    }
+    staging.disarm();
+    stuck.sort();
+    OutputError::new(
+        format!("{}; some of your files could not be moved back and are in {}", err.message, staging.path.display()),
+        stuck,
+        err.help,
+    )
 }
 
 fn rename(from: &Path, to: &Path, what: &str) -> Result<(), OutputError> {

@@ -52,12 +52,12 @@ pub fn to_yaml(json: &Value) -> String {
 }
 
 /// Several objects as one multi-document YAML stream (`---` between documents), in the
-/// order given: what `cedc render` prints. `Err(span)` points at an object that has no
-/// JSON form (see [`Object::to_json`]).
+/// order given: what `cedc render` prints. Each object is [`crate::object_json`] (the
+/// content Kustomize builds). `Err(span)` points at an object that has no JSON form.
 pub fn render_objects(objects: &[&Object]) -> Result<String, Span> {
     let mut out = String::new();
     for (i, object) in objects.iter().enumerate() {
-        let json = object.to_json()?;
+        let json = crate::object_json(object)?;
         if i > 0 {
             out.push_str("---\n");
         }
@@ -158,6 +158,15 @@ mod tests {
             let text = to_yaml(&json!({ "k": s }));
             assert!(text.starts_with("k: \"") || text.starts_with("k: '"), "{s:?} not quoted: {text}");
             assert_eq!(roundtrip(&json!({ "k": s })), json!({ "k": s }));
+        }
+    }
+
+    #[test]
+    fn unicode_line_separators_and_control_characters_round_trip() {
+        for s in ["a\u{2028}b", "x\u{0085}y", "p\u{2029}q", "\u{feff}bom", "cr\r\nlf", "nul\0", "ünï ✓ 日本 🚀"]
+        {
+            let v = json!({ "k": s, "m": format!("{s}\nsecond line\n") });
+            assert_eq!(roundtrip(&v), v, "{s:?}: {}", to_yaml(&v));
         }
     }
 

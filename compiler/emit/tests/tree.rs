@@ -115,12 +115,10 @@ fn base_takes_the_majority_and_overlays_hold_only_differences() {
     let base = yaml(&tree, "components/web/base/deployment-web.yaml");
     assert_eq!(base["spec"]["replicas"], 1, "two of three envs say 1");
     assert_eq!(base["spec"]["template"]["spec"]["containers"][0]["image"], "ghcr.io/club/web:1.4.2");
-    // Annotations: prod has two, staging an empty map, sandbox none. Two of three have
-    // the map; inside it, each key is a 1-1 tie, which goes to prod (declared first).
-    assert_eq!(
-        base["metadata"]["annotations"],
-        json!({"argocd.argoproj.io/sync-wave": "2", "x~y": "z"})
-    );
+    // Annotations: prod has two keys, staging one, sandbox none. Two of three have the
+    // map; inside it, `sync-wave` is 2 present (values tie: prod's wins) and `x~y` is a
+    // 1-1 tie among the envs with the map, which goes to prod (declared first).
+    assert_eq!(base["metadata"]["annotations"], json!({"argocd.argoproj.io/sync-wave": "2", "x~y": "z"}));
 
     let prod = yaml(&tree, "components/web/overlays/prod/deployment-web.patch.yaml");
     assert_eq!(
@@ -136,8 +134,9 @@ fn base_takes_the_majority_and_overlays_hold_only_differences() {
     assert_eq!(
         staging,
         json!([
-            {"op": "remove", "path": "/metadata/annotations/argocd.argoproj.io~1sync-wave"},
+            {"op": "replace", "path": "/metadata/annotations/argocd.argoproj.io~1sync-wave", "value": "1"},
             {"op": "remove", "path": "/metadata/annotations/x~0y"},
+            {"op": "add", "path": "/spec/template/spec/nodeSelector", "value": {}},
         ])
     );
     let sandbox = yaml(&tree, "components/web/overlays/sandbox/deployment-web.patch.yaml");
@@ -165,10 +164,7 @@ fn base_takes_the_majority_and_overlays_hold_only_differences() {
 fn a_two_env_tie_puts_the_first_env_in_the_base() {
     let tree = kustomize_tree(&reference()).unwrap();
     // certs is in prod and staging: every difference is a tie, prod wins.
-    assert_eq!(
-        yaml(&tree, "components/certs/overlays/prod/kustomization.yaml")["resources"],
-        json!(["../../base"])
-    );
+    assert_eq!(yaml(&tree, "components/certs/overlays/prod/kustomization.yaml")["resources"], json!(["../../base"]));
     assert!(yaml(&tree, "components/certs/overlays/prod/kustomization.yaml").get("patches").is_none());
     let base = yaml(&tree, "components/certs/base/certificate-www.example.com.yaml");
     assert_eq!(base["spec"]["issuerRef"]["name"], "letsencrypt-prod");
@@ -339,3 +335,16 @@ fn an_env_without_components_gets_an_empty_root() {
     assert_eq!(yaml(&tree, "envs/prod/kustomization.yaml")["resources"], json!([]));
 }
 
+#[test]
+fn empty_annotations_are_emitted_the_way_kustomize_builds_them() {
+    let o = obj(
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "n", "annotations": {}, "labels": {}}, "data": {}}),
+    );
+    let json = cedc_emit::object_json(&o).unwrap();
+    assert_eq!(
+        json,
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "n", "labels": {}}, "data": {}})
+    );
+    let rendered = cedc_emit::render_objects(&[&o]).unwrap();
+    assert!(!rendered.contains("annotations"), "{rendered}");
+}

@@ -218,9 +218,18 @@ impl<'p> Evaluator<'p> {
     }
 
     fn object(&mut self, mut o: Value, ns: &Value, labels: Option<&Value>) -> Option<Object> {
-        let api_version = o.get("apiVersion").and_then(Value::as_str)?.to_string();
-        let kind = o.get("kind").and_then(Value::as_str)?.to_string();
-        let name = o.path(&["metadata", "name"]).and_then(Value::as_str)?.to_string();
+        let id = |o: &Value, path: &[&str]| o.path(path).and_then(Value::as_str).map(str::to_string);
+        let (Some(api_version), Some(kind), Some(name)) =
+            (id(&o, &["apiVersion"]), id(&o, &["kind"]), id(&o, &["metadata", "name"]))
+        else {
+            // Only reachable through `Any`: typed objects always carry their identity.
+            self.fail(
+                Diagnostic::error("E0071", "this object has no `apiVersion`, `kind` or `metadata.name` string")
+                    .at(o.span(), "object without identity")
+                    .help("every Kubernetes object needs `apiVersion`, `kind` and `metadata: { name: ... }`; give the value the type `Object` to have this checked at compile time"),
+            );
+            return None;
+        };
         let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
         let cluster = is_cluster_scoped(group, &kind);
         let ValueKind::Record(fields) = &mut o.kind else { return None };

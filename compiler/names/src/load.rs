@@ -141,7 +141,7 @@ impl Loader<'_> {
                 let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
                 let file = self.program.files.add(rel, lossy);
                 let mut d = Diagnostic::error("E0002", format!("`{rel}` is not valid UTF-8"))
-                    .at(Span::new(file, at, at + 1), "invalid byte here")
+                    .at(Span::new(file, at, at + char::REPLACEMENT_CHARACTER.len_utf8()), "invalid byte here")
                     .help("save the file as UTF-8");
                 if let Some(s) = from {
                     d = d.also(s, "imported here");

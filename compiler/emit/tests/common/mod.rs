@@ -107,7 +107,7 @@ pub fn reference() -> Platform {
         };
         let extra_meta = match env {
             "prod" => json!({"annotations": {"argocd.argoproj.io/sync-wave": "2", "x~y": "z"}}),
-            "staging" => json!({"annotations": {}}),
+            "staging" => json!({"annotations": {"argocd.argoproj.io/sync-wave": "1"}}),
             _ => json!({}),
         };
         let data = match env {
@@ -115,9 +115,14 @@ pub fn reference() -> Platform {
             "staging" => json!({"FEATURE": "off", "MODE": "1.10", "EMPTY": "", "NOTES": "line 1\nline 2\n"}),
             _ => json!({"FEATURE": "off", "MODE": "2.0"}),
         };
+        let mut deploy = deployment(ns, replicas, image, env_vars, extra_meta);
+        if env == "staging" {
+            // An empty map present in one env only.
+            deploy["spec"]["template"]["spec"]["nodeSelector"] = json!({});
+        }
         let mut objects = vec![
             obj(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})),
-            obj(deployment(ns, replicas, image, env_vars, extra_meta)),
+            obj(deploy),
             obj(service(ns)),
             obj(config(ns, data)),
         ];
@@ -205,14 +210,14 @@ pub fn reference() -> Platform {
     ])
 }
 
-/// What each root must build to: per (env, component) the objects' JSON, and per env
-/// all of them.
+/// What each root must build to: per (env, component) the objects' emitted JSON
+/// ([`cedc_emit::object_json`]), and per env all of them.
 pub fn expected(platform: &Platform, env: &str, component: Option<&str>) -> Vec<Value> {
     let env = platform.envs.iter().find(|e| e.name == env).unwrap();
     env.components
         .iter()
         .filter(|c| component.is_none_or(|name| c.name == name))
-        .flat_map(|c| c.objects.iter().map(|o| o.to_json().unwrap()))
+        .flat_map(|c| c.objects.iter().map(|o| cedc_emit::object_json(o).unwrap()))
         .collect()
 }
 
