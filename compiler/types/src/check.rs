@@ -1648,27 +1648,9 @@ impl<'p> Checker<'p> {
             }
             ExprKind::Field(base, f) => match self.module_alias(base) {
                 Some(m) => (m, f.name.clone(), f.span),
-                None => {
-                    self.infer(callee);
-                    self.err(
-                        Diagnostic::error("E0023", "only functions can be called")
-                            .at(callee.span, "not a function")
-                            .help("call a `fn` declaration: `name(...)` or `module.name(...)`"),
-                    );
-                    self.infer_args(args);
-                    return Type::Error;
-                }
+                None => return self.not_callable(callee, args),
             },
-            _ => {
-                self.infer(callee);
-                self.err(
-                    Diagnostic::error("E0023", "only functions can be called")
-                        .at(callee.span, "not a function")
-                        .help("call a `fn` declaration: `name(...)` or `module.name(...)`"),
-                );
-                self.infer_args(args);
-                return Type::Error;
-            }
+            _ => return self.not_callable(callee, args),
         };
         let Some(sig) = self.fn_sig(m, &name) else {
             self.infer_args(args);
@@ -1796,6 +1778,17 @@ impl<'p> Checker<'p> {
             );
         }
         sig.ret.clone()
+    }
+
+    fn not_callable(&mut self, callee: &Expr, args: &[Arg]) -> Type {
+        self.infer(callee);
+        self.err(
+            Diagnostic::error("E0023", "only functions can be called")
+                .at(callee.span, "not a function")
+                .help("call a `fn` declaration: `name(...)` or `module.name(...)`"),
+        );
+        self.infer_args(args);
+        Type::Error
     }
 
     fn infer_args(&mut self, args: &[Arg]) {

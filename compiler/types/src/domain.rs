@@ -93,6 +93,15 @@ impl fmt::Display for Domain {
     }
 }
 
+/// Only lowercase letters, digits and `-` (shared by labels and subdomain parts).
+fn dns_chars(s: &str) -> Result<(), String> {
+    match s.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
+        Some(c) if c.is_ascii_uppercase() => Err(format!("it contains the uppercase letter `{c}`")),
+        Some(c) => Err(format!("it contains `{c}`")),
+        None => Ok(()),
+    }
+}
+
 pub fn dns_label(s: &str) -> Result<(), String> {
     if s.is_empty() {
         return Err("it is empty".into());
@@ -100,13 +109,7 @@ pub fn dns_label(s: &str) -> Result<(), String> {
     if s.len() > 63 {
         return Err(format!("it is {} characters long; the limit is 63", s.len()));
     }
-    if let Some(c) = s.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
-        return Err(if c.is_ascii_uppercase() {
-            format!("it contains the uppercase letter `{c}`")
-        } else {
-            format!("it contains `{c}`")
-        });
-    }
+    dns_chars(s)?;
     if s.starts_with('-') || s.ends_with('-') {
         return Err("it starts or ends with `-`".into());
     }
@@ -124,13 +127,7 @@ pub fn dns_subdomain(s: &str) -> Result<(), String> {
         if part.is_empty() {
             return Err("it has an empty part between dots".into());
         }
-        if let Some(c) = part.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
-            return Err(if c.is_ascii_uppercase() {
-                format!("it contains the uppercase letter `{c}`")
-            } else {
-                format!("it contains `{c}`")
-            });
-        }
+        dns_chars(part)?;
         if part.starts_with('-') || part.ends_with('-') {
             return Err("a part starts or ends with `-`".into());
         }
