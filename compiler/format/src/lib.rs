@@ -1,0 +1,1 @@
+//! The canonical formatter of `.ced` source (work in progress).

@@ -1,0 +1,1 @@
+//! The cedc language server (work in progress).

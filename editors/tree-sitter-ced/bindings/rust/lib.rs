@@ -1,0 +1,1 @@
+//! tree-sitter grammar for `.ced` (work in progress).
