@@ -1,7 +1,5 @@
-//! The `cedc` compiler as a library: project configuration and the compilation
-//! pipeline. The binary (`main.rs`) is the command line on top of it.
+//! The `cedc` compiler as a library: the pipeline and project configuration (from
+//! `cedc_driver`, shared with the language server). The binary (`main.rs`) is the
+//! command line on top of it.
 
-pub mod driver;
-pub mod project;
-
-pub use driver::{Compilation, compile};
+pub use cedc_driver::{Compilation, compile, project};

@@ -4,9 +4,13 @@
 use cedc_diagnostics::{Diagnostic, Diagnostics, Files};
 use cedc_model::Platform;
 use cedc_names::{FileSystem, Program};
+use cedc_types::Checked;
 
 pub struct Compilation {
     pub program: Program,
+    /// The checker's results (types of declarations, environments, components); the
+    /// language server reads them for hover and completion. `None` when loading failed.
+    pub checked: Option<Checked>,
     pub platform: Option<Platform>,
     pub diagnostics: Diagnostics,
 }
@@ -37,6 +41,7 @@ pub fn compile(fs: &(dyn FileSystem + Sync), entries: &[String], config: Option<
             Ok(Ok(c)) => c,
             _ => Compilation {
                 program: Program::default(),
+                checked: None,
                 platform: None,
                 diagnostics: vec![
                     Diagnostic::error("E0060", "the compiler stopped unexpectedly")
@@ -61,12 +66,12 @@ fn compile_here(fs: &(dyn FileSystem + Sync), entries: &[String], config: Option
         );
     }
     if !diags.is_empty() {
-        return Compilation { program, platform: None, diagnostics: diags };
+        return Compilation { program, checked: Some(checked), platform: None, diagnostics: diags };
     }
     let (platform, eval_diags) = cedc_eval::evaluate(&program, &checked);
     diags.extend(merge_env_duplicates(eval_diags));
     diags.extend(merge_env_duplicates(cedc_checks::check(&platform)));
-    Compilation { program, platform: Some(platform), diagnostics: diags }
+    Compilation { program, checked: Some(checked), platform: Some(platform), diagnostics: diags }
 }
 
 /// The same problem found in several environments is reported once, naming them all.

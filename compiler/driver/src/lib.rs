@@ -1,0 +1,7 @@
+//! The pipeline every front end runs — the command line (`cedc`) and the language server
+//! (`cedc_lsp`) — and the project file, `cedc.toml`. Front ends add only their I/O.
+
+mod pipeline;
+pub mod project;
+
+pub use pipeline::{Compilation, compile};
