@@ -3,8 +3,10 @@
 //! declarations. Type checking and evaluation look names up here.
 
 mod load;
+mod resolve;
 
 pub use load::{FileSystem, MemoryFs, OsFs, load_project};
+pub use resolve::{Def, Occurrence, Resolution, resolve};
 
 use cedc_diagnostics::{FileId, Files, Span};
 use cedc_syntax::ast;

@@ -73,6 +73,11 @@ pub struct Checked {
     pub components: Vec<(ModuleId, usize)>,
     pub component_type: Type,
     pub overrides: Vec<OverrideInfo>,
+    /// For tools (hover, completion): the type of every local binding (parameter,
+    /// `let … in`, `for` variable) by the span of its name…
+    pub local_types: HashMap<Span, Type>,
+    /// …and the record type each record literal was checked against, by its span.
+    pub record_literals: Vec<(Span, Arc<RecordType>)>,
 }
 
 pub fn check(program: &Program) -> (Checked, Diagnostics) {
@@ -401,6 +406,9 @@ impl<'p> Checker<'p> {
 
     fn check_fn(&mut self, m: ModuleId, d: &FnDecl) {
         let Some(sig) = self.fn_sig(m, &d.name.name) else { return };
+        for (p, ps) in d.params.iter().zip(&sig.params) {
+            self.out.local_types.insert(p.name.span, ps.ty.clone());
+        }
         self.with_module(m, |c| {
             c.locals = sig.params.iter().map(|p| (p.name.clone(), p.ty.clone())).collect();
             c.check(&d.body, &sig.ret);
@@ -749,6 +757,7 @@ impl<'p> Checker<'p> {
                 expected.clone()
             }
             (ExprKind::Record(fields), Type::Record(rt)) => {
+                self.out.record_literals.push((e.span, rt.clone()));
                 self.check_record(e, fields, rt);
                 expected.clone()
             }
@@ -980,6 +989,7 @@ impl<'p> Checker<'p> {
         };
         match (&patch.kind, base) {
             (ExprKind::Record(fields), Type::Record(rt)) => {
+                self.out.record_literals.push((patch.span, rt.clone()));
                 self.duplicate_keys(fields);
                 for f in fields {
                     let Key::Static(k, kspan) = &f.key else {
@@ -1227,6 +1237,7 @@ impl<'p> Checker<'p> {
             }
             None => self.infer(&l.value),
         };
+        self.out.local_types.insert(l.name.span, t.clone());
         self.locals.push((l.name.name.clone(), t));
     }
 
@@ -1519,8 +1530,10 @@ impl<'p> Checker<'p> {
         };
         let n = self.locals.len();
         if let Some(k) = &f.key {
+            self.out.local_types.insert(k.span, kt.clone());
             self.locals.push((k.name.clone(), kt));
         }
+        self.out.local_types.insert(f.var.span, vt.clone());
         self.locals.push((f.var.name.clone(), vt));
         if let Some(c) = &f.cond {
             self.check(c, &Type::Bool);
