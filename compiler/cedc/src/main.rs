@@ -67,6 +67,8 @@ enum Command {
     },
     /// Explain a diagnostic code, such as E0030.
     Explain { code: String },
+    /// Run the language server over stdin/stdout (editors start this).
+    Lsp,
 }
 
 /// How the run ended.
@@ -126,6 +128,13 @@ fn main() -> ExitCode {
 fn run(command: Command, r: &Reporter) -> Outcome {
     match command {
         Command::Explain { code } => explain(&code),
+        Command::Lsp => match cedc_lsp::run_stdio() {
+            Ok(()) => Outcome::Ok,
+            Err(e) => {
+                eprintln!("cedc lsp: {e}");
+                Outcome::UsageError
+            }
+        },
         Command::Check { dir } => match compile(&dir, r) {
             Ok((_, c)) => {
                 if let Some(p) = &c.platform {

@@ -47,6 +47,16 @@ pub fn evaluate(program: &Program, checked: &Checked) -> (Platform, Diagnostics)
     (platform, diags)
 }
 
+/// Evaluate one expression of module `m` in the environment `env`, for tools (the
+/// language server shows a value in each environment on hover). `None` when it cannot
+/// be evaluated alone (it uses a function's parameters or a local) or fails.
+pub fn evaluate_expr(program: &Program, checked: &Checked, env: &str, m: ModuleId, e: &Expr) -> Option<Value> {
+    let info = checked.envs.iter().find(|x| x.name == env)?;
+    let mut ev = Evaluator::new(program, checked, env);
+    ev.attributes = ev.env_attributes(info.module, info.item, info.span);
+    ev.in_module(m, Vec::new(), |ev| ev.expr(e)).ok()
+}
+
 /// Evaluation stopped; the diagnostic is already recorded.
 struct Stop;
 type R = Result<Value, Stop>;

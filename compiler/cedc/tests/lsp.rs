@@ -1,0 +1,493 @@
+//! `cedc lsp`, driven over stdio like an editor drives it: the real binary, real
+//! JSON-RPC framing, and assertions on the replies.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    rx: mpsc::Receiver<Value>,
+    next_id: i64,
+    /// Notifications received while waiting for responses.
+    notifications: Vec<Value>,
+}
+
+impl Client {
+    fn start(root: &Path) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cedc"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start cedc lsp");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let mut len = None;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length: ") {
+                        len = v.parse::<usize>().ok();
+                    }
+                }
+                let mut body = vec![0; len.expect("Content-Length header")];
+                if r.read_exact(&mut body).is_err() {
+                    return;
+                }
+                let v: Value = serde_json::from_slice(&body).expect("JSON body");
+                if tx.send(v).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut c = Client { child, stdin, rx, next_id: 0, notifications: Vec::new() };
+        let init = c.request(
+            "initialize",
+            json!({"processId": null, "rootUri": uri(root), "capabilities": {}, "workspaceFolders": [{"uri": uri(root), "name": "test"}]}),
+        );
+        assert_eq!(init["result"]["serverInfo"]["name"], "cedc", "{init}");
+        c.notify("initialized", json!({}));
+        c
+    }
+
+    fn send(&mut self, v: &Value) {
+        let body = v.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Send a request and wait for its response (`result` or `error` inside).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let v = self.rx.recv_timeout(TIMEOUT).unwrap_or_else(|_| panic!("no response to {method}"));
+            if v.get("id") == Some(&json!(id)) && v.get("method").is_none() {
+                return v;
+            }
+            self.notifications.push(v);
+        }
+    }
+
+    /// The next diagnostics published for `file`.
+    fn diagnostics(&mut self, file: &Path) -> Vec<Value> {
+        let want = uri(file);
+        if let Some(i) = self.notifications.iter().position(|n| is_diags_for(n, &want)) {
+            let n = self.notifications.remove(i);
+            return n["params"]["diagnostics"].as_array().unwrap().clone();
+        }
+        loop {
+            let v = self.rx.recv_timeout(TIMEOUT).expect("publishDiagnostics");
+            if is_diags_for(&v, &want) {
+                return v["params"]["diagnostics"].as_array().unwrap().clone();
+            }
+            self.notifications.push(v);
+        }
+    }
+
+    fn open(&mut self, file: &Path) {
+        let text = std::fs::read_to_string(file).unwrap();
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri(file), "languageId": "ced", "version": 1, "text": text}}),
+        );
+    }
+
+    fn change(&mut self, file: &Path, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri(file), "version": version}, "contentChanges": [{"text": text}]}),
+        );
+    }
+
+    fn at(&mut self, method: &str, file: &Path, (line, character): (u32, u32), extra: Value) -> Value {
+        let mut params = json!({"textDocument": {"uri": uri(file)}, "position": {"line": line, "character": character}});
+        if let (Some(p), Some(e)) = (params.as_object_mut(), extra.as_object()) {
+            p.extend(e.clone());
+        }
+        self.request(method, params)
+    }
+
+    fn shutdown(mut self) {
+        let r = self.request("shutdown", Value::Null);
+        assert_eq!(r["result"], Value::Null, "{r}");
+        self.notify("exit", Value::Null);
+        let status = wait(&mut self.child);
+        assert!(status.success(), "cedc lsp exited with {status}");
+    }
+}
+
+fn wait(child: &mut Child) -> std::process::ExitStatus {
+    for _ in 0..600 {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    panic!("cedc lsp did not exit");
+}
+
+fn is_diags_for(n: &Value, uri: &str) -> bool {
+    n["method"] == "textDocument/publishDiagnostics" && n["params"]["uri"] == uri
+}
+
+fn uri(p: &Path) -> String {
+    let s = p.to_str().unwrap().replace(' ', "%20");
+    format!("file://{s}")
+}
+
+/// Zero-based (line, UTF-16 column) of the `nth` occurrence of `needle` in `text`,
+/// plus `delta` bytes (ASCII fixtures).
+fn pos(text: &str, needle: &str, nth: usize, delta: usize) -> (u32, u32) {
+    let at = text.match_indices(needle).nth(nth).unwrap_or_else(|| panic!("{needle:?} #{nth}")).0 + delta;
+    let line = text[..at].matches('\n').count();
+    let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
+    (line as u32, col as u32)
+}
+
+const LIB: &str = "/// Pods per environment.
+let replicas = 2
+
+/// The kind of a shop service.
+type Tier = \"frontend\" | \"backend\"
+";
+
+const MAIN: &str = "import \"std/k8s\"
+import \"./lib\"
+
+env prod { domain: \"shop.example.org\" }
+env dev { domain: \"dev.example.org\" }
+
+type Shop = {
+  /// Which tier the shop runs in.
+  tier: lib.Tier
+  size: Int
+}
+
+let shop: Shop = { tier: \"frontend\", size: lib.replicas }
+
+component web {
+  namespace: \"web\"
+  objects: [
+    k8s.deployment(\"web\", image: \"nginx:1.27\", replicas: shop.size, port: 80),
+  ]
+}
+
+in dev { shop.size = 1 }
+";
+
+fn project() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("cedc.toml"), "[project]\nname = \"shop\"\nentry = [\"main.ced\"]\n").unwrap();
+    std::fs::write(root.join("lib.ced"), LIB).unwrap();
+    std::fs::write(root.join("main.ced"), MAIN).unwrap();
+    (dir, root.join("main.ced"), root.join("lib.ced"))
+}
+
+#[test]
+fn diagnostics_follow_the_edits() {
+    let (_d, main, _) = project();
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    assert_eq!(c.diagnostics(&main), Vec::<Value>::new());
+
+    // A type error: the same diagnostic `cedc check` gives, at the right place.
+    let broken = MAIN.replace("size: lib.replicas", "size: \"two\"");
+    c.change(&main, 2, &broken);
+    let d = c.diagnostics(&main);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["code"], "E0030");
+    assert_eq!(d[0]["source"], "cedc");
+    let (line, col) = pos(&broken, "\"two\"", 0, 0);
+    assert_eq!(d[0]["range"]["start"], json!({"line": line, "character": col}), "{d:?}");
+    assert!(d[0]["message"].as_str().unwrap().contains("help:"), "{d:?}");
+
+    // An evaluation error (found only when environments are evaluated) shows too.
+    let bad_name = MAIN.replace("k8s.deployment(\"web\"", "k8s.deployment(\"Web_1\"");
+    c.change(&main, 3, &bad_name);
+    let d = c.diagnostics(&main);
+    assert!(!d.is_empty(), "expected a diagnostic for an invalid object name");
+
+    // A syntax error, then the fix: diagnostics are cleared.
+    c.change(&main, 4, &MAIN.replace("component web {", "component web {{"));
+    let d = c.diagnostics(&main);
+    assert_eq!(d[0]["code"], "E0001", "{d:?}");
+    c.change(&main, 5, MAIN);
+    assert_eq!(c.diagnostics(&main), Vec::<Value>::new());
+    c.shutdown();
+}
+
+#[test]
+fn errors_in_an_imported_file_are_published_for_that_file() {
+    let (_d, main, lib) = project();
+    std::fs::write(&lib, LIB.replace("let replicas = 2", "let replicas = 2 +")).unwrap();
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    let d = c.diagnostics(&lib);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["code"], "E0001");
+    // Fixing the library in the editor clears its diagnostics.
+    c.open(&lib);
+    c.change(&lib, 2, LIB);
+    loop {
+        if c.diagnostics(&lib).is_empty() {
+            break;
+        }
+    }
+    c.shutdown();
+}
+
+#[test]
+fn hover_shows_types_docs_and_values_per_environment() {
+    let (_d, main, _) = project();
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    c.diagnostics(&main);
+
+    // A declaration in another module: its type and doc comment.
+    let h = c.at("textDocument/hover", &main, pos(MAIN, "lib.replicas", 0, 5), json!({}));
+    let text = h["result"]["contents"]["value"].as_str().unwrap_or_default().to_string();
+    assert!(text.contains("let replicas: Int"), "{h}");
+    assert!(text.contains("Pods per environment."), "{text}");
+
+    // A record field: its declared type and doc.
+    let h = c.at("textDocument/hover", &main, pos(MAIN, "tier: \"frontend\"", 0, 1), json!({}));
+    let text = h["result"]["contents"]["value"].as_str().unwrap_or_default().to_string();
+    assert!(text.contains("tier: \"backend\" | \"frontend\""), "{text}");
+    assert!(text.contains("Which tier the shop runs in."), "{text}");
+
+    // An overridden value: what it is in each environment, and where that was set.
+    let h = c.at("textDocument/hover", &main, pos(MAIN, "shop.size, port", 0, 6), json!({}));
+    let text = h["result"]["contents"]["value"].as_str().unwrap_or_default().to_string();
+    assert!(text.contains("`prod`: `2`"), "{text}");
+    assert!(text.contains("`dev`: `1` — overridden at `main.ced:22`"), "{text}");
+
+    // A component: its objects in each environment.
+    let h = c.at("textDocument/hover", &main, pos(MAIN, "component web", 0, 11), json!({}));
+    let text = h["result"]["contents"]["value"].as_str().unwrap_or_default().to_string();
+    assert!(text.contains("`prod`: namespace `web`; Deployment/web"), "{text}");
+    c.shutdown();
+}
+
+#[test]
+fn definition_references_and_rename_cross_files() {
+    let (_d, main, lib) = project();
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    c.diagnostics(&main);
+
+    let d = c.at("textDocument/definition", &main, pos(MAIN, "lib.replicas", 0, 6), json!({}));
+    assert_eq!(d["result"]["uri"], uri(&lib), "{d}");
+    assert_eq!(d["result"]["range"]["start"], json!({"line": 1, "character": 4}));
+
+    // Into the standard library: a real file the editor can open.
+    let d = c.at("textDocument/definition", &main, pos(MAIN, "deployment(", 0, 2), json!({}));
+    let target = d["result"]["uri"].as_str().unwrap().to_string();
+    assert!(target.ends_with("/k8s.ced"), "{d}");
+    let std_text = std::fs::read_to_string(target.trim_start_matches("file://")).unwrap();
+    let line = d["result"]["range"]["start"]["line"].as_u64().unwrap() as usize;
+    assert!(std_text.lines().nth(line).unwrap().contains("fn deployment("), "{d}");
+
+    // `shop`: declared once, read in the component, overridden in `in dev`.
+    let r = c.at("textDocument/references", &main, pos(MAIN, "shop.size", 0, 1), json!({"context": {"includeDeclaration": true}}));
+    let lines: Vec<u64> = r["result"].as_array().unwrap().iter().map(|l| l["range"]["start"]["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, vec![12, 17, 21], "{r}");
+    let r = c.at("textDocument/references", &main, pos(MAIN, "shop.size", 0, 1), json!({"context": {"includeDeclaration": false}}));
+    assert_eq!(r["result"].as_array().unwrap().len(), 2, "{r}");
+
+    // Rename across files: `replicas` in lib.ced and its use in main.ced.
+    let p = c.at("textDocument/prepareRename", &main, pos(MAIN, "lib.replicas", 0, 6), json!({}));
+    assert_eq!(p["result"]["placeholder"], "replicas", "{p}");
+    let e = c.at("textDocument/rename", &main, pos(MAIN, "lib.replicas", 0, 6), json!({"newName": "pods"}));
+    let changes = e["result"]["changes"].as_object().unwrap();
+    assert_eq!(changes[&uri(&lib)].as_array().unwrap().len(), 1, "{e}");
+    assert_eq!(changes[&uri(&main)].as_array().unwrap().len(), 1, "{e}");
+    assert_eq!(changes[&uri(&main)][0]["newText"], "pods");
+
+    // Refused: the standard library, keywords, invalid names.
+    let e = c.at("textDocument/rename", &main, pos(MAIN, "deployment(", 0, 2), json!({"newName": "dep"}));
+    assert!(e["error"]["message"].as_str().unwrap().contains("standard library"), "{e}");
+    let e = c.at("textDocument/rename", &main, pos(MAIN, "shop.size", 0, 1), json!({"newName": "match"}));
+    assert!(e["error"]["message"].as_str().unwrap().contains("keyword"), "{e}");
+    let e = c.at("textDocument/rename", &main, pos(MAIN, "shop.size", 0, 1), json!({"newName": "9lives"}));
+    assert!(e.get("error").is_some(), "{e}");
+    c.shutdown();
+}
+
+fn labels(r: &Value) -> Vec<String> {
+    let items = r["result"].as_array().cloned().or_else(|| r["result"]["items"].as_array().cloned()).unwrap_or_default();
+    items.iter().map(|i| i["label"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn completion_knows_fields_enums_modules_and_scope() {
+    let (_d, main, _) = project();
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    c.diagnostics(&main);
+
+    // Half-typed record: the missing field of `Shop` is offered, the given one is not.
+    let typing = MAIN.replace("{ tier: \"frontend\", size: lib.replicas }", "{ tier: \"frontend\", si }");
+    c.change(&main, 2, &typing);
+    let l = labels(&c.at("textDocument/completion", &main, pos(&typing, "si }", 0, 2), json!({})));
+    assert_eq!(l, vec!["size"], "{l:?}");
+
+    // An enum-typed field's value: its members.
+    let typing = MAIN.replace("tier: \"frontend\", ", "tier: ");
+    c.change(&main, 3, &typing);
+    let l = labels(&c.at("textDocument/completion", &main, pos(&typing, "{ tier: ", 0, 8), json!({})));
+    assert!(l.contains(&"\"frontend\"".to_string()) && l.contains(&"\"backend\"".to_string()), "{l:?}");
+
+    // After a module alias: its declarations.
+    let typing = MAIN.replace("size: lib.replicas", "size: lib.");
+    c.change(&main, 4, &typing);
+    let l = labels(&c.at("textDocument/completion", &main, pos(&typing, "lib. }", 0, 4), json!({})));
+    assert_eq!(l, vec!["replicas", "Tier"], "{l:?}");
+
+    // After `env.`: the environments' attributes.
+    let typing = MAIN.replace("size: lib.replicas", "size: env.");
+    c.change(&main, 5, &typing);
+    let l = labels(&c.at("textDocument/completion", &main, pos(&typing, "env. }", 0, 4), json!({})));
+    assert!(l.contains(&"domain".to_string()) && l.contains(&"name".to_string()), "{l:?}");
+
+    // Elsewhere: declarations, environments, built-ins, keywords.
+    c.change(&main, 6, MAIN);
+    let l = labels(&c.at("textDocument/completion", &main, pos(MAIN, "shop.size,", 0, 0), json!({})));
+    for want in ["shop", "web", "k8s", "lib", "prod", "dev", "len", "match"] {
+        assert!(l.contains(&want.to_string()), "{want} missing from {l:?}");
+    }
+    c.shutdown();
+}
+
+#[test]
+fn symbols_tokens_and_formatting() {
+    let (_d, main, _) = project();
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    c.diagnostics(&main);
+    let s = c.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri(&main)}}));
+    let names: Vec<&str> = s["result"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["k8s", "lib", "prod", "dev", "Shop", "shop", "web", "in dev"]);
+
+    let t = c.request("textDocument/semanticTokens/full", json!({"textDocument": {"uri": uri(&main)}}));
+    let data = t["result"]["data"].as_array().unwrap();
+    assert!(!data.is_empty() && data.len() % 5 == 0, "{t}");
+    // The first token is the `k8s` import alias: line 0, a namespace (type 0), declared.
+    let first = &data[0..5];
+    assert_eq!(first[0], 0);
+    assert_eq!(first[3], 0);
+
+    let messy = MAIN.replace("let shop: Shop = { tier", "let   shop :Shop={tier");
+    c.change(&main, 2, &messy);
+    let f = c.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri(&main)}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    let edits = f["result"].as_array().unwrap();
+    assert_eq!(edits.len(), 1, "{f}");
+    assert_eq!(edits[0]["newText"].as_str().unwrap(), fmt_stdin(&messy));
+    c.shutdown();
+}
+
+fn fmt_stdin(text: &str) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cedc"))
+        .args(["fmt", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Mangled and half-typed files, and requests at every kind of position: every
+/// request is answered, none with an internal error, and the server stays up.
+#[test]
+fn survives_malformed_and_half_typed_input() {
+    let (_d, main, _) = project();
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    c.diagnostics(&main);
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut sources = vec![MAIN.to_string()];
+    for f in ["examples/hello/main.ced", "examples/webapp/components.ced", "stdlib/k8s.ced"] {
+        sources.push(std::fs::read_to_string(repo.join(f)).unwrap());
+    }
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n.max(1) as u64) as usize
+    };
+    let junk = ["{", "}", "(", "\"", "\"\"\"", ":", ".", "${", "\u{1F600}", "\n", "match", "in", "=", ",", "//", "é"];
+    let methods = [
+        "textDocument/hover",
+        "textDocument/completion",
+        "textDocument/definition",
+        "textDocument/references",
+        "textDocument/prepareRename",
+        "textDocument/documentSymbol",
+        "textDocument/semanticTokens/full",
+        "textDocument/formatting",
+    ];
+    for version in 2..200 {
+        let src = &sources[next(sources.len())];
+        let mut text: Vec<char> = src.chars().collect();
+        match next(3) {
+            0 => text.truncate(next(text.len())),
+            1 => {
+                let at = next(text.len());
+                let j: Vec<char> = junk[next(junk.len())].chars().collect();
+                text.splice(at..at, j);
+            }
+            _ => {
+                let a = next(text.len());
+                let b = (a + next(40)).min(text.len());
+                text.drain(a..b);
+            }
+        }
+        let text: String = text.into_iter().collect();
+        c.change(&main, version, &text);
+        let lines: Vec<&str> = text.lines().collect();
+        let line = next(lines.len().max(1));
+        let col = lines.get(line).map_or(0, |l| next(l.encode_utf16().count() + 2));
+        let method = methods[next(methods.len())];
+        let r = c.at(method, &main, (line as u32, col as u32), json!({"context": {"includeDeclaration": true}, "options": {"tabSize": 2, "insertSpaces": true}}));
+        if let Some(e) = r.get("error") {
+            assert_ne!(e["code"], -32603, "internal error on {method} for:\n{text}\n{r}");
+        }
+    }
+    // Still alive and correct.
+    c.change(&main, 1000, MAIN);
+    let h = c.at("textDocument/hover", &main, pos(MAIN, "lib.replicas", 0, 5), json!({}));
+    assert!(h["result"]["contents"]["value"].as_str().unwrap().contains("let replicas: Int"));
+    c.shutdown();
+}

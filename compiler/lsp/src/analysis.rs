@@ -1,0 +1,215 @@
+//! One analysis of a project as the editor sees it: open documents take the place of
+//! the files on disk, then the same pipeline as `cedc check` runs. Every request is
+//! answered from the newest analysis of the document's project.
+
+use cedc_diagnostics::{Diagnostic, FileId, Files, Severity, Span};
+use cedc_driver::{Compilation, compile, project};
+use cedc_names::{FileSystem, Resolution, resolve};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// The open documents, by absolute path.
+pub type Documents = HashMap<PathBuf, String>;
+
+/// Reads project files from the open documents first, then from the disk.
+pub struct Overlay<'a> {
+    pub root: &'a Path,
+    pub docs: &'a Documents,
+    /// One document's text replaced (completion analyses a repaired copy).
+    pub replace: Option<(&'a Path, &'a str)>,
+}
+
+impl FileSystem for Overlay<'_> {
+    fn read(&self, rel: &str) -> std::io::Result<Vec<u8>> {
+        let path = self.root.join(rel);
+        if let Some((p, text)) = self.replace
+            && p == path
+        {
+            return Ok(text.as_bytes().to_vec());
+        }
+        match self.docs.get(&path) {
+            Some(text) => Ok(text.as_bytes().to_vec()),
+            None => std::fs::read(path),
+        }
+    }
+}
+
+/// Where a file belongs: the directory holding the nearest `cedc.toml` above it, or,
+/// with none, the file alone.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProjectKey {
+    Project(PathBuf),
+    Single(PathBuf),
+}
+
+impl ProjectKey {
+    pub fn of(file: &Path) -> ProjectKey {
+        for dir in file.ancestors().skip(1) {
+            if dir.join(project::CONFIG_FILE).is_file() {
+                return ProjectKey::Project(dir.to_path_buf());
+            }
+        }
+        ProjectKey::Single(file.to_path_buf())
+    }
+    pub fn root(&self) -> &Path {
+        match self {
+            ProjectKey::Project(root) => root,
+            ProjectKey::Single(file) => file.parent().unwrap_or(Path::new("/")),
+        }
+    }
+    pub fn contains(&self, file: &Path) -> bool {
+        match self {
+            ProjectKey::Project(root) => file.starts_with(root),
+            ProjectKey::Single(f) => f == file,
+        }
+    }
+}
+
+pub struct Analysis {
+    pub key: ProjectKey,
+    pub compilation: Compilation,
+    pub resolution: Resolution,
+    /// The entry files analysed (project-relative).
+    pub entries: Vec<String>,
+    /// A broken `cedc.toml`: reported on it, and the open files are analysed alone.
+    pub config_error: Option<(Files, Diagnostic)>,
+}
+
+impl Analysis {
+    /// Analyse the project `key` with the open documents in place of the disk.
+    pub fn run(key: ProjectKey, docs: &Documents) -> Analysis {
+        let root = key.root().to_path_buf();
+        let mut config_error = None;
+        let mut config = None;
+        let mut entries = Vec::new();
+        if let ProjectKey::Project(_) = key {
+            let mut files = Files::new();
+            match project::load(&root, &mut files) {
+                Ok(p) => {
+                    entries = p.entry;
+                    config = std::fs::read_to_string(root.join(project::CONFIG_FILE))
+                        .ok()
+                        .map(|t| (project::CONFIG_FILE.to_string(), t));
+                }
+                Err(e) => config_error = Some((files, e.diagnostic)),
+            }
+        }
+        // Open files of the project that no entry reaches are analysed too, so a library
+        // file being written gets its diagnostics before anything imports it.
+        let open: Vec<String> = docs.keys().filter(|p| key.contains(p)).filter_map(|p| relative(&root, p)).collect();
+        let lone = entries.is_empty();
+        if lone {
+            entries = open.clone();
+        }
+        let fs = Overlay { root: &root, docs, replace: None };
+        let mut compilation = compile(&fs, &entries, config.clone());
+        let missing: Vec<String> =
+            open.iter().filter(|rel| !compilation.program.modules.iter().any(|m| &m.name == *rel)).cloned().collect();
+        if !missing.is_empty() {
+            entries.extend(missing);
+            compilation = compile(&fs, &entries, config);
+        }
+        if lone {
+            // A lone file is usually a library: not declaring an environment is fine.
+            compilation.diagnostics.retain(|d| d.code != "E0081");
+        }
+        let resolution = resolve(&compilation.program);
+        Analysis { key, compilation, resolution, entries, config_error }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.key.root()
+    }
+
+    /// The absolute path of a file of the compilation (`None` for the standard library).
+    pub fn path(&self, file: FileId) -> Option<PathBuf> {
+        let name = &self.compilation.program.files.get(file).name;
+        if let Some(std_name) = name.strip_prefix("std/") {
+            return crate::stdlib::path(std_name);
+        }
+        Some(self.root().join(name))
+    }
+
+    pub fn file_id(&self, path: &Path) -> Option<FileId> {
+        let rel = relative(self.root(), path)?;
+        self.compilation.program.modules.iter().find(|m| m.name == rel).map(|m| m.file)
+    }
+
+    pub fn module_of(&self, file: FileId) -> Option<&cedc_names::Module> {
+        self.compilation.program.modules.iter().find(|m| m.file == file)
+    }
+
+    pub fn text(&self, file: FileId) -> &str {
+        &self.compilation.program.files.get(file).text
+    }
+
+    /// Diagnostics by absolute path, for every file that has some.
+    pub fn diagnostics(&self) -> BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>> {
+        let mut out: BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>> = BTreeMap::new();
+        if let Some((files, d)) = &self.config_error {
+            let path = self.root().join(project::CONFIG_FILE);
+            out.entry(path).or_default().push(to_lsp(files, d, &|_| None));
+        }
+        let files = &self.compilation.program.files;
+        let fallback = self.compilation.program.modules.iter().find(|m| !m.is_std).map(|m| m.file);
+        for d in &self.compilation.diagnostics {
+            let file = d.primary.as_ref().map(|(s, _)| s.file).or(fallback);
+            let Some(file) = file else { continue };
+            if files.get(file).name.starts_with("std/") {
+                continue;
+            }
+            let Some(path) = self.path(file) else { continue };
+            let lsp = to_lsp(files, d, &|f| self.path(f).and_then(|p| crate::text::path_to_uri(&p)));
+            out.entry(path).or_default().push(lsp);
+        }
+        out
+    }
+}
+
+/// A project-relative path with forward slashes, if `path` lies under `root`.
+pub fn relative(root: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(root).ok()?;
+    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    Some(parts.join("/"))
+}
+
+fn to_lsp(files: &Files, d: &Diagnostic, uri_of: &dyn Fn(FileId) -> Option<lsp_types::Uri>) -> lsp_types::Diagnostic {
+    let range = |s: Span| {
+        let text = &files.get(s.file).text;
+        crate::text::LineIndex::new(text).range(s.start as usize, s.end as usize)
+    };
+    let mut message = d.message.clone();
+    if let Some((_, label)) = &d.primary
+        && !label.is_empty()
+    {
+        message.push_str(&format!(": {label}"));
+    }
+    if let Some(h) = &d.help {
+        message.push_str(&format!("\nhelp: {h}"));
+    }
+    for n in &d.notes {
+        message.push_str(&format!("\nnote: {n}"));
+    }
+    let related: Vec<lsp_types::DiagnosticRelatedInformation> = d
+        .secondary
+        .iter()
+        .filter_map(|(s, label)| {
+            Some(lsp_types::DiagnosticRelatedInformation {
+                location: lsp_types::Location { uri: uri_of(s.file)?, range: range(*s) },
+                message: label.clone(),
+            })
+        })
+        .collect();
+    lsp_types::Diagnostic {
+        range: d.primary.as_ref().map(|(s, _)| range(*s)).unwrap_or_default(),
+        severity: Some(match d.severity {
+            Severity::Error => lsp_types::DiagnosticSeverity::ERROR,
+            Severity::Warning => lsp_types::DiagnosticSeverity::WARNING,
+        }),
+        code: Some(lsp_types::NumberOrString::String(d.code.to_string())),
+        source: Some("cedc".into()),
+        message,
+        related_information: (!related.is_empty()).then_some(related),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,420 @@
+//! Completion. The text being typed rarely parses, so the context comes from the text
+//! around the cursor (a record key? a field's value? after `alias.`?) and the types come
+//! from checking a repaired copy: the word at the cursor replaced by a placeholder that
+//! makes the file parse (`__cedc__: none` where a key is expected, `none` for a value).
+//! Offsets before the cursor are unchanged by the repair, so spans line up.
+
+use crate::analysis::{Analysis, Documents, Overlay, relative};
+use crate::features::KEYWORDS;
+use cedc_diagnostics::FileId;
+use cedc_names::{Def, Program};
+use cedc_syntax::ast::{ExprKind, ItemKind, Key};
+use cedc_types::{Checked, RecordType, Type};
+use lsp_types::{CompletionItem, CompletionItemKind, Documentation, MarkupContent, MarkupKind};
+use std::path::Path;
+use std::sync::Arc;
+
+const BUILTINS: &[(&str, &str)] = &[
+    ("len", "len(x) -> Int: length of a list, map or string"),
+    ("join", "join(list, sep) -> String"),
+    ("keys", "keys(map) -> List<String>, sorted"),
+    ("lower", "lower(s) -> String"),
+    ("upper", "upper(s) -> String"),
+    ("string", "string(x) -> String"),
+    ("contains", "contains(list or string, x) -> Bool"),
+];
+
+const PLACEHOLDER: &str = "__cedc__";
+
+/// Where the cursor is, read from the text alone.
+#[derive(Debug, PartialEq)]
+enum Position {
+    /// After `name.`: the declarations of a module, or the attributes of `env`.
+    Qualified(String),
+    /// Where a record key goes.
+    Key,
+    /// After `key:`.
+    Value(String),
+    /// Anywhere else an expression goes.
+    Expr,
+}
+
+/// The program completion looks at: a repaired copy, or the last analysis when no
+/// repair parses.
+struct View<'a> {
+    program: &'a Program,
+    checked: Option<&'a Checked>,
+    file: Option<&'a cedc_names::Module>,
+}
+
+pub fn complete(last: &Analysis, docs: &Documents, path: &Path, offset: usize) -> Vec<CompletionItem> {
+    let Some(text) = docs.get(path) else { return Vec::new() };
+    let offset = floor_boundary(text, offset.min(text.len()));
+    let start = word_start(text, offset);
+    let pos = context(text, start);
+    let repaired = repaired_check(last, docs, path, text, start, offset, &pos);
+    let rel = relative(last.root(), path);
+    let view = match &repaired {
+        Some((program, checked)) => View { program, checked: Some(checked), file: None },
+        None => View { program: &last.compilation.program, checked: last.compilation.checked.as_ref(), file: None },
+    };
+    let view = View { file: view.program.modules.iter().find(|m| Some(&m.name) == rel.as_ref()), ..view };
+    let mut items = Vec::new();
+    match &pos {
+        Position::Qualified(q) => qualified(&view, q, &mut items),
+        Position::Key => record_fields(&view, start, &mut items),
+        Position::Value(key) => {
+            field_values(&view, start, key, &mut items);
+            scope(&view, start, &mut items);
+        }
+        Position::Expr => scope(&view, start, &mut items),
+    }
+    items
+}
+
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn is_word(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+fn word_start(text: &str, offset: usize) -> usize {
+    text[..offset].char_indices().rev().take_while(|(_, c)| is_word(*c)).last().map_or(offset, |(i, _)| i)
+}
+
+fn context(text: &str, start: usize) -> Position {
+    let before = &text[..start];
+    if let Some(q) = before.strip_suffix('.') {
+        let qs = word_start(q, q.len());
+        if qs < q.len() {
+            return Position::Qualified(q[qs..].to_string());
+        }
+    }
+    let trimmed = before.trim_end_matches([' ', '\t', '\r', '"']);
+    let newline_between = before[trimmed.len()..].contains('\n');
+    match trimmed.chars().last() {
+        Some(':') => {
+            let k = trimmed[..trimmed.len() - 1].trim_end();
+            let ks = word_start(k, k.len());
+            Position::Value(k[ks..].trim_matches('"').to_string())
+        }
+        Some('{') | Some(',') if innermost_open(before) == Some('{') => Position::Key,
+        Some(_) if newline_between && innermost_open(before) == Some('{') => {
+            let t = before.trim_end();
+            // After a complete field on an earlier line (records need no commas).
+            if t.ends_with(['=', '(', '[', '+', '-', '*', '/', '?', '|', '&', '<', '>']) {
+                Position::Expr
+            } else {
+                Position::Key
+            }
+        }
+        _ => Position::Expr,
+    }
+}
+
+/// The innermost bracket left open before `before`'s end (strings and comments skipped).
+fn innermost_open(before: &str) -> Option<char> {
+    let mut stack = Vec::new();
+    let mut chars = before.chars().peekable();
+    let mut in_str = false;
+    while let Some(c) = chars.next() {
+        if in_str {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_str = true,
+            '/' if chars.peek() == Some(&'/') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '{' | '[' | '(' => stack.push(c),
+            '}' | ']' | ')' => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    stack.pop()
+}
+
+/// Check a copy of the project with the word at the cursor replaced so that the file
+/// parses. Only names and types run: evaluation is not needed to complete.
+fn repaired_check(
+    last: &Analysis,
+    docs: &Documents,
+    path: &Path,
+    text: &str,
+    start: usize,
+    offset: usize,
+    pos: &Position,
+) -> Option<(Program, Checked)> {
+    let word = &text[start..offset];
+    let fills: Vec<String> = match pos {
+        Position::Key => vec![format!("{PLACEHOLDER}: none "), format!("{PLACEHOLDER}: none, ")],
+        Position::Qualified(_) => vec![word.to_string(), format!("{PLACEHOLDER} "), format!("{PLACEHOLDER}, ")],
+        _ => vec![word.to_string(), "none ".into(), "none, ".into()],
+    };
+    let candidate = fills
+        .into_iter()
+        .map(|f| format!("{}{f}{}", &text[..start], &text[offset..]))
+        .find(|t| cedc_syntax::parse(FileId(0), t).is_ok())?;
+    let root = last.root();
+    let fs = Overlay { root, docs, replace: Some((path, &candidate)) };
+    let mut entries = last.entries.clone();
+    if let Some(rel) = relative(root, path)
+        && !entries.contains(&rel)
+    {
+        entries.push(rel);
+    }
+    let (program, _) = cedc_names::load_project(&fs, &entries);
+    let (checked, _) = cedc_types::check(&program);
+    Some((program, checked))
+}
+
+/// The record literal around the cursor, its type and the keys it already has.
+fn innermost_record(view: &View, at: usize) -> Option<(Arc<RecordType>, Vec<String>)> {
+    let at = at as u32;
+    let module = view.file?;
+    let (span, rt) = view
+        .checked?
+        .record_literals
+        .iter()
+        .filter(|(s, _)| s.file == module.file && s.start < at && at < s.end)
+        .min_by_key(|(s, _)| s.len())?;
+    let mut given = Vec::new();
+    crate::features::walk_module(module, &mut |e| {
+        if e.span == *span
+            && let ExprKind::Record(fields) = &e.kind
+        {
+            given = fields
+                .iter()
+                .filter_map(|f| match &f.key {
+                    Key::Static(k, _) if k != PLACEHOLDER => Some(k.clone()),
+                    _ => None,
+                })
+                .collect();
+        }
+    });
+    Some((rt.clone(), given))
+}
+
+fn record_fields(view: &View, at: usize, items: &mut Vec<CompletionItem>) {
+    let Some((rt, given)) = innermost_record(view, at) else { return };
+    for (name, ft) in &rt.fields {
+        if given.contains(name) {
+            continue;
+        }
+        let needs_quotes = !crate::features::is_ident(name) || KEYWORDS.contains(&name.as_str());
+        let key = if needs_quotes { format!("{name:?}") } else { name.clone() };
+        items.push(CompletionItem {
+            label: name.clone(),
+            kind: Some(CompletionItemKind::FIELD),
+            detail: Some(format!("{}{}", if ft.optional || ft.default.is_some() { "optional " } else { "" }, ft.ty)),
+            documentation: ft.doc.as_ref().map(|d| markdown(d.trim())),
+            insert_text: Some(format!("{key}: ")),
+            // Required fields first.
+            sort_text: Some(format!("{}{name}", if ft.optional || ft.default.is_some() { 1 } else { 0 })),
+            ..Default::default()
+        });
+    }
+}
+
+fn field_values(view: &View, at: usize, key: &str, items: &mut Vec<CompletionItem>) {
+    let Some((rt, _)) = innermost_record(view, at) else { return };
+    let Some(ft) = rt.fields.get(key) else { return };
+    let ty = match &ft.ty {
+        Type::Optional(t) => t.as_ref(),
+        t => t,
+    };
+    match ty {
+        Type::Enum(members) => {
+            for m in members.iter() {
+                items.push(CompletionItem {
+                    label: format!("{m:?}"),
+                    kind: Some(CompletionItemKind::ENUM_MEMBER),
+                    detail: Some(format!("{key}: {}", ft.ty)),
+                    filter_text: Some(m.clone()),
+                    sort_text: Some(format!("0{m}")),
+                    ..Default::default()
+                });
+            }
+        }
+        Type::Bool => {
+            for b in ["true", "false"] {
+                items.push(CompletionItem {
+                    label: b.into(),
+                    kind: Some(CompletionItemKind::VALUE),
+                    sort_text: Some(format!("0{b}")),
+                    ..Default::default()
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+fn qualified(view: &View, q: &str, items: &mut Vec<CompletionItem>) {
+    if q == "env" {
+        for (name, ty) in view.checked.map(|c| &c.env_fields).into_iter().flatten() {
+            items.push(CompletionItem {
+                label: name.clone(),
+                kind: Some(CompletionItemKind::FIELD),
+                detail: Some(ty.to_string()),
+                ..Default::default()
+            });
+        }
+        return;
+    }
+    let Some(module) = view.file else { return };
+    let Some((target, _)) = module.imports.get(q) else { return };
+    let target = view.program.module(*target);
+    for (name, idx) in &target.decls {
+        if name == PLACEHOLDER {
+            continue;
+        }
+        let item = &target.ast.items[*idx];
+        items.push(decl_item(view, target.id, name, &item.kind, item.doc.as_deref()));
+    }
+}
+
+fn decl_item(
+    view: &View,
+    module: cedc_names::ModuleId,
+    name: &str,
+    kind: &ItemKind,
+    doc: Option<&str>,
+) -> CompletionItem {
+    let key = (module, name.to_string());
+    let (kind, detail) = match kind {
+        ItemKind::Let(_) => {
+            (CompletionItemKind::CONSTANT, view.checked.and_then(|c| c.let_types.get(&key)).map(|t| t.to_string()))
+        }
+        ItemKind::Fn(_) => (
+            CompletionItemKind::FUNCTION,
+            view.checked.and_then(|c| c.fns.get(&key)).map(|sig| {
+                let ps: Vec<String> = sig.params.iter().map(|p| format!("{}: {}", p.name, p.ty)).collect();
+                format!("fn({}) -> {}", ps.join(", "), sig.ret)
+            }),
+        ),
+        ItemKind::Type(_) => (CompletionItemKind::STRUCT, Some("type".into())),
+        ItemKind::Env(_) => (CompletionItemKind::ENUM_MEMBER, Some("environment".into())),
+        ItemKind::Component(_) => (CompletionItemKind::CLASS, Some("component".into())),
+        ItemKind::Import(_) | ItemKind::Override(_) => (CompletionItemKind::TEXT, None),
+    };
+    CompletionItem {
+        label: name.to_string(),
+        kind: Some(kind),
+        detail,
+        documentation: doc.map(|d| markdown(d.trim())),
+        ..Default::default()
+    }
+}
+
+/// Names visible at the cursor: locals, the module's declarations, imports,
+/// environments, built-ins and keywords.
+fn scope(view: &View, at: usize, items: &mut Vec<CompletionItem>) {
+    let mut seen = std::collections::HashSet::new();
+    let mut push = |item: CompletionItem, items: &mut Vec<CompletionItem>| {
+        if item.label != PLACEHOLDER && seen.insert(item.label.clone()) {
+            items.push(item);
+        }
+    };
+    if let Some(m) = view.file {
+        // Locals: bindings of the enclosing declaration that start before the cursor.
+        if let Some(item) = m.ast.items.iter().find(|i| i.span.start as usize <= at && at <= i.span.end as usize) {
+            let res = cedc_names::resolve(view.program);
+            let text = &view.program.files.get(m.file).text;
+            for o in res.occurrences.iter().filter(|o| o.is_def && o.span.file == m.file) {
+                if let Def::Local { span } = o.def
+                    && span.start >= item.span.start
+                    && (span.end as usize) < at
+                    && span.end <= item.span.end
+                {
+                    let item = CompletionItem {
+                        label: text[span.start as usize..span.end as usize].to_string(),
+                        kind: Some(CompletionItemKind::VARIABLE),
+                        detail: view.checked.and_then(|c| c.local_types.get(&span)).map(|t| t.to_string()),
+                        sort_text: Some("0".into()),
+                        ..Default::default()
+                    };
+                    push(item, items);
+                }
+            }
+        }
+        for (name, idx) in &m.decls {
+            let item = &m.ast.items[*idx];
+            push(decl_item(view, m.id, name, &item.kind, item.doc.as_deref()), items);
+        }
+        for alias in m.imports.keys() {
+            let item =
+                CompletionItem { label: alias.clone(), kind: Some(CompletionItemKind::MODULE), ..Default::default() };
+            push(item, items);
+        }
+    }
+    for e in view.checked.map(|c| c.envs.as_slice()).unwrap_or_default() {
+        let item = CompletionItem {
+            label: e.name.clone(),
+            kind: Some(CompletionItemKind::ENUM_MEMBER),
+            detail: Some("environment".into()),
+            ..Default::default()
+        };
+        push(item, items);
+    }
+    for (name, doc) in BUILTINS {
+        let item = CompletionItem {
+            label: name.to_string(),
+            kind: Some(CompletionItemKind::FUNCTION),
+            detail: Some(doc.to_string()),
+            ..Default::default()
+        };
+        push(item, items);
+    }
+    for k in KEYWORDS {
+        let item = CompletionItem {
+            label: k.to_string(),
+            kind: Some(CompletionItemKind::KEYWORD),
+            sort_text: Some(format!("9{k}")),
+            ..Default::default()
+        };
+        push(item, items);
+    }
+}
+
+fn markdown(s: &str) -> Documentation {
+    Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value: s.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_from_text() {
+        let ctx = |s: &str| context(s, word_start(s, s.len()));
+        assert_eq!(ctx("let a = k8s."), Position::Qualified("k8s".into()));
+        assert_eq!(ctx("let a = k8s.dep"), Position::Qualified("k8s".into()));
+        assert_eq!(ctx("component web {\n  rep"), Position::Key);
+        assert_eq!(ctx("let a = { x: 1, "), Position::Key);
+        assert_eq!(ctx("let a = { x: 1\n  y"), Position::Key);
+        assert_eq!(ctx("let a = { type: \""), Position::Value("type".into()));
+        assert_eq!(ctx("let a = { type: Clu"), Position::Value("type".into()));
+        assert_eq!(ctx("let a = f(x, "), Position::Expr);
+        assert_eq!(ctx("let a = { x: \"{\" + "), Position::Expr);
+        assert_eq!(innermost_open("{ \"a{\" // {\n ["), Some('['));
+    }
+}
