@@ -124,7 +124,8 @@ impl Client {
     }
 
     fn at(&mut self, method: &str, file: &Path, (line, character): (u32, u32), extra: Value) -> Value {
-        let mut params = json!({"textDocument": {"uri": uri(file)}, "position": {"line": line, "character": character}});
+        let mut params =
+            json!({"textDocument": {"uri": uri(file)}, "position": {"line": line, "character": character}});
         if let (Some(p), Some(e)) = (params.as_object_mut(), extra.as_object()) {
             p.extend(e.clone());
         }
@@ -305,6 +306,10 @@ fn definition_references_and_rename_cross_files() {
     assert_eq!(d["result"]["uri"], uri(&lib), "{d}");
     assert_eq!(d["result"]["range"]["start"], json!({"line": 1, "character": 4}));
 
+    // An import path leads to the file.
+    let d = c.at("textDocument/definition", &main, pos(MAIN, "\"./lib\"", 0, 3), json!({}));
+    assert_eq!(d["result"]["uri"], uri(&lib), "{d}");
+
     // Into the standard library: a real file the editor can open.
     let d = c.at("textDocument/definition", &main, pos(MAIN, "deployment(", 0, 2), json!({}));
     let target = d["result"]["uri"].as_str().unwrap().to_string();
@@ -314,10 +319,21 @@ fn definition_references_and_rename_cross_files() {
     assert!(std_text.lines().nth(line).unwrap().contains("fn deployment("), "{d}");
 
     // `shop`: declared once, read in the component, overridden in `in dev`.
-    let r = c.at("textDocument/references", &main, pos(MAIN, "shop.size", 0, 1), json!({"context": {"includeDeclaration": true}}));
-    let lines: Vec<u64> = r["result"].as_array().unwrap().iter().map(|l| l["range"]["start"]["line"].as_u64().unwrap()).collect();
+    let r = c.at(
+        "textDocument/references",
+        &main,
+        pos(MAIN, "shop.size", 0, 1),
+        json!({"context": {"includeDeclaration": true}}),
+    );
+    let lines: Vec<u64> =
+        r["result"].as_array().unwrap().iter().map(|l| l["range"]["start"]["line"].as_u64().unwrap()).collect();
     assert_eq!(lines, vec![12, 17, 21], "{r}");
-    let r = c.at("textDocument/references", &main, pos(MAIN, "shop.size", 0, 1), json!({"context": {"includeDeclaration": false}}));
+    let r = c.at(
+        "textDocument/references",
+        &main,
+        pos(MAIN, "shop.size", 0, 1),
+        json!({"context": {"includeDeclaration": false}}),
+    );
     assert_eq!(r["result"].as_array().unwrap().len(), 2, "{r}");
 
     // Rename across files: `replicas` in lib.ced and its use in main.ced.
@@ -340,7 +356,8 @@ fn definition_references_and_rename_cross_files() {
 }
 
 fn labels(r: &Value) -> Vec<String> {
-    let items = r["result"].as_array().cloned().or_else(|| r["result"]["items"].as_array().cloned()).unwrap_or_default();
+    let items =
+        r["result"].as_array().cloned().or_else(|| r["result"]["items"].as_array().cloned()).unwrap_or_default();
     items.iter().map(|i| i["label"].as_str().unwrap().to_string()).collect()
 }
 
@@ -375,8 +392,15 @@ fn completion_knows_fields_enums_modules_and_scope() {
     let l = labels(&c.at("textDocument/completion", &main, pos(&typing, "env. }", 0, 4), json!({})));
     assert!(l.contains(&"domain".to_string()) && l.contains(&"name".to_string()), "{l:?}");
 
+    // Inside a call: the parameters not given yet.
+    let typing = MAIN.replace("image: \"nginx:1.27\", replicas: shop.size, port: 80", "image: \"nginx:1.27\", ");
+    c.change(&main, 6, &typing);
+    let l = labels(&c.at("textDocument/completion", &main, pos(&typing, "1.27\", ", 0, 7), json!({})));
+    assert!(l.contains(&"replicas:".to_string()) && l.contains(&"port:".to_string()), "{l:?}");
+    assert!(!l.contains(&"image:".to_string()), "{l:?}");
+
     // Elsewhere: declarations, environments, built-ins, keywords.
-    c.change(&main, 6, MAIN);
+    c.change(&main, 7, MAIN);
     let l = labels(&c.at("textDocument/completion", &main, pos(MAIN, "shop.size,", 0, 0), json!({})));
     for want in ["shop", "web", "k8s", "lib", "prod", "dev", "len", "match"] {
         assert!(l.contains(&want.to_string()), "{want} missing from {l:?}");
@@ -480,7 +504,12 @@ fn survives_malformed_and_half_typed_input() {
         let line = next(lines.len().max(1));
         let col = lines.get(line).map_or(0, |l| next(l.encode_utf16().count() + 2));
         let method = methods[next(methods.len())];
-        let r = c.at(method, &main, (line as u32, col as u32), json!({"context": {"includeDeclaration": true}, "options": {"tabSize": 2, "insertSpaces": true}}));
+        let r = c.at(
+            method,
+            &main,
+            (line as u32, col as u32),
+            json!({"context": {"includeDeclaration": true}, "options": {"tabSize": 2, "insertSpaces": true}}),
+        );
         if let Some(e) = r.get("error") {
             assert_ne!(e["code"], -32603, "internal error on {method} for:\n{text}\n{r}");
         }

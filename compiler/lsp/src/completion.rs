@@ -67,9 +67,54 @@ pub fn complete(last: &Analysis, docs: &Documents, path: &Path, offset: usize) -
             field_values(&view, start, key, &mut items);
             scope(&view, start, &mut items);
         }
-        Position::Expr => scope(&view, start, &mut items),
+        Position::Expr => {
+            call_params(&view, text, start, &mut items);
+            scope(&view, start, &mut items);
+        }
     }
     items
+}
+
+/// Inside `f(…)`: the parameters of `f` not given yet, as named arguments.
+fn call_params(view: &View, text: &str, at: usize, items: &mut Vec<CompletionItem>) {
+    let before = &text[..at];
+    let Some(open) = innermost_open_at(before) else { return };
+    if before[open..].chars().next() != Some('(') {
+        return;
+    }
+    let callee_end = before[..open].trim_end().len();
+    let callee_start = before[..callee_end]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_word(*c) || *c == '.')
+        .last()
+        .map_or(callee_end, |(i, _)| i);
+    let callee = &before[callee_start..callee_end];
+    let Some(module) = view.file else { return };
+    let (target, name) = match callee.split_once('.') {
+        Some((alias, name)) => match module.imports.get(alias) {
+            Some((m, _)) => (view.program.module(*m), name),
+            None => return,
+        },
+        None => (module, callee),
+    };
+    let Some(ItemKind::Fn(f)) = target.item(name).map(|i| &i.kind) else { return };
+    let args = &before[open + 1..];
+    let sig = view.checked.and_then(|c| c.fns.get(&(target.id, name.to_string())));
+    for (i, p) in f.params.iter().enumerate() {
+        let given = args.contains(&format!("{}:", p.name.name));
+        if given {
+            continue;
+        }
+        items.push(CompletionItem {
+            label: format!("{}:", p.name.name),
+            kind: Some(CompletionItemKind::PROPERTY),
+            detail: sig.and_then(|s| s.params.get(i)).map(|ps| ps.ty.to_string()),
+            insert_text: Some(format!("{}: ", p.name.name)),
+            sort_text: Some(format!("0{i:03}")),
+            ..Default::default()
+        });
+    }
 }
 
 fn floor_boundary(text: &str, mut i: usize) -> usize {
@@ -119,10 +164,15 @@ fn context(text: &str, start: usize) -> Position {
 
 /// The innermost bracket left open before `before`'s end (strings and comments skipped).
 fn innermost_open(before: &str) -> Option<char> {
+    innermost_open_at(before).and_then(|i| before[i..].chars().next())
+}
+
+/// Where the innermost bracket left open is.
+fn innermost_open_at(before: &str) -> Option<usize> {
     let mut stack = Vec::new();
-    let mut chars = before.chars().peekable();
+    let mut chars = before.char_indices().peekable();
     let mut in_str = false;
-    while let Some(c) = chars.next() {
+    while let Some((i, c)) = chars.next() {
         if in_str {
             match c {
                 '\\' => {
@@ -135,14 +185,14 @@ fn innermost_open(before: &str) -> Option<char> {
         }
         match c {
             '"' => in_str = true,
-            '/' if chars.peek() == Some(&'/') => {
-                for c in chars.by_ref() {
+            '/' if chars.peek().map(|(_, c)| *c) == Some('/') => {
+                for (_, c) in chars.by_ref() {
                     if c == '\n' {
                         break;
                     }
                 }
             }
-            '{' | '[' | '(' => stack.push(c),
+            '{' | '[' | '(' => stack.push(i),
             '}' | ']' | ')' => {
                 stack.pop();
             }

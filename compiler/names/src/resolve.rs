@@ -107,6 +107,10 @@ impl Resolver<'_> {
                 let Some((target, _)) = self.alias_of(i) else { return };
                 let span = i.alias.as_ref().map_or(i.path_span, |a| a.span);
                 self.push(span, Def::Module(target), true);
+                if span != i.path_span {
+                    // The path string leads to the module too.
+                    self.push(i.path_span, Def::Module(target), false);
+                }
             }
             ItemKind::Let(d) => {
                 self.push(d.name.span, self.decl_def(&d.name.name), true);
@@ -157,7 +161,9 @@ impl Resolver<'_> {
     /// The module an import names and the alias it is known by.
     fn alias_of(&self, i: &cedc_syntax::ast::Import) -> Option<(ModuleId, String)> {
         let m = self.p.module(self.module);
-        m.imports.iter().find(|(_, (_, span))| *span == i.path_span || i.alias.as_ref().is_some_and(|a| a.span == *span))
+        m.imports
+            .iter()
+            .find(|(_, (_, span))| *span == i.path_span || i.alias.as_ref().is_some_and(|a| a.span == *span))
             .map(|(alias, (target, _))| (*target, alias.clone()))
     }
 
@@ -415,7 +421,10 @@ mod tests {
     #[test]
     fn qualified_names_envs_and_overrides_cross_files() {
         let (p, r) = resolved(&[
-            ("main.ced", "import \"./lib\" as l\nenv prod {}\nenv dev {}\ncomponent web = l.mk(x: l.size)\nin prod { web = l.mk(x: 2) }\nlet t: l.T = { a: 1 }\nlet e = match env { prod => 1, dev => 2 }\n"),
+            (
+                "main.ced",
+                "import \"./lib\" as l\nenv prod {}\nenv dev {}\ncomponent web = l.mk(x: l.size)\nin prod { web = l.mk(x: 2) }\nlet t: l.T = { a: 1 }\nlet e = match env { prod => 1, dev => 2 }\n",
+            ),
             ("lib.ced", "/// Size.\nlet size = 3\ntype T = { a: Int }\nfn mk(x: Int) -> Component = { objects: [] }\n"),
         ]);
         let lib = p.modules.iter().find(|m| m.name == "lib.ced").unwrap().id;
