@@ -79,7 +79,7 @@ pub fn complete(last: &Analysis, docs: &Documents, path: &Path, offset: usize) -
 fn call_params(view: &View, text: &str, at: usize, items: &mut Vec<CompletionItem>) {
     let before = &text[..at];
     let Some(open) = innermost_open_at(before) else { return };
-    if before[open..].chars().next() != Some('(') {
+    if !before[open..].starts_with('(') {
         return;
     }
     let callee_end = before[..open].trim_end().len();
