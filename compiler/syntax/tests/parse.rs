@@ -106,3 +106,31 @@ fn deep_nesting_is_a_diagnostic_not_a_crash() {
     let src = format!("let a = {}1{}", "if true then ".repeat(1_000), " else 2".repeat(1_000));
     assert_eq!(parse(FileId(0), &src).unwrap_err().code, "E0003");
 }
+
+/// Keywords end at a word boundary: a keyword glued to the next word is a name.
+#[test]
+fn keywords_need_a_word_boundary() {
+    for glued in [
+        "letx = 1",
+        "typeT = Int",
+        "fnf() -> Int = 1",
+        "envprod {}",
+        "componentweb {}",
+        "inprod { a = 1 }",
+        "import \"./a\" asb",
+        "let a = if b then 1 elseif c then 2 else 3",
+        "let a = [for x inxs: x]",
+        "let a = let b = 1 inb",
+        "let a = matchenv { _ => 1 }",
+    ] {
+        assert_eq!(parse(FileId(0), glued).map(|_| ()).map_err(|d| d.code), Err("E0001"), "{glued}");
+    }
+    // Names that begin with a keyword are names.
+    let m = parse(
+        FileId(0),
+        "let letter = iffy\nlet types = input\nlet fnord = for-each\nlet x = if elsewhere then infra else matching",
+    )
+    .unwrap();
+    let names: Vec<&str> = m.items.iter().filter_map(|i| i.name()).map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["letter", "types", "fnord", "x"]);
+}
