@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// npm run package: builds the extension into <repo>/target/vscode/<name>-<version>.vsix
+// (target/ is git-ignored), runtime dependencies (vscode-languageclient) included, and
+// copies it to <name>.vsix there, a name that does not change with the version (the one
+// docs/editors.md installs). CEDC_VSIX_DIR overrides the output directory. Older .vsix
+// files there are removed.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const EXTENSION_DIR = path.resolve(__dirname, '..');
+const manifest = JSON.parse(fs.readFileSync(path.join(EXTENSION_DIR, 'package.json'), 'utf8'));
+const outDir = path.resolve(process.env.CEDC_VSIX_DIR || path.join(EXTENSION_DIR, '..', '..', 'target', 'vscode'));
+const outFile = path.join(outDir, `${manifest.name}-${manifest.version}.vsix`);
+
+fs.mkdirSync(outDir, { recursive: true });
+for (const old of fs.readdirSync(outDir).filter((f) => f.endsWith('.vsix'))) fs.rmSync(path.join(outDir, old));
+
+const vsce = path.join(path.dirname(require.resolve('@vscode/vsce/package.json')), 'vsce');
+const result = spawnSync(
+  process.execPath,
+  [vsce, 'package', '--dependencies', '--no-rewrite-relative-links', '--out', outFile],
+  { cwd: EXTENSION_DIR, stdio: 'inherit' },
+);
+if (result.error) throw result.error;
+if (result.status !== 0) process.exit(result.status === null ? 1 : result.status);
+if (!fs.existsSync(outFile)) {
+  console.error(`package: vsce reported success but ${outFile} does not exist`);
+  process.exit(1);
+}
+const stableFile = path.join(outDir, `${manifest.name}.vsix`);
+fs.copyFileSync(outFile, stableFile);
+console.log(`package: ${outFile} (${fs.statSync(outFile).size} bytes), copied to ${stableFile}`);
