@@ -21,7 +21,7 @@ for (const old of fs.readdirSync(outDir).filter((f) => f.endsWith('.vsix'))) fs.
 const vsce = path.join(path.dirname(require.resolve('@vscode/vsce/package.json')), 'vsce');
 const result = spawnSync(
   process.execPath,
-  [vsce, 'package', '--dependencies', '--no-rewrite-relative-links', '--out', outFile],
+  [vsce, 'package', '--dependencies', '--no-rewrite-relative-links', '--allow-missing-repository', '--out', outFile],
   { cwd: EXTENSION_DIR, stdio: 'inherit' },
 );
 if (result.error) throw result.error;
