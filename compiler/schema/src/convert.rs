@@ -1,0 +1,1 @@
+//! OpenAPI v3 JSON → Schema (being written).

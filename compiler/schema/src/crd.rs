@@ -1,0 +1,1 @@
+//! Reading CustomResourceDefinitions (being written).

@@ -1,0 +1,65 @@
+//! Schemas of Kubernetes kinds and the validation of evaluated objects against them.
+//!
+//! - [`model`]: the schema model every source is converted into.
+//! - [`convert`]: OpenAPI v3 JSON (a CRD's `openAPIV3Schema`, or a built-in kind's
+//!   schema) → [`Schema`].
+//! - [`crd`]: reading CustomResourceDefinitions from YAML files.
+//! - [`core`]: the built-in kinds of the target Kubernetes version, from k8s-openapi.
+//! - [`validate`]: an evaluated object against its kind's schema, each violation located
+//!   at the `.ced` expression that produced the offending value.
+
+pub mod convert;
+pub mod crd;
+pub mod model;
+pub mod validate;
+
+pub use model::*;
+
+use indexmap::IndexMap;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Every kind cedc knows in a build: built-in kinds plus the project's CRDs.
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    /// By `(group, version, kind)`.
+    pub kinds: IndexMap<(String, String, String), Kind>,
+    /// Named definitions that [`Ty::Ref`] points to.
+    pub definitions: HashMap<Arc<str>, Arc<Schema>>,
+}
+
+impl Registry {
+    /// The kind of an object, from its `apiVersion` (`apps/v1`, `v1`) and `kind`.
+    pub fn lookup(&self, api_version: &str, kind: &str) -> Option<&Kind> {
+        let (group, version) = split_api_version(api_version);
+        self.kinds.get(&(group.to_string(), version.to_string(), kind.to_string()))
+    }
+
+    /// Follow [`Ty::Ref`]s (a bounded number of times) to the schema they name.
+    pub fn resolve<'a>(&'a self, mut schema: &'a Schema) -> &'a Schema {
+        for _ in 0..64 {
+            match &schema.ty {
+                Ty::Ref(name) => match self.definitions.get(name) {
+                    Some(s) => schema = s,
+                    None => return schema,
+                },
+                _ => return schema,
+            }
+        }
+        schema
+    }
+
+    /// Add a kind; a kind already known (same group, version and kind) is replaced and
+    /// returned.
+    pub fn insert(&mut self, kind: Kind) -> Option<Kind> {
+        self.kinds.insert((kind.group.clone(), kind.version.clone(), kind.kind.clone()), kind)
+    }
+}
+
+/// `apps/v1` → (`apps`, `v1`); `v1` → (``, `v1`).
+pub fn split_api_version(api_version: &str) -> (&str, &str) {
+    match api_version.rsplit_once('/') {
+        Some((g, v)) => (g, v),
+        None => ("", api_version),
+    }
+}

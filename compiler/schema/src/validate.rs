@@ -1,0 +1,1 @@
+//! Validation of evaluated objects (being written).
