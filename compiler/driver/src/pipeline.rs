@@ -68,7 +68,7 @@ fn compile_here(fs: &(dyn FileSystem + Sync), entries: &[String], config: Option
     if !diags.is_empty() {
         return Compilation { program, checked: Some(checked), platform: None, diagnostics: diags };
     }
-    let (platform, eval_diags) = cedc_eval::evaluate(&program, &checked);
+    let (platform, eval_diags) = cedc_eval::evaluate(&program, &checked, &cedc_model::is_cluster_scoped);
     diags.extend(merge_env_duplicates(eval_diags));
     diags.extend(merge_env_duplicates(cedc_checks::check(&platform)));
     Compilation { program, checked: Some(checked), platform: Some(platform), diagnostics: diags }

@@ -14,12 +14,35 @@ pub struct Project {
     pub entry: Vec<String>,
     /// Default output directory, relative to the root.
     pub out: String,
+    /// CRD files (project-relative, sorted), from the `[schemas] crds` globs.
+    pub crds: Vec<CrdFile>,
+    /// Kinds checked against no schema, as `apiVersion/Kind` (`example.com/v1/Widget`).
+    pub unchecked: Vec<String>,
+}
+
+/// A CRD file to load, and the `crds` pattern of cedc.toml that named it (byte range
+/// in the file, so problems with the CRD can point there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrdFile {
+    pub path: String,
+    pub pattern: std::ops::Range<usize>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Config {
     project: ProjectSection,
+    #[serde(default)]
+    schemas: SchemasSection,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SchemasSection {
+    #[serde(default)]
+    crds: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    unchecked: Vec<toml::Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -102,7 +125,58 @@ pub fn load(dir: &Path, files: &mut Files) -> Result<Project, ProjectError> {
             "name at least one .ced entry file",
         ));
     }
-    Ok(Project { root: dir.to_path_buf(), name: p.name, entry: p.entry, out: p.out })
+    let mut crds: Vec<CrdFile> = Vec::new();
+    for pattern in &cfg.schemas.crds {
+        let span = pattern.span();
+        let files = expand(dir, pattern.get_ref()).map_err(|why| {
+            bad(format!("`{}` in `crds`: {why}", pattern.get_ref()), Some(span.clone()), "write a path or glob relative to the project directory, such as `crds/*.yaml`")
+        })?;
+        for path in files {
+            if !crds.iter().any(|c| c.path == path) {
+                crds.push(CrdFile { path, pattern: span.clone() });
+            }
+        }
+    }
+    let mut unchecked = Vec::new();
+    for u in &cfg.schemas.unchecked {
+        let text = u.get_ref();
+        match text.rsplit_once('/') {
+            Some((api, kind)) if !api.is_empty() && !kind.is_empty() => unchecked.push(text.clone()),
+            _ => {
+                return Err(bad(
+                    format!("`{text}` in `unchecked` is not `apiVersion/Kind`"),
+                    Some(u.span()),
+                    "name the kind with its API version, such as `example.com/v1/Widget` or `v1/ConfigMap`",
+                ));
+            }
+        }
+    }
+    Ok(Project { root: dir.to_path_buf(), name: p.name, entry: p.entry, out: p.out, crds, unchecked })
+}
+
+/// The files a `crds` pattern names, project-relative with forward slashes, sorted.
+fn expand(root: &Path, pattern: &str) -> Result<Vec<String>, String> {
+    if pattern.starts_with('/') || pattern.split(['/', '\\']).any(|part| part == "..") {
+        return Err("it leaves the project directory".into());
+    }
+    let full = root.join(pattern);
+    let full = full.to_str().ok_or("the path is not valid UTF-8")?;
+    let paths = glob::glob(full).map_err(|e| format!("invalid pattern: {}", e.msg))?;
+    let mut out = Vec::new();
+    for p in paths {
+        let p = p.map_err(|e| format!("cannot read {}: {}", display(e.path()), e.error()))?;
+        if !p.is_file() {
+            continue;
+        }
+        if let Ok(rel) = p.strip_prefix(root) {
+            out.push(display(rel));
+        }
+    }
+    if out.is_empty() {
+        return Err("no file matches".into());
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// A path as the user wrote it, with forward slashes.

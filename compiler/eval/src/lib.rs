@@ -17,8 +17,12 @@ pub const MAX_CALL_DEPTH: usize = 200;
 /// Deepest chain of declarations evaluated on demand.
 const MAX_DECL_DEPTH: usize = 512;
 
+/// Whether a kind (`group`, `kind`) is cluster-scoped: its objects get no namespace.
+/// The driver answers from the schema registry (built-in kinds and the project's CRDs).
+pub type ClusterScoped<'a> = &'a dyn Fn(&str, &str) -> bool;
+
 /// Evaluate every environment. Errors in one component do not stop the others.
-pub fn evaluate(program: &Program, checked: &Checked) -> (Platform, Diagnostics) {
+pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterScoped) -> (Platform, Diagnostics) {
     let mut platform = Platform::default();
     let mut diags = Vec::new();
     for (m, idx) in &checked.components {
@@ -27,7 +31,7 @@ pub fn evaluate(program: &Program, checked: &Checked) -> (Platform, Diagnostics)
         }
     }
     for env in &checked.envs {
-        let mut ev = Evaluator::new(program, checked, &env.name);
+        let mut ev = Evaluator::new(program, checked, &env.name, cluster_scoped);
         let attributes = ev.env_attributes(env.module, env.item, env.span);
         ev.attributes = attributes.clone();
         let mut components = Vec::new();
@@ -52,7 +56,7 @@ pub fn evaluate(program: &Program, checked: &Checked) -> (Platform, Diagnostics)
 /// be evaluated alone (it uses a function's parameters or a local) or fails.
 pub fn evaluate_expr(program: &Program, checked: &Checked, env: &str, m: ModuleId, e: &Expr) -> Option<Value> {
     let info = checked.envs.iter().find(|x| x.name == env)?;
-    let mut ev = Evaluator::new(program, checked, env);
+    let mut ev = Evaluator::new(program, checked, env, &is_cluster_scoped);
     ev.attributes = ev.env_attributes(info.module, info.item, info.span);
     ev.in_module(m, Vec::new(), |ev| ev.expr(e)).ok()
 }
@@ -64,6 +68,7 @@ type R = Result<Value, Stop>;
 struct Evaluator<'p> {
     p: &'p Program,
     c: &'p Checked,
+    cluster_scoped: ClusterScoped<'p>,
     env: Arc<str>,
     attributes: Option<Value>,
     module: ModuleId,
@@ -77,7 +82,7 @@ struct Evaluator<'p> {
 }
 
 impl<'p> Evaluator<'p> {
-    fn new(p: &'p Program, c: &'p Checked, env: &str) -> Self {
+    fn new(p: &'p Program, c: &'p Checked, env: &str, cluster_scoped: ClusterScoped<'p>) -> Self {
         let mut overrides: HashMap<DeclKey, Vec<&OverrideInfo>> = HashMap::new();
         for o in &c.overrides {
             if o.envs.iter().any(|e| e == env) {
@@ -87,6 +92,7 @@ impl<'p> Evaluator<'p> {
         Evaluator {
             p,
             c,
+            cluster_scoped,
             env: env.into(),
             attributes: None,
             module: ModuleId(0),
@@ -241,7 +247,7 @@ impl<'p> Evaluator<'p> {
             return None;
         };
         let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
-        let cluster = is_cluster_scoped(group, &kind);
+        let cluster = (self.cluster_scoped)(group, &kind);
         let ValueKind::Record(fields) = &mut o.kind else { return None };
         let meta = fields.get_mut("metadata")?;
         let ValueKind::Record(meta_fields) = &mut meta.kind else { return None };
