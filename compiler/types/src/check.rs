@@ -80,9 +80,17 @@ pub struct Checked {
     pub record_literals: Vec<(Span, Arc<RecordType>)>,
 }
 
+/// Check a program knowing no Kubernetes kinds (`Kind<...>` types are errors).
 pub fn check(program: &Program) -> (Checked, Diagnostics) {
+    check_with(program, &cedc_schema::Registry::default())
+}
+
+/// Check a program; `Kind<"apiVersion", "Kind">` types come from `registry`.
+pub fn check_with(program: &Program, registry: &cedc_schema::Registry) -> (Checked, Diagnostics) {
     let mut c = Checker {
         p: program,
+        kinds: crate::kinds::KindTypes::new(registry),
+        registry,
         diags: Vec::new(),
         module: ModuleId(0),
         locals: Vec::new(),
@@ -97,6 +105,8 @@ pub fn check(program: &Program) -> (Checked, Diagnostics) {
 
 struct Checker<'p> {
     p: &'p Program,
+    kinds: crate::kinds::KindTypes<'p>,
+    registry: &'p cedc_schema::Registry,
     diags: Diagnostics,
     module: ModuleId,
     locals: Vec<(String, Type)>,
@@ -643,6 +653,49 @@ impl<'p> Checker<'p> {
         }
     }
 
+    /// `Kind<"apps/v1", "Deployment">`: the type of a Kubernetes kind's objects.
+    fn kind_type(&mut self, te: &TypeExpr, args: &[TypeExpr]) -> Type {
+        let literal = |t: &TypeExpr| match &t.kind {
+            TypeExprKind::Union(v) if v.len() == 1 => Some(v[0].0.clone()),
+            _ => None,
+        };
+        let (Some(api_version), Some(kind)) = (args.first().and_then(literal), args.get(1).and_then(literal)) else {
+            self.err(
+                Diagnostic::error("E0038", "`Kind` takes an API version and a kind, as two strings")
+                    .at(te.span, "not `Kind<\"apiVersion\", \"Kind\">`")
+                    .help("write, for example, `Kind<\"apps/v1\", \"Deployment\">`"),
+            );
+            return Type::Error;
+        };
+        if args.len() != 2 {
+            self.err(
+                Diagnostic::error("E0038", "`Kind` takes exactly two type arguments")
+                    .at(te.span, format!("{} given", args.len()))
+                    .help("write, for example, `Kind<\"apps/v1\", \"Deployment\">`"),
+            );
+        }
+        if let Some(t) = self.kinds.kind(&api_version, &kind) {
+            return t;
+        }
+        let known: Vec<String> = self.registry.kinds.values().map(|k| format!("{} {}", k.api_version(), k.kind)).collect();
+        let wanted = format!("{api_version} {kind}");
+        let same_kind: Vec<String> =
+            self.registry.kinds.values().filter(|k| k.kind == kind).map(|k| format!("`{}`", k.api_version())).collect();
+        let help = if !same_kind.is_empty() {
+            format!("{kind} is served as {}", same_kind.join(", "))
+        } else if let Some(s) = did_you_mean(&wanted, known.iter().map(String::as_str)) {
+            format!("did you mean `{s}`?")
+        } else {
+            "built-in kinds are those of the target Kubernetes version; add the CRD of a custom kind to `[schemas] crds` in cedc.toml".into()
+        };
+        self.err(
+            Diagnostic::error("E0038", format!("unknown kind `{kind}` in `{api_version}`"))
+                .at(te.span, "no schema for this kind")
+                .help(help),
+        );
+        Type::Error
+    }
+
     fn resolve_named(&mut self, te: &TypeExpr, path: &[Ident], args: &[TypeExpr]) -> Type {
         let arity = |c: &mut Self, n: usize, name: &str| {
             if args.len() != n {
@@ -673,6 +726,9 @@ impl<'p> Checker<'p> {
             if let Some(t) = simple {
                 arity(self, 0, name);
                 return t;
+            }
+            if name == "Kind" {
+                return self.kind_type(te, args);
             }
             if name == "List" || name == "Map" {
                 arity(self, 1, name);

@@ -2,9 +2,10 @@
 //! domain literal types (`Name`, `Port`, `Quantity`, ...) shared with evaluation.
 
 mod check;
+pub mod kinds;
 pub mod domain;
 mod ty;
 
-pub use check::{Checked, DeclKey, EnvInfo, FnSig, OverrideInfo, ParamSig, check};
+pub use check::{Checked, DeclKey, EnvInfo, FnSig, OverrideInfo, ParamSig, check, check_with};
 pub use domain::Domain;
 pub use ty::{DefaultExpr, FieldType, RecordType, Type, assignable, join};
