@@ -9,6 +9,7 @@
 //!   at the `.ced` expression that produced the offending value.
 
 pub mod convert;
+pub mod core;
 pub mod crd;
 pub mod model;
 pub mod validate;
