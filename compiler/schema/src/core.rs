@@ -11,6 +11,7 @@ use schemars::SchemaGenerator;
 use std::sync::{Arc, OnceLock};
 
 /// The Kubernetes minor version whose built-in kinds are known, e.g. `1.34`.
+#[allow(clippy::needless_late_init)] // exactly one of the version macros expands
 pub fn kubernetes_version() -> &'static str {
     let v: &'static str;
     k8s_openapi::k8s_if_1_32! { v = "1.32"; }
