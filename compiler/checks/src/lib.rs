@@ -1,12 +1,17 @@
 //! Checks over the evaluated platform model, run for every environment. Each problem is
 //! reported at the `.ced` span that produced the offending value (provenance).
 
-use cedc_diagnostics::{Diagnostic, Diagnostics};
-use cedc_model::{ObjectId, PathSeg, Platform, is_cluster_scoped};
+use cedc_diagnostics::{Diagnostic, Diagnostics, did_you_mean};
+use cedc_model::{Object, ObjectId, PathSeg, Platform, is_cluster_scoped};
+use cedc_schema::validate::{Validator, Violation, ViolationKind};
+use cedc_schema::{Registry, Scope};
 use std::collections::BTreeMap;
 
-pub fn check(platform: &Platform) -> Diagnostics {
+/// Check every object of every environment: its schema (unless its kind is listed in
+/// `unchecked`, as `apiVersion/Kind`), its identity, name, labels and scope.
+pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> Diagnostics {
     let mut diags = Vec::new();
+    let mut validator = Validator::new(registry);
     for env in &platform.envs {
         let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span)> = BTreeMap::new();
         for c in &env.components {
@@ -20,7 +25,12 @@ pub fn check(platform: &Platform) -> Diagnostics {
                             .note(format!("in environment `{}`", env.name)),
                     );
                 }
-                if is_cluster_scoped(o.group(), &o.kind)
+                schema(o, registry, unchecked, &mut validator, &env.name, &mut diags);
+                let cluster = match registry.scope_of(o.group(), &o.kind) {
+                    Some(scope) => scope == Scope::Cluster,
+                    None => is_cluster_scoped(o.group(), &o.kind),
+                };
+                if cluster
                     && let Some(ns) = o.value.path(&["metadata", "namespace"])
                 {
                     diags.push(
@@ -55,6 +65,73 @@ pub fn check(platform: &Platform) -> Diagnostics {
         }
     }
     diags
+}
+
+/// An object against its kind's schema; every violation at the span of the value.
+fn schema(
+    o: &Object,
+    registry: &Registry,
+    unchecked: &[String],
+    validator: &mut Validator,
+    env: &str,
+    diags: &mut Diagnostics,
+) {
+    if unchecked.iter().any(|u| *u == format!("{}/{}", o.api_version, o.kind)) {
+        return;
+    }
+    let Some(kind) = registry.lookup(&o.api_version, &o.kind) else {
+        diags.push(unknown_kind(o, registry).note(format!("in environment `{env}`")));
+        return;
+    };
+    for v in validator.validate(&kind.schema, &o.value) {
+        diags.push(violation(o, &v).note(format!("in environment `{env}`")));
+    }
+}
+
+fn violation(o: &Object, v: &Violation) -> Diagnostic {
+    let label = match &v.kind {
+        ViolationKind::UnknownField { .. } => "not a field here".to_string(),
+        ViolationKind::MissingField { field } => format!("`{field}` is missing here"),
+        ViolationKind::WrongType { expected, .. } => format!("expected {expected}"),
+        ViolationKind::NotInEnum { .. } => "not an allowed value".to_string(),
+        _ => "does not satisfy the schema".to_string(),
+    };
+    let mut d = Diagnostic::error(v.code(), v.message()).at(v.span, label);
+    if let ViolationKind::Duplicate { first_span, .. } = &v.kind {
+        d = d.also(*first_span, "first here");
+    }
+    if let Some(base) = v.base {
+        d = d.also(base, "the value this environment overrides");
+    }
+    if let Some(h) = v.help() {
+        d = d.help(h);
+    }
+    let at = if v.path.is_empty() { String::new() } else { format!(", at `{}`", v.path) };
+    d.note(format!("in {} `{}` ({}){at}", o.kind, o.name, o.api_version))
+}
+
+fn unknown_kind(o: &Object, registry: &Registry) -> Diagnostic {
+    let versions: Vec<String> = registry
+        .kinds
+        .values()
+        .filter(|k| k.kind == o.kind)
+        .map(|k| format!("`{}`", k.api_version()))
+        .collect();
+    let help = if !versions.is_empty() {
+        format!("{} is served as {}", o.kind, versions.join(", "))
+    } else if let Some(s) = did_you_mean(&o.kind, registry.kinds.values().map(|k| k.kind.as_str())) {
+        format!("did you mean `{s}`?")
+    } else {
+        format!(
+            "add the CRD of this kind to `[schemas] crds` in cedc.toml, or list `{}/{}` in `[schemas] unchecked` to emit it unchecked",
+            o.api_version, o.kind
+        )
+    };
+    let kind_origin = o.value.origin_at(&[PathSeg::Key("kind".into())]);
+    Diagnostic::error("E0105", format!("no schema for kind `{}` in `{}`", o.kind, o.api_version))
+        .at(kind_origin.span, "unknown kind")
+        .help(help)
+        .note(format!("in {} `{}`", o.kind, o.name))
 }
 
 /// Label keys (`[prefix/]name`) and values follow Kubernetes' syntax rules: the API

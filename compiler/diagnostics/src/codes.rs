@@ -43,6 +43,13 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0080", "project configuration error"),
     ("E0081", "no environments declared"),
     ("E0090", "output directory conflict"),
+    ("E0100", "unknown field in a Kubernetes object"),
+    ("E0101", "wrong type in a Kubernetes object"),
+    ("E0102", "missing required field in a Kubernetes object"),
+    ("E0103", "value not allowed in a Kubernetes object"),
+    ("E0104", "value breaks a schema rule"),
+    ("E0105", "unknown kind"),
+    ("E0110", "invalid CRD file"),
 ];
 
 pub fn lookup(code: &str) -> Option<&'static str> {

@@ -38,6 +38,13 @@ impl Diagnostic {
             notes: Vec::new(),
         }
     }
+    /// A problem that does not stop the build (it is still shown).
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+    }
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
     pub fn at(mut self, span: Span, label: impl Into<String>) -> Self {
         self.primary = Some((span, label.into()));
         self

@@ -4,6 +4,9 @@
 use cedc_diagnostics::{Diagnostic, Diagnostics, Files};
 use cedc_model::Platform;
 use cedc_names::{FileSystem, Program};
+use crate::project::{CONFIG_FILE, CrdFile, Project};
+use cedc_diagnostics::{FileId, Severity, Span};
+use cedc_schema::{Registry, Scope};
 use cedc_types::Checked;
 
 pub struct Compilation {
@@ -19,8 +22,24 @@ impl Compilation {
     pub fn files(&self) -> &Files {
         &self.program.files
     }
+    /// No errors (warnings may remain) and the platform was evaluated.
     pub fn ok(&self) -> bool {
-        self.diagnostics.is_empty() && self.platform.is_some()
+        !self.diagnostics.iter().any(Diagnostic::is_error) && self.platform.is_some()
+    }
+}
+
+/// What the project says about schemas: its CRD files and the kinds it leaves
+/// unchecked (see `[schemas]` in cedc.toml).
+#[derive(Clone, Debug, Default)]
+pub struct Schemas {
+    pub crds: Vec<CrdFile>,
+    /// `apiVersion/Kind` of kinds whose objects are not checked against a schema.
+    pub unchecked: Vec<String>,
+}
+
+impl Schemas {
+    pub fn of(project: &Project) -> Schemas {
+        Schemas { crds: project.crds.clone(), unchecked: project.unchecked.clone() }
     }
 }
 
@@ -31,12 +50,22 @@ impl Compilation {
 /// user input (bounded by the nesting, call and declaration-chain limits), and a debug
 /// build's frames are big. The stack is reserved lazily, so this costs nothing unused.
 pub fn compile(fs: &(dyn FileSystem + Sync), entries: &[String], config: Option<(String, String)>) -> Compilation {
+    compile_with(fs, entries, config, &Schemas::default())
+}
+
+/// [`compile`], with the project's CRDs and unchecked kinds.
+pub fn compile_with(
+    fs: &(dyn FileSystem + Sync),
+    entries: &[String],
+    config: Option<(String, String)>,
+    schemas: &Schemas,
+) -> Compilation {
     const STACK: usize = 1 << 30;
     std::thread::scope(|s| {
         let worker = std::thread::Builder::new()
             .name("cedc-compile".into())
             .stack_size(STACK)
-            .spawn_scoped(s, || compile_here(fs, entries, config.clone()));
+            .spawn_scoped(s, || compile_here(fs, entries, config.clone(), schemas));
         match worker.map(|h| h.join()) {
             Ok(Ok(c)) => c,
             _ => Compilation {
@@ -52,12 +81,16 @@ pub fn compile(fs: &(dyn FileSystem + Sync), entries: &[String], config: Option<
     })
 }
 
-fn compile_here(fs: &(dyn FileSystem + Sync), entries: &[String], config: Option<(String, String)>) -> Compilation {
+fn compile_here(
+    fs: &(dyn FileSystem + Sync),
+    entries: &[String],
+    config: Option<(String, String)>,
+    schemas: &Schemas,
+) -> Compilation {
     let (mut program, mut diags) = cedc_names::load_project(fs, entries);
-    if let Some((name, text)) = config {
-        program.files.add(name, text);
-    }
-    let (checked, type_diags) = cedc_types::check(&program);
+    let config_file = config.map(|(name, text)| program.files.add(name, text));
+    let registry = load_schemas(fs, &mut program.files, config_file, &schemas.crds, &mut diags);
+    let (checked, type_diags) = cedc_types::check_with(&program, &registry);
     diags.extend(type_diags);
     if checked.envs.is_empty() && diags.is_empty() {
         diags.push(
@@ -65,12 +98,17 @@ fn compile_here(fs: &(dyn FileSystem + Sync), entries: &[String], config: Option
                 .help("declare at least one: `env prod { }` — every component is evaluated once per environment"),
         );
     }
-    if !diags.is_empty() {
+    if diags.iter().any(Diagnostic::is_error) {
         return Compilation { program, checked: Some(checked), platform: None, diagnostics: diags };
     }
-    let (platform, eval_diags) = cedc_eval::evaluate(&program, &checked, &cedc_model::is_cluster_scoped);
+    let cluster_scoped = |group: &str, kind: &str| match registry.scope_of(group, kind) {
+        Some(scope) => scope == Scope::Cluster,
+        None => cedc_model::is_cluster_scoped(group, kind),
+    };
+    let (platform, eval_diags) = cedc_eval::evaluate(&program, &checked, &cluster_scoped);
     diags.extend(merge_env_duplicates(eval_diags));
-    diags.extend(merge_env_duplicates(cedc_checks::check(&platform)));
+    let checks = cedc_checks::check(&platform, &registry, &schemas.unchecked);
+    diags.extend(merge_env_duplicates(checks));
     Compilation { program, checked: Some(checked), platform: Some(platform), diagnostics: diags }
 }
 
@@ -101,4 +139,79 @@ fn merge_env_duplicates(diags: Diagnostics) -> Diagnostics {
             )),
         })
         .collect()
+}
+
+/// The built-in kinds plus the project's CRDs. A CRD file that cannot be read points at
+/// its `crds` pattern in cedc.toml; a problem inside a file points at its line there.
+fn load_schemas(
+    fs: &dyn FileSystem,
+    files: &mut Files,
+    config_file: Option<FileId>,
+    crds: &[CrdFile],
+    diags: &mut Diagnostics,
+) -> Registry {
+    let mut registry = cedc_schema::core::registry().clone();
+    for crd in crds {
+        let pattern = config_file.map(|f| Span::new(f, crd.pattern.start, crd.pattern.end));
+        let text = match fs.read(&crd.path).map(String::from_utf8) {
+            Ok(Ok(text)) => text,
+            Ok(Err(_)) => {
+                diags.push(located(
+                    Diagnostic::error("E0110", format!("CRD file `{}` is not valid UTF-8", crd.path))
+                        .help("save the file as UTF-8"),
+                    pattern,
+                    "named here",
+                ));
+                continue;
+            }
+            Err(e) => {
+                diags.push(located(
+                    Diagnostic::error("E0110", format!("cannot read CRD file `{}`: {e}", crd.path))
+                        .help(format!("check the `crds` list of {CONFIG_FILE}")),
+                    pattern,
+                    "named here",
+                ));
+                continue;
+            }
+        };
+        let report = cedc_schema::crd::load_into(&mut registry, &crd.path, &text);
+        if report.problems.is_empty() {
+            continue;
+        }
+        let file = files.add(crd.path.clone(), text);
+        for p in report.problems {
+            let source = &files.get(file).text;
+            let span = p.line.map(|line| {
+                let start = source.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>();
+                let end = source[start..].find('\n').map_or(source.len(), |i| start + i);
+                Span::new(file, start, end)
+            });
+            let what = p.crd.as_ref().map_or_else(|| format!("document {}", p.document), |c| format!("CRD `{c}`"));
+            let (d, help) = match p.severity {
+                Severity::Error => (
+                    Diagnostic::error("E0110", format!("{what} in `{}` cannot be used: {}", crd.path, p.message)),
+                    "fix the CRD, or remove it from the file; the file's other CRDs are loaded",
+                ),
+                Severity::Warning => (
+                    Diagnostic::warning("E0110", format!("{what} in `{}`: {}", crd.path, p.message)),
+                    "objects of this kind are checked less than others",
+                ),
+            };
+            diags.push(located(d.help(help), span.or(pattern), "here"));
+        }
+    }
+    registry
+}
+
+fn located(d: Diagnostic, span: Option<Span>, label: &str) -> Diagnostic {
+    match span {
+        Some(s) => d.at(s, label),
+        None => d,
+    }
+}
+
+/// Compile the project as its cedc.toml describes it.
+pub fn compile_project(fs: &(dyn FileSystem + Sync), project: &Project, config_text: Option<String>) -> Compilation {
+    let config = config_text.map(|t| (CONFIG_FILE.to_string(), t));
+    compile_with(fs, &project.entry, config, &Schemas::of(project))
 }

@@ -36,6 +36,11 @@ impl Registry {
         self.kinds.get(&(group.to_string(), version.to_string(), kind.to_string()))
     }
 
+    /// The scope of a kind, whatever its version (`None` for an unknown kind).
+    pub fn scope_of(&self, group: &str, kind: &str) -> Option<Scope> {
+        self.kinds.values().find(|k| k.group == group && k.kind == kind).map(|k| k.scope)
+    }
+
     /// Follow [`Ty::Ref`]s (a bounded number of times) to the schema they name.
     pub fn resolve<'a>(&'a self, mut schema: &'a Schema) -> &'a Schema {
         for _ in 0..64 {

@@ -770,7 +770,7 @@ impl Builder<'_> {
             let mut it = kids(c);
             let k = next(&mut it)?;
             let kspan = self.span(&k);
-            let key = if k.as_rule() == Rule::ident {
+            let key = if matches!(k.as_rule(), Rule::ident | Rule::field_name) {
                 Key::Static(k.as_str().to_string(), kspan)
             } else {
                 let s = self.string(k)?;
