@@ -422,9 +422,9 @@ module.exports = grammar({
     // pest: record
     record: $ => seq('{', optionalCommaSep($.record_field), '}'),
 
-    // pest: record_field. A key is an identifier (not a keyword) or a string.
+    // pest: record_field. A key is any field name (keywords included) or a string.
     record_field: $ => seq(
-      field('key', choice(alias($.identifier, $.field_name), $.string)),
+      field('key', choice($._field_name, $.string)),
       ':',
       field('value', $._expression),
     ),
