@@ -3,7 +3,7 @@
 //! answered from the newest analysis of the document's project.
 
 use cedc_diagnostics::{Diagnostic, FileId, Files, Severity, Span};
-use cedc_driver::{Compilation, compile, project};
+use cedc_driver::{Compilation, Schemas, compile_with, project};
 use cedc_names::{FileSystem, Resolution, resolve};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -82,10 +82,12 @@ impl Analysis {
         let mut config_error = None;
         let mut config = None;
         let mut entries = Vec::new();
+        let mut schemas = Schemas::default();
         if let ProjectKey::Project(_) = key {
             let mut files = Files::new();
             match project::load(&root, &mut files) {
                 Ok(p) => {
+                    schemas = Schemas::of(&p);
                     entries = p.entry;
                     config = std::fs::read_to_string(root.join(project::CONFIG_FILE))
                         .ok()
@@ -102,12 +104,12 @@ impl Analysis {
             entries = open.clone();
         }
         let fs = Overlay { root: &root, docs, replace: None };
-        let mut compilation = compile(&fs, &entries, config.clone());
+        let mut compilation = compile_with(&fs, &entries, config.clone(), &schemas);
         let missing: Vec<String> =
             open.iter().filter(|rel| !compilation.program.modules.iter().any(|m| &m.name == *rel)).cloned().collect();
         if !missing.is_empty() {
             entries.extend(missing);
-            compilation = compile(&fs, &entries, config);
+            compilation = compile_with(&fs, &entries, config, &schemas);
         }
         if lone {
             // A lone file is usually a library: not declaring an environment is fine.
