@@ -103,9 +103,7 @@ fn violation(o: &Object, v: &Violation) -> Diagnostic {
     if let Some(base) = v.base {
         d = d.also(base, "the value this environment overrides");
     }
-    if let Some(h) = v.help() {
-        d = d.help(h);
-    }
+    d = d.help(v.help().unwrap_or_else(|| format!("see the schema of {} for what this field takes", o.kind)));
     let at = if v.path.is_empty() { String::new() } else { format!(", at `{}`", v.path) };
     d.note(format!("in {} `{}` ({}){at}", o.kind, o.name, o.api_version))
 }

@@ -675,7 +675,18 @@ impl<'p> Checker<'p> {
             );
         }
         if let Some(t) = self.kinds.kind(&api_version, &kind) {
-            return t;
+            // `metadata` is the prelude's `Metadata` (name required, a DNS name; open for
+            // the rest), so every kind is an `Object`; the validator checks the rest of
+            // ObjectMeta after evaluation.
+            let Type::Record(r) = t else { return t };
+            let mut r = (*r).clone();
+            let meta = self.prelude_type("Metadata");
+            if let Some(f) = r.fields.get_mut("metadata")
+                && matches!(meta, Type::Record(_))
+            {
+                f.ty = meta;
+            }
+            return Type::Record(Arc::new(r));
         }
         let known: Vec<String> = self.registry.kinds.values().map(|k| format!("{} {}", k.api_version(), k.kind)).collect();
         let wanted = format!("{api_version} {kind}");
