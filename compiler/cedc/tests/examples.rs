@@ -2,7 +2,9 @@
 //! - the committed golden output is up to date (`cedc build --check`);
 //! - building twice, from different working directories, gives identical bytes;
 //! - for every Kustomize root listed in `cedc-index.json`, real `kubectl kustomize`
-//!   yields exactly the objects `cedc render` prints for that environment/component.
+//!   yields exactly the objects `cedc render` prints for that environment/component;
+//! - every object of every environment passes `kubernetes-validate --strict` for the
+//!   Kubernetes version of cedc's built-in kinds (an independent schema validator).
 
 use cedc_emit::testing;
 use std::collections::BTreeMap;
@@ -138,4 +140,51 @@ fn real_kustomize_agrees_with_cedc_render_for_every_root() {
             testing::assert_same_objects(&built, &rendered, &format!("{ex}/{path} vs cedc {}", args.join(" ")));
         }
     }
+}
+
+/// The Kubernetes version whose schemas `kubernetes-validate` checks against: the one
+/// cedc's built-in kinds come from.
+const KUBERNETES: &str = "1.34.0";
+
+/// `kubernetes-validate --strict` on a YAML stream: `Ok` or its complaints.
+fn kubernetes_validate(tool: &Path, yaml: &str) -> Result<(), String> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("objects.yaml");
+    std::fs::write(&file, yaml).expect("write");
+    let out = Command::new(tool)
+        .args(["--strict", "--quiet", "-k", KUBERNETES])
+        .arg(&file)
+        .output()
+        .expect("run kubernetes-validate");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    if out.status.success() { Ok(()) } else { Err(text) }
+}
+
+/// An independent validator agrees: every object of every example, in every
+/// environment, is valid for Kubernetes 1.34 (unknown fields rejected).
+#[test]
+fn every_example_object_passes_kubernetes_validate_strict() {
+    let Some(tool) = testing::kubernetes_validate() else { return };
+    // The check can fail: a Deployment with `replicas` in its pod template is rejected.
+    let bad = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  selector:\n    matchLabels: {a: b}\n  template:\n    replicas: 2\n    metadata:\n      labels: {a: b}\n    spec:\n      containers: [{name: x, image: x}]\n";
+    assert!(kubernetes_validate(&tool, bad).is_err(), "kubernetes-validate accepted an invalid Deployment");
+    let mut checked = 0;
+    for ex in examples() {
+        let index: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(repo().join("golden").join(&ex).join("cedc-index.json")).expect("golden index"),
+        )
+        .expect("index is JSON");
+        let mut envs: Vec<&str> =
+            index["roots"].as_array().expect("roots").iter().filter_map(|r| r["env"].as_str()).collect();
+        envs.sort();
+        envs.dedup();
+        for env in envs {
+            let yaml = ok(&cedc(&["render", &format!("examples/{ex}"), "--env", env], &repo()), "render");
+            if let Err(why) = kubernetes_validate(&tool, &yaml) {
+                panic!("examples/{ex} in {env}: kubernetes-validate --strict rejects:\n{why}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "only {checked} renders checked");
 }

@@ -24,24 +24,36 @@ use std::process::Command;
 /// When `CEDC_REQUIRE_TOOLS=1` and `CEDC_KUBECTL` is unset, or when `CEDC_KUBECTL` does
 /// not name an existing file (a misconfiguration must not pass as a skip).
 pub fn kubectl() -> Option<PathBuf> {
-    match std::env::var_os("CEDC_KUBECTL").filter(|v| !v.is_empty()) {
+    tool("CEDC_KUBECTL", "kubectl")
+}
+
+/// The `kubernetes-validate` to test with (`CEDC_KUBERNETES_VALIDATE`), as [`kubectl`].
+pub fn kubernetes_validate() -> Option<PathBuf> {
+    tool("CEDC_KUBERNETES_VALIDATE", "kubernetes-validate")
+}
+
+fn tool(var: &str, name: &str) -> Option<PathBuf> {
+    match std::env::var_os(var).filter(|v| !v.is_empty()) {
         Some(path) => {
             let path = PathBuf::from(path);
-            assert!(path.is_file(), "CEDC_KUBECTL={} does not exist; run scripts/install-tools", path.display());
+            assert!(path.is_file(), "{var}={} does not exist; run scripts/install-tools", path.display());
             Some(path)
         }
         None => {
             let required = std::env::var("CEDC_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
             assert!(
                 !required,
-                "CEDC_REQUIRE_TOOLS=1 but CEDC_KUBECTL is unset: run scripts/install-tools \
-                 and set CEDC_KUBECTL=target/tools/bin/kubectl"
+                "CEDC_REQUIRE_TOOLS=1 but {var} is unset: run scripts/install-tools \
+                 and set {var}=target/tools/bin/{name}"
             );
             // Straight to the process's stderr: libtest captures `eprintln!` of passing
             // tests, and a skip must be visible in a plain `cargo test` run.
             let _ = std::io::stderr().write_all(
-                b"SKIPPED: CEDC_KUBECTL is unset, so a real-kubectl check did not run \
-                  (run scripts/install-tools and set CEDC_KUBECTL=target/tools/bin/kubectl)\n",
+                format!(
+                    "SKIPPED: {var} is unset, so a real-{name} check did not run \
+                     (run scripts/install-tools and set {var}=target/tools/bin/{name})\n"
+                )
+                .as_bytes(),
             );
             None
         }
