@@ -69,6 +69,7 @@ spec:
               required: [project, destination]
               properties:
                 project: { type: string }
+                sourceType: { type: string, enum: [Helm, Kustomize, Directory] }
                 destination:
                   type: object
                   properties:
@@ -408,4 +409,24 @@ fn a_crd_pattern_matching_nothing_is_a_configuration_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(err.contains("E0080") && err.contains("no file matches"), "{err}");
+}
+
+#[test]
+fn a_value_outside_an_enum() {
+    let (ok, err) = check(&format!(
+        "{ENVS}
+component apps {{
+  namespace: \"argocd\"
+  objects: [{{
+    apiVersion: \"apps.example.org/v1alpha1\"
+    kind: \"Application\"
+    metadata: {{ name: \"web\" }}
+    spec: {{ project: \"default\", sourceType: \"Kustomise\", destination: {{ namespace: \"web\" }} }}
+  }}]
+}}
+"
+    ));
+    assert!(!ok);
+    assert!(err.contains("E0103"), "{err}");
+    insta::assert_snapshot!(err);
 }
