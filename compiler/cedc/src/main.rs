@@ -1,5 +1,7 @@
-//! The `cedc` command line. Exit codes: 0 success, 1 user errors (diagnostics, or
-//! drift with `build --check`), 2 usage or I/O errors.
+//! The `cedc` command line. Exit codes: 0 success, 1 user errors (diagnostics, drift
+//! with `build --check`, unformatted files with `fmt --check`), 2 usage or I/O errors.
+
+mod import;
 
 use cedc::project::{self, Project};
 use cedc_diagnostics::{Diagnostic, Files, codes};
@@ -53,6 +55,15 @@ enum Command {
     Check {
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// Also list what was not checked: CEL rules of the kinds in use, and kinds
+        /// marked unchecked.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Add definitions to the project.
+    Import {
+        #[command(subcommand)]
+        what: Import,
     },
     /// Print the objects of one environment (optionally one component) as YAML.
     Render {
@@ -69,6 +80,33 @@ enum Command {
     Explain { code: String },
     /// Run the language server over stdin/stdout (editors start this).
     Lsp,
+    /// Format .ced files in place, in the canonical style (docs/formatting.md).
+    Fmt {
+        /// Files, or directories searched for *.ced files (skipping hidden directories
+        /// and `target`). `-` formats stdin to stdout.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Write nothing; list the files that are not formatted, and fail if there are any.
+        #[arg(long)]
+        check: bool,
+        /// Format stdin to stdout (same as the path `-`).
+        #[arg(long)]
+        stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum Import {
+    /// Read CustomResourceDefinition files, report their kinds, and record them in
+    /// `[schemas] crds` of cedc.toml (files outside the project are copied to `crds/`).
+    Crd {
+        /// CRD files (YAML, several documents allowed).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The project directory (holding cedc.toml).
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
 }
 
 /// How the run ended.
@@ -91,8 +129,14 @@ impl Reporter {
             let _ = err.write_all(text.as_bytes());
         }
         if !self.json && !diags.is_empty() {
-            let n = diags.len();
-            let _ = writeln!(err, "cedc: {n} error{}", if n == 1 { "" } else { "s" });
+            let plural = |n: usize| if n == 1 { "" } else { "s" };
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            let warnings = diags.len() - errors;
+            let _ = match (errors, warnings) {
+                (e, 0) => writeln!(err, "cedc: {e} error{}", plural(e)),
+                (0, w) => writeln!(err, "cedc: {w} warning{}", plural(w)),
+                (e, w) => writeln!(err, "cedc: {e} error{}, {w} warning{}", plural(e), plural(w)),
+            };
         }
     }
 }
@@ -135,8 +179,11 @@ fn run(command: Command, r: &Reporter) -> Outcome {
                 Outcome::UsageError
             }
         },
-        Command::Check { dir } => match compile(&dir, r) {
-            Ok((_, c)) => {
+        Command::Check { dir, verbose } => match compile(&dir, r) {
+            Ok((project, c)) => {
+                if verbose {
+                    not_checked(&project, &c);
+                }
                 if let Some(p) = &c.platform {
                     let objects: usize = p.envs.iter().flat_map(|e| &e.components).map(|c| c.objects.len()).sum();
                     eprintln!(
@@ -153,6 +200,68 @@ fn run(command: Command, r: &Reporter) -> Outcome {
         },
         Command::Render { dir, env, component } => render(&dir, &env, component.as_deref(), r),
         Command::Build { dir, out, check } => build(&dir, out, check, r),
+        Command::Fmt { paths, check, stdin } => fmt(&paths, check, stdin, r),
+        Command::Import { what: Import::Crd { files, dir } } => import_crd(&dir, &files, r),
+    }
+}
+
+/// `cedc check --verbose`: what the schemas say that cedc does not check.
+fn not_checked(project: &Project, c: &cedc::Compilation) {
+    let Some(p) = &c.platform else { return };
+    let mut kinds: Vec<(String, String)> = p
+        .envs
+        .iter()
+        .flat_map(|e| &e.components)
+        .flat_map(|c| &c.objects)
+        .map(|o| (o.api_version.clone(), o.kind.clone()))
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    let mut any = false;
+    for (api_version, kind) in &kinds {
+        if project.unchecked.iter().any(|u| *u == format!("{api_version}/{kind}")) {
+            eprintln!("cedc: not checked: {api_version} {kind}: listed in [schemas] unchecked");
+            any = true;
+            continue;
+        }
+        let Some(k) = c.registry.lookup(api_version, kind) else { continue };
+        let rules = cedc_schema::cel_rules(k);
+        if rules.is_empty() {
+            continue;
+        }
+        any = true;
+        eprintln!(
+            "cedc: not checked: {} CEL rule{} of {api_version} {kind} (x-kubernetes-validations):",
+            rules.len(),
+            if rules.len() == 1 { "" } else { "s" }
+        );
+        for (path, rule) in rules {
+            eprintln!("  {path}: {rule}");
+        }
+    }
+    if !any {
+        eprintln!("cedc: every kind in use is checked; no CEL rule applies");
+    }
+}
+
+fn import_crd(dir: &Path, files: &[PathBuf], r: &Reporter) -> Outcome {
+    match import::import_crds(dir, files) {
+        Ok(done) => {
+            for line in &done.summary {
+                eprintln!("cedc: imported {line}");
+            }
+            if !done.problems.is_empty() {
+                r.report(&done.files, &done.problems);
+            }
+            for path in &done.recorded {
+                eprintln!("cedc: recorded {path} in [schemas] crds of {}", project::CONFIG_FILE);
+            }
+            if done.problems.iter().any(Diagnostic::is_error) { Outcome::UserError } else { Outcome::Ok }
+        }
+        Err((files, d)) => {
+            r.report(&files, &[d]);
+            Outcome::UserError
+        }
     }
 }
 
@@ -180,10 +289,15 @@ fn compile(dir: &Path, r: &Reporter) -> Result<(Project, cedc::Compilation), Out
         }
     };
     let fs = OsFs { root: dir.to_path_buf() };
-    let c = cedc::compile(&fs, &project.entry, None);
+    let config = std::fs::read_to_string(dir.join(project::CONFIG_FILE)).ok();
+    let c = cedc::compile_project(&fs, &project, config);
     if !c.ok() {
         r.report(c.files(), &c.diagnostics);
         return Err(Outcome::UserError);
+    }
+    // Warnings do not stop the build, but are shown.
+    if !c.diagnostics.is_empty() {
+        r.report(c.files(), &c.diagnostics);
     }
     Ok((project, c))
 }
@@ -298,4 +412,181 @@ fn build(dir: &Path, out: Option<PathBuf>, check: bool, r: &Reporter) -> Outcome
 fn output_error(e: &cedc_emit::OutputError, r: &Reporter) -> Outcome {
     r.report(&Files::new(), &[e.to_diagnostic()]);
     Outcome::UsageError
+}
+
+// ------------------------------------------------------------------------- fmt
+
+/// `cedc fmt`: format files in place, or with `--check` list those that are not
+/// formatted; `-` (or `--stdin`) formats stdin to stdout.
+fn fmt(paths: &[PathBuf], check: bool, stdin: bool, r: &Reporter) -> Outcome {
+    let dash = paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin || dash {
+        let only_stdin = if stdin { paths.iter().all(|p| p.as_os_str() == ".") } else { paths.len() == 1 };
+        if !only_stdin {
+            eprintln!("cedc: stdin (`-` or `--stdin`) cannot be combined with other paths");
+            return Outcome::UsageError;
+        }
+        return fmt_stdin(check, r);
+    }
+    let mut outcome = Outcome::Ok;
+    let mut files = Vec::new();
+    for p in paths {
+        if let Err(e) = collect_ced_files(p, &mut files) {
+            eprintln!("cedc: cannot read {}: {e}", shown(p));
+            outcome = worst(outcome, Outcome::UsageError);
+        }
+    }
+    // In the order they are shown, once each (`a.ced` and `./a.ced` are one file).
+    let mut files: Vec<(String, PathBuf)> = files.into_iter().map(|p| (shown(&p), p)).collect();
+    files.sort();
+    files.dedup_by(|a, b| a.0 == b.0);
+    let (mut unformatted, mut rewritten) = (0, 0);
+    for (name, path) in &files {
+        let name = name.as_str();
+        let text = match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(_) => {
+                    let d = Diagnostic::error("E0002", format!("{name} is not valid UTF-8")).help("save it as UTF-8");
+                    r.report(&Files::new(), &[d]);
+                    outcome = worst(outcome, Outcome::UserError);
+                    continue;
+                }
+            },
+            Err(e) => {
+                eprintln!("cedc: cannot read {name}: {e}");
+                outcome = worst(outcome, Outcome::UsageError);
+                continue;
+            }
+        };
+        let formatted = match cedc_format::format_source(&text) {
+            Ok(f) => f,
+            Err(d) => {
+                report_fmt_error(name, &text, d, r);
+                outcome = worst(outcome, Outcome::UserError);
+                continue;
+            }
+        };
+        if formatted == text {
+            continue;
+        }
+        if check {
+            println!("{name}");
+            unformatted += 1;
+            outcome = worst(outcome, Outcome::UserError);
+        } else {
+            match write_atomically(path, &formatted) {
+                Ok(()) => rewritten += 1,
+                Err(e) => {
+                    eprintln!("cedc: cannot write {name}: {e}");
+                    outcome = worst(outcome, Outcome::UsageError);
+                }
+            }
+        }
+    }
+    let n = files.len();
+    let files_word = if n == 1 { "file" } else { "files" };
+    if check && unformatted > 0 {
+        let them = if unformatted == 1 { "it" } else { "them" };
+        eprintln!("cedc: {unformatted} of {n} {files_word} not formatted; run `cedc fmt` to format {them}");
+    } else if rewritten > 0 {
+        eprintln!("cedc: formatted {rewritten} of {n} {files_word}");
+    }
+    outcome
+}
+
+fn fmt_stdin(check: bool, r: &Reporter) -> Outcome {
+    let mut bytes = Vec::new();
+    if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes) {
+        eprintln!("cedc: cannot read stdin: {e}");
+        return Outcome::UsageError;
+    }
+    let Ok(text) = String::from_utf8(bytes) else {
+        r.report(&Files::new(), &[Diagnostic::error("E0002", "stdin is not valid UTF-8").help("send UTF-8 text")]);
+        return Outcome::UserError;
+    };
+    match cedc_format::format_source(&text) {
+        Ok(formatted) if check => {
+            if formatted == text {
+                Outcome::Ok
+            } else {
+                println!("<stdin>");
+                Outcome::UserError
+            }
+        }
+        Ok(formatted) => {
+            let mut out = std::io::stdout().lock();
+            if out.write_all(formatted.as_bytes()).and_then(|_| out.flush()).is_err() {
+                return Outcome::UsageError;
+            }
+            Outcome::Ok
+        }
+        Err(d) => {
+            report_fmt_error("<stdin>", &text, d, r);
+            Outcome::UserError
+        }
+    }
+}
+
+/// Report a diagnostic of the formatter; its spans point into `text` as
+/// [`cedc_format::FILE`], the first file of a fresh table.
+fn report_fmt_error(name: &str, text: &str, d: Diagnostic, r: &Reporter) {
+    let mut files = Files::new();
+    files.add(name, text);
+    r.report(&files, &[d]);
+}
+
+/// `path` itself if it is not a directory; otherwise the `*.ced` files under it,
+/// skipping hidden directories and `target`.
+fn collect_ced_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if !std::fs::metadata(path)?.is_dir() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    for e in std::fs::read_dir(path)? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        let child = path.join(&name);
+        if e.file_type()?.is_dir() {
+            if !name.starts_with('.') && name != "target" {
+                collect_ced_files(&child, out)?;
+            }
+        } else if name.ends_with(".ced") {
+            out.push(child);
+        }
+    }
+    Ok(())
+}
+
+/// A path as the user wrote it (without a leading `./`), with `/` separators.
+fn shown(p: &Path) -> String {
+    project::display(p.strip_prefix(".").unwrap_or(p))
+}
+
+/// Replace `path` by `text` through a temporary file in the same directory, so no one
+/// ever reads it half written. Keeps the file's permissions.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.cedc-fmt", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::set_permissions(&tmp, std::fs::metadata(path)?.permissions())?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// The more severe of two outcomes.
+fn worst(a: Outcome, b: Outcome) -> Outcome {
+    match (a, b) {
+        (Outcome::UsageError, _) | (_, Outcome::UsageError) => Outcome::UsageError,
+        (Outcome::UserError, _) | (_, Outcome::UserError) => Outcome::UserError,
+        _ => Outcome::Ok,
+    }
 }

@@ -420,7 +420,7 @@ fn symbols_tokens_and_formatting() {
 
     let t = c.request("textDocument/semanticTokens/full", json!({"textDocument": {"uri": uri(&main)}}));
     let data = t["result"]["data"].as_array().unwrap();
-    assert!(!data.is_empty() && data.len() % 5 == 0, "{t}");
+    assert!(!data.is_empty() && data.len().is_multiple_of(5), "{t}");
     // The first token is the `k8s` import alias: line 0, a namespace (type 0), declared.
     let first = &data[0..5];
     assert_eq!(first[0], 0);

@@ -430,3 +430,77 @@ component apps {{
     assert!(err.contains("E0103"), "{err}");
     insta::assert_snapshot!(err);
 }
+
+#[test]
+fn import_crd_records_files_and_copies_outside_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("cedc.toml"), "# my platform\n[project]\nname = \"t\" # keep me\n").unwrap();
+    std::fs::write(root.join("main.ced"), ENVS).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let issuer = outside.path().join("issuer.yaml");
+    std::fs::write(&issuer, ISSUER_CRD).unwrap();
+    std::fs::create_dir_all(root.join("vendor")).unwrap();
+    std::fs::write(root.join("vendor/app.yaml"), APP_CRD).unwrap();
+    let out = Command::new(CEDC)
+        .args(["import", "crd"])
+        .arg(&issuer)
+        .arg(root.join("vendor/app.yaml"))
+        .arg("--dir")
+        .arg(root)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("imported crds/issuer.yaml: 1 CRD, 1 kind: certs.example.org/v1 ClusterIssuer"), "{err}");
+    assert!(err.contains("imported vendor/app.yaml: 1 CRD, 1 kind: apps.example.org/v1alpha1 Application"), "{err}");
+    assert_eq!(std::fs::read_to_string(root.join("crds/issuer.yaml")).unwrap(), ISSUER_CRD);
+    let toml = std::fs::read_to_string(root.join("cedc.toml")).unwrap();
+    assert!(toml.starts_with("# my platform\n[project]\nname = \"t\" # keep me\n"), "{toml}");
+    assert!(toml.contains("crds = [\"crds/issuer.yaml\", \"vendor/app.yaml\"]"), "{toml}");
+    // Importing again records nothing new.
+    let again = Command::new(CEDC).args(["import", "crd"]).arg(&issuer).arg("--dir").arg(root).output().unwrap();
+    assert!(again.status.success());
+    assert_eq!(std::fs::read_to_string(root.join("cedc.toml")).unwrap(), toml);
+    // The project now knows the kinds.
+    let check = Command::new(CEDC).arg("check").arg(root).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    // A file with no CRD is reported and not recorded.
+    std::fs::write(root.join("empty.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n").unwrap();
+    let none = Command::new(CEDC)
+        .args(["import", "crd"])
+        .arg(root.join("empty.yaml"))
+        .arg("--dir")
+        .arg(root)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no CustomResourceDefinition could be read; not recorded"));
+    assert_eq!(std::fs::read_to_string(root.join("cedc.toml")).unwrap(), toml);
+}
+
+#[test]
+fn check_verbose_lists_cel_rules_as_not_checked() {
+    let crd = ISSUER_CRD.replace(
+        "                selfSigned: { type: object }\n",
+        "                selfSigned: { type: object }\n              x-kubernetes-validations:\n                - rule: \"has(self.acme) != has(self.selfSigned)\"\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    project(
+        dir.path(),
+        &format!(
+            "{ENVS}
+component certs {{
+  namespace: \"certs\"
+  objects: [{{ apiVersion: \"certs.example.org/v1\", kind: \"ClusterIssuer\", metadata: {{ name: \"x\" }}, spec: {{ selfSigned: {{}} }} }}]
+}}
+"
+        ),
+        "",
+        &[("crds/issuer.yaml", &crd)],
+    );
+    let out = cedc(&["check", "--verbose"], dir.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("not checked: 1 CEL rule of certs.example.org/v1 ClusterIssuer"), "{err}");
+    assert!(err.contains("  spec: has(self.acme) != has(self.selfSigned)"), "{err}");
+}

@@ -1,11 +1,11 @@
 //! The pipeline: load → check types → evaluate every environment → check the platform.
 //! Each phase reports all it finds; evaluation only runs on a program that type-checks.
 
+use crate::project::{CONFIG_FILE, CrdFile, Project};
 use cedc_diagnostics::{Diagnostic, Diagnostics, Files};
+use cedc_diagnostics::{FileId, Severity, Span};
 use cedc_model::Platform;
 use cedc_names::{FileSystem, Program};
-use crate::project::{CONFIG_FILE, CrdFile, Project};
-use cedc_diagnostics::{FileId, Severity, Span};
 use cedc_schema::{Registry, Scope};
 use cedc_types::Checked;
 
@@ -15,6 +15,8 @@ pub struct Compilation {
     /// language server reads them for hover and completion. `None` when loading failed.
     pub checked: Option<Checked>,
     pub platform: Option<Platform>,
+    /// The kinds this compilation knew: built-in ones and the project's CRDs.
+    pub registry: Registry,
     pub diagnostics: Diagnostics,
 }
 
@@ -72,6 +74,7 @@ pub fn compile_with(
                 program: Program::default(),
                 checked: None,
                 platform: None,
+                registry: Registry::default(),
                 diagnostics: vec![
                     Diagnostic::error("E0060", "the compiler stopped unexpectedly")
                         .help("this is a bug in cedc; please report it with the input that caused it"),
@@ -99,7 +102,7 @@ fn compile_here(
         );
     }
     if diags.iter().any(Diagnostic::is_error) {
-        return Compilation { program, checked: Some(checked), platform: None, diagnostics: diags };
+        return Compilation { program, checked: Some(checked), platform: None, registry, diagnostics: diags };
     }
     let cluster_scoped = |group: &str, kind: &str| match registry.scope_of(group, kind) {
         Some(scope) => scope == Scope::Cluster,
@@ -109,7 +112,7 @@ fn compile_here(
     diags.extend(merge_env_duplicates(eval_diags));
     let checks = cedc_checks::check(&platform, &registry, &schemas.unchecked);
     diags.extend(merge_env_duplicates(checks));
-    Compilation { program, checked: Some(checked), platform: Some(platform), diagnostics: diags }
+    Compilation { program, checked: Some(checked), platform: Some(platform), registry, diagnostics: diags }
 }
 
 /// The same problem found in several environments is reported once, naming them all.

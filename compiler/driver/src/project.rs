@@ -129,7 +129,11 @@ pub fn load(dir: &Path, files: &mut Files) -> Result<Project, ProjectError> {
     for pattern in &cfg.schemas.crds {
         let span = pattern.span();
         let files = expand(dir, pattern.get_ref()).map_err(|why| {
-            bad(format!("`{}` in `crds`: {why}", pattern.get_ref()), Some(span.clone()), "write a path or glob relative to the project directory, such as `crds/*.yaml`")
+            bad(
+                format!("`{}` in `crds`: {why}", pattern.get_ref()),
+                Some(span.clone()),
+                "write a path or glob relative to the project directory, such as `crds/*.yaml`",
+            )
         })?;
         for path in files {
             if !crds.iter().any(|c| c.path == path) {

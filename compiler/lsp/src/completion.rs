@@ -140,7 +140,7 @@ fn context(text: &str, start: usize) -> Position {
             return Position::Qualified(q[qs..].to_string());
         }
     }
-    let trimmed = before.trim_end_matches([' ', '\t', '\r', '"']);
+    let trimmed = before.trim_end_matches([' ', '\t', '\r', '\n', '"']);
     let newline_between = before[trimmed.len()..].contains('\n');
     match trimmed.chars().last() {
         Some(':') => {

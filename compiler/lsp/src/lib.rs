@@ -354,7 +354,7 @@ impl Server<'_> {
                 let Some(path) = uri_to_path(&p.text_document.uri) else { return json(None::<()>) };
                 let Some(text) = self.docs.get(&path) else { return json(None::<()>) };
                 // Text that does not parse is left alone; its diagnostics say why.
-                let Ok(formatted) = format_source(text) else { return json(None::<()>) };
+                let Ok(formatted) = cedc_format::format_source(text) else { return json(None::<()>) };
                 if formatted == *text {
                     return json(Vec::<TextEdit>::new());
                 }
@@ -369,8 +369,3 @@ impl Server<'_> {
 
 #[doc(hidden)]
 pub use lsp_server;
-
-// TEMPORARY until cedc_format lands.
-fn format_source(_: &str) -> Result<String, ()> {
-    Err(())
-}

@@ -62,6 +62,38 @@ impl Registry {
     }
 }
 
+/// The CEL rules (`x-kubernetes-validations`) of a kind, with the schema path each
+/// applies to (`spec.acme`). cedc does not evaluate them; `cedc check --verbose` lists
+/// them so nobody takes them as checked.
+pub fn cel_rules(kind: &Kind) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    // Iterative, and CRD schemas hold no references: a tree as deep as its file.
+    let mut stack: Vec<(String, &Schema)> = vec![(String::new(), &kind.schema)];
+    while let Some((path, schema)) = stack.pop() {
+        for rule in &schema.cel_rules {
+            out.push((if path.is_empty() { "(the object)".to_string() } else { path.clone() }, rule.clone()));
+        }
+        match &schema.ty {
+            Ty::Object(o) => {
+                for (name, p) in o.properties.iter().rev() {
+                    let child = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+                    stack.push((child, p));
+                }
+                if let Additional::Schema(v) = &o.additional {
+                    stack.push((format!("{path}[*]"), v));
+                }
+            }
+            Ty::Array(a) => {
+                if let Some(items) = &a.items {
+                    stack.push((format!("{path}[*]"), items));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// `apps/v1` → (`apps`, `v1`); `v1` → (``, `v1`).
 pub fn split_api_version(api_version: &str) -> (&str, &str) {
     match api_version.rsplit_once('/') {
