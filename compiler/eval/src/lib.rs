@@ -172,6 +172,12 @@ impl<'p> Evaluator<'p> {
     }
 
     fn component_value(&mut self, m: ModuleId, name: &str, use_span: Span) -> R {
+        self.component_value_kept(m, name, use_span, true)
+    }
+
+    /// A component's value; `keep` memoizes a success (a use by another expression
+    /// needs it again). Failures are always memoized, so each is reported once.
+    fn component_value_kept(&mut self, m: ModuleId, name: &str, use_span: Span, keep: bool) -> R {
         let key = (m, name.to_string());
         if let Some(v) = self.components.get(&key) {
             return v.clone().ok_or(Stop);
@@ -193,7 +199,15 @@ impl<'p> Evaluator<'p> {
             ev.apply_overrides(&key, v)
         });
         self.decl_stack.pop();
-        self.components.insert(key, r.as_ref().ok().cloned());
+        match &r {
+            Ok(v) if keep => {
+                self.components.insert(key, Some(v.clone()));
+            }
+            Ok(_) => {}
+            Err(Stop) => {
+                self.components.insert(key, None);
+            }
+        }
         r
     }
 
@@ -213,7 +227,17 @@ impl<'p> Evaluator<'p> {
 
     fn component(&mut self, m: ModuleId, idx: usize) -> Option<Component> {
         let ItemKind::Component(d) = &self.p.module(m).ast.items[idx].kind else { return None };
-        let v = self.component_value(m, &d.name.name, d.name.span).ok()?;
+        // Deploying a component needs its value once: take it from the memo, or compute
+        // it without keeping a copy.
+        let key = (m, d.name.name.clone());
+        let v = match self.components.remove(&key) {
+            Some(Some(v)) => v,
+            Some(None) => {
+                self.components.insert(key, None);
+                return None;
+            }
+            None => self.component_value_kept(m, &d.name.name, d.name.span, false).ok()?,
+        };
         if let Some(envs) = v.get("envs").and_then(Value::as_list)
             && !envs.iter().any(|e| matches!(&e.kind, ValueKind::Env(n) if *n == self.env))
         {
@@ -222,10 +246,19 @@ impl<'p> Evaluator<'p> {
         let ns_value = v.get("namespace").cloned()?;
         let namespace = ns_value.as_str()?.to_string();
         let labels = v.get("labels").cloned();
+        // The component's value is ours (the memo keeps its own copy): take the objects
+        // out rather than copying each.
+        let list = match v.kind {
+            ValueKind::Record(mut fields) => match fields.shift_remove("objects").map(|o| o.kind) {
+                Some(ValueKind::List(items)) => items,
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
         let mut objects = Vec::new();
         let mut ok = true;
-        for o in v.get("objects").and_then(Value::as_list).unwrap_or(&[]) {
-            match self.object(o.clone(), &ns_value, labels.as_ref()) {
+        for o in list {
+            match self.object(o, &ns_value, labels.as_ref()) {
                 Some(obj) => objects.push(obj),
                 None => ok = false,
             }
@@ -276,7 +309,7 @@ impl<'p> Evaluator<'p> {
                 ns.as_str().map(str::to_string)
             }
         };
-        if let Err(span) = o.to_json() {
+        if let Some(span) = o.unwritable() {
             self.fail(
                 Diagnostic::error("E0072", "an environment value cannot be written into an object")
                     .at(span, "an Env value")

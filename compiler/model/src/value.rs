@@ -122,6 +122,24 @@ impl Value {
         })
     }
 
+    /// The span of the first value (in document order) that has no JSON form (an
+    /// environment), found without building the JSON.
+    pub fn unwritable(&self) -> Option<Span> {
+        // Iterative: values can be as deep as the user's data.
+        let mut stack = vec![self];
+        while let Some(v) = stack.pop() {
+            match &v.kind {
+                ValueKind::Env(_) => return Some(v.span()),
+                ValueKind::List(items) => stack.extend(items.iter().rev()),
+                ValueKind::Record(fields) => {
+                    stack.extend(fields.values().rev().filter(|f| !matches!(f.kind, ValueKind::None)))
+                }
+                ValueKind::None | ValueKind::Bool(_) | ValueKind::Int(_) | ValueKind::Str(_) => {}
+            }
+        }
+        None
+    }
+
     /// The origin of the value at a JSON-ish path (`["spec", "replicas"]`, list indices
     /// as numbers), falling back to the closest enclosing value. For reporting a problem
     /// found in emitted output at the `.ced` expression that produced it.
