@@ -237,7 +237,10 @@ impl Server<'_> {
         for p in self.docs.keys().filter(|p| key.contains(p)) {
             diags.entry(p.clone()).or_default();
         }
-        self.analyses.insert(key.clone(), analysis);
+        if let Some(old) = self.analyses.insert(key.clone(), analysis) {
+            // Freeing a large analysis takes a while; the editor need not wait for it.
+            std::thread::spawn(move || drop(old));
+        }
         self.publish_all(&key, diags);
     }
 
