@@ -30,9 +30,7 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
                     Some(scope) => scope == Scope::Cluster,
                     None => is_cluster_scoped(o.group(), &o.kind),
                 };
-                if cluster
-                    && let Some(ns) = o.value.path(&["metadata", "namespace"])
-                {
+                if cluster && let Some(ns) = o.value.path(&["metadata", "namespace"]) {
                     diags.push(
                         Diagnostic::error("E0071", format!("{} is cluster-scoped and cannot have a namespace", o.kind))
                             .at(ns.span(), "namespace given here")
@@ -109,12 +107,8 @@ fn violation(o: &Object, v: &Violation) -> Diagnostic {
 }
 
 fn unknown_kind(o: &Object, registry: &Registry) -> Diagnostic {
-    let versions: Vec<String> = registry
-        .kinds
-        .values()
-        .filter(|k| k.kind == o.kind)
-        .map(|k| format!("`{}`", k.api_version()))
-        .collect();
+    let versions: Vec<String> =
+        registry.kinds.values().filter(|k| k.kind == o.kind).map(|k| format!("`{}`", k.api_version())).collect();
     let help = if !versions.is_empty() {
         format!("{} is served as {}", o.kind, versions.join(", "))
     } else if let Some(s) = did_you_mean(&o.kind, registry.kinds.values().map(|k| k.kind.as_str())) {

@@ -688,7 +688,8 @@ impl<'p> Checker<'p> {
             }
             return Type::Record(Arc::new(r));
         }
-        let known: Vec<String> = self.registry.kinds.values().map(|k| format!("{} {}", k.api_version(), k.kind)).collect();
+        let known: Vec<String> =
+            self.registry.kinds.values().map(|k| format!("{} {}", k.api_version(), k.kind)).collect();
         let wanted = format!("{api_version} {kind}");
         let same_kind: Vec<String> =
             self.registry.kinds.values().filter(|k| k.kind == kind).map(|k| format!("`{}`", k.api_version())).collect();

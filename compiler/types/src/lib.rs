@@ -2,8 +2,8 @@
 //! domain literal types (`Name`, `Port`, `Quantity`, ...) shared with evaluation.
 
 mod check;
-pub mod kinds;
 pub mod domain;
+pub mod kinds;
 mod ty;
 
 pub use check::{Checked, DeclKey, EnvInfo, FnSig, OverrideInfo, ParamSig, check, check_with};
