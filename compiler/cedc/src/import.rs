@@ -3,7 +3,7 @@
 //! the project are copied into its `crds/` directory first, since a project reads only
 //! its own files. cedc.toml is edited in place, its comments and layout kept.
 
-use cedc_diagnostics::{Diagnostic, Files, Severity, Span};
+use cedc_diagnostics::{Diagnostic, Files, Severity};
 use cedc_driver::project::{self, CONFIG_FILE};
 use cedc_schema::crd;
 use std::path::{Path, PathBuf};
@@ -121,7 +121,6 @@ fn record(doc: &mut toml_edit::DocumentMut, path: &str) -> bool {
 }
 
 fn problem(files: &Files, file: cedc_diagnostics::FileId, p: &crd::CrdProblem) -> Diagnostic {
-    let text = &files.get(file).text;
     let what = p.crd.as_ref().map_or_else(|| format!("document {}", p.document), |c| format!("CRD `{c}`"));
     let d = match p.severity {
         Severity::Error => Diagnostic::error("E0110", format!("{what} cannot be used: {}", p.message))
@@ -130,11 +129,7 @@ fn problem(files: &Files, file: cedc_diagnostics::FileId, p: &crd::CrdProblem) -
             .help("objects of this kind are checked less than others"),
     };
     match p.line {
-        Some(line) => {
-            let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
-            let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-            d.at(Span::new(file, start, end), "here")
-        }
+        Some(line) => d.at(files.line_span(file, line), "here"),
         None => d,
     }
 }

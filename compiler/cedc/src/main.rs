@@ -109,6 +109,15 @@ enum Import {
     },
 }
 
+/// Write a command's output; a closed stdout is an I/O error (exit 2).
+fn print_stdout(text: &str) -> Outcome {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Outcome::Ok,
+        Err(_) => Outcome::UsageError,
+    }
+}
+
 /// How the run ended.
 enum Outcome {
     Ok,
@@ -335,13 +344,7 @@ fn render(dir: &Path, env: &str, component: Option<&str>, r: &Reporter) -> Outco
     };
     let objects: Vec<&cedc_model::Object> = comps.iter().flat_map(|c| &c.objects).collect();
     match cedc_emit::render_objects(&objects) {
-        Ok(yaml) => {
-            let mut out = std::io::stdout().lock();
-            if out.write_all(yaml.as_bytes()).and_then(|_| out.flush()).is_err() {
-                return Outcome::UsageError;
-            }
-            Outcome::Ok
-        }
+        Ok(yaml) => print_stdout(&yaml),
         Err(span) => {
             let d = Diagnostic::error("E0072", "this value cannot be written to YAML")
                 .at(span, "not representable")
@@ -514,13 +517,7 @@ fn fmt_stdin(check: bool, r: &Reporter) -> Outcome {
                 Outcome::UserError
             }
         }
-        Ok(formatted) => {
-            let mut out = std::io::stdout().lock();
-            if out.write_all(formatted.as_bytes()).and_then(|_| out.flush()).is_err() {
-                return Outcome::UsageError;
-            }
-            Outcome::Ok
-        }
+        Ok(formatted) => print_stdout(&formatted),
         Err(d) => {
             report_fmt_error("<stdin>", &text, d, r);
             Outcome::UserError

@@ -88,6 +88,14 @@ impl Files {
     pub fn new() -> Files {
         Files::default()
     }
+    /// The span of a whole line (1-based; past the end: the end of the file), for
+    /// problems located by line, such as those found in a YAML file.
+    pub fn line_span(&self, file: FileId, line: usize) -> Span {
+        let text = &self.get(file).text;
+        let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        Span::new(file, start, end)
+    }
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         let id = FileId(self.files.len() as u32);
         self.files.push(SourceFile::new(name.into(), text.into()));

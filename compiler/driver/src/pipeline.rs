@@ -183,12 +183,7 @@ fn load_schemas(
         }
         let file = files.add(crd.path.clone(), text);
         for p in report.problems {
-            let source = &files.get(file).text;
-            let span = p.line.map(|line| {
-                let start = source.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>();
-                let end = source[start..].find('\n').map_or(source.len(), |i| start + i);
-                Span::new(file, start, end)
-            });
+            let span = p.line.map(|line| files.line_span(file, line));
             let what = p.crd.as_ref().map_or_else(|| format!("document {}", p.document), |c| format!("CRD `{c}`"));
             let (d, help) = match p.severity {
                 Severity::Error => (

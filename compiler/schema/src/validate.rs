@@ -1087,9 +1087,9 @@ fn cidr(s: &str) -> Result<(), String> {
     }
 }
 
-/// Kubernetes resource quantity (apimachinery's `resource.Quantity` grammar), as in
-/// `cedc_types::domain` (which depends on this crate, so it cannot be used here).
-fn quantity(s: &str) -> Result<(), String> {
+/// Kubernetes resource quantity (apimachinery's `resource.Quantity` grammar). The
+/// language's `Quantity` domain type (`cedc_types::domain`) checks with this too.
+pub fn quantity(s: &str) -> Result<(), String> {
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
     let digits_end = body.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(body.len());
     let (num, suffix) = body.split_at(digits_end);

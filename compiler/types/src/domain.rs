@@ -151,26 +151,9 @@ pub fn hostname(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Kubernetes resource quantity (apimachinery's `resource.Quantity` grammar).
-pub fn quantity(s: &str) -> Result<(), String> {
-    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let digits_end = body.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(body.len());
-    let (num, suffix) = body.split_at(digits_end);
-    if num.is_empty() || num == "." || num.matches('.').count() > 1 {
-        return Err("it does not start with a number".into());
-    }
-    const SUFFIXES: &[&str] = &["", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
-    if SUFFIXES.contains(&suffix) {
-        return Ok(());
-    }
-    if let Some(exp) = suffix.strip_prefix(['e', 'E']) {
-        let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
-        if !exp.is_empty() && exp.chars().all(|c| c.is_ascii_digit()) {
-            return Ok(());
-        }
-    }
-    Err(format!("`{suffix}` is not a quantity suffix (use m, k, M, G, T, Ki, Mi, Gi, Ti, ... or an exponent)"))
-}
+/// Kubernetes resource quantity (apimachinery's `resource.Quantity` grammar), the same
+/// rule the schema validator applies to `format: quantity`.
+pub use cedc_schema::validate::quantity;
 
 /// Go-style duration: one or more `<number><unit>`.
 pub fn duration(s: &str) -> Result<(), String> {
