@@ -504,3 +504,26 @@ component certs {{
     assert!(err.contains("not checked: 1 CEL rule of certs.example.org/v1 ClusterIssuer"), "{err}");
     assert!(err.contains("  spec: has(self.acme) != has(self.selfSigned)"), "{err}");
 }
+
+#[test]
+fn names_follow_each_kinds_rule() {
+    let (ok, err) = check(&format!(
+        "{ENVS}
+component web {{
+  namespace: \"web\"
+  objects: [
+    {{ apiVersion: \"v1\", kind: \"Namespace\", metadata: {{ name: \"team.web\" }} }},
+    {{ apiVersion: \"v1\", kind: \"Service\", metadata: {{ name: \"9web\" }}, spec: {{ ports: [{{ port: 80 }}] }} }},
+    {{ apiVersion: \"v1\", kind: \"ConfigMap\", metadata: {{ name: \"web.settings\" }} }},
+  ]
+}}
+"
+    ));
+    assert!(!ok);
+    // A dotted name is fine for a ConfigMap (a subdomain), not for a Namespace (a label);
+    // a Service name must start with a letter.
+    assert_eq!(err.matches("E0040").count(), 2, "{err}");
+    assert!(err.contains("`team.web` is not a valid Namespace name: it contains `.`"), "{err}");
+    assert!(err.contains("`9web` is not a valid Service name: it does not start with a letter"), "{err}");
+    insta::assert_snapshot!(err);
+}

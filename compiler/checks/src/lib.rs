@@ -17,11 +17,11 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
         for c in &env.components {
             for o in &c.objects {
                 let name_origin = o.value.origin_at(&[PathSeg::Key("metadata".into()), PathSeg::Key("name".into())]);
-                if let Err(why) = cedc_types::domain::dns_subdomain(&o.name) {
+                if let Err((why, help)) = name_rule(o) {
                     diags.push(
-                        Diagnostic::error("E0040", format!("`{}` is not a valid object name: {why}", o.name))
+                        Diagnostic::error("E0040", format!("`{}` is not a valid {} name: {why}", o.name, o.kind))
                             .at(name_origin.span, "invalid name")
-                            .help(cedc_types::Domain::Name.help())
+                            .help(help)
                             .note(format!("in environment `{}`", env.name)),
                     );
                 }
@@ -63,6 +63,27 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
         }
     }
     diags
+}
+
+/// Each kind's naming rule, as the API server applies it: namespaces are DNS-1123
+/// labels, services DNS-1035 labels (they become DNS names and environment variable
+/// prefixes), every other kind a DNS-1123 subdomain.
+fn name_rule(o: &Object) -> Result<(), (String, String)> {
+    use cedc_types::domain::{dns_label, dns_subdomain};
+    match (o.group(), o.kind.as_str()) {
+        ("", "Namespace") => dns_label(&o.name).map_err(|why| {
+            (why, "a namespace name is a DNS-1123 label: at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit".into())
+        }),
+        ("", "Service") => dns_label(&o.name)
+            .and_then(|()| match o.name.chars().next() {
+                Some(c) if c.is_ascii_lowercase() => Ok(()),
+                _ => Err("it does not start with a letter".to_string()),
+            })
+            .map_err(|why| {
+                (why, "a Service name is a DNS-1035 label: at most 63 lowercase letters, digits and `-`, starting with a letter and ending with a letter or digit".into())
+            }),
+        _ => dns_subdomain(&o.name).map_err(|why| (why, cedc_types::Domain::Name.help().to_string())),
+    }
 }
 
 /// An object against its kind's schema; every violation at the span of the value.
