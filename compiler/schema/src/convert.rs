@@ -414,12 +414,12 @@ fn shape(node: &Map<String, Value>, path: &Path<'_>) -> Result<Shape, ConvertErr
         || (matches!(&declared, Declared::One(t) if t == "string")
             && matches!(node.get("format"), Some(Value::String(f)) if f == "int-or-string"))
     {
-        return Ok(Shape::Done(Ty::IntOrString));
+        return Ok(Shape::Done(Ty::IntOrString(int_or_string_rules(node, path)?)));
     }
 
     let ty = match declared {
         Declared::One(t) => t,
-        Declared::IntOrString => return Ok(Shape::Done(Ty::IntOrString)),
+        Declared::IntOrString => return Ok(Shape::Done(Ty::IntOrString(int_or_string_rules(node, path)?))),
         Declared::Several => return Ok(Shape::Done(Ty::Any)),
         Declared::Absent => {
             // Structural schemas always say `type`; other OpenAPI documents leave it
@@ -597,6 +597,26 @@ fn array_rules(node: &Map<String, Value>, path: &Path<'_>) -> Result<Array, Conv
         list_type,
         map_keys,
     })
+}
+
+/// The rules of an int-or-string node: string rules for its string form, number rules
+/// for its integer form. An `enum` is split by member type; a side with no member then
+/// allows no value of that type.
+fn int_or_string_rules(node: &Map<String, Value>, path: &Path<'_>) -> Result<IntOrStringRules, ConvertError> {
+    let mut strings = node.clone();
+    let mut integers = node.clone();
+    if let Some(Value::Array(values)) = node.get("enum") {
+        let keep = |pred: fn(&Value) -> bool| Value::Array(values.iter().filter(|v| pred(v)).cloned().collect());
+        strings.insert("enum".into(), keep(|v| v.is_string() || v.is_null()));
+        integers.insert("enum".into(), keep(|v| v.is_number() || v.is_null()));
+    }
+    // `format: int-or-string` names the pair itself, not a string format.
+    for side in [&mut strings, &mut integers] {
+        if side.get("format").and_then(Value::as_str) == Some("int-or-string") {
+            side.remove("format");
+        }
+    }
+    Ok(IntOrStringRules { string: string_rules(&strings, path)?, integer: number_rules(&integers, path, false)? })
 }
 
 fn string_rules(node: &Map<String, Value>, path: &Path<'_>) -> Result<StringRules, ConvertError> {

@@ -33,8 +33,9 @@ pub enum Ty {
     /// Numbers (cedc has only integers, which are numbers too).
     Number(NumberRules),
     Boolean,
-    /// `x-kubernetes-int-or-string`: an integer or a string.
-    IntOrString,
+    /// `x-kubernetes-int-or-string`: an integer or a string, each with its own rules
+    /// (a quantity's `pattern` applies to the string form, bounds to the integer).
+    IntOrString(IntOrStringRules),
     /// A named definition, resolved through the [`crate::Registry`] (built-in kinds
     /// share definitions such as `ObjectMeta`, and some refer to themselves).
     Ref(Arc<str>),
@@ -105,6 +106,14 @@ pub struct NumberRules {
     pub maximum: Option<f64>,
     pub exclusive_minimum: bool,
     pub exclusive_maximum: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct IntOrStringRules {
+    /// Rules for the string form (an `enum` keeps its string members).
+    pub string: StringRules,
+    /// Rules for the integer form (an `enum` keeps its integer members).
+    pub integer: NumberRules,
 }
 
 /// Whether a kind's objects live in a namespace.

@@ -439,7 +439,8 @@ impl<'s> Walk<'s, '_> {
             (Ty::String(rules), ValueKind::Int(_)) if string_takes_int(rules) => {}
             (Ty::Integer(rules) | Ty::Number(rules), ValueKind::Int(i)) => self.integer(rules, value, *i),
             (Ty::Boolean, ValueKind::Bool(_)) => {}
-            (Ty::IntOrString, ValueKind::Int(_) | ValueKind::Str(_) | ValueKind::Env(_)) => {}
+            (Ty::IntOrString(rules), ValueKind::Int(i)) => self.integer(&rules.integer, value, *i),
+            (Ty::IntOrString(rules), ValueKind::Str(s) | ValueKind::Env(s)) => self.string(&rules.string, value, s),
             (Ty::Any | Ty::Ref(_), _) => {}
             (ty, _) => {
                 let expected = match ty {
@@ -688,7 +689,7 @@ impl<'s> Walk<'s, '_> {
         if self.patterns.len() >= PATTERN_CACHE_LIMIT {
             self.patterns.clear();
         }
-        let re = regex::RegexBuilder::new(pattern)
+        let re = regex::RegexBuilder::new(&ascii_classes(pattern))
             .size_limit(PATTERN_SIZE_LIMIT)
             .dfa_size_limit(PATTERN_SIZE_LIMIT)
             .build()
@@ -749,7 +750,7 @@ fn expected(ty: &Ty) -> &'static str {
         Ty::Integer(_) => "an integer",
         Ty::Number(_) => "a number",
         Ty::Boolean => "a boolean",
-        Ty::IntOrString => "an integer or a string",
+        Ty::IntOrString(_) => "an integer or a string",
         Ty::Any | Ty::Ref(_) => "anything",
     }
 }
@@ -954,6 +955,68 @@ fn map_identity(item: &Value, keys: &[String], defaults: &[Option<String>]) -> O
 
 // ---------------------------------------------------------------------------------------
 // Formats
+
+/// `pattern` with the Perl classes `\d`, `\w`, `\s` and the word boundaries `\b`, `\B`
+/// made ASCII-only, as in Go's RE2 (the API server) and ECMA-262; the regex crate makes
+/// them Unicode-aware. Negated classes inside brackets (`[\D]`) are left as they are.
+fn ascii_classes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(next) = chars.next() else {
+                    out.push(c);
+                    break;
+                };
+                let replacement = match (next, in_class) {
+                    ('d', false) => "[0-9]",
+                    ('D', false) => "[^0-9]",
+                    ('w', false) => "[0-9A-Za-z_]",
+                    ('W', false) => "[^0-9A-Za-z_]",
+                    ('s', false) => "[\\t\\n\\x0C\\r ]",
+                    ('S', false) => "[^\\t\\n\\x0C\\r ]",
+                    ('b', false) => "(?-u:\\b)",
+                    ('B', false) => "(?-u:\\B)",
+                    ('d', true) => "0-9",
+                    ('w', true) => "0-9A-Za-z_",
+                    ('s', true) => "\\t\\n\\x0C\\r ",
+                    _ => {
+                        out.push(c);
+                        out.push(next);
+                        continue;
+                    }
+                };
+                out.push_str(replacement);
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+                // `]` right after `[` or `[^` is a literal.
+                let rest = chars.as_str();
+                let skip = if rest.starts_with("^]") {
+                    2
+                } else if rest.starts_with(']') {
+                    1
+                } else {
+                    0
+                };
+                for _ in 0..skip {
+                    if let Some(x) = chars.next() {
+                        out.push(x);
+                    }
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
 
 /// Check a string against a `format`; unknown formats pass.
 fn check_string_format(format: &str, s: &str) -> Result<(), String> {
@@ -1162,6 +1225,16 @@ mod tests {
         assert_eq!(date("2024-05-01"), Ok(()));
         assert!(date("2024-05-01T00:00:00Z").is_err());
         assert!(date("2024-04-31").is_err());
+    }
+
+    #[test]
+    fn perl_classes_are_ascii_as_in_re2() {
+        assert_eq!(ascii_classes(r"^\d+$"), "^[0-9]+$");
+        assert_eq!(ascii_classes(r"^[a-z\d_-]+\.\w$"), r"^[a-z0-9_-]+\.[0-9A-Za-z_]$");
+        assert_eq!(ascii_classes(r"\\d"), r"\\d", "an escaped backslash before d is kept");
+        assert_eq!(ascii_classes(r"[]\d]\b"), r"[]0-9](?-u:\b)");
+        let re = regex::Regex::new(&ascii_classes(r"^\d+$")).unwrap();
+        assert!(re.is_match("42") && !re.is_match("٤٢"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 fn count(schema: &Schema, int_or_string: &mut usize, cel: &mut usize) {
     *cel += schema.cel_rules.len();
     match &schema.ty {
-        Ty::IntOrString => *int_or_string += 1,
+        Ty::IntOrString(_) => *int_or_string += 1,
         Ty::Object(o) => {
             for p in o.properties.values() {
                 count(p, int_or_string, cel);

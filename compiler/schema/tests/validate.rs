@@ -434,7 +434,7 @@ fn wrong_types() {
 
 #[test]
 fn int_or_string_both_ways() {
-    let schema = object(vec![("targetPort", sch(Ty::IntOrString))], &[]);
+    let schema = object(vec![("targetPort", sch(Ty::IntOrString(Default::default())))], &[]);
     for ok in [i(8080, 1), s("http", 1), env("prod", 1)] {
         assert_eq!(check(&schema, &rec(0, vec![("targetPort", ok)])), vec![]);
     }

@@ -71,7 +71,7 @@ impl<'r> KindTypes<'r> {
             return Type::Any;
         }
         let t = match &s.ty {
-            Ty::Any | Ty::IntOrString | Ty::Number(_) => Type::Any,
+            Ty::Any | Ty::IntOrString(_) | Ty::Number(_) => Type::Any,
             Ty::Boolean => Type::Bool,
             Ty::Integer(_) => Type::Int,
             Ty::String(rules) => match &rules.enum_values {
