@@ -1,6 +1,10 @@
 //! Checks over the evaluated platform model, run for every environment. Each problem is
 //! reported at the `.ced` span that produced the offending value (provenance).
 
+mod traffic;
+
+pub use traffic::hostnames_intersect;
+
 use cedc_diagnostics::{Diagnostic, Diagnostics, did_you_mean};
 use cedc_model::{Object, ObjectId, PathSeg, Platform, is_cluster_scoped};
 use cedc_schema::validate::{Validator, Violation, ViolationKind};
@@ -13,6 +17,7 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
     let mut diags = Vec::new();
     let mut validator = Validator::new(registry);
     for env in &platform.envs {
+        traffic::check(env, &mut diags);
         let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span)> = BTreeMap::new();
         for c in &env.components {
             for o in &c.objects {

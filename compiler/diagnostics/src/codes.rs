@@ -50,6 +50,13 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0104", "value breaks a schema rule"),
     ("E0105", "unknown kind"),
     ("E0110", "invalid CRD file"),
+    ("E0120", "route attached to a Gateway that does not exist"),
+    ("E0121", "route names a listener or port the Gateway lacks"),
+    ("E0122", "Gateway does not admit the route"),
+    ("E0123", "route hostnames meet no listener"),
+    ("E0124", "backend Service or port does not exist"),
+    ("E0125", "cross-namespace reference without a ReferenceGrant"),
+    ("E0126", "HTTPS listener without TLS"),
 ];
 
 pub fn lookup(code: &str) -> Option<&'static str> {

@@ -175,6 +175,10 @@ fn build() -> Registry {
             source: Source::Builtin,
         });
     }
+    crate::gateway::add(&mut registry);
+    for k in registry.kinds.values_mut() {
+        k.source = Source::Builtin;
+    }
     registry
 }
 

@@ -4,13 +4,15 @@
 //! - [`convert`]: OpenAPI v3 JSON (a CRD's `openAPIV3Schema`, or a built-in kind's
 //!   schema) → [`Schema`].
 //! - [`crd`]: reading CustomResourceDefinitions from YAML files.
-//! - [`core`]: the built-in kinds of the target Kubernetes version, from k8s-openapi.
+//! - [`core`]: the built-in kinds of the target Kubernetes version, from k8s-openapi,
+//!   and the Gateway API kinds ([`gateway`]).
 //! - [`validate`]: an evaluated object against its kind's schema, each violation located
 //!   at the `.ced` expression that produced the offending value.
 
 pub mod convert;
 pub mod core;
 pub mod crd;
+pub mod gateway;
 pub mod model;
 pub mod validate;
 

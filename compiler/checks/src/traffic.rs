@@ -1,0 +1,437 @@
+//! Traffic checks over the Gateway API objects of one environment: every route attaches
+//! to a Gateway and listener that exist and admit it, its hostnames meet the listener's,
+//! its backends are Services of that environment with that port, cross-namespace
+//! references are granted, and HTTPS listeners have TLS. Each problem is reported at the
+//! `.ced` value that caused it.
+//!
+//! The rules are those of Gateway API v1 (`gateway.networking.k8s.io`): defaults as the
+//! API fills them in (`namespace` of a reference = the referrer's, `kind` = `Gateway` or
+//! `Service`, `allowedRoutes.namespaces.from` = `Same`).
+
+use cedc_diagnostics::{Diagnostic, Diagnostics, did_you_mean};
+use cedc_model::{Environment, Object, Value, ValueKind};
+use std::collections::BTreeMap;
+
+const GATEWAY_GROUP: &str = "gateway.networking.k8s.io";
+const ROUTE_KINDS: &[&str] = &["HTTPRoute", "GRPCRoute", "TLSRoute"];
+
+struct Listener<'a> {
+    name: String,
+    port: Option<i64>,
+    protocol: String,
+    hostname: Option<String>,
+    value: &'a Value,
+}
+
+struct Gateway<'a> {
+    namespace: String,
+    listeners: Vec<Listener<'a>>,
+}
+
+/// Everything a route may refer to in one environment.
+struct Index<'a> {
+    gateways: BTreeMap<(String, String), Gateway<'a>>,
+    /// `(namespace, name)` → the Service's ports.
+    services: BTreeMap<(String, String), Vec<i64>>,
+    /// Namespace → its labels.
+    namespaces: BTreeMap<String, BTreeMap<String, String>>,
+    /// ReferenceGrants, by the namespace they are in.
+    grants: Vec<(String, &'a Value)>,
+}
+
+fn str_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
+    v.path(path).and_then(Value::as_str)
+}
+
+fn int_at(v: &Value, path: &[&str]) -> Option<i64> {
+    match v.path(path).map(|v| &v.kind) {
+        Some(ValueKind::Int(i)) => Some(*i),
+        _ => None,
+    }
+}
+
+fn list_at<'v>(v: &'v Value, path: &[&str]) -> &'v [Value] {
+    v.path(path).and_then(Value::as_list).unwrap_or(&[])
+}
+
+fn namespace_of(o: &Object) -> String {
+    o.namespace.clone().unwrap_or_default()
+}
+
+impl<'a> Index<'a> {
+    fn new(env: &'a Environment) -> Index<'a> {
+        let mut ix = Index {
+            gateways: BTreeMap::new(),
+            services: BTreeMap::new(),
+            namespaces: BTreeMap::new(),
+            grants: Vec::new(),
+        };
+        for o in env.components.iter().flat_map(|c| &c.objects) {
+            match (o.group(), o.kind.as_str()) {
+                (GATEWAY_GROUP, "Gateway") => {
+                    let listeners = list_at(&o.value, &["spec", "listeners"])
+                        .iter()
+                        .map(|l| Listener {
+                            name: str_at(l, &["name"]).unwrap_or_default().to_string(),
+                            port: int_at(l, &["port"]),
+                            protocol: str_at(l, &["protocol"]).unwrap_or_default().to_string(),
+                            hostname: str_at(l, &["hostname"]).map(str::to_string),
+                            value: l,
+                        })
+                        .collect();
+                    ix.gateways
+                        .insert((namespace_of(o), o.name.clone()), Gateway { namespace: namespace_of(o), listeners });
+                }
+                ("", "Service") => {
+                    let ports =
+                        list_at(&o.value, &["spec", "ports"]).iter().filter_map(|p| int_at(p, &["port"])).collect();
+                    ix.services.insert((namespace_of(o), o.name.clone()), ports);
+                }
+                ("", "Namespace") => {
+                    let labels = o
+                        .value
+                        .path(&["metadata", "labels"])
+                        .and_then(Value::as_record)
+                        .map(|l| l.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+                        .unwrap_or_default();
+                    ix.namespaces.insert(o.name.clone(), labels);
+                }
+                (GATEWAY_GROUP, "ReferenceGrant") => ix.grants.push((namespace_of(o), &o.value)),
+                _ => {}
+            }
+        }
+        ix
+    }
+
+    /// Whether a ReferenceGrant in `to_ns` lets `from_kind` objects of `from_ns` refer
+    /// to the `to_kind` (of `to_group`) named `to_name`.
+    fn granted(
+        &self,
+        from_kind: &str,
+        from_ns: &str,
+        to_ns: &str,
+        to_group: &str,
+        to_kind: &str,
+        to_name: &str,
+    ) -> bool {
+        self.grants.iter().filter(|(ns, _)| ns == to_ns).any(|(_, g)| {
+            let from_ok = list_at(g, &["spec", "from"]).iter().any(|f| {
+                str_at(f, &["group"]) == Some(GATEWAY_GROUP)
+                    && str_at(f, &["kind"]) == Some(from_kind)
+                    && str_at(f, &["namespace"]) == Some(from_ns)
+            });
+            let to_ok = list_at(g, &["spec", "to"]).iter().any(|t| {
+                str_at(t, &["group"]).unwrap_or("") == to_group
+                    && str_at(t, &["kind"]) == Some(to_kind)
+                    && str_at(t, &["name"]).is_none_or(|n| n == to_name)
+            });
+            from_ok && to_ok
+        })
+    }
+}
+
+/// Check the traffic objects of one environment.
+pub fn check(env: &Environment, diags: &mut Diagnostics) {
+    let ix = Index::new(env);
+    let mut out = Vec::new();
+    for o in env.components.iter().flat_map(|c| &c.objects) {
+        match (o.group(), o.kind.as_str()) {
+            (GATEWAY_GROUP, "Gateway") => gateway(o, &ix, &mut out),
+            (GATEWAY_GROUP, kind) if ROUTE_KINDS.contains(&kind) => route(o, &ix, &mut out),
+            _ => {}
+        }
+    }
+    diags.extend(out.into_iter().map(|d: Diagnostic| d.note(format!("in environment `{}`", env.name))));
+}
+
+fn gateway(o: &Object, ix: &Index, out: &mut Vec<Diagnostic>) {
+    let ns = namespace_of(o);
+    for l in list_at(&o.value, &["spec", "listeners"]) {
+        let protocol = str_at(l, &["protocol"]).unwrap_or_default();
+        let name = str_at(l, &["name"]).unwrap_or_default();
+        let refs = list_at(l, &["tls", "certificateRefs"]);
+        if protocol == "HTTPS" && refs.is_empty() {
+            out.push(
+                Diagnostic::error("E0126", format!("HTTPS listener `{name}` of Gateway `{}` has no TLS certificate", o.name))
+                    .at(l.span(), "HTTPS without `tls.certificateRefs`")
+                    .help("give the listener `tls: { mode: \"Terminate\", certificateRefs: [{ name: \"<secret>\" }] }` (a Secret cert-manager fills), or serve it as HTTP")
+                    .note(format!("in Gateway `{}`", o.name)),
+            );
+        }
+        for r in refs {
+            let target_ns = str_at(r, &["namespace"]).unwrap_or(&ns);
+            let secret = str_at(r, &["name"]).unwrap_or_default();
+            if target_ns != ns && !ix.granted("Gateway", &ns, target_ns, "", "Secret", secret) {
+                out.push(ungranted(r, "Gateway", &ns, "Secret", target_ns, secret));
+            }
+        }
+    }
+}
+
+fn ungranted(at: &Value, from_kind: &str, from_ns: &str, to_kind: &str, to_ns: &str, to_name: &str) -> Diagnostic {
+    Diagnostic::error(
+        "E0125",
+        format!("{from_kind} in `{from_ns}` refers to {to_kind} `{to_name}` in `{to_ns}` without a ReferenceGrant allowing it"),
+    )
+    .at(at.span(), "cross-namespace reference")
+    .help(format!(
+        "add a ReferenceGrant in namespace `{to_ns}` from {{ group: \"{GATEWAY_GROUP}\", kind: \"{from_kind}\", namespace: \"{from_ns}\" }} to {{ kind: \"{to_kind}\", name: \"{to_name}\" }}, or move the {to_kind} into `{from_ns}`"
+    ))
+}
+
+/// Whether a listener of this protocol serves this route kind (Gateway API's
+/// protocol/route compatibility).
+fn protocol_admits(protocol: &str, route_kind: &str) -> bool {
+    match route_kind {
+        "HTTPRoute" | "GRPCRoute" => matches!(protocol, "HTTP" | "HTTPS"),
+        "TLSRoute" => protocol == "TLS",
+        _ => false,
+    }
+}
+
+/// Whether `allowedRoutes` of a listener admits a route of `kind` from `route_ns`: `Err`
+/// says why not.
+fn allowed(l: &Listener, gw_ns: &str, route_kind: &str, route_ns: &str, ix: &Index) -> Result<(), String> {
+    if !protocol_admits(&l.protocol, route_kind) {
+        return Err(format!("listener `{}` speaks {}, which does not serve a {route_kind}", l.name, l.protocol));
+    }
+    let kinds = list_at(l.value, &["allowedRoutes", "kinds"]);
+    if !kinds.is_empty() && !kinds.iter().any(|k| str_at(k, &["kind"]) == Some(route_kind)) {
+        return Err(format!("listener `{}` admits only other route kinds (`allowedRoutes.kinds`)", l.name));
+    }
+    let from = str_at(l.value, &["allowedRoutes", "namespaces", "from"]).unwrap_or("Same");
+    match from {
+        "All" => Ok(()),
+        "Same" if route_ns == gw_ns => Ok(()),
+        "Same" => Err(format!(
+            "listener `{}` admits routes from its own namespace `{gw_ns}` only, and this route is in `{route_ns}`",
+            l.name
+        )),
+        "Selector" => {
+            let labels = ix.namespaces.get(route_ns);
+            let wanted =
+                l.value.path(&["allowedRoutes", "namespaces", "selector", "matchLabels"]).and_then(Value::as_record);
+            let ok = match (labels, wanted) {
+                (Some(labels), Some(wanted)) => {
+                    wanted.iter().all(|(k, v)| v.as_str().is_some_and(|v| labels.get(k).is_some_and(|l| l == v)))
+                }
+                _ => false,
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(format!(
+                    "listener `{}` admits routes from namespaces matching its selector, and namespace `{route_ns}` does not match (or is not declared in this environment)",
+                    l.name
+                ))
+            }
+        }
+        other => Err(format!("listener `{}` has an unknown `allowedRoutes.namespaces.from: {other}`", l.name)),
+    }
+}
+
+/// Gateway API hostname intersection: exact names match themselves, `*.example.org`
+/// matches any name with that suffix (not `example.org` itself), two wildcards meet when
+/// one's suffix contains the other's.
+pub fn hostnames_intersect(a: &str, b: &str) -> bool {
+    match (a.strip_prefix("*."), b.strip_prefix("*.")) {
+        (None, None) => a == b,
+        (Some(sa), None) => b.ends_with(&format!(".{sa}")),
+        (None, Some(sb)) => a.ends_with(&format!(".{sb}")),
+        (Some(sa), Some(sb)) => sa == sb || sa.ends_with(&format!(".{sb}")) || sb.ends_with(&format!(".{sa}")),
+    }
+}
+
+fn route(o: &Object, ix: &Index, out: &mut Vec<Diagnostic>) {
+    let route_ns = namespace_of(o);
+    let kind = o.kind.as_str();
+    let hostnames: Vec<&Value> = list_at(&o.value, &["spec", "hostnames"]).iter().collect();
+    let parents = list_at(&o.value, &["spec", "parentRefs"]);
+    for p in parents {
+        let p_kind = str_at(p, &["kind"]).unwrap_or("Gateway");
+        let p_group = str_at(p, &["group"]).unwrap_or(GATEWAY_GROUP);
+        if p_kind != "Gateway" || p_group != GATEWAY_GROUP {
+            continue;
+        }
+        let gw_ns = str_at(p, &["namespace"]).unwrap_or(&route_ns).to_string();
+        let gw_name = str_at(p, &["name"]).unwrap_or_default();
+        let name_span = p.get("name").map_or(p.span(), Value::span);
+        let Some(gw) = ix.gateways.get(&(gw_ns.clone(), gw_name.to_string())) else {
+            let here: Vec<String> = ix.gateways.keys().map(|(ns, n)| format!("{ns}/{n}")).collect();
+            let wanted = format!("{gw_ns}/{gw_name}");
+            let help = match did_you_mean(&wanted, here.iter().map(String::as_str)) {
+                Some(s) => {
+                    format!("did you mean `{s}`? (set the parent's `namespace` when the Gateway is in another one)")
+                }
+                None if here.is_empty() => {
+                    "this environment has no Gateway; declare one, or deploy this route only where one exists".into()
+                }
+                None => format!("the Gateways of this environment are: {}", here.join(", ")),
+            };
+            out.push(
+                Diagnostic::error(
+                    "E0120",
+                    format!(
+                        "{kind} `{}` attaches to Gateway `{wanted}`, which does not exist in this environment",
+                        o.name
+                    ),
+                )
+                .at(name_span, "no such Gateway")
+                .help(help),
+            );
+            continue;
+        };
+        // The listeners this parent reference selects.
+        let section = str_at(p, &["sectionName"]);
+        let port = int_at(p, &["port"]);
+        let mut candidates: Vec<&Listener> = gw.listeners.iter().collect();
+        if let Some(section) = section {
+            candidates.retain(|l| l.name == section);
+            if candidates.is_empty() {
+                let names: Vec<&str> = gw.listeners.iter().map(|l| l.name.as_str()).collect();
+                let help = match did_you_mean(section, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("the listeners of Gateway `{gw_name}` are: {}", names.join(", ")),
+                };
+                out.push(
+                    Diagnostic::error("E0121", format!("Gateway `{gw_name}` has no listener `{section}`"))
+                        .at(p.get("sectionName").map_or(p.span(), Value::span), "no such listener")
+                        .help(help)
+                        .note(format!("in {kind} `{}`", o.name)),
+                );
+                continue;
+            }
+        }
+        if let Some(port) = port {
+            let before = candidates.len();
+            candidates.retain(|l| l.port == Some(port));
+            if candidates.is_empty() && before > 0 {
+                let ports: Vec<String> = gw.listeners.iter().filter_map(|l| l.port).map(|p| p.to_string()).collect();
+                out.push(
+                    Diagnostic::error(
+                        "E0121",
+                        format!("no listener of Gateway `{gw_name}` selected here listens on port {port}"),
+                    )
+                    .at(p.get("port").map_or(p.span(), Value::span), "no listener on this port")
+                    .help(format!("the Gateway's listeners use ports {}", ports.join(", ")))
+                    .note(format!("in {kind} `{}`", o.name)),
+                );
+                continue;
+            }
+        }
+        // Of those, the ones that admit this route.
+        let mut reasons = Vec::new();
+        let admitting: Vec<&Listener> = candidates
+            .into_iter()
+            .filter(|l| match allowed(l, &gw.namespace, kind, &route_ns, ix) {
+                Ok(()) => true,
+                Err(why) => {
+                    reasons.push(why);
+                    false
+                }
+            })
+            .collect();
+        if admitting.is_empty() {
+            let mut d = Diagnostic::error("E0122", format!("Gateway `{gw_ns}/{gw_name}` does not admit {kind} `{}`", o.name))
+                .at(p.span(), "not admitted")
+                .help("attach to a listener whose protocol serves this route and whose `allowedRoutes` admits its namespace (`from: All`, or a `Selector` matching its namespace's labels)");
+            for r in reasons {
+                d = d.note(r);
+            }
+            out.push(d);
+            continue;
+        }
+        // Hostnames: a route with hostnames must meet at least one admitting listener's.
+        if !hostnames.is_empty() {
+            let meets = |l: &&Listener| match &l.hostname {
+                None => true,
+                Some(lh) => hostnames.iter().filter_map(|h| h.as_str()).any(|h| hostnames_intersect(h, lh)),
+            };
+            if !admitting.iter().any(meets) {
+                let listener_hosts: Vec<String> =
+                    admitting.iter().filter_map(|l| l.hostname.as_ref()).map(|h| format!("`{h}`")).collect();
+                let span = o.value.path(&["spec", "hostnames"]).map_or(o.span(), Value::span);
+                out.push(
+                    Diagnostic::error("E0123", format!("no hostname of {kind} `{}` matches a listener of Gateway `{gw_name}`", o.name))
+                        .at(span, "these hostnames")
+                        .also(p.span(), "attached here")
+                        .help(format!(
+                            "the listeners accept {}; `*.example.org` matches names under example.org, not example.org itself",
+                            listener_hosts.join(", ")
+                        ))
+                        .note("a route whose hostnames meet no listener is never served"),
+                );
+            }
+        }
+    }
+    backends(o, ix, out);
+}
+
+fn backends(o: &Object, ix: &Index, out: &mut Vec<Diagnostic>) {
+    let route_ns = namespace_of(o);
+    for rule in list_at(&o.value, &["spec", "rules"]) {
+        for b in list_at(rule, &["backendRefs"]) {
+            let group = str_at(b, &["group"]).unwrap_or("");
+            let kind = str_at(b, &["kind"]).unwrap_or("Service");
+            if !group.is_empty() || kind != "Service" {
+                continue;
+            }
+            let ns = str_at(b, &["namespace"]).unwrap_or(&route_ns).to_string();
+            let name = str_at(b, &["name"]).unwrap_or_default();
+            let name_span = b.get("name").map_or(b.span(), Value::span);
+            let Some(ports) = ix.services.get(&(ns.clone(), name.to_string())) else {
+                let here: Vec<String> = ix.services.keys().filter(|(n, _)| *n == ns).map(|(_, s)| s.clone()).collect();
+                let help = match did_you_mean(name, here.iter().map(String::as_str)) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!(
+                        "declare the Service in namespace `{ns}` of this environment, or refer to one that exists"
+                    ),
+                };
+                out.push(
+                    Diagnostic::error(
+                        "E0124",
+                        format!("backend Service `{ns}/{name}` does not exist in this environment"),
+                    )
+                    .at(name_span, "no such Service")
+                    .help(help)
+                    .note(format!("in {} `{}`", o.kind, o.name)),
+                );
+                continue;
+            };
+            if let Some(port) = int_at(b, &["port"])
+                && !ports.contains(&port)
+            {
+                let list: Vec<String> = ports.iter().map(i64::to_string).collect();
+                out.push(
+                    Diagnostic::error("E0124", format!("Service `{ns}/{name}` has no port {port}"))
+                        .at(b.get("port").map_or(b.span(), Value::span), "no such port")
+                        .help(format!("the Service's ports are: {}", list.join(", ")))
+                        .note(format!("in {} `{}`", o.kind, o.name)),
+                );
+            }
+            if ns != route_ns && !ix.granted(&o.kind, &route_ns, &ns, "", "Service", name) {
+                out.push(
+                    ungranted(b, &o.kind, &route_ns, "Service", &ns, name).note(format!("in {} `{}`", o.kind, o.name)),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hostnames_intersect;
+
+    #[test]
+    fn hostname_intersection_follows_gateway_api() {
+        assert!(hostnames_intersect("a.example.org", "a.example.org"));
+        assert!(!hostnames_intersect("a.example.org", "b.example.org"));
+        assert!(hostnames_intersect("a.example.org", "*.example.org"));
+        assert!(hostnames_intersect("x.a.example.org", "*.example.org"));
+        assert!(!hostnames_intersect("example.org", "*.example.org"), "a wildcard does not match its own suffix");
+        assert!(hostnames_intersect("*.example.org", "a.example.org"));
+        assert!(hostnames_intersect("*.a.example.org", "*.example.org"));
+        assert!(!hostnames_intersect("*.example.org", "*.example.com"));
+        assert!(!hostnames_intersect("a.example.org.evil", "*.example.org"));
+    }
+}
