@@ -136,6 +136,57 @@ fn a_mistake_in_one_environment_only_names_it() {
     // The staging domain's listener does not match a route hardcoding the prod name.
     let src = SETUP.replacen(r#"hostnames: ["www.{env.domain}"]"#, r#"hostnames: ["www.example.org"]"#, 1);
     let c = compile(&src);
-    assert_eq!(codes(&c), vec!["E0123"], "{:#?}", c.diagnostics);
-    assert!(c.diagnostics[0].notes.iter().any(|n| n == "in environment `staging`"), "{:?}", c.diagnostics[0].notes);
+    // In staging the name meets no listener (E0123) and lies outside the domain (E0127).
+    assert_eq!(codes(&c), vec!["E0123", "E0127"], "{:#?}", c.diagnostics);
+    for d in &c.diagnostics {
+        assert!(d.notes.iter().any(|n| n == "in environment `staging`"), "{:?}", d.notes);
+    }
+}
+
+#[test]
+fn hostnames_stay_within_the_environments_domains_unless_listed() {
+    // On the HTTP listener (no hostname of its own), only the domain rule applies.
+    let src = SETUP.replacen(r#"sectionName: "https", port: 443"#, r#"sectionName: "http""#, 1).replacen(
+        r#"hostnames: ["www.{env.domain}"]"#,
+        r#"hostnames: ["www.{env.domain}", "shop.example.com"]"#,
+        1,
+    );
+    let c = compile(&src);
+    assert_eq!(codes(&c), vec!["E0127"], "{:#?}", c.diagnostics);
+    assert!(c.diagnostics[0].notes.iter().any(|n| n == "in environments `prod`, `staging`"), "{:?}", c.diagnostics[0]);
+    let allowed = src.replace(
+        "env prod { domain: \"example.org\" }\nenv staging { domain: \"staging.example.org\" }",
+        "env prod { domain: \"example.org\", external_domains: [\"example.com\"] }\nenv staging { domain: \"staging.example.org\", external_domains: [\"example.com\"] }",
+    );
+    assert_ne!(allowed, src);
+    let c = compile(&allowed);
+    assert!(c.ok(), "{:#?}", c.diagnostics);
+}
+
+#[test]
+fn one_hostname_and_path_is_claimed_by_one_route() {
+    let second = r#"
+component shop {
+  namespace: "web"
+  objects: [{
+    apiVersion: "gateway.networking.k8s.io/v1"
+    kind: "HTTPRoute"
+    metadata: { name: "shop" }
+    spec: {
+      parentRefs: [{ name: "public", namespace: "gateway", sectionName: "https", port: 443 }]
+      hostnames: ["www.{env.domain}", "shop.{env.domain}"]
+      rules: [{ matches: [{ path: { type: "PathPrefix", value: "/api" } }], backendRefs: [{ name: "web", port: 80 }] }]
+    }
+  }]
+}
+"#;
+    // Reported in each environment: the hostname claimed twice differs in each.
+    let c = compile(&format!("{SETUP}{second}"));
+    assert_eq!(codes(&c), vec!["E0128", "E0128"], "{:#?}", c.diagnostics);
+    assert!(c.diagnostics[0].message.contains("`www.example.org` `PathPrefix /api`"), "{}", c.diagnostics[0].message);
+    // Another path, or another hostname only, is fine.
+    let c = compile(&format!("{SETUP}{}", second.replace("/api", "/shop")));
+    assert!(c.ok(), "{:#?}", c.diagnostics);
+    let c = compile(&format!("{SETUP}{}", second.replace(r#""www.{env.domain}", "#, "")));
+    assert!(c.ok(), "{:#?}", c.diagnostics);
 }

@@ -133,15 +133,145 @@ impl<'a> Index<'a> {
 /// Check the traffic objects of one environment.
 pub fn check(env: &Environment, diags: &mut Diagnostics) {
     let ix = Index::new(env);
+    let domains = Domains::of(env);
     let mut out = Vec::new();
+    let mut claims = Claims::default();
     for o in env.components.iter().flat_map(|c| &c.objects) {
         match (o.group(), o.kind.as_str()) {
-            (GATEWAY_GROUP, "Gateway") => gateway(o, &ix, &mut out),
-            (GATEWAY_GROUP, kind) if ROUTE_KINDS.contains(&kind) => route(o, &ix, &mut out),
+            (GATEWAY_GROUP, "Gateway") => {
+                gateway(o, &ix, &mut out);
+                for l in list_at(&o.value, &["spec", "listeners"]) {
+                    if let Some(h) = l.get("hostname") {
+                        domains.check(h, "Gateway", &o.name, &mut out);
+                    }
+                }
+            }
+            (GATEWAY_GROUP, kind) if ROUTE_KINDS.contains(&kind) => {
+                route(o, &ix, &mut out);
+                for h in list_at(&o.value, &["spec", "hostnames"]) {
+                    domains.check(h, kind, &o.name, &mut out);
+                }
+                claims.add(o, &mut out);
+            }
             _ => {}
         }
     }
     diags.extend(out.into_iter().map(|d: Diagnostic| d.note(format!("in environment `{}`", env.name))));
+}
+
+/// The DNS domains an environment serves: its `domain` attribute and the names in
+/// `domains` and `external_domains` (for names served on purpose outside the
+/// environment's own domain). With none of them, hostnames are not checked.
+struct Domains {
+    names: Vec<String>,
+}
+
+impl Domains {
+    fn of(env: &Environment) -> Domains {
+        let mut names = Vec::new();
+        if let Some(d) = env.attributes.get("domain").and_then(Value::as_str) {
+            names.push(d.to_string());
+        }
+        for key in ["domains", "external_domains"] {
+            for d in env.attributes.get(key).and_then(Value::as_list).unwrap_or(&[]) {
+                names.extend(d.as_str().map(str::to_string));
+            }
+        }
+        Domains { names }
+    }
+
+    /// A hostname (`www.example.org`, `*.example.org`) lies within one of the domains.
+    fn check(&self, host: &Value, kind: &str, name: &str, out: &mut Vec<Diagnostic>) {
+        let Some(h) = host.as_str() else { return };
+        if self.names.is_empty() {
+            return;
+        }
+        let bare = h.strip_prefix("*.").unwrap_or(h);
+        if self.names.iter().any(|d| bare == d || bare.ends_with(&format!(".{d}"))) {
+            return;
+        }
+        // The same words in every environment, so one mistake is one report naming them.
+        out.push(
+            Diagnostic::error("E0127", format!("hostname `{h}` of {kind} `{name}` is outside the environment's domains"))
+                .at(host.span(), "outside the environment's domains")
+                .help("derive the name from the environment's `domain` (`\"www.{env.domain}\"`), or list the other domain in the environment's `external_domains` if it is served on purpose"),
+        );
+    }
+}
+
+/// Which route claimed each (parent Gateway, hostname, path) in an environment.
+#[derive(Default)]
+struct Claims {
+    seen: BTreeMap<(String, String, String, String), (String, String, cedc_diagnostics::Span)>,
+}
+
+impl Claims {
+    /// Record the claims of a route; a claim another route made already is E0128.
+    /// HTTPRoute and GRPCRoute claims share one space: gRPC is HTTP/2 on the same
+    /// listener, so one hostname cannot go to both.
+    fn add(&mut self, o: &Object, out: &mut Vec<Diagnostic>) {
+        let ns = namespace_of(o);
+        let hosts: Vec<String> = match list_at(&o.value, &["spec", "hostnames"]) {
+            [] => vec!["*".to_string()],
+            hs => hs.iter().filter_map(|h| h.as_str().map(str::to_string)).collect(),
+        };
+        let mut paths: Vec<(String, cedc_diagnostics::Span)> = Vec::new();
+        let rules = list_at(&o.value, &["spec", "rules"]);
+        if rules.is_empty() {
+            // The API's default: one rule matching every path.
+            paths.push(("PathPrefix /".to_string(), o.value.path(&["spec"]).map_or(o.span(), Value::span)));
+        }
+        for rule in rules {
+            let matches = list_at(rule, &["matches"]);
+            if matches.is_empty() {
+                paths.push(("PathPrefix /".to_string(), rule.span()));
+            }
+            for m in matches {
+                // Matches on headers, queries or methods select a subset: not a claim.
+                if m.get("headers").is_some() || m.get("queryParams").is_some() || m.get("method").is_some() {
+                    continue;
+                }
+                let path = match (str_at(m, &["path", "type"]), str_at(m, &["path", "value"])) {
+                    (t, Some(v)) => format!("{} {v}", t.unwrap_or("PathPrefix")),
+                    (_, None) if o.kind == "GRPCRoute" => "PathPrefix /".to_string(),
+                    (t, None) => format!("{} /", t.unwrap_or("PathPrefix")),
+                };
+                paths.push((path, m.span()));
+            }
+        }
+        let what = if o.kind == "TLSRoute" { "TLSRoute" } else { "HTTP" };
+        for p in list_at(&o.value, &["spec", "parentRefs"]) {
+            let gw = format!(
+                "{}/{}#{}",
+                str_at(p, &["namespace"]).unwrap_or(&ns),
+                str_at(p, &["name"]).unwrap_or_default(),
+                str_at(p, &["sectionName"]).unwrap_or("*")
+            );
+            for h in &hosts {
+                for (path, span) in &paths {
+                    let key = (gw.clone(), what.to_string(), h.clone(), path.clone());
+                    let me = (format!("{}/{}", ns, o.name), o.kind.clone(), *span);
+                    match self.seen.get(&key) {
+                        Some((other, other_kind, other_span)) if *other != me.0 || *other_kind != me.1 => {
+                            out.push(
+                                Diagnostic::error(
+                                    "E0128",
+                                    format!("{} `{}` and {other_kind} `{other}` both claim `{h}` `{path}` on the same Gateway listener", o.kind, me.0),
+                                )
+                                .at(*span, "claimed again here")
+                                .also(*other_span, "first claimed here")
+                                .help("give each route its own hostname or path, or merge the rules into one route; Gateway API would pick one by age and silently drop the other"),
+                            );
+                        }
+                        Some(_) => {}
+                        None => {
+                            self.seen.insert(key, me);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn gateway(o: &Object, ix: &Index, out: &mut Vec<Diagnostic>) {

@@ -57,6 +57,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0124", "backend Service or port does not exist"),
     ("E0125", "cross-namespace reference without a ReferenceGrant"),
     ("E0126", "HTTPS listener without TLS"),
+    ("E0127", "hostname outside the environment's domains"),
+    ("E0128", "hostname and path claimed by two routes"),
 ];
 
 pub fn lookup(code: &str) -> Option<&'static str> {
