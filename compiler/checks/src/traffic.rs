@@ -199,10 +199,15 @@ impl Domains {
     }
 }
 
+/// A claim: (parent Gateway and listener, route family, hostname, path).
+type Claim = (String, String, String, String);
+/// Who made a claim: the route (`namespace/name`), its kind, and where.
+type Claimant = (String, String, cedc_diagnostics::Span);
+
 /// Which route claimed each (parent Gateway, hostname, path) in an environment.
 #[derive(Default)]
 struct Claims {
-    seen: BTreeMap<(String, String, String, String), (String, String, cedc_diagnostics::Span)>,
+    seen: BTreeMap<Claim, Claimant>,
 }
 
 impl Claims {
