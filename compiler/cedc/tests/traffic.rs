@@ -22,7 +22,13 @@ env staging { domain: "staging.example.org" }
 
 component gateway {
   namespace: "gateway"
+  provides: ["projectcontour.io/gateway-controller"]
   objects: [{
+    apiVersion: "gateway.networking.k8s.io/v1"
+    kind: "GatewayClass"
+    metadata: { name: "contour" }
+    spec: { controllerName: "projectcontour.io/gateway-controller" }
+  }, {
     apiVersion: "gateway.networking.k8s.io/v1"
     kind: "Gateway"
     metadata: { name: "public" }
@@ -108,6 +114,8 @@ fn each_mistake_is_reported() {
         ("no grant", r#"namespace: "web" }]"#, r#"namespace: "other" }]"#),
         ("https without tls", r#"tls: { mode: "Terminate", certificateRefs: [{ name: "wildcard-tls" }] }"#, ""),
         ("http route on a TLS listener", r#"protocol: "HTTPS""#, r#"protocol: "TLS""#),
+        ("undeclared gateway class", r#"gatewayClassName: "contour""#, r#"gatewayClassName: "contuor""#),
+        ("controller nobody runs", r#"provides: ["projectcontour.io/gateway-controller"]"#, ""),
     ];
     // The hostname case differs per environment (each has its own listener hostname),
     // so it is reported once per environment.
@@ -122,6 +130,8 @@ fn each_mistake_is_reported() {
         &["E0125"],
         &["E0126"],
         &["E0122"],
+        &["E0129"],
+        &["E0129"],
     ];
     for ((what, from, to), want) in cases.iter().zip(expected) {
         assert!(SETUP.contains(from), "{what}: {from} not in the setup");

@@ -37,6 +37,10 @@ struct Index<'a> {
     namespaces: BTreeMap<String, BTreeMap<String, String>>,
     /// ReferenceGrants, by the namespace they are in.
     grants: Vec<(String, &'a Value)>,
+    /// GatewayClass names.
+    classes: Vec<String>,
+    /// Controllers the environment's components run (`provides`).
+    provides: Vec<&'a str>,
 }
 
 fn str_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
@@ -65,6 +69,8 @@ impl<'a> Index<'a> {
             services: BTreeMap::new(),
             namespaces: BTreeMap::new(),
             grants: Vec::new(),
+            classes: Vec::new(),
+            provides: env.components.iter().flat_map(|c| &c.provides).map(String::as_str).collect(),
         };
         for o in env.components.iter().flat_map(|c| &c.objects) {
             match (o.group(), o.kind.as_str()) {
@@ -97,6 +103,7 @@ impl<'a> Index<'a> {
                     ix.namespaces.insert(o.name.clone(), labels);
                 }
                 (GATEWAY_GROUP, "ReferenceGrant") => ix.grants.push((namespace_of(o), &o.value)),
+                (GATEWAY_GROUP, "GatewayClass") => ix.classes.push(o.name.clone()),
                 _ => {}
             }
         }
@@ -146,6 +153,7 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
                     }
                 }
             }
+            (GATEWAY_GROUP, "GatewayClass") => gateway_class(o, &ix, &mut out),
             (GATEWAY_GROUP, kind) if ROUTE_KINDS.contains(&kind) => {
                 route(o, &ix, &mut out);
                 for h in list_at(&o.value, &["spec", "hostnames"]) {
@@ -279,8 +287,54 @@ impl Claims {
     }
 }
 
+/// A GatewayClass's controller must run in the environment: some deployed component
+/// `provides` it. A class nobody serves leaves every Gateway of it unprogrammed.
+fn gateway_class(o: &Object, ix: &Index, out: &mut Vec<Diagnostic>) {
+    let Some(ctrl) = o.value.path(&["spec", "controllerName"]) else { return };
+    let Some(name) = ctrl.as_str() else { return };
+    if ix.provides.contains(&name) {
+        return;
+    }
+    let help = if ix.provides.is_empty() {
+        format!(
+            "add `provides: [\"{name}\"]` to the component that runs this controller (Contour, Kuma, ...) and deploy it in this environment"
+        )
+    } else {
+        let known: Vec<String> = ix.provides.iter().map(|p| format!("`{p}`")).collect();
+        format!(
+            "the components of this environment provide {}; add `provides: [\"{name}\"]` to the component running this controller",
+            known.join(", ")
+        )
+    };
+    out.push(
+        Diagnostic::error(
+            "E0129",
+            format!("no component of this environment runs the controller `{name}` of GatewayClass `{}`", o.name),
+        )
+        .at(ctrl.span(), "nobody serves this")
+        .help(help),
+    );
+}
+
 fn gateway(o: &Object, ix: &Index, out: &mut Vec<Diagnostic>) {
     let ns = namespace_of(o);
+    if let Some(class) = o.value.path(&["spec", "gatewayClassName"])
+        && let Some(name) = class.as_str()
+        && !ix.classes.iter().any(|c| c == name)
+    {
+        let help = match did_you_mean(name, ix.classes.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "declare the GatewayClass in this environment, in the component that runs its controller (with `provides`)".into(),
+        };
+        out.push(
+            Diagnostic::error(
+                "E0129",
+                format!("Gateway `{}` uses GatewayClass `{name}`, which this environment does not declare", o.name),
+            )
+            .at(class.span(), "no such GatewayClass")
+            .help(help),
+        );
+    }
     for l in list_at(&o.value, &["spec", "listeners"]) {
         let protocol = str_at(l, &["protocol"]).unwrap_or_default();
         let name = str_at(l, &["name"]).unwrap_or_default();

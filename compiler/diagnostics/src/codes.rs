@@ -59,6 +59,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0126", "HTTPS listener without TLS"),
     ("E0127", "hostname outside the environment's domains"),
     ("E0128", "hostname and path claimed by two routes"),
+    ("E0129", "GatewayClass missing or not served"),
 ];
 
 pub fn lookup(code: &str) -> Option<&'static str> {

@@ -246,6 +246,13 @@ impl<'p> Evaluator<'p> {
         let ns_value = v.get("namespace").cloned()?;
         let namespace = ns_value.as_str()?.to_string();
         let labels = v.get("labels").cloned();
+        let provides = v
+            .get("provides")
+            .and_then(Value::as_list)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|p| p.as_str().map(str::to_string))
+            .collect();
         // The component's value is ours (the memo keeps its own copy): take the objects
         // out rather than copying each.
         let list = match v.kind {
@@ -263,7 +270,7 @@ impl<'p> Evaluator<'p> {
                 None => ok = false,
             }
         }
-        ok.then(|| Component { name: d.name.name.clone(), span: d.name.span, namespace, objects })
+        ok.then(|| Component { name: d.name.name.clone(), span: d.name.span, namespace, objects, provides })
     }
 
     fn object(&mut self, mut o: Value, ns: &Value, labels: Option<&Value>) -> Option<Object> {

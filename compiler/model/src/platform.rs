@@ -35,6 +35,9 @@ pub struct Component {
     /// Default namespace for the component's namespaced objects.
     pub namespace: String,
     pub objects: Vec<Object>,
+    /// Controllers the component runs, by the name they claim (a GatewayClass's
+    /// `controllerName`, such as `projectcontour.io/gateway-controller`).
+    pub provides: Vec<String>,
 }
 
 /// One Kubernetes object, fully evaluated for one environment.
