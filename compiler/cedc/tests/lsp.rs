@@ -520,3 +520,159 @@ fn survives_malformed_and_half_typed_input() {
     assert!(h["result"]["contents"]["value"].as_str().unwrap().contains("let replicas: Int"));
     c.shutdown();
 }
+
+impl Client {
+    /// Send raw bytes as one frame's body (malformed messages).
+    fn send_raw(&mut self, body: &str) {
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Diagnostics published for `file` until some satisfy `done` (earlier ones may
+    /// come from an analysis that was already under way).
+    fn diagnostics_until(&mut self, file: &Path, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        for _ in 0..20 {
+            let d = self.diagnostics(file);
+            if done(&d) {
+                return d;
+            }
+        }
+        panic!("the expected diagnostics never came for {}", file.display());
+    }
+
+    /// The next message that is not a notification.
+    fn next_response(&mut self) -> Value {
+        loop {
+            let v = self.rx.recv_timeout(TIMEOUT).expect("a response");
+            if v.get("method").is_none() {
+                return v;
+            }
+            self.notifications.push(v);
+        }
+    }
+}
+
+#[test]
+fn shutdown_then_requests_are_refused_and_exit_follows_the_protocol() {
+    let (_d, main, _) = project();
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    let r = c.request("shutdown", Value::Null);
+    assert_eq!(r["result"], Value::Null, "{r}");
+    // After `shutdown`, a request is answered with InvalidRequest, and notifications
+    // are ignored: the session waits for `exit`.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&main), "version": 2}, "contentChanges": [{"text": ""}]}),
+    );
+    let r = c.at("textDocument/hover", &main, (0, 0), json!({}));
+    assert_eq!(r["error"]["code"], -32600, "{r}");
+    c.notify("exit", Value::Null);
+    let status = wait(&mut c.child);
+    assert!(status.success(), "cedc lsp exited with {status}");
+
+    // `exit` without `shutdown`: exit code 1.
+    let mut c = Client::start(main.parent().unwrap());
+    c.notify("exit", Value::Null);
+    assert_eq!(wait(&mut c.child).code(), Some(1));
+}
+
+#[test]
+fn malformed_messages_are_answered_and_the_session_goes_on() {
+    let (_d, main, _) = project();
+    let mut c = Client::start(main.parent().unwrap());
+    c.send_raw("{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": ");
+    let r = c.next_response();
+    assert_eq!(r["error"]["code"], -32700, "{r}");
+    assert_eq!(r["id"], Value::Null, "{r}");
+    c.send_raw("{\"jsonrpc\": \"2.0\", \"id\": 77}");
+    let r = c.next_response();
+    assert_eq!((r["id"].clone(), r["error"]["code"].clone()), (json!(77), json!(-32600)), "{r}");
+    c.open(&main);
+    assert_eq!(c.diagnostics(&main), Vec::<Value>::new());
+    c.shutdown();
+}
+
+#[test]
+fn files_without_a_project_see_the_changes_of_the_files_they_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let (a, b) = (root.join("a.ced"), root.join("b.ced"));
+    std::fs::write(&a, "import \"./b.ced\"\nlet x: Int = b.y\n").unwrap();
+    std::fs::write(&b, "let y: Int = 1\n").unwrap();
+    let mut c = Client::start(&root);
+    c.open(&a);
+    assert_eq!(c.diagnostics(&a), Vec::<Value>::new());
+    c.open(&b);
+    assert_eq!(c.diagnostics(&b), Vec::<Value>::new());
+    // `b` changes in the editor: `a`, checked on its own, is checked again.
+    c.change(&b, 2, "let y: String = \"one\"\n");
+    let d = c.diagnostics_until(&a, |d| !d.is_empty());
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["code"], "E0030", "{d:?}");
+    let h = c.at("textDocument/hover", &a, (1, 15), json!({}));
+    assert!(h["result"]["contents"]["value"].as_str().unwrap().contains("let y: String"), "{h}");
+    // A syntax error in `b` is reported once on `b`, though both analyses see it.
+    c.change(&b, 3, "let y: Int =\n");
+    let d = c.diagnostics_until(&b, |d| !d.is_empty());
+    assert_eq!(d.len(), 1, "{d:?}");
+    // Closing `b`: `a` reads it from the disk again, where it is fine.
+    c.notify("textDocument/didClose", json!({"textDocument": {"uri": uri(&b)}}));
+    c.diagnostics_until(&a, |d| d.is_empty());
+    c.shutdown();
+}
+
+#[test]
+fn the_standard_library_copy_cannot_be_renamed() {
+    let (_d, main, _) = project();
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    c.diagnostics(&main);
+    let def = c.at("textDocument/definition", &main, pos(MAIN, "deployment(", 0, 0), json!({}));
+    let std_uri = def["result"]["uri"].as_str().unwrap().to_string();
+    let start = def["result"]["range"]["start"].clone();
+    let std_path = PathBuf::from(std_uri.strip_prefix("file://").unwrap());
+    c.open(&std_path);
+    let r = c.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": std_uri}, "position": start, "newName": "deploy"}),
+    );
+    assert!(r["error"]["message"].as_str().unwrap().contains("standard library"), "{r}");
+    c.shutdown();
+}
+
+#[test]
+fn completion_in_comments_strings_and_unclosed_calls() {
+    let (_d, main, _) = project();
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    c.diagnostics(&main);
+    let complete =
+        |c: &mut Client, text: &str, at: (u32, u32)| labels(&c.at("textDocument/completion", &main, at, json!({})));
+
+    // In a comment or in a string's text: nothing.
+    let text = MAIN.replace("component web {", "// the web sh\ncomponent web {");
+    c.change(&main, 2, &text);
+    assert_eq!(complete(&mut c, &text, pos(&text, "web sh", 0, 6)), Vec::<String>::new());
+    assert_eq!(complete(&mut c, &text, pos(&text, "nginx:1", 0, 3)), Vec::<String>::new());
+
+    // In an enum-typed field's string: its members only.
+    let text = MAIN.replace("tier: \"frontend\"", "tier: \"fr\"");
+    c.change(&main, 3, &text);
+    let mut l = complete(&mut c, &text, pos(&text, "\"fr\"", 0, 3));
+    l.sort();
+    assert_eq!(l, ["\"backend\"", "\"frontend\""], "{l:?}");
+
+    // A call being typed, its parenthesis not closed yet: its parameters.
+    let text = MAIN.replace("replicas: shop.size, port: 80),", "replicas: shop.size, ");
+    c.change(&main, 4, &text);
+    let l = complete(&mut c, &text, pos(&text, "shop.size, ", 0, 11));
+    assert!(l.contains(&"port:".to_string()) && !l.contains(&"replicas:".to_string()), "{l:?}");
+
+    // An interpolation being typed in a string not closed yet: names in scope.
+    let text = format!("{MAIN}\nlet greeting = \"hello {{sh");
+    c.change(&main, 5, &text);
+    let l = complete(&mut c, &text, pos(&text, "{sh", 0, 3));
+    assert!(l.contains(&"shop".to_string()), "{l:?}");
+    c.shutdown();
+}

@@ -132,6 +132,13 @@ impl Analysis {
         Some(self.root().join(name))
     }
 
+    /// Whether the analysis read `path` (a file of the program, or one the project
+    /// asked for that could not be read).
+    pub fn reads(&self, path: &Path) -> bool {
+        self.key.contains(path)
+            || self.compilation.program.modules.iter().any(|m| !m.is_std && self.path(m.file).as_deref() == Some(path))
+    }
+
     pub fn file_id(&self, path: &Path) -> Option<FileId> {
         let rel = relative(self.root(), path)?;
         self.compilation.program.modules.iter().find(|m| m.name == rel).map(|m| m.file)

@@ -52,6 +52,13 @@ pub fn complete(last: &Analysis, docs: &Documents, path: &Path, offset: usize) -
     let offset = floor_boundary(text, offset.min(text.len()));
     let start = word_start(text, offset);
     let pos = context(text, start);
+    // Nothing to complete in a comment; in a string, only the members of an enum.
+    match lexical(&text[..offset]) {
+        Lexical::Comment => return Vec::new(),
+        Lexical::Str if !matches!(pos, Position::Value(_)) => return Vec::new(),
+        _ => {}
+    }
+    let in_string = lexical(&text[..start]) == Lexical::Str;
     let repaired = repaired_check(last, docs, path, text, start, offset, &pos);
     let rel = relative(last.root(), path);
     let view = match &repaired {
@@ -65,7 +72,9 @@ pub fn complete(last: &Analysis, docs: &Documents, path: &Path, offset: usize) -
         Position::Key => record_fields(&view, start, &mut items),
         Position::Value(key) => {
             field_values(&view, start, key, &mut items);
-            scope(&view, start, &mut items);
+            if !in_string {
+                scope(&view, start, &mut items);
+            }
         }
         Position::Expr => {
             call_params(&view, text, start, &mut items);
@@ -73,6 +82,87 @@ pub fn complete(last: &Analysis, docs: &Documents, path: &Path, offset: usize) -
         }
     }
     items
+}
+
+/// What the end of a text is inside of.
+#[derive(Debug, PartialEq)]
+enum Lexical {
+    Code,
+    Comment,
+    /// The text of a string (not an interpolation in it).
+    Str,
+}
+
+/// What is left open at the end of a text, outermost first.
+#[derive(Debug, PartialEq)]
+enum Frame {
+    /// A bracket, at this offset.
+    Open(usize),
+    Str {
+        triple: bool,
+    },
+    /// `{…}` in a string.
+    Interp,
+}
+
+/// Read `before` as the lexer would: the frames left open at its end, and whether it
+/// ends in a comment.
+fn scan(before: &str) -> (Vec<Frame>, bool) {
+    let b = before.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match stack.last() {
+            Some(Frame::Str { triple }) => {
+                let triple = *triple;
+                match b[i] {
+                    b'\\' => i += 1,
+                    b'{' => stack.push(Frame::Interp),
+                    b'"' if triple && b[i..].starts_with(b"\"\"\"") => {
+                        stack.pop();
+                        i += 2;
+                    }
+                    // A quoted string ends at its line's end, closed or not.
+                    b'"' | b'\n' if !triple => {
+                        stack.pop();
+                    }
+                    _ => {}
+                }
+            }
+            top => match b[i] {
+                b'/' if b.get(i + 1) == Some(&b'/') => match b[i..].iter().position(|c| *c == b'\n') {
+                    Some(n) => i += n,
+                    None => return (stack, true),
+                },
+                b'"' => {
+                    let triple = b[i..].starts_with(b"\"\"\"");
+                    if triple {
+                        i += 2;
+                    }
+                    stack.push(Frame::Str { triple });
+                }
+                b'{' | b'[' | b'(' => stack.push(Frame::Open(i)),
+                // A closing bracket closes the innermost bracket, or the interpolation.
+                b'}' | b']' | b')' if matches!(top, Some(Frame::Open(_))) => {
+                    stack.pop();
+                }
+                b'}' if top == Some(&Frame::Interp) => {
+                    stack.pop();
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    (stack, false)
+}
+
+fn lexical(before: &str) -> Lexical {
+    match scan(before) {
+        (_, true) => Lexical::Comment,
+        (stack, false) if matches!(stack.last(), Some(Frame::Str { .. })) => Lexical::Str,
+        _ => Lexical::Code,
+    }
 }
 
 /// Inside `f(…)`: the parameters of `f` not given yet, as named arguments.
@@ -167,39 +257,33 @@ fn innermost_open(before: &str) -> Option<char> {
     innermost_open_at(before).and_then(|i| before[i..].chars().next())
 }
 
-/// Where the innermost bracket left open is.
+/// Where the innermost bracket left open is (none inside a string or interpolation).
 fn innermost_open_at(before: &str) -> Option<usize> {
-    let mut stack = Vec::new();
-    let mut chars = before.char_indices().peekable();
-    let mut in_str = false;
-    while let Some((i, c)) = chars.next() {
-        if in_str {
-            match c {
-                '\\' => {
-                    chars.next();
-                }
-                '"' => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => in_str = true,
-            '/' if chars.peek().map(|(_, c)| *c) == Some('/') => {
-                for (_, c) in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
-            '{' | '[' | '(' => stack.push(i),
-            '}' | ']' | ')' => {
-                stack.pop();
-            }
-            _ => {}
-        }
+    match scan(before).0.last() {
+        Some(Frame::Open(i)) => Some(*i),
+        _ => None,
     }
-    stack.pop()
+}
+
+/// What closes the strings, interpolations and brackets left open at the end of
+/// `before`: the innermost one, then the two innermost ones, and so on.
+fn closers(before: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut closing = String::new();
+    for frame in scan(before).0.iter().rev() {
+        closing.push_str(match frame {
+            Frame::Open(i) => match before.as_bytes()[*i] {
+                b'{' => "}",
+                b'[' => "]",
+                _ => ")",
+            },
+            Frame::Str { triple: true } => "\"\"\"",
+            Frame::Str { triple: false } => "\"",
+            Frame::Interp => "}",
+        });
+        out.push(closing.clone());
+    }
+    out
 }
 
 /// Check a copy of the project with the word at the cursor replaced so that the file
@@ -219,9 +303,17 @@ fn repaired_check(
         Position::Qualified(_) => vec![word.to_string(), format!("{PLACEHOLDER} "), format!("{PLACEHOLDER}, ")],
         _ => vec![word.to_string(), "none ".into(), "none, ".into()],
     };
-    let candidate = fills
-        .into_iter()
-        .map(|f| format!("{}{f}{}", &text[..start], &text[offset..]))
+    // Half-typed code usually leaves brackets open (`f(a, ` at the end of a line):
+    // closing the innermost one, then two, and so on, after the placeholder is tried
+    // next (the brackets further out may be closed further down).
+    let closers = closers(&text[..start]);
+    let candidate = std::iter::once("")
+        .chain(closers.iter().map(String::as_str))
+        .flat_map(|close| fills.iter().map(move |f| (f, close)))
+        .map(|(f, close)| {
+            let sep = if close.is_empty() { "" } else { "\n" };
+            format!("{}{f}{close}{sep}{}", &text[..start], &text[offset..])
+        })
         .find(|t| cedc_syntax::parse(FileId(0), t).is_ok())?;
     let root = last.root();
     let fs = Overlay { root, docs, replace: Some((path, &candidate)) };
@@ -466,5 +558,19 @@ mod tests {
         assert_eq!(ctx("let a = f(x, "), Position::Expr);
         assert_eq!(ctx("let a = { x: \"{\" + "), Position::Expr);
         assert_eq!(innermost_open("{ \"a{\" // {\n ["), Some('['));
+    }
+
+    #[test]
+    fn comments_and_strings() {
+        assert_eq!(lexical("let a = 1 // see b"), Lexical::Comment);
+        assert_eq!(lexical("let a = 1 // see b\nlet c = "), Lexical::Code);
+        assert_eq!(lexical("let a = \"http://x"), Lexical::Str);
+        assert_eq!(lexical("let a = \"x\" + "), Lexical::Code);
+        assert_eq!(lexical("let a = \"a\\\"b"), Lexical::Str);
+        assert_eq!(lexical("let a = \"{f(\"x\") + sh"), Lexical::Code);
+        assert_eq!(lexical("let a = \"{ {a: 1}.a }"), Lexical::Str);
+        assert_eq!(lexical("let a = \"\"\"\n \" x"), Lexical::Str);
+        assert_eq!(lexical("let a = \"\"\"\n x \"\"\" + "), Lexical::Code);
+        assert_eq!(lexical("let a = \"unclosed\nlet b = "), Lexical::Code);
     }
 }

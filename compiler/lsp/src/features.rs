@@ -84,7 +84,10 @@ impl Analysis {
         let def_span = self.def_span(&occ.def).ok_or("this name has no declaration to rename")?;
         match &occ.def {
             Def::Module(_) => return Err("module aliases are renamed in their `import … as` line".into()),
-            _ if self.compilation.program.files.get(def_span.file).name.starts_with("std/") => {
+            // Also when the editor opened the server's copy of the standard library.
+            _ if self.compilation.program.files.get(def_span.file).name.starts_with("std/")
+                || self.path(def_span.file).is_some_and(|p| crate::stdlib::contains(&p)) =>
+            {
                 return Err("this name is declared in the standard library".into());
             }
             _ => {}

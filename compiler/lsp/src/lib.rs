@@ -12,6 +12,7 @@ mod completion;
 mod features;
 mod stdlib;
 mod text;
+mod transport;
 
 use analysis::{Analysis, Documents, ProjectKey};
 use cedc_diagnostics::FileId;
@@ -37,16 +38,34 @@ pub fn run_stdio() -> Result<(), String> {
         .name("cedc-lsp".into())
         .stack_size(256 << 20)
         .spawn(|| {
-            let (connection, io) = Connection::stdio();
-            serve(&connection)?;
+            let (connection, writer) = transport::stdio();
+            let outcome = serve(&connection);
             drop(connection);
-            io.join().map_err(|e| format!("I/O: {e}"))
+            // The reader may still wait on stdin (the client went away without `exit`);
+            // only the writer is waited for, to send the last answers.
+            writer
+                .join()
+                .map_err(|_| "the stdout writer stopped unexpectedly".to_string())?
+                .map_err(|e| format!("I/O: {e}"))?;
+            outcome
         })
         .map_err(|e| format!("cannot start the server thread: {e}"))?;
-    worker.join().map_err(|_| "the language server stopped unexpectedly".to_string())?
+    match worker.join().map_err(|_| "the language server stopped unexpectedly".to_string())? {
+        Err(e) if e == EXIT_WITHOUT_SHUTDOWN => {
+            // The protocol's exit code for `exit` without `shutdown` first is 1.
+            eprintln!("cedc lsp: {e}");
+            std::process::exit(1)
+        }
+        other => other,
+    }
 }
 
-/// Serve one connection (stdio, or an in-memory one in tests and benchmarks).
+/// What [`serve`] returns when the client sent `exit` without `shutdown` first.
+pub const EXIT_WITHOUT_SHUTDOWN: &str = "the client asked to exit without asking to shut down first";
+
+/// Serve one connection (stdio, or an in-memory one in tests and benchmarks), until
+/// the client sends `exit` or goes away. `exit` without `shutdown` before it is an
+/// error, [`EXIT_WITHOUT_SHUTDOWN`].
 pub fn serve(connection: &Connection) -> Result<(), String> {
     let (id, _params) = connection.initialize_start().map_err(|e| e.to_string())?;
     let result = InitializeResult { capabilities: capabilities(), server_info: Some(server_info()) };
@@ -58,6 +77,7 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
         analyses: BTreeMap::new(),
         dirty: BTreeSet::new(),
         published: BTreeMap::new(),
+        shut_down: false,
     };
     server.run()
 }
@@ -99,8 +119,11 @@ struct Server<'c> {
     docs: Documents,
     analyses: BTreeMap<ProjectKey, Analysis>,
     dirty: BTreeSet<ProjectKey>,
-    /// Files that were sent diagnostics, per project (to clear them when they go away).
-    published: BTreeMap<ProjectKey, BTreeSet<PathBuf>>,
+    /// The diagnostics each analysis found, by file (what was published is, for each
+    /// file, their union).
+    published: BTreeMap<ProjectKey, BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>>>,
+    /// The client sent `shutdown`: only `exit` is expected now.
+    shut_down: bool,
 }
 
 /// A request's failure, sent back as an LSP error.
@@ -119,7 +142,9 @@ impl Server<'_> {
                     return Ok(());
                 }
             }
-            self.refresh();
+            if !self.shut_down {
+                self.refresh();
+            }
         }
     }
 
@@ -127,8 +152,18 @@ impl Server<'_> {
     fn handle(&mut self, msg: Message) -> Result<bool, String> {
         match msg {
             Message::Request(r) => {
-                if self.conn.handle_shutdown(&r).map_err(|e| e.to_string())? {
-                    return Ok(true);
+                // `shutdown` is answered here, not with `Connection::handle_shutdown`: that
+                // one waits for `exit` and ends the session on any other message, and the
+                // protocol wants requests after `shutdown` answered with an error.
+                if self.shut_down {
+                    let msg = format!("the server is shutting down; {} is refused", r.method);
+                    self.send(Message::Response(Response::new_err(r.id, ErrorCode::InvalidRequest as i32, msg)));
+                    return Ok(false);
+                }
+                if r.method == req::Shutdown::METHOD {
+                    self.shut_down = true;
+                    self.send(Message::Response(Response::new_ok(r.id, ())));
+                    return Ok(false);
                 }
                 let id = r.id.clone();
                 let method = r.method.clone();
@@ -146,7 +181,10 @@ impl Server<'_> {
             }
             Message::Notification(n) => {
                 if n.method == notif::Exit::METHOD {
-                    return Ok(true);
+                    return if self.shut_down { Ok(true) } else { Err(EXIT_WITHOUT_SHUTDOWN.into()) };
+                }
+                if self.shut_down {
+                    return Ok(false);
                 }
                 let _ = catch_unwind(AssertUnwindSafe(|| self.notification(n)));
             }
@@ -194,15 +232,10 @@ impl Server<'_> {
                 if let Ok(p) = n.extract::<lsp_types::DidCloseTextDocumentParams>(notif::DidCloseTextDocument::METHOD)
                     && let Some(path) = uri_to_path(&p.text_document.uri)
                 {
+                    // Its project is re-checked, or dropped with its diagnostics when
+                    // nothing of it is open any more.
                     self.docs.remove(&path);
-                    let key = ProjectKey::of(&path);
-                    if let ProjectKey::Single(_) = key {
-                        self.analyses.remove(&key);
-                        self.dirty.remove(&key);
-                        self.publish_all(&key, BTreeMap::new());
-                    } else {
-                        self.dirty.insert(key);
-                    }
+                    self.mark(&path);
                 }
             }
             notif::DidSaveTextDocument::METHOD | notif::DidChangeWatchedFiles::METHOD => {
@@ -213,8 +246,15 @@ impl Server<'_> {
         }
     }
 
+    /// A document changed: its project, and every other analysis that reads it (a file
+    /// without `cedc.toml` importing it), must be checked again.
     fn mark(&mut self, path: &Path) {
         self.dirty.insert(ProjectKey::of(path));
+        for (key, a) in &self.analyses {
+            if a.reads(path) {
+                self.dirty.insert(key.clone());
+            }
+        }
     }
 
     /// Re-check every dirty project and publish its diagnostics.
@@ -244,18 +284,25 @@ impl Server<'_> {
         self.publish_all(&key, diags);
     }
 
+    /// Record the diagnostics of one analysis and publish, for each file they touch (now
+    /// or before), what every analysis found on it: files without `cedc.toml` are
+    /// analysed one by one, and several of them may import the same file.
     fn publish_all(&mut self, key: &ProjectKey, diags: BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>>) {
         let before = self.published.remove(key).unwrap_or_default();
-        for gone in before.iter().filter(|p| !diags.contains_key(*p)) {
-            self.publish(gone, Vec::new());
+        let touched: BTreeSet<PathBuf> =
+            before.into_keys().chain(diags.keys().cloned()).filter(|p| !stdlib::contains(p)).collect();
+        if !diags.is_empty() {
+            self.published.insert(key.clone(), diags);
         }
-        let now: BTreeSet<PathBuf> = diags.keys().filter(|p| !stdlib::contains(p)).cloned().collect();
-        for (path, list) in diags {
-            if !stdlib::contains(&path) {
-                self.publish(&path, list);
+        for path in touched {
+            let mut list: Vec<lsp_types::Diagnostic> = Vec::new();
+            for d in self.published.values().filter_map(|m| m.get(&path)).flatten() {
+                if !list.contains(d) {
+                    list.push(d.clone());
+                }
             }
+            self.publish(&path, list);
         }
-        self.published.insert(key.clone(), now);
     }
 
     fn publish(&self, path: &Path, diagnostics: Vec<lsp_types::Diagnostic>) {
