@@ -200,3 +200,107 @@ component shop {
     let c = compile(&format!("{SETUP}{}", second.replace(r#""www.{env.domain}", "#, "")));
     assert!(c.ok(), "{:#?}", c.diagnostics);
 }
+
+/// cert-manager issuers: hand-written minimal CRDs, so the test needs no upstream file.
+const ISSUER_CRDS: &str = r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: clusterissuers.cert-manager.io }
+spec:
+  group: cert-manager.io
+  names: { kind: ClusterIssuer, plural: clusterissuers }
+  scope: Cluster
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: { openAPIV3Schema: { type: object, properties: { spec: { type: object, x-kubernetes-preserve-unknown-fields: true } } } }
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: certificates.cert-manager.io }
+spec:
+  group: cert-manager.io
+  names: { kind: Certificate, plural: certificates }
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: { openAPIV3Schema: { type: object, properties: { spec: { type: object, x-kubernetes-preserve-unknown-fields: true } } } }
+"#;
+
+const ISSUERS: &str = r#"
+component cert-manager {
+  namespace: "cert-manager"
+  objects: [
+    { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: "letsencrypt-prod" }, spec: { acme: { server: "https://acme-v02.api.letsencrypt.org/directory" } } },
+    {
+      apiVersion: "cert-manager.io/v1"
+      kind: "ClusterIssuer"
+      metadata: { name: "letsencrypt-staging", labels: { "cedc.dev/issuer-stage": "staging" } }
+      spec: { acme: { server: "https://acme-staging-v02.api.letsencrypt.org/directory" } }
+    },
+  ]
+}
+
+component certs {
+  namespace: "gateway"
+  objects: [{
+    apiVersion: "cert-manager.io/v1"
+    kind: "Certificate"
+    metadata: { name: "wildcard" }
+    spec: { secretName: "wildcard-tls", dnsNames: ["*.{env.domain}"], issuerRef: { kind: "ClusterIssuer", name: ISSUER } }
+  }]
+}
+"#;
+
+fn project_check(main: &str) -> (bool, String) {
+    let main = main
+        .replace(r#"env prod { domain: "example.org" }"#, r#"env prod { domain: "example.org", production: true }"#)
+        .replace(
+            r#"env staging { domain: "staging.example.org" }"#,
+            r#"env staging { domain: "staging.example.org", production: false }"#,
+        );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cedc.toml"),
+        "[project]\nname = \"t\"\n[schemas]\ncrds = [\"cert-manager.yaml\"]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("cert-manager.yaml"), ISSUER_CRDS).unwrap();
+    std::fs::write(dir.path().join("main.ced"), main).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cedc"))
+        .args(["--color", "never", "check"])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn issuers_exist_and_production_uses_no_staging_issuer() {
+    let by_env = r#"match env { prod => "letsencrypt-prod", staging => "letsencrypt-staging" }"#;
+    let (ok, err) = project_check(&format!("{SETUP}{}", ISSUERS.replace("ISSUER", by_env)));
+    assert!(ok, "{err}");
+
+    // The staging issuer everywhere: wrong in production only.
+    let (ok, err) = project_check(&format!("{SETUP}{}", ISSUERS.replace("ISSUER", r#""letsencrypt-staging""#)));
+    assert!(!ok);
+    assert_eq!(err.matches("E0131").count(), 1, "{err}");
+    assert!(err.contains("in environment `prod`"), "{err}");
+
+    // A misspelt issuer, and one named by a Gateway annotation.
+    let (ok, err) = project_check(&format!("{SETUP}{}", ISSUERS.replace("ISSUER", r#""letsencrypt-prd""#)));
+    assert!(!ok);
+    assert!(err.contains("E0130") && err.contains("did you mean `letsencrypt-prod`?"), "{err}");
+    let annotated = SETUP.replacen(
+        r#"metadata: { name: "public" }"#,
+        r#"metadata: { name: "public", annotations: { "cert-manager.io/cluster-issuer": "letsencrypt" } }"#,
+        1,
+    );
+    let (ok, err) = project_check(&format!("{annotated}{}", ISSUERS.replace("ISSUER", by_env)));
+    assert!(!ok);
+    assert!(err.contains("Gateway `public` uses ClusterIssuer `letsencrypt`"), "{err}");
+    insta::assert_snapshot!(err);
+}

@@ -14,6 +14,10 @@ use std::collections::BTreeMap;
 
 const GATEWAY_GROUP: &str = "gateway.networking.k8s.io";
 const ROUTE_KINDS: &[&str] = &["HTTPRoute", "GRPCRoute", "TLSRoute"];
+const CERT_MANAGER_GROUP: &str = "cert-manager.io";
+/// The label a platform puts on an issuer that must not serve production
+/// (`staging` or `test`), such as Let's Encrypt's staging endpoint.
+pub const ISSUER_STAGE_LABEL: &str = "cedc.dev/issuer-stage";
 
 struct Listener<'a> {
     name: String,
@@ -39,6 +43,9 @@ struct Index<'a> {
     grants: Vec<(String, &'a Value)>,
     /// GatewayClass names.
     classes: Vec<String>,
+    /// cert-manager issuers: (`ClusterIssuer` or `Issuer`, namespace for an Issuer,
+    /// name) → the issuer object.
+    issuers: BTreeMap<(String, String, String), &'a Object>,
     /// Controllers the environment's components run (`provides`).
     provides: Vec<&'a str>,
 }
@@ -70,6 +77,7 @@ impl<'a> Index<'a> {
             namespaces: BTreeMap::new(),
             grants: Vec::new(),
             classes: Vec::new(),
+            issuers: BTreeMap::new(),
             provides: env.components.iter().flat_map(|c| &c.provides).map(String::as_str).collect(),
         };
         for o in env.components.iter().flat_map(|c| &c.objects) {
@@ -104,6 +112,12 @@ impl<'a> Index<'a> {
                 }
                 (GATEWAY_GROUP, "ReferenceGrant") => ix.grants.push((namespace_of(o), &o.value)),
                 (GATEWAY_GROUP, "GatewayClass") => ix.classes.push(o.name.clone()),
+                (CERT_MANAGER_GROUP, "ClusterIssuer") => {
+                    ix.issuers.insert(("ClusterIssuer".into(), String::new(), o.name.clone()), o);
+                }
+                (CERT_MANAGER_GROUP, "Issuer") => {
+                    ix.issuers.insert(("Issuer".into(), namespace_of(o), o.name.clone()), o);
+                }
                 _ => {}
             }
         }
@@ -141,12 +155,20 @@ impl<'a> Index<'a> {
 pub fn check(env: &Environment, diags: &mut Diagnostics) {
     let ix = Index::new(env);
     let domains = Domains::of(env);
+    let production = matches!(env.attributes.get("production").map(|v| &v.kind), Some(ValueKind::Bool(true)));
     let mut out = Vec::new();
     let mut claims = Claims::default();
     for o in env.components.iter().flat_map(|c| &c.objects) {
         match (o.group(), o.kind.as_str()) {
             (GATEWAY_GROUP, "Gateway") => {
                 gateway(o, &ix, &mut out);
+                for (annotation, kind) in
+                    [("cert-manager.io/cluster-issuer", "ClusterIssuer"), ("cert-manager.io/issuer", "Issuer")]
+                {
+                    if let Some(v) = o.value.path(&["metadata", "annotations"]).and_then(|a| a.get(annotation)) {
+                        issuer_use(o, v, kind, &namespace_of(o), &ix, production, &mut out);
+                    }
+                }
                 for l in list_at(&o.value, &["spec", "listeners"]) {
                     if let Some(h) = l.get("hostname") {
                         domains.check(h, "Gateway", &o.name, &mut out);
@@ -154,6 +176,14 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
                 }
             }
             (GATEWAY_GROUP, "GatewayClass") => gateway_class(o, &ix, &mut out),
+            (CERT_MANAGER_GROUP, "Certificate") => {
+                if let Some(r) = o.value.path(&["spec", "issuerRef"]) {
+                    let kind = str_at(r, &["kind"]).unwrap_or("Issuer");
+                    if let Some(name) = r.get("name") {
+                        issuer_use(o, name, kind, &namespace_of(o), &ix, production, &mut out);
+                    }
+                }
+            }
             (GATEWAY_GROUP, kind) if ROUTE_KINDS.contains(&kind) => {
                 route(o, &ix, &mut out);
                 for h in list_at(&o.value, &["spec", "hostnames"]) {
@@ -284,6 +314,53 @@ impl Claims {
                 }
             }
         }
+    }
+}
+
+/// An issuer named by a Gateway annotation or a Certificate's `issuerRef` exists in the
+/// environment, and a production environment does not use one marked for staging.
+fn issuer_use(
+    user: &Object,
+    name_value: &Value,
+    kind: &str,
+    ns: &str,
+    ix: &Index,
+    production: bool,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(name) = name_value.as_str() else { return };
+    let key_ns = if kind == "ClusterIssuer" { String::new() } else { ns.to_string() };
+    let Some(issuer) = ix.issuers.get(&(kind.to_string(), key_ns, name.to_string())) else {
+        let same_kind: Vec<&str> =
+            ix.issuers.keys().filter(|(k, _, _)| k == kind).map(|(_, _, n)| n.as_str()).collect();
+        let help = match did_you_mean(name, same_kind.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if same_kind.is_empty() => format!(
+                "this environment declares no {kind}; declare it (cert-manager's CRDs must be known: see docs/kinds.md)"
+            ),
+            None => format!("the {kind}s of this environment are: {}", same_kind.join(", ")),
+        };
+        out.push(
+            Diagnostic::error(
+                "E0130",
+                format!("{} `{}` uses {kind} `{name}`, which this environment does not declare", user.kind, user.name),
+            )
+            .at(name_value.span(), "no such issuer")
+            .help(help),
+        );
+        return;
+    };
+    let stage = issuer.value.path(&["metadata", "labels"]).and_then(|l| l.get(ISSUER_STAGE_LABEL));
+    if production && let Some(stage) = stage {
+        out.push(
+            Diagnostic::error(
+                "E0131",
+                format!("production uses {kind} `{name}`, which is marked `{ISSUER_STAGE_LABEL}: {}`", stage.as_str().unwrap_or("?")),
+            )
+            .at(name_value.span(), "used in a production environment")
+            .also(stage.span(), "marked here")
+            .help("use the production issuer in production environments: choose the issuer per environment (`match env { ... }`) or override it in `in <env> { ... }`"),
+        );
     }
 }
 

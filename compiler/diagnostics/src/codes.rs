@@ -60,6 +60,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0127", "hostname outside the environment's domains"),
     ("E0128", "hostname and path claimed by two routes"),
     ("E0129", "GatewayClass missing or not served"),
+    ("E0130", "certificate issuer does not exist"),
+    ("E0131", "production environment uses a staging issuer"),
 ];
 
 pub fn lookup(code: &str) -> Option<&'static str> {
