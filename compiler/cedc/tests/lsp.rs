@@ -648,7 +648,7 @@ fn completion_in_comments_strings_and_unclosed_calls() {
     c.open(&main);
     c.diagnostics(&main);
     let complete =
-        |c: &mut Client, text: &str, at: (u32, u32)| labels(&c.at("textDocument/completion", &main, at, json!({})));
+        |c: &mut Client, _text: &str, at: (u32, u32)| labels(&c.at("textDocument/completion", &main, at, json!({})));
 
     // In a comment or in a string's text: nothing.
     let text = MAIN.replace("component web {", "// the web sh\ncomponent web {");
