@@ -197,8 +197,14 @@ mod tests {
         let converted = convert::definitions_from(&defs).map_err(|e| e.to_string());
         assert!(converted.is_ok(), "{converted:?}");
         let r = registry();
-        assert_eq!(r.kinds.len(), builtins.len());
-        assert!(r.kinds.len() > 80, "{}", r.kinds.len());
+        for b in &builtins {
+            assert!(r.lookup(b.api_version, b.kind).is_some(), "{} {} did not convert", b.api_version, b.kind);
+        }
+        assert!(builtins.len() > 80, "{}", builtins.len());
+        // Plus the Gateway API kinds.
+        let gateway = r.kinds.values().filter(|k| k.group == "gateway.networking.k8s.io").count();
+        assert_eq!(r.kinds.len(), builtins.len() + gateway);
+        assert!(gateway >= 8, "{gateway}");
     }
 
     #[test]
