@@ -180,6 +180,12 @@ fn every_example_object_passes_kubernetes_validate_strict() {
         envs.dedup();
         for env in envs {
             let yaml = ok(&cedc(&["render", &format!("examples/{ex}"), "--env", env], &repo()), "render");
+            // kubernetes-validate knows the built-in kinds only; custom resources are
+            // checked against their CRDs below.
+            let yaml = core_objects(&yaml);
+            if yaml.is_empty() {
+                continue;
+            }
             if let Err(why) = kubernetes_validate(&tool, &yaml) {
                 panic!("examples/{ex} in {env}: kubernetes-validate --strict rejects:\n{why}");
             }
@@ -187,4 +193,84 @@ fn every_example_object_passes_kubernetes_validate_strict() {
         }
     }
     assert!(checked >= 2, "only {checked} renders checked");
+}
+
+/// The objects of a YAML stream whose kinds are built into Kubernetes, as YAML again.
+fn core_objects(yaml: &str) -> String {
+    let core = cedc_schema::core::registry();
+    testing::parse_documents(yaml)
+        .into_iter()
+        .filter(|o| {
+            let api = o["apiVersion"].as_str().unwrap_or("");
+            let kind = o["kind"].as_str().unwrap_or("");
+            !api.starts_with("gateway.networking.k8s.io/") && core.lookup(api, kind).is_some()
+        })
+        .map(|o| serde_saphyr::to_string(&o).expect("YAML"))
+        .collect::<Vec<_>>()
+        .join("---\n")
+}
+
+/// The custom resources every example emits (Gateway API, cert-manager, ...) fit the
+/// upstream CRDs of `../shared/crds`, when that folder is there: a second source of
+/// truth besides the schemas cedc ships and the CRDs the examples name.
+#[test]
+fn custom_resources_of_the_examples_fit_the_upstream_crds() {
+    let crds = repo().join("../shared/crds");
+    if !crds.is_dir() {
+        eprintln!("SKIPPED: {} is missing: example custom resources not checked against upstream CRDs", crds.display());
+        return;
+    }
+    fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                yaml_files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    yaml_files(&crds, &mut files);
+    files.sort();
+    // Start from the built-in kinds for the shared definitions (ObjectMeta), drop the
+    // built-in custom ones so that only upstream CRDs judge custom resources.
+    let mut upstream = cedc_schema::core::registry().clone();
+    upstream.kinds.retain(|(group, _, _), _| {
+        !group.contains('.') || group.ends_with(".k8s.io") && group != "gateway.networking.k8s.io"
+    });
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("read");
+        cedc_schema::crd::load_into(&mut upstream, &f.display().to_string(), &text);
+    }
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for ex in examples() {
+        for env in ["prod", "staging", "sandbox"] {
+            let out = cedc(&["render", &format!("examples/{ex}"), "--env", env], &repo());
+            if !out.status.success() {
+                continue;
+            }
+            for o in testing::parse_documents(&String::from_utf8_lossy(&out.stdout)) {
+                let api = o["apiVersion"].as_str().unwrap_or("");
+                let kind = o["kind"].as_str().unwrap_or("");
+                let group = api.rsplit_once('/').map_or("", |(g, _)| g);
+                if !(group == "gateway.networking.k8s.io" || group.ends_with("cert-manager.io")) {
+                    continue;
+                }
+                let Some(k) = upstream.lookup(api, kind) else {
+                    problems.push(format!("{ex}/{env}: no upstream CRD serves {api} {kind}"));
+                    continue;
+                };
+                checked += 1;
+                let value = cedc_model::Value::from_json(&o, cedc_diagnostics::Span::default());
+                for v in cedc_schema::validate::validate(&upstream, &k.schema, &value) {
+                    problems.push(format!("{ex}/{env}: {kind} {}: {}", o["metadata"]["name"], v.message()));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(checked >= 10, "only {checked} custom resources checked");
+    eprintln!("{checked} custom resources of the examples fit the upstream CRDs");
 }

@@ -527,3 +527,16 @@ component web {{
     assert!(err.contains("`9web` is not a valid Service name: it does not start with a letter"), "{err}");
     insta::assert_snapshot!(err);
 }
+
+#[test]
+fn crd_globs_work_whatever_form_the_project_directory_is_given_in() {
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path(), ENVS, "", &[]);
+    // `cedc check .` from inside the project, and `cedc check <dir>/../<name>`.
+    let inside = Command::new(CEDC).args(["check", "."]).current_dir(dir.path()).output().unwrap();
+    assert!(inside.status.success(), "{}", String::from_utf8_lossy(&inside.stderr));
+    let name = dir.path().file_name().unwrap().to_string_lossy().into_owned();
+    let roundabout = dir.path().join("..").join(&name);
+    let out = Command::new(CEDC).arg("check").arg(&roundabout).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

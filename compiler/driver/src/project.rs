@@ -163,6 +163,9 @@ fn expand(root: &Path, pattern: &str) -> Result<Vec<String>, String> {
     if pattern.starts_with('/') || pattern.split(['/', '\\']).any(|part| part == "..") {
         return Err("it leaves the project directory".into());
     }
+    // Absolute, so that the matches can be made relative again whatever form `root`
+    // was given in (`.`, `../x`, ...).
+    let root = &root.canonicalize().map_err(|e| format!("cannot read the project directory: {e}"))?;
     let full = root.join(pattern);
     let full = full.to_str().ok_or("the path is not valid UTF-8")?;
     let paths = glob::glob(full).map_err(|e| format!("invalid pattern: {}", e.msg))?;
