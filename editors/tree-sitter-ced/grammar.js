@@ -67,7 +67,8 @@ function optionalCommaSep(rule) {
 module.exports = grammar({
   name: 'ced',
 
-  extras: $ => [/\s/, $.comment, $.doc_comment],
+  // `\uFEFF`: a byte-order mark some editors put at the start of a file.
+  extras: $ => [/\s/, /\uFEFF/, $.comment, $.doc_comment],
 
   word: $ => $.identifier,
 

@@ -53,7 +53,11 @@ pub const FILE: FileId = FileId(0);
 pub fn format_source(source: &str) -> Result<String, Diagnostic> {
     on_big_stack(|| {
         let module = cedc_syntax::parse(FILE, source)?;
-        let out = render(source, &module);
+        let mut out = render(source, &module);
+        // A byte-order mark the file starts with is kept, as editors expect.
+        if source.starts_with('\u{FEFF}') && !out.starts_with('\u{FEFF}') {
+            out.insert(0, '\u{FEFF}');
+        }
         verify(&module, &out)?;
         Ok(out)
     })

@@ -197,3 +197,11 @@ fn empty_and_comment_only_files() {
     assert_eq!(format("let a = 1\r\nlet b = 2\r\n"), "let a = 1\nlet b = 2\n");
     assert_eq!(format("\tlet   a=1 // c\n\n\n\nlet b=2\n\n"), "let a = 1 // c\n\nlet b = 2\n");
 }
+
+#[test]
+fn a_byte_order_mark_is_kept() {
+    let src = "\u{FEFF}let   a = 1\n";
+    let out = cedc_format::format_source(src).unwrap();
+    assert_eq!(out, "\u{FEFF}let a = 1\n");
+    assert_eq!(cedc_format::format_source(&out).unwrap(), out);
+}

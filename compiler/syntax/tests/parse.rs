@@ -134,3 +134,16 @@ fn keywords_need_a_word_boundary() {
     let names: Vec<&str> = m.items.iter().filter_map(|i| i.name()).map(|n| n.name.as_str()).collect();
     assert_eq!(names, ["letter", "types", "fnord", "x"]);
 }
+
+/// Some editors start files with a UTF-8 byte-order mark; it is not part of the program.
+#[test]
+fn a_byte_order_mark_may_start_a_file() {
+    let m = parse(FileId(0), "\u{FEFF}let a = 1\n").unwrap();
+    assert_eq!(m.items.len(), 1);
+    assert_eq!(m.items[0].span.start, 3, "spans stay byte offsets into the file");
+    assert_eq!(
+        parse(FileId(0), "let a = \u{FEFF}1\n").map(|_| ()).map_err(|d| d.code),
+        Err("E0001"),
+        "only at the start"
+    );
+}

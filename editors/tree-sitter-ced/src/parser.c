@@ -1968,7 +1968,8 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
         '}', 47,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(30);
+          lookahead == ' ' ||
+          lookahead == 0xfeff) SKIP(30);
       if (('0' <= lookahead && lookahead <= '9')) ADVANCE(80);
       if (('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
@@ -1981,7 +1982,8 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
       if (lookahead == '\\') ADVANCE(18);
       if (lookahead == '{') ADVANCE(99);
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') ADVANCE(86);
+          lookahead == ' ' ||
+          lookahead == 0xfeff) ADVANCE(86);
       if (lookahead != 0) ADVANCE(89);
       END_STATE();
     case 2:
@@ -2006,7 +2008,8 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
         '}', 47,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(2);
+          lookahead == ' ' ||
+          lookahead == 0xfeff) SKIP(2);
       if (('0' <= lookahead && lookahead <= '9')) ADVANCE(80);
       if (('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
@@ -2021,7 +2024,8 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
       if (lookahead == '\\') ADVANCE(18);
       if (lookahead == '{') ADVANCE(99);
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') ADVANCE(93);
+          lookahead == ' ' ||
+          lookahead == 0xfeff) ADVANCE(93);
       if (lookahead != 0) ADVANCE(95);
       END_STATE();
     case 5:
@@ -2047,12 +2051,14 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
       if (lookahead == '=') ADVANCE(16);
       if (lookahead == '|') ADVANCE(51);
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(10);
+          lookahead == ' ' ||
+          lookahead == 0xfeff) SKIP(10);
       END_STATE();
     case 11:
       if (lookahead == '/') ADVANCE(9);
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(11);
+          lookahead == ' ' ||
+          lookahead == 0xfeff) SKIP(11);
       END_STATE();
     case 12:
       if (lookahead == '=') ADVANCE(65);
@@ -2168,7 +2174,8 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
         '}', 47,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(30);
+          lookahead == ' ' ||
+          lookahead == 0xfeff) SKIP(30);
       if (('0' <= lookahead && lookahead <= '9')) ADVANCE(80);
       if (('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
@@ -2201,7 +2208,8 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
         '}', 47,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(31);
+          lookahead == ' ' ||
+          lookahead == 0xfeff) SKIP(31);
       if (('0' <= lookahead && lookahead <= '9')) ADVANCE(80);
       if (('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
@@ -2234,7 +2242,8 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
         '}', 47,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(32);
+          lookahead == ' ' ||
+          lookahead == 0xfeff) SKIP(32);
       if (('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
           ('a' <= lookahead && lookahead <= 'z')) ADVANCE(100);
@@ -2265,7 +2274,8 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
         '}', 47,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(33);
+          lookahead == ' ' ||
+          lookahead == 0xfeff) SKIP(33);
       if (('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
           ('a' <= lookahead && lookahead <= 'z')) ADVANCE(100);
@@ -2291,7 +2301,8 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
         '|', 51,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(34);
+          lookahead == ' ' ||
+          lookahead == 0xfeff) SKIP(34);
       if (('0' <= lookahead && lookahead <= '9')) ADVANCE(80);
       if (('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
@@ -2315,7 +2326,8 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
         '}', 47,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(35);
+          lookahead == ' ' ||
+          lookahead == 0xfeff) SKIP(35);
       if (('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
           ('a' <= lookahead && lookahead <= 'z')) ADVANCE(100);
@@ -2491,7 +2503,8 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
       if (lookahead == '/') ADVANCE(88);
       if (lookahead == '\t' ||
           (0x0b <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') ADVANCE(86);
+          lookahead == ' ' ||
+          lookahead == 0xfeff) ADVANCE(86);
       if (lookahead != 0 &&
           (lookahead < '\t' || '\r' < lookahead) &&
           lookahead != '"' &&
@@ -2554,7 +2567,8 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
       if (lookahead == '"') ADVANCE(5);
       if (lookahead == '/') ADVANCE(94);
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') ADVANCE(93);
+          lookahead == ' ' ||
+          lookahead == 0xfeff) ADVANCE(93);
       if (lookahead != 0 &&
           lookahead != '\\' &&
           lookahead != '{') ADVANCE(95);
@@ -2674,7 +2688,8 @@ static bool ts_lex_keywords(TSLexer *lexer, TSStateId state) {
         'w', 11,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(0);
+          lookahead == ' ' ||
+          lookahead == 0xfeff) SKIP(0);
       END_STATE();
     case 1:
       ACCEPT_TOKEN(sym_wildcard);

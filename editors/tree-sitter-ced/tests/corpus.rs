@@ -174,3 +174,12 @@ fn sexp_normalisation_matches_the_cli_format() {
     assert!(has_fields("(a name: (b))"));
     assert!(!has_fields("(a (b))"));
 }
+
+/// A UTF-8 byte-order mark at the start of a file is not a syntax error.
+#[test]
+fn a_byte_order_mark_may_start_a_file() {
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&tree_sitter_ced::LANGUAGE.into()).expect("language");
+    let tree = parser.parse("\u{FEFF}let a = 1\n", None).expect("tree");
+    assert!(!tree.root_node().has_error(), "{}", tree.root_node().to_sexp());
+}
