@@ -56,5 +56,8 @@ impl Program {
 }
 
 /// The standard library, compiled into the binary: `std/<name>` → source.
-pub const STDLIB: &[(&str, &str)] =
-    &[("prelude", include_str!("../../../stdlib/prelude.ced")), ("k8s", include_str!("../../../stdlib/k8s.ced"))];
+pub const STDLIB: &[(&str, &str)] = &[
+    ("prelude", include_str!("../../../stdlib/prelude.ced")),
+    ("k8s", include_str!("../../../stdlib/k8s.ced")),
+    ("gateway", include_str!("../../../stdlib/gateway.ced")),
+];
