@@ -304,3 +304,14 @@ fn issuers_exist_and_production_uses_no_staging_issuer() {
     assert!(err.contains("Gateway `public` uses ClusterIssuer `letsencrypt`"), "{err}");
     insta::assert_snapshot!(err);
 }
+
+/// Two components reading each other's namespace (as routes and grants across
+/// namespaces tempt one to) form a loop, named in full.
+#[test]
+fn components_reading_each_other_name_the_loop() {
+    let c = compile(
+        "env prod {}\ncomponent a { namespace: \"a\"\n objects: []\n labels: { peer: b.namespace } }\ncomponent b { namespace: \"b\"\n objects: []\n labels: { peer: a.namespace } }\n",
+    );
+    assert_eq!(codes(&c), vec!["E0024"], "{:#?}", c.diagnostics);
+    assert_eq!(c.diagnostics[0].message, "component `a` depends on itself: a → b → a");
+}

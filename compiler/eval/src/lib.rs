@@ -185,10 +185,18 @@ impl<'p> Evaluator<'p> {
         let Some(ItemKind::Component(d)) = self.p.module(m).item(name).map(|i| &i.kind) else {
             return Err(self.fail(internal(use_span, "component")));
         };
-        if self.decl_stack.contains(&key) {
-            let d = Diagnostic::error("E0024", format!("component `{name}` depends on itself"))
-                .at(use_span, "used inside its own definition")
-                .help("a component cannot use its own value");
+        if let Some(at) = self.decl_stack.iter().position(|k| *k == key) {
+            // Name the whole loop when it goes through other declarations.
+            let chain: Vec<&str> = self.decl_stack[at..].iter().map(|(_, n)| n.as_str()).chain([name]).collect();
+            let (message, help) = if chain.len() > 2 {
+                (
+                    format!("component `{name}` depends on itself: {}", chain.join(" → ")),
+                    "break the loop: write one of the values it reads (such as a namespace) directly",
+                )
+            } else {
+                (format!("component `{name}` depends on itself"), "a component cannot use its own value")
+            };
+            let d = Diagnostic::error("E0024", message).at(use_span, "used inside its own definition").help(help);
             return Err(self.fail(d));
         }
         self.decl_stack.push(key.clone());
