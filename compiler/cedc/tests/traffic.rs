@@ -315,3 +315,62 @@ fn components_reading_each_other_name_the_loop() {
     assert_eq!(codes(&c), vec!["E0024"], "{:#?}", c.diagnostics);
     assert_eq!(c.diagnostics[0].message, "component `a` depends on itself: a → b → a");
 }
+
+/// The objects `std/gateway` builds, exactly.
+#[test]
+fn std_gateway_builds_the_objects_it_documents() {
+    let src = r#"
+import "std/gateway" as gw
+import "std/k8s"
+
+env prod {}
+
+let svc = k8s.service("web", port: 80)
+
+component c {
+  namespace: "web"
+  objects: [
+    svc,
+    gw.http_route(
+      "web",
+      parents: [{ gateway: "public", listener: "http" }],
+      rules: [{
+        path_prefix: "/v2"
+        headers: { "x-canary": "yes" }
+        set_request_headers: { "x-from": "edge" }
+        rewrite_prefix: "/"
+        backends: [gw.backend(svc, 80, weight: 5)]
+      }],
+    ),
+    gw.self_signed_issuer("internal"),
+    gw.ca_issuer("corp", secret: "corp-ca"),
+    gw.gateway_class("edge", "example.org/edge-controller"),
+    gw.gateway("public", class: "edge", listeners: [{ name: "http", port: 80, protocol: "HTTP" }]),
+  ]
+  provides: ["example.org/edge-controller"]
+}
+"#;
+    // cert-manager's kinds are not built in: this checks what is built, not the schemas.
+    let c = compile(src);
+    assert!(c.diagnostics.iter().all(|d| d.code == "E0105"), "{:#?}", c.diagnostics);
+    let objects = &c.platform.as_ref().unwrap().envs[0].components[0].objects;
+    let json: Vec<serde_json::Value> = objects.iter().map(|o| o.value.to_json().unwrap()).collect();
+    assert_eq!(
+        json[1]["spec"],
+        serde_json::json!({
+            "parentRefs": [{ "name": "public", "sectionName": "http" }],
+            "rules": [{
+                "matches": [{ "path": { "type": "PathPrefix", "value": "/v2" }, "headers": [{ "type": "Exact", "name": "x-canary", "value": "yes" }] }],
+                "filters": [
+                    { "type": "RequestHeaderModifier", "requestHeaderModifier": { "set": [{ "name": "x-from", "value": "edge" }] } },
+                    { "type": "URLRewrite", "urlRewrite": { "path": { "type": "ReplacePrefixMatch", "replacePrefixMatch": "/" } } }
+                ],
+                "backendRefs": [{ "name": "web", "port": 80, "weight": 5 }]
+            }]
+        })
+    );
+    assert_eq!(json[2]["metadata"]["labels"]["cedc.dev/issuer-stage"], "test");
+    assert_eq!(json[2]["spec"], serde_json::json!({ "selfSigned": {} }));
+    assert!(json[3]["metadata"].get("labels").is_none(), "{}", json[3]);
+    assert_eq!(json[3]["spec"], serde_json::json!({ "ca": { "secretName": "corp-ca" } }));
+}
