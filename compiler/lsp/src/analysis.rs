@@ -71,6 +71,8 @@ pub struct Analysis {
     pub resolution: Resolution,
     /// The entry files analysed (project-relative).
     pub entries: Vec<String>,
+    /// Line starts of each file, computed on first use: requests convert many spans.
+    lines: Vec<std::sync::OnceLock<Vec<usize>>>,
     /// A broken `cedc.toml`: reported on it, and the open files are analysed alone.
     pub config_error: Option<(Files, Diagnostic)>,
 }
@@ -116,7 +118,8 @@ impl Analysis {
             compilation.diagnostics.retain(|d| d.code != "E0081");
         }
         let resolution = resolve(&compilation.program);
-        Analysis { key, compilation, resolution, entries, config_error }
+        let lines = (0..compilation.program.files.iter().count()).map(|_| std::sync::OnceLock::new()).collect();
+        Analysis { key, compilation, resolution, entries, lines, config_error }
     }
 
     pub fn root(&self) -> &Path {
@@ -150,6 +153,17 @@ impl Analysis {
 
     pub fn text(&self, file: FileId) -> &str {
         &self.compilation.program.files.get(file).text
+    }
+
+    /// Positions in a file, its line starts computed once per analysis.
+    pub fn lines(&self, file: FileId) -> crate::text::LineIndex<'_> {
+        let text = self.text(file);
+        match self.lines.get(file.0 as usize) {
+            Some(cell) => {
+                crate::text::LineIndex::with_starts(text, cell.get_or_init(|| crate::text::line_starts(text)))
+            }
+            None => crate::text::LineIndex::new(text),
+        }
     }
 
     /// Diagnostics by absolute path, for every file that has some.

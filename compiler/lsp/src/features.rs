@@ -3,7 +3,7 @@
 //! module, as it also has to cope with text that does not parse.
 
 use crate::analysis::Analysis;
-use crate::text::{LineIndex, path_to_uri};
+use crate::text::path_to_uri;
 use cedc_diagnostics::{FileId, Span};
 use cedc_model::{Value, ValueKind};
 use cedc_names::{Def, Module};
@@ -41,12 +41,12 @@ impl Analysis {
     }
 
     pub fn range(&self, span: Span) -> Range {
-        LineIndex::new(self.text(span.file)).range(span.start as usize, span.end as usize)
+        self.lines(span.file).range(span.start as usize, span.end as usize)
     }
 
     fn line_of(&self, span: Span) -> String {
         let name = &self.compilation.program.files.get(span.file).name;
-        let line = LineIndex::new(self.text(span.file)).position(span.start as usize).line + 1;
+        let line = self.lines(span.file).position(span.start as usize).line + 1;
         format!("{name}:{line}")
     }
 
@@ -330,7 +330,6 @@ impl Analysis {
     #[allow(deprecated)] // `DocumentSymbol::deprecated` must still be written.
     pub fn document_symbols(&self, file: FileId) -> Vec<DocumentSymbol> {
         let Some(module) = self.module_of(file) else { return Vec::new() };
-        let text = self.text(file);
         module
             .ast
             .items
@@ -354,7 +353,6 @@ impl Analysis {
                     }
                 };
                 let full = self.range(item.span);
-                let _ = text;
                 DocumentSymbol {
                     name,
                     detail: None,
@@ -372,11 +370,24 @@ impl Analysis {
     // ----------------------------------------------------------- semantic tokens
 
     pub fn semantic_tokens(&self, file: FileId) -> Vec<SemanticToken> {
-        let idx = LineIndex::new(self.text(file));
+        let idx = self.lines(file);
+        // Which locals are parameters (named arguments refer to those of other files
+        // too), found once rather than per token.
+        let params: std::collections::HashSet<Span> = self
+            .compilation
+            .program
+            .items()
+            .map(|(_, i)| i)
+            .filter_map(|i| match &i.kind {
+                ItemKind::Fn(f) => Some(f.params.iter().map(|p| p.name.span)),
+                _ => None,
+            })
+            .flatten()
+            .collect();
         let mut out = Vec::new();
         let (mut prev_line, mut prev_col) = (0u32, 0u32);
         for o in self.resolution.occurrences.iter().filter(|o| o.span.file == file) {
-            let Some(kind) = self.token_kind(&o.def) else { continue };
+            let Some(kind) = self.token_kind(&o.def, &params) else { continue };
             let start = idx.position(o.span.start as usize);
             let end = idx.position(o.span.end as usize);
             if start.line != end.line {
@@ -402,18 +413,16 @@ impl Analysis {
         out
     }
 
-    fn token_kind(&self, def: &Def) -> Option<u32> {
+    /// The token type of a name; `params` are the spans of every function parameter.
+    fn token_kind(&self, def: &Def, params: &std::collections::HashSet<Span>) -> Option<u32> {
         Some(match def {
             Def::Module(_) => 0,
             Def::Local { span } => {
-                // Parameters are locals declared in a function's parameter list.
-                let is_param = self.module_of(span.file).is_some_and(|m| {
-                    m.ast
-                        .items
-                        .iter()
-                        .any(|i| matches!(&i.kind, ItemKind::Fn(f) if f.params.iter().any(|p| p.name.span == *span)))
-                });
-                if is_param { 4 } else { 3 }
+                if params.contains(span) {
+                    4
+                } else {
+                    3
+                }
             }
             Def::Decl { module, name } => match &self.module(*module).item(name)?.kind {
                 ItemKind::Type(_) => 1,

@@ -331,7 +331,7 @@ impl Server<'_> {
         let (key, path) = self.fresh(&p.text_document.uri)?;
         let a = self.get(&key)?;
         let Some(file) = a.file_id(&path) else { return Ok(None) };
-        let offset = LineIndex::new(a.text(file)).offset(p.position);
+        let offset = a.lines(file).offset(p.position);
         Ok(Some((a, file, offset)))
     }
 

@@ -2,20 +2,32 @@
 //! compiler speaks byte offsets and project-relative paths.
 
 use lsp_types::{Position, Range, Uri};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 /// Converts between byte offsets and LSP positions in one text.
 pub struct LineIndex<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    starts: Cow<'a, [usize]>,
+}
+
+/// The byte offset where each line of `text` starts.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    starts
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, starts }
+        LineIndex { text, starts: Cow::Owned(line_starts(text)) }
+    }
+
+    /// An index over line starts computed before (see [`line_starts`]), so that a text
+    /// asked about many times is scanned once.
+    pub fn with_starts(text: &'a str, starts: &'a [usize]) -> Self {
+        LineIndex { text, starts: Cow::Borrowed(starts) }
     }
 
     pub fn position(&self, offset: usize) -> Position {
