@@ -176,9 +176,6 @@ fn build() -> Registry {
         });
     }
     crate::gateway::add(&mut registry);
-    for k in registry.kinds.values_mut() {
-        k.source = Source::Builtin;
-    }
     registry
 }
 

@@ -4,7 +4,7 @@
 //! import Gateway API CRDs themselves. The test suite compares them with the upstream
 //! v1.6 CRDs when those are available.
 
-use crate::{Registry, crd};
+use crate::{Registry, Source, crd};
 use gateway_api::apis::standard::{
     backendtlspolicies::BackendTlsPolicy, gatewayclasses::GatewayClass, gateways::Gateway, grpcroutes::GrpcRoute,
     httproutes::HttpRoute, listenersets::ListenerSet, referencegrants::ReferenceGrant, tlsroutes::TlsRoute,
@@ -36,8 +36,13 @@ pub fn crds() -> Vec<serde_json::Value> {
 pub fn add(registry: &mut Registry) -> Vec<crd::CrdProblem> {
     let mut problems = Vec::new();
     for c in crds() {
-        let text = c.to_string();
-        problems.extend(crd::load_into(registry, "<built-in Gateway API>", &text).problems);
+        let report = crd::load_into(registry, "<built-in Gateway API>", &c.to_string());
+        for key in &report.loaded {
+            if let Some(k) = registry.kinds.get_mut(key) {
+                k.source = Source::GatewayApi;
+            }
+        }
+        problems.extend(report.problems);
     }
     problems
 }

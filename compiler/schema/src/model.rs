@@ -128,6 +128,8 @@ pub enum Scope {
 pub enum Source {
     /// Built into Kubernetes (from k8s-openapi, for the target version).
     Builtin,
+    /// The Gateway API kinds cedc ships (from the `gateway-api` crate).
+    GatewayApi,
     /// A CustomResourceDefinition in a file of the project (project-relative path).
     Crd { file: String },
 }

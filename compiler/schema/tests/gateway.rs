@@ -2,7 +2,7 @@
 //! there) their fields match the upstream Gateway API CRDs, so cedc never rejects a
 //! field the served API accepts.
 
-use cedc_schema::{Additional, Registry, Schema, Scope, Ty, crd};
+use cedc_schema::{Additional, Registry, Schema, Scope, Source, Ty, crd};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -20,6 +20,7 @@ fn gateway_api_kinds_are_built_in() {
         let k = reg.lookup("gateway.networking.k8s.io/v1", kind).unwrap_or_else(|| panic!("{kind}"));
         let expected = if kind == "GatewayClass" { Scope::Cluster } else { Scope::Namespaced };
         assert_eq!(k.scope, expected, "{kind}");
+        assert_eq!(k.source, Source::GatewayApi, "{kind}");
     }
     // Fields a route needs, with their types.
     let route = reg.lookup("gateway.networking.k8s.io/v1", "HTTPRoute").unwrap();
