@@ -3,7 +3,7 @@
 //! the project are copied into its `crds/` directory first, since a project reads only
 //! its own files. cedc.toml is edited in place, its comments and layout kept.
 
-use cedc_diagnostics::{Diagnostic, Files, Severity};
+use cedc_diagnostics::{Diagnostic, Files};
 use cedc_driver::project::{self, CONFIG_FILE};
 use cedc_schema::crd;
 use std::path::{Path, PathBuf};
@@ -50,7 +50,7 @@ fn import_into(dir: &Path, sources: &[PathBuf], files: &mut Files) -> Result<Imp
         let loaded = crd::load_crds(&rel, &text);
         let file = files.add(rel.clone(), text.clone());
         for p in &loaded.problems {
-            problems.push(problem(files, file, p));
+            problems.push(cedc_driver::crd_problem(files, file, p, None));
         }
         let kinds: Vec<String> = loaded.kinds.iter().map(|k| format!("{} {}", k.api_version(), k.kind)).collect();
         if kinds.is_empty() {
@@ -118,18 +118,4 @@ fn record(doc: &mut toml_edit::DocumentMut, path: &str) -> bool {
     }
     list.push(path);
     true
-}
-
-fn problem(files: &Files, file: cedc_diagnostics::FileId, p: &crd::CrdProblem) -> Diagnostic {
-    let what = p.crd.as_ref().map_or_else(|| format!("document {}", p.document), |c| format!("CRD `{c}`"));
-    let d = match p.severity {
-        Severity::Error => Diagnostic::error("E0110", format!("{what} cannot be used: {}", p.message))
-            .help("fix the CRD; the file's other CRDs are imported"),
-        Severity::Warning => Diagnostic::warning("E0110", format!("{what}: {}", p.message))
-            .help("objects of this kind are checked less than others"),
-    };
-    match p.line {
-        Some(line) => d.at(files.line_span(file, line), "here"),
-        None => d,
-    }
 }

@@ -183,22 +183,35 @@ fn load_schemas(
         }
         let file = files.add(crd.path.clone(), text);
         for p in report.problems {
-            let span = p.line.map(|line| files.line_span(file, line));
-            let what = p.crd.as_ref().map_or_else(|| format!("document {}", p.document), |c| format!("CRD `{c}`"));
-            let (d, help) = match p.severity {
-                Severity::Error => (
-                    Diagnostic::error("E0110", format!("{what} in `{}` cannot be used: {}", crd.path, p.message)),
-                    "fix the CRD, or remove it from the file; the file's other CRDs are loaded",
-                ),
-                Severity::Warning => (
-                    Diagnostic::warning("E0110", format!("{what} in `{}`: {}", crd.path, p.message)),
-                    "objects of this kind are checked less than others",
-                ),
-            };
-            diags.push(located(d.help(help), span.or(pattern), "here"));
+            diags.push(crd_problem(files, file, &p, pattern));
         }
     }
     registry
+}
+
+/// A problem found in the CRD file `file` (already in `files`), at its line there, or
+/// else at `fallback` (the `crds` pattern naming the file). `cedc build` and
+/// `cedc import crd` report CRD problems alike.
+pub fn crd_problem(
+    files: &Files,
+    file: FileId,
+    p: &cedc_schema::crd::CrdProblem,
+    fallback: Option<Span>,
+) -> Diagnostic {
+    let path = &files.get(file).name;
+    let what = p.crd.as_ref().map_or_else(|| format!("document {}", p.document), |c| format!("CRD `{c}`"));
+    let (d, help) = match p.severity {
+        Severity::Error => (
+            Diagnostic::error("E0110", format!("{what} in `{path}` cannot be used: {}", p.message)),
+            "fix the CRD, or remove it from the file; the file's other CRDs are loaded",
+        ),
+        Severity::Warning => (
+            Diagnostic::warning("E0110", format!("{what} in `{path}`: {}", p.message)),
+            "objects of this kind are checked less than others",
+        ),
+    };
+    let span = p.line.map(|line| files.line_span(file, line));
+    located(d.help(help), span.or(fallback), "here")
 }
 
 fn located(d: Diagnostic, span: Option<Span>, label: &str) -> Diagnostic {
