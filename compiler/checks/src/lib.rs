@@ -5,7 +5,7 @@ mod traffic;
 
 pub use traffic::hostnames_intersect;
 
-use cedc_diagnostics::{Diagnostic, Diagnostics, did_you_mean};
+use cedc_diagnostics::{Diagnostic, Diagnostics};
 use cedc_model::{Object, ObjectId, PathSeg, Platform, is_cluster_scoped};
 use cedc_schema::validate::{Validator, Violation, ViolationKind};
 use cedc_schema::{Registry, Scope};
@@ -133,18 +133,12 @@ fn violation(o: &Object, v: &Violation) -> Diagnostic {
 }
 
 fn unknown_kind(o: &Object, registry: &Registry) -> Diagnostic {
-    let versions: Vec<String> =
-        registry.kinds.values().filter(|k| k.kind == o.kind).map(|k| format!("`{}`", k.api_version())).collect();
-    let help = if !versions.is_empty() {
-        format!("{} is served as {}", o.kind, versions.join(", "))
-    } else if let Some(s) = did_you_mean(&o.kind, registry.kinds.values().map(|k| k.kind.as_str())) {
-        format!("did you mean `{s}`?")
-    } else {
+    let help = registry.suggest(&o.kind).unwrap_or_else(|| {
         format!(
             "add the CRD of this kind to `[schemas] crds` in cedc.toml, or list `{}/{}` in `[schemas] unchecked` to emit it unchecked",
             o.api_version, o.kind
         )
-    };
+    });
     let kind_origin = o.value.origin_at(&[PathSeg::Key("kind".into())]);
     Diagnostic::error("E0105", format!("no schema for kind `{}` in `{}`", o.kind, o.api_version))
         .at(kind_origin.span, "unknown kind")

@@ -38,6 +38,18 @@ impl Registry {
         self.kinds.get(&(group.to_string(), version.to_string(), kind.to_string()))
     }
 
+    /// For a kind the registry does not know: the versions it is served at, or the
+    /// closest known kind. `None` when nothing comes close.
+    pub fn suggest(&self, kind: &str) -> Option<String> {
+        let versions: Vec<String> =
+            self.kinds.values().filter(|k| k.kind == kind).map(|k| format!("`{}`", k.api_version())).collect();
+        if !versions.is_empty() {
+            return Some(format!("{kind} is served as {}", versions.join(", ")));
+        }
+        cedc_diagnostics::did_you_mean(kind, self.kinds.values().map(|k| k.kind.as_str()))
+            .map(|s| format!("did you mean `{s}`?"))
+    }
+
     /// The scope of a kind, whatever its version (`None` for an unknown kind).
     pub fn scope_of(&self, group: &str, kind: &str) -> Option<Scope> {
         self.kinds.values().find(|k| k.group == group && k.kind == kind).map(|k| k.scope)

@@ -78,13 +78,11 @@
 //! YAML) without their descriptions. Every served version of every CRD is still
 //! translated and compiled by jsonschema.
 //!
-//! # Known gaps of cedc's path
+//! # Gaps found
 //!
-//! Found by this test and pinned by hand-written cases marked [`Expect::KnownGap`] (the
-//! test fails when one is fixed, so that the case becomes an ordinary `Invalid`):
-//! none at present. (Two found earlier are fixed and their cases are ordinary `Invalid`
-//! ones: int-or-string nodes losing their `pattern` and bounds, and `\d`, `\w`, `\b`
-//! being Unicode-aware.)
+//! This test found two gaps of cedc's path, both fixed; their cases are ordinary
+//! `Invalid` ones: int-or-string nodes losing their `pattern` and bounds, and `\d`,
+//! `\w`, `\b` being Unicode-aware. A new gap fails the test as a disagreement.
 
 use cedc_diagnostics::Span;
 use cedc_model::Value as CedValue;
@@ -100,7 +98,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// Like `eprintln!`, but not captured by the test harness: the summaries, the SKIPPED
-/// note and the known gaps show in every run.
+/// note show in every run.
 macro_rules! loud {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
@@ -1099,11 +1097,6 @@ enum Expect {
     /// Valid outside `metadata`; cedc (ObjectMeta) reports something at this path inside
     /// it.
     MetadataOnly(&'static str),
-    /// A known gap of cedc's path (described in the second string): jsonschema rejects the
-    /// object at this path, ours accepts it. When the gap is fixed, this case fails: make
-    /// it `Invalid`.
-    #[allow(dead_code)] // none at present; kept for the next gap this test finds
-    KnownGap(&'static str, &'static str),
 }
 
 fn cases() -> Vec<(&'static str, &'static str, Expect)> {
@@ -1521,7 +1514,7 @@ fn hand_written() {
 
     let mut ours = Validator::new(&loaded.registry);
     let mut failures = Vec::new();
-    let (mut valid, mut invalid, mut gaps, mut not_checked, mut junctors_reject) = (0, 0, 0, 0, 0);
+    let (mut valid, mut invalid, mut not_checked, mut junctors_reject) = (0, 0, 0, 0);
     for (name, text, expect) in &objects {
         let docs = parse_documents(text);
         let [Ok(object)] = docs.as_slice() else { panic!("{name}: not one YAML document: {docs:?}") };
@@ -1554,21 +1547,14 @@ fn hand_written() {
                 let at = outcome.ours_metadata.iter().any(|v| segments(&v.path) == segments(path));
                 (!(outcome.valid() && at)).then(|| format!("expected valid, and ours to report `{path}` in metadata"))
             }
-            Expect::KnownGap(path, why) => {
-                gaps += 1;
-                loud!("*** KNOWN GAP in cedc's path, case `{name}`: {why}");
-                (!(outcome.ours.is_empty() && theirs_at(path))).then(|| {
-                    format!("known gap `{path}` no longer shows (ours accepts, jsonschema rejects): if fixed, make the case Invalid")
-                })
-            }
         };
-        let disagree = !outcome.agree() && !matches!(expect, Expect::KnownGap(..));
+        let disagree = !outcome.agree();
         if let Some(problem) = problem.or_else(|| disagree.then(|| "the two paths disagree".to_string())) {
             failures.push(format!("case `{name}`: {problem}\n{text}\n{}", render_outcome(&outcome)));
         }
     }
     loud!(
-        "second path, hand-written: {} objects checked: {valid} valid, {invalid} invalid on at least one path ({gaps} known gap(s), {not_checked} rejected by Kubernetes for rules neither path checks, {junctors_reject} of them caught by the junctor-keeping translation); translation: {:?}",
+        "second path, hand-written: {} objects checked: {valid} valid, {invalid} invalid on at least one path ({not_checked} rejected by Kubernetes for rules neither path checks, {junctors_reject} of them caught by the junctor-keeping translation); translation: {:?}",
         objects.len(),
         loaded.stats
     );

@@ -688,18 +688,9 @@ impl<'p> Checker<'p> {
             }
             return Type::Record(Arc::new(r));
         }
-        let known: Vec<String> =
-            self.registry.kinds.values().map(|k| format!("{} {}", k.api_version(), k.kind)).collect();
-        let wanted = format!("{api_version} {kind}");
-        let same_kind: Vec<String> =
-            self.registry.kinds.values().filter(|k| k.kind == kind).map(|k| format!("`{}`", k.api_version())).collect();
-        let help = if !same_kind.is_empty() {
-            format!("{kind} is served as {}", same_kind.join(", "))
-        } else if let Some(s) = did_you_mean(&wanted, known.iter().map(String::as_str)) {
-            format!("did you mean `{s}`?")
-        } else {
+        let help = self.registry.suggest(&kind).unwrap_or_else(|| {
             "built-in kinds are those of the target Kubernetes version; add the CRD of a custom kind to `[schemas] crds` in cedc.toml".into()
-        };
+        });
         self.err(
             Diagnostic::error("E0038", format!("unknown kind `{kind}` in `{api_version}`"))
                 .at(te.span, "no schema for this kind")
