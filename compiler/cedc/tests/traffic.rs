@@ -374,3 +374,215 @@ component c {
     assert!(json[3]["metadata"].get("labels").is_none(), "{}", json[3]);
     assert_eq!(json[3]["spec"], serde_json::json!({ "ca": { "secretName": "corp-ca" } }));
 }
+
+/// The objects of one environment's components, by component name.
+fn objects_of<'c>(c: &'c cedc::Compilation, env: &str, component: &str) -> Vec<&'c cedc_model::Object> {
+    let platform = c.platform.as_ref().expect("evaluated");
+    let env = platform.envs.iter().find(|e| e.name == env).expect("environment");
+    env.components.iter().filter(|x| x.name == component).flat_map(|x| &x.objects).collect()
+}
+
+const GRANTS: &str = r#"
+import "std/gateway" as gw
+import "std/k8s"
+
+env prod { domain: "example.org" }
+
+let api_service = k8s.service("api", port: 8080)
+let admin_service = k8s.service("admin", port: 9090)
+let https: gw.Parent = { gateway: "public", namespace: "edge", listener: "https" }
+
+component edge {
+  namespace: "edge"
+  provides: ["example.org/edge"]
+  objects: [
+    gw.gateway_class("edge", "example.org/edge"),
+    gw.gateway(
+      "public",
+      class: "edge",
+      listeners: [{
+        name: "https"
+        port: 443
+        protocol: "HTTPS"
+        hostname: "*.example.org"
+        certificate: "wildcard-tls"
+        certificate_namespace: "certs"
+        grant_certificate: true
+        routes_from: "All"
+      }],
+    ),
+  ]
+}
+
+component certs {
+  namespace: "certs"
+  labels: { team: "security" }
+  objects: [{
+    apiVersion: "v1"
+    kind: "Secret"
+    metadata: { name: "wildcard-tls" }
+    type: "kubernetes.io/tls"
+  }]
+}
+
+component api {
+  namespace: "api"
+  labels: { team: "api" }
+  objects: [api_service, admin_service]
+}
+
+component web {
+  namespace: "web"
+  objects: [
+    gw.http_route(
+      "web",
+      parents: [https],
+      hostnames: ["www.example.org"],
+      rules: [{ path_prefix: "/api", backends: [gw.backend(api_service, 8080, namespace: "api", grant: true)] }],
+    ),
+    gw.http_route(
+      "admin",
+      parents: [https],
+      hostnames: ["admin.example.org"],
+      rules: [{ backends: [gw.backend(admin_service, 9090, namespace: api.namespace, grant: true)] }],
+    ),
+    gw.grpc_route(
+      "rpc",
+      parents: [https],
+      hostnames: ["rpc.example.org"],
+      backends: [gw.backend(api_service, 8080, namespace: "api", grant: true)],
+    ),
+  ]
+}
+"#;
+
+/// `grant: true` on a cross-namespace reference generates the ReferenceGrant, merged per
+/// target namespace and referring namespace and kind, in the component deploying the
+/// target, with its labels; the field itself never reaches the output.
+#[test]
+fn grants_are_generated_where_the_access_is_intended() {
+    let c = compile(GRANTS);
+    assert!(c.ok(), "{:#?}", c.diagnostics);
+    let grants: Vec<serde_json::Value> = objects_of(&c, "prod", "api")
+        .iter()
+        .filter(|o| o.kind == "ReferenceGrant")
+        .map(|o| o.value.to_json().unwrap())
+        .collect();
+    assert_eq!(
+        grants,
+        vec![
+            serde_json::json!({
+                "apiVersion": "gateway.networking.k8s.io/v1",
+                "kind": "ReferenceGrant",
+                "metadata": {
+                    "name": "allow-web-grpcroutes",
+                    "namespace": "api",
+                    "labels": { "team": "api" },
+                    "annotations": { "cedc.dev/generated-for": "GRPCRoute web/rpc" }
+                },
+                "spec": {
+                    "from": [{ "group": "gateway.networking.k8s.io", "kind": "GRPCRoute", "namespace": "web" }],
+                    "to": [{ "group": "", "kind": "Service", "name": "api" }]
+                }
+            }),
+            serde_json::json!({
+                "apiVersion": "gateway.networking.k8s.io/v1",
+                "kind": "ReferenceGrant",
+                "metadata": {
+                    "name": "allow-web-httproutes",
+                    "namespace": "api",
+                    "labels": { "team": "api" },
+                    "annotations": { "cedc.dev/generated-for": "HTTPRoute web/admin, HTTPRoute web/web" }
+                },
+                "spec": {
+                    "from": [{ "group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "namespace": "web" }],
+                    "to": [
+                        { "group": "", "kind": "Service", "name": "admin" },
+                        { "group": "", "kind": "Service", "name": "api" }
+                    ]
+                }
+            }),
+        ]
+    );
+    let cert_grant = objects_of(&c, "prod", "certs").into_iter().find(|o| o.kind == "ReferenceGrant").unwrap();
+    let cert_grant = cert_grant.value.to_json().unwrap();
+    assert_eq!(cert_grant["metadata"]["name"], "allow-edge-gateways");
+    assert_eq!(cert_grant["metadata"]["labels"]["team"], "security");
+    assert_eq!(
+        cert_grant["spec"],
+        serde_json::json!({
+            "from": [{ "group": "gateway.networking.k8s.io", "kind": "Gateway", "namespace": "edge" }],
+            "to": [{ "group": "", "kind": "Secret", "name": "wildcard-tls" }]
+        })
+    );
+    // No `grant` field is left in any object.
+    for env in &c.platform.as_ref().unwrap().envs {
+        for o in env.components.iter().flat_map(|x| &x.objects) {
+            let text = o.value.to_json().unwrap().to_string();
+            assert!(!text.contains("\"grant\""), "{text}");
+        }
+    }
+}
+
+/// Without `grant: true`, a cross-namespace reference with no grant is an error, each at
+/// its reference; on a same-namespace reference `grant: true` generates nothing.
+#[test]
+fn grants_are_only_generated_when_asked_and_needed() {
+    let src = GRANTS.replace("grant_certificate: true", "grant_certificate: false").replacen(
+        r#"namespace: api.namespace, grant: true"#,
+        r#"namespace: api.namespace"#,
+        1,
+    );
+    let c = compile(&src);
+    assert_eq!(codes(&c), vec!["E0125", "E0125"], "{:#?}", c.diagnostics);
+    let messages: Vec<&str> = c.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert!(messages[0].contains("Gateway in `edge` refers to Secret `wildcard-tls` in `certs`"), "{messages:?}");
+    assert!(messages[1].contains("HTTPRoute in `web` refers to Service `admin` in `api`"), "{messages:?}");
+    // The grant that is still asked for covers only what asked for it.
+    let http_grant = objects_of(&c, "prod", "api").into_iter().find(|o| o.name == "allow-web-httproutes").unwrap();
+    assert_eq!(http_grant.value.path(&["spec", "to"]).and_then(|v| v.as_list()).map(<[_]>::len), Some(1));
+
+    let same_namespace = r#"
+import "std/gateway" as gw
+import "std/k8s"
+env prod {}
+let svc = k8s.service("web", port: 80)
+component web {
+  namespace: "web"
+  objects: [svc, gw.http_route("web", parents: [{ gateway: "gw" }], rules: [{ backends: [gw.backend(svc, 80, grant: true)] }])]
+}
+"#;
+    let c = compile(same_namespace);
+    let objects = objects_of(&c, "prod", "web");
+    assert!(objects.iter().all(|o| o.kind != "ReferenceGrant"));
+    let route = objects.iter().find(|o| o.kind == "HTTPRoute").unwrap().value.to_json().unwrap();
+    assert_eq!(route["spec"]["rules"][0]["backendRefs"], serde_json::json!([{ "name": "web", "port": 80 }]));
+}
+
+/// A generated grant whose name is already taken is reported at the `grant: true` that
+/// asked for it.
+#[test]
+fn a_generated_grant_clashing_with_a_written_one_is_located() {
+    let src = GRANTS.replacen(
+        "objects: [api_service, admin_service]",
+        r#"objects: [api_service, admin_service, gw.allow_routes("allow-web-grpcroutes", from_namespace: "web", to: api_service, kind: "GRPCRoute")]"#,
+        1,
+    );
+    let c = compile(&src);
+    assert_eq!(codes(&c), vec!["E0070"], "{:#?}", c.diagnostics);
+    let d = &c.diagnostics[0];
+    // The gRPC route's `grant: true` (its line ends the backends list).
+    let line_of = |at: usize| {
+        src[..at].rsplit('\n').next().unwrap_or("").to_string() + src[at..].split('\n').next().unwrap_or("")
+    };
+    let located: Vec<(String, String)> = d
+        .primary
+        .iter()
+        .chain(&d.secondary)
+        .map(|(s, _)| (src[s.start as usize..s.end as usize].to_string(), line_of(s.start as usize)))
+        .collect();
+    assert!(
+        located.iter().any(|(text, line)| text == "true" && line.trim_end().ends_with("grant: true)],")),
+        "{located:?}"
+    );
+}

@@ -441,7 +441,7 @@ fn ungranted(at: &Value, from_kind: &str, from_ns: &str, to_kind: &str, to_ns: &
     )
     .at(at.span(), "cross-namespace reference")
     .help(format!(
-        "add a ReferenceGrant in namespace `{to_ns}` from {{ group: \"{GATEWAY_GROUP}\", kind: \"{from_kind}\", namespace: \"{from_ns}\" }} to {{ kind: \"{to_kind}\", name: \"{to_name}\" }}, or move the {to_kind} into `{from_ns}`"
+        "if the access is intended, write `grant: true` on this reference and cedc generates the ReferenceGrant in `{to_ns}`; or write one there from {{ group: \"{GATEWAY_GROUP}\", kind: \"{from_kind}\", namespace: \"{from_ns}\" }} to {{ kind: \"{to_kind}\", name: \"{to_name}\" }}; or move the {to_kind} into `{from_ns}`"
     ))
 }
 

@@ -12,6 +12,8 @@ use cedc_types::{Checked, DeclKey, OverrideInfo, Type};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod grants;
+
 /// Deepest chain of function calls.
 pub const MAX_CALL_DEPTH: usize = 200;
 /// Deepest chain of declarations evaluated on demand.
@@ -41,6 +43,7 @@ pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterSco
             }
         }
         diags.extend(ev.diags);
+        grants::derive(&mut components);
         platform.envs.push(Environment {
             name: env.name.clone(),
             span: env.span,
@@ -278,7 +281,8 @@ impl<'p> Evaluator<'p> {
                 None => ok = false,
             }
         }
-        ok.then(|| Component { name: d.name.name.clone(), span: d.name.span, namespace, objects, provides })
+        let labels = labels.and_then(|l| l.as_record().cloned()).unwrap_or_default();
+        ok.then(|| Component { name: d.name.name.clone(), span: d.name.span, namespace, objects, provides, labels })
     }
 
     fn object(&mut self, mut o: Value, ns: &Value, labels: Option<&Value>) -> Option<Object> {

@@ -1,7 +1,7 @@
 //! The typed platform model between evaluation and the emitters: environments →
 //! components → objects. Emitters read only this, never the syntax tree.
 
-use crate::value::Value;
+use crate::value::{Fields, Value};
 use cedc_diagnostics::Span;
 
 /// The whole platform, evaluated once per environment, in declaration order.
@@ -38,6 +38,9 @@ pub struct Component {
     /// Controllers the component runs, by the name they claim (a GatewayClass's
     /// `controllerName`, such as `projectcontour.io/gateway-controller`).
     pub provides: Vec<String>,
+    /// Labels the component puts on each of its objects (objects cedc generates for it,
+    /// such as ReferenceGrants, get them too).
+    pub labels: Fields,
 }
 
 /// One Kubernetes object, fully evaluated for one environment.

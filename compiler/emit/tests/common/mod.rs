@@ -24,7 +24,14 @@ pub fn obj(json: Value) -> Object {
 }
 
 pub fn comp(name: &str, namespace: &str, objects: Vec<Object>) -> Component {
-    Component { name: name.into(), span: span(2), namespace: namespace.into(), objects, provides: Vec::new() }
+    Component {
+        name: name.into(),
+        span: span(2),
+        namespace: namespace.into(),
+        objects,
+        provides: Vec::new(),
+        labels: Default::default(),
+    }
 }
 
 pub fn env(name: &str, components: Vec<Component>) -> Environment {

@@ -1,0 +1,197 @@
+//! ReferenceGrants implied by declarations.
+//!
+//! A route's backend or a Gateway's certificate in another namespace is only honoured
+//! when a ReferenceGrant in that namespace consents (Gateway API's rule). Writing
+//! `grant: true` on the reference (a route's `backendRefs` entry, a listener's
+//! `tls.certificateRefs` entry) says the access is intended: evaluation removes the
+//! field and generates the grant, so the consent cannot drift from the reference. One
+//! grant per target namespace, referring namespace and kind, naming every target; it is
+//! deployed by the component that deploys the (first) target. A cross-namespace
+//! reference without `grant: true` and without a written grant is E0125 (checks).
+
+use cedc_diagnostics::Span;
+use cedc_model::{Component, Fields, Object, Value, ValueKind};
+use std::collections::{BTreeMap, BTreeSet};
+
+const GATEWAY_GROUP: &str = "gateway.networking.k8s.io";
+const GATEWAY_API_VERSION: &str = "gateway.networking.k8s.io/v1";
+const ROUTE_KINDS: &[&str] = &["HTTPRoute", "GRPCRoute", "TLSRoute"];
+/// The field that declares a cross-namespace reference intended.
+const GRANT_FIELD: &str = "grant";
+/// The annotation naming the objects a generated grant serves (for reviewers).
+pub const GENERATED_FOR: &str = "cedc.dev/generated-for";
+
+/// One reference that asked for a grant.
+struct Request {
+    /// The referring object, as `HTTPRoute shop/shop`.
+    referrer: String,
+    /// The component that deploys the referring object.
+    component: usize,
+    to_group: String,
+    to_kind: String,
+    to_name: String,
+    span: Span,
+}
+
+/// The grants one namespace gives to one kind of referrer in another.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct GrantKey {
+    to_ns: String,
+    from_ns: String,
+    from_kind: String,
+}
+
+/// Take the `grant` fields out of every reference of one environment's objects and add
+/// the ReferenceGrants the `true` ones ask for.
+pub(crate) fn derive(components: &mut [Component]) {
+    let mut wanted: BTreeMap<GrantKey, Vec<Request>> = BTreeMap::new();
+    for (ci, component) in components.iter_mut().enumerate() {
+        for object in &mut component.objects {
+            collect(ci, object, &mut wanted);
+        }
+    }
+    for (key, requests) in wanted {
+        let Some(first) = requests.first() else { continue };
+        let home = home_component(components, &key.to_ns, first).unwrap_or(first.component);
+        let object = grant_object(&key, &requests, components.get(home).map(|c| &c.labels));
+        if let Some(c) = components.get_mut(home) {
+            c.objects.push(object);
+        }
+    }
+}
+
+/// The references of `object` that carry a `grant` field: the field is removed, and a
+/// `true` one across namespaces is recorded.
+fn collect(component: usize, object: &mut Object, wanted: &mut BTreeMap<GrantKey, Vec<Request>>) {
+    if object.group() != GATEWAY_GROUP {
+        return;
+    }
+    let from_ns = object.namespace.clone().unwrap_or_default();
+    let referrer = format!("{} {}/{}", object.kind, from_ns, object.name);
+    let from_kind = object.kind.clone();
+    let mut refs: Vec<(&mut Value, &str)> = Vec::new();
+    match object.kind.as_str() {
+        kind if ROUTE_KINDS.contains(&kind) => {
+            for rule in list_mut(&mut object.value, &["spec", "rules"]) {
+                for r in list_mut(rule, &["backendRefs"]) {
+                    refs.push((r, "Service"));
+                }
+            }
+        }
+        "Gateway" => {
+            for listener in list_mut(&mut object.value, &["spec", "listeners"]) {
+                for r in list_mut(listener, &["tls", "certificateRefs"]) {
+                    refs.push((r, "Secret"));
+                }
+            }
+        }
+        _ => return,
+    }
+    for (r, default_kind) in refs {
+        let ValueKind::Record(fields) = &mut r.kind else { continue };
+        let Some(ValueKind::Bool(intended)) = fields.get(GRANT_FIELD).map(|v| &v.kind) else { continue };
+        let intended = *intended;
+        let Some(flag) = fields.shift_remove(GRANT_FIELD) else { continue };
+        let text = |k: &str| fields.get(k).and_then(Value::as_str).map(str::to_string);
+        let to_ns = text("namespace").unwrap_or_else(|| from_ns.clone());
+        let Some(to_name) = text("name") else { continue };
+        if !intended || to_ns == from_ns {
+            continue;
+        }
+        let key = GrantKey { to_ns, from_ns: from_ns.clone(), from_kind: from_kind.clone() };
+        wanted.entry(key).or_default().push(Request {
+            referrer: referrer.clone(),
+            component,
+            to_group: text("group").unwrap_or_default(),
+            to_kind: text("kind").unwrap_or_else(|| default_kind.to_string()),
+            to_name,
+            span: flag.span(),
+        });
+    }
+}
+
+/// The list at `path` below `value`, for editing (empty when there is none).
+fn list_mut<'v>(value: &'v mut Value, path: &[&str]) -> std::slice::IterMut<'v, Value> {
+    let mut cur = Some(value);
+    for key in path {
+        cur = match cur.map(|v| &mut v.kind) {
+            Some(ValueKind::Record(fields)) => fields.get_mut(*key),
+            _ => None,
+        };
+    }
+    match cur.map(|v| &mut v.kind) {
+        Some(ValueKind::List(items)) => items.iter_mut(),
+        _ => [].iter_mut(),
+    }
+}
+
+/// The component that deploys the first target (a Secret may also be the one a
+/// cert-manager Certificate writes), else the one whose namespace is the target's.
+fn home_component(components: &[Component], to_ns: &str, first: &Request) -> Option<usize> {
+    let deploys = |o: &Object| {
+        o.namespace.as_deref() == Some(to_ns)
+            && ((o.group() == first.to_group && o.kind == first.to_kind && o.name == first.to_name)
+                || (first.to_group.is_empty()
+                    && first.to_kind == "Secret"
+                    && o.group() == "cert-manager.io"
+                    && o.kind == "Certificate"
+                    && o.value.path(&["spec", "secretName"]).and_then(Value::as_str) == Some(&first.to_name)))
+    };
+    components
+        .iter()
+        .position(|c| c.objects.iter().any(deploys))
+        .or_else(|| components.iter().position(|c| c.namespace == to_ns))
+}
+
+/// The ReferenceGrant for one key. Every value's origin is the first `grant: true` that
+/// asked for it, so a problem with the grant (a name already taken) points there.
+fn grant_object(key: &GrantKey, requests: &[Request], labels: Option<&Fields>) -> Object {
+    let span = requests.first().map(|r| r.span).unwrap_or_default();
+    let s = |text: &str| Value::str(text, span);
+    let record = |fields: Vec<(&str, Value)>| {
+        Value::new(ValueKind::Record(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect()), span)
+    };
+    let targets: BTreeSet<(&str, &str, &str)> =
+        requests.iter().map(|r| (r.to_group.as_str(), r.to_kind.as_str(), r.to_name.as_str())).collect();
+    let referrers: BTreeSet<&str> = requests.iter().map(|r| r.referrer.as_str()).collect();
+    let name = format!("allow-{}-{}s", key.from_ns, key.from_kind.to_ascii_lowercase());
+    let mut metadata = vec![("name", s(&name)), ("namespace", s(&key.to_ns))];
+    if let Some(labels) = labels.filter(|l| !l.is_empty()) {
+        metadata.push(("labels", Value::new(ValueKind::Record(labels.clone()), span)));
+    }
+    let generated_for = referrers.into_iter().collect::<Vec<_>>().join(", ");
+    metadata.push(("annotations", record(vec![(GENERATED_FOR, s(&generated_for))])));
+    let to = targets
+        .into_iter()
+        .map(|(group, kind, name)| record(vec![("group", s(group)), ("kind", s(kind)), ("name", s(name))]))
+        .collect();
+    let value = record(vec![
+        ("apiVersion", s(GATEWAY_API_VERSION)),
+        ("kind", s("ReferenceGrant")),
+        ("metadata", record(metadata)),
+        (
+            "spec",
+            record(vec![
+                (
+                    "from",
+                    Value::new(
+                        ValueKind::List(vec![record(vec![
+                            ("group", s(GATEWAY_GROUP)),
+                            ("kind", s(&key.from_kind)),
+                            ("namespace", s(&key.from_ns)),
+                        ])]),
+                        span,
+                    ),
+                ),
+                ("to", Value::new(ValueKind::List(to), span)),
+            ]),
+        ),
+    ]);
+    Object {
+        api_version: GATEWAY_API_VERSION.to_string(),
+        kind: "ReferenceGrant".to_string(),
+        name,
+        namespace: Some(key.to_ns.clone()),
+        value,
+    }
+}
