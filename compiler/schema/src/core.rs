@@ -3,7 +3,7 @@
 //! OpenAPI document, turned into Rust by k8s-openapi), converted once into the model.
 //!
 //! The version is the `v1_*` feature of k8s-openapi chosen by the `cedc` binary (see
-//! docs/kinds.md): [`KUBERNETES_VERSION`] says which one.
+//! docs/kinds.md): [`kubernetes_version`] says which one.
 
 use crate::{Kind, Registry, Schema, Scope, Source, Ty, convert, split_api_version};
 use k8s_openapi::Resource;
@@ -137,7 +137,8 @@ fn all() -> Vec<Builtin> {
     }
 }
 
-/// The built-in kinds, converted once per process.
+/// The built-in kinds, with the Gateway API ([`crate::gateway`]) and cert-manager
+/// ([`crate::certmanager`]) kinds, converted once per process.
 pub fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
     REGISTRY.get_or_init(build)
@@ -176,6 +177,7 @@ fn build() -> Registry {
         });
     }
     crate::gateway::add(&mut registry);
+    crate::certmanager::add(&mut registry);
     registry
 }
 
@@ -198,9 +200,11 @@ mod tests {
             assert!(r.lookup(b.api_version, b.kind).is_some(), "{} {} did not convert", b.api_version, b.kind);
         }
         assert!(builtins.len() > 80, "{}", builtins.len());
-        // Plus the Gateway API kinds.
+        // Plus the Gateway API and cert-manager kinds.
         let gateway = r.kinds.values().filter(|k| k.group == "gateway.networking.k8s.io").count();
-        assert_eq!(r.kinds.len(), builtins.len() + gateway);
+        let cert_manager = r.kinds.values().filter(|k| k.group == "cert-manager.io").count();
+        assert_eq!(r.kinds.len(), builtins.len() + gateway + cert_manager);
+        assert_eq!(cert_manager, 4);
         assert!(gateway >= 8, "{gateway}");
     }
 

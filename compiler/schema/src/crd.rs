@@ -455,7 +455,7 @@ fn top_level(json: &Value, path: &str, api_version: &str, kind: &str) -> Result<
 
 /// Put `apiVersion`, `kind` and `metadata` first in the top-level object (see the module
 /// documentation for why `metadata` is always the shared `ObjectMeta`).
-fn add_envelope(object: &mut Object, api_version: &str, kind: &str) {
+pub(crate) fn add_envelope(object: &mut Object, api_version: &str, kind: &str) {
     let mut properties = IndexMap::with_capacity(object.properties.len() + 3);
     let api_version_schema = object.properties.shift_remove("apiVersion").unwrap_or_else(|| {
         Arc::new(Schema {

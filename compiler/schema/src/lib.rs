@@ -6,9 +6,11 @@
 //! - [`crd`]: reading CustomResourceDefinitions from YAML files.
 //! - [`core`]: the built-in kinds of the target Kubernetes version, from k8s-openapi,
 //!   and the Gateway API kinds ([`gateway`]).
+//! - [`certmanager`]: the cert-manager kinds, hand-written structural schemas.
 //! - [`validate`]: an evaluated object against its kind's schema, each violation located
 //!   at the `.ced` expression that produced the offending value.
 
+pub mod certmanager;
 pub mod convert;
 pub mod core;
 pub mod crd;

@@ -130,6 +130,9 @@ pub enum Source {
     Builtin,
     /// The Gateway API kinds cedc ships (from the `gateway-api` crate).
     GatewayApi,
+    /// Kinds whose schemas cedc ships, written by hand: `package` names the project and
+    /// release they follow (`cert-manager v1.21`).
+    Shipped { package: &'static str },
     /// A CustomResourceDefinition in a file of the project (project-relative path).
     Crd { file: String },
 }
