@@ -48,6 +48,8 @@ struct Index<'a> {
     issuers: BTreeMap<(String, String, String), &'a Object>,
     /// Controllers the environment's components run (`provides`).
     provides: Vec<&'a str>,
+    /// cert-manager Certificates by the Secret they write: (namespace, `secretName`).
+    certificates: BTreeMap<(String, String), &'a Object>,
 }
 
 fn str_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
@@ -79,6 +81,7 @@ impl<'a> Index<'a> {
             classes: Vec::new(),
             issuers: BTreeMap::new(),
             provides: env.components.iter().flat_map(|c| &c.provides).map(String::as_str).collect(),
+            certificates: BTreeMap::new(),
         };
         for o in env.components.iter().flat_map(|c| &c.objects) {
             match (o.group(), o.kind.as_str()) {
@@ -118,6 +121,11 @@ impl<'a> Index<'a> {
                 (CERT_MANAGER_GROUP, "Issuer") => {
                     ix.issuers.insert(("Issuer".into(), namespace_of(o), o.name.clone()), o);
                 }
+                (CERT_MANAGER_GROUP, "Certificate") => {
+                    if let Some(secret) = str_at(&o.value, &["spec", "secretName"]) {
+                        ix.certificates.insert((namespace_of(o), secret.to_string()), o);
+                    }
+                }
                 _ => {}
             }
         }
@@ -149,6 +157,67 @@ impl<'a> Index<'a> {
             from_ok && to_ok
         })
     }
+}
+
+/// The names a TLS listener's certificates cover, with the Certificates' `dnsNames`
+/// values (to point at). `None` when a certificate is not written by a cert-manager
+/// Certificate of this environment (a Secret from elsewhere): its names are unknown.
+fn certificate_names<'a>(l: &Listener<'a>, gw_ns: &str, ix: &Index<'a>) -> Option<(Vec<String>, Vec<&'a Value>)> {
+    let terminates = match l.protocol.as_str() {
+        "HTTPS" => true,
+        "TLS" => str_at(l.value, &["tls", "mode"]).unwrap_or("Terminate") == "Terminate",
+        _ => false,
+    };
+    let refs = list_at(l.value, &["tls", "certificateRefs"]);
+    if !terminates || refs.is_empty() {
+        return None;
+    }
+    let mut names = Vec::new();
+    let mut at = Vec::new();
+    for r in refs {
+        if !str_at(r, &["group"]).unwrap_or("").is_empty() || str_at(r, &["kind"]).unwrap_or("Secret") != "Secret" {
+            return None;
+        }
+        let ns = str_at(r, &["namespace"]).unwrap_or(gw_ns).to_string();
+        let cert = ix.certificates.get(&(ns, str_at(r, &["name"])?.to_string()))?;
+        names.extend(list_at(&cert.value, &["spec", "dnsNames"]).iter().filter_map(|n| n.as_str().map(str::to_string)));
+        names.extend(str_at(&cert.value, &["spec", "commonName"]).map(str::to_string));
+        at.extend(cert.value.path(&["spec", "dnsNames"]).or(cert.value.path(&["spec"])));
+    }
+    Some((names, at))
+}
+
+/// Whether a certificate name covers a served hostname, as TLS clients check it: an
+/// exact name covers itself; `*.example.org` covers one more label (`a.example.org`, not
+/// `a.b.example.org` nor `example.org`) and a served wildcard `*.example.org` itself.
+pub fn certificate_covers(cert_name: &str, host: &str) -> bool {
+    if cert_name == host {
+        return true;
+    }
+    match (cert_name.strip_prefix("*."), host.split_once('.')) {
+        (Some(suffix), Some((label, rest))) => rest == suffix && !label.is_empty() && label != "*",
+        _ => false,
+    }
+}
+
+/// A served hostname that the listener's certificate does not cover: E0132.
+fn uncovered(host: &Value, served: &str, listener: &str, gw: &str, certs: &(Vec<String>, Vec<&Value>)) -> Diagnostic {
+    let (names, at) = certs;
+    let list: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    let mut d = Diagnostic::error(
+        "E0132",
+        format!("hostname `{served}` is served on listener `{listener}` of Gateway `{gw}`, whose certificate does not cover it"),
+    )
+    .at(host.span(), "not covered by the certificate")
+    .help(format!(
+        "add `{served}` to the Certificate's `dnsNames` (they are {}); a wildcard `*.example.org` covers one label only: `a.example.org`, not `a.b.example.org` nor `example.org`",
+        if list.is_empty() { "empty".to_string() } else { list.join(", ") }
+    ))
+    .note("clients would get a certificate for other names and refuse the connection");
+    for a in at {
+        d = d.also(a.span(), "the certificate's names");
+    }
+    d
 }
 
 /// Check the traffic objects of one environment.
@@ -336,7 +405,7 @@ fn issuer_use(
         let help = match did_you_mean(name, same_kind.iter().copied()) {
             Some(s) => format!("did you mean `{s}`?"),
             None if same_kind.is_empty() => format!(
-                "this environment declares no {kind}; declare it (cert-manager's CRDs must be known: see docs/kinds.md)"
+                "this environment declares no {kind}; declare it in the component that deploys cert-manager (`gw.acme_issuer`, `gw.ca_issuer`, ...)"
             ),
             None => format!("the {kind}s of this environment are: {}", same_kind.join(", ")),
         };
@@ -411,6 +480,16 @@ fn gateway(o: &Object, ix: &Index, out: &mut Vec<Diagnostic>) {
             .at(class.span(), "no such GatewayClass")
             .help(help),
         );
+    }
+    if let Some(gw) = ix.gateways.get(&(ns.clone(), o.name.clone())) {
+        for l in &gw.listeners {
+            if let (Some(host), Some(h)) = (l.value.get("hostname"), &l.hostname)
+                && let Some(certs) = certificate_names(l, &ns, ix)
+                && !certs.0.iter().any(|c| certificate_covers(c, h))
+            {
+                out.push(uncovered(host, h, &l.name, &o.name, &certs));
+            }
+        }
     }
     for l in list_at(&o.value, &["spec", "listeners"]) {
         let protocol = str_at(l, &["protocol"]).unwrap_or_default();
@@ -629,6 +708,28 @@ fn route(o: &Object, ix: &Index, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
+        // The names served on each admitting listener that terminates TLS are covered by
+        // its certificate. A route name wider than the listener's is served as the
+        // listener's, which the Gateway check covers.
+        for l in &admitting {
+            let Some(certs) = certificate_names(l, &gw.namespace, ix) else { continue };
+            for h in &hostnames {
+                let Some(name) = h.as_str() else { continue };
+                let served = match &l.hostname {
+                    Some(lh) if !hostnames_intersect(name, lh) => continue,
+                    Some(lh) if name.starts_with("*.") && hostnames_intersect(lh, name) && lh.len() > name.len() => {
+                        continue;
+                    }
+                    _ => name,
+                };
+                if !certs.0.iter().any(|c| certificate_covers(c, served)) {
+                    out.push(
+                        uncovered(h, served, &l.name, &format!("{}/{gw_name}", gw.namespace), &certs)
+                            .note(format!("in {kind} `{}`", o.name)),
+                    );
+                }
+            }
+        }
     }
     backends(o, ix, out);
 }
@@ -699,5 +800,18 @@ mod tests {
         assert!(hostnames_intersect("*.a.example.org", "*.example.org"));
         assert!(!hostnames_intersect("*.example.org", "*.example.com"));
         assert!(!hostnames_intersect("a.example.org.evil", "*.example.org"));
+    }
+
+    #[test]
+    fn certificate_coverage_follows_tls() {
+        use super::certificate_covers;
+        assert!(certificate_covers("a.example.org", "a.example.org"));
+        assert!(certificate_covers("*.example.org", "a.example.org"));
+        assert!(certificate_covers("*.example.org", "*.example.org"));
+        assert!(!certificate_covers("*.example.org", "a.b.example.org"), "a wildcard covers one label");
+        assert!(!certificate_covers("*.example.org", "example.org"));
+        assert!(!certificate_covers("*.example.org", "*.a.example.org"));
+        assert!(!certificate_covers("a.example.org", "*.example.org"));
+        assert!(!certificate_covers("*.example.org", "a.example.org.evil"));
     }
 }

@@ -62,6 +62,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0129", "GatewayClass missing or not served"),
     ("E0130", "certificate issuer does not exist"),
     ("E0131", "production environment uses a staging issuer"),
+    ("E0132", "certificate does not cover a served hostname"),
 ];
 
 pub fn lookup(code: &str) -> Option<&'static str> {
