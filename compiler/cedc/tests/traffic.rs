@@ -619,3 +619,27 @@ fn served_hostnames_are_covered_by_the_certificate() {
     assert!(err.contains("hostname `*.example.org` is served on listener `https` of Gateway `public`"), "{err}");
     assert!(!err.contains("`www.example.org` is served"), "{err}");
 }
+
+/// The same report twice in one environment (two Certificates named alike, using one
+/// missing issuer) names the environment once.
+#[test]
+fn a_report_repeated_in_one_environment_names_it_once() {
+    let src = r#"
+import "std/gateway" as gw
+env prod {}
+let missing: Object = { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: "gone" } }
+let cert = gw.certificate("wildcard", secret: "wildcard-tls", dns_names: ["*.example.org"], issuer: missing)
+component a {
+  namespace: "a"
+  objects: [cert]
+}
+component b {
+  namespace: "a"
+  objects: [cert]
+}
+"#;
+    let c = compile(src);
+    let e0130: Vec<_> = c.diagnostics.iter().filter(|d| d.code == "E0130").collect();
+    assert_eq!(e0130.len(), 1, "{:#?}", c.diagnostics);
+    assert_eq!(e0130[0].notes, vec!["in environment `prod`".to_string()]);
+}

@@ -424,10 +424,16 @@ fn issuer_use(
         out.push(
             Diagnostic::error(
                 "E0131",
-                format!("production uses {kind} `{name}`, which is marked `{ISSUER_STAGE_LABEL}: {}`", stage.as_str().unwrap_or("?")),
+                format!(
+                    "{} `{}` uses {kind} `{name}` in production, which is marked `{ISSUER_STAGE_LABEL}: {}`",
+                    user.kind,
+                    user.name,
+                    stage.as_str().unwrap_or("?")
+                ),
             )
-            .at(name_value.span(), "used in a production environment")
+            .at(name_value.span(), "this issuer, used in production")
             .also(stage.span(), "marked here")
+            .also(user.value.path(&["metadata", "name"]).map_or(user.span(), Value::span), format!("the {} using it", user.kind))
             .help("use the production issuer in production environments: choose the issuer per environment (`match env { ... }`) or override it in `in <env> { ... }`"),
         );
     }

@@ -128,7 +128,7 @@ fn merge_env_duplicates(diags: Diagnostics) -> Diagnostics {
             n.split('`').nth(1).unwrap_or("").to_string()
         });
         match out.iter_mut().find(|(o, _)| *o == d) {
-            Some((_, envs)) => envs.extend(env_name),
+            Some((_, envs)) => envs.extend(env_name.filter(|e| !envs.contains(e))),
             None => out.push((d, env_name.into_iter().collect())),
         }
     }
