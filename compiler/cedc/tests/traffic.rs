@@ -201,44 +201,19 @@ component shop {
     assert!(c.ok(), "{:#?}", c.diagnostics);
 }
 
-/// cert-manager issuers: hand-written minimal CRDs, so the test needs no upstream file.
-const ISSUER_CRDS: &str = r#"apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: { name: clusterissuers.cert-manager.io }
-spec:
-  group: cert-manager.io
-  names: { kind: ClusterIssuer, plural: clusterissuers }
-  scope: Cluster
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema: { openAPIV3Schema: { type: object, properties: { spec: { type: object, x-kubernetes-preserve-unknown-fields: true } } } }
----
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: { name: certificates.cert-manager.io }
-spec:
-  group: cert-manager.io
-  names: { kind: Certificate, plural: certificates }
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema: { openAPIV3Schema: { type: object, properties: { spec: { type: object, x-kubernetes-preserve-unknown-fields: true } } } }
-"#;
+/// DNS-01 through Cloudflare, which can validate wildcard names.
+const SOLVERS: &str = r#"[{ dns01: { cloudflare: { apiTokenSecretRef: { name: "cloudflare", key: "token" } } } }]"#;
 
 const ISSUERS: &str = r#"
 component cert-manager {
   namespace: "cert-manager"
   objects: [
-    { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: "letsencrypt-prod" }, spec: { acme: { server: "https://acme-v02.api.letsencrypt.org/directory" } } },
+    { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: "letsencrypt-prod" }, spec: { acme: { server: "https://acme-v02.api.letsencrypt.org/directory", privateKeySecretRef: { name: "le" }, solvers: SOLVERS } } },
     {
       apiVersion: "cert-manager.io/v1"
       kind: "ClusterIssuer"
       metadata: { name: "letsencrypt-staging", labels: { "cedc.dev/issuer-stage": "staging" } }
-      spec: { acme: { server: "https://acme-staging-v02.api.letsencrypt.org/directory" } }
+      spec: { acme: { server: "https://acme-staging-v02.api.letsencrypt.org/directory", privateKeySecretRef: { name: "le-staging" }, solvers: SOLVERS } }
     },
   ]
 }
@@ -261,13 +236,10 @@ fn project_check(main: &str) -> (bool, String) {
             r#"env staging { domain: "staging.example.org" }"#,
             r#"env staging { domain: "staging.example.org", production: false }"#,
         );
+    let main = main.replace("SOLVERS", SOLVERS);
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("cedc.toml"),
-        "[project]\nname = \"t\"\n[schemas]\ncrds = [\"cert-manager.yaml\"]\n",
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("cert-manager.yaml"), ISSUER_CRDS).unwrap();
+    // cert-manager's kinds are built in: no CRD file.
+    std::fs::write(dir.path().join("cedc.toml"), "[project]\nname = \"t\"\n").unwrap();
     std::fs::write(dir.path().join("main.ced"), main).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_cedc"))
         .args(["--color", "never", "check"])
@@ -642,4 +614,190 @@ component b {
     let e0130: Vec<_> = c.diagnostics.iter().filter(|d| d.code == "E0130").collect();
     assert_eq!(e0130.len(), 1, "{:#?}", c.diagnostics);
     assert_eq!(e0130[0].notes, vec!["in environment `prod`".to_string()]);
+}
+
+/// An ACME issuer with the given extra arguments, and a Certificate for a wildcard and
+/// its apex issued by it.
+fn acme_setup(solvers: &str, cert_labels: &str) -> String {
+    format!(
+        r#"
+import "std/gateway" as gw
+env prod {{}}
+let issuer = gw.acme_issuer("le", server: "https://acme.example/directory", email: "ops@example.org"{solvers})
+component certs {{
+  namespace: "certs"
+  objects: [
+    issuer,
+    {{
+      apiVersion: "cert-manager.io/v1"
+      kind: "Certificate"
+      metadata: {{ name: "site"{cert_labels} }}
+      spec: {{ secretName: "site-tls", dnsNames: ["*.example.org", "example.org"], issuerRef: {{ kind: "ClusterIssuer", name: "le" }} }}
+    }},
+  ]
+}}
+"#
+    )
+}
+
+/// ACME validates wildcard names over DNS-01 only, and every name needs a solver whose
+/// selector matches it: E0133 at the name that cannot be validated.
+#[test]
+fn acme_issuers_can_validate_the_names_they_are_asked_for() {
+    let http01 = r#", http01_gateways: [{ gateway: "public", namespace: "edge" }]"#;
+    let dns01 = r#", dns01: { cloudflare: { apiTokenSecretRef: { name: "cf", key: "token" } } }"#;
+    let cases: &[(&str, String, &str, &[&str])] = &[
+        ("HTTP-01 only", http01.to_string(), "", &["*.example.org"]),
+        ("both, DNS-01 for the zone", format!(r#"{http01}{dns01}, dns01_zones: ["example.org"]"#), "", &[]),
+        ("DNS-01 only, no selector", dns01.to_string(), "", &[]),
+        (
+            "DNS-01 for another zone",
+            format!(r#"{http01}{dns01}, dns01_zones: ["example.com"]"#),
+            "",
+            &["*.example.org"],
+        ),
+        (
+            "DNS-01 for another zone only",
+            format!(r#"{dns01}, dns01_zones: ["example.com"]"#),
+            "",
+            &["*.example.org", "example.org"],
+        ),
+        ("no solver", String::new(), "", &["*.example.org", "example.org"]),
+    ];
+    for (what, solvers, labels, uncovered) in cases {
+        let src = acme_setup(solvers, labels);
+        let c = compile(&src);
+        let found: Vec<&str> = c
+            .diagnostics
+            .iter()
+            .map(|d| {
+                assert_eq!(d.code, "E0133", "{what}: {d:#?}");
+                let (span, _) = d.primary.as_ref().unwrap();
+                &src[span.start as usize + 1..span.end as usize - 1]
+            })
+            .collect();
+        assert_eq!(&found, uncovered, "{what}: {:#?}", c.diagnostics);
+    }
+
+    // A solver selected by labels applies to the Certificates carrying them.
+    let raw = r#"
+import "std/gateway" as gw
+env prod {}
+component certs {
+  namespace: "certs"
+  objects: [
+    {
+      apiVersion: "cert-manager.io/v1"
+      kind: "ClusterIssuer"
+      metadata: { name: "le" }
+      spec: {
+        acme: {
+          server: "https://acme.example/directory"
+          privateKeySecretRef: { name: "le" }
+          solvers: [{ selector: { matchLabels: { dns: "yes" } }, dns01: { cloudflare: { apiTokenSecretRef: { name: "cf", key: "t" } } } }]
+        }
+      }
+    },
+    {
+      apiVersion: "cert-manager.io/v1"
+      kind: "Certificate"
+      metadata: { name: "site", labels: { dns: "yes" } }
+      spec: { secretName: "site-tls", dnsNames: ["*.example.org"], issuerRef: { kind: "ClusterIssuer", name: "le" } }
+    },
+  ]
+}
+"#;
+    let c = compile(raw);
+    assert!(c.ok(), "{:#?}", c.diagnostics);
+    let c = compile(&raw.replace(r#"labels: { dns: "yes" }"#, r#"labels: { dns: "no" }"#));
+    assert_eq!(codes(&c), vec!["E0133"], "{:#?}", c.diagnostics);
+}
+
+/// With the cert-manager annotation on a Gateway, cert-manager certifies each TLS
+/// listener's hostname: the same rule, at the listener's hostname.
+#[test]
+fn gateway_annotations_are_held_to_the_same_acme_rule() {
+    let src = r#"
+import "std/gateway" as gw
+env prod {}
+let le = gw.acme_issuer("le", server: "https://acme.example/directory", email: "ops@example.org", http01_gateways: [{ gateway: "public", listener: "http" }])
+component edge {
+  namespace: "edge"
+  provides: ["example.org/edge"]
+  objects: [
+    le,
+    gw.gateway_class("edge", "example.org/edge"),
+    gw.gateway(
+      "public",
+      class: "edge",
+      listeners: [
+        { name: "http", port: 80, protocol: "HTTP" },
+        { name: "https", port: 443, protocol: "HTTPS", hostname: "*.example.org", certificate: "site-tls" },
+        { name: "apex", port: 443, protocol: "HTTPS", hostname: "example.org", certificate: "apex-tls" },
+      ],
+      annotations: gw.issued_by(le),
+    ),
+  ]
+}
+"#;
+    let c = compile(src);
+    assert_eq!(codes(&c), vec!["E0133"], "{:#?}", c.diagnostics);
+    assert!(
+        c.diagnostics[0].message.contains("cannot issue the certificate for `*.example.org`"),
+        "{:#?}",
+        c.diagnostics
+    );
+    let gateway = &objects_of(&c, "prod", "edge")[2];
+    assert_eq!(
+        gateway.value.to_json().unwrap()["metadata"]["annotations"],
+        serde_json::json!({ "cert-manager.io/cluster-issuer": "le" })
+    );
+}
+
+/// TLS passthrough, TLSRoutes, namespaced issuers and DNS-01 solvers from `std/gateway`.
+#[test]
+fn std_gateway_builds_tls_passthrough_and_issuers() {
+    let src = r#"
+import "std/gateway" as gw
+import "std/k8s"
+env prod {}
+let db = k8s.service("db", port: 5432)
+let ca = gw.ca_issuer("team-ca", secret: "team-ca-keypair", kind: "Issuer")
+component data {
+  namespace: "data"
+  provides: ["example.org/edge"]
+  objects: [
+    db,
+    ca,
+    gw.gateway_class("edge", "example.org/edge"),
+    gw.gateway("tls", class: "edge", listeners: [{ name: "db", port: 5432, protocol: "TLS", hostname: "db.example.org", tls_mode: "Passthrough" }]),
+    gw.tls_route("db", parents: [{ gateway: "tls", listener: "db" }], hostnames: ["db.example.org"], backends: [gw.backend(db, 5432)]),
+    gw.certificate("db", secret: "db-tls", dns_names: ["db.example.org"], issuer: ca),
+    gw.acme_issuer("le", server: "https://acme.example/directory", email: "ops@example.org", dns01: { webhook: { groupName: "acme.example.org", solverName: "x" } }, dns01_zones: ["example.org"], kind: "Issuer"),
+  ]
+}
+"#;
+    let c = compile(src);
+    assert!(c.ok(), "{:#?}", c.diagnostics);
+    let json: Vec<serde_json::Value> =
+        objects_of(&c, "prod", "data").iter().map(|o| o.value.to_json().unwrap()).collect();
+    assert_eq!(json[1]["kind"], "Issuer");
+    assert_eq!(json[3]["spec"]["listeners"][0]["tls"], serde_json::json!({ "mode": "Passthrough" }));
+    assert_eq!(
+        json[4]["spec"],
+        serde_json::json!({
+            "parentRefs": [{ "name": "tls", "sectionName": "db" }],
+            "hostnames": ["db.example.org"],
+            "rules": [{ "backendRefs": [{ "name": "db", "port": 5432 }] }]
+        })
+    );
+    assert_eq!(json[5]["spec"]["issuerRef"], serde_json::json!({ "kind": "Issuer", "name": "team-ca" }));
+    assert_eq!(
+        json[6]["spec"]["acme"]["solvers"],
+        serde_json::json!([{ "selector": { "dnsZones": ["example.org"] }, "dns01": { "webhook": { "groupName": "acme.example.org", "solverName": "x" } } }])
+    );
+    // A TLSRoute on a listener that terminates HTTP is refused.
+    let c =
+        compile(&src.replace(r#"protocol: "TLS""#, r#"protocol: "HTTP""#).replace(r#", tls_mode: "Passthrough""#, ""));
+    assert_eq!(codes(&c), vec!["E0122"], "{:#?}", c.diagnostics);
 }

@@ -234,8 +234,15 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
                 for (annotation, kind) in
                     [("cert-manager.io/cluster-issuer", "ClusterIssuer"), ("cert-manager.io/issuer", "Issuer")]
                 {
-                    if let Some(v) = o.value.path(&["metadata", "annotations"]).and_then(|a| a.get(annotation)) {
-                        issuer_use(o, v, kind, &namespace_of(o), &ix, production, &mut out);
+                    if let Some(v) = o.value.path(&["metadata", "annotations"]).and_then(|a| a.get(annotation))
+                        && let Some(issuer) = issuer_use(o, v, kind, &namespace_of(o), &ix, production, &mut out)
+                    {
+                        // cert-manager issues one certificate per TLS listener, for its hostname.
+                        let names = list_at(&o.value, &["spec", "listeners"])
+                            .iter()
+                            .filter(|l| !list_at(l, &["tls", "certificateRefs"]).is_empty())
+                            .filter_map(|l| l.get("hostname"));
+                        acme_solvable(issuer, names, None, &mut out);
                     }
                 }
                 for l in list_at(&o.value, &["spec", "listeners"]) {
@@ -248,8 +255,12 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
             (CERT_MANAGER_GROUP, "Certificate") => {
                 if let Some(r) = o.value.path(&["spec", "issuerRef"]) {
                     let kind = str_at(r, &["kind"]).unwrap_or("Issuer");
-                    if let Some(name) = r.get("name") {
-                        issuer_use(o, name, kind, &namespace_of(o), &ix, production, &mut out);
+                    if let Some(name) = r.get("name")
+                        && let Some(issuer) = issuer_use(o, name, kind, &namespace_of(o), &ix, production, &mut out)
+                    {
+                        let names = list_at(&o.value, &["spec", "dnsNames"]).iter();
+                        let labels = o.value.path(&["metadata", "labels"]);
+                        acme_solvable(issuer, names.chain(o.value.path(&["spec", "commonName"])), labels, &mut out);
                     }
                 }
             }
@@ -388,18 +399,19 @@ impl Claims {
 
 /// An issuer named by a Gateway annotation or a Certificate's `issuerRef` exists in the
 /// environment, and a production environment does not use one marked for staging.
-fn issuer_use(
+/// Returns the issuer when it exists.
+fn issuer_use<'a>(
     user: &Object,
     name_value: &Value,
     kind: &str,
     ns: &str,
-    ix: &Index,
+    ix: &Index<'a>,
     production: bool,
     out: &mut Vec<Diagnostic>,
-) {
-    let Some(name) = name_value.as_str() else { return };
+) -> Option<&'a Object> {
+    let name = name_value.as_str()?;
     let key_ns = if kind == "ClusterIssuer" { String::new() } else { ns.to_string() };
-    let Some(issuer) = ix.issuers.get(&(kind.to_string(), key_ns, name.to_string())) else {
+    let Some(&issuer) = ix.issuers.get(&(kind.to_string(), key_ns, name.to_string())) else {
         let same_kind: Vec<&str> =
             ix.issuers.keys().filter(|(k, _, _)| k == kind).map(|(_, _, n)| n.as_str()).collect();
         let help = match did_you_mean(name, same_kind.iter().copied()) {
@@ -417,7 +429,7 @@ fn issuer_use(
             .at(name_value.span(), "no such issuer")
             .help(help),
         );
-        return;
+        return None;
     };
     let stage = issuer.value.path(&["metadata", "labels"]).and_then(|l| l.get(ISSUER_STAGE_LABEL));
     if production && let Some(stage) = stage {
@@ -437,6 +449,68 @@ fn issuer_use(
             .help("use the production issuer in production environments: choose the issuer per environment (`match env { ... }`) or override it in `in <env> { ... }`"),
         );
     }
+    Some(issuer)
+}
+
+/// Each name an ACME issuer is asked to certify has a solver whose `selector` matches it
+/// (none, `dnsNames` listing it, `dnsZones` containing it, `matchLabels` on the
+/// Certificate's `labels`), and a wildcard name a DNS-01 one: ACME servers offer only the
+/// DNS-01 challenge for wildcards, so cert-manager can use no other solver for them.
+fn acme_solvable<'v>(
+    issuer: &Object,
+    names: impl Iterator<Item = &'v Value>,
+    labels: Option<&Value>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(acme) = issuer.value.path(&["spec", "acme"]) else { return };
+    let solvers = list_at(acme, &["solvers"]);
+    for name_value in names {
+        let Some(name) = name_value.as_str() else { continue };
+        let wildcard = name.starts_with("*.");
+        let mut matching = solvers.iter().filter(|s| solver_matches(s, name, labels));
+        let problem = if wildcard {
+            if matching.any(|s| s.get("dns01").is_some()) {
+                continue;
+            }
+            "it has no DNS-01 solver for this name, and ACME validates wildcards over DNS-01 only"
+        } else {
+            if matching.next().is_some() {
+                continue;
+            }
+            "none of its ACME solvers answers for this name"
+        };
+        out.push(
+            Diagnostic::error(
+                "E0133",
+                format!("{} `{}` cannot issue the certificate for `{name}`: {problem}", issuer.kind, issuer.name),
+            )
+            .at(name_value.span(), "cannot be validated")
+            .also(issuer.value.path(&["metadata", "name"]).map_or(issuer.span(), Value::span), "the issuer")
+                .help(if wildcard {
+                    "give the issuer a DNS-01 solver for this zone (`gw.acme_issuer(..., dns01: { cloudflare: { ... } }, dns01_zones: [\"example.org\"])`), or certify the names one by one"
+                } else {
+                    "give the issuer a solver for this name: HTTP-01 through the Gateway (`http01_gateways`) or DNS-01 (`dns01`), with a `selector` that matches it"
+                }),
+        );
+    }
+}
+
+/// Whether a solver's `selector` lets it answer for `name` (a wildcard's zone is the
+/// name without `*.`).
+fn solver_matches(solver: &Value, name: &str, labels: Option<&Value>) -> bool {
+    let Some(selector) = solver.get("selector") else { return true };
+    if let Some(wanted) = selector.get("matchLabels").and_then(Value::as_record) {
+        let has = |k: &str, v: &Value| labels.and_then(|l| l.get(k)).and_then(Value::as_str) == v.as_str();
+        if !wanted.iter().all(|(k, v)| has(k, v)) {
+            return false;
+        }
+    }
+    let names = list_at(selector, &["dnsNames"]);
+    let zones = list_at(selector, &["dnsZones"]);
+    let bare = name.strip_prefix("*.").unwrap_or(name);
+    (names.is_empty() && zones.is_empty())
+        || names.iter().any(|n| n.as_str() == Some(name))
+        || zones.iter().filter_map(Value::as_str).any(|z| bare == z || bare.ends_with(&format!(".{z}")))
 }
 
 /// A GatewayClass's controller must run in the environment: some deployed component

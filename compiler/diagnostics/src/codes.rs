@@ -63,6 +63,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0130", "certificate issuer does not exist"),
     ("E0131", "production environment uses a staging issuer"),
     ("E0132", "certificate does not cover a served hostname"),
+    ("E0133", "ACME issuer cannot validate a certificate name"),
 ];
 
 pub fn lookup(code: &str) -> Option<&'static str> {
