@@ -801,3 +801,42 @@ component data {
         compile(&src.replace(r#"protocol: "TLS""#, r#"protocol: "HTTP""#).replace(r#", tls_mode: "Passthrough""#, ""));
     assert_eq!(codes(&c), vec!["E0122"], "{:#?}", c.diagnostics);
 }
+
+/// An HTTPRoute and a GRPCRoute whose hostnames meet on one listener conflict whatever
+/// their paths: Gateway API serves only the older one.
+#[test]
+fn http_and_grpc_routes_do_not_share_a_hostname_on_a_listener() {
+    let grpc = |hostnames: &str| {
+        format!(
+            r#"
+component rpc {{
+  namespace: "web"
+  objects: [{{
+    apiVersion: "gateway.networking.k8s.io/v1"
+    kind: "GRPCRoute"
+    metadata: {{ name: "rpc" }}
+    spec: {{
+      parentRefs: [{{ name: "public", namespace: "gateway", sectionName: "https" }}]
+      {hostnames}
+      rules: [{{ matches: [{{ method: {{ service: "shop.v1.Cart" }} }}], backendRefs: [{{ name: "web", port: 80 }}] }}]
+    }}
+  }}]
+}}
+"#
+        )
+    };
+    let c = compile(&format!("{SETUP}{}", grpc(r#"hostnames: ["www.{env.domain}"]"#)));
+    assert_eq!(codes(&c), vec!["E0128", "E0128"], "{:#?}", c.diagnostics);
+    assert_eq!(
+        c.diagnostics[0].message,
+        "GRPCRoute `web/rpc` and HTTPRoute `web/web` share `www.example.org` on listener `https` of Gateway `gateway/public`"
+    );
+    // A wildcard meets the name under it; no hostnames means all of the listener's.
+    let c = compile(&format!("{SETUP}{}", grpc(r#"hostnames: ["*.{env.domain}"]"#)));
+    assert_eq!(codes(&c), vec!["E0128", "E0128"], "{:#?}", c.diagnostics);
+    let c = compile(&format!("{SETUP}{}", grpc("")));
+    assert_eq!(codes(&c), vec!["E0128", "E0128"], "{:#?}", c.diagnostics);
+    // Its own hostname is fine.
+    let c = compile(&format!("{SETUP}{}", grpc(r#"hostnames: ["grpc.{env.domain}"]"#)));
+    assert!(c.ok(), "{:#?}", c.diagnostics);
+}

@@ -227,6 +227,7 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
     let production = matches!(env.attributes.get("production").map(|v| &v.kind), Some(ValueKind::Bool(true)));
     let mut out = Vec::new();
     let mut claims = Claims::default();
+    let mut attached = Attached::default();
     for o in env.components.iter().flat_map(|c| &c.objects) {
         match (o.group(), o.kind.as_str()) {
             (GATEWAY_GROUP, "Gateway") => {
@@ -265,7 +266,7 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
                 }
             }
             (GATEWAY_GROUP, kind) if ROUTE_KINDS.contains(&kind) => {
-                route(o, &ix, &mut out);
+                route(o, &ix, &mut attached, &mut out);
                 for h in list_at(&o.value, &["spec", "hostnames"]) {
                     domains.check(h, kind, &o.name, &mut out);
                 }
@@ -274,6 +275,7 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
             _ => {}
         }
     }
+    attached.conflicts(&mut out);
     diags.extend(out.into_iter().map(|d: Diagnostic| d.note(format!("in environment `{}`", env.name))));
 }
 
@@ -362,7 +364,8 @@ impl Claims {
                 paths.push((path, m.span()));
             }
         }
-        let what = if o.kind == "TLSRoute" { "TLSRoute" } else { "HTTP" };
+        // Routes of different kinds on one listener conflict by hostname alone (`Attached`).
+        let what = o.kind.clone();
         for p in list_at(&o.value, &["spec", "parentRefs"]) {
             let gw = format!(
                 "{}/{}#{}",
@@ -667,7 +670,65 @@ pub fn hostnames_intersect(a: &str, b: &str) -> bool {
     }
 }
 
-fn route(o: &Object, ix: &Index, out: &mut Vec<Diagnostic>) {
+/// One route attached to a listener: its kind, `namespace/name`, hostnames (empty: all
+/// the listener's) and the parent reference that attached it.
+struct Attachment<'a> {
+    kind: &'a str,
+    route: String,
+    hostnames: Vec<&'a str>,
+    at: &'a Value,
+}
+
+/// The routes attached to each listener, by (Gateway namespace, Gateway name, listener).
+#[derive(Default)]
+struct Attached<'a> {
+    listeners: BTreeMap<(String, String, String), Vec<Attachment<'a>>>,
+}
+
+impl Attached<'_> {
+    /// An HTTPRoute and a GRPCRoute on one listener with intersecting hostnames: Gateway
+    /// API accepts only one of them (the older), so the other is silently not served.
+    /// E0128, once per pair of routes, at the later one in declaration order.
+    fn conflicts(&self, out: &mut Vec<Diagnostic>) {
+        let mut reported = std::collections::BTreeSet::new();
+        for ((gw_ns, gw_name, listener), routes) in &self.listeners {
+            for (i, b) in routes.iter().enumerate() {
+                for a in &routes[..i] {
+                    let kinds = (a.kind, b.kind);
+                    if !matches!(kinds, ("HTTPRoute", "GRPCRoute") | ("GRPCRoute", "HTTPRoute")) {
+                        continue;
+                    }
+                    let shared = match (a.hostnames.is_empty(), b.hostnames.is_empty()) {
+                        (true, _) => b.hostnames.first().copied().or(Some("*")),
+                        (_, true) => a.hostnames.first().copied(),
+                        _ => {
+                            a.hostnames.iter().find(|x| b.hostnames.iter().any(|y| hostnames_intersect(x, y))).copied()
+                        }
+                    };
+                    let Some(host) = shared else { continue };
+                    if !reported.insert((a.route.clone(), b.route.clone())) {
+                        continue;
+                    }
+                    let host = if host == "*" { "every hostname".to_string() } else { format!("`{host}`") };
+                    out.push(
+                        Diagnostic::error(
+                            "E0128",
+                            format!(
+                                "{} `{}` and {} `{}` share {host} on listener `{listener}` of Gateway `{gw_ns}/{gw_name}`",
+                                b.kind, b.route, a.kind, a.route
+                            ),
+                        )
+                        .at(b.at.span(), "attached here")
+                        .also(a.at.span(), "the other route attaches here")
+                        .help("serve gRPC and plain HTTP on different hostnames (or different listeners); Gateway API accepts only the older of an HTTPRoute and a GRPCRoute whose hostnames meet on one listener, and drops the other"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn route<'a>(o: &'a Object, ix: &Index, attached: &mut Attached<'a>, out: &mut Vec<Diagnostic>) {
     let route_ns = namespace_of(o);
     let kind = o.kind.as_str();
     let hostnames: Vec<&Value> = list_at(&o.value, &["spec", "hostnames"]).iter().collect();
@@ -787,6 +848,25 @@ fn route(o: &Object, ix: &Index, out: &mut Vec<Diagnostic>) {
                         .note("a route whose hostnames meet no listener is never served"),
                 );
             }
+        }
+        for l in &admitting {
+            // The route's hostnames this listener serves (all of them when the listener
+            // has none); a route with hostnames of which none meets it does not attach.
+            let served: Vec<&str> = hostnames
+                .iter()
+                .filter_map(|h| h.as_str())
+                .filter(|h| l.hostname.as_deref().is_none_or(|lh| hostnames_intersect(h, lh)))
+                .collect();
+            if served.is_empty() && !hostnames.is_empty() {
+                continue;
+            }
+            let key = (gw.namespace.clone(), gw_name.to_string(), l.name.clone());
+            attached.listeners.entry(key).or_default().push(Attachment {
+                kind,
+                route: format!("{route_ns}/{}", o.name),
+                hostnames: served,
+                at: p,
+            });
         }
         // The names served on each admitting listener that terminates TLS are covered by
         // its certificate. A route name wider than the listener's is served as the
