@@ -840,3 +840,45 @@ component rpc {{
     let c = compile(&format!("{SETUP}{}", grpc(r#"hostnames: ["grpc.{env.domain}"]"#)));
     assert!(c.ok(), "{:#?}", c.diagnostics);
 }
+
+/// Listeners admitting namespaces by label, and gRPC routes by service and method,
+/// from `std/gateway`; a namespace without the label is refused (E0122).
+#[test]
+fn std_gateway_selects_namespaces_and_grpc_methods() {
+    let src = r#"
+import "std/gateway" as gw
+import "std/k8s"
+env prod {}
+let cart = k8s.service("cart", port: 9000)
+component edge {
+  namespace: "edge"
+  provides: ["example.org/edge"]
+  objects: [
+    gw.gateway_class("edge", "example.org/edge"),
+    gw.gateway("public", class: "edge", listeners: [{ name: "h2c", port: 80, protocol: "HTTP", routes_from: "Selector", routes_selector: { expose: "yes" } }]),
+  ]
+}
+component shop {
+  namespace: "shop"
+  objects: [
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop", labels: { expose: "yes" } } },
+    cart,
+    gw.grpc_route("cart", parents: [{ gateway: "public", namespace: "edge" }], hostnames: ["rpc.example.org"], backends: [gw.backend(cart, 9000)], service: "shop.v1.Cart", method: "Checkout"),
+  ]
+}
+"#;
+    let c = compile(src);
+    assert!(c.ok(), "{:#?}", c.diagnostics);
+    let json =
+        |c: &cedc::Compilation, component: &str, i: usize| objects_of(c, "prod", component)[i].value.to_json().unwrap();
+    assert_eq!(
+        json(&c, "edge", 1)["spec"]["listeners"][0]["allowedRoutes"],
+        serde_json::json!({ "namespaces": { "from": "Selector", "selector": { "matchLabels": { "expose": "yes" } } } })
+    );
+    assert_eq!(
+        json(&c, "shop", 2)["spec"]["rules"][0]["matches"],
+        serde_json::json!([{ "method": { "type": "Exact", "service": "shop.v1.Cart", "method": "Checkout" } }])
+    );
+    let c = compile(&src.replace(r#"labels: { expose: "yes" }"#, r#"labels: { expose: "no" }"#));
+    assert_eq!(codes(&c), vec!["E0122"], "{:#?}", c.diagnostics);
+}
