@@ -46,6 +46,11 @@ component gateway {
         },
       ]
     }
+  }, {
+    apiVersion: "v1"
+    kind: "Secret"
+    metadata: { name: "wildcard-tls" }
+    type: "kubernetes.io/tls"
   }]
 }
 
@@ -881,4 +886,60 @@ component shop {
     );
     let c = compile(&src.replace(r#"labels: { expose: "yes" }"#, r#"labels: { expose: "no" }"#));
     assert_eq!(codes(&c), vec!["E0122"], "{:#?}", c.diagnostics);
+}
+
+/// A TLS listener's certificate Secret must come from somewhere in the environment: a
+/// Certificate, cert-manager's Gateway annotation, or a declared Secret (also through an
+/// ExternalSecret); otherwise E0134 at the reference.
+#[test]
+fn listener_certificates_are_provided() {
+    let secret = r#"{
+    apiVersion: "v1"
+    kind: "Secret"
+    metadata: { name: "wildcard-tls" }
+    type: "kubernetes.io/tls"
+  }"#;
+    assert!(SETUP.contains(secret));
+    let without = SETUP.replacen(&format!(", {secret}"), "", 1);
+    let c = compile(&without);
+    assert_eq!(codes(&c), vec!["E0134"], "{:#?}", c.diagnostics);
+    assert_eq!(
+        c.diagnostics[0].message,
+        "the certificate Secret `gateway/wildcard-tls` of listener `https` is provided by nothing in this environment"
+    );
+    assert_eq!(c.diagnostics[0].notes, vec!["in Gateway `public`", "in environments `prod`, `staging`"]);
+
+    // cert-manager's annotation: it writes the Secret itself.
+    let annotated = without.replacen(
+        r#"metadata: { name: "public" }"#,
+        r#"metadata: { name: "public", annotations: { "cert-manager.io/cluster-issuer": "ca" } }"#,
+        1,
+    ) + r#"
+component issuers {
+  namespace: "cert-manager"
+  objects: [{ apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: "ca" }, spec: { ca: { secretName: "ca" } } }]
+}
+"#;
+    let c = compile(&annotated);
+    assert!(c.ok(), "{:#?}", c.diagnostics);
+
+    // An ExternalSecret making it (its kind left unchecked: no CRD here).
+    let external = without.clone()
+        + r#"
+component secrets {
+  namespace: "gateway"
+  objects: [{
+    apiVersion: "external-secrets.io/v1"
+    kind: "ExternalSecret"
+    metadata: { name: "wildcard" }
+    spec: { target: { name: "wildcard-tls" } }
+  }]
+}
+"#;
+    let mut fs = cedc_names::MemoryFs::default();
+    fs.files.insert("main.ced".into(), external.into_bytes());
+    let schemas =
+        cedc::Schemas { unchecked: vec!["external-secrets.io/v1/ExternalSecret".into()], ..Default::default() };
+    let c = cedc::compile_with(&fs, &["main.ced".to_string()], None, &schemas);
+    assert!(c.ok(), "{:#?}", c.diagnostics);
 }

@@ -10,7 +10,7 @@
 
 use cedc_diagnostics::{Diagnostic, Diagnostics, did_you_mean};
 use cedc_model::{Environment, Object, Value, ValueKind};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 const GATEWAY_GROUP: &str = "gateway.networking.k8s.io";
 const ROUTE_KINDS: &[&str] = &["HTTPRoute", "GRPCRoute", "TLSRoute"];
@@ -50,6 +50,9 @@ struct Index<'a> {
     provides: Vec<&'a str>,
     /// cert-manager Certificates by the Secret they write: (namespace, `secretName`).
     certificates: BTreeMap<(String, String), &'a Object>,
+    /// Secrets some object of the environment provides, other than Certificates: the
+    /// Secret itself, or an ExternalSecret or SealedSecret making it.
+    secrets: BTreeSet<(String, String)>,
 }
 
 fn str_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
@@ -82,6 +85,7 @@ impl<'a> Index<'a> {
             issuers: BTreeMap::new(),
             provides: env.components.iter().flat_map(|c| &c.provides).map(String::as_str).collect(),
             certificates: BTreeMap::new(),
+            secrets: BTreeSet::new(),
         };
         for o in env.components.iter().flat_map(|c| &c.objects) {
             match (o.group(), o.kind.as_str()) {
@@ -112,6 +116,17 @@ impl<'a> Index<'a> {
                         .map(|l| l.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
                         .unwrap_or_default();
                     ix.namespaces.insert(o.name.clone(), labels);
+                }
+                ("", "Secret") => {
+                    ix.secrets.insert((namespace_of(o), o.name.clone()));
+                }
+                ("external-secrets.io", "ExternalSecret") => {
+                    let name = str_at(&o.value, &["spec", "target", "name"]).unwrap_or(&o.name);
+                    ix.secrets.insert((namespace_of(o), name.to_string()));
+                }
+                ("bitnami.com", "SealedSecret") => {
+                    let name = str_at(&o.value, &["spec", "template", "metadata", "name"]).unwrap_or(&o.name);
+                    ix.secrets.insert((namespace_of(o), name.to_string()));
                 }
                 (GATEWAY_GROUP, "ReferenceGrant") => ix.grants.push((namespace_of(o), &o.value)),
                 (GATEWAY_GROUP, "GatewayClass") => ix.classes.push(o.name.clone()),
@@ -586,11 +601,29 @@ fn gateway(o: &Object, ix: &Index, out: &mut Vec<Diagnostic>) {
                     .note(format!("in Gateway `{}`", o.name)),
             );
         }
+        // cert-manager's Gateway support writes each TLS listener's Secret itself.
+        let annotated = o.value.path(&["metadata", "annotations"]).is_some_and(|a| {
+            a.get("cert-manager.io/cluster-issuer").is_some() || a.get("cert-manager.io/issuer").is_some()
+        });
         for r in refs {
             let target_ns = str_at(r, &["namespace"]).unwrap_or(&ns);
             let secret = str_at(r, &["name"]).unwrap_or_default();
             if target_ns != ns && !ix.granted("Gateway", &ns, target_ns, "", "Secret", secret) {
                 out.push(ungranted(r, "Gateway", &ns, "Secret", target_ns, secret));
+            }
+            let is_secret =
+                str_at(r, &["group"]).unwrap_or("").is_empty() && str_at(r, &["kind"]).unwrap_or("Secret") == "Secret";
+            let key = (target_ns.to_string(), secret.to_string());
+            if is_secret && !annotated && !ix.certificates.contains_key(&key) && !ix.secrets.contains(&key) {
+                out.push(
+                    Diagnostic::error(
+                        "E0134",
+                        format!("the certificate Secret `{target_ns}/{secret}` of listener `{name}` is provided by nothing in this environment"),
+                    )
+                    .at(r.get("name").map_or(r.span(), Value::span), "no Certificate or Secret writes this")
+                    .help("issue it with a cert-manager Certificate whose `secretName` is this name (`gw.certificate`), annotate the Gateway for cert-manager (`gw.issued_by`), or declare the Secret (an ExternalSecret or SealedSecret making it counts)")
+                    .note(format!("in Gateway `{}`", o.name)),
+                );
             }
         }
     }

@@ -64,6 +64,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0131", "production environment uses a staging issuer"),
     ("E0132", "certificate does not cover a served hostname"),
     ("E0133", "ACME issuer cannot validate a certificate name"),
+    ("E0134", "listener certificate provided by nothing"),
 ];
 
 pub fn lookup(code: &str) -> Option<&'static str> {
