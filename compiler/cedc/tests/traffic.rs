@@ -667,7 +667,6 @@ fn acme_issuers_can_validate_the_names_they_are_asked_for() {
             "",
             &["*.example.org", "example.org"],
         ),
-        ("no solver", String::new(), "", &["*.example.org", "example.org"]),
     ];
     for (what, solvers, labels, uncovered) in cases {
         let src = acme_setup(solvers, labels);
@@ -682,7 +681,18 @@ fn acme_issuers_can_validate_the_names_they_are_asked_for() {
             })
             .collect();
         assert_eq!(&found, uncovered, "{what}: {:#?}", c.diagnostics);
+        assert!(c.diagnostics.iter().all(|d| d.is_error()), "{what}: {:#?}", c.diagnostics);
     }
+
+    // An issuer without solvers: one warning at the issuer, whatever it is asked for.
+    let src = acme_setup("", "");
+    let c = compile(&src);
+    assert_eq!(codes(&c), vec!["E0133"], "{:#?}", c.diagnostics);
+    assert!(!c.diagnostics[0].is_error());
+    assert_eq!(
+        c.diagnostics[0].message,
+        "ClusterIssuer `le` has no ACME solvers: cert-manager can validate no name with it"
+    );
 
     // A solver selected by labels applies to the Certificates carrying them.
     let raw = r#"
@@ -888,9 +898,9 @@ component shop {
     assert_eq!(codes(&c), vec!["E0122"], "{:#?}", c.diagnostics);
 }
 
-/// A TLS listener's certificate Secret must come from somewhere in the environment: a
+/// A TLS listener's certificate Secret should come from somewhere in the environment: a
 /// Certificate, cert-manager's Gateway annotation, or a declared Secret (also through an
-/// ExternalSecret); otherwise E0134 at the reference.
+/// ExternalSecret); otherwise the warning E0134 at the reference.
 #[test]
 fn listener_certificates_are_provided() {
     let secret = r#"{
@@ -903,6 +913,8 @@ fn listener_certificates_are_provided() {
     let without = SETUP.replacen(&format!(", {secret}"), "", 1);
     let c = compile(&without);
     assert_eq!(codes(&c), vec!["E0134"], "{:#?}", c.diagnostics);
+    // A warning: the Secret may come from outside the platform's declarations.
+    assert!(!c.diagnostics[0].is_error() && c.ok());
     assert_eq!(
         c.diagnostics[0].message,
         "the certificate Secret `gateway/wildcard-tls` of listener `https` is provided by nothing in this environment"

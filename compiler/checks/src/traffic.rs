@@ -482,6 +482,19 @@ fn acme_solvable<'v>(
 ) {
     let Some(acme) = issuer.value.path(&["spec", "acme"]) else { return };
     let solvers = list_at(acme, &["solvers"]);
+    let issuer_name = issuer.value.path(&["metadata", "name"]).map_or(issuer.span(), Value::span);
+    if solvers.is_empty() {
+        // Once per issuer (reports alike are merged): every name it is asked for fails.
+        out.push(
+            Diagnostic::warning(
+                "E0133",
+                format!("{} `{}` has no ACME solvers: cert-manager can validate no name with it", issuer.kind, issuer.name),
+            )
+            .at(issuer_name, "no `solvers`")
+            .help("give the issuer its solvers: HTTP-01 through the Gateway (`gw.acme_issuer(..., http01_gateways: [...])`) and, for wildcard names, DNS-01 (`dns01`)"),
+        );
+        return;
+    }
     for name_value in names {
         let Some(name) = name_value.as_str() else { continue };
         let wildcard = name.starts_with("*.");
@@ -503,7 +516,7 @@ fn acme_solvable<'v>(
                 format!("{} `{}` cannot issue the certificate for `{name}`: {problem}", issuer.kind, issuer.name),
             )
             .at(name_value.span(), "cannot be validated")
-            .also(issuer.value.path(&["metadata", "name"]).map_or(issuer.span(), Value::span), "the issuer")
+            .also(issuer_name, "the issuer")
                 .help(if wildcard {
                     "give the issuer a DNS-01 solver for this zone (`gw.acme_issuer(..., dns01: { cloudflare: { ... } }, dns01_zones: [\"example.org\"])`), or certify the names one by one"
                 } else {
@@ -615,13 +628,14 @@ fn gateway(o: &Object, ix: &Index, out: &mut Vec<Diagnostic>) {
                 str_at(r, &["group"]).unwrap_or("").is_empty() && str_at(r, &["kind"]).unwrap_or("Secret") == "Secret";
             let key = (target_ns.to_string(), secret.to_string());
             if is_secret && !annotated && !ix.certificates.contains_key(&key) && !ix.secrets.contains(&key) {
+                // A warning: the Secret may be made outside the platform's declarations.
                 out.push(
-                    Diagnostic::error(
+                    Diagnostic::warning(
                         "E0134",
                         format!("the certificate Secret `{target_ns}/{secret}` of listener `{name}` is provided by nothing in this environment"),
                     )
                     .at(r.get("name").map_or(r.span(), Value::span), "no Certificate or Secret writes this")
-                    .help("issue it with a cert-manager Certificate whose `secretName` is this name (`gw.certificate`), annotate the Gateway for cert-manager (`gw.issued_by`), or declare the Secret (an ExternalSecret or SealedSecret making it counts)")
+                    .help("issue it with a cert-manager Certificate whose `secretName` is this name (`gw.certificate`), annotate the Gateway for cert-manager (`gw.issued_by`), or declare the Secret (an ExternalSecret or SealedSecret making it counts); a Secret made outside the platform's declarations is not checked")
                     .note(format!("in Gateway `{}`", o.name)),
                 );
             }
