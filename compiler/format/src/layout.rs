@@ -537,8 +537,8 @@ impl<'a> Builder<'a> {
             ItemKind::Let(d) => {
                 let mut v = vec![text("let "), self.ident(&d.name)];
                 if let Some(t) = &d.ty {
-                    v.push(text(": "));
-                    v.push(self.ty(t));
+                    // Indented: a comment after `:` pushes the type to a continuation line.
+                    v.push(indent(concat(vec![text(": "), self.ty(t)])));
                 }
                 v.push(text(" ="));
                 v.push(self.rhs(&d.value));
@@ -566,15 +566,18 @@ impl<'a> Builder<'a> {
                 }
             }
             ItemKind::Override(o) => {
-                let mut v = vec![text("in ")];
+                // The environments are indented: a comment among them pushes the rest to a
+                // continuation line.
+                let mut envs = Vec::new();
                 for (i, env) in o.envs.iter().enumerate() {
                     if i > 0 {
-                        v.push(text(", "));
+                        envs.push(text(", "));
                     }
-                    v.push(self.ident(env));
+                    envs.push(self.ident(env));
                 }
                 let open = self.skip_fwd(o.envs.last().map_or(start(it.span) + 2, |e| end(e.span)));
-                v.push(self.leading(open));
+                envs.push(self.leading(open));
+                let mut v = vec![text("in "), indent(concat(envs))];
                 v.push(text(" "));
                 let entries: Vec<Entry> =
                     o.sets.iter().map(|s| Entry { start: start(s.span), end: self.end_of(s.span) }).collect();
@@ -634,8 +637,7 @@ impl<'a> Builder<'a> {
             None => Doc::Nil,
         }));
         v.push(self.leading(arrow));
-        v.push(text(" -> "));
-        v.push(self.ty(&d.ret));
+        v.push(indent(concat(vec![text(" -> "), self.ty(&d.ret)])));
         v.push(text(" ="));
         v.push(self.rhs(&d.body));
         concat(v)

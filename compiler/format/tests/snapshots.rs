@@ -169,6 +169,14 @@ let i = {} // empty
 let j = { /// documents k
   k: 1, /// documents l
   l: 2 }
+let k: // after the colon
+  Int = 1
+fn m() -> // after the arrow
+  Int = 1
+in prod, // between environments
+  staging {
+  k = 2
+}
 
 // At the end of the file.
 "#;
