@@ -202,6 +202,13 @@ impl miette::Diagnostic for Rendered {
     }
 }
 
+/// `x` with its indefinite article, for messages: "an Int", "a String", "an Env".
+pub fn a_or_an(x: &impl std::fmt::Display) -> String {
+    let text = x.to_string();
+    let vowel = text.chars().next().is_some_and(|c| "AEIOUaeiou".contains(c));
+    format!("{} {text}", if vowel { "an" } else { "a" })
+}
+
 /// "did you mean `x`?" against a list of candidates (Levenshtein distance).
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;

@@ -5,7 +5,7 @@ pub mod codes;
 mod diagnostic;
 mod span;
 
-pub use diagnostic::{Diagnostic, Severity, did_you_mean};
+pub use diagnostic::{Diagnostic, Severity, a_or_an, did_you_mean};
 pub use span::{FileId, Files, SourceFile, Span};
 
 /// Diagnostics collected by a phase. Phases keep going after an error so that one run

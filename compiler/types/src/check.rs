@@ -5,7 +5,7 @@
 
 use crate::domain::Domain;
 use crate::ty::{DefaultExpr, FieldType, RecordType, Type, assignable, join};
-use cedc_diagnostics::{Diagnostic, Diagnostics, Span, did_you_mean};
+use cedc_diagnostics::{Diagnostic, Diagnostics, Span, a_or_an, did_you_mean};
 use cedc_names::{ModuleId, Program};
 use cedc_syntax::ast::*;
 use indexmap::IndexMap;
@@ -277,10 +277,15 @@ impl<'p> Checker<'p> {
                         None => {
                             let d = Diagnostic::error(
                                 "E0036",
-                                format!("environment field `{k}` is a {t} here but a {prev} in another environment"),
+                                format!(
+                                    "environment field `{}` is {} here but {} in another environment",
+                                    k,
+                                    a_or_an(&t),
+                                    a_or_an(&prev)
+                                ),
                             )
-                            .at(*s, format!("this is a {t}"))
-                            .also(*prev_span, format!("this is a {prev}"))
+                            .at(*s, format!("this is {}", a_or_an(&t)))
+                            .also(*prev_span, format!("this is {}", a_or_an(&prev)))
                             .help("give the field the same type in every environment");
                             self.diags.push(d);
                         }
@@ -472,7 +477,7 @@ impl<'p> Checker<'p> {
                     Type::Any | Type::Error => Some(Type::Any),
                     other => {
                         self.err(
-                            Diagnostic::error("E0050", format!("a {other} has no fields to override"))
+                            Diagnostic::error("E0050", format!("{} has no fields to override", a_or_an(&other)))
                                 .at(seg.span, "not a record")
                                 .also(decl_span, "the overridden declaration")
                                 .help("override the whole value instead, or a field of a record"),
@@ -938,8 +943,8 @@ impl<'p> Checker<'p> {
             && assignable(inner, expected)
         {
             self.err(
-                Diagnostic::error("E0037", format!("this value may be none, but a {expected} is required"))
-                    .at(span, format!("a {found}"))
+                Diagnostic::error("E0037", format!("this value may be none, but {} is required", a_or_an(&expected)))
+                    .at(span, format!("{}", a_or_an(&found)))
                     .help("give a default with `value ?? default`, or make the target optional"),
             );
             return;
@@ -956,7 +961,7 @@ impl<'p> Checker<'p> {
         };
         self.err(
             Diagnostic::error("E0030", format!("expected {expected}, found {found}"))
-                .at(span, format!("this is a {found}"))
+                .at(span, format!("this is {}", a_or_an(&found)))
                 .help(help),
         );
     }
@@ -1084,8 +1089,8 @@ impl<'p> Checker<'p> {
             _ => {
                 let pt = self.infer(patch);
                 self.err(
-                    Diagnostic::error("E0030", format!("`with` merges records and maps, not a {base}"))
-                        .at(patch.span, format!("a {pt}"))
+                    Diagnostic::error("E0030", format!("`with` merges records and maps, not {}", a_or_an(&base)))
+                        .at(patch.span, format!("{}", a_or_an(&pt)))
                         .help("use `with` on a record or a map value"),
                 );
             }
@@ -1118,8 +1123,8 @@ impl<'p> Checker<'p> {
                     };
                     let code = if matches!(t, Type::Optional(_)) { "E0037" } else { "E0030" };
                     self.err(
-                        Diagnostic::error(code, format!("a {t} cannot be put in a string"))
-                            .at(x.span, format!("a {t}"))
+                        Diagnostic::error(code, format!("{} cannot be put in a string", a_or_an(&t)))
+                            .at(x.span, format!("{}", a_or_an(&t)))
                             .help(help),
                     );
                 }
@@ -1148,9 +1153,12 @@ impl<'p> Checker<'p> {
                             Type::Any | Type::Error => (Type::Any, x.span),
                             other => {
                                 self.err(
-                                    Diagnostic::error("E0030", format!("`...` spreads a list, not a {other}"))
-                                        .at(x.span, format!("a {other}"))
-                                        .help("spread a list value: `[...items, extra]`"),
+                                    Diagnostic::error(
+                                        "E0030",
+                                        format!("`...` spreads a list, not {}", a_or_an(&other)),
+                                    )
+                                    .at(x.span, format!("{}", a_or_an(&other)))
+                                    .help("spread a list value: `[...items, extra]`"),
                                 );
                                 (Type::Error, x.span)
                             }
@@ -1161,7 +1169,7 @@ impl<'p> Checker<'p> {
                         None => {
                             self.err(
                                 Diagnostic::error("E0030", format!("list items have different types: {elem} and {t}"))
-                                    .at(span, format!("a {t}"))
+                                    .at(span, format!("{}", a_or_an(&t)))
                                     .help("all items of a list have one type; annotate the list (`let x: List<Any> = ...`) to mix them"),
                             );
                             Type::Error
@@ -1236,8 +1244,8 @@ impl<'p> Checker<'p> {
                     },
                     other => {
                         self.err(
-                            Diagnostic::error("E0030", format!("a {other} cannot be indexed"))
-                                .at(base.span, format!("a {other}"))
+                            Diagnostic::error("E0030", format!("{} cannot be indexed", a_or_an(&other)))
+                                .at(base.span, format!("{}", a_or_an(&other)))
                                 .help("index lists with integers (`xs[0]`) and maps with strings (`m[\"key\"]`)"),
                         );
                         Type::Error
@@ -1279,7 +1287,7 @@ impl<'p> Checker<'p> {
             None => {
                 self.err(
                     Diagnostic::error("E0030", format!("branches have different types: {a} and {b}"))
-                        .at(span, format!("a {b}"))
+                        .at(span, format!("{}", a_or_an(&b)))
                         .help("every branch must give a value of the same type"),
                 );
                 Type::Error
@@ -1462,14 +1470,14 @@ impl<'p> Checker<'p> {
                         "E0037",
                         format!("this value may be none; it has no field `{}` then", field.name),
                     )
-                    .at(base_span, format!("a {bt}"))
+                    .at(base_span, format!("{}", a_or_an(&bt)))
                     .help("give a default first: `(value ?? default).field`"),
                 );
                 Type::Error
             }
             other => {
                 self.err(
-                    Diagnostic::error("E0030", format!("a {other} has no fields"))
+                    Diagnostic::error("E0030", format!("{} has no fields", a_or_an(&other)))
                         .at(field.span, format!("`.{}` on a {other}", field.name))
                         .help("fields exist on records, maps and environments"),
                 );
@@ -1510,7 +1518,7 @@ impl<'p> Checker<'p> {
                 let rt = self.infer(r);
                 if join(&lt, &rt).is_none() {
                     self.err(
-                        Diagnostic::error("E0030", format!("a {lt} is never equal to a {rt}"))
+                        Diagnostic::error("E0030", format!("{} is never equal to {}", a_or_an(&lt), a_or_an(&rt)))
                             .at(e.span, "comparison of different types")
                             .help("compare values of the same type"),
                     );
@@ -1550,8 +1558,8 @@ impl<'p> Checker<'p> {
                     other => {
                         self.infer(r);
                         self.err(
-                            Diagnostic::error("E0030", format!("`+` does not apply to a {other}"))
-                                .at(l.span, format!("a {other}"))
+                            Diagnostic::error("E0030", format!("`+` does not apply to {}", a_or_an(&other)))
+                                .at(l.span, format!("{}", a_or_an(&other)))
                                 .help(
                                     "`+` adds integers and concatenates strings and lists; merge records with `with`",
                                 ),
@@ -1580,8 +1588,8 @@ impl<'p> Checker<'p> {
             Type::Any | Type::Error => (Type::Any, Type::Any),
             other => {
                 self.err(
-                    Diagnostic::error("E0030", format!("`for` goes over a list or a map, not a {other}"))
-                        .at(f.iter.span, format!("a {other}"))
+                    Diagnostic::error("E0030", format!("`for` goes over a list or a map, not {}", a_or_an(&other)))
+                        .at(f.iter.span, format!("{}", a_or_an(&other)))
                         .help("iterate a list (`for x in xs`) or a map (`for k, v in m`)"),
                 );
                 (Type::Error, Type::Error)
@@ -1653,7 +1661,7 @@ impl<'p> Checker<'p> {
                             format!("use patterns of type {t}")
                         };
                         self.err(
-                            Diagnostic::error("E0030", format!("this pattern cannot match a {t}"))
+                            Diagnostic::error("E0030", format!("this pattern cannot match {}", a_or_an(&t)))
                                 .at(p.span(), "wrong kind of pattern")
                                 .help(help),
                         );
@@ -1686,7 +1694,7 @@ impl<'p> Checker<'p> {
                 let msg = if matches!(st, Type::Env | Type::Enum(_) | Type::Bool) {
                     format!("this match does not cover {}", list.join(", "))
                 } else {
-                    format!("a match on a {st} needs a `_` arm")
+                    format!("a match on {} needs a `_` arm", a_or_an(&st))
                 };
                 self.err(
                     Diagnostic::error("E0034", msg)
@@ -1906,9 +1914,12 @@ impl<'p> Checker<'p> {
                     && !t.is_stringish()
                 {
                     self.err(
-                        Diagnostic::error("E0030", format!("`len` measures lists, maps and strings, not a {t}"))
-                            .at(a0.span, format!("a {t}"))
-                            .help("pass a list, a map or a string"),
+                        Diagnostic::error(
+                            "E0030",
+                            format!("`len` measures lists, maps and strings, not {}", a_or_an(&t)),
+                        )
+                        .at(a0.span, format!("{}", a_or_an(&t)))
+                        .help("pass a list, a map or a string"),
                     );
                 }
                 Type::Int
@@ -1922,8 +1933,8 @@ impl<'p> Checker<'p> {
                 let t = self.infer(a0);
                 if !matches!(t, Type::Map(_) | Type::Record(_) | Type::Any | Type::Error) {
                     self.err(
-                        Diagnostic::error("E0030", format!("`keys` takes a map, not a {t}"))
-                            .at(a0.span, format!("a {t}"))
+                        Diagnostic::error("E0030", format!("`keys` takes a map, not {}", a_or_an(&t)))
+                            .at(a0.span, format!("{}", a_or_an(&t)))
                             .help("pass a map or a record"),
                     );
                 }
@@ -1937,9 +1948,12 @@ impl<'p> Checker<'p> {
                 let t = self.infer(a0);
                 if !(t.is_stringish() || t.is_intish() || matches!(t, Type::Bool | Type::Any | Type::Error)) {
                     self.err(
-                        Diagnostic::error("E0030", format!("`string` converts integers and booleans, not a {t}"))
-                            .at(a0.span, format!("a {t}"))
-                            .help("pass an Int or a Bool"),
+                        Diagnostic::error(
+                            "E0030",
+                            format!("`string` converts integers and booleans, not {}", a_or_an(&t)),
+                        )
+                        .at(a0.span, format!("{}", a_or_an(&t)))
+                        .help("pass an Int or a Bool"),
                     );
                 }
                 Type::String
@@ -1961,9 +1975,12 @@ impl<'p> Checker<'p> {
                     other => {
                         self.infer(&args[1].value);
                         self.err(
-                            Diagnostic::error("E0030", format!("`contains` looks in lists and strings, not a {other}"))
-                                .at(a0.span, format!("a {other}"))
-                                .help("pass a list or a string"),
+                            Diagnostic::error(
+                                "E0030",
+                                format!("`contains` looks in lists and strings, not {}", a_or_an(&other)),
+                            )
+                            .at(a0.span, format!("{}", a_or_an(&other)))
+                            .help("pass a list or a string"),
                         );
                     }
                 }

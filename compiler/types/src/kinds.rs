@@ -10,7 +10,7 @@
 
 use crate::domain::Domain;
 use crate::ty::{DefaultExpr, FieldType, RecordType, Type};
-use cedc_diagnostics::Span;
+use cedc_diagnostics::{Span, a_or_an};
 use cedc_names::ModuleId;
 use cedc_schema::{Additional, Registry, Schema, Ty};
 use cedc_syntax::ast::{Expr, ExprKind, StrExpr, StrPart};
@@ -53,7 +53,7 @@ impl<'r> KindTypes<'r> {
                     ty: Type::Enum(Arc::new(BTreeSet::from([value.to_string()]))),
                     optional: false,
                     default: Some(Arc::new(string_default(value))),
-                    doc: Some(format!("Always `{value}` for a {kind}.")),
+                    doc: Some(format!("Always `{}` for {}.", value, a_or_an(&kind))),
                     span: None,
                 },
             );
