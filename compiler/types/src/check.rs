@@ -944,7 +944,7 @@ impl<'p> Checker<'p> {
         {
             self.err(
                 Diagnostic::error("E0037", format!("this value may be none, but {} is required", a_or_an(&expected)))
-                    .at(span, format!("{}", a_or_an(&found)))
+                    .at(span, a_or_an(&found))
                     .help("give a default with `value ?? default`, or make the target optional"),
             );
             return;
@@ -1090,7 +1090,7 @@ impl<'p> Checker<'p> {
                 let pt = self.infer(patch);
                 self.err(
                     Diagnostic::error("E0030", format!("`with` merges records and maps, not {}", a_or_an(&base)))
-                        .at(patch.span, format!("{}", a_or_an(&pt)))
+                        .at(patch.span, a_or_an(&pt))
                         .help("use `with` on a record or a map value"),
                 );
             }
@@ -1124,7 +1124,7 @@ impl<'p> Checker<'p> {
                     let code = if matches!(t, Type::Optional(_)) { "E0037" } else { "E0030" };
                     self.err(
                         Diagnostic::error(code, format!("{} cannot be put in a string", a_or_an(&t)))
-                            .at(x.span, format!("{}", a_or_an(&t)))
+                            .at(x.span, a_or_an(&t))
                             .help(help),
                     );
                 }
@@ -1157,7 +1157,7 @@ impl<'p> Checker<'p> {
                                         "E0030",
                                         format!("`...` spreads a list, not {}", a_or_an(&other)),
                                     )
-                                    .at(x.span, format!("{}", a_or_an(&other)))
+                                    .at(x.span, a_or_an(&other))
                                     .help("spread a list value: `[...items, extra]`"),
                                 );
                                 (Type::Error, x.span)
@@ -1169,7 +1169,7 @@ impl<'p> Checker<'p> {
                         None => {
                             self.err(
                                 Diagnostic::error("E0030", format!("list items have different types: {elem} and {t}"))
-                                    .at(span, format!("{}", a_or_an(&t)))
+                                    .at(span, a_or_an(&t))
                                     .help("all items of a list have one type; annotate the list (`let x: List<Any> = ...`) to mix them"),
                             );
                             Type::Error
@@ -1245,7 +1245,7 @@ impl<'p> Checker<'p> {
                     other => {
                         self.err(
                             Diagnostic::error("E0030", format!("{} cannot be indexed", a_or_an(&other)))
-                                .at(base.span, format!("{}", a_or_an(&other)))
+                                .at(base.span, a_or_an(&other))
                                 .help("index lists with integers (`xs[0]`) and maps with strings (`m[\"key\"]`)"),
                         );
                         Type::Error
@@ -1287,7 +1287,7 @@ impl<'p> Checker<'p> {
             None => {
                 self.err(
                     Diagnostic::error("E0030", format!("branches have different types: {a} and {b}"))
-                        .at(span, format!("{}", a_or_an(&b)))
+                        .at(span, a_or_an(&b))
                         .help("every branch must give a value of the same type"),
                 );
                 Type::Error
@@ -1470,7 +1470,7 @@ impl<'p> Checker<'p> {
                         "E0037",
                         format!("this value may be none; it has no field `{}` then", field.name),
                     )
-                    .at(base_span, format!("{}", a_or_an(&bt)))
+                    .at(base_span, a_or_an(&bt))
                     .help("give a default first: `(value ?? default).field`"),
                 );
                 Type::Error
@@ -1559,7 +1559,7 @@ impl<'p> Checker<'p> {
                         self.infer(r);
                         self.err(
                             Diagnostic::error("E0030", format!("`+` does not apply to {}", a_or_an(&other)))
-                                .at(l.span, format!("{}", a_or_an(&other)))
+                                .at(l.span, a_or_an(&other))
                                 .help(
                                     "`+` adds integers and concatenates strings and lists; merge records with `with`",
                                 ),
@@ -1589,7 +1589,7 @@ impl<'p> Checker<'p> {
             other => {
                 self.err(
                     Diagnostic::error("E0030", format!("`for` goes over a list or a map, not {}", a_or_an(&other)))
-                        .at(f.iter.span, format!("{}", a_or_an(&other)))
+                        .at(f.iter.span, a_or_an(&other))
                         .help("iterate a list (`for x in xs`) or a map (`for k, v in m`)"),
                 );
                 (Type::Error, Type::Error)
@@ -1918,7 +1918,7 @@ impl<'p> Checker<'p> {
                             "E0030",
                             format!("`len` measures lists, maps and strings, not {}", a_or_an(&t)),
                         )
-                        .at(a0.span, format!("{}", a_or_an(&t)))
+                        .at(a0.span, a_or_an(&t))
                         .help("pass a list, a map or a string"),
                     );
                 }
@@ -1934,7 +1934,7 @@ impl<'p> Checker<'p> {
                 if !matches!(t, Type::Map(_) | Type::Record(_) | Type::Any | Type::Error) {
                     self.err(
                         Diagnostic::error("E0030", format!("`keys` takes a map, not {}", a_or_an(&t)))
-                            .at(a0.span, format!("{}", a_or_an(&t)))
+                            .at(a0.span, a_or_an(&t))
                             .help("pass a map or a record"),
                     );
                 }
@@ -1952,7 +1952,7 @@ impl<'p> Checker<'p> {
                             "E0030",
                             format!("`string` converts integers and booleans, not {}", a_or_an(&t)),
                         )
-                        .at(a0.span, format!("{}", a_or_an(&t)))
+                        .at(a0.span, a_or_an(&t))
                         .help("pass an Int or a Bool"),
                     );
                 }
@@ -1979,7 +1979,7 @@ impl<'p> Checker<'p> {
                                 "E0030",
                                 format!("`contains` looks in lists and strings, not {}", a_or_an(&other)),
                             )
-                            .at(a0.span, format!("{}", a_or_an(&other)))
+                            .at(a0.span, a_or_an(&other))
                             .help("pass a list or a string"),
                         );
                     }
