@@ -586,15 +586,59 @@ fn served_hostnames_are_covered_by_the_certificate() {
     assert!(err.contains("hostname `api.www.staging.example.org`"), "{err}");
     assert!(err.contains("the certificate's names"), "{err}");
 
-    // A certificate for one name only: the listener's wildcard is not covered, the
-    // route's name is.
+    // A certificate for the routes' names only, on a wildcard listener: clients ask for
+    // those names, so it is enough ...
     let narrow = issuers.replacen(r#"dnsNames: ["*.{env.domain}"]"#, r#"dnsNames: ["www.{env.domain}"]"#, 1);
     assert_ne!(narrow, issuers);
     let (ok, err) = project_check(&format!("{SETUP}{narrow}"));
+    assert!(ok, "{err}");
+    // ... until a route without hostnames serves the listener's whole wildcard.
+    let catch_all = SETUP.replacen(r#"hostnames: ["www.{env.domain}"]"#, "", 1);
+    let (ok, err) = project_check(&format!("{catch_all}{narrow}"));
     assert!(!ok);
     assert_eq!(err.matches("E0132").count(), 2, "{err}");
-    assert!(err.contains("hostname `*.example.org` is served on listener `https` of Gateway `public`"), "{err}");
-    assert!(!err.contains("`www.example.org` is served"), "{err}");
+    assert!(
+        err.contains("hostname `*.example.org` is served on listener `https` of Gateway `gateway/public`"),
+        "{err}"
+    );
+}
+
+/// A request goes to the listener of its port with the most specific matching hostname:
+/// a name is held to that listener's certificate only.
+#[test]
+fn certificate_coverage_follows_the_listener_a_name_reaches() {
+    let src = r#"
+import "std/gateway" as gw
+import "std/k8s"
+env prod {}
+let ca = gw.ca_issuer("ca", secret: "ca-keypair")
+let web = k8s.service("web", port: 80)
+component edge {
+  namespace: "edge"
+  provides: ["example.org/edge"]
+  objects: [
+    ca,
+    web,
+    gw.gateway_class("edge", "example.org/edge"),
+    gw.gateway("public", class: "edge", listeners: [
+      { name: "default", port: 443, protocol: "HTTPS", certificate: "www-tls" },
+      { name: "api", port: 443, protocol: "HTTPS", hostname: "api.example.org", certificate: "api-tls" },
+    ]),
+    gw.certificate("www", secret: "www-tls", dns_names: ["www.example.org"], issuer: ca),
+    gw.certificate("api", secret: "api-tls", dns_names: ["api.example.org"], issuer: ca),
+    gw.http_route("both", parents: [{ gateway: "public" }], hostnames: ["www.example.org", "api.example.org"], rules: [{ backends: [gw.backend(web, 80)] }]),
+  ]
+}
+"#;
+    let c = compile(src);
+    assert!(c.ok(), "{:#?}", c.diagnostics);
+    // A name only the catch-all listener receives, and its certificate lacks.
+    let c = compile(&src.replace(
+        r#"hostnames: ["www.example.org", "api.example.org"]"#,
+        r#"hostnames: ["www.example.org", "app.example.org"]"#,
+    ));
+    assert_eq!(codes(&c), vec!["E0132"], "{:#?}", c.diagnostics);
+    assert!(c.diagnostics[0].message.starts_with("hostname `app.example.org` is served on listener `default`"));
 }
 
 /// The same report twice in one environment (two Certificates named alike, using one
@@ -954,4 +998,179 @@ component secrets {
         cedc::Schemas { unchecked: vec!["external-secrets.io/v1/ExternalSecret".into()], ..Default::default() };
     let c = cedc::compile_with(&fs, &["main.ced".to_string()], None, &schemas);
     assert!(c.ok(), "{:#?}", c.diagnostics);
+}
+
+/// cert-manager's Gateway support, as it behaves: it certifies listeners that terminate
+/// TLS, have a hostname and name a Secret of the Gateway's namespace, for those
+/// hostnames, with the Gateway's labels. Other listeners' Secrets are provided by
+/// nothing (E0134); routes are held to the names it certifies (E0132).
+#[test]
+fn annotated_gateways_are_read_as_cert_manager_reads_them() {
+    let src = r#"
+import "std/gateway" as gw
+import "std/k8s"
+env prod {}
+let dns = { cloudflare: { apiTokenSecretRef: { name: "cf", key: "t" } } }
+let le = gw.acme_issuer("le", server: "https://acme.example/directory", email: "ops@example.org", dns01: dns, dns01_zones: ["example.org"])
+let web = k8s.service("web", port: 80)
+component edge {
+  namespace: "edge"
+  provides: ["example.org/edge"]
+  labels: { team: "web" }
+  objects: [
+    le,
+    web,
+    gw.gateway_class("edge", "example.org/edge"),
+    gw.gateway("public", class: "edge", annotations: gw.issued_by(le), listeners: [
+      { name: "https", port: 443, protocol: "HTTPS", hostname: "*.example.org", certificate: "wildcard-tls" },
+    ]),
+    gw.http_route("web", parents: [{ gateway: "public" }], hostnames: ["www.example.org"], rules: [{ backends: [gw.backend(web, 80)] }]),
+  ]
+}
+"#;
+    let c = compile(src);
+    assert!(c.ok(), "{:#?}", c.diagnostics);
+    assert!(c.diagnostics.is_empty(), "{:#?}", c.diagnostics);
+
+    // Two labels under the certified wildcard.
+    let c = compile(&src.replace(r#"["www.example.org"]"#, r#"["v2.www.example.org"]"#));
+    assert_eq!(codes(&c), vec!["E0132"], "{:#?}", c.diagnostics);
+
+    // A listener without a hostname gets no certificate from cert-manager.
+    let c = compile(&src.replace(r#"hostname: "*.example.org", certificate"#, "certificate"));
+    assert_eq!(codes(&c), vec!["E0134"], "{:#?}", c.diagnostics);
+
+    // A solver selected by labels: the Gateway's labels reach the Certificate.
+    let labelled = src
+        .replace(r#", dns01_zones: ["example.org"]"#, "")
+        .replace("let le = gw.acme_issuer(", "let le_plain = gw.acme_issuer(")
+        + r#"
+let le: Object = le_plain with { spec: { acme: { solvers: [{ selector: { matchLabels: { team: "web" } }, dns01: dns }] } } }
+"#;
+    let c = compile(&labelled);
+    assert!(c.ok(), "{:#?}", c.diagnostics);
+    let c = compile(&labelled.replace(r#"labels: { team: "web" }"#, r#"labels: { team: "api" }"#));
+    assert_eq!(codes(&c), vec!["E0133"], "{:#?}", c.diagnostics);
+    assert!(
+        c.diagnostics[0].message.contains("the `selector` of its DNS-01 solvers does not match"),
+        "{:#?}",
+        c.diagnostics
+    );
+}
+
+/// HTTPS listeners terminate TLS, and so do TLS listeners in `Terminate` mode: both need
+/// a certificate (E0126); HTTPS in `Passthrough` mode is refused.
+#[test]
+fn listeners_that_terminate_tls_have_a_certificate() {
+    let gateway = |listener: &str| {
+        format!(
+            r#"
+env prod {{}}
+component edge {{
+  namespace: "edge"
+  provides: ["example.org/edge"]
+  objects: [
+    {{ apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: {{ name: "edge" }}, spec: {{ controllerName: "example.org/edge" }} }},
+    {{ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: {{ name: "public" }}, spec: {{ gatewayClassName: "edge", listeners: [{listener}] }} }},
+  ]
+}}
+"#
+        )
+    };
+    let c = compile(&gateway(r#"{ name: "tls", port: 443, protocol: "TLS", tls: { mode: "Passthrough" } }"#));
+    assert!(c.ok(), "{:#?}", c.diagnostics);
+    let c = compile(&gateway(r#"{ name: "tls", port: 443, protocol: "TLS" }"#));
+    assert_eq!(codes(&c), vec!["E0126"], "{:#?}", c.diagnostics);
+    let c = compile(&gateway(r#"{ name: "https", port: 443, protocol: "HTTPS", tls: { mode: "Passthrough" } }"#));
+    assert_eq!(codes(&c), vec!["E0126"], "{:#?}", c.diagnostics);
+    assert!(c.diagnostics[0].message.contains("does not terminate TLS"));
+}
+
+/// Two routes of one kind claiming the same hostname and path on one listener conflict
+/// however they name it: by `sectionName` or by attaching to the whole Gateway.
+#[test]
+fn claims_are_counted_on_the_listeners_routes_reach() {
+    let src = r#"
+import "std/gateway" as gw
+import "std/k8s"
+env prod {}
+let web = k8s.service("web", port: 80)
+component edge {
+  namespace: "edge"
+  provides: ["example.org/edge"]
+  objects: [
+    web,
+    gw.gateway_class("edge", "example.org/edge"),
+    gw.gateway("public", class: "edge", listeners: [{ name: "http", port: 80, protocol: "HTTP" }]),
+    gw.http_route("a", parents: [{ gateway: "public", listener: "http" }], hostnames: ["www.example.org"], rules: [{ backends: [gw.backend(web, 80)] }]),
+    gw.http_route("b", parents: [{ gateway: "public" }], hostnames: ["www.example.org"], rules: [{ backends: [gw.backend(web, 80)] }]),
+  ]
+}
+"#;
+    let c = compile(src);
+    assert_eq!(codes(&c), vec!["E0128"], "{:#?}", c.diagnostics);
+}
+
+/// Targets deployed by two components of one namespace get one grant each, named after
+/// its component, so neither depends on the other; a target namespace no component
+/// deploys leaves the grant with the referrer, with a warning.
+#[test]
+fn generated_grants_follow_the_components_deploying_their_targets() {
+    let split = GRANTS.replacen(
+        "  objects: [api_service, admin_service]\n}",
+        "  objects: [api_service]\n}\n\ncomponent admin {\n  namespace: \"api\"\n  objects: [admin_service]\n}",
+        1,
+    );
+    assert_ne!(split, GRANTS);
+    let c = compile(&split);
+    assert!(c.ok(), "{:#?}", c.diagnostics);
+    let names = |component: &str| -> Vec<String> {
+        objects_of(&c, "prod", component)
+            .iter()
+            .filter(|o| o.kind == "ReferenceGrant")
+            .map(|o| o.name.clone())
+            .collect()
+    };
+    assert_eq!(names("api"), ["allow-web-grpcroutes", "allow-web-httproutes-api"]);
+    assert_eq!(names("admin"), ["allow-web-httproutes-admin"]);
+
+    let orphan =
+        GRANTS.replacen("component certs {\n  namespace: \"certs\"", "component certs {\n  namespace: \"secrets\"", 1);
+    assert_ne!(orphan, GRANTS);
+    let c = compile(&orphan);
+    let warnings: Vec<&str> = c.diagnostics.iter().filter(|d| !d.is_error()).map(|d| d.message.as_str()).collect();
+    assert!(
+        warnings.contains(&"the ReferenceGrant `certs/allow-edge-gateways` is deployed by `edge`, the referring component: no component of this environment deploys namespace `certs`"),
+        "{:#?}",
+        c.diagnostics
+    );
+    assert!(objects_of(&c, "prod", "edge").iter().any(|o| o.kind == "ReferenceGrant"));
+}
+
+/// A namespaced Issuer serves its own namespace: using it from another is E0130, saying
+/// so, at the name and at the object using it.
+#[test]
+fn an_issuer_of_another_namespace_is_named_as_such() {
+    let src = r#"
+import "std/gateway" as gw
+env prod {}
+let ca = gw.ca_issuer("internal", secret: "ca-keypair", kind: "Issuer")
+component certs {
+  namespace: "cert-manager"
+  objects: [ca]
+}
+component gateway {
+  namespace: "gateway"
+  objects: [gw.certificate("wildcard", secret: "wildcard-tls", dns_names: ["*.example.org"], issuer: ca)]
+}
+"#;
+    let c = compile(src);
+    assert_eq!(codes(&c), vec!["E0130"], "{:#?}", c.diagnostics);
+    let d = &c.diagnostics[0];
+    assert_eq!(
+        d.message,
+        "Certificate `wildcard` in `gateway` uses Issuer `internal`, which is in namespace `cert-manager`"
+    );
+    assert_eq!(d.secondary.len(), 1);
+    assert!(d.help.as_deref().unwrap_or("").contains("an Issuer serves its own namespace only"));
 }

@@ -53,6 +53,49 @@ struct Index<'a> {
     /// Secrets some object of the environment provides, other than Certificates: the
     /// Secret itself, or an ExternalSecret or SealedSecret making it.
     secrets: BTreeSet<(String, String)>,
+    /// The certificates cert-manager makes for Gateways carrying its issuer annotation:
+    /// (namespace, Secret) → the hostnames of the listeners naming that Secret.
+    shim_certificates: BTreeMap<(String, String), Vec<&'a Value>>,
+}
+
+/// The issuer annotations cert-manager reads on a Gateway, with the kind each names.
+const ISSUER_ANNOTATIONS: [(&str, &str); 2] =
+    [("cert-manager.io/cluster-issuer", "ClusterIssuer"), ("cert-manager.io/issuer", "Issuer")];
+
+fn issuer_annotated(gateway: &Object) -> bool {
+    let annotations = gateway.value.path(&["metadata", "annotations"]);
+    ISSUER_ANNOTATIONS.iter().any(|(a, _)| annotations.and_then(|x| x.get(a)).is_some())
+}
+
+/// Whether a listener terminates TLS (HTTPS, or TLS in `Terminate` mode, the default).
+fn terminates_tls(l: &Value) -> bool {
+    let mode = str_at(l, &["tls", "mode"]).unwrap_or("Terminate");
+    matches!(str_at(l, &["protocol"]), Some("HTTPS" | "TLS")) && mode == "Terminate"
+}
+
+/// The certificate Secrets cert-manager's Gateway support makes for an annotated Gateway,
+/// as cert-manager does: for each listener that terminates TLS and has a `hostname`, one
+/// Certificate per Secret it names in the Gateway's own namespace, for the hostnames of
+/// the listeners naming it. Listeners without a hostname, passthrough listeners and
+/// Secrets in other namespaces get nothing.
+fn shim_certificates(gateway: &Object) -> Vec<((String, String), &Value)> {
+    let ns = namespace_of(gateway);
+    let mut out = Vec::new();
+    for l in list_at(&gateway.value, &["spec", "listeners"]) {
+        let Some(host) = l.get("hostname").filter(|h| h.as_str().is_some()) else { continue };
+        if !terminates_tls(l) {
+            continue;
+        }
+        for r in list_at(l, &["tls", "certificateRefs"]) {
+            let secret_ref = str_at(r, &["group"]).unwrap_or("").is_empty()
+                && str_at(r, &["kind"]).unwrap_or("Secret") == "Secret"
+                && str_at(r, &["namespace"]).is_none_or(|n| n == ns);
+            if let (true, Some(name)) = (secret_ref, str_at(r, &["name"])) {
+                out.push(((ns.clone(), name.to_string()), host));
+            }
+        }
+    }
+    out
 }
 
 fn str_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
@@ -86,6 +129,7 @@ impl<'a> Index<'a> {
             provides: env.components.iter().flat_map(|c| &c.provides).map(String::as_str).collect(),
             certificates: BTreeMap::new(),
             secrets: BTreeSet::new(),
+            shim_certificates: BTreeMap::new(),
         };
         for o in env.components.iter().flat_map(|c| &c.objects) {
             match (o.group(), o.kind.as_str()) {
@@ -102,6 +146,11 @@ impl<'a> Index<'a> {
                         .collect();
                     ix.gateways
                         .insert((namespace_of(o), o.name.clone()), Gateway { namespace: namespace_of(o), listeners });
+                    if issuer_annotated(o) {
+                        for (key, host) in shim_certificates(o) {
+                            ix.shim_certificates.entry(key).or_default().push(host);
+                        }
+                    }
                 }
                 ("", "Service") => {
                     let ports =
@@ -174,17 +223,13 @@ impl<'a> Index<'a> {
     }
 }
 
-/// The names a TLS listener's certificates cover, with the Certificates' `dnsNames`
-/// values (to point at). `None` when a certificate is not written by a cert-manager
-/// Certificate of this environment (a Secret from elsewhere): its names are unknown.
+/// The names a TLS listener's certificates cover, with the values that set them (to
+/// point at): a Certificate's `dnsNames`, or the listener hostnames cert-manager
+/// certifies for an annotated Gateway. `None` when a certificate is not made by
+/// cert-manager in this environment (a Secret from elsewhere): its names are unknown.
 fn certificate_names<'a>(l: &Listener<'a>, gw_ns: &str, ix: &Index<'a>) -> Option<(Vec<String>, Vec<&'a Value>)> {
-    let terminates = match l.protocol.as_str() {
-        "HTTPS" => true,
-        "TLS" => str_at(l.value, &["tls", "mode"]).unwrap_or("Terminate") == "Terminate",
-        _ => false,
-    };
     let refs = list_at(l.value, &["tls", "certificateRefs"]);
-    if !terminates || refs.is_empty() {
+    if !terminates_tls(l.value) || refs.is_empty() {
         return None;
     }
     let mut names = Vec::new();
@@ -193,11 +238,17 @@ fn certificate_names<'a>(l: &Listener<'a>, gw_ns: &str, ix: &Index<'a>) -> Optio
         if !str_at(r, &["group"]).unwrap_or("").is_empty() || str_at(r, &["kind"]).unwrap_or("Secret") != "Secret" {
             return None;
         }
-        let ns = str_at(r, &["namespace"]).unwrap_or(gw_ns).to_string();
-        let cert = ix.certificates.get(&(ns, str_at(r, &["name"])?.to_string()))?;
-        names.extend(list_at(&cert.value, &["spec", "dnsNames"]).iter().filter_map(|n| n.as_str().map(str::to_string)));
-        names.extend(str_at(&cert.value, &["spec", "commonName"]).map(str::to_string));
-        at.extend(cert.value.path(&["spec", "dnsNames"]).or(cert.value.path(&["spec"])));
+        let key = (str_at(r, &["namespace"]).unwrap_or(gw_ns).to_string(), str_at(r, &["name"])?.to_string());
+        if let Some(cert) = ix.certificates.get(&key) {
+            let dns_names = list_at(&cert.value, &["spec", "dnsNames"]).iter();
+            names.extend(dns_names.filter_map(|n| n.as_str().map(str::to_string)));
+            names.extend(str_at(&cert.value, &["spec", "commonName"]).map(str::to_string));
+            at.extend(cert.value.path(&["spec", "dnsNames"]).or(cert.value.path(&["spec"])));
+        } else {
+            let hosts = ix.shim_certificates.get(&key)?;
+            names.extend(hosts.iter().filter_map(|h| h.as_str().map(str::to_string)));
+            at.extend(hosts.iter().copied());
+        }
     }
     Some((names, at))
 }
@@ -247,18 +298,20 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
         match (o.group(), o.kind.as_str()) {
             (GATEWAY_GROUP, "Gateway") => {
                 gateway(o, &ix, &mut out);
-                for (annotation, kind) in
-                    [("cert-manager.io/cluster-issuer", "ClusterIssuer"), ("cert-manager.io/issuer", "Issuer")]
-                {
+                for (annotation, kind) in ISSUER_ANNOTATIONS {
                     if let Some(v) = o.value.path(&["metadata", "annotations"]).and_then(|a| a.get(annotation))
                         && let Some(issuer) = issuer_use(o, v, kind, &namespace_of(o), &ix, production, &mut out)
                     {
-                        // cert-manager issues one certificate per TLS listener, for its hostname.
-                        let names = list_at(&o.value, &["spec", "listeners"])
-                            .iter()
-                            .filter(|l| !list_at(l, &["tls", "certificateRefs"]).is_empty())
-                            .filter_map(|l| l.get("hostname"));
-                        acme_solvable(issuer, names, None, &mut out);
+                        // The listener hostnames cert-manager certifies; its Certificates
+                        // carry the Gateway's labels, which solver selectors may match.
+                        let mut names: Vec<&Value> = Vec::new();
+                        for (_, host) in shim_certificates(o) {
+                            if !names.iter().any(|n| n.as_str() == host.as_str()) {
+                                names.push(host);
+                            }
+                        }
+                        let labels = o.value.path(&["metadata", "labels"]);
+                        acme_solvable(issuer, names.into_iter(), labels, &mut out);
                     }
                 }
                 for l in list_at(&o.value, &["spec", "listeners"]) {
@@ -274,18 +327,22 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
                     if let Some(name) = r.get("name")
                         && let Some(issuer) = issuer_use(o, name, kind, &namespace_of(o), &ix, production, &mut out)
                     {
-                        let names = list_at(&o.value, &["spec", "dnsNames"]).iter();
+                        let dns_names = list_at(&o.value, &["spec", "dnsNames"]);
+                        // A `commonName` is usually one of the `dnsNames`: validated once.
+                        let common = o
+                            .value
+                            .path(&["spec", "commonName"])
+                            .filter(|c| !dns_names.iter().any(|n| n.as_str().is_some() && n.as_str() == c.as_str()));
                         let labels = o.value.path(&["metadata", "labels"]);
-                        acme_solvable(issuer, names.chain(o.value.path(&["spec", "commonName"])), labels, &mut out);
+                        acme_solvable(issuer, dns_names.iter().chain(common), labels, &mut out);
                     }
                 }
             }
             (GATEWAY_GROUP, kind) if ROUTE_KINDS.contains(&kind) => {
-                route(o, &ix, &mut attached, &mut out);
+                route(o, &ix, &mut attached, &mut claims, &mut out);
                 for h in list_at(&o.value, &["spec", "hostnames"]) {
                     domains.check(h, kind, &o.name, &mut out);
                 }
-                claims.add(o, &mut out);
             }
             _ => {}
         }
@@ -346,10 +403,10 @@ struct Claims {
 }
 
 impl Claims {
-    /// Record the claims of a route; a claim another route made already is E0128.
-    /// HTTPRoute and GRPCRoute claims share one space: gRPC is HTTP/2 on the same
-    /// listener, so one hostname cannot go to both.
-    fn add(&mut self, o: &Object, out: &mut Vec<Diagnostic>) {
+    /// Record the claims of a route on the listeners it is attached to
+    /// (`namespace/gateway#listener`); a claim another route of its kind made already on
+    /// one of them is E0128.
+    fn add(&mut self, o: &Object, listeners: &[String], out: &mut Vec<Diagnostic>) {
         let ns = namespace_of(o);
         let hosts: Vec<String> = match list_at(&o.value, &["spec", "hostnames"]) {
             [] => vec!["*".to_string()],
@@ -381,13 +438,7 @@ impl Claims {
         }
         // Routes of different kinds on one listener conflict by hostname alone (`Attached`).
         let what = o.kind.clone();
-        for p in list_at(&o.value, &["spec", "parentRefs"]) {
-            let gw = format!(
-                "{}/{}#{}",
-                str_at(p, &["namespace"]).unwrap_or(&ns),
-                str_at(p, &["name"]).unwrap_or_default(),
-                str_at(p, &["sectionName"]).unwrap_or("*")
-            );
+        for gw in listeners {
             for h in &hosts {
                 for (path, span) in &paths {
                     let key = (gw.clone(), what.to_string(), h.clone(), path.clone());
@@ -430,14 +481,32 @@ fn issuer_use<'a>(
     let name = name_value.as_str()?;
     let key_ns = if kind == "ClusterIssuer" { String::new() } else { ns.to_string() };
     let Some(&issuer) = ix.issuers.get(&(kind.to_string(), key_ns, name.to_string())) else {
+        let user_at = user.value.path(&["metadata", "name"]).map_or(user.span(), Value::span);
+        // An Issuer of that name elsewhere: it serves its own namespace only.
+        let elsewhere = ix.issuers.keys().find(|(k, _, n)| k == kind && kind == "Issuer" && n == name);
+        if let Some((_, other_ns, _)) = elsewhere {
+            out.push(
+                Diagnostic::error(
+                    "E0130",
+                    format!("{} `{}` in `{ns}` uses Issuer `{name}`, which is in namespace `{other_ns}`", user.kind, user.name),
+                )
+                .at(name_value.span(), "an Issuer of another namespace")
+                .also(user_at, format!("the {} using it", user.kind))
+                .help(format!("an Issuer serves its own namespace only: deploy one in `{ns}`, or make it a ClusterIssuer (`kind: \"ClusterIssuer\"`) and refer to it as such")),
+            );
+            return None;
+        }
         let same_kind: Vec<&str> =
             ix.issuers.keys().filter(|(k, _, _)| k == kind).map(|(_, _, n)| n.as_str()).collect();
+        let declare = if kind == "Issuer" {
+            format!("declare it in namespace `{ns}`")
+        } else {
+            "declare it in the component that deploys cert-manager (`gw.acme_issuer`, `gw.ca_issuer`, ...)".to_string()
+        };
         let help = match did_you_mean(name, same_kind.iter().copied()) {
             Some(s) => format!("did you mean `{s}`?"),
-            None if same_kind.is_empty() => format!(
-                "this environment declares no {kind}; declare it in the component that deploys cert-manager (`gw.acme_issuer`, `gw.ca_issuer`, ...)"
-            ),
-            None => format!("the {kind}s of this environment are: {}", same_kind.join(", ")),
+            None if same_kind.is_empty() => format!("this environment declares no {kind}; {declare}"),
+            None => format!("the {kind}s of this environment are: {}; or {declare}", same_kind.join(", ")),
         };
         out.push(
             Diagnostic::error(
@@ -445,6 +514,7 @@ fn issuer_use<'a>(
                 format!("{} `{}` uses {kind} `{name}`, which this environment does not declare", user.kind, user.name),
             )
             .at(name_value.span(), "no such issuer")
+            .also(user_at, format!("the {} using it", user.kind))
             .help(help),
         );
         return None;
@@ -503,7 +573,11 @@ fn acme_solvable<'v>(
             if matching.any(|s| s.get("dns01").is_some()) {
                 continue;
             }
-            "it has no DNS-01 solver for this name, and ACME validates wildcards over DNS-01 only"
+            if solvers.iter().any(|s| s.get("dns01").is_some()) {
+                "the `selector` of its DNS-01 solvers does not match this name (or the object's labels), and ACME validates wildcards over DNS-01 only"
+            } else {
+                "it has no DNS-01 solver for this name, and ACME validates wildcards over DNS-01 only"
+            }
         } else {
             if matching.next().is_some() {
                 continue;
@@ -592,32 +666,26 @@ fn gateway(o: &Object, ix: &Index, out: &mut Vec<Diagnostic>) {
             .help(help),
         );
     }
-    if let Some(gw) = ix.gateways.get(&(ns.clone(), o.name.clone())) {
-        for l in &gw.listeners {
-            if let (Some(host), Some(h)) = (l.value.get("hostname"), &l.hostname)
-                && let Some(certs) = certificate_names(l, &ns, ix)
-                && !certs.0.iter().any(|c| certificate_covers(c, h))
-            {
-                out.push(uncovered(host, h, &l.name, &o.name, &certs));
-            }
-        }
-    }
     for l in list_at(&o.value, &["spec", "listeners"]) {
         let protocol = str_at(l, &["protocol"]).unwrap_or_default();
         let name = str_at(l, &["name"]).unwrap_or_default();
         let refs = list_at(l, &["tls", "certificateRefs"]);
-        if protocol == "HTTPS" && refs.is_empty() {
+        let mode = str_at(l, &["tls", "mode"]).unwrap_or("Terminate");
+        if protocol == "HTTPS" && mode != "Terminate" {
             out.push(
-                Diagnostic::error("E0126", format!("HTTPS listener `{name}` of Gateway `{}` has no TLS certificate", o.name))
-                    .at(l.span(), "HTTPS without `tls.certificateRefs`")
-                    .help("give the listener `tls: { mode: \"Terminate\", certificateRefs: [{ name: \"<secret>\" }] }` (a Secret cert-manager fills), or serve it as HTTP")
+                Diagnostic::error("E0126", format!("HTTPS listener `{name}` of Gateway `{}` does not terminate TLS", o.name))
+                    .at(l.get("tls").map_or(l.span(), Value::span), "`tls.mode` other than `Terminate`")
+                    .help("an HTTPS listener terminates TLS (`mode: \"Terminate\"` with `certificateRefs`); to pass TLS through to the backends, use `protocol: \"TLS\"` with `mode: \"Passthrough\"` and TLSRoutes")
+                    .note(format!("in Gateway `{}`", o.name)),
+            );
+        } else if terminates_tls(l) && refs.is_empty() {
+            out.push(
+                Diagnostic::error("E0126", format!("{protocol} listener `{name}` of Gateway `{}` has no TLS certificate", o.name))
+                    .at(l.span(), "terminates TLS without `tls.certificateRefs`")
+                    .help("give the listener `tls: { mode: \"Terminate\", certificateRefs: [{ name: \"<secret>\" }] }` (a Secret cert-manager fills), or serve it as HTTP (or, for TLS, pass it through with `mode: \"Passthrough\"`)")
                     .note(format!("in Gateway `{}`", o.name)),
             );
         }
-        // cert-manager's Gateway support writes each TLS listener's Secret itself.
-        let annotated = o.value.path(&["metadata", "annotations"]).is_some_and(|a| {
-            a.get("cert-manager.io/cluster-issuer").is_some() || a.get("cert-manager.io/issuer").is_some()
-        });
         for r in refs {
             let target_ns = str_at(r, &["namespace"]).unwrap_or(&ns);
             let secret = str_at(r, &["name"]).unwrap_or_default();
@@ -627,7 +695,10 @@ fn gateway(o: &Object, ix: &Index, out: &mut Vec<Diagnostic>) {
             let is_secret =
                 str_at(r, &["group"]).unwrap_or("").is_empty() && str_at(r, &["kind"]).unwrap_or("Secret") == "Secret";
             let key = (target_ns.to_string(), secret.to_string());
-            if is_secret && !annotated && !ix.certificates.contains_key(&key) && !ix.secrets.contains(&key) {
+            let provided = ix.certificates.contains_key(&key)
+                || ix.secrets.contains(&key)
+                || ix.shim_certificates.contains_key(&key);
+            if is_secret && !provided {
                 // A warning: the Secret may be made outside the platform's declarations.
                 out.push(
                     Diagnostic::warning(
@@ -635,7 +706,7 @@ fn gateway(o: &Object, ix: &Index, out: &mut Vec<Diagnostic>) {
                         format!("the certificate Secret `{target_ns}/{secret}` of listener `{name}` is provided by nothing in this environment"),
                     )
                     .at(r.get("name").map_or(r.span(), Value::span), "no Certificate or Secret writes this")
-                    .help("issue it with a cert-manager Certificate whose `secretName` is this name (`gw.certificate`), annotate the Gateway for cert-manager (`gw.issued_by`), or declare the Secret (an ExternalSecret or SealedSecret making it counts); a Secret made outside the platform's declarations is not checked")
+                    .help("issue it with a cert-manager Certificate whose `secretName` is this name (`gw.certificate`), annotate the Gateway for cert-manager (`gw.issued_by`: it certifies listeners that have a `hostname` and name a Secret of the Gateway's namespace), or declare the Secret (an ExternalSecret or SealedSecret making it counts); a Secret made outside the platform's declarations is not checked")
                     .note(format!("in Gateway `{}`", o.name)),
                 );
             }
@@ -723,7 +794,8 @@ struct Attachment<'a> {
     kind: &'a str,
     route: String,
     hostnames: Vec<&'a str>,
-    at: &'a Value,
+    /// The parent reference's Gateway name.
+    at: cedc_diagnostics::Span,
 }
 
 /// The routes attached to each listener, by (Gateway namespace, Gateway name, listener).
@@ -765,8 +837,8 @@ impl Attached<'_> {
                                 b.kind, b.route, a.kind, a.route
                             ),
                         )
-                        .at(b.at.span(), "attached here")
-                        .also(a.at.span(), "the other route attaches here")
+                        .at(b.at, "attached here")
+                        .also(a.at, "the other route attaches here")
                         .help("serve gRPC and plain HTTP on different hostnames (or different listeners); Gateway API accepts only the older of an HTTPRoute and a GRPCRoute whose hostnames meet on one listener, and drops the other"),
                     );
                 }
@@ -775,8 +847,10 @@ impl Attached<'_> {
     }
 }
 
-fn route<'a>(o: &'a Object, ix: &Index, attached: &mut Attached<'a>, out: &mut Vec<Diagnostic>) {
+fn route<'a>(o: &'a Object, ix: &Index, attached: &mut Attached<'a>, claims: &mut Claims, out: &mut Vec<Diagnostic>) {
     let route_ns = namespace_of(o);
+    // The listeners the route is attached to (`namespace/gateway#listener`).
+    let mut listeners: Vec<String> = Vec::new();
     let kind = o.kind.as_str();
     let hostnames: Vec<&Value> = list_at(&o.value, &["spec", "hostnames"]).iter().collect();
     let parents = list_at(&o.value, &["spec", "parentRefs"]);
@@ -866,7 +940,7 @@ fn route<'a>(o: &'a Object, ix: &Index, attached: &mut Attached<'a>, out: &mut V
             .collect();
         if admitting.is_empty() {
             let mut d = Diagnostic::error("E0122", format!("Gateway `{gw_ns}/{gw_name}` does not admit {kind} `{}`", o.name))
-                .at(p.span(), "not admitted")
+                .at(name_span, "not admitted")
                 .help("attach to a listener whose protocol serves this route and whose `allowedRoutes` admits its namespace (`from: All`, or a `Selector` matching its namespace's labels)");
             for r in reasons {
                 d = d.note(r);
@@ -887,7 +961,7 @@ fn route<'a>(o: &'a Object, ix: &Index, attached: &mut Attached<'a>, out: &mut V
                 out.push(
                     Diagnostic::error("E0123", format!("no hostname of {kind} `{}` matches a listener of Gateway `{gw_name}`", o.name))
                         .at(span, "these hostnames")
-                        .also(p.span(), "attached here")
+                        .also(name_span, "attached here")
                         .help(format!(
                             "the listeners accept {}; `*.example.org` matches names under example.org, not example.org itself",
                             listener_hosts.join(", ")
@@ -912,33 +986,74 @@ fn route<'a>(o: &'a Object, ix: &Index, attached: &mut Attached<'a>, out: &mut V
                 kind,
                 route: format!("{route_ns}/{}", o.name),
                 hostnames: served,
-                at: p,
+                at: name_span,
             });
+            listeners.push(format!("{}/{gw_name}#{}", gw.namespace, l.name));
         }
-        // The names served on each admitting listener that terminates TLS are covered by
-        // its certificate. A route name wider than the listener's is served as the
-        // listener's, which the Gateway check covers.
-        for l in &admitting {
-            let Some(certs) = certificate_names(l, &gw.namespace, ix) else { continue };
-            for h in &hostnames {
-                let Some(name) = h.as_str() else { continue };
-                let served = match &l.hostname {
-                    Some(lh) if !hostnames_intersect(name, lh) => continue,
-                    Some(lh) if name.starts_with("*.") && hostnames_intersect(lh, name) && lh.len() > name.len() => {
-                        continue;
-                    }
-                    _ => name,
-                };
-                if !certs.0.iter().any(|c| certificate_covers(c, served)) {
-                    out.push(
-                        uncovered(h, served, &l.name, &format!("{}/{gw_name}", gw.namespace), &certs)
-                            .note(format!("in {kind} `{}`", o.name)),
-                    );
-                }
+        covered(o, &hostnames, gw, gw_name, &admitting, ix, out);
+    }
+    claims.add(o, &listeners, out);
+    backends(o, ix, out);
+}
+
+/// How specific a listener hostname is, for choosing the listener a request goes to:
+/// an exact name beats a wildcard, a longer wildcard a shorter one, any a missing one.
+fn specificity(hostname: Option<&str>) -> (u8, usize) {
+    match hostname {
+        None => (0, 0),
+        Some(h) if h.starts_with("*.") => (1, h.len()),
+        Some(h) => (2, h.len()),
+    }
+}
+
+/// E0132: the names a route is served under on each admitting listener that terminates
+/// TLS are covered by that listener's certificate. A request goes to the listener of its
+/// port with the most specific matching hostname, so a name is checked against that one
+/// only. A route without hostnames is served under the listener's own hostname; a route
+/// name wider than the listener's likewise.
+fn covered(
+    o: &Object,
+    hostnames: &[&Value],
+    gw: &Gateway,
+    gw_name: &str,
+    admitting: &[&Listener],
+    ix: &Index,
+    out: &mut Vec<Diagnostic>,
+) {
+    let gateway = format!("{}/{gw_name}", gw.namespace);
+    for l in admitting {
+        let Some(certs) = certificate_names(l, &gw.namespace, ix) else { continue };
+        let mut check = |at: &Value, served: &str| {
+            let chosen = gw
+                .listeners
+                .iter()
+                .filter(|x| x.port == l.port && x.hostname.as_deref().is_none_or(|xh| hostnames_intersect(served, xh)))
+                .max_by_key(|x| specificity(x.hostname.as_deref()))
+                .map(|x| specificity(x.hostname.as_deref()));
+            if chosen > Some(specificity(l.hostname.as_deref())) {
+                return;
+            }
+            if !certs.0.iter().any(|c| certificate_covers(c, served)) {
+                out.push(uncovered(at, served, &l.name, &gateway, &certs).note(format!("in {} `{}`", o.kind, o.name)));
+            }
+        };
+        let listener_host = l.value.get("hostname").zip(l.hostname.as_deref());
+        if hostnames.is_empty() {
+            if let Some((at, lh)) = listener_host {
+                check(at, lh);
+            }
+            continue;
+        }
+        for h in hostnames {
+            let Some(name) = h.as_str() else { continue };
+            match listener_host {
+                Some((_, lh)) if !hostnames_intersect(name, lh) => {}
+                // The route's wildcard is wider: it is served under the listener's name.
+                Some((at, lh)) if name.starts_with("*.") && lh.len() > name.len() => check(at, lh),
+                _ => check(h, name),
             }
         }
     }
-    backends(o, ix, out);
 }
 
 fn backends(o: &Object, ix: &Index, out: &mut Vec<Diagnostic>) {

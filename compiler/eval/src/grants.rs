@@ -5,11 +5,12 @@
 //! `grant: true` on the reference (a route's `backendRefs` entry, a listener's
 //! `tls.certificateRefs` entry) says the access is intended: evaluation removes the
 //! field and generates the grant, so the consent cannot drift from the reference. One
-//! grant per target namespace, referring namespace and kind, naming every target; it is
-//! deployed by the component that deploys the (first) target. A cross-namespace
-//! reference without `grant: true` and without a written grant is E0125 (checks).
+//! grant per target namespace, referring namespace and kind, naming every target, in the
+//! component that deploys the targets (one grant per such component, named after it when
+//! there are several). A cross-namespace reference without `grant: true` and without a
+//! written grant is E0125 (checks).
 
-use cedc_diagnostics::Span;
+use cedc_diagnostics::{Diagnostic, Span};
 use cedc_model::{Component, Fields, Object, Value, ValueKind};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,38 +34,76 @@ struct Request {
     span: Span,
 }
 
-/// The grants one namespace gives to one kind of referrer in another.
+/// The grants one namespace gives to one kind of referrer in another, deployed by one
+/// component (`home`: the one deploying the targets; `None` when no component does).
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct GrantKey {
     to_ns: String,
     from_ns: String,
     from_kind: String,
+    home: Option<usize>,
 }
 
 /// Take the `grant` fields out of every reference of one environment's objects and add
-/// the ReferenceGrants the `true` ones ask for.
-pub(crate) fn derive(components: &mut [Component]) {
-    let mut wanted: BTreeMap<GrantKey, Vec<Request>> = BTreeMap::new();
+/// the ReferenceGrants the `true` ones ask for. A grant no component can deploy (nothing
+/// deploys its namespace) goes with the referrer, with a warning.
+pub(crate) fn derive(components: &mut [Component]) -> Vec<Diagnostic> {
+    let mut requests: Vec<(GrantKey, Request)> = Vec::new();
     for (ci, component) in components.iter_mut().enumerate() {
         for object in &mut component.objects {
-            collect(ci, object, &mut wanted);
+            requests.extend(collect(ci, object));
         }
     }
-    for (key, requests) in wanted {
+    let mut wanted: BTreeMap<GrantKey, Vec<Request>> = BTreeMap::new();
+    for (mut key, request) in requests {
+        key.home = home_component(components, &key.to_ns, &request);
+        wanted.entry(key).or_default().push(request);
+    }
+    // Namespaces whose grants for one referrer are split over several components: each
+    // grant is then named after its component.
+    let mut homes: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
+    for key in wanted.keys() {
+        *homes.entry((&key.to_ns, &key.from_ns, &key.from_kind)).or_default() += 1;
+    }
+    let mut made = Vec::new();
+    let mut diags = Vec::new();
+    for (key, requests) in &wanted {
         let Some(first) = requests.first() else { continue };
-        let home = home_component(components, &key.to_ns, first).unwrap_or(first.component);
-        let object = grant_object(&key, &requests, components.get(home).map(|c| &c.labels));
+        let home = key.home.unwrap_or(first.component);
+        let Some(component) = components.get(home) else { continue };
+        let mut name = format!("allow-{}-{}s", key.from_ns, key.from_kind.to_ascii_lowercase());
+        if homes.get(&(key.to_ns.as_str(), key.from_ns.as_str(), key.from_kind.as_str())).is_some_and(|n| *n > 1) {
+            name = format!("{name}-{}", component.name);
+        }
+        if key.home.is_none() {
+            diags.push(
+                Diagnostic::warning(
+                    "E0125",
+                    format!(
+                        "the ReferenceGrant `{}/{name}` is deployed by `{}`, the referring component: no component of this environment deploys namespace `{}`",
+                        key.to_ns, component.name, key.to_ns
+                    ),
+                )
+                .at(first.span, "grant asked here")
+                .help(format!("deploy what namespace `{}` holds in a component (the grant then goes there), or write the ReferenceGrant where that namespace is managed", key.to_ns)),
+            );
+        }
+        made.push((home, grant_object(key, &name, requests, &component.labels)));
+    }
+    for (home, object) in made {
         if let Some(c) = components.get_mut(home) {
             c.objects.push(object);
         }
     }
+    diags
 }
 
 /// The references of `object` that carry a `grant` field: the field is removed, and a
-/// `true` one across namespaces is recorded.
-fn collect(component: usize, object: &mut Object, wanted: &mut BTreeMap<GrantKey, Vec<Request>>) {
+/// `true` one across namespaces is returned (its key's `home` still to be found).
+fn collect(component: usize, object: &mut Object) -> Vec<(GrantKey, Request)> {
+    let mut wanted = Vec::new();
     if object.group() != GATEWAY_GROUP {
-        return;
+        return wanted;
     }
     let from_ns = object.namespace.clone().unwrap_or_default();
     let referrer = format!("{} {}/{}", object.kind, from_ns, object.name);
@@ -85,7 +124,7 @@ fn collect(component: usize, object: &mut Object, wanted: &mut BTreeMap<GrantKey
                 }
             }
         }
-        _ => return,
+        _ => return wanted,
     }
     for (r, default_kind) in refs {
         let ValueKind::Record(fields) = &mut r.kind else { continue };
@@ -98,16 +137,20 @@ fn collect(component: usize, object: &mut Object, wanted: &mut BTreeMap<GrantKey
         if !intended || to_ns == from_ns {
             continue;
         }
-        let key = GrantKey { to_ns, from_ns: from_ns.clone(), from_kind: from_kind.clone() };
-        wanted.entry(key).or_default().push(Request {
-            referrer: referrer.clone(),
-            component,
-            to_group: text("group").unwrap_or_default(),
-            to_kind: text("kind").unwrap_or_else(|| default_kind.to_string()),
-            to_name,
-            span: flag.span(),
-        });
+        let key = GrantKey { to_ns, from_ns: from_ns.clone(), from_kind: from_kind.clone(), home: None };
+        wanted.push((
+            key,
+            Request {
+                referrer: referrer.clone(),
+                component,
+                to_group: text("group").unwrap_or_default(),
+                to_kind: text("kind").unwrap_or_else(|| default_kind.to_string()),
+                to_name,
+                span: flag.span(),
+            },
+        ));
     }
+    wanted
 }
 
 /// The list at `path` below `value`, for editing (empty when there is none).
@@ -125,8 +168,8 @@ fn list_mut<'v>(value: &'v mut Value, path: &[&str]) -> std::slice::IterMut<'v, 
     }
 }
 
-/// The component that deploys the first target (a Secret may also be the one a
-/// cert-manager Certificate writes), else the one whose namespace is the target's.
+/// The component that deploys the target (a Secret may also be the one a cert-manager
+/// Certificate writes), else the one whose namespace is the target's.
 fn home_component(components: &[Component], to_ns: &str, first: &Request) -> Option<usize> {
     let deploys = |o: &Object| {
         o.namespace.as_deref() == Some(to_ns)
@@ -145,7 +188,7 @@ fn home_component(components: &[Component], to_ns: &str, first: &Request) -> Opt
 
 /// The ReferenceGrant for one key. Every value's origin is the first `grant: true` that
 /// asked for it, so a problem with the grant (a name already taken) points there.
-fn grant_object(key: &GrantKey, requests: &[Request], labels: Option<&Fields>) -> Object {
+fn grant_object(key: &GrantKey, name: &str, requests: &[Request], labels: &Fields) -> Object {
     let span = requests.first().map(|r| r.span).unwrap_or_default();
     let s = |text: &str| Value::str(text, span);
     let record = |fields: Vec<(&str, Value)>| {
@@ -154,9 +197,8 @@ fn grant_object(key: &GrantKey, requests: &[Request], labels: Option<&Fields>) -
     let targets: BTreeSet<(&str, &str, &str)> =
         requests.iter().map(|r| (r.to_group.as_str(), r.to_kind.as_str(), r.to_name.as_str())).collect();
     let referrers: BTreeSet<&str> = requests.iter().map(|r| r.referrer.as_str()).collect();
-    let name = format!("allow-{}-{}s", key.from_ns, key.from_kind.to_ascii_lowercase());
-    let mut metadata = vec![("name", s(&name)), ("namespace", s(&key.to_ns))];
-    if let Some(labels) = labels.filter(|l| !l.is_empty()) {
+    let mut metadata = vec![("name", s(name)), ("namespace", s(&key.to_ns))];
+    if !labels.is_empty() {
         metadata.push(("labels", Value::new(ValueKind::Record(labels.clone()), span)));
     }
     let generated_for = referrers.into_iter().collect::<Vec<_>>().join(", ");
@@ -190,7 +232,7 @@ fn grant_object(key: &GrantKey, requests: &[Request], labels: Option<&Fields>) -
     Object {
         api_version: GATEWAY_API_VERSION.to_string(),
         kind: "ReferenceGrant".to_string(),
-        name,
+        name: name.to_string(),
         namespace: Some(key.to_ns.clone()),
         value,
     }

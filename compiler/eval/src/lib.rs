@@ -43,7 +43,8 @@ pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterSco
             }
         }
         diags.extend(ev.diags);
-        grants::derive(&mut components);
+        let derived = grants::derive(&mut components);
+        diags.extend(derived.into_iter().map(|d| d.note(format!("in environment `{}`", env.name))));
         platform.envs.push(Environment {
             name: env.name.clone(),
             span: env.span,
