@@ -666,12 +666,21 @@ component b {
 }
 
 /// An ACME issuer with the given extra arguments, and a Certificate for a wildcard and
-/// its apex issued by it.
+/// its apex issued by it; HTTP-01 challenges can go through the `edge/public` Gateway's
+/// `http` listener, which admits routes from every namespace.
 fn acme_setup(solvers: &str, cert_labels: &str) -> String {
     format!(
         r#"
 import "std/gateway" as gw
 env prod {{}}
+component edge {{
+  namespace: "edge"
+  provides: ["example.org/edge"]
+  objects: [
+    gw.gateway_class("edge", "example.org/edge"),
+    gw.gateway("public", class: "edge", listeners: [{{ name: "http", port: 80, protocol: "HTTP", routes_from: "All" }}]),
+  ]
+}}
 let issuer = gw.acme_issuer("le", server: "https://acme.example/directory", email: "ops@example.org"{solvers})
 component certs {{
   namespace: "certs"
@@ -727,6 +736,19 @@ fn acme_issuers_can_validate_the_names_they_are_asked_for() {
         assert_eq!(&found, uncovered, "{what}: {:#?}", c.diagnostics);
         assert!(c.diagnostics.iter().all(|d| d.is_error()), "{what}: {:#?}", c.diagnostics);
     }
+
+    // HTTP-01 through a listener that admits only its own namespace's routes: the
+    // challenge's HTTPRoute, made in the Certificate's namespace, would not attach.
+    let src = acme_setup(http01, "").replace(r#"protocol: "HTTP", routes_from: "All""#, r#"protocol: "HTTP""#);
+    let c = compile(&src);
+    let messages: Vec<&str> = c.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "ClusterIssuer `le` cannot issue the certificate for `*.example.org`: it has no DNS-01 solver for this name, and ACME validates wildcards over DNS-01 only",
+            "ClusterIssuer `le` cannot issue the certificate for `example.org`: its HTTP-01 solvers answer through Gateway listeners that would not admit the challenge's HTTPRoute (made in the Certificate's namespace) for this name",
+        ]
+    );
 
     // An issuer without solvers: one warning at the issuer, whatever it is asked for.
     let src = acme_setup("", "");

@@ -311,7 +311,7 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
                             }
                         }
                         let labels = o.value.path(&["metadata", "labels"]);
-                        acme_solvable(issuer, names.into_iter(), labels, &mut out);
+                        acme_solvable(issuer, names.into_iter(), (&namespace_of(o), labels), &ix, &mut out);
                     }
                 }
                 for l in list_at(&o.value, &["spec", "listeners"]) {
@@ -334,7 +334,8 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
                             .path(&["spec", "commonName"])
                             .filter(|c| !dns_names.iter().any(|n| n.as_str().is_some() && n.as_str() == c.as_str()));
                         let labels = o.value.path(&["metadata", "labels"]);
-                        acme_solvable(issuer, dns_names.iter().chain(common), labels, &mut out);
+                        let ns = namespace_of(o);
+                        acme_solvable(issuer, dns_names.iter().chain(common), (&ns, labels), &ix, &mut out);
                     }
                 }
             }
@@ -547,7 +548,8 @@ fn issuer_use<'a>(
 fn acme_solvable<'v>(
     issuer: &Object,
     names: impl Iterator<Item = &'v Value>,
-    labels: Option<&Value>,
+    (cert_ns, labels): (&str, Option<&Value>),
+    ix: &Index,
     out: &mut Vec<Diagnostic>,
 ) {
     let Some(acme) = issuer.value.path(&["spec", "acme"]) else { return };
@@ -579,10 +581,14 @@ fn acme_solvable<'v>(
                 "it has no DNS-01 solver for this name, and ACME validates wildcards over DNS-01 only"
             }
         } else {
-            if matching.next().is_some() {
+            let matching: Vec<&Value> = matching.collect();
+            if matching.is_empty() {
+                "none of its ACME solvers answers for this name"
+            } else if matching.iter().any(|s| http01_reachable(s, name, cert_ns, ix)) {
                 continue;
+            } else {
+                "its HTTP-01 solvers answer through Gateway listeners that would not admit the challenge's HTTPRoute (made in the Certificate's namespace) for this name"
             }
-            "none of its ACME solvers answers for this name"
         };
         out.push(
             Diagnostic::error(
@@ -598,6 +604,27 @@ fn acme_solvable<'v>(
                 }),
         );
     }
+}
+
+/// Whether a solver can answer an HTTP-01 challenge for `name` of a Certificate in
+/// `cert_ns`. A `gatewayHTTPRoute` solver has cert-manager attach an HTTPRoute in the
+/// Certificate's namespace to its `parentRefs`: one of their listeners must admit it and
+/// meet the name. Other solvers (DNS-01, Ingress) are taken as able.
+fn http01_reachable(solver: &Value, name: &str, cert_ns: &str, ix: &Index) -> bool {
+    let Some(route) = solver.path(&["http01", "gatewayHTTPRoute"]) else { return true };
+    list_at(route, &["parentRefs"]).iter().any(|p| {
+        let gw_ns = str_at(p, &["namespace"]).unwrap_or(cert_ns);
+        let Some(gw) = ix.gateways.get(&(gw_ns.to_string(), str_at(p, &["name"]).unwrap_or_default().to_string()))
+        else {
+            return false;
+        };
+        gw.listeners.iter().any(|l| {
+            str_at(p, &["sectionName"]).is_none_or(|s| s == l.name)
+                && int_at(p, &["port"]).is_none_or(|port| l.port == Some(port))
+                && l.hostname.as_deref().is_none_or(|lh| hostnames_intersect(name, lh))
+                && allowed(l, &gw.namespace, "HTTPRoute", cert_ns, ix).is_ok()
+        })
+    })
 }
 
 /// Whether a solver's `selector` lets it answer for `name` (a wildcard's zone is the
