@@ -294,6 +294,7 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
     let mut out = Vec::new();
     let mut claims = Claims::default();
     let mut attached = Attached::default();
+    let mut secrets_written: BTreeMap<(String, String), &Object> = BTreeMap::new();
     for o in env.components.iter().flat_map(|c| &c.objects) {
         match (o.group(), o.kind.as_str()) {
             (GATEWAY_GROUP, "Gateway") => {
@@ -322,6 +323,32 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
             }
             (GATEWAY_GROUP, "GatewayClass") => gateway_class(o, &ix, &mut out),
             (CERT_MANAGER_GROUP, "Certificate") => {
+                if let Some(secret) = o.value.path(&["spec", "secretName"])
+                    && let Some(name) = secret.as_str()
+                {
+                    match secrets_written.get(&(namespace_of(o), name.to_string())) {
+                        Some(first) => out.push(
+                            Diagnostic::error(
+                                "E0135",
+                                format!(
+                                    "Certificates `{}` and `{}` both write Secret `{}/{name}`",
+                                    first.name,
+                                    o.name,
+                                    namespace_of(o)
+                                ),
+                            )
+                            .at(secret.span(), "written again here")
+                            .also(
+                                first.value.path(&["spec", "secretName"]).map_or(first.span(), Value::span),
+                                "first written here",
+                            )
+                            .help("give each Certificate its own `secretName`, or merge their `dnsNames` into one Certificate; cert-manager would reissue the Secret for each in turn"),
+                        ),
+                        None => {
+                            secrets_written.insert((namespace_of(o), name.to_string()), o);
+                        }
+                    }
+                }
                 if let Some(r) = o.value.path(&["spec", "issuerRef"]) {
                     let kind = str_at(r, &["kind"]).unwrap_or("Issuer");
                     if let Some(name) = r.get("name")

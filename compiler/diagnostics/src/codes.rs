@@ -65,6 +65,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0132", "certificate does not cover a served hostname"),
     ("E0133", "ACME issuer cannot validate a certificate name"),
     ("E0134", "listener certificate provided by nothing"),
+    ("E0135", "two Certificates write one Secret"),
 ];
 
 pub fn lookup(code: &str) -> Option<&'static str> {
