@@ -48,7 +48,8 @@ struct Index<'a> {
     issuers: BTreeMap<(String, String, String), &'a Object>,
     /// Controllers the environment's components run (`provides`).
     provides: Vec<&'a str>,
-    /// cert-manager Certificates by the Secret they write: (namespace, `secretName`).
+    /// cert-manager Certificates by the Secret they write: (namespace, `secretName`); the
+    /// first, when several write one (E0135).
     certificates: BTreeMap<(String, String), &'a Object>,
     /// Secrets some object of the environment provides, other than Certificates: the
     /// Secret itself, or an ExternalSecret or SealedSecret making it.
@@ -65,6 +66,11 @@ const ISSUER_ANNOTATIONS: [(&str, &str); 2] =
 fn issuer_annotated(gateway: &Object) -> bool {
     let annotations = gateway.value.path(&["metadata", "annotations"]);
     ISSUER_ANNOTATIONS.iter().any(|(a, _)| annotations.and_then(|x| x.get(a)).is_some())
+}
+
+/// Whether a `certificateRefs` entry names a Secret (the API's default kind).
+fn is_secret_ref(r: &Value) -> bool {
+    str_at(r, &["group"]).unwrap_or("").is_empty() && str_at(r, &["kind"]).unwrap_or("Secret") == "Secret"
 }
 
 /// Whether a listener terminates TLS (HTTPS, or TLS in `Terminate` mode, the default).
@@ -87,9 +93,7 @@ fn shim_certificates(gateway: &Object) -> Vec<((String, String), &Value)> {
             continue;
         }
         for r in list_at(l, &["tls", "certificateRefs"]) {
-            let secret_ref = str_at(r, &["group"]).unwrap_or("").is_empty()
-                && str_at(r, &["kind"]).unwrap_or("Secret") == "Secret"
-                && str_at(r, &["namespace"]).is_none_or(|n| n == ns);
+            let secret_ref = is_secret_ref(r) && str_at(r, &["namespace"]).is_none_or(|n| n == ns);
             if let (true, Some(name)) = (secret_ref, str_at(r, &["name"])) {
                 out.push(((ns.clone(), name.to_string()), host));
             }
@@ -187,7 +191,7 @@ impl<'a> Index<'a> {
                 }
                 (CERT_MANAGER_GROUP, "Certificate") => {
                     if let Some(secret) = str_at(&o.value, &["spec", "secretName"]) {
-                        ix.certificates.insert((namespace_of(o), secret.to_string()), o);
+                        ix.certificates.entry((namespace_of(o), secret.to_string())).or_insert(o);
                     }
                 }
                 _ => {}
@@ -235,7 +239,7 @@ fn certificate_names<'a>(l: &Listener<'a>, gw_ns: &str, ix: &Index<'a>) -> Optio
     let mut names = Vec::new();
     let mut at = Vec::new();
     for r in refs {
-        if !str_at(r, &["group"]).unwrap_or("").is_empty() || str_at(r, &["kind"]).unwrap_or("Secret") != "Secret" {
+        if !is_secret_ref(r) {
             return None;
         }
         let key = (str_at(r, &["namespace"]).unwrap_or(gw_ns).to_string(), str_at(r, &["name"])?.to_string());
@@ -294,27 +298,11 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
     let mut out = Vec::new();
     let mut claims = Claims::default();
     let mut attached = Attached::default();
-    let mut secrets_written: BTreeMap<(String, String), &Object> = BTreeMap::new();
     for o in env.components.iter().flat_map(|c| &c.objects) {
         match (o.group(), o.kind.as_str()) {
             (GATEWAY_GROUP, "Gateway") => {
                 gateway(o, &ix, &mut out);
-                for (annotation, kind) in ISSUER_ANNOTATIONS {
-                    if let Some(v) = o.value.path(&["metadata", "annotations"]).and_then(|a| a.get(annotation))
-                        && let Some(issuer) = issuer_use(o, v, kind, &namespace_of(o), &ix, production, &mut out)
-                    {
-                        // The listener hostnames cert-manager certifies; its Certificates
-                        // carry the Gateway's labels, which solver selectors may match.
-                        let mut names: Vec<&Value> = Vec::new();
-                        for (_, host) in shim_certificates(o) {
-                            if !names.iter().any(|n| n.as_str() == host.as_str()) {
-                                names.push(host);
-                            }
-                        }
-                        let labels = o.value.path(&["metadata", "labels"]);
-                        acme_solvable(issuer, names.into_iter(), (&namespace_of(o), labels), &ix, &mut out);
-                    }
-                }
+                gateway_issuers(o, &ix, production, &mut out);
                 for l in list_at(&o.value, &["spec", "listeners"]) {
                     if let Some(h) = l.get("hostname") {
                         domains.check(h, "Gateway", &o.name, &mut out);
@@ -322,50 +310,7 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
                 }
             }
             (GATEWAY_GROUP, "GatewayClass") => gateway_class(o, &ix, &mut out),
-            (CERT_MANAGER_GROUP, "Certificate") => {
-                if let Some(secret) = o.value.path(&["spec", "secretName"])
-                    && let Some(name) = secret.as_str()
-                {
-                    match secrets_written.get(&(namespace_of(o), name.to_string())) {
-                        Some(first) => out.push(
-                            Diagnostic::error(
-                                "E0135",
-                                format!(
-                                    "Certificates `{}` and `{}` both write Secret `{}/{name}`",
-                                    first.name,
-                                    o.name,
-                                    namespace_of(o)
-                                ),
-                            )
-                            .at(secret.span(), "written again here")
-                            .also(
-                                first.value.path(&["spec", "secretName"]).map_or(first.span(), Value::span),
-                                "first written here",
-                            )
-                            .help("give each Certificate its own `secretName`, or merge their `dnsNames` into one Certificate; cert-manager would reissue the Secret for each in turn"),
-                        ),
-                        None => {
-                            secrets_written.insert((namespace_of(o), name.to_string()), o);
-                        }
-                    }
-                }
-                if let Some(r) = o.value.path(&["spec", "issuerRef"]) {
-                    let kind = str_at(r, &["kind"]).unwrap_or("Issuer");
-                    if let Some(name) = r.get("name")
-                        && let Some(issuer) = issuer_use(o, name, kind, &namespace_of(o), &ix, production, &mut out)
-                    {
-                        let dns_names = list_at(&o.value, &["spec", "dnsNames"]);
-                        // A `commonName` is usually one of the `dnsNames`: validated once.
-                        let common = o
-                            .value
-                            .path(&["spec", "commonName"])
-                            .filter(|c| !dns_names.iter().any(|n| n.as_str().is_some() && n.as_str() == c.as_str()));
-                        let labels = o.value.path(&["metadata", "labels"]);
-                        let ns = namespace_of(o);
-                        acme_solvable(issuer, dns_names.iter().chain(common), (&ns, labels), &ix, &mut out);
-                    }
-                }
-            }
+            (CERT_MANAGER_GROUP, "Certificate") => certificate(o, &ix, production, &mut out),
             (GATEWAY_GROUP, kind) if ROUTE_KINDS.contains(&kind) => {
                 route(o, &ix, &mut attached, &mut claims, &mut out);
                 for h in list_at(&o.value, &["spec", "hostnames"]) {
@@ -492,6 +437,53 @@ impl Claims {
             }
         }
     }
+}
+
+/// The issuer a Gateway's cert-manager annotation names exists and can validate the
+/// listener hostnames cert-manager certifies (with the Gateway's labels, which its
+/// Certificates carry and solver selectors may match).
+fn gateway_issuers(o: &Object, ix: &Index, production: bool, out: &mut Vec<Diagnostic>) {
+    let ns = namespace_of(o);
+    for (annotation, kind) in ISSUER_ANNOTATIONS {
+        let Some(v) = o.value.path(&["metadata", "annotations"]).and_then(|a| a.get(annotation)) else { continue };
+        let Some(issuer) = issuer_use(o, v, kind, &ns, ix, production, out) else { continue };
+        let mut names: Vec<&Value> = Vec::new();
+        for (_, host) in shim_certificates(o) {
+            if !names.iter().any(|n| n.as_str() == host.as_str()) {
+                names.push(host);
+            }
+        }
+        acme_solvable(issuer, names.into_iter(), (&ns, o.value.path(&["metadata", "labels"])), ix, out);
+    }
+}
+
+/// A Certificate: it alone writes its Secret (E0135), and its issuer exists and can
+/// validate its names.
+fn certificate(o: &Object, ix: &Index, production: bool, out: &mut Vec<Diagnostic>) {
+    let ns = namespace_of(o);
+    if let Some(secret) = o.value.path(&["spec", "secretName"])
+        && let Some(name) = secret.as_str()
+        && let Some(first) = ix.certificates.get(&(ns.clone(), name.to_string()))
+        && !std::ptr::eq(*first, o)
+    {
+        out.push(
+            Diagnostic::error("E0135", format!("Certificates `{}` and `{}` both write Secret `{ns}/{name}`", first.name, o.name))
+                .at(secret.span(), "written again here")
+                .also(first.value.path(&["spec", "secretName"]).map_or(first.span(), Value::span), "first written here")
+                .help("give each Certificate its own `secretName`, or merge their `dnsNames` into one Certificate; cert-manager would reissue the Secret for each in turn"),
+        );
+    }
+    let Some(r) = o.value.path(&["spec", "issuerRef"]) else { return };
+    let kind = str_at(r, &["kind"]).unwrap_or("Issuer");
+    let Some(name) = r.get("name") else { return };
+    let Some(issuer) = issuer_use(o, name, kind, &ns, ix, production, out) else { return };
+    let dns_names = list_at(&o.value, &["spec", "dnsNames"]);
+    // A `commonName` is usually one of the `dnsNames`: validated once.
+    let common = o
+        .value
+        .path(&["spec", "commonName"])
+        .filter(|c| !dns_names.iter().any(|n| n.as_str().is_some() && n.as_str() == c.as_str()));
+    acme_solvable(issuer, dns_names.iter().chain(common), (&ns, o.value.path(&["metadata", "labels"])), ix, out);
 }
 
 /// An issuer named by a Gateway annotation or a Certificate's `issuerRef` exists in the
@@ -746,13 +738,11 @@ fn gateway(o: &Object, ix: &Index, out: &mut Vec<Diagnostic>) {
             if target_ns != ns && !ix.granted("Gateway", &ns, target_ns, "", "Secret", secret) {
                 out.push(ungranted(r, "Gateway", &ns, "Secret", target_ns, secret));
             }
-            let is_secret =
-                str_at(r, &["group"]).unwrap_or("").is_empty() && str_at(r, &["kind"]).unwrap_or("Secret") == "Secret";
             let key = (target_ns.to_string(), secret.to_string());
             let provided = ix.certificates.contains_key(&key)
                 || ix.secrets.contains(&key)
                 || ix.shim_certificates.contains_key(&key);
-            if is_secret && !provided {
+            if is_secret_ref(r) && !provided {
                 // A warning: the Secret may be made outside the platform's declarations.
                 out.push(
                     Diagnostic::warning(
