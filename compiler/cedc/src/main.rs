@@ -363,10 +363,10 @@ fn build(dir: &Path, out: Option<PathBuf>, check: bool, r: &Reporter) -> Outcome
     let Some(platform) = &c.platform else { return Outcome::UserError };
     let out = out.unwrap_or_else(|| project.root.join(&project.out));
     let shown = project::display(&out);
-    let tree = match cedc_emit::kustomize_tree(platform) {
+    let tree = match kustomize_tree(platform) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("cedc: {e}");
+        Err(d) => {
+            r.report(c.files(), &[d]);
             return Outcome::UserError;
         }
     };
@@ -412,6 +412,12 @@ fn build(dir: &Path, out: Option<PathBuf>, check: bool, r: &Reporter) -> Outcome
     }
 }
 
+/// The Kustomize tree of `platform`, or what stops it from being laid out as a coded
+/// diagnostic at its `.ced` source (reported like every other problem).
+fn kustomize_tree(platform: &cedc_model::Platform) -> Result<cedc_emit::Tree, Diagnostic> {
+    cedc_emit::kustomize_tree(platform).map_err(|e| e.to_diagnostic())
+}
+
 fn output_error(e: &cedc_emit::OutputError, r: &Reporter) -> Outcome {
     r.report(&Files::new(), &[e.to_diagnostic()]);
     Outcome::UsageError
@@ -446,7 +452,7 @@ fn fmt(paths: &[PathBuf], check: bool, stdin: bool, r: &Reporter) -> Outcome {
     let (mut unformatted, mut rewritten) = (0, 0);
     for (name, path) in &files {
         let name = name.as_str();
-        let text = match std::fs::read(path) {
+        let text = match cedc_names::read_regular_file(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(t) => t,
                 Err(_) => {
@@ -585,5 +591,44 @@ fn worst(a: Outcome, b: Outcome) -> Outcome {
         (Outcome::UsageError, _) | (_, Outcome::UsageError) => Outcome::UsageError,
         (Outcome::UserError, _) | (_, Outcome::UserError) => Outcome::UserError,
         _ => Outcome::Ok,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cedc_names::MemoryFs;
+
+    fn compiled(src: &str) -> cedc::Compilation {
+        let mut fs = MemoryFs::default();
+        fs.files.insert("main.ced".into(), src.as_bytes().to_vec());
+        let c = cedc::compile(&fs, &["main.ced".to_string()], None);
+        assert!(c.ok(), "{:?}", c.diagnostics);
+        c
+    }
+
+    /// The checks catch every problem the emitter refuses before it runs, so a refused
+    /// platform is made by hand here: one environment twice. The build reports it as a
+    /// coded diagnostic at its source, with a help line, not as a bare sentence.
+    #[test]
+    fn an_emit_error_is_a_coded_diagnostic_at_its_source() {
+        let mut c = compiled("env prod { }\n");
+        let Some(platform) = c.platform.as_mut() else { panic!("no platform") };
+        let env = platform.envs[0].clone();
+        platform.envs.push(env);
+        let Err(d) = kustomize_tree(platform) else { panic!("a duplicate environment was laid out") };
+        let text = d.render(c.files(), false);
+        assert_eq!(d.code, "E0021", "{text}");
+        assert!(text.starts_with("E0021"), "{text}");
+        assert!(text.contains("environment `prod` is declared twice"), "{text}");
+        assert!(text.contains("main.ced:1:5"), "{text}");
+        assert!(text.contains("help: rename one of the environments"), "{text}");
+    }
+
+    #[test]
+    fn a_platform_the_checks_accept_is_laid_out() {
+        let c = compiled("env prod { }\n");
+        let Some(platform) = &c.platform else { panic!("no platform") };
+        assert!(kustomize_tree(platform).is_ok_and(|t| t.contains_key("envs/prod/kustomization.yaml")));
     }
 }

@@ -229,9 +229,9 @@ fn syntax_error_on_an_unexpected_token() {
 #[test]
 fn type_error() {
     let p = project(&[("main.ced", "env prod { }\nlet x: Int = \"a\"\n")]);
-    let o = assert_build_rejected(p.path(), 1, "E0030");
+    let o = assert_build_rejected(p.path(), 1, "E0039");
     assert!(stderr(&o).contains("main.ced:2:14"), "{}", stderr(&o));
-    assert_check_rejected(p.path(), 1, "E0030");
+    assert_check_rejected(p.path(), 1, "E0039");
 }
 
 #[test]
@@ -677,18 +677,18 @@ fn has_ansi(s: &str) -> bool {
 fn color_never_always_and_no_color() {
     let p = project(&[("main.ced", "env prod { }\nlet x: Int = \"a\"\n")]);
     let never = run(&["--color", "never", "check"], p.path());
-    assert_diag(&never, 1, "E0030");
+    assert_diag(&never, 1, "E0039");
     assert!(!has_ansi(&stderr(&never)), "{:?}", stderr(&never));
 
     let auto_no_color = run_env(&["check"], p.path(), &[("NO_COLOR", "1")]);
-    assert_diag(&auto_no_color, 1, "E0030");
+    assert_diag(&auto_no_color, 1, "E0039");
     assert!(!has_ansi(&stderr(&auto_no_color)), "{:?}", stderr(&auto_no_color));
 
     let explicit_auto = run_env(&["--color", "auto", "check"], p.path(), &[("NO_COLOR", "1")]);
     assert!(!has_ansi(&stderr(&explicit_auto)));
 
     let always = run(&["--color", "always", "check"], p.path());
-    assert_diag(&always, 1, "E0030");
+    assert_diag(&always, 1, "E0039");
     assert!(has_ansi(&stderr(&always)), "{:?}", stderr(&always));
 
     // An explicit `always` overrides NO_COLOR (docs/cli.md, "Global options").
@@ -706,7 +706,7 @@ fn json_output_is_never_colored() {
     let o = run(&["--color", "always", "--message-format", "json", "check"], p.path());
     assert_exit(&o, 1);
     assert!(!has_ansi(&stderr(&o)));
-    assert_eq!(codes(&o), ["E0030"]);
+    assert_eq!(codes(&o), ["E0039"]);
 }
 
 #[test]
@@ -737,6 +737,18 @@ fn explain_a_code() {
     assert_eq!(stdout(&lower), stdout(&o));
 }
 
+/// A retired code is still explained, and the explanation says what replaced it.
+#[test]
+fn explain_a_retired_code_names_its_successors() {
+    let o = run(&["explain", "E0030"], Path::new("/"));
+    assert_exit(&o, 0);
+    let text = stdout(&o);
+    assert!(text.contains("Retired"), "{text}");
+    for successor in ["E0039", "E0305", "E0309", "E0318"] {
+        assert!(text.contains(successor), "{successor} missing from:\n{text}");
+    }
+}
+
 #[test]
 fn explain_is_case_insensitive() {
     let upper = run(&["explain", "E0001"], Path::new("/"));
@@ -751,7 +763,7 @@ fn explain_is_case_insensitive() {
 fn explain_every_code_cedc_reports_in_these_tests() {
     let mut missing = Vec::new();
     for code in [
-        "E0001", "E0002", "E0003", "E0010", "E0011", "E0020", "E0022", "E0030", "E0033", "E0035", "E0040", "E0041",
+        "E0001", "E0002", "E0003", "E0010", "E0011", "E0020", "E0022", "E0039", "E0033", "E0035", "E0040", "E0041",
         "E0071", "E0080", "E0081", "E0090",
     ] {
         let o = run(&["explain", code], Path::new("/"));
@@ -1024,7 +1036,7 @@ fn output_directory_containing_the_current_directory() {
 fn failed_compile_does_not_create_the_output_directory() {
     let p = project(&[("main.ced", "env prod { }\nlet x: Int = \"a\"\n")]);
     let o = run(&["build"], p.path());
-    assert_diag(&o, 1, "E0030");
+    assert_diag(&o, 1, "E0039");
     assert!(!p.path().join("out").exists());
 }
 
@@ -1105,7 +1117,7 @@ fn render_unknown_component() {
 fn render_of_a_broken_project_prints_no_yaml() {
     let p = project(&[("main.ced", "env prod { }\nlet x: Int = \"a\"\n")]);
     let o = run(&["render", "--env", "prod"], p.path());
-    assert_diag(&o, 1, "E0030");
+    assert_diag(&o, 1, "E0039");
     assert!(stdout(&o).is_empty());
 }
 

@@ -149,3 +149,18 @@ fn object_without_identity_is_an_error_not_a_silent_drop() {
     );
     assert_eq!(c.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(), ["E0071"], "{rendered}");
 }
+
+/// The language reference documents every built-in function of the registry
+/// (`cedc_names::builtins`), with its arguments, in its table of built-ins.
+#[test]
+fn every_builtin_function_is_in_the_language_reference() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let text = std::fs::read_to_string(root.join("docs/language.md")).expect("docs/language.md is readable");
+    let table = text.split("### Built-in functions").nth(1).expect("docs/language.md has a built-in functions table");
+    for f in cedc_names::builtins::FUNCTIONS {
+        let call = format!("`{}({})`", f.name, f.params.join(", "));
+        let shared = format!("`{}({})`,", f.name, f.params.join(", "));
+        let with_sibling = table.lines().any(|l| l.starts_with('|') && (l.contains(&call) || l.contains(&shared)));
+        assert!(with_sibling, "docs/language.md's built-in table lacks {call}");
+    }
+}

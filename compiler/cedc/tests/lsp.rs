@@ -222,7 +222,7 @@ fn diagnostics_follow_the_edits() {
     c.change(&main, 2, &broken);
     let d = c.diagnostics(&main);
     assert_eq!(d.len(), 1, "{d:?}");
-    assert_eq!(d[0]["code"], "E0030");
+    assert_eq!(d[0]["code"], "E0039");
     assert_eq!(d[0]["source"], "cedc");
     let (line, col) = pos(&broken, "\"two\"", 0, 0);
     assert_eq!(d[0]["range"]["start"], json!({"line": line, "character": col}), "{d:?}");
@@ -609,7 +609,7 @@ fn files_without_a_project_see_the_changes_of_the_files_they_import() {
     c.change(&b, 2, "let y: String = \"one\"\n");
     let d = c.diagnostics_until(&a, |d| !d.is_empty());
     assert_eq!(d.len(), 1, "{d:?}");
-    assert_eq!(d[0]["code"], "E0030", "{d:?}");
+    assert_eq!(d[0]["code"], "E0039", "{d:?}");
     let h = c.at("textDocument/hover", &a, (1, 15), json!({}));
     assert!(h["result"]["contents"]["value"].as_str().unwrap().contains("let y: String"), "{h}");
     // A syntax error in `b` is reported once on `b`, though both analyses see it.

@@ -261,7 +261,7 @@ component web {{
     ));
     assert!(!ok);
     // The language's own types catch this one first (an Int overridden by a String).
-    assert!(err.contains("E0030"), "{err}");
+    assert!(err.contains("E0039"), "{err}");
 
     let (ok, err) = check(&format!(
         "{ENVS}

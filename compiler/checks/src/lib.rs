@@ -27,7 +27,7 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
                         Diagnostic::error("E0040", format!("`{}` is not a valid {} name: {why}", o.name, o.kind))
                             .at(name_origin.span, "invalid name")
                             .help(help)
-                            .note(format!("in environment `{}`", env.name)),
+                            .in_env(&env.name),
                     );
                 }
                 schema(o, registry, unchecked, &mut validator, &env.name, &mut diags);
@@ -40,7 +40,7 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
                         Diagnostic::error("E0071", format!("{} is cluster-scoped and cannot have a namespace", o.kind))
                             .at(ns.span(), "namespace given here")
                             .help(format!("remove `namespace` from this {}", o.kind))
-                            .note(format!("in environment `{}`", env.name)),
+                            .in_env(&env.name),
                     );
                 }
                 check_labels(o, &env.name, &mut diags);
@@ -57,7 +57,7 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
                                 .at(name_origin.span, "second definition")
                                 .also(*span, "first definition")
                                 .help("each object (group, kind, namespace, name) exists once per environment: rename one or remove it")
-                                .note(format!("in environment `{}`", env.name)),
+                                .in_env(&env.name),
                         );
                     }
                     None => {
@@ -104,11 +104,11 @@ fn schema(
         return;
     }
     let Some(kind) = registry.lookup(&o.api_version, &o.kind) else {
-        diags.push(unknown_kind(o, registry).note(format!("in environment `{env}`")));
+        diags.push(unknown_kind(o, registry).in_env(env));
         return;
     };
     for v in validator.validate(&kind.schema, &o.value) {
-        diags.push(violation(o, &v).note(format!("in environment `{env}`")));
+        diags.push(violation(o, &v).in_env(env));
     }
 }
 
@@ -160,7 +160,7 @@ fn check_labels(o: &cedc_model::Object, env: &str, diags: &mut Diagnostics) {
                 Diagnostic::error("E0045", msg)
                     .at(v.span(), "used as a label here")
                     .help("label values are at most 63 characters of letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit (or empty); keys are an optional DNS prefix and `/`, then a name of the same form")
-                    .note(format!("in environment `{env}`")),
+                    .in_env(env),
             );
         }
     }

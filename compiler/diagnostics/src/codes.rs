@@ -1,6 +1,8 @@
 //! The registry of diagnostic codes. Codes are stable: a code is never reused for a
-//! different problem. The long explanation of each code lives in `docs/diagnostics.md`
-//! (one source of truth for `cedc explain` and the docs); a test keeps both in step.
+//! different problem. A code that stops being reported is retired, not removed: it
+//! stays listed (and explained, naming its successors) in [`RETIRED`]. The long
+//! explanation of each code lives in `docs/diagnostics.md` (one source of truth for
+//! `cedc explain` and the docs); a test keeps both in step.
 
 /// `(code, short title)` for every code cedc can report.
 pub const CODES: &[(&str, &str)] = &[
@@ -17,7 +19,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0022", "unknown field"),
     ("E0023", "not a function"),
     ("E0024", "cyclic definition"),
-    ("E0030", "type mismatch"),
+    ("E0030", "type mismatch (retired: split into E0039 and E0300–E0318)"),
     ("E0031", "missing required field"),
     ("E0032", "missing argument"),
     ("E0033", "unknown or repeated argument"),
@@ -26,6 +28,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0036", "environments declare different fields"),
     ("E0037", "value may be none"),
     ("E0038", "unknown type"),
+    ("E0039", "wrong type"),
     ("E0040", "invalid Kubernetes name"),
     ("E0041", "invalid port"),
     ("E0042", "invalid quantity"),
@@ -37,6 +40,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0060", "evaluation error"),
     ("E0061", "recursion limit reached"),
     ("E0062", "value not in enum"),
+    ("E0063", "evaluation size budget exceeded"),
+    ("E0064", "evaluation step budget exceeded"),
     ("E0070", "duplicate object"),
     ("E0071", "invalid component"),
     ("E0072", "value cannot be written to YAML"),
@@ -66,7 +71,35 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0133", "ACME issuer cannot validate a certificate name"),
     ("E0134", "listener certificate provided by nothing"),
     ("E0135", "two Certificates write one Secret"),
+    ("E0300", "environment field with a computed name"),
+    ("E0301", "computed field name in a record"),
+    ("E0302", "`with` on a value that is not a record or map"),
+    ("E0303", "value cannot be put in a string"),
+    ("E0304", "`...` on a value that is not a list"),
+    ("E0305", "list items of different types"),
+    ("E0306", "record indexed with a computed key"),
+    ("E0307", "value cannot be indexed"),
+    ("E0308", "branches of different types"),
+    ("E0309", "function used as a value"),
+    ("E0310", "type used as a value"),
+    ("E0311", "module used as a value"),
+    ("E0312", "module declaration that is not a value"),
+    ("E0313", "value has no fields"),
+    ("E0314", "comparison of values that are never equal"),
+    ("E0315", "`+` on a value it does not apply to"),
+    ("E0316", "`for` over a value that is not a list or map"),
+    ("E0317", "pattern cannot match the value"),
+    ("E0318", "built-in function given a value it does not take"),
 ];
+
+/// Codes that are no longer reported. They stay in [`CODES`] and in the docs (whose
+/// section names the codes that replaced them), so `cedc explain` still answers.
+pub const RETIRED: &[&str] = &["E0030"];
+
+/// `code` was retired: nothing reports it any more.
+pub fn is_retired(code: &str) -> bool {
+    RETIRED.iter().any(|c| c.eq_ignore_ascii_case(code))
+}
 
 pub fn lookup(code: &str) -> Option<&'static str> {
     CODES.iter().find(|(c, _)| c.eq_ignore_ascii_case(code)).map(|(_, t)| *t)
@@ -126,6 +159,18 @@ mod tests {
         }
         for code in &documented {
             assert!(lookup(code).is_some(), "docs/diagnostics.md documents {code}, which is not a registered code");
+        }
+    }
+
+    #[test]
+    fn retired_codes_stay_registered_and_name_their_successors() {
+        for code in RETIRED {
+            assert!(lookup(code).is_some(), "{code} is retired, so it stays registered");
+            let text = explain(code).unwrap_or_default();
+            assert!(text.to_lowercase().contains("retired"), "{code}: its explanation must say it is retired:\n{text}");
+            let successors: Vec<&str> =
+                CODES.iter().map(|(c, _)| *c).filter(|c| *c != *code && !is_retired(c) && text.contains(c)).collect();
+            assert!(!successors.is_empty(), "{code}: its explanation must name the codes that replaced it");
         }
     }
 

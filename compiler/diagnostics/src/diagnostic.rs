@@ -1,8 +1,14 @@
 //! The one diagnostic type every phase reports, and how it is rendered (through miette)
 //! or serialised (JSON lines for CI tooling).
+//!
+//! Invariant: the environments a diagnostic was found in are data (`envs`), never note
+//! text; they are shown as the last note (`in environment `a`` or `in environments `a`,
+//! `b``), so one problem found in several environments merges into one report
+//! ([`merge_across_envs`]) without reading any text back.
 
 use crate::codes;
-use crate::span::{Files, Span};
+use crate::span::{FileId, Files, Span};
+use crate::window::{WindowedSource, needs_window};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use std::fmt;
 
@@ -23,11 +29,16 @@ pub struct Diagnostic {
     pub secondary: Vec<(Span, String)>,
     pub help: Option<String>,
     pub notes: Vec<String>,
+    /// The environments the problem was found in, in the order it was found there
+    /// (declaration order), without repeats; empty for problems of the source itself
+    /// (syntax, names, types).
+    pub envs: Vec<String>,
 }
 
 impl Diagnostic {
     pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
         debug_assert!(codes::lookup(code).is_some(), "unregistered diagnostic code {code}");
+        debug_assert!(!codes::is_retired(code), "retired diagnostic code {code}");
         Diagnostic {
             code,
             severity: Severity::Error,
@@ -36,6 +47,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             help: None,
             notes: Vec::new(),
+            envs: Vec::new(),
         }
     }
     /// A problem that does not stop the build (it is still shown).
@@ -61,11 +73,51 @@ impl Diagnostic {
         self.notes.push(note.into());
         self
     }
+    /// The problem was found in environment `env` (added once, after those already named).
+    pub fn in_env(mut self, env: impl Into<String>) -> Self {
+        let env = env.into();
+        if !self.envs.contains(&env) {
+            self.envs.push(env);
+        }
+        self
+    }
     pub fn span(&self) -> Option<Span> {
         self.primary.as_ref().map(|(s, _)| *s)
     }
 
-    /// Human rendering through miette's graphical handler.
+    /// The same problem, wherever it was found: equal in everything but `envs`.
+    pub fn same_problem(&self, other: &Diagnostic) -> bool {
+        let Diagnostic { code, severity, message, primary, secondary, help, notes, envs: _ } = self;
+        *code == other.code
+            && *severity == other.severity
+            && *message == other.message
+            && *primary == other.primary
+            && *secondary == other.secondary
+            && *help == other.help
+            && *notes == other.notes
+    }
+
+    /// The notes as shown to users: `notes`, then the note naming the environments.
+    pub fn shown_notes(&self) -> Vec<String> {
+        let mut notes = self.notes.clone();
+        notes.extend(self.env_note());
+        notes
+    }
+
+    /// "in environment `a`" or "in environments `a`, `b`"; `None` outside environments.
+    fn env_note(&self) -> Option<String> {
+        match self.envs.as_slice() {
+            [] => None,
+            [one] => Some(format!("in environment `{one}`")),
+            many => Some(format!(
+                "in environments {}",
+                many.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+            )),
+        }
+    }
+
+    /// Human rendering through miette's graphical handler. Lines too long to show
+    /// whole are cut down around the labels (see `window.rs`).
     pub fn render(&self, files: &Files, color: bool) -> String {
         let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
         let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
@@ -97,7 +149,8 @@ impl Diagnostic {
             "primary": self.primary.as_ref().map(|(s, l)| loc(*s, l)),
             "secondary": self.secondary.iter().map(|(s, l)| loc(*s, l)).collect::<Vec<_>>(),
             "help": self.help,
-            "notes": self.notes,
+            "notes": self.shown_notes(),
+            "environments": self.envs,
         })
     }
 }
@@ -109,43 +162,92 @@ struct Rendered {
     code: &'static str,
     severity: miette::Severity,
     message: String,
-    source: Option<NamedSource<String>>,
+    source: Option<Source>,
     labels: Vec<LabeledSpan>,
     help: Option<String>,
     related: Vec<Rendered>,
 }
 
+/// The text labels are drawn on: a file as it is, or with its long lines windowed.
+#[derive(Debug)]
+enum Source {
+    Whole(NamedSource<String>),
+    Windowed(WindowedSource),
+}
+
+impl Source {
+    /// The source of `file` for labels at `spans`, and their `(offset, length)` in it.
+    fn of(files: &Files, file: FileId, spans: &[Span]) -> (Option<Source>, Vec<(usize, usize)>) {
+        let ranges = spans.iter().map(|s| to_range(*s)).collect::<Vec<_>>();
+        let Some(f) = files.try_get(file) else { return (None, ranges) };
+        if !needs_window(&f.text) {
+            return (
+                Some(Source::Whole(NamedSource::new(f.name.clone(), f.text.clone()).with_language("ced"))),
+                ranges,
+            );
+        }
+        let points: Vec<usize> = ranges.iter().flat_map(|(o, l)| [*o, o + l]).collect();
+        let w = WindowedSource::new(&f.name, &f.text, &points);
+        let ranges = ranges.iter().map(|(o, l)| w.map(*o, *l)).collect();
+        (Some(Source::Windowed(w)), ranges)
+    }
+
+    fn as_dyn(&self) -> &dyn miette::SourceCode {
+        match self {
+            Source::Whole(s) => s,
+            Source::Windowed(s) => s,
+        }
+    }
+}
+
 impl Rendered {
     fn build(d: &Diagnostic, files: &Files) -> Rendered {
         let primary_file = d.primary.as_ref().map(|(s, _)| s.file);
-        let source = primary_file
-            .and_then(|f| files.try_get(f))
-            .map(|f| NamedSource::new(f.name.clone(), f.text.clone()).with_language("ced"));
-        let mut labels = Vec::new();
+        // Labels on the primary file: the primary one first, then secondary ones there.
+        let mut here: Vec<(Span, &str, bool)> = Vec::new();
         let mut related = Vec::new();
         if let Some((span, label)) = &d.primary {
-            labels.push(LabeledSpan::new_primary_with_span(Some(label.clone()), to_range(*span)));
+            here.push((*span, label, true));
         }
         for (span, label) in &d.secondary {
             if Some(span.file) == primary_file {
-                labels.push(LabeledSpan::new_with_span(Some(label.clone()), to_range(*span)));
+                here.push((*span, label, false));
             } else {
+                let (source, ranges) = Source::of(files, span.file, &[*span]);
                 related.push(Rendered {
                     code: "",
                     severity: miette::Severity::Advice,
                     message: label.clone(),
-                    source: files
-                        .try_get(span.file)
-                        .map(|f| NamedSource::new(f.name.clone(), f.text.clone()).with_language("ced")),
-                    labels: vec![LabeledSpan::new_primary_with_span(Some(label.clone()), to_range(*span))],
+                    source,
+                    labels: ranges
+                        .into_iter()
+                        .map(|r| LabeledSpan::new_primary_with_span(Some(label.clone()), r))
+                        .collect(),
                     help: None,
                     related: Vec::new(),
                 });
             }
         }
+        let (source, ranges) = match primary_file {
+            Some(file) => Source::of(files, file, &here.iter().map(|(s, _, _)| *s).collect::<Vec<_>>()),
+            None => (None, Vec::new()),
+        };
+        let labels = here
+            .iter()
+            .zip(ranges)
+            .map(|((_, label, primary), range)| {
+                let label = Some(label.to_string());
+                if *primary {
+                    LabeledSpan::new_primary_with_span(label, range)
+                } else {
+                    LabeledSpan::new_with_span(label, range)
+                }
+            })
+            .collect();
         let mut help = d.help.clone();
-        if !d.notes.is_empty() {
-            let notes = d.notes.iter().map(|n| format!("note: {n}")).collect::<Vec<_>>().join("\n");
+        let shown_notes = d.shown_notes();
+        if !shown_notes.is_empty() {
+            let notes = shown_notes.iter().map(|n| format!("note: {n}")).collect::<Vec<_>>().join("\n");
             help = Some(match help {
                 Some(h) => format!("{h}\n{notes}"),
                 None => notes,
@@ -188,7 +290,7 @@ impl miette::Diagnostic for Rendered {
         self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+        self.source.as_ref().map(Source::as_dyn)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         if self.labels.is_empty() { None } else { Some(Box::new(self.labels.iter().cloned())) }
@@ -202,6 +304,26 @@ impl miette::Diagnostic for Rendered {
     }
 }
 
+/// One report per problem: diagnostics that are the same problem ([`Diagnostic::same_problem`])
+/// merge into the first of them, which then names the environments of all, in the order
+/// they were found. Everything else keeps its order.
+pub fn merge_across_envs(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = Vec::with_capacity(diags.len());
+    for d in diags {
+        match out.iter_mut().find(|o| o.same_problem(&d)) {
+            Some(first) => {
+                for env in d.envs {
+                    if !first.envs.contains(&env) {
+                        first.envs.push(env);
+                    }
+                }
+            }
+            None => out.push(d),
+        }
+    }
+    out
+}
+
 /// `x` with its indefinite article, for messages: "an Int", "a String", "an Env".
 pub fn a_or_an(x: &impl std::fmt::Display) -> String {
     let text = x.to_string();
@@ -209,15 +331,135 @@ pub fn a_or_an(x: &impl std::fmt::Display) -> String {
     format!("{} {text}", if vowel { "an" } else { "a" })
 }
 
-/// "did you mean `x`?" against a list of candidates (Levenshtein distance).
+/// Longest name (in characters) for which a suggestion is looked for: edit distance
+/// costs the product of both lengths, so longer names get none.
+pub const SUGGEST_MAX_NAME_CHARS: usize = 64;
+/// Most candidates whose distance [`did_you_mean`] computes for one name; the others
+/// (in the order given) are not considered.
+pub const SUGGEST_MAX_CANDIDATES: usize = 10_000;
+
+/// "did you mean `x`?" against a list of candidates (Levenshtein distance, at most a
+/// third of the longer name). The work is bounded: names longer than
+/// [`SUGGEST_MAX_NAME_CHARS`] get no suggestion, a candidate whose length alone puts it
+/// out of reach is skipped without computing its distance, and at most
+/// [`SUGGEST_MAX_CANDIDATES`] distances are computed.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let name_chars = bounded_chars(name, SUGGEST_MAX_NAME_CHARS)?;
     let mut best: Option<(usize, &str)> = None;
+    let mut computed = 0;
     for c in candidates {
-        let d = strsim::levenshtein(name, c);
         let limit = (name.len().max(c.len()) / 3).max(1);
+        // The difference in length is a lower bound of the distance.
+        let reachable = bounded_chars(c, name_chars + limit).is_some_and(|n| n.abs_diff(name_chars) <= limit);
+        if !reachable {
+            continue;
+        }
+        if computed == SUGGEST_MAX_CANDIDATES {
+            break;
+        }
+        computed += 1;
+        let d = strsim::levenshtein(name, c);
         if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
             best = Some((d, c));
         }
     }
     best.map(|(_, c)| c.to_string())
+}
+
+/// The number of characters of `s`, or `None` when it has more than `max` (counted
+/// without reading past them).
+fn bounded_chars(s: &str, max: usize) -> Option<usize> {
+    let n = s.chars().take(max.saturating_add(1)).count();
+    (n <= max).then_some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::FileId;
+
+    fn problem(start: usize) -> Diagnostic {
+        Diagnostic::error("E0040", "bad name").at(Span::new(FileId(0), start, start + 3), "here").help("rename it")
+    }
+
+    #[test]
+    fn one_problem_in_two_environments_is_one_report_naming_both_in_order() {
+        let merged = merge_across_envs(vec![problem(0).in_env("prod"), problem(0).in_env("staging")]);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].envs, ["prod", "staging"]);
+        assert_eq!(merged[0].shown_notes(), ["in environments `prod`, `staging`"]);
+    }
+
+    #[test]
+    fn problems_at_different_spans_are_not_merged() {
+        let merged = merge_across_envs(vec![problem(0).in_env("prod"), problem(5).in_env("staging")]);
+        assert_eq!(merged.iter().map(|d| d.envs.clone()).collect::<Vec<_>>(), [["prod"], ["staging"]]);
+    }
+
+    #[test]
+    fn merging_keeps_the_order_of_first_appearance_and_names_each_environment_once() {
+        let other = Diagnostic::error("E0045", "bad label").in_env("prod");
+        let merged = merge_across_envs(vec![
+            problem(0).in_env("staging"),
+            other.clone(),
+            problem(0).in_env("prod"),
+            problem(0).in_env("staging"),
+        ]);
+        assert_eq!(merged, [problem(0).in_env("staging").in_env("prod"), other]);
+    }
+
+    #[test]
+    fn the_environment_note_comes_after_the_other_notes_in_text_and_json() {
+        let d = problem(0).note("in Gateway `public`").in_env("prod");
+        assert_eq!(d.shown_notes(), ["in Gateway `public`", "in environment `prod`"]);
+        let mut files = Files::new();
+        files.add("main.ced", "let x = 1\n");
+        let text = d.render(&files, false);
+        let notes: Vec<&str> = text.lines().map(str::trim).filter(|l| l.starts_with("note:")).collect();
+        assert_eq!(notes, ["note: in Gateway `public`", "note: in environment `prod`"], "{text}");
+        let json = d.to_json(&files);
+        assert_eq!(json["notes"], serde_json::json!(["in Gateway `public`", "in environment `prod`"]));
+        assert_eq!(json["environments"], serde_json::json!(["prod"]));
+    }
+
+    #[test]
+    fn a_problem_outside_environments_has_no_environment_note() {
+        let d = problem(0);
+        assert!(d.shown_notes().is_empty());
+        assert_eq!(d.to_json(&Files::new())["environments"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn suggestions_for_ordinary_names() {
+        assert_eq!(did_you_mean("replcas", ["replicas", "image", "ports"]), Some("replicas".into()));
+        assert_eq!(did_you_mean("x", ["y", "xy"]), Some("xy".into()));
+        assert_eq!(did_you_mean("imgae", ["image", "imag"]), None);
+        assert_eq!(did_you_mean("zzzz", ["replicas", "image"]), None);
+        assert_eq!(did_you_mean("é", ["e", "è"]), Some("e".into()));
+    }
+
+    #[test]
+    fn long_names_are_bounded() {
+        // A name one letter off a candidate, both past the bound: no suggestion (and no
+        // million-by-million table).
+        let long = "a".repeat(1_000_000);
+        let off = format!("{}b", "a".repeat(999_999));
+        assert_eq!(did_you_mean(&off, [long.as_str(), "a"]), None);
+        // At the bound, suggestions still work.
+        let at = "a".repeat(SUGGEST_MAX_NAME_CHARS);
+        let at_off = format!("{}b", "a".repeat(SUGGEST_MAX_NAME_CHARS - 1));
+        assert_eq!(did_you_mean(&at_off, [at.as_str()]), Some(at.clone()));
+        // A short name never reaches a very long candidate.
+        assert_eq!(did_you_mean("ab", [long.as_str(), "abc"]), Some("abc".into()));
+    }
+
+    #[test]
+    fn candidates_are_capped() {
+        let many: Vec<String> = (0..SUGGEST_MAX_CANDIDATES + 5).map(|i| format!("n{i:05}")).collect();
+        // The closest candidate comes after the cap: it is not considered.
+        let mut list: Vec<&str> = many.iter().map(String::as_str).collect();
+        list.push("target");
+        assert_eq!(did_you_mean("targer", list.iter().copied()), None);
+        assert_eq!(did_you_mean("targer", ["target"]), Some("target".into()));
+    }
 }

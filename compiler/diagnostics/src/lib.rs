@@ -4,8 +4,9 @@
 pub mod codes;
 mod diagnostic;
 mod span;
+mod window;
 
-pub use diagnostic::{Diagnostic, Severity, a_or_an, did_you_mean};
+pub use diagnostic::{Diagnostic, Severity, a_or_an, did_you_mean, merge_across_envs};
 pub use span::{FileId, Files, SourceFile, Span};
 
 /// Diagnostics collected by a phase. Phases keep going after an error so that one run

@@ -1,8 +1,10 @@
-//! The pipeline: load → check types → evaluate every environment → check the platform.
-//! Each phase reports all it finds; evaluation only runs on a program that type-checks.
+//! The pipeline: load → check types → evaluate every environment → derive generated
+//! objects → check the platform (the emitters then read the checked platform). The
+//! stages are sequenced in one place, `compile_here`. Each phase reports all it finds;
+//! evaluation only runs on a program that type-checks.
 
 use crate::project::{CONFIG_FILE, CrdFile, Project};
-use cedc_diagnostics::{Diagnostic, Diagnostics, Files};
+use cedc_diagnostics::{Diagnostic, Diagnostics, Files, merge_across_envs};
 use cedc_diagnostics::{FileId, Severity, Span};
 use cedc_model::Platform;
 use cedc_names::{FileSystem, Program};
@@ -108,40 +110,13 @@ fn compile_here(
         Some(scope) => scope == Scope::Cluster,
         None => cedc_model::is_cluster_scoped(group, kind),
     };
-    let (platform, eval_diags) = cedc_eval::evaluate(&program, &checked, &cluster_scoped);
-    diags.extend(merge_env_duplicates(eval_diags));
+    let (mut platform, eval_diags) = cedc_eval::evaluate(&program, &checked, &cluster_scoped);
+    diags.extend(merge_across_envs(eval_diags));
+    let derived = cedc_derive::derive(&mut platform);
+    diags.extend(merge_across_envs(derived));
     let checks = cedc_checks::check(&platform, &registry, &schemas.unchecked);
-    diags.extend(merge_env_duplicates(checks));
+    diags.extend(merge_across_envs(checks));
     Compilation { program, checked: Some(checked), platform: Some(platform), registry, diagnostics: diags }
-}
-
-/// The same problem found in several environments is reported once, naming them all.
-fn merge_env_duplicates(diags: Diagnostics) -> Diagnostics {
-    let mut out: Vec<(Diagnostic, Vec<String>)> = Vec::new();
-    for mut d in diags {
-        let env = d
-            .notes
-            .iter()
-            .position(|n| n.starts_with("while evaluating environment") || n.starts_with("in environment"));
-        let env_name = env.map(|i| {
-            let n = d.notes.remove(i);
-            n.split('`').nth(1).unwrap_or("").to_string()
-        });
-        match out.iter_mut().find(|(o, _)| *o == d) {
-            Some((_, envs)) => envs.extend(env_name.filter(|e| !envs.contains(e))),
-            None => out.push((d, env_name.into_iter().collect())),
-        }
-    }
-    out.into_iter()
-        .map(|(d, envs)| match envs.len() {
-            0 => d,
-            1 => d.note(format!("in environment `{}`", envs[0])),
-            _ => d.note(format!(
-                "in environments {}",
-                envs.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
-            )),
-        })
-        .collect()
 }
 
 /// The built-in kinds plus the project's CRDs. A CRD file that cannot be read points at

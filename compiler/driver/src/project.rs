@@ -73,7 +73,7 @@ pub struct ProjectError {
 pub fn load(dir: &Path, files: &mut Files) -> Result<Project, ProjectError> {
     let path = dir.join(CONFIG_FILE);
     let shown = display(dir);
-    let text = match std::fs::read(&path) {
+    let text = match cedc_names::read_regular_file(&path) {
         Ok(b) => b,
         Err(e) => {
             let (msg, help) = if e.kind() == std::io::ErrorKind::NotFound {
@@ -90,6 +90,11 @@ pub fn load(dir: &Path, files: &mut Files) -> Result<Project, ProjectError> {
                         "pass the directory that holds cedc.toml".into(),
                     )
                 }
+            } else if cedc_names::is_not_regular(&e) {
+                (
+                    format!("`{shown}/{CONFIG_FILE}` cannot be read: {e}"),
+                    format!("replace `{shown}/{CONFIG_FILE}` with a regular file"),
+                )
             } else {
                 (format!("cannot read `{shown}/{CONFIG_FILE}`: {e}"), "check the file's permissions".into())
             };
@@ -159,31 +164,55 @@ pub fn load(dir: &Path, files: &mut Files) -> Result<Project, ProjectError> {
 }
 
 /// The files a `crds` pattern names, project-relative with forward slashes, sorted.
+/// Only regular files (or symbolic links to them) match. Directories are walked from
+/// the pattern's literal prefix, each at most once however many symbolic links lead to
+/// it (by its canonical path), so links that loop (`crds/a -> .`) end the walk.
 fn expand(root: &Path, pattern: &str) -> Result<Vec<String>, String> {
     if pattern.starts_with('/') || pattern.split(['/', '\\']).any(|part| part == "..") {
         return Err("it leaves the project directory".into());
     }
-    // Absolute, so that the matches can be made relative again whatever form `root`
-    // was given in (`.`, `../x`, ...).
-    let root = &root.canonicalize().map_err(|e| format!("cannot read the project directory: {e}"))?;
-    let full = root.join(pattern);
-    let full = full.to_str().ok_or("the path is not valid UTF-8")?;
-    let paths = glob::glob(full).map_err(|e| format!("invalid pattern: {}", e.msg))?;
+    let parts: Vec<&str> = pattern.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    let matcher = glob::Pattern::new(&parts.join("/")).map_err(|e| format!("invalid pattern: {}", e.msg))?;
+    let options = glob::MatchOptions { require_literal_separator: true, ..glob::MatchOptions::new() };
+    let literal = parts.iter().take_while(|p| !p.contains(['*', '?', '['])).count();
+    // How many directory levels below the literal prefix a match can be.
+    let depth = if parts[literal..].contains(&"**") { usize::MAX } else { parts.len() - literal };
     let mut out = Vec::new();
-    for p in paths {
-        let p = p.map_err(|e| format!("cannot read {}: {}", display(e.path()), e.error()))?;
-        if !p.is_file() {
+    let mut seen = std::collections::HashSet::new();
+    // Directories to read: (project-relative path, levels left below it).
+    let mut stack = vec![(parts[..literal].join("/"), depth)];
+    while let Some((rel, levels)) = stack.pop() {
+        let dir = root.join(&rel);
+        let Ok(meta) = std::fs::metadata(&dir) else { continue };
+        if meta.is_file() {
+            if matcher.matches_with(&rel, options) {
+                out.push(rel);
+            }
             continue;
         }
-        if let Ok(rel) = p.strip_prefix(root) {
-            out.push(display(rel));
+        if levels == 0 || !meta.is_dir() || !seen.insert(dir.canonicalize().unwrap_or_else(|_| dir.clone())) {
+            continue;
+        }
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", shown_rel(&rel)))?;
+        let mut names: Vec<String> =
+            entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        // Reversed, so that the stack pops them in order.
+        for name in names.into_iter().rev() {
+            let child = if rel.is_empty() { name } else { format!("{rel}/{name}") };
+            stack.push((child, levels - 1));
         }
     }
     if out.is_empty() {
         return Err("no file matches".into());
     }
     out.sort();
+    out.dedup();
     Ok(out)
+}
+
+fn shown_rel(rel: &str) -> &str {
+    if rel.is_empty() { "the project directory" } else { rel }
 }
 
 /// A path as the user wrote it, with forward slashes.

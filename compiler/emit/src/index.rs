@@ -6,11 +6,12 @@
 //! overwritten or removed; every other file is the user's and is left alone.
 
 use crate::Tree;
+use cedc_model::Layout;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// Path of the index inside a tree.
-pub const INDEX_FILE: &str = "cedc-index.json";
+/// Path of the index inside a tree (see [`Layout`]).
+pub const INDEX_FILE: &str = Layout::INDEX_FILE;
 
 /// Format version of the index; bumped on incompatible changes.
 pub const INDEX_VERSION: u32 = 1;

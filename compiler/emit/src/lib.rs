@@ -22,6 +22,8 @@ mod yaml;
 
 pub use index::{INDEX_FILE, INDEX_VERSION, Index, IndexFile, IndexRoot, sha256_hex};
 pub use kustomize::{HEADER, kustomize_tree};
+#[doc(hidden)]
+pub use write::fault as write_faults;
 pub use write::{Drift, DriftKind, OutputError, WriteReport, check_tree, validate_tree_path, write_tree};
 pub use yaml::{render_objects, to_yaml};
 

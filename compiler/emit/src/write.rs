@@ -1,21 +1,45 @@
 //! Putting a [`Tree`] on disk safely, and checking a directory against one.
 //!
 //! The promises (brief §5, "Safe output"):
-//! - never write outside the output directory: every tree path is validated first;
-//! - never leave a half-written tree: the new tree is built in a temporary directory
-//!   beside the output directory, then swapped in with two renames; any failure before
-//!   the swap leaves the output directory exactly as it was;
+//! - never write outside the output directory and its own sibling temporary
+//!   directories: every tree path is validated first;
 //! - never delete or overwrite a file cedc did not generate: the previous
 //!   `cedc-index.json` lists the files cedc wrote; every other file is *foreign*. A
 //!   foreign file where the new tree wants to write stops the build (nothing written);
-//!   foreign files elsewhere are moved into the new tree before the swap, so they
-//!   survive with their contents, permissions and timestamps;
 //! - remove stale files: generated before, not generated now — they are simply not
-//!   carried over, and directories that only held them disappear with them.
+//!   carried into the new tree, and directories that only held them disappear;
+//! - **at every instant, even if the process is killed** (SIGKILL, power kept), the
+//!   output directory is either the complete previous tree or the complete new tree,
+//!   and holds every foreign file with its contents.
 //!
-//! The swap is `out` → `.<name>.cedc-old-<pid>`, temp → `out`, then the old directory
-//! is deleted. Between the two renames `out` briefly does not exist; a reader never
-//! sees a mix of old and new files. If nothing would change, nothing is touched.
+//! The commit protocol that keeps the last promise. `out` is only ever changed by one
+//! atomic operation; everything else happens in a sibling `.<name>.cedc-tmp-<pid>`:
+//! 1. recover the leftovers of interrupted builds ([`recover`]);
+//! 2. create the staging directory and lock it (`flock`, held until the process exits);
+//! 3. write the new tree into it, `cedc-index.json` first, so that at every moment the
+//!    staging index lists every generated file the staging directory holds;
+//! 4. *carry over* the foreign files by **hard-linking** them into the staging tree
+//!    (foreign directories are recreated with their permissions and times, and their
+//!    files linked; a file that cannot be linked is copied; a symbolic link is
+//!    recreated): the originals never leave `out`;
+//! 5. swap the staging directory and `out` in one atomic step (`renameat2` with
+//!    `RENAME_EXCHANGE` on Linux, `RENAME_SWAP` on macOS): `out` is now the new tree,
+//!    and the staging name holds the previous one;
+//! 6. empty the previous tree with the recovery rules: its generated files go, its
+//!    foreign files are the same inodes as the links in `out` and go as duplicates.
+//!
+//! Where the file system cannot exchange (some network file systems), step 5 falls
+//! back to two renames (`out` → `.<name>.cedc-old-<pid>`, staging → `out`); a kill
+//! between them leaves `out` missing for an instant, and the next build renames the
+//! complete previous tree back (recovery rule 1). A first build (no `out`) renames the
+//! staging directory into place. If nothing would change, nothing is touched.
+//!
+//! A kill before step 5 leaves `out` untouched and a staging leftover holding
+//! generated files (listed in its index) and links to files still in `out`; a kill
+//! after it leaves the new `out` and the previous tree, whose files are generated or
+//! linked from `out`. In both cases recovery deletes only such files (see
+//! [`recover`]). Fault-injection points ([`fault`]) after every step let the tests stop
+//! the protocol anywhere, as a kill would.
 
 use crate::Tree;
 use crate::index::{INDEX_FILE, Index};
@@ -25,6 +49,11 @@ use std::fmt;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+
+#[doc(hidden)]
+pub mod fault;
+mod recover;
+mod sys;
 
 /// What [`write_tree`] did. Paths are relative to the output directory, sorted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -215,96 +244,138 @@ fn set_has_under(set: &BTreeSet<String>, dir: &str) -> bool {
 pub fn write_tree(out: &Path, tree: &Tree) -> Result<WriteReport, OutputError> {
     validate_tree(tree)?;
     let target = resolve_out(out)?;
-    let previous = match &target.existing {
-        Some(_) => Some(scan(&target.path, tree)?),
-        None => None,
-    };
+    let notes = recover::recover(&target)?;
+    // Recovery may have put a previous tree back: look again.
+    let target = resolve_out(out)?;
+    let (mut report, units) = plan(&target, tree, out)?;
+    report.warnings = notes;
+    if target.existing.is_some() && report.is_unchanged() {
+        return Ok(report);
+    }
+    commit(&target, tree, &units, report)
+}
 
+/// What writing `tree` over `target` would change, and the foreign entries to carry
+/// over. `Err` when a foreign file is in the way.
+fn plan(target: &Target, tree: &Tree, out: &Path) -> Result<(WriteReport, Vec<Unit>), OutputError> {
     let mut report = WriteReport { files: tree.len(), ..WriteReport::default() };
-    match &previous {
-        None => report.added = tree.keys().cloned().collect(),
-        Some(prev) => {
-            if !prev.conflicts.is_empty() {
-                return Err(OutputError::new(
-                    format!("{} contains files cedc did not generate where the new tree would write", out.display()),
-                    prev.conflicts.clone(),
-                    format!(
-                        "move or delete these files, or choose another output directory; cedc only replaces files listed in {INDEX_FILE}"
-                    ),
-                ));
-            }
-            for (path, bytes) in tree {
-                match fs::symlink_metadata(target.path.join(path)) {
-                    Ok(meta) if meta.is_file() => {
-                        let same = fs::read(target.path.join(path)).map(|old| old == *bytes).unwrap_or(false);
-                        if !same {
-                            report.changed.push(path.clone());
-                        }
-                    }
-                    Ok(_) => report.changed.push(path.clone()),
-                    Err(_) => report.added.push(path.clone()),
+    if target.existing.is_none() {
+        report.added = tree.keys().cloned().collect();
+        return Ok((report, Vec::new()));
+    }
+    let prev = scan(&target.path, tree)?;
+    if !prev.conflicts.is_empty() {
+        return Err(OutputError::new(
+            format!("{} contains files cedc did not generate where the new tree would write", out.display()),
+            prev.conflicts,
+            format!(
+                "move or delete these files, or choose another output directory; cedc only replaces files listed in {INDEX_FILE}"
+            ),
+        ));
+    }
+    for (path, bytes) in tree {
+        match fs::symlink_metadata(target.path.join(path)) {
+            Ok(meta) if meta.is_file() => {
+                let same = fs::read(target.path.join(path)).map(|old| old == *bytes).unwrap_or(false);
+                if !same {
+                    report.changed.push(path.clone());
                 }
             }
-            report.removed = prev.stale.clone();
-            report.kept =
-                prev.units.iter().map(|u| if u.is_dir { format!("{}/", u.path) } else { u.path.clone() }).collect();
-            if report.is_unchanged() {
-                return Ok(report);
-            }
+            Ok(_) => report.changed.push(path.clone()),
+            Err(_) => report.added.push(path.clone()),
         }
     }
+    report.removed = prev.stale;
+    report.kept = prev.units.iter().map(|u| if u.is_dir { format!("{}/", u.path) } else { u.path.clone() }).collect();
+    Ok((report, prev.units))
+}
 
-    let staging = Staging::create(&target)?;
-    for (path, bytes) in tree {
-        let dest = staging.path.join(path);
+/// Steps 2–6 of the commit protocol (module documentation).
+fn commit(target: &Target, tree: &Tree, units: &[Unit], mut report: WriteReport) -> Result<WriteReport, OutputError> {
+    let staging = Staging::create(target)?;
+    write_files(&staging.path, tree)?;
+    let Some(existing) = &target.existing else {
+        rename(&staging.path, &target.path, "move the new tree into place")?;
+        staging.disarm();
+        fault::point()?;
+        return Ok(report);
+    };
+    carry_over(&target.path, &staging.path, units)?;
+    // After the carry-over: a read-only mode copied earlier could forbid it.
+    fs::set_permissions(&staging.path, existing.permissions())
+        .map_err(|e| OutputError::io("set permissions on", &staging.path, &e))?;
+    fault::point()?;
+    // Lock the previous tree (the lock follows the directory through the swap): no
+    // other build's recovery takes it for a leftover while this one empties it.
+    let _previous_lock = sys::try_lock(&target.path);
+    let previous = swap(target, &staging)?;
+    let cleaned = recover::clean(&previous, &target.path)?;
+    let name = previous.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    report.warnings.extend(cleaned.describe(&name, &target.name, false));
+    Ok(report)
+}
+
+/// Write every file of `tree` under `dir`, the index first.
+fn write_files(dir: &Path, tree: &Tree) -> Result<(), OutputError> {
+    let index = tree.get_key_value(INDEX_FILE);
+    for (path, bytes) in index.into_iter().chain(tree.iter().filter(|(p, _)| *p != INDEX_FILE)) {
+        let dest = dir.join(path);
         if let Some(parent) = dest.parent() {
             fs::create_dir_all(parent).map_err(|e| OutputError::io("create directory", parent, &e))?;
         }
         fs::write(&dest, bytes).map_err(|e| OutputError::io("write", &dest, &e))?;
+        fault::point()?;
     }
+    Ok(())
+}
 
-    let Some(existing) = &target.existing else {
-        rename(&staging.path, &target.path, "move the new tree into place")?;
-        staging.disarm();
-        return Ok(report);
-    };
-    let units = previous.map(|p| p.units).unwrap_or_default();
-    let moved = match move_units(&target.path, &staging.path, &units) {
-        Ok(moved) => moved,
-        Err((e, moved)) => return Err(undo(e, &target.path, &staging, &moved)),
-    };
-    // After the moves: a read-only mode copied earlier could forbid them.
-    if let Err(e) = fs::set_permissions(&staging.path, existing.permissions()) {
-        let e = OutputError::io("set permissions on", &staging.path, &e);
-        return Err(undo(e, &target.path, &staging, &moved));
+/// Step 5: put the staging directory in the place of `out`. Returns where the previous
+/// tree now is.
+fn swap(target: &Target, staging: &Staging) -> Result<PathBuf, OutputError> {
+    match sys::exchange(&staging.path, &target.path) {
+        Ok(sys::Exchange::Done) => {
+            // The staging name now holds the previous tree, foreign originals included:
+            // from here on it is only ever emptied by the recovery rules.
+            staging.disarm();
+            fault::point()?;
+            return Ok(staging.path.clone());
+        }
+        Ok(sys::Exchange::Unsupported) => {}
+        Err(e) => {
+            return Err(OutputError::new(
+                format!(
+                    "cannot swap the new tree into place ({} ⇄ {}): {e}",
+                    staging.path.display(),
+                    target.path.display()
+                ),
+                Vec::new(),
+                "the output directory and its parent must be on one file system (the output directory cannot be a mount point)",
+            ));
+        }
     }
-    let old = sibling(&target, "old");
-    if let Err(e) = rename(&target.path, &old, "move the previous tree aside") {
-        return Err(undo(e, &target.path, &staging, &moved));
-    }
+    let old = sibling(target, "old");
+    rename(&target.path, &old, "move the previous tree aside")?;
+    fault::point()?;
     if let Err(e) = rename(&staging.path, &target.path, "move the new tree into place") {
-        // Put the previous tree back, then its foreign files.
         if let Err(back) = fs::rename(&old, &target.path) {
-            // Nothing can be put back: keep both directories for the user to sort out.
+            // Nothing can be put back: keep both directories; the next build's
+            // recovery renames the previous tree back.
             staging.disarm();
             return Err(OutputError::new(
                 format!(
-                    "{}; restoring the previous tree failed too ({back}): it is at {}, and the new tree, with your files, at {}",
+                    "{}; restoring the previous tree failed too ({back}): it is at {}, and the next build puts it back",
                     e.message,
                     old.display(),
-                    staging.path.display()
                 ),
                 Vec::new(),
                 e.help,
             ));
         }
-        return Err(undo(e, &target.path, &staging, &moved));
+        return Err(e);
     }
     staging.disarm();
-    if let Err(e) = fs::remove_dir_all(&old) {
-        report.warnings.push(format!("could not delete the previous tree at {}: {e}", old.display()));
-    }
-    Ok(report)
+    fault::point()?;
+    Ok(old)
 }
 
 /// Compare `out` with `tree` without writing anything: files missing, files with other
@@ -538,46 +609,63 @@ fn join(rel: &str, name: &str) -> String {
     if rel.is_empty() { name.to_string() } else { format!("{rel}/{name}") }
 }
 
-/// Move each unit from `from` to the same relative path under `to`. On failure, the
-/// error and the units already moved (for [`undo`]).
-fn move_units(from: &Path, to: &Path, units: &[Unit]) -> Result<Vec<String>, (OutputError, Vec<String>)> {
-    let mut moved = Vec::with_capacity(units.len());
+/// Step 4: give the staging tree `to` every foreign unit of `from`, at the same
+/// relative path, without moving or changing the originals ([`sys::link_entry`]).
+fn carry_over(from: &Path, to: &Path, units: &[Unit]) -> Result<(), OutputError> {
     for unit in units {
-        let src = from.join(&unit.path);
         let dest = to.join(&unit.path);
-        let result = match dest.parent() {
-            Some(parent) => fs::create_dir_all(parent),
-            None => Ok(()),
+        if let Some(parent) = dest.parent() {
+            fs::create_dir_all(parent).map_err(|e| OutputError::io("create directory", parent, &e))?;
         }
-        .and_then(|()| fs::rename(&src, &dest));
-        if let Err(e) = result {
-            return Err((OutputError::io("carry over", &src, &e), moved));
+        if unit.is_dir {
+            carry_dir(&from.join(&unit.path), &dest)?;
+        } else {
+            link(&from.join(&unit.path), &dest)?;
         }
-        moved.push(unit.path.clone());
     }
-    Ok(moved)
+    Ok(())
 }
 
-/// Error path: move the foreign files already carried into the staging directory back
-/// where they were, and return `err`. If any cannot be moved back, the staging
-/// directory is kept (never delete a user's file) and the error says where it is.
-fn undo(err: OutputError, out: &Path, staging: &Staging, moved: &[String]) -> OutputError {
-    let mut stuck = Vec::new();
-    for path in moved.iter().rev() {
-        if fs::rename(staging.path.join(path), out.join(path)).is_err() {
-            stuck.push(path.clone());
+/// Recreate the foreign directory `src` at `dest`, its files linked. An explicit stack:
+/// no recursion on the user's depth. Permissions and times are set last, deepest
+/// first, so that a read-only directory is filled before it becomes read-only.
+fn carry_dir(src: &Path, dest: &Path) -> Result<(), OutputError> {
+    let mut stack = vec![PathBuf::new()];
+    let mut made = Vec::new();
+    while let Some(rel) = stack.pop() {
+        let (s, d) = (src.join(&rel), dest.join(&rel));
+        let meta = fs::symlink_metadata(&s).map_err(|e| OutputError::io("read", &s, &e))?;
+        fs::create_dir(&d).map_err(|e| OutputError::io("create directory", &d, &e))?;
+        fault::point()?;
+        let entries = fs::read_dir(&s).map_err(|e| OutputError::io("read directory", &s, &e))?;
+        let mut children = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| OutputError::io("read directory", &s, &e))?;
+            let is_dir = entry.file_type().map_err(|e| OutputError::io("read", &entry.path(), &e))?.is_dir();
+            children.push((entry.file_name(), is_dir));
         }
+        children.sort();
+        for (name, is_dir) in children {
+            if is_dir {
+                stack.push(rel.join(name));
+            } else {
+                link(&s.join(&name), &d.join(&name))?;
+            }
+        }
+        made.push((d, meta));
     }
-    if stuck.is_empty() {
-        return err;
+    for (d, meta) in made.iter().rev() {
+        fs::set_permissions(d, meta.permissions()).map_err(|e| OutputError::io("set permissions on", d, &e))?;
+        sys::copy_times(d, meta);
     }
-    staging.disarm();
-    stuck.sort();
-    OutputError::new(
-        format!("{}; some of your files could not be moved back and are in {}", err.message, staging.path.display()),
-        stuck,
-        err.help,
-    )
+    Ok(())
+}
+
+/// One non-directory carried over.
+fn link(src: &Path, dest: &Path) -> Result<(), OutputError> {
+    let meta = fs::symlink_metadata(src).map_err(|e| OutputError::io("read", src, &e))?;
+    sys::link_entry(src, dest, &meta).map_err(|e| OutputError::io("carry over", src, &e))?;
+    fault::point()
 }
 
 fn rename(from: &Path, to: &Path, what: &str) -> Result<(), OutputError> {
@@ -602,11 +690,15 @@ fn sibling(target: &Target, what: &str) -> PathBuf {
     candidate
 }
 
-/// The temporary directory the new tree is built in; deleted on drop unless disarmed
-/// (that is, unless it became the output directory).
+/// The temporary directory the new tree is built in, locked for as long as this
+/// process lives; deleted on drop unless disarmed (that is, unless it was swapped into
+/// place, or a crash is being simulated). Before the swap it holds only generated files
+/// and links to foreign files that are still in the output directory, so deleting it
+/// never loses a file.
 struct Staging {
     path: PathBuf,
     armed: std::cell::Cell<bool>,
+    _lock: sys::Lock,
 }
 
 impl Staging {
@@ -615,11 +707,17 @@ impl Staging {
         for _ in 0..100 {
             let path = sibling(target, "tmp");
             match fs::create_dir(&path) {
-                Ok(()) => {
-                    return Ok(Staging { path, armed: std::cell::Cell::new(true) });
-                }
+                Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(OutputError::io("create directory", &path, &e)),
+            }
+            fault::point()?;
+            match sys::try_lock(&path) {
+                Ok(Some(lock)) => return Ok(Staging { path, armed: std::cell::Cell::new(true), _lock: lock }),
+                // Another build's recovery took it for a leftover in between, and
+                // removes it: take another name.
+                Ok(None) => continue,
+                Err(e) => return Err(OutputError::io("lock", &path, &e)),
             }
         }
         Err(OutputError::new(
@@ -636,7 +734,7 @@ impl Staging {
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        if self.armed.get() {
+        if self.armed.get() && !fault::crashed() {
             let _ = fs::remove_dir_all(&self.path);
         }
     }

@@ -280,3 +280,331 @@ fn a_tree_without_an_index_is_refused() {
     assert!(write_tree(&tmp.path().join("out"), &t).is_err());
     assert!(!tmp.path().join("out").exists());
 }
+
+// ------------------------------------------------------------ faults and leftovers
+
+use cedc_emit::write_faults;
+
+/// Foreign entries of every kind, added to `out`: files at the top, inside generated
+/// directories and in a directory cedc never wrote, nested; an empty directory; a
+/// symbolic link. Returns the files (with contents, links as `-> target`) and the
+/// directories that must survive.
+fn add_foreign(out: &Path) -> (BTreeMap<String, String>, Vec<String>) {
+    let files = [
+        ("README.md", "mine\n"),
+        ("components/web/NOTES", "notes\n"),
+        ("components/old/base/extra.yaml", "extra\n"),
+        (".git/HEAD", "ref\n"),
+        (".git/refs/heads/main", "abc\n"),
+        ("docs/a/b/c.txt", "deep\n"),
+    ];
+    let mut map = BTreeMap::new();
+    for (p, c) in files {
+        fs::create_dir_all(out.join(p).parent().unwrap()).unwrap();
+        fs::write(out.join(p), c).unwrap();
+        map.insert(p.to_string(), c.to_string());
+    }
+    fs::create_dir_all(out.join(".git/objects")).unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("README.md", out.join("link")).unwrap();
+        map.insert("link".into(), "-> README.md".into());
+    }
+    (map, vec![".git/objects/".into(), "docs/a/b/".into()])
+}
+
+fn with_foreign(tree: &Tree, foreign: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut all = files_of(tree);
+    all.extend(foreign.clone());
+    all
+}
+
+/// The promise after any interruption: `out` is the complete `old` or the complete
+/// `new` tree (or, when there was no previous tree, absent or complete `new`), and
+/// every foreign file and directory is there.
+fn assert_old_or_new(
+    out: &Path,
+    old: Option<&Tree>,
+    new: &Tree,
+    foreign: &BTreeMap<String, String>,
+    dirs: &[String],
+    at: &str,
+) {
+    if !out.exists() {
+        if let Some(old) = old {
+            // Only in the fallback swap, between its two renames: the complete
+            // previous tree is in a `.out.cedc-old-*` beside it, for the next build.
+            let parent = out.parent().unwrap();
+            let aside = fs::read_dir(parent)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(".out.cedc-old-"));
+            let aside = aside.unwrap_or_else(|| panic!("{at}: the output directory is gone"));
+            assert_eq!(only_files(snapshot(&aside)), with_foreign(old, foreign), "{at}");
+            assert!(write_faults_fallback(), "{at}: the output directory is missing with an atomic exchange");
+        }
+        return;
+    }
+    let snap = snapshot(out);
+    let files = only_files(snap.clone());
+    let is_new = files == with_foreign(new, foreign);
+    let is_old = old.is_some_and(|t| files == with_foreign(t, foreign));
+    assert!(is_old || is_new, "{at}: neither the old nor the new tree:\n{files:#?}");
+    for d in dirs {
+        assert!(snap.contains_key(d), "{at}: foreign directory {d} lost");
+    }
+}
+
+fn assert_no_leftovers_of(parent: &Path, name: &str) {
+    for e in fs::read_dir(parent).unwrap() {
+        let n = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!n.starts_with(&format!(".{name}.cedc-")), "leftover {n}");
+    }
+}
+
+thread_local! {
+    static FALLBACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn write_faults_fallback() -> bool {
+    FALLBACK.with(|f| f.get())
+}
+
+/// `out` holding `tree_a` and the foreign entries (or nothing, for a first build).
+fn scenario(first_build: bool) -> (tempfile::TempDir, std::path::PathBuf, BTreeMap<String, String>, Vec<String>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    if first_build {
+        return (tmp, out, BTreeMap::new(), Vec::new());
+    }
+    write_tree(&out, &tree_a()).unwrap();
+    let (foreign, dirs) = add_foreign(&out);
+    (tmp, out, foreign, dirs)
+}
+
+/// Stop the write of `tree_b` after `n` steps. Returns false when it finished first.
+fn crash_at(out: &Path, n: usize) -> bool {
+    write_faults::crash_after(Some(n));
+    let result = write_tree(out, &tree_b());
+    let crashed = write_faults::crashed();
+    write_faults::crash_after(None);
+    assert_eq!(result.is_err(), crashed, "{result:?}");
+    crashed
+}
+
+/// For every step of the protocol (and, in the fallback, without an atomic exchange):
+/// stop there as a kill would, check the promise, let the next build recover — itself
+/// stopped at every step once — and check that it ends with the new tree, every
+/// foreign file and no leftover.
+fn crash_everywhere(first_build: bool, no_exchange: bool) {
+    write_faults::pretend_no_exchange(no_exchange);
+    FALLBACK.with(|f| f.set(no_exchange));
+    let old = if first_build { None } else { Some(tree_a()) };
+    let mut n = 0;
+    loop {
+        let (tmp, out, foreign, dirs) = scenario(first_build);
+        if !crash_at(&out, n) {
+            assert!(n > 5, "the protocol has steps");
+            break;
+        }
+        let at = format!("crash after {n} steps (exchange: {})", !no_exchange);
+        assert_old_or_new(&out, old.as_ref(), &tree_b(), &foreign, &dirs, &at);
+        // The recovering builds, interrupted again and again, each one step later.
+        for m in 0.. {
+            if !crash_at(&out, m) {
+                break;
+            }
+            assert_old_or_new(&out, old.as_ref(), &tree_b(), &foreign, &dirs, &format!("{at}, then after {m}"));
+        }
+        let report = write_tree(&out, &tree_b()).unwrap();
+        assert_eq!(only_files(snapshot(&out)), with_foreign(&tree_b(), &foreign), "{at}: {report:?}");
+        assert_old_or_new(&out, None, &tree_b(), &foreign, &dirs, &at);
+        assert_no_leftovers_of(tmp.path(), "out");
+        n += 1;
+    }
+    write_faults::pretend_no_exchange(false);
+}
+
+#[test]
+fn a_crash_at_any_step_leaves_the_old_or_the_new_tree_with_every_foreign_file() {
+    crash_everywhere(false, false);
+}
+
+#[test]
+fn a_crash_at_any_step_of_the_fallback_swap_is_recovered() {
+    crash_everywhere(false, true);
+}
+
+#[test]
+fn a_crash_during_a_first_build_leaves_nothing_or_the_new_tree() {
+    crash_everywhere(true, false);
+}
+
+/// Write `tree` into `dir` as a plain directory (a leftover built by hand).
+fn put(dir: &Path, files: &BTreeMap<String, String>) {
+    for (p, c) in files {
+        fs::create_dir_all(dir.join(p).parent().unwrap()).unwrap();
+        fs::write(dir.join(p), c).unwrap();
+    }
+}
+
+fn without_links(m: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    m.into_iter().filter(|(_, c)| !c.starts_with("-> ")).collect()
+}
+
+/// The state the issue reports: an older cedc, killed while it *moved* foreign files
+/// into its staging directory, left the old tree in place with part of the user's
+/// files missing, and those files in `.out.cedc-tmp-<pid>`. The next build puts them
+/// back (and a whole foreign directory moved there too), and removes the leftover.
+#[test]
+fn files_moved_away_by_an_interrupted_build_are_put_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    write_tree(&out, &tree_a()).unwrap();
+    let (foreign, _) = add_foreign(&out);
+    let foreign = without_links(foreign);
+    let leftover = tmp.path().join(".out.cedc-tmp-4242");
+    put(&leftover, &files_of(&tree_b()));
+    for moved in ["README.md", "components/web/NOTES"] {
+        fs::create_dir_all(leftover.join(moved).parent().unwrap()).unwrap();
+        fs::rename(out.join(moved), leftover.join(moved)).unwrap();
+    }
+    fs::rename(out.join(".git"), leftover.join(".git")).unwrap();
+
+    let report = write_tree(&out, &tree_b()).unwrap();
+    let files = only_files(snapshot(&out));
+    for (p, c) in &foreign {
+        assert_eq!(files.get(p), Some(c), "{p} not put back: {report:?}");
+    }
+    assert!(out.join(".git/objects").is_dir());
+    assert_eq!(without_links(files), with_foreign(&tree_b(), &foreign));
+    assert!(report.warnings.iter().any(|w| w.contains("put 3 of your files back")), "{:?}", report.warnings);
+    assert_no_leftovers(tmp.path());
+}
+
+/// Leftovers of two killed builds (different pids), with the output directory missing
+/// (an older cedc killed between its two renames): the previous tree is put back from
+/// the `old` leftover, the user's files from the `tmp` one, the partial staging of the
+/// other build is removed, and the build then succeeds.
+#[test]
+fn leftovers_of_several_interrupted_builds_are_all_recovered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    write_tree(&out, &tree_a()).unwrap();
+    let (foreign, _) = add_foreign(&out);
+    let foreign = without_links(foreign);
+    // Build 11 (older cedc): new tree staged with the foreign files moved into it, then
+    // `out` moved aside to `old`, killed before the second rename.
+    let tmp11 = tmp.path().join(".out.cedc-tmp-11");
+    put(&tmp11, &files_of(&tree_b()));
+    put(&tmp11, &foreign);
+    for p in foreign.keys() {
+        fs::remove_file(out.join(p)).unwrap();
+    }
+    fs::remove_file(out.join("link")).ok();
+    fs::rename(&out, tmp.path().join(".out.cedc-old-11")).unwrap();
+    // Build 12: killed while staging (index and one file written).
+    let tmp12 = tmp.path().join(".out.cedc-tmp-12-2");
+    let partial: BTreeMap<String, String> = files_of(&tree_b()).into_iter().take(2).collect();
+    put(&tmp12, &partial);
+
+    let report = write_tree(&out, &tree_b()).unwrap();
+    let files = without_links(only_files(snapshot(&out)));
+    assert_eq!(files, with_foreign(&tree_b(), &foreign), "{report:?}");
+    assert!(report.warnings.iter().any(|w| w.contains("previous tree was put back")), "{:?}", report.warnings);
+    assert_no_leftovers(tmp.path());
+}
+
+/// A leftover whose file differs from the user's file at the same path is kept (never
+/// delete a file that is not cedc's), with a warning; the build itself succeeds. Names
+/// that are not this output directory's leftovers, and symbolic links, are not touched.
+#[test]
+fn what_recovery_cannot_attribute_is_kept_and_other_names_are_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    write_tree(&out, &tree_a()).unwrap();
+    fs::write(out.join("README.md"), "mine, edited since\n").unwrap();
+    let leftover = tmp.path().join(".out.cedc-tmp-5");
+    put(&leftover, &files_of(&tree_b()));
+    put(&leftover, &[("README.md".to_string(), "mine, as it was\n".to_string())].into());
+    let others = [".other.cedc-tmp-1", ".out.cedc-tmp-x", ".out.cedc-new-1", "out.cedc-tmp-1"];
+    for o in others {
+        put(&tmp.path().join(o), &[("f".to_string(), "x".to_string())].into());
+    }
+    #[cfg(unix)]
+    {
+        let elsewhere = tmp.path().join("elsewhere");
+        put(&elsewhere, &[("cedc-index.json".to_string(), "x".to_string())].into());
+        std::os::unix::fs::symlink(&elsewhere, tmp.path().join(".out.cedc-tmp-9")).unwrap();
+    }
+
+    let report = write_tree(&out, &tree_b()).unwrap();
+    assert_eq!(fs::read_to_string(out.join("README.md")).unwrap(), "mine, edited since\n");
+    assert_eq!(fs::read_to_string(leftover.join("README.md")).unwrap(), "mine, as it was\n");
+    // The index stays with what is kept: it still tells cedc's files from others.
+    assert_eq!(snapshot(&leftover).keys().collect::<Vec<_>>(), ["README.md", INDEX_FILE]);
+    assert!(
+        report.warnings.iter().any(|w| w.contains("kept .out.cedc-tmp-5") && w.contains("README.md")),
+        "{:?}",
+        report.warnings
+    );
+    for o in others {
+        assert_eq!(fs::read_to_string(tmp.path().join(o).join("f")).unwrap(), "x", "{o}");
+    }
+    #[cfg(unix)]
+    assert!(tmp.path().join("elsewhere/cedc-index.json").exists());
+    // Once the user has sorted it out, the next build removes the rest.
+    fs::remove_file(leftover.join("README.md")).unwrap();
+    write_tree(&out, &tree_a()).unwrap();
+    assert!(!leftover.exists());
+}
+
+/// A leftover locked by a running build is that build's staging directory: recovery
+/// leaves it alone.
+#[cfg(unix)]
+#[test]
+fn a_leftover_locked_by_a_running_build_is_not_touched() {
+    use rustix::fs::{FlockOperation, Mode, OFlags, flock, open};
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    write_tree(&out, &tree_a()).unwrap();
+    let busy = tmp.path().join(".out.cedc-tmp-77");
+    put(&busy, &files_of(&tree_b()));
+    let fd = open(&busy, OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty()).unwrap();
+    flock(&fd, FlockOperation::NonBlockingLockExclusive).unwrap();
+    let before = snapshot(&busy);
+    write_tree(&out, &tree_b()).unwrap();
+    assert_eq!(snapshot(&busy), before);
+    drop(fd);
+    write_tree(&out, &tree_a()).unwrap();
+    assert!(!busy.exists(), "once its build is gone, the leftover is removed");
+}
+
+/// Foreign files are carried over as the same files (hard links), so their inode,
+/// permissions and times are kept; foreign directories keep their permissions, even
+/// read-only ones, and the previous tree is still removed completely.
+#[cfg(unix)]
+#[test]
+fn foreign_files_stay_the_same_files_and_read_only_directories_are_handled() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    write_tree(&out, &tree_a()).unwrap();
+    fs::create_dir_all(out.join(".git/objects/pack")).unwrap();
+    fs::write(out.join(".git/objects/pack/p.pack"), "pack").unwrap();
+    fs::write(out.join("components/web/NOTES"), "notes").unwrap();
+    fs::set_permissions(out.join(".git/objects/pack/p.pack"), fs::Permissions::from_mode(0o444)).unwrap();
+    fs::set_permissions(out.join(".git/objects/pack"), fs::Permissions::from_mode(0o555)).unwrap();
+    let ino = |p: &str| fs::symlink_metadata(out.join(p)).unwrap().ino();
+    let before = (ino(".git/objects/pack/p.pack"), ino("components/web/NOTES"));
+
+    let report = write_tree(&out, &tree_b()).unwrap();
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert_eq!((ino(".git/objects/pack/p.pack"), ino("components/web/NOTES")), before);
+    let mode = |p: &str| fs::symlink_metadata(out.join(p)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(".git/objects/pack"), 0o555);
+    assert_eq!(mode(".git/objects/pack/p.pack"), 0o444);
+    assert_eq!(fs::read_to_string(out.join(".git/objects/pack/p.pack")).unwrap(), "pack");
+    assert_no_leftovers(tmp.path());
+    fs::set_permissions(out.join(".git/objects/pack"), fs::Permissions::from_mode(0o755)).unwrap();
+}

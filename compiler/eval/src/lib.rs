@@ -6,18 +6,16 @@ use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
 use cedc_model::{
     Component, ComponentInfo, Environment, Fields, Object, Origin, Platform, Value, ValueKind, is_cluster_scoped,
 };
-use cedc_names::{ModuleId, Program};
+use cedc_names::{Builtin, ModuleId, Program};
 use cedc_syntax::ast::*;
 use cedc_types::{Checked, DeclKey, OverrideInfo, Type};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-mod grants;
+mod budget;
 
-/// Deepest chain of function calls.
-pub const MAX_CALL_DEPTH: usize = 200;
-/// Deepest chain of declarations evaluated on demand.
-const MAX_DECL_DEPTH: usize = 512;
+use budget::{Budget, DECL_SLICE, Over};
+pub use budget::{MAX_CALL_DEPTH, MAX_ITEMS, MAX_STEPS, MAX_STRING_BYTES, MAX_VALUE_BYTES};
 
 /// Whether a kind (`group`, `kind`) is cluster-scoped: its objects get no namespace.
 /// The driver answers from the schema registry (built-in kinds and the project's CRDs).
@@ -27,6 +25,7 @@ pub type ClusterScoped<'a> = &'a dyn Fn(&str, &str) -> bool;
 pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterScoped) -> (Platform, Diagnostics) {
     let mut platform = Platform::default();
     let mut diags = Vec::new();
+    let mut budget = Budget::default();
     for (m, idx) in &checked.components {
         if let ItemKind::Component(c) = &program.module(*m).ast.items[*idx].kind {
             platform.components.push(ComponentInfo { name: c.name.name.clone(), span: c.name.span });
@@ -34,7 +33,8 @@ pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterSco
     }
     for env in &checked.envs {
         let mut ev = Evaluator::new(program, checked, &env.name, cluster_scoped);
-        let attributes = ev.env_attributes(env.module, env.item, env.span);
+        ev.budget = std::mem::take(&mut budget);
+        let attributes = ev.unit(|ev| ev.env_attributes(env.module, env.item, env.span)).ok();
         ev.attributes = attributes.clone();
         let mut components = Vec::new();
         for (m, idx) in &checked.components {
@@ -42,9 +42,8 @@ pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterSco
                 components.push(c);
             }
         }
+        budget = std::mem::take(&mut ev.budget);
         diags.extend(ev.diags);
-        let derived = grants::derive(&mut components);
-        diags.extend(derived.into_iter().map(|d| d.note(format!("in environment `{}`", env.name))));
         platform.envs.push(Environment {
             name: env.name.clone(),
             span: env.span,
@@ -61,13 +60,28 @@ pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterSco
 pub fn evaluate_expr(program: &Program, checked: &Checked, env: &str, m: ModuleId, e: &Expr) -> Option<Value> {
     let info = checked.envs.iter().find(|x| x.name == env)?;
     let mut ev = Evaluator::new(program, checked, env, &is_cluster_scoped);
-    ev.attributes = ev.env_attributes(info.module, info.item, info.span);
-    ev.in_module(m, Vec::new(), |ev| ev.expr(e)).ok()
+    ev.attributes = ev.unit(|ev| ev.env_attributes(info.module, info.item, info.span)).ok();
+    ev.unit(|ev| ev.in_module(m, Vec::new(), |ev| ev.expr(e))).ok()
 }
 
-/// Evaluation stopped; the diagnostic is already recorded.
-struct Stop;
+/// Why evaluation of an expression stopped.
+enum Stop {
+    /// It failed; the diagnostic is already recorded.
+    Failed,
+    /// It needs a declaration demanded [`DECL_SLICE`] declarations deep: evaluation
+    /// unwinds to the top, evaluates that one there, and starts over (see `unit`).
+    Deeper(Pending),
+}
 type R = Result<Value, Stop>;
+
+/// A declaration to evaluate from the top of the stack.
+#[derive(Clone)]
+struct Pending {
+    key: DeclKey,
+    component: bool,
+    env: Arc<str>,
+    span: Span,
+}
 
 struct Evaluator<'p> {
     p: &'p Program,
@@ -82,6 +96,7 @@ struct Evaluator<'p> {
     decl_stack: Vec<DeclKey>,
     overrides: HashMap<DeclKey, Vec<&'p OverrideInfo>>,
     depth: usize,
+    budget: Budget,
     diags: Diagnostics,
 }
 
@@ -106,14 +121,102 @@ impl<'p> Evaluator<'p> {
             decl_stack: Vec::new(),
             overrides,
             depth: 0,
+            budget: Budget::default(),
             diags: Vec::new(),
         }
     }
 
     /// Record a diagnostic found while evaluating this environment.
     fn fail(&mut self, d: Diagnostic) -> Stop {
-        self.diags.push(d.note(format!("while evaluating environment `{}`", self.env)));
-        Stop
+        self.diags.push(d.in_env(&*self.env));
+        Stop::Failed
+    }
+
+    /// Report a crossed budget limit (once).
+    fn over(&mut self, o: Over) -> Stop {
+        match o {
+            Over::Silent => Stop::Failed,
+            Over::Report(d) => self.fail(d),
+        }
+    }
+
+    /// Spend steps and bytes of the budget on the expression at `span`.
+    fn charge(&mut self, span: Span, steps: u64, bytes: u64) -> Result<(), Stop> {
+        self.budget.charge(span, steps, bytes).map_err(|o| self.over(o))
+    }
+
+    /// Check and charge a list or map of `items` entries, `new` of them new.
+    fn charge_items(&mut self, span: Span, items: usize, new: usize) -> Result<(), Stop> {
+        self.budget.items(span, items, new).map_err(|o| self.over(o))
+    }
+
+    /// Check a string of `len` bytes, and charge `new` new bytes of it.
+    fn charge_string(&mut self, span: Span, len: usize, new: usize) -> Result<(), Stop> {
+        self.budget.string(span, len, new).map_err(|o| self.over(o))
+    }
+
+    /// Run one top-level evaluation (a component, the environment's fields, a hover).
+    /// When it needs a declaration too deep in the stack, evaluate that declaration
+    /// (and whatever it needs, the deepest first) from here and start over: each round
+    /// memoizes at least one declaration, so this ends, and the stack never holds more
+    /// than [`DECL_SLICE`] declarations. No diagnostic is recorded by a round that
+    /// starts over (`Deeper` is only raised while nothing has failed).
+    fn unit<T>(&mut self, mut f: impl FnMut(&mut Self) -> Result<T, Stop>) -> Result<T, Stop> {
+        loop {
+            match f(self) {
+                Err(Stop::Deeper(p)) => self.settle(p)?,
+                r => return r,
+            }
+        }
+    }
+
+    /// Evaluate `first` from the top of the stack; when it needs another declaration
+    /// too deep, that one first. A declaration needed again while it waits is a cycle.
+    fn settle(&mut self, first: Pending) -> Result<(), Stop> {
+        let mut pending = vec![first];
+        while let Some(p) = pending.last().cloned() {
+            let saved = std::mem::replace(&mut self.env, p.env.clone());
+            let r = if p.component {
+                self.component_value(p.key.0, &p.key.1, p.span)
+            } else {
+                self.let_value(p.key.0, &p.key.1, p.span)
+            };
+            self.env = saved;
+            match r {
+                Ok(_) => {
+                    pending.pop();
+                }
+                Err(Stop::Deeper(q)) if pending.iter().any(|x| x.key == q.key && x.component == q.component) => {
+                    let name = q.key.1.clone();
+                    let d = Diagnostic::error(
+                        "E0024",
+                        format!("`{name}` depends on itself in environment `{}`", q.env),
+                    )
+                    .at(q.span, format!("used inside its own definition, through more than {DECL_SLICE} declarations"))
+                    .help(
+                        "a declaration cannot use its own value, also not through a long chain of other declarations",
+                    );
+                    let stop = self.fail(d);
+                    self.forget(&pending);
+                    return Err(stop);
+                }
+                Err(Stop::Deeper(q)) => pending.push(q),
+                Err(Stop::Failed) => {
+                    // Each waiting declaration needs the next one, so all of them fail.
+                    self.forget(&pending);
+                    return Err(Stop::Failed);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Memoize the failure of waiting declarations, so each is reported once.
+    fn forget(&mut self, pending: &[Pending]) {
+        for p in pending {
+            let memo = if p.component { &mut self.components } else { &mut self.lets };
+            memo.insert(p.key.clone(), None);
+        }
     }
 
     fn in_module<T>(&mut self, m: ModuleId, locals: Vec<(String, Value)>, f: impl FnOnce(&mut Self) -> T) -> T {
@@ -125,37 +228,62 @@ impl<'p> Evaluator<'p> {
         r
     }
 
-    fn env_attributes(&mut self, m: ModuleId, idx: usize, span: Span) -> Option<Value> {
-        let ItemKind::Env(e) = &self.p.module(m).ast.items[idx].kind else { return None };
+    /// The fields of an environment. All of them are evaluated even when one fails
+    /// (each failure is reported); `Deeper` is passed on only while none has failed.
+    fn env_attributes(&mut self, m: ModuleId, idx: usize, span: Span) -> R {
+        let ItemKind::Env(e) = &self.p.module(m).ast.items[idx].kind else { return Err(Stop::Failed) };
         let mut fields = Fields::new();
         fields.insert("name".into(), Value::new(ValueKind::Str(self.env.clone()), e.name.span));
         let mut ok = true;
-        self.in_module(m, Vec::new(), |ev| {
+        let deeper = self.in_module(m, Vec::new(), |ev| {
             for f in &e.fields {
                 if let Key::Static(k, _) = &f.key {
                     match ev.expr(&f.value) {
                         Ok(v) => {
                             fields.insert(k.clone(), v);
                         }
-                        Err(Stop) => ok = false,
+                        Err(Stop::Failed) => ok = false,
+                        Err(d @ Stop::Deeper(_)) if ok => return Some(d),
+                        Err(Stop::Deeper(_)) => break,
                     }
                 }
             }
+            None
         });
-        ok.then(|| Value::new(ValueKind::Record(fields), span))
+        if let Some(d) = deeper {
+            return Err(d);
+        }
+        if ok { Ok(Value::new(ValueKind::Record(fields), span)) } else { Err(Stop::Failed) }
+    }
+
+    /// A charged copy of a memoized declaration's value, if there is one.
+    fn memo(&mut self, component: bool, key: &DeclKey, span: Span) -> Option<R> {
+        let memo = if component { &self.components } else { &self.lets };
+        let cost = match memo.get(key)? {
+            Some(v) => budget::copy_cost(v),
+            None => return Some(Err(Stop::Failed)),
+        };
+        if let Err(stop) = self.charge(span, cost.0.max(1), cost.1) {
+            return Some(Err(stop));
+        }
+        let memo = if component { &self.components } else { &self.lets };
+        memo.get(key).cloned().flatten().map(Ok)
     }
 
     // ------------------------------------------------------------ declarations
 
     fn let_value(&mut self, m: ModuleId, name: &str, use_span: Span) -> R {
         let key = (m, name.to_string());
-        if let Some(v) = self.lets.get(&key) {
-            return v.clone().ok_or(Stop);
+        if let Some(r) = self.memo(false, &key, use_span) {
+            return r;
         }
         let Some(ItemKind::Let(d)) = self.p.module(m).item(name).map(|i| &i.kind) else {
             return Err(self.fail(internal(use_span, "let")));
         };
-        if self.decl_stack.contains(&key) || self.decl_stack.len() >= MAX_DECL_DEPTH {
+        if self.decl_stack.len() >= DECL_SLICE && !self.decl_stack.contains(&key) {
+            return Err(Stop::Deeper(Pending { key, component: false, env: self.env.clone(), span: use_span }));
+        }
+        if self.decl_stack.contains(&key) {
             let d = Diagnostic::error("E0024", format!("`{name}` depends on itself in environment `{}`", self.env))
                 .at(use_span, "used inside its own definition")
                 .help("a declaration cannot use its own value, also not through an environment field");
@@ -171,7 +299,15 @@ impl<'p> Evaluator<'p> {
             ev.apply_overrides(&key, v)
         });
         self.decl_stack.pop();
-        self.lets.insert(key, r.as_ref().ok().cloned());
+        match &r {
+            Ok(v) => {
+                self.lets.insert(key, Some(v.clone()));
+            }
+            Err(Stop::Failed) => {
+                self.lets.insert(key, None);
+            }
+            Err(Stop::Deeper(_)) => {}
+        }
         r
     }
 
@@ -183,12 +319,15 @@ impl<'p> Evaluator<'p> {
     /// needs it again). Failures are always memoized, so each is reported once.
     fn component_value_kept(&mut self, m: ModuleId, name: &str, use_span: Span, keep: bool) -> R {
         let key = (m, name.to_string());
-        if let Some(v) = self.components.get(&key) {
-            return v.clone().ok_or(Stop);
+        if let Some(r) = self.memo(true, &key, use_span) {
+            return r;
         }
         let Some(ItemKind::Component(d)) = self.p.module(m).item(name).map(|i| &i.kind) else {
             return Err(self.fail(internal(use_span, "component")));
         };
+        if self.decl_stack.len() >= DECL_SLICE && !self.decl_stack.contains(&key) {
+            return Err(Stop::Deeper(Pending { key, component: true, env: self.env.clone(), span: use_span }));
+        }
         if let Some(at) = self.decl_stack.iter().position(|k| *k == key) {
             // Name the whole loop when it goes through other declarations.
             let chain: Vec<&str> = self.decl_stack[at..].iter().map(|(_, n)| n.as_str()).chain([name]).collect();
@@ -215,8 +354,8 @@ impl<'p> Evaluator<'p> {
             Ok(v) if keep => {
                 self.components.insert(key, Some(v.clone()));
             }
-            Ok(_) => {}
-            Err(Stop) => {
+            Ok(_) | Err(Stop::Deeper(_)) => {}
+            Err(Stop::Failed) => {
                 self.components.insert(key, None);
             }
         }
@@ -248,7 +387,7 @@ impl<'p> Evaluator<'p> {
                 self.components.insert(key, None);
                 return None;
             }
-            None => self.component_value_kept(m, &d.name.name, d.name.span, false).ok()?,
+            None => self.unit(|ev| ev.component_value_kept(m, &d.name.name, d.name.span, false)).ok()?,
         };
         if let Some(envs) = v.get("envs").and_then(Value::as_list)
             && !envs.iter().any(|e| matches!(&e.kind, ValueKind::Env(n) if *n == self.env))
@@ -367,10 +506,12 @@ impl<'p> Evaluator<'p> {
                 }
             }
             (Type::List(it), ValueKind::List(items)) => {
+                self.charge(v.origin.span, items.len() as u64, 0)?;
                 let items = items.into_iter().map(|x| self.conform(x, it)).collect::<Result<Vec<_>, _>>()?;
                 Ok(Value { kind: ValueKind::List(items), origin: v.origin })
             }
             (Type::Map(vt), ValueKind::Record(fields)) => {
+                self.charge(v.origin.span, fields.len() as u64, 0)?;
                 let mut out = Fields::new();
                 for (k, x) in fields {
                     out.insert(k, self.conform(x, vt)?);
@@ -378,6 +519,7 @@ impl<'p> Evaluator<'p> {
                 Ok(Value { kind: ValueKind::Record(out), origin: v.origin })
             }
             (Type::Record(rt), ValueKind::Record(mut fields)) => {
+                self.charge(v.origin.span, rt.fields.len() as u64, 0)?;
                 for (name, ft) in &rt.fields {
                     match fields.get_mut(name) {
                         Some(x) => {
@@ -415,6 +557,7 @@ impl<'p> Evaluator<'p> {
 
     fn expr(&mut self, e: &Expr) -> R {
         let span = e.span;
+        self.charge(span, 1, 0)?;
         let v = |k| Ok(Value::new(k, span));
         match &e.kind {
             ExprKind::Int(i) => v(ValueKind::Int(*i)),
@@ -422,7 +565,7 @@ impl<'p> Evaluator<'p> {
             ExprKind::None => v(ValueKind::None),
             ExprKind::Env => v(ValueKind::Env(self.env.clone())),
             ExprKind::Str(s) => {
-                let text = self.string(s)?;
+                let text = self.string(s, span)?;
                 v(ValueKind::Str(text.into()))
             }
             ExprKind::Ident(id) => self.ident(id),
@@ -430,11 +573,18 @@ impl<'p> Evaluator<'p> {
                 let mut out = Vec::new();
                 for item in items {
                     match item {
-                        ListItem::Item(x) => out.push(self.expr(x)?),
+                        ListItem::Item(x) => {
+                            let x = self.expr(x)?;
+                            self.charge_items(span, out.len() + 1, 1)?;
+                            out.push(x);
+                        }
                         ListItem::Spread(x) => {
                             let sv = self.expr(x)?;
                             match sv.kind {
-                                ValueKind::List(xs) => out.extend(xs),
+                                ValueKind::List(xs) => {
+                                    self.charge_items(span, out.len().saturating_add(xs.len()), xs.len())?;
+                                    out.extend(xs);
+                                }
                                 _ => return Err(self.fail(internal(x.span, "spread"))),
                             }
                         }
@@ -447,9 +597,11 @@ impl<'p> Evaluator<'p> {
                 for f in fields {
                     let k = match &f.key {
                         Key::Static(k, _) => k.clone(),
-                        Key::Dynamic(s, _) => self.string(s)?,
+                        Key::Dynamic(s, ks) => self.string(s, *ks)?,
                     };
                     let val = self.expr(&f.value)?;
+                    self.charge_items(span, out.len() + 1, 1)?;
+                    self.charge(span, 0, k.len() as u64)?;
                     out.insert(k, val);
                 }
                 v(ValueKind::Record(out))
@@ -458,11 +610,12 @@ impl<'p> Evaluator<'p> {
             ExprKind::Index(base, idx) => {
                 let b = self.expr(base)?;
                 let i = self.expr(idx)?;
-                match (&b.kind, &i.kind) {
-                    (ValueKind::List(xs), ValueKind::Int(n)) => {
-                        let got = usize::try_from(*n).ok().and_then(|n| xs.get(n));
+                // `b` is ours: take the item out rather than copying it.
+                match (b.kind, &i.kind) {
+                    (ValueKind::List(mut xs), ValueKind::Int(n)) => {
+                        let got = usize::try_from(*n).ok().filter(|n| *n < xs.len());
                         match got {
-                            Some(x) => Ok(x.clone()),
+                            Some(n) => Ok(xs.swap_remove(n)),
                             None => Err(self.fail(
                                 Diagnostic::error(
                                     "E0060",
@@ -473,9 +626,9 @@ impl<'p> Evaluator<'p> {
                             )),
                         }
                     }
-                    (ValueKind::Record(fields), ValueKind::Str(k)) => match fields.get(&**k) {
-                        Some(x) => Ok(x.clone()),
-                        None => Err(self.missing_key(k, fields, idx.span)),
+                    (ValueKind::Record(mut fields), ValueKind::Str(k)) => match fields.swap_remove(&**k) {
+                        Some(x) => Ok(x),
+                        None => Err(self.missing_key(k, &fields, idx.span)),
                     },
                     _ => Err(self.fail(internal(span, "index"))),
                 }
@@ -519,6 +672,7 @@ impl<'p> Evaluator<'p> {
                         .map(|(i, x)| (Value::new(ValueKind::Int(i as i64), f.iter.span), x))
                         .collect(),
                     ValueKind::Record(fields) => {
+                        self.charge_items(f.iter.span, fields.len(), fields.len())?;
                         fields.into_iter().map(|(k, x)| (Value::str(&k, f.iter.span), x)).collect()
                     }
                     _ => return Err(self.fail(internal(f.iter.span, "for"))),
@@ -541,7 +695,7 @@ impl<'p> Evaluator<'p> {
                             }
                         }
                     }
-                    match self.expr(&f.body) {
+                    match self.expr(&f.body).and_then(|b| self.charge_items(span, out.len() + 1, 1).map(|()| b)) {
                         Ok(b) => out.push(b),
                         Err(s) => {
                             self.locals.truncate(n);
@@ -562,21 +716,21 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    fn string(&mut self, s: &StrExpr) -> Result<String, Stop> {
+    fn string(&mut self, s: &StrExpr, span: Span) -> Result<String, Stop> {
         let mut out = String::new();
         for p in &s.parts {
             match p {
-                StrPart::Text(t) => out.push_str(t),
+                StrPart::Text(t) => self.push_str(&mut out, t, span)?,
                 StrPart::Interp(x) => {
                     let xv = self.expr(x)?;
                     match &xv.kind {
-                        ValueKind::Str(t) => out.push_str(t),
-                        ValueKind::Int(i) => out.push_str(&i.to_string()),
-                        ValueKind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-                        ValueKind::Env(n) => out.push_str(n),
+                        ValueKind::Str(t) => self.push_str(&mut out, t, x.span)?,
+                        ValueKind::Int(i) => self.push_str(&mut out, &i.to_string(), x.span)?,
+                        ValueKind::Bool(b) => self.push_str(&mut out, if *b { "true" } else { "false" }, x.span)?,
+                        ValueKind::Env(n) => self.push_str(&mut out, n, x.span)?,
                         _ => {
                             return Err(self.fail(
-                                Diagnostic::error("E0030", "this value cannot be put in a string")
+                                Diagnostic::error("E0303", "this value cannot be put in a string")
                                     .at(x.span, "not a string, integer or boolean")
                                     .help("interpolate strings, integers and booleans"),
                             ));
@@ -588,9 +742,18 @@ impl<'p> Evaluator<'p> {
         Ok(out)
     }
 
+    /// Append `t` to a string being built, within the budget.
+    fn push_str(&mut self, out: &mut String, t: &str, span: Span) -> Result<(), Stop> {
+        self.charge_string(span, out.len().saturating_add(t.len()), t.len())?;
+        out.push_str(t);
+        Ok(())
+    }
+
     fn ident(&mut self, id: &Ident) -> R {
-        if let Some((_, v)) = self.locals.iter().rev().find(|(n, _)| *n == id.name) {
-            return Ok(v.clone());
+        if let Some(i) = self.locals.iter().rposition(|(n, _)| *n == id.name) {
+            let (slots, bytes) = budget::copy_cost(&self.locals[i].1);
+            self.charge(id.span, slots.max(1), bytes)?;
+            return Ok(self.locals[i].1.clone());
         }
         let m = self.module;
         match self.p.module(m).item(&id.name).map(|i| &i.kind) {
@@ -606,11 +769,7 @@ impl<'p> Evaluator<'p> {
     }
 
     fn module_alias(&self, e: &Expr) -> Option<ModuleId> {
-        let ExprKind::Ident(id) = &e.kind else { return None };
-        if self.locals.iter().any(|(n, _)| *n == id.name) || self.p.module(self.module).decls.contains_key(&id.name) {
-            return None;
-        }
-        self.p.module(self.module).imports.get(&id.name).map(|(m, _)| *m)
+        self.p.module_alias(self.module, e, |n| self.locals.iter().any(|(l, _)| l == n))
     }
 
     fn field(&mut self, base: &Expr, f: &Ident) -> R {
@@ -620,22 +779,33 @@ impl<'p> Evaluator<'p> {
                 _ => self.let_value(m, &f.name, f.span),
             };
         }
+        if let Some(r) = self.field_in_place(base, f) {
+            return r;
+        }
         let b = self.expr(base)?;
-        match &b.kind {
-            ValueKind::Record(fields) => match fields.get(&f.name) {
-                Some(x) => Ok(x.clone()),
+        // `b` is ours: take the field out rather than copying it.
+        match b.kind {
+            ValueKind::Record(mut fields) => match fields.swap_remove(&f.name) {
+                Some(x) => Ok(x),
                 // Typed records carry every declared field (absent optional ones as
                 // `none`, see `conform`), so a missing key is a map miss.
-                None => Err(self.missing_key(&f.name, fields, f.span)),
+                None => Err(self.missing_key(&f.name, &fields, f.span)),
             },
             ValueKind::Env(name) => {
-                let attrs = if **name == *self.env { self.attributes.clone() } else { None };
-                let attrs = match attrs {
-                    Some(a) => a,
-                    None => self.other_env_attributes(name, f.span)?,
+                let found = if *name == *self.env && self.attributes.is_some() {
+                    let cost = self.attributes.as_ref().and_then(|a| a.get(&f.name)).map(budget::copy_cost);
+                    if let Some((slots, bytes)) = cost {
+                        self.charge(f.span, slots, bytes)?;
+                    }
+                    self.attributes.as_ref().and_then(|a| a.get(&f.name)).cloned()
+                } else {
+                    match self.other_env_attributes(&name, f.span)?.kind {
+                        ValueKind::Record(mut attrs) => attrs.swap_remove(&f.name),
+                        _ => None,
+                    }
                 };
-                match attrs.get(&f.name) {
-                    Some(x) => Ok(x.clone()),
+                match found {
+                    Some(x) => Ok(x),
                     None => Err(self.fail(
                         Diagnostic::error(
                             "E0024",
@@ -651,6 +821,43 @@ impl<'p> Evaluator<'p> {
         }
     }
 
+    /// `x.a.b` where `x` is a local or an already evaluated `let` of this module, and
+    /// each step is a record field: copy only the field read, not all of `x`. `None`
+    /// when the path does not have that shape (the general case handles it).
+    fn field_in_place(&mut self, base: &Expr, f: &Ident) -> Option<R> {
+        let mut path = vec![f.name.as_str()];
+        let mut cur = base;
+        while let ExprKind::Field(b, g) = &cur.kind {
+            if self.module_alias(b).is_some() {
+                return None;
+            }
+            path.push(g.name.as_str());
+            cur = b;
+        }
+        let ExprKind::Ident(root) = &cur.kind else { return None };
+        path.reverse();
+        let (slots, bytes) = budget::copy_cost(self.find_in_place(&root.name, &path)?);
+        if let Err(stop) = self.charge(f.span, path.len() as u64 + slots, bytes) {
+            return Some(Err(stop));
+        }
+        self.find_in_place(&root.name, &path).cloned().map(Ok)
+    }
+
+    /// The value at `path` inside the local or evaluated `let` named `root`.
+    fn find_in_place(&self, root: &str, path: &[&str]) -> Option<&Value> {
+        let mut v = match self.locals.iter().rev().find(|(n, _)| n == root) {
+            Some((_, v)) => v,
+            None => match self.p.module(self.module).item(root).map(|i| &i.kind) {
+                Some(ItemKind::Let(_)) => self.lets.get(&(self.module, root.to_string()))?.as_ref()?,
+                _ => return None,
+            },
+        };
+        for k in path {
+            v = v.as_record()?.get(*k)?;
+        }
+        Some(v)
+    }
+
     fn other_env_attributes(&mut self, name: &str, span: Span) -> R {
         let Some(info) = self.c.envs.iter().find(|e| e.name == name) else {
             return Err(self.fail(internal(span, "env")));
@@ -659,7 +866,7 @@ impl<'p> Evaluator<'p> {
         let saved = std::mem::replace(&mut self.env, name.into());
         let r = self.env_attributes(m, idx, espan);
         self.env = saved;
-        r.ok_or(Stop)
+        r
     }
 
     fn missing_key(&mut self, k: &str, fields: &Fields, span: Span) -> Stop {
@@ -704,12 +911,31 @@ impl<'p> Evaluator<'p> {
         let rv = self.expr(r)?;
         let out = |k| Ok(Value::new(k, span));
         match (op, &lv.kind, &rv.kind) {
-            (BinaryOp::With, _, _) => Ok(merge(lv, rv, span)),
-            (BinaryOp::Eq, _, _) => out(ValueKind::Bool(same(&lv, &rv))),
-            (BinaryOp::Ne, _, _) => out(ValueKind::Bool(!same(&lv, &rv))),
-            (BinaryOp::Add, ValueKind::Str(a), ValueKind::Str(b)) => out(ValueKind::Str(format!("{a}{b}").into())),
+            (BinaryOp::With, _, _) => {
+                if let (ValueKind::Record(a), ValueKind::Record(b)) = (&lv.kind, &rv.kind) {
+                    self.charge_items(span, a.len().saturating_add(b.len()), b.len())?;
+                }
+                Ok(merge(lv, rv, span))
+            }
+            (BinaryOp::Eq | BinaryOp::Ne, _, _) => {
+                // Comparing looks at up to every item of the smaller side.
+                let work = budget::copy_cost(&lv).0.min(budget::copy_cost(&rv).0);
+                self.charge(span, work, 0)?;
+                out(ValueKind::Bool(same(&lv, &rv) == (op == BinaryOp::Eq)))
+            }
+            (BinaryOp::Add, ValueKind::Str(a), ValueKind::Str(b)) => {
+                let len = a.len().saturating_add(b.len());
+                self.charge_string(span, len, len)?;
+                out(ValueKind::Str(format!("{a}{b}").into()))
+            }
             (BinaryOp::Add, ValueKind::List(a), ValueKind::List(b)) => {
-                out(ValueKind::List(a.iter().chain(b.iter()).cloned().collect()))
+                let len = a.len().saturating_add(b.len());
+                self.charge_items(span, len, len)?;
+                let (ValueKind::List(mut a), ValueKind::List(b)) = (lv.kind, rv.kind) else {
+                    return Err(self.fail(internal(span, "operator")));
+                };
+                a.extend(b);
+                out(ValueKind::List(a))
             }
             (_, ValueKind::Int(a), ValueKind::Int(b)) => {
                 let (a, b) = (*a, *b);
@@ -757,7 +983,10 @@ impl<'p> Evaluator<'p> {
         };
         let key = (m, name.to_string());
         let Some(sig) = self.c.fns.get(&key).cloned() else {
-            return self.builtin(e, name, args);
+            return match Builtin::named(name) {
+                Some(b) => self.builtin(e, b, args),
+                None => Err(self.fail(internal(callee.span, "call"))),
+            };
         };
         let Some(ItemKind::Fn(decl)) = self.p.module(m).item(name).map(|i| &i.kind) else {
             return Err(self.fail(internal(callee.span, "function")));
@@ -796,15 +1025,18 @@ impl<'p> Evaluator<'p> {
         self.conform(r?, &sig.ret)
     }
 
-    fn builtin(&mut self, e: &Expr, name: &str, args: &[Arg]) -> R {
+    fn builtin(&mut self, e: &Expr, b: Builtin, args: &[Arg]) -> R {
         let span = e.span;
         let mut vals = Vec::new();
         for a in args {
             vals.push(self.expr(&a.value)?);
         }
         let out = |k| Ok(Value::new(k, span));
-        match (name, vals.as_slice()) {
-            ("len", [x]) => {
+        match (b, vals.as_slice()) {
+            (Builtin::Len, [x]) => {
+                if let ValueKind::Str(s) = &x.kind {
+                    self.charge(span, s.len() as u64 / 64, 0)?;
+                }
                 let n = match &x.kind {
                     ValueKind::List(l) => l.len(),
                     ValueKind::Record(f) => f.len(),
@@ -813,28 +1045,47 @@ impl<'p> Evaluator<'p> {
                 };
                 out(ValueKind::Int(n as i64))
             }
-            ("join", [l, sep]) => {
+            (Builtin::Join, [l, sep]) => {
                 let parts: Vec<&str> = l.as_list().unwrap_or(&[]).iter().filter_map(Value::as_str).collect();
-                out(ValueKind::Str(parts.join(sep.as_str().unwrap_or("")).into()))
+                let sep = sep.as_str().unwrap_or("");
+                let len = parts
+                    .iter()
+                    .fold(sep.len().saturating_mul(parts.len().saturating_sub(1)), |n, p| n.saturating_add(p.len()));
+                self.charge_string(span, len, len)?;
+                out(ValueKind::Str(parts.join(sep).into()))
             }
-            ("keys", [m]) => {
+            (Builtin::Keys, [m]) => {
                 let mut ks: Vec<&String> = m.as_record().map(|f| f.keys().collect()).unwrap_or_default();
+                self.charge_items(span, ks.len(), ks.len())?;
+                self.charge(span, 0, ks.iter().map(|k| k.len() as u64).sum())?;
                 ks.sort();
                 out(ValueKind::List(ks.into_iter().map(|k| Value::str(k, span)).collect()))
             }
-            ("lower", [s]) => out(ValueKind::Str(s.as_str().unwrap_or("").to_lowercase().into())),
-            ("upper", [s]) => out(ValueKind::Str(s.as_str().unwrap_or("").to_uppercase().into())),
-            ("string", [x]) => {
+            (Builtin::Lower | Builtin::Upper, [s]) => {
+                let s = s.as_str().unwrap_or("");
+                self.charge_string(span, s.len(), s.len())?;
+                let t = if b == Builtin::Lower { s.to_lowercase() } else { s.to_uppercase() };
+                // A few characters change length with their case.
+                self.charge_string(span, t.len(), t.len().saturating_sub(s.len()))?;
+                out(ValueKind::Str(t.into()))
+            }
+            (Builtin::String, [x]) => {
                 let s = match &x.kind {
                     ValueKind::Int(i) => i.to_string(),
                     ValueKind::Bool(b) => b.to_string(),
-                    ValueKind::Str(s) => s.to_string(),
+                    ValueKind::Str(s) => return out(ValueKind::Str(s.clone())),
                     ValueKind::Env(n) => n.to_string(),
                     _ => String::new(),
                 };
                 out(ValueKind::Str(s.into()))
             }
-            ("contains", [c, item]) => {
+            (Builtin::Contains, [c, item]) => {
+                let work = match (&c.kind, &item.kind) {
+                    (ValueKind::List(_), _) => budget::copy_cost(c).0,
+                    (ValueKind::Str(s), ValueKind::Str(t)) => (s.len() + t.len()) as u64 / 64,
+                    _ => 0,
+                };
+                self.charge(span, work, 0)?;
                 let found = match (&c.kind, &item.kind) {
                     (ValueKind::List(l), _) => l.iter().any(|x| same(x, item)),
                     (ValueKind::Str(s), ValueKind::Str(t)) => s.contains(&**t),
@@ -842,7 +1093,18 @@ impl<'p> Evaluator<'p> {
                 };
                 out(ValueKind::Bool(found))
             }
-            _ => Err(self.fail(internal(span, "built-in call"))),
+            // The checker gave every call its arity; listing the variants keeps this match
+            // exhaustive, so a new builtin does not compile until it has a meaning here.
+            (
+                Builtin::Len
+                | Builtin::Join
+                | Builtin::Keys
+                | Builtin::Lower
+                | Builtin::Upper
+                | Builtin::String
+                | Builtin::Contains,
+                _,
+            ) => Err(self.fail(internal(span, "built-in call"))),
         }
     }
 }

@@ -112,8 +112,9 @@ fn verify(before: &Module, out: &str) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// The items, imports first, printed without spans.
-fn tree_key(items: &[Item]) -> String {
+/// The items, imports first (the formatter's one reordering), printed without spans:
+/// two files mean the same program when their keys are equal. The fuzzer uses it too.
+pub fn tree_key(items: &[Item]) -> String {
     let is_import = |i: &&Item| matches!(i.kind, ItemKind::Import(_));
     let ordered: Vec<&Item> = items.iter().filter(is_import).chain(items.iter().filter(|i| !is_import(i))).collect();
     strip_spans(&format!("{ordered:?}"))

@@ -29,7 +29,7 @@ impl FileSystem for Overlay<'_> {
         }
         match self.docs.get(&path) {
             Some(text) => Ok(text.as_bytes().to_vec()),
-            None => std::fs::read(path),
+            None => cedc_names::read_regular_file(&path),
         }
     }
 }
@@ -210,7 +210,7 @@ fn to_lsp(files: &Files, d: &Diagnostic, uri_of: &dyn Fn(FileId) -> Option<lsp_t
     if let Some(h) = &d.help {
         message.push_str(&format!("\nhelp: {h}"));
     }
-    for n in &d.notes {
+    for n in &d.shown_notes() {
         message.push_str(&format!("\nnote: {n}"));
     }
     let related: Vec<lsp_types::DiagnosticRelatedInformation> = d

@@ -14,16 +14,6 @@ use lsp_types::{CompletionItem, CompletionItemKind, Documentation, MarkupContent
 use std::path::Path;
 use std::sync::Arc;
 
-const BUILTINS: &[(&str, &str)] = &[
-    ("len", "len(x) -> Int: length of a list, map or string"),
-    ("join", "join(list, sep) -> String"),
-    ("keys", "keys(map) -> List<String>, sorted"),
-    ("lower", "lower(s) -> String"),
-    ("upper", "upper(s) -> String"),
-    ("string", "string(x) -> String"),
-    ("contains", "contains(list or string, x) -> Bool"),
-];
-
 const PLACEHOLDER: &str = "__cedc__";
 
 /// Where the cursor is, read from the text alone.
@@ -517,11 +507,15 @@ fn scope(view: &View, at: usize, items: &mut Vec<CompletionItem>) {
         };
         push(item, items);
     }
-    for (name, doc) in BUILTINS {
+    for f in cedc_names::builtins::FUNCTIONS {
         let item = CompletionItem {
-            label: name.to_string(),
+            label: f.name.to_string(),
             kind: Some(CompletionItemKind::FUNCTION),
-            detail: Some(doc.to_string()),
+            detail: Some(f.signature.to_string()),
+            documentation: Some(Documentation::MarkupContent(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: f.doc.to_string(),
+            })),
             ..Default::default()
         };
         push(item, items);

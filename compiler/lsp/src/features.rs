@@ -7,32 +7,15 @@ use crate::text::path_to_uri;
 use cedc_diagnostics::{FileId, Span};
 use cedc_model::{Value, ValueKind};
 use cedc_names::{Def, Module};
-use cedc_syntax::ast::{Expr, ExprKind, ItemKind, Key, ListItem, RecordField, StrPart};
+use cedc_syntax::ast::{Expr, ExprKind, ItemKind, Key, RecordField};
+use cedc_syntax::visit;
 use lsp_types::{
     DocumentSymbol, Hover, HoverContents, Location, MarkupContent, MarkupKind, Range, SemanticToken, SymbolKind,
     TextEdit, WorkspaceEdit,
 };
 use std::collections::HashMap;
 
-pub const KEYWORDS: &[&str] = &[
-    "import",
-    "as",
-    "let",
-    "type",
-    "fn",
-    "env",
-    "component",
-    "in",
-    "if",
-    "then",
-    "else",
-    "match",
-    "for",
-    "true",
-    "false",
-    "none",
-    "with",
-];
+pub use cedc_syntax::KEYWORDS;
 
 impl Analysis {
     pub fn location(&self, span: Span) -> Option<Location> {
@@ -479,74 +462,10 @@ fn collect_values<'a>(v: &'a Value, span: Span, env: &'a str, out: &mut Vec<(&'a
 /// Calls `f` on every expression of a module, outer before inner.
 pub fn walk_module<'a>(module: &'a Module, f: &mut dyn FnMut(&'a Expr)) {
     for item in &module.ast.items {
-        match &item.kind {
-            ItemKind::Let(d) => walk(&d.value, f),
-            ItemKind::Fn(d) => {
-                for p in &d.params {
-                    if let Some(v) = &p.default {
-                        walk(v, f);
-                    }
-                }
-                walk(&d.body, f);
-            }
-            ItemKind::Component(d) => walk(&d.body, f),
-            ItemKind::Env(d) => d.fields.iter().for_each(|x| walk(&x.value, f)),
-            ItemKind::Override(o) => o.sets.iter().for_each(|s| walk(&s.value, f)),
-            ItemKind::Type(_) | ItemKind::Import(_) => {}
-        }
-    }
-}
-
-/// Pre-order walk; recursion is bounded by the parser's depth limit.
-pub fn walk<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
-    f(e);
-    match &e.kind {
-        ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::None | ExprKind::Env | ExprKind::Ident(_) => {}
-        ExprKind::Str(s) => {
-            for p in &s.parts {
-                if let StrPart::Interp(x) = p {
-                    walk(x, f);
-                }
-            }
-        }
-        ExprKind::List(items) => {
-            for i in items {
-                match i {
-                    ListItem::Item(x) | ListItem::Spread(x) => walk(x, f),
-                }
-            }
-        }
-        ExprKind::Record(fields) => fields.iter().for_each(|x| walk(&x.value, f)),
-        ExprKind::Field(b, _) => walk(b, f),
-        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
-            walk(a, f);
-            walk(b, f);
-        }
-        ExprKind::Call(c, args) => {
-            walk(c, f);
-            args.iter().for_each(|a| walk(&a.value, f));
-        }
-        ExprKind::Unary(_, x) => walk(x, f),
-        ExprKind::If(c, t, el) => {
-            walk(c, f);
-            walk(t, f);
-            walk(el, f);
-        }
-        ExprKind::Match(s, arms) => {
-            walk(s, f);
-            arms.iter().for_each(|a| walk(&a.body, f));
-        }
-        ExprKind::For(x) => {
-            walk(&x.iter, f);
-            if let Some(c) = &x.cond {
-                walk(c, f);
-            }
-            walk(&x.body, f);
-        }
-        ExprKind::LetIn(l) => {
-            walk(&l.value, f);
-            walk(&l.body, f);
-        }
+        visit::walk_item(&item.kind, &mut |e, _| {
+            f(e);
+            true
+        });
     }
 }
 

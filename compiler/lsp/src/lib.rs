@@ -38,7 +38,7 @@ pub fn run_stdio() -> Result<(), String> {
         .name("cedc-lsp".into())
         .stack_size(256 << 20)
         .spawn(|| {
-            let (connection, writer) = transport::stdio();
+            let (connection, writer, read_failure) = transport::stdio();
             let outcome = serve(&connection);
             drop(connection);
             // The reader may still wait on stdin (the client went away without `exit`);
@@ -47,7 +47,11 @@ pub fn run_stdio() -> Result<(), String> {
                 .join()
                 .map_err(|_| "the stdout writer stopped unexpectedly".to_string())?
                 .map_err(|e| format!("I/O: {e}"))?;
-            outcome
+            // The session ended because stdin could not be read: say why, and fail.
+            match read_failure.get() {
+                Some(reason) => Err(reason.clone()),
+                None => outcome,
+            }
         })
         .map_err(|e| format!("cannot start the server thread: {e}"))?;
     match worker.join().map_err(|_| "the language server stopped unexpectedly".to_string())? {
@@ -67,6 +71,10 @@ pub const EXIT_WITHOUT_SHUTDOWN: &str = "the client asked to exit without asking
 /// the client sends `exit` or goes away. `exit` without `shutdown` before it is an
 /// error, [`EXIT_WITHOUT_SHUTDOWN`].
 pub fn serve(connection: &Connection) -> Result<(), String> {
+    serve_with(connection, Analysis::run)
+}
+
+fn serve_with(connection: &Connection, analyzer: fn(ProjectKey, &Documents) -> Analysis) -> Result<(), String> {
     let (id, _params) = connection.initialize_start().map_err(|e| e.to_string())?;
     let result = InitializeResult { capabilities: capabilities(), server_info: Some(server_info()) };
     let result = serde_json::to_value(result).map_err(|e| e.to_string())?;
@@ -78,6 +86,7 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
         dirty: BTreeSet::new(),
         published: BTreeMap::new(),
         shut_down: false,
+        analyzer,
     };
     server.run()
 }
@@ -124,6 +133,8 @@ struct Server<'c> {
     published: BTreeMap<ProjectKey, BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>>>,
     /// The client sent `shutdown`: only `exit` is expected now.
     shut_down: bool,
+    /// How a project is analysed: [`Analysis::run`] (another function in tests).
+    analyzer: fn(ProjectKey, &Documents) -> Analysis,
 }
 
 /// A request's failure, sent back as an LSP error.
@@ -257,11 +268,31 @@ impl Server<'_> {
         }
     }
 
-    /// Re-check every dirty project and publish its diagnostics.
+    /// Re-check every dirty project and publish its diagnostics. A bug in the compiler
+    /// costs that project's diagnostics (an error is published on its open files
+    /// instead), not the session.
     fn refresh(&mut self) {
         while let Some(key) = self.dirty.pop_first() {
-            self.analyze(key);
+            if catch_unwind(AssertUnwindSafe(|| self.analyze(key.clone()))).is_err() {
+                self.analysis_failed(&key);
+            }
         }
+    }
+
+    /// The analysis of `key` panicked: forget it (the next change tries again) and tell
+    /// the user on each open file of the project.
+    fn analysis_failed(&mut self, key: &ProjectKey) {
+        self.analyses.remove(key);
+        let message = "cedc failed to check this project; this is a bug, please report it".to_string();
+        let diagnostic = lsp_types::Diagnostic {
+            severity: Some(lsp_types::DiagnosticSeverity::ERROR),
+            source: Some("cedc".into()),
+            message,
+            ..Default::default()
+        };
+        let diags =
+            self.docs.keys().filter(|p| key.contains(p)).map(|p| (p.clone(), vec![diagnostic.clone()])).collect();
+        self.publish_all(key, diags);
     }
 
     fn analyze(&mut self, key: ProjectKey) {
@@ -271,7 +302,7 @@ impl Server<'_> {
             self.publish_all(&key, BTreeMap::new());
             return;
         }
-        let analysis = Analysis::run(key.clone(), &self.docs);
+        let analysis = (self.analyzer)(key.clone(), &self.docs);
         let mut diags = analysis.diagnostics();
         // Every open document gets an answer, empty or not.
         for p in self.docs.keys().filter(|p| key.contains(p)) {
@@ -419,3 +450,49 @@ impl Server<'_> {
 
 #[doc(hidden)]
 pub use lsp_server;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lsp_server::RequestId;
+    use serde_json::json;
+
+    fn panicking_analysis(_: ProjectKey, _: &Documents) -> Analysis {
+        panic!("a compiler bug");
+    }
+
+    /// A panic while re-checking a changed file costs that check, not the session.
+    #[test]
+    fn a_panic_in_a_recheck_is_contained() {
+        let (server, client) = Connection::memory();
+        let thread = std::thread::spawn(move || serve_with(&server, panicking_analysis));
+        let send = |m: Message| client.sender.send(m).unwrap();
+        let request = |id: i32, method: &str, params: serde_json::Value| {
+            Message::Request(Request::new(RequestId::from(id), method.into(), params))
+        };
+        send(request(1, "initialize", json!({"processId": null, "capabilities": {}})));
+        send(Message::Notification(Notification::new("initialized".into(), json!({}))));
+        let dir = std::env::temp_dir().join("cedc-lsp-panic-test");
+        let uri = path_to_uri(&dir.join("main.ced")).unwrap();
+        let doc = json!({"uri": uri.as_str(), "languageId": "ced", "version": 1, "text": "env prod {}\n"});
+        send(Message::Notification(Notification::new("textDocument/didOpen".into(), json!({"textDocument": doc}))));
+        // The re-check after didOpen panics: an error is published on the document...
+        let published = loop {
+            match client.receiver.recv_timeout(std::time::Duration::from_secs(30)).expect("a message") {
+                Message::Notification(n) if n.method == notif::PublishDiagnostics::METHOD => break n.params,
+                _ => continue,
+            }
+        };
+        assert!(published["diagnostics"][0]["message"].as_str().unwrap().contains("failed to check"), "{published}");
+        // ...and the server still answers, then shuts down normally.
+        send(request(2, "shutdown", serde_json::Value::Null));
+        loop {
+            match client.receiver.recv_timeout(std::time::Duration::from_secs(30)).expect("an answer") {
+                Message::Response(r) if r.id == RequestId::from(2) => break,
+                _ => continue,
+            }
+        }
+        send(Message::Notification(Notification::new("exit".into(), json!(null))));
+        assert_eq!(thread.join().expect("the server thread survives"), Ok(()));
+    }
+}

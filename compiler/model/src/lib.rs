@@ -1,10 +1,24 @@
-//! The platform model: what evaluation produces and what checks and emitters read.
+//! The platform model: what evaluation produces and what checks and emitters read,
+//! and the [`Layout`] of the tree emitted from it. Object bodies are read through typed
+//! views ([`View`], and per kind family in [`views`]), which keep every field's
+//! provenance.
 
+mod layout;
 mod platform;
 mod value;
+mod view;
+pub mod views;
 
+pub use layout::Layout;
 pub use platform::{
     CLUSTER_SCOPED, Component, ComponentInfo, Environment, Object, ObjectId, Platform, conventional_order,
     is_cluster_scoped,
 };
 pub use value::{Fields, Origin, PathSeg, Value, ValueKind};
+pub use view::{Entries, Items, ObjectKey, ObjectView, View};
+
+/// What the view macros name; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use cedc_diagnostics::Span;
+}

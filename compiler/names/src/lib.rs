@@ -2,10 +2,12 @@
 //! module graph (cycles and missing files are diagnostics), and index each module's
 //! declarations. Type checking and evaluation look names up here.
 
+pub mod builtins;
 mod load;
 mod resolve;
 
-pub use load::{FileSystem, MemoryFs, OsFs, load_project};
+pub use builtins::Builtin;
+pub use load::{FileSystem, MemoryFs, NotRegularFile, OsFs, is_not_regular, load_project, read_regular_file};
 pub use resolve::{Def, Occurrence, Resolution, resolve};
 
 use cedc_diagnostics::{FileId, Files, Span};
@@ -52,6 +54,23 @@ impl Program {
     /// Declarations across all modules, in load order: `(module, item)`.
     pub fn items(&self) -> impl Iterator<Item = (&Module, &ast::Item)> {
         self.modules.iter().flat_map(|m| m.ast.items.iter().map(move |i| (m, i)))
+    }
+    /// The scoping rule for a qualified name `x.name` written in module `module`: `x`
+    /// is an import alias (the module it names is returned) unless a local value or a
+    /// declaration of the module shadows it. The checker, the evaluator and the
+    /// resolver for tools all decide `x.name` here.
+    pub fn module_alias(
+        &self,
+        module: ModuleId,
+        base: &ast::Expr,
+        is_local: impl Fn(&str) -> bool,
+    ) -> Option<ModuleId> {
+        let ast::ExprKind::Ident(id) = &base.kind else { return None };
+        let m = self.module(module);
+        if is_local(&id.name) || m.decls.contains_key(&id.name) {
+            return None;
+        }
+        m.imports.get(&id.name).map(|(t, _)| *t)
     }
 }
 

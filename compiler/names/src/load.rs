@@ -22,8 +22,66 @@ pub struct OsFs {
 
 impl FileSystem for OsFs {
     fn read(&self, rel: &str) -> std::io::Result<Vec<u8>> {
-        std::fs::read(self.root.join(rel))
+        read_regular_file(&self.root.join(rel))
     }
+}
+
+/// Read a file that must be a regular file (a symbolic link to one is followed). A
+/// FIFO would block the read forever, and a directory, device or socket is no source
+/// either: they are refused before being read, with an error whose message says what
+/// the path is instead (its inner error is a [`NotRegularFile`]).
+pub fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    check_regular(&std::fs::metadata(path)?)?;
+    let mut file = std::fs::File::open(path)?;
+    // Checked again on what was opened, in case the path changed in between.
+    let meta = file.metadata()?;
+    check_regular(&meta)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).min(1 << 26));
+    std::io::Read::read_to_end(&mut file, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// Why [`read_regular_file`] refused a path: what it is instead of a regular file.
+#[derive(Debug)]
+pub struct NotRegularFile(pub &'static str);
+
+impl std::fmt::Display for NotRegularFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "it is {}, not a regular file; cedc reads only regular files", self.0)
+    }
+}
+
+impl std::error::Error for NotRegularFile {}
+
+fn check_regular(meta: &std::fs::Metadata) -> std::io::Result<()> {
+    if meta.is_file() {
+        return Ok(());
+    }
+    let what = kind_of(&meta.file_type());
+    Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, NotRegularFile(what)))
+}
+
+fn kind_of(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    if t.is_dir() { "a directory" } else { "a special file" }
+}
+
+/// Whether an I/O error is [`read_regular_file`] refusing a path that is not a regular
+/// file.
+pub fn is_not_regular(e: &std::io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<NotRegularFile>())
 }
 
 #[derive(Default)]
@@ -120,7 +178,13 @@ impl Loader<'_> {
         let bytes = match self.fs.read(rel) {
             Ok(b) => b,
             Err(e) => {
-                let what = if e.kind() == std::io::ErrorKind::NotFound { "not found" } else { "could not be read" };
+                let what = if e.kind() == std::io::ErrorKind::NotFound {
+                    "not found"
+                } else if is_not_regular(&e) {
+                    "is not a regular file"
+                } else {
+                    "could not be read"
+                };
                 let mut d = Diagnostic::error("E0010", format!("file `{rel}` {what}"));
                 d = match from {
                     Some(s) => d.at(s, what),
@@ -128,6 +192,8 @@ impl Loader<'_> {
                 };
                 self.diags.push(d.help(if e.kind() == std::io::ErrorKind::NotFound {
                     "check the path; import paths are relative to the importing file".to_string()
+                } else if is_not_regular(&e) {
+                    format!("{e}: replace `{rel}` with a regular .ced file")
                 } else {
                     format!("the operating system said: {e}")
                 }));

@@ -8,9 +8,8 @@
 
 use crate::{ModuleId, Program};
 use cedc_diagnostics::{FileId, Span};
-use cedc_syntax::ast::{
-    Arg, Expr, ExprKind, ItemKind, Key, ListItem, Pattern, RecordField, StrExpr, StrPart, TypeExpr, TypeExprKind,
-};
+use cedc_syntax::ast::{Arg, Expr, ExprKind, ItemKind, Key, Pattern, RecordField, StrExpr, TypeExpr, TypeExprKind};
+use cedc_syntax::visit;
 use std::collections::HashMap;
 
 /// What a name refers to.
@@ -55,10 +54,6 @@ impl Resolution {
         self.references(def).find(|o| o.is_def)
     }
 }
-
-const BUILTIN_TYPES: &[&str] = &[
-    "String", "Int", "Bool", "Any", "Env", "List", "Map", "Name", "Label", "Port", "Quantity", "Hostname", "Duration",
-];
 
 /// Resolve every name of every module. Recursion follows the AST, whose depth the
 /// parser bounds.
@@ -193,7 +188,7 @@ impl Resolver<'_> {
         match &t.kind {
             TypeExprKind::Named { path, args } => {
                 match path.as_slice() {
-                    [single] if !BUILTIN_TYPES.contains(&single.name.as_str()) => {
+                    [single] if !crate::builtins::TYPES.contains(&single.name.as_str()) => {
                         let here = self.p.module(self.module);
                         if here.decls.contains_key(&single.name) {
                             self.push(single.span, self.decl_def(&single.name), false);
@@ -233,12 +228,7 @@ impl Resolver<'_> {
 
     /// The import alias an expression names, unless a local or declaration shadows it.
     fn module_alias(&self, e: &Expr) -> Option<ModuleId> {
-        let ExprKind::Ident(id) = &e.kind else { return None };
-        let m = self.p.module(self.module);
-        if self.locals.iter().any(|(n, _)| *n == id.name) || m.decls.contains_key(&id.name) {
-            return None;
-        }
-        m.imports.get(&id.name).map(|(t, _)| *t)
+        self.p.module_alias(self.module, e, |n| self.locals.iter().any(|(l, _)| l == n))
     }
 
     fn ident(&mut self, span: Span, name: &str) {
@@ -268,52 +258,23 @@ impl Resolver<'_> {
     }
 
     fn string(&mut self, s: &StrExpr) {
-        for part in &s.parts {
-            if let StrPart::Interp(e) = part {
-                self.expr(e);
-            }
-        }
+        visit::interpolations(s, |e| self.expr(e));
     }
 
     fn expr(&mut self, e: &Expr) {
         match &e.kind {
-            ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::None | ExprKind::Env => {}
-            ExprKind::Str(s) => self.string(s),
             ExprKind::Ident(id) => self.ident(id.span, &id.name),
-            ExprKind::List(items) => {
-                for i in items {
-                    match i {
-                        ListItem::Item(x) | ListItem::Spread(x) => self.expr(x),
-                    }
+            ExprKind::Field(base, name) => {
+                self.expr(base);
+                if let Some(target) = self.module_alias(base)
+                    && self.p.module(target).decls.contains_key(&name.name)
+                {
+                    self.push(name.span, Def::Decl { module: target, name: name.name.clone() }, false);
                 }
-            }
-            ExprKind::Record(fields) => self.fields(fields),
-            ExprKind::Field(base, name) => match self.module_alias(base) {
-                Some(target) => {
-                    self.expr(base);
-                    if self.p.module(target).decls.contains_key(&name.name) {
-                        self.push(name.span, Def::Decl { module: target, name: name.name.clone() }, false);
-                    }
-                }
-                None => self.expr(base),
-            },
-            ExprKind::Index(a, b) => {
-                self.expr(a);
-                self.expr(b);
             }
             ExprKind::Call(f, args) => {
                 self.expr(f);
                 self.call_args(f, args);
-            }
-            ExprKind::Unary(_, x) => self.expr(x),
-            ExprKind::Binary(_, a, b) => {
-                self.expr(a);
-                self.expr(b);
-            }
-            ExprKind::If(c, t, f) => {
-                self.expr(c);
-                self.expr(t);
-                self.expr(f);
             }
             ExprKind::Match(scrutinee, arms) => {
                 self.expr(scrutinee);
@@ -349,6 +310,7 @@ impl Resolver<'_> {
                 self.expr(&l.body);
                 self.locals.pop();
             }
+            _ => visit::for_each_child(e, |c| self.expr(c)),
         }
     }
 

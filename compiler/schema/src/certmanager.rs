@@ -18,6 +18,7 @@
 
 use crate::model::*;
 use crate::{Registry, crd};
+use cedc_model::views::{certmanager as cm, gateway};
 use std::sync::Arc;
 
 /// The cert-manager release whose kinds are built in.
@@ -27,7 +28,7 @@ pub const CERT_MANAGER_VERSION: &str = "v1.21";
 pub const PACKAGE: &str = "cert-manager v1.21";
 
 /// The API group and version of every kind here.
-pub const API_VERSION: &str = "cert-manager.io/v1";
+pub const API_VERSION: &str = cm::API_VERSION;
 
 /// Schema paths (in each kind that has them) whose subtree is open: any value is accepted
 /// there and nothing below is checked. `[*]` would stand for every item of a list.
@@ -37,15 +38,15 @@ pub const OPEN_PATHS: &[&str] = &["status"];
 pub fn add(registry: &mut Registry) {
     let issuer = Arc::new(issuer_spec());
     let kinds = [
-        ("Issuer", Scope::Namespaced, Arc::clone(&issuer), true),
-        ("ClusterIssuer", Scope::Cluster, issuer, true),
-        ("Certificate", Scope::Namespaced, Arc::new(certificate_spec()), false),
-        ("CertificateRequest", Scope::Namespaced, Arc::new(certificate_request_spec()), false),
+        (cm::ISSUER, Scope::Namespaced, Arc::clone(&issuer), true),
+        (cm::CLUSTER_ISSUER, Scope::Cluster, issuer, true),
+        (cm::CERTIFICATE, Scope::Namespaced, Arc::new(certificate_spec()), false),
+        (cm::CERTIFICATE_REQUEST, Scope::Namespaced, Arc::new(certificate_request_spec()), false),
     ];
     for (kind, scope, spec, spec_required) in kinds {
         registry.insert(Kind {
-            group: "cert-manager.io".to_string(),
-            version: "v1".to_string(),
+            group: cm::GROUP.to_string(),
+            version: cm::VERSION.to_string(),
             kind: kind.to_string(),
             scope,
             schema: Arc::new(top_level(kind, spec, spec_required)),
@@ -293,7 +294,7 @@ fn gateway_http_route() -> Schema {
             string()
                 .pattern(r"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
                 .max_len(253)
-                .with_default("gateway.networking.k8s.io"),
+                .with_default(gateway::GROUP),
         ),
         (
             "kind",

@@ -2,5 +2,28 @@
 
 pub mod ast;
 mod parser;
+pub mod visit;
 
 pub use parser::{MAX_NESTING, parse, parse_expr};
+
+/// The reserved words of the language (docs/language.md §2). The language server
+/// (completion, rename) and the fuzzer take them from here.
+pub const KEYWORDS: &[&str] = &[
+    "import",
+    "as",
+    "let",
+    "type",
+    "fn",
+    "env",
+    "component",
+    "in",
+    "if",
+    "then",
+    "else",
+    "match",
+    "for",
+    "true",
+    "false",
+    "none",
+    "with",
+];

@@ -121,74 +121,28 @@ pub const MAX_AST_DEPTH: usize = 512;
 /// [`MAX_AST_DEPTH`]. Runs on the parser's thread, so a rejected tree is also dropped
 /// there (dropping a deep tree recurses too).
 fn check_ast_depth(items: &[Item]) -> Result<(), Diagnostic> {
-    let mut stack: Vec<(&Expr, usize)> = Vec::new();
+    let mut deepest: Option<&Expr> = None;
     for item in items {
-        match &item.kind {
-            ItemKind::Let(d) => stack.push((&d.value, 1)),
-            ItemKind::Fn(d) => {
-                stack.push((&d.body, 1));
-                stack.extend(d.params.iter().filter_map(|p| p.default.as_ref()).map(|e| (e, 1)));
+        crate::visit::walk_item(&item.kind, &mut |e, d| {
+            if deepest.is_some() {
+                return false;
             }
-            ItemKind::Env(d) => stack.extend(d.fields.iter().map(|f| (&f.value, 1))),
-            ItemKind::Component(d) => stack.push((&d.body, 1)),
-            ItemKind::Override(o) => stack.extend(o.sets.iter().map(|s| (&s.value, 1))),
-            ItemKind::Type(_) | ItemKind::Import(_) => {}
-        }
+            if d > MAX_AST_DEPTH {
+                deepest = Some(e);
+                return false;
+            }
+            true
+        });
     }
-    while let Some((e, d)) = stack.pop() {
-        if d > MAX_AST_DEPTH {
-            return Err(Diagnostic::error("E0003", format!("expression nested deeper than {MAX_AST_DEPTH} levels"))
-                .at(
-                    Span::new(e.span.file, e.span.start as usize, (e.span.start as usize + 1).min(e.span.end as usize)),
-                    "too deep here",
-                )
-                .help("split long chains into named `let` declarations or functions"));
-        }
-        let mut kids: Vec<&Expr> = Vec::new();
-        match &e.kind {
-            ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::None | ExprKind::Ident(_) | ExprKind::Env => {}
-            ExprKind::Str(s) => s.parts.iter().for_each(|p| {
-                if let StrPart::Interp(x) = p {
-                    kids.push(x)
-                }
-            }),
-            ExprKind::List(items) => items.iter().for_each(|i| match i {
-                ListItem::Item(x) | ListItem::Spread(x) => kids.push(x),
-            }),
-            ExprKind::Record(fields) => fields.iter().for_each(|f| kids.push(&f.value)),
-            ExprKind::Field(b, _) | ExprKind::Unary(_, b) => kids.push(b),
-            ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
-                kids.push(a);
-                kids.push(b);
-            }
-            ExprKind::Call(c, args) => {
-                kids.push(c);
-                args.iter().for_each(|a| kids.push(&a.value));
-            }
-            ExprKind::If(c, t, f) => {
-                kids.push(c);
-                kids.push(t);
-                kids.push(f);
-            }
-            ExprKind::Match(sub, arms) => {
-                kids.push(sub);
-                arms.iter().for_each(|a| kids.push(&a.body));
-            }
-            ExprKind::For(f) => {
-                kids.push(&f.iter);
-                kids.push(&f.body);
-                if let Some(c) = &f.cond {
-                    kids.push(c);
-                }
-            }
-            ExprKind::LetIn(l) => {
-                kids.push(&l.value);
-                kids.push(&l.body);
-            }
-        }
-        stack.extend(kids.into_iter().map(|x| (x, d + 1)));
+    match deepest {
+        None => Ok(()),
+        Some(e) => Err(Diagnostic::error("E0003", format!("expression nested deeper than {MAX_AST_DEPTH} levels"))
+            .at(
+                Span::new(e.span.file, e.span.start as usize, (e.span.start as usize + 1).min(e.span.end as usize)),
+                "too deep here",
+            )
+            .help("split long chains into named `let` declarations or functions")),
     }
-    Ok(())
 }
 
 fn too_deep(span: Span) -> Diagnostic {

@@ -107,6 +107,18 @@ fn deep_nesting_is_a_diagnostic_not_a_crash() {
     assert_eq!(parse(FileId(0), &src).unwrap_err().code, "E0003");
 }
 
+/// The depth limit reaches every expression, including interpolations inside a
+/// computed record key.
+#[test]
+fn deep_expression_in_a_computed_key_is_caught() {
+    let deep = format!("{}1", "-".repeat(1_000));
+    let src = format!("let a: Map<Int> = {{ \"k{{{deep}}}\": 1 }}\n");
+    let d = parse(FileId(0), &src).unwrap_err();
+    assert_eq!(d.code, "E0003", "{d:?}");
+    let shallow = format!("let a: Map<Int> = {{ \"k{{{}1}}\": 1 }}\n", "-".repeat(10));
+    assert!(parse(FileId(0), &shallow).is_ok());
+}
+
 /// Keywords end at a word boundary: a keyword glued to the next word is a name.
 #[test]
 fn keywords_need_a_word_boundary() {

@@ -6,7 +6,7 @@
 use crate::domain::Domain;
 use crate::ty::{DefaultExpr, FieldType, RecordType, Type, assignable, join};
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span, a_or_an, did_you_mean};
-use cedc_names::{ModuleId, Program};
+use cedc_names::{Builtin, ModuleId, Program};
 use cedc_syntax::ast::*;
 use indexmap::IndexMap;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -125,10 +125,7 @@ enum Decl<'a> {
     Component(&'a ComponentDecl),
 }
 
-const BUILTINS: &[&str] = &["len", "join", "keys", "lower", "upper", "string", "contains"];
-const BUILTIN_TYPES: &[&str] = &[
-    "String", "Int", "Bool", "Any", "Env", "List", "Map", "Name", "Label", "Port", "Quantity", "Hostname", "Duration",
-];
+const BUILTIN_TYPES: &[&str] = cedc_names::builtins::TYPES;
 
 impl<'p> Checker<'p> {
     fn err(&mut self, d: Diagnostic) {
@@ -244,7 +241,7 @@ impl<'p> Checker<'p> {
                 for f in &e.fields {
                     let Key::Static(k, kspan) = &f.key else {
                         self.err(
-                            Diagnostic::error("E0030", "environment fields need fixed names")
+                            Diagnostic::error("E0300", "environment fields need fixed names")
                                 .at(f.key.span(), "computed name")
                                 .help("write the field name without interpolation"),
                         );
@@ -960,7 +957,7 @@ impl<'p> Checker<'p> {
             _ => format!("give a value of type {expected}"),
         };
         self.err(
-            Diagnostic::error("E0030", format!("expected {expected}, found {found}"))
+            Diagnostic::error("E0039", format!("expected {expected}, found {found}"))
                 .at(span, format!("this is {}", a_or_an(&found)))
                 .help(help),
         );
@@ -1006,7 +1003,7 @@ impl<'p> Checker<'p> {
                 Key::Dynamic(_, kspan) => {
                     self.infer(&f.value);
                     self.err(
-                        Diagnostic::error("E0030", "computed field names are only allowed in maps")
+                        Diagnostic::error("E0301", "computed field names are only allowed in maps")
                             .at(*kspan, "computed name")
                             .help(format!("a {} has fixed field names", Type::Record(Arc::new(rt.clone())))),
                     );
@@ -1089,7 +1086,7 @@ impl<'p> Checker<'p> {
             _ => {
                 let pt = self.infer(patch);
                 self.err(
-                    Diagnostic::error("E0030", format!("`with` merges records and maps, not {}", a_or_an(&base)))
+                    Diagnostic::error("E0302", format!("`with` merges records and maps, not {}", a_or_an(&base)))
                         .at(patch.span, a_or_an(&pt))
                         .help("use `with` on a record or a map value"),
                 );
@@ -1121,7 +1118,7 @@ impl<'p> Checker<'p> {
                     } else {
                         "interpolate strings, integers and booleans; pick a field or use `join(...)`"
                     };
-                    let code = if matches!(t, Type::Optional(_)) { "E0037" } else { "E0030" };
+                    let code = if matches!(t, Type::Optional(_)) { "E0037" } else { "E0303" };
                     self.err(
                         Diagnostic::error(code, format!("{} cannot be put in a string", a_or_an(&t)))
                             .at(x.span, a_or_an(&t))
@@ -1154,7 +1151,7 @@ impl<'p> Checker<'p> {
                             other => {
                                 self.err(
                                     Diagnostic::error(
-                                        "E0030",
+                                        "E0304",
                                         format!("`...` spreads a list, not {}", a_or_an(&other)),
                                     )
                                     .at(x.span, a_or_an(&other))
@@ -1168,7 +1165,7 @@ impl<'p> Checker<'p> {
                         Some(j) => j,
                         None => {
                             self.err(
-                                Diagnostic::error("E0030", format!("list items have different types: {elem} and {t}"))
+                                Diagnostic::error("E0305", format!("list items have different types: {elem} and {t}"))
                                     .at(span, a_or_an(&t))
                                     .help("all items of a list have one type; annotate the list (`let x: List<Any> = ...`) to mix them"),
                             );
@@ -1235,7 +1232,7 @@ impl<'p> Checker<'p> {
                         }
                         _ => {
                             self.err(
-                                Diagnostic::error("E0030", "a record is indexed with a literal field name")
+                                Diagnostic::error("E0306", "a record is indexed with a literal field name")
                                     .at(idx.span, "computed index")
                                     .help("use `record.field`, or make the value a Map"),
                             );
@@ -1244,7 +1241,7 @@ impl<'p> Checker<'p> {
                     },
                     other => {
                         self.err(
-                            Diagnostic::error("E0030", format!("{} cannot be indexed", a_or_an(&other)))
+                            Diagnostic::error("E0307", format!("{} cannot be indexed", a_or_an(&other)))
                                 .at(base.span, a_or_an(&other))
                                 .help("index lists with integers (`xs[0]`) and maps with strings (`m[\"key\"]`)"),
                         );
@@ -1286,7 +1283,7 @@ impl<'p> Checker<'p> {
             Some(t) => t,
             None => {
                 self.err(
-                    Diagnostic::error("E0030", format!("branches have different types: {a} and {b}"))
+                    Diagnostic::error("E0308", format!("branches have different types: {a} and {b}"))
                         .at(span, a_or_an(&b))
                         .help("every branch must give a value of the same type"),
                 );
@@ -1319,7 +1316,7 @@ impl<'p> Checker<'p> {
             Some((_, Decl::Env)) => return Type::Env,
             Some((_, Decl::Fn(_))) => {
                 self.err(
-                    Diagnostic::error("E0030", format!("`{}` is a function; call it", id.name))
+                    Diagnostic::error("E0309", format!("`{}` is a function; call it", id.name))
                         .at(id.span, "a function, used as a value")
                         .help(format!("write `{}(...)`", id.name)),
                 );
@@ -1327,7 +1324,7 @@ impl<'p> Checker<'p> {
             }
             Some((_, Decl::Type(_))) => {
                 self.err(
-                    Diagnostic::error("E0030", format!("`{}` is a type, not a value", id.name))
+                    Diagnostic::error("E0310", format!("`{}` is a type, not a value", id.name))
                         .at(id.span, "a type")
                         .help("use types in annotations: `let x: T = ...`"),
                 );
@@ -1340,7 +1337,7 @@ impl<'p> Checker<'p> {
         }
         if self.p.module(m).imports.contains_key(&id.name) {
             self.err(
-                Diagnostic::error("E0030", format!("`{}` is a module, not a value", id.name))
+                Diagnostic::error("E0311", format!("`{}` is a module, not a value", id.name))
                     .at(id.span, "a module")
                     .help(format!("use a declaration inside it: `{}.name`", id.name)),
             );
@@ -1383,11 +1380,7 @@ impl<'p> Checker<'p> {
 
     /// An import alias not shadowed by a local or a declaration.
     fn module_alias(&self, e: &Expr) -> Option<ModuleId> {
-        let ExprKind::Ident(id) = &e.kind else { return None };
-        if self.locals.iter().any(|(n, _)| *n == id.name) || self.p.module(self.module).decls.contains_key(&id.name) {
-            return None;
-        }
-        self.p.module(self.module).imports.get(&id.name).map(|(m, _)| *m)
+        self.p.module_alias(self.module, e, |n| self.locals.iter().any(|(l, _)| l == n))
     }
 
     fn field_type(&mut self, base: &Expr, field: &Ident) -> Type {
@@ -1397,7 +1390,7 @@ impl<'p> Checker<'p> {
                 Some((_, Decl::Component(_))) => self.out.component_type.clone(),
                 Some((_, Decl::Fn(_))) => {
                     self.err(
-                        Diagnostic::error("E0030", format!("`{}` is a function; call it", field.name))
+                        Diagnostic::error("E0309", format!("`{}` is a function; call it", field.name))
                             .at(field.span, "a function, used as a value")
                             .help(format!("write `{}(...)`", field.name)),
                     );
@@ -1405,7 +1398,7 @@ impl<'p> Checker<'p> {
                 }
                 Some(_) => {
                     self.err(
-                        Diagnostic::error("E0030", format!("`{}` is not a value", field.name))
+                        Diagnostic::error("E0312", format!("`{}` is not a value", field.name))
                             .at(field.span, "not a value")
                             .help("only `let` and `component` declarations of a module are values"),
                     );
@@ -1477,7 +1470,7 @@ impl<'p> Checker<'p> {
             }
             other => {
                 self.err(
-                    Diagnostic::error("E0030", format!("{} has no fields", a_or_an(&other)))
+                    Diagnostic::error("E0313", format!("{} has no fields", a_or_an(&other)))
                         .at(field.span, format!("`.{}` on a {other}", field.name))
                         .help("fields exist on records, maps and environments"),
                 );
@@ -1518,7 +1511,7 @@ impl<'p> Checker<'p> {
                 let rt = self.infer(r);
                 if join(&lt, &rt).is_none() {
                     self.err(
-                        Diagnostic::error("E0030", format!("{} is never equal to {}", a_or_an(&lt), a_or_an(&rt)))
+                        Diagnostic::error("E0314", format!("{} is never equal to {}", a_or_an(&lt), a_or_an(&rt)))
                             .at(e.span, "comparison of different types")
                             .help("compare values of the same type"),
                     );
@@ -1558,7 +1551,7 @@ impl<'p> Checker<'p> {
                     other => {
                         self.infer(r);
                         self.err(
-                            Diagnostic::error("E0030", format!("`+` does not apply to {}", a_or_an(&other)))
+                            Diagnostic::error("E0315", format!("`+` does not apply to {}", a_or_an(&other)))
                                 .at(l.span, a_or_an(&other))
                                 .help(
                                     "`+` adds integers and concatenates strings and lists; merge records with `with`",
@@ -1588,7 +1581,7 @@ impl<'p> Checker<'p> {
             Type::Any | Type::Error => (Type::Any, Type::Any),
             other => {
                 self.err(
-                    Diagnostic::error("E0030", format!("`for` goes over a list or a map, not {}", a_or_an(&other)))
+                    Diagnostic::error("E0316", format!("`for` goes over a list or a map, not {}", a_or_an(&other)))
                         .at(f.iter.span, a_or_an(&other))
                         .help("iterate a list (`for x in xs`) or a map (`for k, v in m`)"),
                 );
@@ -1661,7 +1654,7 @@ impl<'p> Checker<'p> {
                             format!("use patterns of type {t}")
                         };
                         self.err(
-                            Diagnostic::error("E0030", format!("this pattern cannot match {}", a_or_an(&t)))
+                            Diagnostic::error("E0317", format!("this pattern cannot match {}", a_or_an(&t)))
                                 .at(p.span(), "wrong kind of pattern")
                                 .help(help),
                         );
@@ -1721,8 +1714,10 @@ impl<'p> Checker<'p> {
                     self.infer_args(args);
                     return Type::Error;
                 }
-                if !self.p.module(self.module).decls.contains_key(&id.name) && BUILTINS.contains(&id.name.as_str()) {
-                    return self.builtin(e, &id.name, args);
+                if !self.p.module(self.module).decls.contains_key(&id.name)
+                    && let Some(b) = Builtin::named(&id.name)
+                {
+                    return self.builtin(e, b, args);
                 }
                 (self.module, id.name.clone(), id.span)
             }
@@ -1743,7 +1738,8 @@ impl<'p> Checker<'p> {
             } else {
                 let id = Ident { name: name.clone(), span: name_span };
                 if m == self.module {
-                    self.undefined(&id, BUILTINS);
+                    let builtins: Vec<&str> = cedc_names::builtins::function_names().collect();
+                    self.undefined(&id, &builtins);
                 } else {
                     let names: Vec<&str> = self.p.module(m).decls.keys().map(String::as_str).collect();
                     let help = match did_you_mean(&name, names) {
@@ -1877,7 +1873,8 @@ impl<'p> Checker<'p> {
         }
     }
 
-    fn builtin(&mut self, e: &Expr, name: &str, args: &[Arg]) -> Type {
+    fn builtin(&mut self, e: &Expr, b: Builtin, args: &[Arg]) -> Type {
+        let name = b.name();
         if let Some(a) = args.iter().find(|a| a.name.is_some()) {
             self.err(
                 Diagnostic::error("E0033", format!("built-in `{name}` takes positional arguments"))
@@ -1885,10 +1882,7 @@ impl<'p> Checker<'p> {
                     .help(format!("write `{name}(value)`")),
             );
         }
-        let arity = match name {
-            "join" | "contains" => 2,
-            _ => 1,
-        };
+        let arity = b.arity();
         if args.len() != arity {
             self.err(
                 Diagnostic::error(
@@ -1899,23 +1893,23 @@ impl<'p> Checker<'p> {
                 .help(format!("see the built-in functions in docs/language.md; `{name}` takes {arity}")),
             );
             self.infer_args(args);
-            return match name {
-                "len" => Type::Int,
-                "contains" => Type::Bool,
-                "keys" => Type::List(Box::new(Type::String)),
-                _ => Type::String,
+            return match b {
+                Builtin::Len => Type::Int,
+                Builtin::Contains => Type::Bool,
+                Builtin::Keys => Type::List(Box::new(Type::String)),
+                Builtin::Join | Builtin::Lower | Builtin::Upper | Builtin::String => Type::String,
             };
         }
         let a0 = &args[0].value;
-        match name {
-            "len" => {
+        match b {
+            Builtin::Len => {
                 let t = self.infer(a0);
                 if !matches!(t, Type::List(_) | Type::Map(_) | Type::Record(_) | Type::Any | Type::Error)
                     && !t.is_stringish()
                 {
                     self.err(
                         Diagnostic::error(
-                            "E0030",
+                            "E0318",
                             format!("`len` measures lists, maps and strings, not {}", a_or_an(&t)),
                         )
                         .at(a0.span, a_or_an(&t))
@@ -1924,32 +1918,32 @@ impl<'p> Checker<'p> {
                 }
                 Type::Int
             }
-            "join" => {
+            Builtin::Join => {
                 self.check(a0, &Type::List(Box::new(Type::String)));
                 self.check(&args[1].value, &Type::String);
                 Type::String
             }
-            "keys" => {
+            Builtin::Keys => {
                 let t = self.infer(a0);
                 if !matches!(t, Type::Map(_) | Type::Record(_) | Type::Any | Type::Error) {
                     self.err(
-                        Diagnostic::error("E0030", format!("`keys` takes a map, not {}", a_or_an(&t)))
+                        Diagnostic::error("E0318", format!("`keys` takes a map, not {}", a_or_an(&t)))
                             .at(a0.span, a_or_an(&t))
                             .help("pass a map or a record"),
                     );
                 }
                 Type::List(Box::new(Type::String))
             }
-            "lower" | "upper" => {
+            Builtin::Lower | Builtin::Upper => {
                 self.check(a0, &Type::String);
                 Type::String
             }
-            "string" => {
+            Builtin::String => {
                 let t = self.infer(a0);
                 if !(t.is_stringish() || t.is_intish() || matches!(t, Type::Bool | Type::Any | Type::Error)) {
                     self.err(
                         Diagnostic::error(
-                            "E0030",
+                            "E0318",
                             format!("`string` converts integers and booleans, not {}", a_or_an(&t)),
                         )
                         .at(a0.span, a_or_an(&t))
@@ -1958,8 +1952,7 @@ impl<'p> Checker<'p> {
                 }
                 Type::String
             }
-            _ => {
-                // contains(list_or_string, item)
+            Builtin::Contains => {
                 let t = self.infer(a0);
                 match &t {
                     Type::List(it) => {
@@ -1976,7 +1969,7 @@ impl<'p> Checker<'p> {
                         self.infer(&args[1].value);
                         self.err(
                             Diagnostic::error(
-                                "E0030",
+                                "E0318",
                                 format!("`contains` looks in lists and strings, not {}", a_or_an(&other)),
                             )
                             .at(a0.span, a_or_an(&other))

@@ -3,20 +3,31 @@
 //! A route's backend or a Gateway's certificate in another namespace is only honoured
 //! when a ReferenceGrant in that namespace consents (Gateway API's rule). Writing
 //! `grant: true` on the reference (a route's `backendRefs` entry, a listener's
-//! `tls.certificateRefs` entry) says the access is intended: evaluation removes the
-//! field and generates the grant, so the consent cannot drift from the reference. One
+//! `tls.certificateRefs` entry) says the access is intended: evaluation keeps the field
+//! in the model, and this generator removes it and generates the grant, so the consent cannot drift from the reference. One
 //! grant per target namespace, referring namespace and kind, naming every target, in the
 //! component that deploys the targets (one grant per such component, named after it when
 //! there are several). A cross-namespace reference without `grant: true` and without a
 //! written grant is E0125 (checks).
 
-use cedc_diagnostics::{Diagnostic, Span};
-use cedc_model::{Component, Fields, Object, Value, ValueKind};
+use crate::Generator;
+use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
+use cedc_model::{Component, Environment, Fields, Object, Value, ValueKind};
 use std::collections::{BTreeMap, BTreeSet};
 
-const GATEWAY_GROUP: &str = "gateway.networking.k8s.io";
-const GATEWAY_API_VERSION: &str = "gateway.networking.k8s.io/v1";
-const ROUTE_KINDS: &[&str] = &["HTTPRoute", "GRPCRoute", "TLSRoute"];
+/// The generator of ReferenceGrants from `grant` fields.
+pub(crate) struct ReferenceGrants;
+
+impl Generator for ReferenceGrants {
+    fn generate(&self, env: &mut Environment) -> Diagnostics {
+        derive(&mut env.components)
+    }
+}
+
+use cedc_model::views::{certmanager, gateway};
+const GATEWAY_GROUP: &str = gateway::GROUP;
+const GATEWAY_API_VERSION: &str = gateway::API_VERSION;
+const ROUTE_KINDS: &[&str] = gateway::ROUTE_KINDS;
 /// The field that declares a cross-namespace reference intended.
 const GRANT_FIELD: &str = "grant";
 /// The annotation naming the objects a generated grant serves (for reviewers).
@@ -47,7 +58,7 @@ struct GrantKey {
 /// Take the `grant` fields out of every reference of one environment's objects and add
 /// the ReferenceGrants the `true` ones ask for. A grant no component can deploy (nothing
 /// deploys its namespace) goes with the referrer, with a warning.
-pub(crate) fn derive(components: &mut [Component]) -> Vec<Diagnostic> {
+fn derive(components: &mut [Component]) -> Vec<Diagnostic> {
     let mut requests: Vec<(GrantKey, Request)> = Vec::new();
     for (ci, component) in components.iter_mut().enumerate() {
         for object in &mut component.objects {
@@ -176,8 +187,8 @@ fn home_component(components: &[Component], to_ns: &str, first: &Request) -> Opt
             && ((o.group() == first.to_group && o.kind == first.to_kind && o.name == first.to_name)
                 || (first.to_group.is_empty()
                     && first.to_kind == "Secret"
-                    && o.group() == "cert-manager.io"
-                    && o.kind == "Certificate"
+                    && o.group() == certmanager::GROUP
+                    && o.kind == certmanager::CERTIFICATE
                     && o.value.path(&["spec", "secretName"]).and_then(Value::as_str) == Some(&first.to_name)))
     };
     components
@@ -209,7 +220,7 @@ fn grant_object(key: &GrantKey, name: &str, requests: &[Request], labels: &Field
         .collect();
     let value = record(vec![
         ("apiVersion", s(GATEWAY_API_VERSION)),
-        ("kind", s("ReferenceGrant")),
+        ("kind", s(gateway::REFERENCE_GRANT)),
         ("metadata", record(metadata)),
         (
             "spec",
@@ -231,7 +242,7 @@ fn grant_object(key: &GrantKey, name: &str, requests: &[Request], labels: &Field
     ]);
     Object {
         api_version: GATEWAY_API_VERSION.to_string(),
-        kind: "ReferenceGrant".to_string(),
+        kind: gateway::REFERENCE_GRANT.to_string(),
         name: name.to_string(),
         namespace: Some(key.to_ns.clone()),
         value,

@@ -1,0 +1,46 @@
+//! The derive stage: objects cedc generates from the evaluated platform model.
+//!
+//! It runs once, between evaluation and the platform checks (see the driver's
+//! pipeline): evaluation records what the user asked for (such as `grant: true` on a
+//! cross-namespace reference), and each generator here reads that intent, removes the
+//! marker from the model and adds the objects it implies. Generated objects are plain
+//! model objects: every value's origin is the declaration that asked for them, and the
+//! checks, the emitters and the index treat them exactly like written ones (schema,
+//! identity, golden output).
+//!
+//! Invariants: deriving is pure and deterministic (the model in, the model out, no
+//! hash-map order); it reads only the model, never syntax or types; it reports all it
+//! finds, each diagnostic naming its environment. Each kind of generated object is one
+//! module implementing [`Generator`], listed once in [`GENERATORS`].
+
+use cedc_diagnostics::Diagnostics;
+use cedc_model::{Environment, Platform};
+
+mod grants;
+
+/// One kind of object cedc generates. A generator sees one environment at a time,
+/// after the generators listed before it in [`GENERATORS`] ran on it, and may edit its
+/// components' objects: consume the markers it owns and add the objects they imply.
+trait Generator {
+    /// Generate into `env`. Diagnostics are returned without the environment's name;
+    /// [`derive`] adds it.
+    fn generate(&self, env: &mut Environment) -> Diagnostics;
+}
+
+/// Every generator, in the order they run.
+const GENERATORS: &[&dyn Generator] = &[&grants::ReferenceGrants];
+
+/// Run every generator on every environment of `platform`, in declaration order.
+pub fn derive(platform: &mut Platform) -> Diagnostics {
+    let mut diags = Vec::new();
+    for env in &mut platform.envs {
+        for generator in GENERATORS {
+            let found = generator.generate(env);
+            diags.extend(found.into_iter().map(|d| d.in_env(&env.name)));
+        }
+    }
+    diags
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,180 @@
+//! The evaluation budget: every limit evaluation enforces, in one place, and the
+//! accounting behind them. Invariant: a value is charged to the budget *before* it is
+//! built or copied (its size is computed from lengths already known), so a program that
+//! would exceed a limit stops with a diagnostic while its memory is still within the
+//! limit; the step counter only grows, so every evaluation ends.
+//!
+//! The budget is shared by all environments of one compilation (`cedc check`/`build`);
+//! a language-server hover evaluates one expression with a budget of its own.
+
+use cedc_diagnostics::{Diagnostic, Span};
+use cedc_model::{Value, ValueKind};
+
+/// Deepest chain of function calls (E0061).
+pub const MAX_CALL_DEPTH: usize = 200;
+/// Declarations evaluated on demand inside one another before evaluation starts over
+/// from the deepest one (not a limit: a longer chain is evaluated in slices of this
+/// many, so the call stack stays bounded).
+pub const DECL_SLICE: usize = 512;
+/// Bytes of values one compilation may build or copy, all environments together (E0063).
+pub const MAX_VALUE_BYTES: u64 = 512 << 20;
+/// Longest single string, in bytes (E0063).
+pub const MAX_STRING_BYTES: usize = 16 << 20;
+/// Most items of a single list or entries of a single map or record (E0063).
+pub const MAX_ITEMS: usize = 1 << 20;
+/// Evaluation steps one compilation may take, all environments together (E0064). A
+/// step is one expression evaluated, one item looked at by a comparison, a conversion
+/// or a copy, or 64 bytes looked at by a string built-in.
+pub const MAX_STEPS: u64 = 100_000_000;
+
+/// What one list item, map entry or record field costs besides its own content.
+pub const SLOT_BYTES: u64 = std::mem::size_of::<Value>() as u64 + 16;
+
+/// What is left of the budget.
+#[derive(Debug, Default)]
+pub struct Budget {
+    steps: u64,
+    bytes: u64,
+    /// Set once a limit was crossed: everything after that stops silently.
+    exhausted: bool,
+}
+
+/// A crossed limit, ready to be reported once.
+pub enum Over {
+    /// Already reported.
+    Silent,
+    Report(Diagnostic),
+}
+
+impl Budget {
+    /// Spend `steps` steps and `bytes` bytes on the expression at `span`.
+    pub fn charge(&mut self, span: Span, steps: u64, bytes: u64) -> Result<(), Over> {
+        if self.exhausted {
+            return Err(Over::Silent);
+        }
+        self.steps = self.steps.saturating_add(steps);
+        self.bytes = self.bytes.saturating_add(bytes);
+        if self.bytes > MAX_VALUE_BYTES {
+            return Err(self.exhaust(size_budget(span)));
+        }
+        if self.steps > MAX_STEPS {
+            return Err(self.exhaust(
+                Diagnostic::error("E0064", format!("evaluation takes more than {MAX_STEPS} steps"))
+                    .at(span, "the step budget ran out here")
+                    .help(format!(
+                        "one compilation may take at most {MAX_STEPS} evaluation steps (docs/language.md §11): \
+                         a loop or recursion does far too much work; nest fewer `for` comprehensions \
+                         or make the recursion shallower"
+                    )),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Check that a string of `len` bytes may be built at `span`, and charge `new`
+    /// new bytes of it.
+    pub fn string(&mut self, span: Span, len: usize, new: usize) -> Result<(), Over> {
+        if len > MAX_STRING_BYTES {
+            return Err(self.exhaust(
+                Diagnostic::error("E0063", format!("this string would be {len} bytes long"))
+                    .at(span, "string too long")
+                    .help(format!(
+                        "a string may be at most {MAX_STRING_BYTES} bytes (16 MiB, docs/language.md §11): \
+                         do not double a string in a loop or recursion"
+                    )),
+            ));
+        }
+        self.charge(span, new as u64 / 64, new as u64)
+    }
+
+    /// Check that a list or map of `items` entries may be built at `span`, and charge
+    /// `new` new slots of it.
+    pub fn items(&mut self, span: Span, items: usize, new: usize) -> Result<(), Over> {
+        if items > MAX_ITEMS {
+            return Err(self.exhaust(
+                Diagnostic::error("E0063", format!("this list or map would have {items} entries"))
+                    .at(span, "too many entries")
+                    .help(format!(
+                        "a list or map may have at most {MAX_ITEMS} entries (docs/language.md §11): \
+                         do not double a list in a loop or recursion, and nest fewer `for` comprehensions"
+                    )),
+            ));
+        }
+        self.charge(span, new as u64, (new as u64).saturating_mul(SLOT_BYTES))
+    }
+
+    fn exhaust(&mut self, d: Diagnostic) -> Over {
+        self.exhausted = true;
+        Over::Report(d)
+    }
+}
+
+fn size_budget(span: Span) -> Diagnostic {
+    Diagnostic::error("E0063", format!("evaluation builds more than {} MiB of values", MAX_VALUE_BYTES >> 20))
+        .at(span, "the size budget ran out here")
+        .help(format!(
+            "one compilation may build or copy at most {} MiB of values (docs/language.md §11): \
+             build smaller strings and lists, and do not double them in a loop or recursion",
+            MAX_VALUE_BYTES >> 20
+        ))
+}
+
+/// Slots and bytes a deep copy of `v` allocates: one slot per list item, map entry and
+/// record field, plus the bytes of record keys. Strings are reference-counted and
+/// shared by a copy. Iterative, so a deeply nested value cannot overflow the stack.
+pub fn copy_cost(v: &Value) -> (u64, u64) {
+    let mut slots: u64 = 0;
+    let mut bytes: u64 = 0;
+    let mut todo = vec![v];
+    while let Some(v) = todo.pop() {
+        match &v.kind {
+            ValueKind::List(xs) => {
+                slots += xs.len() as u64;
+                bytes += xs.len() as u64 * SLOT_BYTES;
+                todo.extend(xs);
+            }
+            ValueKind::Record(fields) => {
+                slots += fields.len() as u64;
+                for (k, x) in fields {
+                    bytes += SLOT_BYTES + k.len() as u64;
+                    todo.push(x);
+                }
+            }
+            _ => {}
+        }
+    }
+    (slots, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_string_is_refused_before_it_is_built() {
+        let mut b = Budget::default();
+        assert!(b.string(Span::default(), MAX_STRING_BYTES, MAX_STRING_BYTES).is_ok());
+        assert!(matches!(b.string(Span::default(), MAX_STRING_BYTES + 1, 1), Err(Over::Report(_))));
+        // Once crossed, every later charge stops silently.
+        assert!(matches!(b.charge(Span::default(), 1, 0), Err(Over::Silent)));
+    }
+
+    #[test]
+    fn bytes_add_up_to_the_size_budget() {
+        let mut b = Budget::default();
+        let chunk = MAX_STRING_BYTES;
+        let mut n = 0;
+        while b.string(Span::default(), chunk, chunk).is_ok() {
+            n += 1;
+        }
+        assert_eq!(n as u64, MAX_VALUE_BYTES / chunk as u64);
+    }
+
+    #[test]
+    fn copies_count_nested_slots() {
+        let s = Span::default();
+        let inner = Value::new(ValueKind::List(vec![Value::new(ValueKind::Int(1), s); 3]), s);
+        let outer = Value::new(ValueKind::List(vec![inner.clone(), inner]), s);
+        assert_eq!(copy_cost(&outer).0, 2 + 3 + 3);
+    }
+}

@@ -1,0 +1,163 @@
+//! Core Kubernetes kinds (`v1`, group `""`) and the workload kinds of `apps/v1`: the
+//! fields checks read of Services, Secrets, Namespaces, Deployments and their Pod
+//! templates.
+
+use crate::view::{Items, ObjectKey, ObjectView, View};
+
+/// The core API group (`apiVersion: v1`).
+pub const GROUP: &str = "";
+pub const API_VERSION: &str = "v1";
+/// The group of Deployments, StatefulSets and DaemonSets.
+pub const APPS_GROUP: &str = "apps";
+pub const APPS_API_VERSION: &str = "apps/v1";
+
+pub const SERVICE: &str = "Service";
+pub const SECRET: &str = "Secret";
+pub const NAMESPACE: &str = "Namespace";
+pub const CONFIG_MAP: &str = "ConfigMap";
+pub const POD: &str = "Pod";
+pub const DEPLOYMENT: &str = "Deployment";
+pub const STATEFUL_SET: &str = "StatefulSet";
+pub const DAEMON_SET: &str = "DaemonSet";
+
+crate::object_view!(
+    /// A Service: its ports and the Pods it selects.
+    Service, GROUP, [SERVICE]
+);
+crate::object_view!(
+    /// A Secret.
+    Secret, GROUP, [SECRET]
+);
+crate::object_view!(
+    /// A Namespace: its labels (which route and policy selectors match).
+    Namespace, GROUP, [NAMESPACE]
+);
+crate::object_view!(
+    /// A Pod.
+    Pod, GROUP, [POD]
+);
+crate::object_view!(
+    /// A Deployment, StatefulSet or DaemonSet: a Pod template and a selector.
+    Workload, APPS_GROUP, [DEPLOYMENT, STATEFUL_SET, DAEMON_SET]
+);
+
+crate::part_view!(
+    /// One entry of a Service's `spec.ports`.
+    ServicePort
+);
+crate::part_view!(
+    /// A workload's `spec.template`.
+    PodTemplate
+);
+crate::part_view!(
+    /// A Pod's (or Pod template's) `spec`.
+    PodSpec
+);
+crate::part_view!(
+    /// One entry of a Pod spec's `containers` or `initContainers`.
+    Container
+);
+
+/// The key of the Secret `name` in `namespace`: what certificate references, Certificates
+/// and secret controllers name.
+pub fn secret_key<'b>(namespace: &'b str, name: &'b str) -> ObjectKey<'b> {
+    ObjectKey::namespaced(GROUP, SECRET, namespace, name)
+}
+
+/// The key of the Service `name` in `namespace`.
+pub fn service_key<'b>(namespace: &'b str, name: &'b str) -> ObjectKey<'b> {
+    ObjectKey::namespaced(GROUP, SERVICE, namespace, name)
+}
+
+impl<'a> Service<'a> {
+    pub fn ports(self) -> impl Iterator<Item = ServicePort<'a>> + use<'a> {
+        self.view().items_at(&["spec", "ports"]).map(ServicePort)
+    }
+    /// `spec.selector`: the labels of the Pods it sends traffic to.
+    pub fn selector(self) -> Option<View<'a>> {
+        self.view().at(&["spec", "selector"])
+    }
+}
+
+impl<'a> ServicePort<'a> {
+    pub fn name(self) -> Option<&'a str> {
+        self.0.str_field("name")
+    }
+    pub fn port(self) -> Option<i64> {
+        self.0.int_field("port")
+    }
+    /// `targetPort`: a number or a container port's name.
+    pub fn target_port(self) -> Option<View<'a>> {
+        self.0.field("targetPort")
+    }
+    /// `protocol`, `TCP` by default.
+    pub fn protocol(self) -> &'a str {
+        self.0.str_field("protocol").unwrap_or("TCP")
+    }
+}
+
+impl<'a> Secret<'a> {
+    /// `type`, `Opaque` by default.
+    pub fn secret_type(self) -> &'a str {
+        self.view().str_field("type").unwrap_or("Opaque")
+    }
+}
+
+impl<'a> Pod<'a> {
+    pub fn pod_spec(self) -> Option<PodSpec<'a>> {
+        self.spec().map(PodSpec)
+    }
+}
+
+impl<'a> Workload<'a> {
+    /// `spec.replicas` (absent for DaemonSets and when left to the default, 1).
+    pub fn replicas(self) -> Option<i64> {
+        self.view().at(&["spec", "replicas"]).and_then(View::int)
+    }
+    /// `spec.selector.matchLabels`.
+    pub fn match_labels(self) -> Option<View<'a>> {
+        self.view().at(&["spec", "selector", "matchLabels"])
+    }
+    pub fn template(self) -> Option<PodTemplate<'a>> {
+        self.view().at(&["spec", "template"]).map(PodTemplate)
+    }
+}
+
+impl<'a> PodTemplate<'a> {
+    /// `metadata.labels`: what the workload's selector and Services match.
+    pub fn labels(self) -> Option<View<'a>> {
+        self.0.at(&["metadata", "labels"])
+    }
+    pub fn pod_spec(self) -> Option<PodSpec<'a>> {
+        self.0.field("spec").map(PodSpec)
+    }
+}
+
+impl<'a> PodSpec<'a> {
+    pub fn containers(self) -> impl Iterator<Item = Container<'a>> + use<'a> {
+        self.0.items_of("containers").map(Container)
+    }
+    pub fn init_containers(self) -> impl Iterator<Item = Container<'a>> + use<'a> {
+        self.0.items_of("initContainers").map(Container)
+    }
+    pub fn service_account_name(self) -> Option<View<'a>> {
+        self.0.field("serviceAccountName")
+    }
+}
+
+impl<'a> Container<'a> {
+    pub fn name(self) -> Option<&'a str> {
+        self.0.str_field("name")
+    }
+    pub fn image(self) -> Option<View<'a>> {
+        self.0.field("image")
+    }
+    /// `ports`: each with `containerPort`, and maybe `name` and `protocol`.
+    pub fn ports(self) -> Items<'a> {
+        self.0.items_of("ports")
+    }
+    /// `env`: each with `name` and `value` or `valueFrom`.
+    pub fn env(self) -> Items<'a> {
+        self.0.items_of("env")
+    }
+}

@@ -1,0 +1,142 @@
+//! The language's built-in functions and type names, each registered once: its name,
+//! its parameters, its signature and its documentation. The checker (typing rule), the
+//! evaluator (meaning) and the language server (completion, hover) all look builtins up
+//! here, and the checker and the evaluator `match` on [`Builtin`] without a catch-all
+//! arm, so a builtin added to this table does not compile until both give it a rule.
+//!
+//! Invariant: names are unique, and [`FUNCTIONS`] lists the variants of [`Builtin`] in
+//! declaration order, each once (checked by the tests below).
+
+/// A built-in function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Builtin {
+    Len,
+    Join,
+    Keys,
+    Lower,
+    Upper,
+    String,
+    Contains,
+}
+
+/// What the table says of a built-in function.
+#[derive(Debug)]
+pub struct BuiltinFn {
+    pub builtin: Builtin,
+    pub name: &'static str,
+    /// Parameter names, for signatures; built-ins take positional arguments only.
+    pub params: &'static [&'static str],
+    /// The signature as users read it: `join(xs: List<String>, sep: String) -> String`.
+    pub signature: &'static str,
+    /// One line of documentation.
+    pub doc: &'static str,
+}
+
+/// Every built-in function, in the order of `docs/language.md` §6.
+pub const FUNCTIONS: &[BuiltinFn] = &[
+    BuiltinFn {
+        builtin: Builtin::Len,
+        name: "len",
+        params: &["x"],
+        signature: "len(x) -> Int",
+        doc: "the number of items of a list, entries of a map, fields of a record or characters of a string",
+    },
+    BuiltinFn {
+        builtin: Builtin::Join,
+        name: "join",
+        params: &["xs", "sep"],
+        signature: "join(xs: List<String>, sep: String) -> String",
+        doc: "the items of `xs` separated by `sep`",
+    },
+    BuiltinFn {
+        builtin: Builtin::Keys,
+        name: "keys",
+        params: &["m"],
+        signature: "keys(m) -> List<String>",
+        doc: "the keys of a map or the fields of a record, sorted",
+    },
+    BuiltinFn {
+        builtin: Builtin::Lower,
+        name: "lower",
+        params: &["s"],
+        signature: "lower(s: String) -> String",
+        doc: "the string in lower case",
+    },
+    BuiltinFn {
+        builtin: Builtin::Upper,
+        name: "upper",
+        params: &["s"],
+        signature: "upper(s: String) -> String",
+        doc: "the string in upper case",
+    },
+    BuiltinFn {
+        builtin: Builtin::String,
+        name: "string",
+        params: &["x"],
+        signature: "string(x) -> String",
+        doc: "the text of an Int or a Bool: `\"8080\"`, `\"true\"`",
+    },
+    BuiltinFn {
+        builtin: Builtin::Contains,
+        name: "contains",
+        params: &["xs", "x"],
+        signature: "contains(xs, x) -> Bool",
+        doc: "whether `x` is an item of the list `xs`, or a substring of the string `xs`",
+    },
+];
+
+/// Names of the built-in types (the checker gives each its meaning).
+pub const TYPES: &[&str] = &[
+    "String", "Int", "Bool", "Any", "Env", "List", "Map", "Name", "Label", "Port", "Quantity", "Hostname", "Duration",
+];
+
+impl Builtin {
+    /// The built-in function called `name`, if there is one.
+    pub fn named(name: &str) -> Option<Builtin> {
+        FUNCTIONS.iter().find(|f| f.name == name).map(|f| f.builtin)
+    }
+    /// Its entry in [`FUNCTIONS`].
+    pub fn spec(self) -> &'static BuiltinFn {
+        // FUNCTIONS lists the variants in declaration order (tested below).
+        &FUNCTIONS[self as usize]
+    }
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+    /// How many (positional) arguments it takes.
+    pub fn arity(self) -> usize {
+        self.spec().params.len()
+    }
+}
+
+/// The names of every built-in function, for suggestions.
+pub fn function_names() -> impl Iterator<Item = &'static str> {
+    FUNCTIONS.iter().map(|f| f.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_lists_each_variant_once_in_order_and_names_are_unique() {
+        for (i, f) in FUNCTIONS.iter().enumerate() {
+            assert_eq!(f.builtin as usize, i, "{} is out of order", f.name);
+            assert_eq!(Builtin::named(f.name), Some(f.builtin));
+            assert_eq!(f.builtin.spec().name, f.name);
+            assert!(f.signature.starts_with(&format!("{}(", f.name)), "{}", f.signature);
+        }
+        let mut names: Vec<&str> = function_names().collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), FUNCTIONS.len());
+        assert_eq!(Builtin::named("nope"), None);
+    }
+
+    #[test]
+    fn arity_comes_from_the_parameters() {
+        assert_eq!(Builtin::Join.arity(), 2);
+        assert_eq!(Builtin::Contains.arity(), 2);
+        assert_eq!(Builtin::Len.arity(), 1);
+    }
+}
