@@ -1,8 +1,10 @@
 //! Checks over the evaluated platform model, run for every environment. Each problem is
 //! reported at the `.ced` span that produced the offending value (provenance).
 
+mod delivery;
 mod traffic;
 
+pub use delivery::exact_version;
 pub use traffic::hostnames_intersect;
 
 use cedc_diagnostics::{Diagnostic, Diagnostics};
@@ -18,56 +20,93 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
     let mut validator = Validator::new(registry);
     for env in &platform.envs {
         traffic::check(env, &mut diags);
+        delivery::check(env, &mut diags);
         let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span)> = BTreeMap::new();
-        for c in &env.components {
-            for o in &c.objects {
-                let name_origin = o.value.origin_at(&[PathSeg::Key("metadata".into()), PathSeg::Key("name".into())]);
-                if let Err((why, help)) = name_rule(o) {
+        let owned = env.components.iter().flat_map(|c| {
+            let own = c.objects.iter().map(move |o| (c.name.as_str(), o, Written::ByCedc));
+            own.chain(c.installed.iter().map(move |o| (c.name.as_str(), o, Written::ByHelm)))
+        });
+        let delivery = env.delivery.iter().map(|o| (DELIVERY, o, Written::ByCedc));
+        for (owner, o, written) in owned.chain(delivery) {
+            let name_origin = o.value.origin_at(&[PathSeg::Key("metadata".into()), PathSeg::Key("name".into())]);
+            if written == Written::ByCedc {
+                object_rules(o, registry, unchecked, &mut validator, &env.name, &mut diags);
+            }
+            let id = o.id();
+            match seen.get(&id) {
+                Some((other, span)) => {
+                    let where_ = if *other == owner {
+                        format!("twice in {}", owner_name(owner))
+                    } else if *other != DELIVERY && owner != DELIVERY {
+                        format!("in components `{other}` and `{owner}`")
+                    } else {
+                        format!("in {} and {}", owner_name(other), owner_name(owner))
+                    };
                     diags.push(
-                        Diagnostic::error("E0040", format!("`{}` is not a valid {} name: {why}", o.name, o.kind))
-                            .at(name_origin.span, "invalid name")
-                            .help(help)
+                        Diagnostic::error("E0070", format!("{id} is defined {where_}"))
+                            .at(name_origin.span, "second definition")
+                            .also(*span, "first definition")
+                            .help("each object (group, kind, namespace, name) exists once per environment: rename one or remove it")
                             .in_env(&env.name),
                     );
                 }
-                schema(o, registry, unchecked, &mut validator, &env.name, &mut diags);
-                let cluster = match registry.scope_of(o.group(), &o.kind) {
-                    Some(scope) => scope == Scope::Cluster,
-                    None => is_cluster_scoped(o.group(), &o.kind),
-                };
-                if cluster && let Some(ns) = o.value.path(&["metadata", "namespace"]) {
-                    diags.push(
-                        Diagnostic::error("E0071", format!("{} is cluster-scoped and cannot have a namespace", o.kind))
-                            .at(ns.span(), "namespace given here")
-                            .help(format!("remove `namespace` from this {}", o.kind))
-                            .in_env(&env.name),
-                    );
-                }
-                check_labels(o, &env.name, &mut diags);
-                let id = o.id();
-                match seen.get(&id) {
-                    Some((other, span)) => {
-                        let where_ = if *other == c.name {
-                            format!("twice in component `{}`", c.name)
-                        } else {
-                            format!("in components `{other}` and `{}`", c.name)
-                        };
-                        diags.push(
-                            Diagnostic::error("E0070", format!("{id} is defined {where_}"))
-                                .at(name_origin.span, "second definition")
-                                .also(*span, "first definition")
-                                .help("each object (group, kind, namespace, name) exists once per environment: rename one or remove it")
-                                .in_env(&env.name),
-                        );
-                    }
-                    None => {
-                        seen.insert(id, (c.name.as_str(), name_origin.span));
-                    }
+                None => {
+                    seen.insert(id, (owner, name_origin.span));
                 }
             }
         }
     }
     diags
+}
+
+/// Who writes an object: cedc (into the emitted tree) or Helm (a chart's installs,
+/// declared with the chart and checked only for references and identity).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Written {
+    ByCedc,
+    ByHelm,
+}
+
+/// The owner of the objects delivering an environment (its Argo CD Applications).
+const DELIVERY: &str = "";
+
+fn owner_name(owner: &str) -> String {
+    if owner == DELIVERY { "the Argo CD delivery cedc generates".to_string() } else { format!("component `{owner}`") }
+}
+
+/// The rules every object cedc writes obeys: a valid name, its schema, a namespace
+/// only where its kind is namespaced, valid labels.
+fn object_rules(
+    o: &Object,
+    registry: &Registry,
+    unchecked: &[String],
+    validator: &mut Validator,
+    env: &str,
+    diags: &mut Diagnostics,
+) {
+    let name_origin = o.value.origin_at(&[PathSeg::Key("metadata".into()), PathSeg::Key("name".into())]);
+    if let Err((why, help)) = name_rule(o) {
+        diags.push(
+            Diagnostic::error("E0040", format!("`{}` is not a valid {} name: {why}", o.name, o.kind))
+                .at(name_origin.span, "invalid name")
+                .help(help)
+                .in_env(env),
+        );
+    }
+    schema(o, registry, unchecked, validator, env, diags);
+    let cluster = match registry.scope_of(o.group(), &o.kind) {
+        Some(scope) => scope == Scope::Cluster,
+        None => is_cluster_scoped(o.group(), &o.kind),
+    };
+    if cluster && let Some(ns) = o.value.path(&["metadata", "namespace"]) {
+        diags.push(
+            Diagnostic::error("E0071", format!("{} is cluster-scoped and cannot have a namespace", o.kind))
+                .at(ns.span(), "namespace given here")
+                .help(format!("remove `namespace` from this {}", o.kind))
+                .in_env(env),
+        );
+    }
+    check_labels(o, env, diags);
 }
 
 /// Each kind's naming rule, as the API server applies it: namespaces are DNS-1123

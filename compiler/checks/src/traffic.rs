@@ -15,7 +15,7 @@ use cedc_model::views::certmanager::{self, Certificate, Issuer, Solver};
 use cedc_model::views::core::{self, Namespace, Secret, Service};
 use cedc_model::views::gateway::{self, Gateway, GatewayClass, ReferenceGrant, Route};
 use cedc_model::views::secrets::{ExternalSecret, SealedSecret};
-use cedc_model::{Environment, ObjectKey, ObjectView, View};
+use cedc_model::{Component, Environment, ObjectKey, ObjectView, View};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The label a platform puts on an issuer that must not serve production
@@ -107,7 +107,7 @@ impl<'a> Index<'a> {
             secrets: BTreeSet::new(),
             shim_certificates: BTreeMap::new(),
         };
-        for o in env.components.iter().flat_map(|c| &c.objects) {
+        for o in env.components.iter().flat_map(Component::visible_objects) {
             if let Some(g) = Gateway::cast(o) {
                 ix.add_gateway(g);
             } else if let Some(s) = Service::cast(o) {
@@ -249,7 +249,7 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
     let mut out = Vec::new();
     let mut claims = Claims::default();
     let mut attached = Attached::default();
-    for o in env.components.iter().flat_map(|c| &c.objects) {
+    for o in env.components.iter().flat_map(Component::visible_objects) {
         if let Some(g) = Gateway::cast(o) {
             gateway(g, &ix, &mut out);
             gateway_issuers(g, &ix, production, &mut out);

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub(crate) struct ReferenceGrants;
 
 impl Generator for ReferenceGrants {
-    fn generate(&self, env: &mut Environment) -> Diagnostics {
+    fn generate(&self, env: &mut Environment, _cx: &crate::Context) -> Diagnostics {
         derive(&mut env.components)
     }
 }

@@ -14,9 +14,24 @@
 //! module implementing [`Generator`], listed once in [`GENERATORS`].
 
 use cedc_diagnostics::Diagnostics;
-use cedc_model::{Environment, Platform};
+use cedc_model::{ComponentInfo, Environment, Platform};
 
+mod applications;
 mod grants;
+pub mod order;
+
+/// What a generator may know beyond its environment.
+pub struct Context<'a> {
+    /// Every component the platform declares, deployed to this environment or not.
+    pub components: &'a [ComponentInfo],
+}
+
+impl Context<'_> {
+    /// Whether the platform declares a component named `name`.
+    pub fn declared(&self, name: &str) -> bool {
+        self.components.iter().any(|c| c.name == name)
+    }
+}
 
 /// One kind of object cedc generates. A generator sees one environment at a time,
 /// after the generators listed before it in [`GENERATORS`] ran on it, and may edit its
@@ -24,18 +39,20 @@ mod grants;
 trait Generator {
     /// Generate into `env`. Diagnostics are returned without the environment's name;
     /// [`derive`] adds it.
-    fn generate(&self, env: &mut Environment) -> Diagnostics;
+    fn generate(&self, env: &mut Environment, cx: &Context) -> Diagnostics;
 }
 
-/// Every generator, in the order they run.
-const GENERATORS: &[&dyn Generator] = &[&grants::ReferenceGrants];
+/// Every generator, in the order they run. The Applications come last: they deploy
+/// every object the others add.
+const GENERATORS: &[&dyn Generator] = &[&grants::ReferenceGrants, &applications::Applications];
 
 /// Run every generator on every environment of `platform`, in declaration order.
 pub fn derive(platform: &mut Platform) -> Diagnostics {
     let mut diags = Vec::new();
+    let cx = Context { components: &platform.components };
     for env in &mut platform.envs {
         for generator in GENERATORS {
-            let found = generator.generate(env);
+            let found = generator.generate(env, &cx);
             diags.extend(found.into_iter().map(|d| d.in_env(&env.name)));
         }
     }

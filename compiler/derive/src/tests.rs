@@ -39,14 +39,7 @@ fn object(json: serde_json::Value) -> Object {
 }
 
 fn component(name: &str, namespace: &str, objects: Vec<Object>) -> Component {
-    Component {
-        name: name.into(),
-        span: WRITTEN,
-        namespace: namespace.into(),
-        objects,
-        provides: Vec::new(),
-        labels: Fields::new(),
-    }
+    Component::new(name, WRITTEN, namespace, objects)
 }
 
 fn route(backend: serde_json::Value) -> Object {
@@ -69,6 +62,7 @@ fn platform(envs: &[&str], components: impl Fn() -> Vec<Component>) -> Platform 
             span: WRITTEN,
             attributes: Value::new(ValueKind::Record(Fields::new()), WRITTEN),
             components: components(),
+            delivery: Vec::new(),
         })
         .collect();
     Platform { envs, components: Vec::new() }

@@ -90,6 +90,15 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0316", "`for` over a value that is not a list or map"),
     ("E0317", "pattern cannot match the value"),
     ("E0318", "built-in function given a value it does not take"),
+    ("E0400", "two components deliver one environment"),
+    ("E0401", "chart version is not exact"),
+    ("E0402", "chart version differs from its module"),
+    ("E0403", "components wait for each other"),
+    ("E0404", "`after` names no component"),
+    ("E0405", "two components install one CRD"),
+    ("E0406", "two Helm releases with one name"),
+    ("E0407", "container image not pinned"),
+    ("E0408", "production tracks a moving revision"),
 ];
 
 /// Codes that are no longer reported. They stay in [`CODES`] and in the docs (whose

@@ -32,8 +32,13 @@ pub struct Index {
 pub struct IndexRoot {
     pub path: String,
     pub env: String,
-    /// `None` for an environment root (`envs/<env>`), which holds every component.
+    /// `None` for an environment root (`envs/<env>`), which holds every component, and
+    /// for an app-of-apps (`apps/<env>`).
     pub component: Option<String>,
+    /// `true` for the app-of-apps of the environment (`apps/<env>`): the Argo CD objects
+    /// delivering it, not the environment's own objects.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delivery: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -109,7 +114,7 @@ mod tests {
         let mut tree = Tree::new();
         tree.insert("b/x.yaml".into(), b"x\n".to_vec());
         tree.insert("a.yaml".into(), b"a\n".to_vec());
-        let roots = vec![IndexRoot { path: "envs/prod".into(), env: "prod".into(), component: None }];
+        let roots = vec![IndexRoot { path: "envs/prod".into(), env: "prod".into(), component: None, delivery: false }];
         Index::attach(&mut tree, &roots);
         Index::attach(&mut tree, &roots);
         let bytes = &tree[INDEX_FILE];

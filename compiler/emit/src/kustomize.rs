@@ -10,12 +10,15 @@
 //! components/<component>/overlays/<env>/<kind>-<name>.patch.yaml   JSON 6902 patch of a
 //!                                                                  base object for <env>
 //! envs/<env>/kustomization.yaml                            every component overlay of <env>
+//! apps/<env>/kustomization.yaml, <kind>-<name>.yaml        the Argo CD objects delivering
+//!                                                          <env>, when a component does
 //! cedc-index.json                                          roots and files (see index.rs)
 //! ```
 //!
 //! The invariant, checked against real `kubectl kustomize` in the tests: building
 //! `components/C/overlays/E` yields exactly the objects of component C in environment
-//! E, and building `envs/E` yields every object of E.
+//! E, building `envs/E` yields every object of E, and building `apps/E` yields exactly
+//! the objects delivering E.
 //!
 //! How the base is chosen: objects are matched across environments by their identity
 //! (apiVersion, kind, namespace, name, read from the object itself, since that is what
@@ -31,7 +34,7 @@ use crate::index::{Index, IndexRoot};
 use crate::yaml::to_yaml;
 use crate::{EmitError, Tree};
 use cedc_diagnostics::Span;
-use cedc_model::{Layout, Platform};
+use cedc_model::{Environment, Layout, Platform};
 use indexmap::{IndexMap, IndexSet};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,14 +65,19 @@ pub fn kustomize_tree(platform: &Platform) -> Result<Tree, EmitError> {
         for (env_index, overlay) in overlays {
             let env = &platform.envs[env_index].name;
             env_overlays[env_index].push(Layout::relative(&Layout::env_root(env), &overlay));
-            roots.push(IndexRoot { path: overlay, env: env.clone(), component: Some(component.clone()) });
+            roots.push(IndexRoot { path: overlay, env: env.clone(), component: Some(component.clone()), delivery: false });
         }
     }
 
     for (env, overlays) in platform.envs.iter().zip(&env_overlays) {
         let dir = Layout::env_root(&env.name);
         tree.insert(Layout::kustomization(&dir), kustomization(overlays, &[]));
-        roots.push(IndexRoot { path: dir, env: env.name.clone(), component: None });
+        roots.push(IndexRoot { path: dir, env: env.name.clone(), component: None, delivery: false });
+    }
+    for env in &platform.envs {
+        if let Some(dir) = emit_delivery(env, &mut tree)? {
+            roots.push(IndexRoot { path: dir, env: env.name.clone(), component: None, delivery: true });
+        }
     }
 
     Index::attach(&mut tree, &roots);
@@ -189,6 +197,30 @@ fn emit_component(
         overlays.push((*env_index, overlay));
     }
     overlays
+}
+
+/// The app-of-apps of `env` ([`Environment::delivery`]), one file per object and a
+/// Kustomization listing them in order; `None` when nothing delivers `env`.
+fn emit_delivery(env: &Environment, tree: &mut Tree) -> Result<Option<String>, EmitError> {
+    if env.delivery.is_empty() {
+        return Ok(None);
+    }
+    let dir = Layout::apps(&env.name);
+    let mut objects = Vec::with_capacity(env.delivery.len());
+    for object in &env.delivery {
+        let json = crate::object_json(object).map_err(|span| EmitError::Unrepresentable { span })?;
+        objects.push((Identity::of(&json, object.span())?, json));
+    }
+    let identities: Vec<&Identity> = objects.iter().map(|(id, _)| id).collect();
+    let stems = assign_stems(&identities);
+    let mut resources = Vec::with_capacity(objects.len());
+    for ((_, json), stem) in objects.iter().zip(&stems) {
+        let file = format!("{stem}.yaml");
+        tree.insert(Layout::file(&dir, &file), yaml_file(json));
+        resources.push(file);
+    }
+    tree.insert(Layout::kustomization(&dir), kustomization(&resources, &[]));
+    Ok(Some(dir))
 }
 
 /// What Kustomize identifies an object by, read from the object's own JSON.

@@ -8,7 +8,7 @@ use std::path::Path;
 
 fn tree(files: &[(&str, &str)]) -> Tree {
     let mut t: Tree = files.iter().map(|(p, c)| (p.to_string(), c.as_bytes().to_vec())).collect();
-    let roots = [IndexRoot { path: "envs/prod".into(), env: "prod".into(), component: None }];
+    let roots = [IndexRoot { path: "envs/prod".into(), env: "prod".into(), component: None, delivery: false }];
     Index::attach(&mut t, &roots);
     t
 }

@@ -49,6 +49,7 @@ pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterSco
             span: env.span,
             attributes: attributes.unwrap_or_else(|| Value::new(ValueKind::Record(Fields::new()), env.span)),
             components,
+            delivery: Vec::new(),
         });
     }
     (platform, diags)
@@ -406,23 +407,46 @@ impl<'p> Evaluator<'p> {
             .collect();
         // The component's value is ours (the memo keeps its own copy): take the objects
         // out rather than copying each.
-        let list = match v.kind {
-            ValueKind::Record(mut fields) => match fields.shift_remove("objects").map(|o| o.kind) {
-                Some(ValueKind::List(items)) => items,
-                _ => Vec::new(),
-            },
-            _ => Vec::new(),
-        };
-        let mut objects = Vec::new();
+        let ValueKind::Record(mut fields) = v.kind else { return None };
+        let list = take_list(fields.shift_remove("objects"));
+        let mut chart = fields.shift_remove("chart").filter(|c| !matches!(c.kind, ValueKind::None));
+        let installs = chart.as_mut().and_then(|c| match &mut c.kind {
+            ValueKind::Record(f) => f.get_mut("installs").and_then(|i| match &mut i.kind {
+                ValueKind::Record(i) => i.shift_remove("objects"),
+                _ => None,
+            }),
+            _ => None,
+        });
+        let after = take_list(fields.shift_remove("after"));
+        let delivery = fields.shift_remove("delivery").filter(|d| !matches!(d.kind, ValueKind::None));
         let mut ok = true;
+        let mut objects = Vec::new();
         for o in list {
             match self.object(o, &ns_value, labels.as_ref()) {
                 Some(obj) => objects.push(obj),
                 None => ok = false,
             }
         }
+        let mut installed = Vec::new();
+        for o in take_list(installs) {
+            match self.object(o, &ns_value, None) {
+                Some(obj) => installed.push(obj),
+                None => ok = false,
+            }
+        }
         let labels = labels.and_then(|l| l.as_record().cloned()).unwrap_or_default();
-        ok.then(|| Component { name: d.name.name.clone(), span: d.name.span, namespace, objects, provides, labels })
+        ok.then(|| Component {
+            name: d.name.name.clone(),
+            span: d.name.span,
+            namespace,
+            objects,
+            provides,
+            labels,
+            chart,
+            installed,
+            after,
+            delivery,
+        })
     }
 
     fn object(&mut self, mut o: Value, ns: &Value, labels: Option<&Value>) -> Option<Object> {
@@ -1187,4 +1211,12 @@ fn internal(span: Span, what: &str) -> Diagnostic {
     Diagnostic::error("E0060", format!("internal evaluation error ({what})"))
         .at(span, "here")
         .help("the type checker should have rejected this; please report it as a cedc bug")
+}
+
+/// The items of an optional list field taken out of a record (empty when absent or none).
+fn take_list(v: Option<Value>) -> Vec<Value> {
+    match v.map(|v| v.kind) {
+        Some(ValueKind::List(items)) => items,
+        _ => Vec::new(),
+    }
 }

@@ -10,8 +10,8 @@
 //! cedc-index.json                              the buildable roots and every file
 //! ```
 //!
-//! Reserved for later emitters (nothing is written there yet): `apps/`, for the Argo CD
-//! Applications that point at the environment roots and component overlays above.
+//! apps/<env>/                                  the Argo CD app-of-apps of <env>, when
+//!                                              a component delivers it
 //!
 //! Invariant: every path is relative to the output directory, uses `/`, and has no
 //! trailing `/`. The names it is built from are DNS-1123 labels (lowercase letters,
@@ -44,6 +44,12 @@ impl Layout {
     /// The root of `env`: a Kustomize root yielding every object of the environment.
     pub fn env_root(env: &str) -> String {
         format!("envs/{env}")
+    }
+
+    /// The Argo CD objects delivering `env` (its AppProject and Applications): a
+    /// Kustomize root, deployed by the root Application it holds.
+    pub fn apps(env: &str) -> String {
+        format!("apps/{env}")
     }
 
     /// The file `name` inside the directory `dir`.
@@ -80,6 +86,7 @@ mod tests {
         assert_eq!(Layout::component_base("web"), "components/web/base");
         assert_eq!(Layout::component_overlay("web", "prod"), "components/web/overlays/prod");
         assert_eq!(Layout::env_root("prod"), "envs/prod");
+        assert_eq!(Layout::apps("prod"), "apps/prod");
         assert_eq!(Layout::INDEX_FILE, "cedc-index.json");
     }
 

@@ -26,6 +26,11 @@ pub struct Environment {
     /// The environment's declared attributes (`domain`, `production`, ...).
     pub attributes: Value,
     pub components: Vec<Component>,
+    /// What delivers the environment: the Argo CD objects cedc generates for it (an
+    /// AppProject, a root Application and one Application per component), empty when
+    /// no component of the environment declares `delivery`. Emitted under
+    /// [`crate::Layout::apps`].
+    pub delivery: Vec<Object>,
 }
 
 #[derive(Clone, Debug)]
@@ -41,6 +46,42 @@ pub struct Component {
     /// Labels the component puts on each of its objects (objects cedc generates for it,
     /// such as ReferenceGrants, get them too).
     pub labels: Fields,
+    /// The Helm release the component installs (a prelude `Release` record), read
+    /// through [`crate::views::delivery::Release`].
+    pub chart: Option<Value>,
+    /// What the release installs that other objects name (its `installs.objects`),
+    /// completed like the component's own objects: the checks see them, the emitters
+    /// do not write them (Helm does).
+    pub installed: Vec<Object>,
+    /// Components this one is synchronised after (`after:`), each a string with its span.
+    pub after: Vec<Value>,
+    /// Where Argo CD finds the platform (a prelude `Delivery` record), on the component
+    /// that runs Argo CD; read through [`crate::views::delivery::Delivery`].
+    pub delivery: Option<Value>,
+}
+
+impl Component {
+    /// Every object the component puts in its environment: its own (emitted by cedc),
+    /// then what its chart installs (emitted by Helm). Checks of references read these.
+    pub fn visible_objects(&self) -> impl Iterator<Item = &Object> {
+        self.objects.iter().chain(&self.installed)
+    }
+
+    /// A component with objects only, as the checks' and emitters' tests build them.
+    pub fn new(name: &str, span: Span, namespace: &str, objects: Vec<Object>) -> Component {
+        Component {
+            name: name.to_string(),
+            span,
+            namespace: namespace.to_string(),
+            objects,
+            provides: Vec::new(),
+            labels: Fields::new(),
+            chart: None,
+            installed: Vec::new(),
+            after: Vec::new(),
+            delivery: None,
+        }
+    }
 }
 
 /// One Kubernetes object, fully evaluated for one environment.

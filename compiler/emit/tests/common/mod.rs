@@ -24,18 +24,11 @@ pub fn obj(json: Value) -> Object {
 }
 
 pub fn comp(name: &str, namespace: &str, objects: Vec<Object>) -> Component {
-    Component {
-        name: name.into(),
-        span: span(2),
-        namespace: namespace.into(),
-        objects,
-        provides: Vec::new(),
-        labels: Default::default(),
-    }
+    Component::new(name, span(2), namespace, objects)
 }
 
 pub fn env(name: &str, components: Vec<Component>) -> Environment {
-    Environment { name: name.into(), span: span(3), attributes: MValue::from_json(&json!({}), span(3)), components }
+    Environment { name: name.into(), span: span(3), attributes: MValue::from_json(&json!({}), span(3)), components, delivery: Vec::new() }
 }
 
 pub fn platform(envs: Vec<Environment>) -> Platform {

@@ -9,7 +9,9 @@
 //! Adding a family: a module here with its constants, `object_view!`/`part_view!`
 //! declarations and accessors, exported below; checks then read it instead of paths.
 
+pub mod argocd;
 pub mod certmanager;
 pub mod core;
+pub mod delivery;
 pub mod gateway;
 pub mod secrets;
