@@ -61,3 +61,5 @@ pub fn derive(platform: &mut Platform) -> Diagnostics {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_delivery;
