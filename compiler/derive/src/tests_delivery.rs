@@ -190,15 +190,15 @@ fn a_cycle_is_reported_once_with_every_component() {
 #[test]
 fn unknown_after_and_doubly_installed_crds_are_refused() {
     let mut a = with_delivery(Component::new("a", SPAN, "a", vec![]));
-    a.after = vec![value(json!("bee"))];
+    a.after = vec![value(json!("certmanager"))];
     a.chart = Some(release("one", "1.0.0", json!([{ "apiVersion": "example.org/v1", "kind": "Widget" }])));
-    let mut b = Component::new("b", SPAN, "b", vec![]);
+    let mut b = Component::new("cert-manager", SPAN, "b", vec![]);
     b.chart = Some(release("two", "1.0.0", json!([{ "apiVersion": "example.org/v2", "kind": "Widget" }])));
     let mut p = platform(false, vec![a, b]);
     let diags = derive(&mut p);
     let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
     assert_eq!(codes, ["E0405", "E0404"], "{diags:#?}");
-    assert!(diags[1].help.as_deref().unwrap_or_default().contains("did you mean `b`"), "{:?}", diags[1].help);
+    assert!(diags[1].help.as_deref().unwrap_or_default().contains("did you mean `cert-manager`"), "{:?}", diags[1].help);
 }
 
 #[test]
