@@ -1,6 +1,7 @@
 //! Checks over the evaluated platform model, run for every environment. Each problem is
 //! reported at the `.ced` span that produced the offending value (provenance).
 
+mod argocd;
 mod delivery;
 mod traffic;
 
@@ -18,9 +19,11 @@ use std::collections::BTreeMap;
 pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> Diagnostics {
     let mut diags = Vec::new();
     let mut validator = Validator::new(registry);
+    let dirs = argocd::output_dirs(platform);
     for env in &platform.envs {
         traffic::check(env, &mut diags);
         delivery::check(env, &mut diags);
+        argocd::check(env, &dirs, &mut diags);
         let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span)> = BTreeMap::new();
         let owned = env.components.iter().flat_map(|c| {
             let own = c.objects.iter().map(move |o| (c.name.as_str(), o, Written::ByCedc));

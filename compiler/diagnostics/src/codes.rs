@@ -99,6 +99,12 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0406", "two Helm releases with one name"),
     ("E0407", "container image not pinned"),
     ("E0408", "production tracks a moving revision"),
+    ("E0411", "Application source names no chart, path or ref"),
+    ("E0412", "`$values` outside a values file or without a `ref` source"),
+    ("E0413", "Helm source without `targetRevision`"),
+    ("E0414", "Application destination or project that does not exist"),
+    ("E0415", "Application path that cedc does not write"),
+    ("E0416", "Argo CD RBAC policy line that is wrong"),
 ];
 
 /// Codes that are no longer reported. They stay in [`CODES`] and in the docs (whose

@@ -1,0 +1,278 @@
+//! Argo CD objects written by hand (during a migration, or for what cedc does not
+//! generate): the rules Argo CD's CRD schema cannot express, each a mistake the
+//! reference platform made.
+//!
+//! - E0411: a source names neither a `chart`, a `path` nor a `ref` (or both a chart and
+//!   a path);
+//! - E0412: `$values/…` anywhere but a Helm source's `valueFiles`, or there without a
+//!   source of the Application declaring `ref: values`;
+//! - E0413: a Helm chart source without `targetRevision` (Argo CD would take the newest);
+//! - E0414: a destination that is not a cluster of the platform (until environments are
+//!   clusters, the one Argo CD runs in: `https://kubernetes.default.svc` or
+//!   `in-cluster`), or a project that does not exist (a `project` written under
+//!   `destination` is an unknown field for the schema check);
+//! - E0415: a git `path` in the platform's own repository, under the directory cedc
+//!   writes, that cedc does not write (a stale path);
+//! - E0416: an RBAC policy line (`argocd-rbac-cm`'s `policy.csv`, or the `configs.rbac`
+//!   values of the chart of the delivering component) that does not parse, or names a
+//!   project that does not exist.
+//!
+//! Invariants: the directories cedc writes and the projects that exist are collected
+//! once per environment; each source, destination and policy line is one look-up.
+
+use cedc_diagnostics::{Diagnostic, Diagnostics};
+use cedc_model::views::argocd::{APP_PROJECT, APPLICATION, GROUP, IN_CLUSTER};
+use cedc_model::views::core::{CONFIG_MAP, GROUP as CORE};
+use cedc_model::views::delivery::{Delivery, Release};
+use cedc_model::{Environment, Layout, Object, Platform, View};
+use std::collections::BTreeSet;
+
+/// The name Argo CD gives the cluster it runs in.
+const IN_CLUSTER_NAME: &str = "in-cluster";
+/// The project every Argo CD has.
+const DEFAULT_PROJECT: &str = "default";
+/// The ConfigMap holding Argo CD's RBAC policy, and its key.
+const RBAC_CONFIG_MAP: &str = "argocd-rbac-cm";
+const POLICY_KEY: &str = "policy.csv";
+/// What a `$values/…` file refers to: the source with `ref: values`.
+const VALUES_PREFIX: &str = "$";
+
+/// What the Argo CD checks of one environment compare against.
+struct Known<'a> {
+    /// Directories of the output tree (relative to it).
+    dirs: &'a BTreeSet<String>,
+    projects: BTreeSet<&'a str>,
+    /// The platform's repository and the output directory in it (`""` or `dir/`).
+    repository: Option<(&'a str, String)>,
+}
+
+/// Every directory the Kustomize emitter and the delivery write, over all environments.
+pub fn output_dirs(platform: &Platform) -> BTreeSet<String> {
+    let mut dirs = BTreeSet::new();
+    for env in &platform.envs {
+        dirs.insert(Layout::env_root(&env.name));
+        if !env.delivery.is_empty() {
+            dirs.insert(Layout::apps(&env.name));
+        }
+        for c in &env.components {
+            dirs.insert(Layout::component_overlay(&c.name, &env.name));
+            dirs.insert(Layout::component_base(&c.name));
+        }
+    }
+    dirs
+}
+
+/// Check the hand-written Argo CD objects of `env`.
+pub fn check(env: &Environment, dirs: &BTreeSet<String>, diags: &mut Diagnostics) {
+    let objects = || env.components.iter().flat_map(|c| &c.objects).chain(&env.delivery);
+    let mut projects: BTreeSet<&str> = BTreeSet::from([DEFAULT_PROJECT]);
+    projects.extend(objects().filter(|o| o.group() == GROUP && o.kind == APP_PROJECT).map(|o| o.name.as_str()));
+    let deliverer = env.components.iter().find_map(|c| c.delivery.as_ref().map(|d| (c, Delivery(View::new(d)))));
+    let repository = deliverer.and_then(|(_, d)| {
+        let path = d.path()?.str()?.trim_matches('/');
+        Some((d.repository()?.str()?, if path.is_empty() { String::new() } else { format!("{path}/") }))
+    });
+    let known = Known { dirs, projects, repository };
+    let mut out = Vec::new();
+    for c in &env.components {
+        for o in c.objects.iter().filter(|o| o.group() == GROUP && o.kind == APPLICATION) {
+            application(o, &known, &mut out);
+        }
+        for o in c.objects.iter().filter(|o| o.group() == CORE && o.kind == CONFIG_MAP && o.name == RBAC_CONFIG_MAP) {
+            if let Some(policy) = View::new(&o.value).at(&["data", POLICY_KEY]) {
+                rbac(policy, &known, &mut out);
+            }
+        }
+    }
+    if let Some((c, _)) = deliverer
+        && let Some(r) = c.chart.as_ref().map(|r| Release(View::new(r)))
+        && let Some(policy) = r.values().and_then(|v| v.at(&["configs", "rbac", POLICY_KEY]))
+    {
+        rbac(policy, &known, &mut out);
+    }
+    diags.extend(out.into_iter().map(|d| d.in_env(&env.name)));
+}
+
+/// The checks of one hand-written Application.
+fn application(o: &Object, known: &Known, out: &mut Vec<Diagnostic>) {
+    let app = View::new(&o.value);
+    let Some(spec) = app.field("spec") else { return };
+    let sources: Vec<View> = spec.field("source").into_iter().chain(spec.items_of("sources")).collect();
+    let has_values_ref = sources.iter().any(|s| s.str_field("ref") == Some("values"));
+    for s in &sources {
+        source(*s, has_values_ref, known, out);
+    }
+    if let Some(project) = spec.field("project")
+        && let Some(name) = project.str()
+        && !known.projects.contains(name)
+    {
+        out.push(
+            Diagnostic::error("E0414", format!("Application `{}` belongs to project `{name}`, which does not exist", o.name))
+                .at(project.span(), "no such AppProject")
+                .help("name the project cedc generates (`delivery.project`), `default`, or an AppProject of the platform"),
+        );
+    }
+    if let Some(d) = spec.field("destination") {
+        destination(d, &o.name, out);
+    }
+}
+
+fn source(s: View, has_values_ref: bool, known: &Known, out: &mut Vec<Diagnostic>) {
+    let chart = s.field("chart");
+    let path = s.field("path");
+    let reference = s.field("ref");
+    if (chart.is_none() && path.is_none() && reference.is_none()) || (chart.is_some() && path.is_some()) {
+        let why = if chart.is_some() { "names both a chart and a path" } else { "names no chart, path or ref" };
+        out.push(
+            Diagnostic::error("E0411", format!("this Application source {why}"))
+                .at(s.span(), "source")
+                .help("a source deploys a Helm `chart` (with `targetRevision`), a git `path`, or is a `ref` other sources read values files from"),
+        );
+    }
+    if let Some(p) = path.filter(|p| p.str().is_some_and(|t| t.starts_with(VALUES_PREFIX))) {
+        out.push(values_outside(p, "`path`"));
+    }
+    if chart.is_some() && s.field("targetRevision").is_none() {
+        out.push(
+            Diagnostic::error("E0413", "this Helm source has no `targetRevision`")
+                .at(s.span_of("chart"), "chart without a version")
+                .help("pin the chart's exact version in `targetRevision`: without it Argo CD installs the newest"),
+        );
+    }
+    for f in s.field("helm").map(|h| h.items_of("valueFiles")).into_iter().flatten() {
+        if f.str().is_some_and(|t| t.starts_with("$values/")) && !has_values_ref {
+            out.push(
+                Diagnostic::error("E0412", "`$values/…` names a `ref: values` source this Application does not have")
+                    .at(f.span(), "no source has `ref: values`")
+                    .help("add the git source holding the values files, with `ref: values`; or give the values inline with `helm.valuesObject`"),
+            );
+        }
+    }
+    if let (Some(p), Some((repo, prefix))) = (path, &known.repository)
+        && s.str_field("repoURL") == Some(*repo)
+        && let Some(text) = p.str()
+    {
+        stale_path(p, text, prefix, known.dirs, out);
+    }
+}
+
+fn values_outside(at: View, place: &str) -> Diagnostic {
+    Diagnostic::error("E0412", format!("`$values/…` in {place}: Argo CD only expands it in `helm.valueFiles`"))
+        .at(at.span(), "not a values file")
+        .help("`path` names a directory of the source's repository; values files from another source go in `helm.valueFiles` as `$values/<file>`")
+}
+
+/// E0415: `text` is under the output directory of the platform's repository but names
+/// no directory cedc writes.
+fn stale_path(at: View, text: &str, prefix: &str, dirs: &BTreeSet<String>, out: &mut Vec<Diagnostic>) {
+    let text = text.trim_matches('/');
+    let inside = if prefix.is_empty() { Some(text) } else { text.strip_prefix(prefix) };
+    let Some(dir) = inside else { return };
+    if dirs.contains(dir) {
+        return;
+    }
+    let suggestion = cedc_diagnostics::did_you_mean(dir, dirs.iter().map(String::as_str));
+    out.push(
+        Diagnostic::error("E0415", format!("`{text}` is not a directory cedc writes"))
+            .at(at.span(), "stale path")
+            .help(match suggestion {
+                Some(s) => format!("did you mean `{prefix}{s}`? cedc writes components/<c>/base, components/<c>/overlays/<env>, envs/<env> and apps/<env>"),
+                None => "cedc writes components/<c>/base, components/<c>/overlays/<env>, envs/<env> and apps/<env>; point at one of them".into(),
+            }),
+    );
+}
+
+fn destination(d: View, app: &str, out: &mut Vec<Diagnostic>) {
+    let server = d.field("server").filter(|s| s.str() != Some(IN_CLUSTER));
+    let name = d.field("name").filter(|s| s.str() != Some(IN_CLUSTER_NAME));
+    for unknown in server.into_iter().chain(name) {
+        out.push(
+            Diagnostic::error(
+                "E0414",
+                format!("Application `{app}` deploys to `{}`, which is not a cluster of the platform", unknown.str().unwrap_or_default()),
+            )
+            .at(unknown.span(), "unknown cluster")
+            .help(format!("the platform's environments run in the cluster Argo CD runs in: `server: {IN_CLUSTER}` or `name: {IN_CLUSTER_NAME}`")),
+        );
+    }
+}
+
+/// E0416 for each line of an RBAC policy that does not parse or names an unknown
+/// project. Lines: `p, <subject>, <resource>, <action>, <project>/<object>, allow|deny`
+/// and `g, <subject>, <role>`; `#` comments and blank lines are skipped.
+fn rbac(policy: View, known: &Known, out: &mut Vec<Diagnostic>) {
+    let Some(text) = policy.str() else { return };
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(problem) = policy_line(line, &known.projects) {
+            out.push(
+                Diagnostic::error("E0416", format!("RBAC policy line {}: {problem}", n + 1))
+                    .at(policy.span(), format!("line {}: `{line}`", n + 1))
+                    .help("policy lines are `p, <role or user>, <resource>, <action>, <project>/<object>, allow|deny` or `g, <user or group>, <role>`"),
+            );
+        }
+    }
+}
+
+/// Resources whose object is written `<project>/<name>`.
+const PROJECT_SCOPED: &[&str] = &["applications", "applicationsets", "logs", "exec"];
+const RESOURCES: &[&str] = &[
+    "applications", "applicationsets", "clusters", "projects", "repositories", "accounts", "certificates",
+    "gpgkeys", "logs", "exec", "extensions",
+];
+const ACTIONS: &[&str] = &["get", "create", "update", "delete", "sync", "override", "action", "invoke", "*"];
+
+/// Why one policy line is wrong, or `None`.
+fn policy_line(line: &str, projects: &BTreeSet<&str>) -> Option<String> {
+    let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+    match fields.first().copied() {
+        Some("g") if fields.len() == 3 => None,
+        Some("g") => Some(format!("a `g` line has 3 fields, this one has {}", fields.len())),
+        Some("p") if fields.len() == 6 => {
+            let (resource, action, object, effect) = (fields[2], fields[3], fields[4], fields[5]);
+            if !RESOURCES.contains(&resource) && resource != "*" {
+                return Some(format!("`{resource}` is not an Argo CD resource"));
+            }
+            let base_action = action.split('/').next().unwrap_or(action);
+            if !ACTIONS.contains(&base_action) {
+                return Some(format!("`{action}` is not an Argo CD action"));
+            }
+            if effect != "allow" && effect != "deny" {
+                return Some(format!("the effect is `{effect}`, not `allow` or `deny`"));
+            }
+            if PROJECT_SCOPED.contains(&resource) {
+                let project = object.split('/').next().unwrap_or(object);
+                if project != "*" && !projects.contains(project) {
+                    return Some(format!("project `{project}` does not exist"));
+                }
+            }
+            None
+        }
+        Some("p") => Some(format!("a `p` line has 6 fields, this one has {}", fields.len())),
+        _ => Some("a line starts with `p` (a permission) or `g` (a role assignment)".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::policy_line;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn policy_lines() {
+        let projects = BTreeSet::from(["default", "platform"]);
+        assert_eq!(policy_line("p, role:ops, applications, sync, platform/*, allow", &projects), None);
+        assert_eq!(policy_line("g, ClubCedille:admins, role:admin", &projects), None);
+        assert_eq!(policy_line("p, role:ops, applications, action/apps/Deployment/restart, */*, allow", &projects), None);
+        assert!(policy_line("p, role:ops, applications, sync, platfrom/*, allow", &projects).is_some_and(|w| w.contains("platfrom")));
+        assert!(policy_line("p, role:ops, applications, sync, platform/*", &projects).is_some());
+        assert!(policy_line("p, role:ops, application, sync, platform/*, allow", &projects).is_some());
+        assert!(policy_line("p, role:ops, applications, synch, platform/*, allow", &projects).is_some());
+        assert!(policy_line("p, role:ops, applications, sync, platform/*, permit", &projects).is_some());
+        assert!(policy_line("x, y", &projects).is_some());
+        assert!(policy_line("g, a", &projects).is_some());
+    }
+}
