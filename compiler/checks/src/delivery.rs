@@ -9,7 +9,10 @@
 //! - E0407: a container image that is not pinned (no tag, `latest`, no digest): an
 //!   error in a production environment, a warning elsewhere;
 //! - E0408: a delivery `release` that names a moving branch (`HEAD`, `main`,
-//!   `master`), which production environments would then follow.
+//!   `master`), which production environments would then follow;
+//! - E0409: in an environment cedc delivers, an object of a kind that is not built into
+//!   Kubernetes and whose CRD no component of the environment installs (when cedc
+//!   delivers an environment it knows everything installed there).
 //!
 //! Invariants: one pass over the environment's components and objects; releases are
 //! found through one map keyed by namespace and name, never by comparing pairs.
@@ -18,10 +21,11 @@ use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
 use cedc_model::views::core::{Container, Pod, Workload};
 use cedc_model::views::delivery::{Delivery, Release};
 use cedc_model::{Environment, Object, ObjectView, View};
-use std::collections::BTreeMap;
+use cedc_schema::{Registry, Source};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Run every delivery check on `env`.
-pub fn check(env: &Environment, diags: &mut Diagnostics) {
+pub fn check(env: &Environment, registry: &Registry, diags: &mut Diagnostics) {
     let production = View::new(&env.attributes).field("production").and_then(View::bool) == Some(true);
     let mut out = Vec::new();
     let mut releases: BTreeMap<(&str, &str), Span> = BTreeMap::new();
@@ -39,7 +43,38 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
             images(o, production, &mut out);
         }
     }
+    if !env.delivery.is_empty() {
+        installers(env, registry, &mut out);
+    }
     diags.extend(out.into_iter().map(|d| d.in_env(&env.name)));
+}
+
+/// E0409 for each object whose kind's CRD nothing in `env` installs. The installed kinds
+/// are indexed once; each object is one look-up.
+fn installers(env: &Environment, registry: &Registry, out: &mut Vec<Diagnostic>) {
+    let installed: BTreeSet<(String, String)> =
+        env.components.iter().flat_map(|c| c.installed_kinds().map(|(k, _)| k)).collect();
+    let mut reported = BTreeSet::new();
+    for c in &env.components {
+        for o in c.visible_objects() {
+            let builtin = match registry.lookup(&o.api_version, &o.kind) {
+                Some(k) => k.source == Source::Builtin,
+                None => o.group().is_empty() || !o.group().contains('.'),
+            };
+            let key = (o.group().to_string(), o.kind.clone());
+            if builtin || installed.contains(&key) || !reported.insert(key) {
+                continue;
+            }
+            out.push(
+                Diagnostic::error(
+                    "E0409",
+                    format!("nothing in this environment installs the CRD of {} ({})", o.kind, o.api_version),
+                )
+                .at(o.span(), format!("a {} of component `{}`", o.kind, c.name))
+                .help("add the component that installs it (a chart whose `installs.crds` lists the kind, or the CustomResourceDefinition object) to this environment; cedc then also syncs it first"),
+            );
+        }
+    }
 }
 
 /// E0401 and E0402 for one release.

@@ -22,7 +22,7 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
     let dirs = argocd::output_dirs(platform);
     for env in &platform.envs {
         traffic::check(env, &mut diags);
-        delivery::check(env, &mut diags);
+        delivery::check(env, registry, &mut diags);
         argocd::check(env, &dirs, &mut diags);
         let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span)> = BTreeMap::new();
         let owned = env.components.iter().flat_map(|c| {

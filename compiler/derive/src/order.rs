@@ -12,7 +12,6 @@
 
 use crate::Context;
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
-use cedc_model::views::delivery::Release;
 use cedc_model::{Environment, Object, View};
 use std::collections::BTreeMap;
 
@@ -77,12 +76,7 @@ pub fn order(env: &Environment, cx: &Context, diags: &mut Diagnostics) -> Order 
 fn providers(env: &Environment, diags: &mut Diagnostics) -> Providers {
     let mut p = Providers::default();
     for (i, c) in env.components.iter().enumerate() {
-        let chart_kinds = c.chart.as_ref().into_iter().flat_map(|r| Release(View::new(r)).crds()).filter_map(|(av, k)| {
-            let group = av.str()?.rsplit_once('/').map_or("", |(g, _)| g);
-            Some(((group.to_string(), k.str()?.to_string()), k.span()))
-        });
-        let crd_objects = c.objects.iter().filter_map(crd_kind);
-        for (key, span) in chart_kinds.chain(crd_objects) {
+        for (key, span) in c.installed_kinds() {
             match p.kinds.get(&key) {
                 Some(&(other, first)) if other != i => diags.push(
                     Diagnostic::error(
@@ -107,17 +101,6 @@ fn providers(env: &Environment, diags: &mut Diagnostics) -> Providers {
         }
     }
     p
-}
-
-/// The kind a CustomResourceDefinition object defines.
-fn crd_kind(o: &Object) -> Option<(KindKey, Span)> {
-    if o.group() != "apiextensions.k8s.io" || o.kind != "CustomResourceDefinition" {
-        return None;
-    }
-    let spec = View::new(&o.value).field("spec")?;
-    let group = spec.field("group")?.str()?;
-    let kind = spec.at(&["names", "kind"])?;
-    Some(((group.to_string(), kind.str()?.to_string()), kind.span()))
 }
 
 /// The dependencies one object implies: on the installer of its kind, and on the

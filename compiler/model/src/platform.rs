@@ -61,6 +61,27 @@ pub struct Component {
 }
 
 impl Component {
+    /// The kinds whose CRDs the component installs, as (group, kind) with the span that
+    /// says so: its chart's `installs.crds`, then its CustomResourceDefinition objects.
+    pub fn installed_kinds(&self) -> impl Iterator<Item = ((String, String), Span)> + '_ {
+        use crate::View;
+        use crate::views::delivery::Release;
+        let chart = self.chart.as_ref().into_iter().flat_map(|r| Release(View::new(r)).crds()).filter_map(|(av, k)| {
+            let group = av.str()?.rsplit_once('/').map_or("", |(g, _)| g);
+            Some(((group.to_string(), k.str()?.to_string()), k.span()))
+        });
+        let objects = self.objects.iter().filter_map(|o| {
+            if o.group() != "apiextensions.k8s.io" || o.kind != "CustomResourceDefinition" {
+                return None;
+            }
+            let spec = View::new(&o.value).field("spec")?;
+            let group = spec.field("group")?.str()?;
+            let kind = spec.at(&["names", "kind"])?;
+            Some(((group.to_string(), kind.str()?.to_string()), kind.span()))
+        });
+        chart.chain(objects)
+    }
+
     /// Every object the component puts in its environment: its own (emitted by cedc),
     /// then what its chart installs (emitted by Helm). Checks of references read these.
     pub fn visible_objects(&self) -> impl Iterator<Item = &Object> {
