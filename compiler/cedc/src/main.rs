@@ -75,6 +75,9 @@ enum Command {
         /// Only this component.
         #[arg(long)]
         component: Option<String>,
+        /// Only the Argo CD objects delivering the environment (its app-of-apps).
+        #[arg(long, conflicts_with = "component")]
+        delivery: bool,
     },
     /// Explain a diagnostic code, such as E0030.
     Explain { code: String },
@@ -207,7 +210,7 @@ fn run(command: Command, r: &Reporter) -> Outcome {
             }
             Err(o) => o,
         },
-        Command::Render { dir, env, component } => render(&dir, &env, component.as_deref(), r),
+        Command::Render { dir, env, component, delivery } => render(&dir, &env, component.as_deref(), delivery, r),
         Command::Build { dir, out, check } => build(&dir, out, check, r),
         Command::Fmt { paths, check, stdin } => fmt(&paths, check, stdin, r),
         Command::Import { what: Import::Crd { files, dir } } => import_crd(&dir, &files, r),
@@ -311,7 +314,7 @@ fn compile(dir: &Path, r: &Reporter) -> Result<(Project, cedc::Compilation), Out
     Ok((project, c))
 }
 
-fn render(dir: &Path, env: &str, component: Option<&str>, r: &Reporter) -> Outcome {
+fn render(dir: &Path, env: &str, component: Option<&str>, delivery: bool, r: &Reporter) -> Outcome {
     let (_, c) = match compile(dir, r) {
         Ok(x) => x,
         Err(o) => return o,
@@ -342,7 +345,11 @@ fn render(dir: &Path, env: &str, component: Option<&str>, r: &Reporter) -> Outco
             }
         },
     };
-    let objects: Vec<&cedc_model::Object> = comps.iter().flat_map(|c| &c.objects).collect();
+    let objects: Vec<&cedc_model::Object> = if delivery {
+        e.delivery.iter().collect()
+    } else {
+        comps.iter().flat_map(|c| &c.objects).collect()
+    };
     match cedc_emit::render_objects(&objects) {
         Ok(yaml) => print_stdout(&yaml),
         Err(span) => {

@@ -133,6 +133,9 @@ fn real_kustomize_agrees_with_cedc_render_for_every_root() {
                 args.push("--component".into());
                 args.push(c.to_string());
             }
+            if root["delivery"].as_bool() == Some(true) {
+                args.push("--delivery".into());
+            }
             let argv: Vec<&str> = args.iter().map(String::as_str).collect();
             let rendered = testing::parse_documents(&ok(&cedc(&argv, &repo()), "render"));
             let built = testing::kustomize_with(&kubectl, &out.join(path));

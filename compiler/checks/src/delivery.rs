@@ -12,7 +12,10 @@
 //!   `master`), which production environments would then follow;
 //! - E0409: in an environment cedc delivers, an object of a kind that is not built into
 //!   Kubernetes and whose CRD no component of the environment installs (when cedc
-//!   delivers an environment it knows everything installed there).
+//!   delivers an environment it knows everything installed there);
+//! - E0410 (warning): the delivering component installs Argo CD with the `argo-cd`
+//!   chart without the Application health check in `configs.cm`, so Argo CD would not
+//!   wait between sync waves.
 //!
 //! Invariants: one pass over the environment's components and objects; releases are
 //! found through one map keyed by namespace and name, never by comparing pairs.
@@ -38,6 +41,9 @@ pub fn check(env: &Environment, registry: &Registry, diags: &mut Diagnostics) {
         }
         if let Some(d) = c.delivery.as_ref().map(|d| Delivery(View::new(d))) {
             pinned_release(d, &mut out);
+            if let Some(r) = c.chart.as_ref().map(|r| Release(View::new(r))) {
+                application_health(d, r, &mut out);
+            }
         }
         for o in &c.objects {
             images(o, production, &mut out);
@@ -74,6 +80,28 @@ fn installers(env: &Environment, registry: &Registry, out: &mut Vec<Diagnostic>)
                 .help("add the component that installs it (a chart whose `installs.crds` lists the kind, or the CustomResourceDefinition object) to this environment; cedc then also syncs it first"),
             );
         }
+    }
+}
+
+/// The chart that installs Argo CD, and the `argocd-cm` key of the health check of
+/// Applications, which Argo CD has not assessed by default since 1.8.
+const ARGO_CD_CHART: &str = "argo-cd";
+pub const APPLICATION_HEALTH_KEY: &str = "resource.customizations.health.argoproj.io_Application";
+
+/// E0410: the delivering component installs Argo CD's chart without the health check
+/// that makes sync waves of Applications wait for each other.
+fn application_health(d: Delivery, r: Release, out: &mut Vec<Diagnostic>) {
+    if r.chart().and_then(|c| c.name()).and_then(View::str) != Some(ARGO_CD_CHART) {
+        return;
+    }
+    let set = r.values().and_then(|v| v.at(&["configs", "cm", APPLICATION_HEALTH_KEY])).is_some();
+    if !set {
+        out.push(
+            Diagnostic::warning("E0410", "Argo CD will not wait between the sync waves of the generated Applications")
+                .at(d.span(), "delivers with Argo CD")
+                .also(r.values().map_or(r.span(), |v| v.span()), "values without the Application health check")
+                .help(format!("set `configs.cm.\"{APPLICATION_HEALTH_KEY}\"` in the argo-cd chart's values to a Lua health check returning the Application's `status.health` (docs/delivery.md#sync-order)")),
+        );
     }
 }
 

@@ -100,6 +100,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0407", "container image not pinned"),
     ("E0408", "production tracks a moving revision"),
     ("E0409", "kind whose CRD nothing installs"),
+    ("E0410", "Argo CD installed without the Application health check"),
     ("E0411", "Application source names no chart, path or ref"),
     ("E0412", "`$values` outside a values file or without a `ref` source"),
     ("E0413", "Helm source without `targetRevision`"),
