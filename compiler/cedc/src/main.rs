@@ -345,11 +345,8 @@ fn render(dir: &Path, env: &str, component: Option<&str>, delivery: bool, r: &Re
             }
         },
     };
-    let objects: Vec<&cedc_model::Object> = if delivery {
-        e.delivery.iter().collect()
-    } else {
-        comps.iter().flat_map(|c| &c.objects).collect()
-    };
+    let objects: Vec<&cedc_model::Object> =
+        if delivery { e.delivery.iter().collect() } else { comps.iter().flat_map(|c| &c.objects).collect() };
     match cedc_emit::render_objects(&objects) {
         Ok(yaml) => print_stdout(&yaml),
         Err(span) => {

@@ -107,9 +107,12 @@ fn application(o: &Object, known: &Known, out: &mut Vec<Diagnostic>) {
         && !known.projects.contains(name)
     {
         out.push(
-            Diagnostic::error("E0414", format!("Application `{}` belongs to project `{name}`, which does not exist", o.name))
-                .at(project.span(), "no such AppProject")
-                .help("name the project cedc generates (`delivery.project`), `default`, or an AppProject of the platform"),
+            Diagnostic::error(
+                "E0414",
+                format!("Application `{}` belongs to project `{name}`, which does not exist", o.name),
+            )
+            .at(project.span(), "no such AppProject")
+            .help("name the project cedc generates (`delivery.project`), `default`, or an AppProject of the platform"),
         );
     }
     if let Some(d) = spec.field("destination") {
@@ -220,8 +223,17 @@ fn rbac(policy: View, known: &Known, out: &mut Vec<Diagnostic>) {
 /// Resources whose object is written `<project>/<name>`.
 const PROJECT_SCOPED: &[&str] = &["applications", "applicationsets", "logs", "exec"];
 const RESOURCES: &[&str] = &[
-    "applications", "applicationsets", "clusters", "projects", "repositories", "accounts", "certificates",
-    "gpgkeys", "logs", "exec", "extensions",
+    "applications",
+    "applicationsets",
+    "clusters",
+    "projects",
+    "repositories",
+    "accounts",
+    "certificates",
+    "gpgkeys",
+    "logs",
+    "exec",
+    "extensions",
 ];
 const ACTIONS: &[&str] = &["get", "create", "update", "delete", "sync", "override", "action", "invoke", "*"];
 
@@ -266,8 +278,14 @@ mod tests {
         let projects = BTreeSet::from(["default", "platform"]);
         assert_eq!(policy_line("p, role:ops, applications, sync, platform/*, allow", &projects), None);
         assert_eq!(policy_line("g, ClubCedille:admins, role:admin", &projects), None);
-        assert_eq!(policy_line("p, role:ops, applications, action/apps/Deployment/restart, */*, allow", &projects), None);
-        assert!(policy_line("p, role:ops, applications, sync, platfrom/*, allow", &projects).is_some_and(|w| w.contains("platfrom")));
+        assert_eq!(
+            policy_line("p, role:ops, applications, action/apps/Deployment/restart, */*, allow", &projects),
+            None
+        );
+        assert!(
+            policy_line("p, role:ops, applications, sync, platfrom/*, allow", &projects)
+                .is_some_and(|w| w.contains("platfrom"))
+        );
         assert!(policy_line("p, role:ops, applications, sync, platform/*", &projects).is_some());
         assert!(policy_line("p, role:ops, application, sync, platform/*, allow", &projects).is_some());
         assert!(policy_line("p, role:ops, applications, synch, platform/*, allow", &projects).is_some());

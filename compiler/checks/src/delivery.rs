@@ -206,7 +206,8 @@ fn images(o: &Object, production: bool, out: &mut Vec<Diagnostic>) {
             && let Some(why) = unpinned(text)
         {
             let message = format!("image `{text}` is not pinned: {why}");
-            let d = if production { Diagnostic::error("E0407", message) } else { Diagnostic::warning("E0407", message) };
+            let d =
+                if production { Diagnostic::error("E0407", message) } else { Diagnostic::warning("E0407", message) };
             out.push(
                 d.at(image.span(), "mutable image")
                     .help("give the image an exact tag (`nginx:1.27.3`) or a digest (`@sha256:…`): a moving tag deploys whatever was pushed last, and differs between nodes"),

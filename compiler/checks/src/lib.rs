@@ -29,8 +29,10 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
             let own = c.objects.iter().map(move |o| (c.name.as_str(), o, Written::ByCedc));
             own.chain(c.installed.iter().map(move |o| (c.name.as_str(), o, Written::ByHelm)))
         });
+        // The generated objects first: a hand-written object of the same identity is
+        // then the one pointed at.
         let delivery = env.delivery.iter().map(|o| (DELIVERY, o, Written::ByCedc));
-        for (owner, o, written) in owned.chain(delivery) {
+        for (owner, o, written) in delivery.chain(owned) {
             let name_origin = o.value.origin_at(&[PathSeg::Key("metadata".into()), PathSeg::Key("name".into())]);
             if written == Written::ByCedc {
                 object_rules(o, registry, unchecked, &mut validator, &env.name, &mut diags);

@@ -23,9 +23,7 @@
 use crate::order::{self, Order};
 use crate::{Context, Generator};
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
-use cedc_model::views::argocd::{
-    API_VERSION, APP_PROJECT, APPLICATION, IN_CLUSTER, RESOURCES_FINALIZER, SYNC_WAVE,
-};
+use cedc_model::views::argocd::{API_VERSION, APP_PROJECT, APPLICATION, IN_CLUSTER, RESOURCES_FINALIZER, SYNC_WAVE};
 use cedc_model::views::delivery::{Delivery, OCI_SCHEME, Release};
 use cedc_model::{Component, Environment, Layout, Object, Value, ValueKind, View};
 use serde_json::json;

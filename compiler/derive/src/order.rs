@@ -128,7 +128,9 @@ fn unknown_after(name: &str, span: Span, cx: &Context) -> Diagnostic {
     let d = Diagnostic::error("E0404", format!("`after` names `{name}`, which is not a component"))
         .at(span, "no component has this name");
     match cedc_diagnostics::did_you_mean(name, cx.components.iter().map(|c| c.name.as_str())) {
-        Some(s) => d.help(format!("did you mean `{s}`? `after` lists the names of components declared in the platform")),
+        Some(s) => {
+            d.help(format!("did you mean `{s}`? `after` lists the names of components declared in the platform"))
+        }
         None => d.help("`after` lists the names of components declared in the platform"),
     }
 }

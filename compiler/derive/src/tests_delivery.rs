@@ -95,7 +95,12 @@ fn the_app_of_apps_has_a_project_a_root_and_one_application_per_component() {
     let kinds: Vec<(&str, &str)> = p.envs[0].delivery.iter().map(|o| (o.kind.as_str(), o.name.as_str())).collect();
     assert_eq!(
         kinds,
-        [("AppProject", "platform"), ("Application", "platform-prod"), ("Application", "prod-argocd"), ("Application", "prod-web")],
+        [
+            ("AppProject", "platform"),
+            ("Application", "platform-prod"),
+            ("Application", "prod-argocd"),
+            ("Application", "prod-web")
+        ],
         "a component deploying nothing gets no Application"
     );
     let root = app(&p, "platform-prod");
@@ -112,15 +117,13 @@ fn the_app_of_apps_has_a_project_a_root_and_one_application_per_component() {
     assert_eq!(chart["helm"]["releaseName"], "argo-cd");
     assert_eq!(chart["helm"]["valuesObject"], json!({ "replicas": 2 }));
     let project = &json_of(&p.envs[0].delivery[0])["spec"];
-    assert_eq!(
-        project["sourceRepos"],
-        json!(["https://charts.example.org", "https://git.example.org/platform.git"])
-    );
+    assert_eq!(project["sourceRepos"], json!(["https://charts.example.org", "https://git.example.org/platform.git"]));
 }
 
 #[test]
 fn a_chart_component_with_objects_has_two_sources() {
-    let mut grafana = with_delivery(Component::new("grafana", SPAN, "monitoring", vec![config_map("dash", "monitoring")]));
+    let mut grafana =
+        with_delivery(Component::new("grafana", SPAN, "monitoring", vec![config_map("dash", "monitoring")]));
     grafana.chart = Some(release("grafana", "8.5.1", json!([])));
     let mut p = platform(false, vec![grafana]);
     assert!(derive(&mut p).is_empty());
@@ -151,7 +154,9 @@ fn production_tracks_the_release_and_oci_charts_lose_their_scheme() {
 fn waves_follow_crds_controllers_and_after() {
     let mut crds = with_delivery(Component::new("crds", SPAN, "kube-system", vec![]));
     crds.chart = Some(release("crds", "1.0.0", json!([{ "apiVersion": "example.org/v1", "kind": "Widget" }])));
-    let widget = object(json!({ "apiVersion": "example.org/v1", "kind": "Widget", "metadata": { "name": "w", "namespace": "apps" } }));
+    let widget = object(
+        json!({ "apiVersion": "example.org/v1", "kind": "Widget", "metadata": { "name": "w", "namespace": "apps" } }),
+    );
     let mut contour = Component::new("contour", SPAN, "projectcontour", vec![config_map("c", "projectcontour")]);
     contour.provides = vec!["projectcontour.io/gateway-controller".into()];
     let class = object(json!({
@@ -198,7 +203,11 @@ fn unknown_after_and_doubly_installed_crds_are_refused() {
     let diags = derive(&mut p);
     let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
     assert_eq!(codes, ["E0405", "E0404"], "{diags:#?}");
-    assert!(diags[1].help.as_deref().unwrap_or_default().contains("did you mean `cert-manager`"), "{:?}", diags[1].help);
+    assert!(
+        diags[1].help.as_deref().unwrap_or_default().contains("did you mean `cert-manager`"),
+        "{:?}",
+        diags[1].help
+    );
 }
 
 #[test]

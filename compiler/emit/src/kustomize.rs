@@ -65,7 +65,12 @@ pub fn kustomize_tree(platform: &Platform) -> Result<Tree, EmitError> {
         for (env_index, overlay) in overlays {
             let env = &platform.envs[env_index].name;
             env_overlays[env_index].push(Layout::relative(&Layout::env_root(env), &overlay));
-            roots.push(IndexRoot { path: overlay, env: env.clone(), component: Some(component.clone()), delivery: false });
+            roots.push(IndexRoot {
+                path: overlay,
+                env: env.clone(),
+                component: Some(component.clone()),
+                delivery: false,
+            });
         }
     }
 

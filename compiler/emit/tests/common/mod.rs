@@ -28,7 +28,13 @@ pub fn comp(name: &str, namespace: &str, objects: Vec<Object>) -> Component {
 }
 
 pub fn env(name: &str, components: Vec<Component>) -> Environment {
-    Environment { name: name.into(), span: span(3), attributes: MValue::from_json(&json!({}), span(3)), components, delivery: Vec::new() }
+    Environment {
+        name: name.into(),
+        span: span(3),
+        attributes: MValue::from_json(&json!({}), span(3)),
+        components,
+        delivery: Vec::new(),
+    }
 }
 
 pub fn platform(envs: Vec<Environment>) -> Platform {
