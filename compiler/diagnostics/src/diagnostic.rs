@@ -307,18 +307,30 @@ impl miette::Diagnostic for Rendered {
 /// One report per problem: diagnostics that are the same problem ([`Diagnostic::same_problem`])
 /// merge into the first of them, which then names the environments of all, in the order
 /// they were found. Everything else keeps its order.
+///
+/// Candidates are found through an index keyed by code and primary span, so merging is
+/// linear in the number of diagnostics (a platform with many environments and many
+/// problems does not pay for every pair).
 pub fn merge_across_envs(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = Vec::with_capacity(diags.len());
+    let mut by_key: std::collections::HashMap<(&'static str, Option<Span>), Vec<usize>> =
+        std::collections::HashMap::new();
     for d in diags {
-        match out.iter_mut().find(|o| o.same_problem(&d)) {
-            Some(first) => {
+        let key = (d.code, d.primary.as_ref().map(|(s, _)| *s));
+        let candidates = by_key.entry(key).or_default();
+        match candidates.iter().copied().find(|&i| out[i].same_problem(&d)) {
+            Some(i) => {
+                let first = &mut out[i];
                 for env in d.envs {
                     if !first.envs.contains(&env) {
                         first.envs.push(env);
                     }
                 }
             }
-            None => out.push(d),
+            None => {
+                candidates.push(out.len());
+                out.push(d);
+            }
         }
     }
     out
