@@ -116,7 +116,7 @@ fn app_of_apps(env: &Environment, s: &Settings, order: &Order) -> Vec<Object> {
 
 fn project(env: &Environment, s: &Settings) -> Object {
     let mut repos: Vec<String> = vec![s.repository.clone()];
-    repos.extend(env.components.iter().filter_map(|c| chart_repository(c)));
+    repos.extend(env.components.iter().filter_map(chart_repository));
     repos.sort();
     repos.dedup();
     let mut namespaces: Vec<&str> = env.components.iter().map(|c| c.namespace.as_str()).collect();
@@ -246,10 +246,10 @@ fn insert_values(app: &mut Value, values: Value) {
             _ => None,
         }
     };
-    if let Some(helm) = chart_source.and_then(|s| field_mut(s, "helm")) {
-        if let ValueKind::Record(fields) = &mut helm.kind {
-            fields.insert("valuesObject".to_string(), values);
-        }
+    if let Some(helm) = chart_source.and_then(|s| field_mut(s, "helm"))
+        && let ValueKind::Record(fields) = &mut helm.kind
+    {
+        fields.insert("valuesObject".to_string(), values);
     }
 }
 

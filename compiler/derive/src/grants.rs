@@ -65,9 +65,13 @@ fn derive(components: &mut [Component]) -> Vec<Diagnostic> {
             requests.extend(collect(ci, object));
         }
     }
+    if requests.is_empty() {
+        return Vec::new();
+    }
+    let homes_index = Homes::of(components);
     let mut wanted: BTreeMap<GrantKey, Vec<Request>> = BTreeMap::new();
     for (mut key, request) in requests {
-        key.home = home_component(components, &key.to_ns, &request);
+        key.home = homes_index.home(&key.to_ns, &request);
         wanted.entry(key).or_default().push(request);
     }
     // Namespaces whose grants for one referrer are split over several components: each
@@ -179,22 +183,50 @@ fn list_mut<'v>(value: &'v mut Value, path: &[&str]) -> std::slice::IterMut<'v, 
     }
 }
 
-/// The component that deploys the target (a Secret may also be the one a cert-manager
-/// Certificate writes), else the one whose namespace is the target's.
-fn home_component(components: &[Component], to_ns: &str, first: &Request) -> Option<usize> {
-    let deploys = |o: &Object| {
-        o.namespace.as_deref() == Some(to_ns)
-            && ((o.group() == first.to_group && o.kind == first.to_kind && o.name == first.to_name)
-                || (first.to_group.is_empty()
-                    && first.to_kind == "Secret"
-                    && o.group() == certmanager::GROUP
+/// Where each possible grant target is deployed in one environment, indexed once: the
+/// first component deploying each object (by group, kind, namespace, name), the first
+/// whose cert-manager Certificate writes each Secret, the first of each namespace.
+struct Homes<'a> {
+    objects: BTreeMap<(&'a str, &'a str, &'a str, &'a str), usize>,
+    certificate_secrets: BTreeMap<(&'a str, &'a str), usize>,
+    namespaces: BTreeMap<&'a str, usize>,
+}
+
+impl<'a> Homes<'a> {
+    fn of(components: &'a [Component]) -> Homes<'a> {
+        let mut h =
+            Homes { objects: BTreeMap::new(), certificate_secrets: BTreeMap::new(), namespaces: BTreeMap::new() };
+        for (i, c) in components.iter().enumerate() {
+            h.namespaces.entry(c.namespace.as_str()).or_insert(i);
+            for o in &c.objects {
+                let Some(ns) = o.namespace.as_deref() else { continue };
+                h.objects.entry((o.group(), o.kind.as_str(), ns, o.name.as_str())).or_insert(i);
+                if o.group() == certmanager::GROUP
                     && o.kind == certmanager::CERTIFICATE
-                    && o.value.path(&["spec", "secretName"]).and_then(Value::as_str) == Some(&first.to_name)))
-    };
-    components
-        .iter()
-        .position(|c| c.objects.iter().any(deploys))
-        .or_else(|| components.iter().position(|c| c.namespace == to_ns))
+                    && let Some(secret) = o.value.path(&["spec", "secretName"]).and_then(Value::as_str)
+                {
+                    h.certificate_secrets.entry((ns, secret)).or_insert(i);
+                }
+            }
+        }
+        h
+    }
+
+    /// The component that deploys the target (a Secret may also be the one a
+    /// cert-manager Certificate writes), else the one whose namespace is the target's.
+    /// The earliest component wins when several qualify.
+    fn home(&self, to_ns: &str, first: &Request) -> Option<usize> {
+        let object =
+            self.objects.get(&(first.to_group.as_str(), first.to_kind.as_str(), to_ns, first.to_name.as_str()));
+        let certificate = (first.to_group.is_empty() && first.to_kind == "Secret")
+            .then(|| self.certificate_secrets.get(&(to_ns, first.to_name.as_str())))
+            .flatten();
+        let deployed = match (object, certificate) {
+            (Some(a), Some(b)) => Some(*a.min(b)),
+            (a, b) => a.or(b).copied(),
+        };
+        deployed.or_else(|| self.namespaces.get(to_ns).copied())
+    }
 }
 
 /// The ReferenceGrant for one key. Every value's origin is the first `grant: true` that

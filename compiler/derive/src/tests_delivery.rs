@@ -68,7 +68,7 @@ fn json_of(o: &Object) -> serde_json::Value {
     o.value.to_json().unwrap_or_default()
 }
 
-fn app<'p>(p: &'p Platform, name: &str) -> serde_json::Value {
+fn app(p: &Platform, name: &str) -> serde_json::Value {
     let found = p.envs[0].delivery.iter().find(|o| o.kind == "Application" && o.name == name);
     found.map(json_of).unwrap_or_else(|| panic!("no Application {name}"))
 }
