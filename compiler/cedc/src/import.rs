@@ -43,7 +43,8 @@ fn import_into(dir: &Path, sources: &[PathBuf], files: &mut Files) -> Result<Imp
     let mut problems = Vec::new();
     let mut recorded = Vec::new();
     for source in sources {
-        let text = std::fs::read(source)
+        // Only regular files: a FIFO or a device would block or never end.
+        let text = cedc_names::read_regular_file(source)
             .map_err(|e| io_error(source, &e.to_string()))
             .and_then(|b| String::from_utf8(b).map_err(|_| io_error(source, "not valid UTF-8")))?;
         let rel = project_path(&root, source, &text)?;

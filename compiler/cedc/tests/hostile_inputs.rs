@@ -188,4 +188,10 @@ fn project_files_that_are_fifos_are_refused() {
     let o = run(&["fmt", "--check", "w.yaml"], dir.path(), b"");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("named pipe"), "{}", stderr(&o));
+    // `cedc import crd` of one (it used to wait for a writer forever).
+    let dir = project("env prod {}\n");
+    mkfifo(&dir.path().join("w.yaml"));
+    let o = run(&["import", "crd", "w.yaml", "--dir", "."], dir.path(), b"");
+    assert_user_error(&o, "E0110");
+    assert!(stderr(&o).contains("named pipe"), "{}", stderr(&o));
 }
