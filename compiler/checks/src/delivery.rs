@@ -76,7 +76,7 @@ fn installers(env: &Environment, registry: &Registry, out: &mut Vec<Diagnostic>)
                     "E0409",
                     format!("nothing in this environment installs the CRD of {} ({})", o.kind, o.api_version),
                 )
-                .at(o.span(), format!("a {} of component `{}`", o.kind, c.name))
+                .at(o.name_span(), format!("a {} of component `{}`", o.kind, c.name))
                 .help("add the component that installs it (a chart whose `installs.crds` lists the kind, or the CustomResourceDefinition object) to this environment; cedc then also syncs it first"),
             );
         }

@@ -109,7 +109,7 @@ fn uses(o: &Object, p: &Providers, edges: &mut Vec<Edge>) {
     let key = (o.group().to_string(), o.kind.clone());
     if let Some(&(on, _)) = p.kinds.get(&key) {
         let why = format!("uses the kind {} whose CRD it installs", o.kind);
-        edges.push(Edge { on, span: o.span(), why });
+        edges.push(Edge { on, span: o.name_span(), why });
     }
     let controller = match (o.group(), o.kind.as_str()) {
         ("gateway.networking.k8s.io", "GatewayClass") => &["spec", "controllerName"][..],

@@ -137,6 +137,12 @@ impl Object {
     pub fn span(&self) -> Span {
         self.value.span()
     }
+    /// Where the object's name was written: the place to point at for a problem with the
+    /// whole object. An object made by a helper function (`k8s.service("web", ...)`) has
+    /// its span inside the helper, while its name comes from the call's argument.
+    pub fn name_span(&self) -> Span {
+        self.value.origin_at(&[crate::PathSeg::Key("metadata".into()), crate::PathSeg::Key("name".into())]).span
+    }
     /// The object as JSON, keys in the conventional Kubernetes order.
     pub fn to_json(&self) -> Result<serde_json::Value, Span> {
         self.value.to_json().map(conventional_order)
