@@ -26,8 +26,10 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
         argocd::check(env, &dirs, &mut diags);
         let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span)> = BTreeMap::new();
         let owned = env.components.iter().flat_map(|c| {
-            let own = c.objects.iter().map(move |o| (c.name.as_str(), o, Written::ByCedc));
-            own.chain(c.installed.iter().map(move |o| (c.name.as_str(), o, Written::ByHelm)))
+            // What the chart installs first: an object of the component clashing with
+            // one is then the one pointed at.
+            let installed = c.installed.iter().map(move |o| (c.name.as_str(), o, Written::ByHelm));
+            installed.chain(c.objects.iter().map(move |o| (c.name.as_str(), o, Written::ByCedc)))
         });
         // The generated objects first: a hand-written object of the same identity is
         // then the one pointed at.
