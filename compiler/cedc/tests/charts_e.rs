@@ -140,6 +140,80 @@ component storage {
     assert_refused(&wrong, "mayastor.provisionr", "E0020");
 }
 
+/// The sync wave of the generated Application `name` of environment `prod`.
+fn wave(out: &Path, name: &str) -> i64 {
+    let path = out.join(format!("apps/prod/application-{name}.yaml"));
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let line = text.lines().find(|l| l.contains("argocd.argoproj.io/sync-wave:")).expect("a sync-wave annotation");
+    let value = line.rsplit(':').next().unwrap_or("").trim().trim_matches('"');
+    value.parse().unwrap_or_else(|e| panic!("{name}: wave {value:?}: {e}"))
+}
+
+#[test]
+fn objects_of_the_kinds_a_chart_installs_sync_after_it() {
+    // DiskPools and Providers: their CRDs are created by the Mayastor pool operator and by
+    // Crossplane when they start, and the modules list them so the order holds.
+    let main = r#"import "std/charts/mayastor"
+import "std/charts/crossplane"
+
+env prod {}
+
+component argocd {
+  namespace: "argocd"
+  objects: []
+  delivery: { repository: "https://example.org/platform.git", path: "out", revision: "main", release: "v1.0.0" }
+}
+
+component storage {
+  namespace: "mayastor"
+  objects: []
+  chart: mayastor.install(version: mayastor.chart.version)
+}
+
+component pools {
+  namespace: "mayastor"
+  objects: [{
+    apiVersion: "openebs.io/v1beta2"
+    kind: "DiskPool"
+    metadata: { name: "pool-worker-1" }
+    spec: { node: "worker-1", disks: ["/dev/sdb"] }
+  }]
+}
+
+component control-plane {
+  namespace: "crossplane"
+  objects: []
+  chart: crossplane.install(version: crossplane.chart.version)
+}
+
+component providers {
+  namespace: "crossplane"
+  objects: [{
+    apiVersion: "pkg.crossplane.io/v1"
+    kind: "Provider"
+    metadata: { name: "provider-gcp" }
+    spec: { package: "xpkg.upbound.io/upbound/provider-gcp:v1" }
+  }]
+}
+"#;
+    let unchecked = r#"
+[schemas]
+unchecked = ["openebs.io/v1beta2/DiskPool", "pkg.crossplane.io/v1/Provider", "argoproj.io/v1alpha1/AppProject", "argoproj.io/v1alpha1/Application"]
+"#;
+    let dir = TempDir::new().expect("create temp dir");
+    write_project(dir.path(), main);
+    fs::write(dir.path().join("cedc.toml"), format!("{CONFIG}{unchecked}")).expect("write cedc.toml");
+    let o = Command::new(CEDC)
+        .args(["--message-format", "json", "build"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run cedc");
+    assert_clean(&o, "build with charts and their kinds");
+    let out = dir.path().join("out");
+    assert!(wave(&out, "prod-pools") > wave(&out, "prod-storage"), "DiskPools sync after Mayastor");
+    assert!(wave(&out, "prod-providers") > wave(&out, "prod-control-plane"), "Providers sync after Crossplane");
+}
+
 // ------------------------------------------------------------ the reference platform
 
 /// `system/vault/helm/vault.values.yaml` of the reference platform, re-typed.
