@@ -79,4 +79,10 @@ pub const STDLIB: &[(&str, &str)] = &[
     ("prelude", include_str!("../../../stdlib/prelude.ced")),
     ("k8s", include_str!("../../../stdlib/k8s.ced")),
     ("gateway", include_str!("../../../stdlib/gateway.ced")),
+    ("charts/vault", include_str!("../../../stdlib/charts/vault.ced")),
+    ("charts/crossplane", include_str!("../../../stdlib/charts/crossplane.ced")),
+    ("charts/mayastor", include_str!("../../../stdlib/charts/mayastor.ced")),
+    ("charts/vcluster", include_str!("../../../stdlib/charts/vcluster.ced")),
+    ("charts/clickhouse-operator", include_str!("../../../stdlib/charts/clickhouse-operator.ced")),
+    ("charts/opentelemetry-operator", include_str!("../../../stdlib/charts/opentelemetry-operator.ced")),
 ];
