@@ -264,8 +264,28 @@ impl Loader<'_> {
             self.import(&name, &imp, &mut resolved);
         }
         self.stack.pop();
+        self.clashes_with_imports(id, &resolved);
         self.program.modules[id.0 as usize].imports = resolved;
         Some(id)
+    }
+
+    /// E0021 for a declaration named like an import of its file: inside the file the
+    /// declaration would hide the module (`component grafana { chart: grafana.install() }`
+    /// would read the component, not the chart module), so neither is chosen silently.
+    fn clashes_with_imports(&mut self, id: ModuleId, imports: &IndexMap<String, (ModuleId, Span)>) {
+        let m = &self.program.modules[id.0 as usize];
+        for (name, &(_, import_span)) in imports {
+            let Some(&item) = m.decls.get(name) else { continue };
+            let Some(decl) = m.ast.items[item].name() else { continue };
+            self.diags.push(
+                Diagnostic::error("E0021", format!("`{name}` is both imported and declared in this file"))
+                    .at(decl.span, "declared here")
+                    .also(import_span, "imported with this name")
+                    .help(format!(
+                        "inside this file `{name}` would name only one of them: import the module under another name (`import \"...\" as {name}_chart`) or rename the declaration"
+                    )),
+            );
+        }
     }
 
     fn import(&mut self, from_module: &str, imp: &ast::Import, resolved: &mut IndexMap<String, (ModuleId, Span)>) {
