@@ -196,6 +196,22 @@ fn crd_kind(doc: &Value) -> Option<(String, String)> {
     Some((format!("{group}/{version}"), kind.to_string()))
 }
 
+/// The ports with `targetPort` only when all of them give it as the same JSON type: a
+/// `.ced` list cannot mix a port number and a port name in one field (E0305), and
+/// `targetPort` is what the checks need least (routes name the Service's `port`).
+fn uniform_target_ports(mut ports: Vec<Value>) -> Vec<Value> {
+    let kinds: std::collections::BTreeSet<bool> =
+        ports.iter().filter_map(|p| p.get("targetPort")).map(Value::is_string).collect();
+    if kinds.len() > 1 {
+        for p in &mut ports {
+            if let Some(m) = p.as_object_mut() {
+                m.remove("targetPort");
+            }
+        }
+    }
+    ports
+}
+
 /// A Service's `spec`: its ports (port, targetPort, name, protocol) and its selector
 /// when it is a plain map of strings.
 fn service_spec(doc: &Value) -> Value {
@@ -218,7 +234,7 @@ fn service_spec(doc: &Value) -> Value {
         })
         .unwrap_or_default();
     if !ports.is_empty() {
-        spec.insert("ports".into(), Value::Array(ports));
+        spec.insert("ports".into(), Value::Array(uniform_target_ports(ports)));
     }
     if let Some(sel) = doc.pointer("/spec/selector").and_then(Value::as_object) {
         if !sel.is_empty() && sel.values().all(Value::is_string) {

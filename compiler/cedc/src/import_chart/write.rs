@@ -46,7 +46,8 @@ pub fn module(m: &Module) -> String {
     let values_default = if m.values.fields.iter().any(|f| f.required) { "" } else { " = {}" };
     let _ = writeln!(
         out,
-        "/// Install the chart: `component {n} {{ namespace: \"{n}\", chart: {n}.install(version: \"{v}\", values: {{ ... }}) }}`.",
+        "/// Install the chart, in a component: `chart: {n}.install(version: \"{v}\", values: {{ ... }})`.\n\
+         /// (A component named like the import hides it in the file: import this module `as {n}_chart` then.)",
         n = id.name,
         v = id.version
     );
