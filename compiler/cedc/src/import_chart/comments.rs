@@ -111,9 +111,7 @@ fn looks_like_yaml(t: &str) -> bool {
         return false;
     }
     let value = value.trim();
-    value.is_empty()
-        || !value.contains(' ')
-        || value.starts_with(['"', '\'', '{', '[', '|', '>'])
+    value.is_empty() || !value.contains(' ') || value.starts_with(['"', '\'', '{', '[', '|', '>'])
 }
 
 #[cfg(test)]

@@ -63,8 +63,9 @@ pub struct Installs {
 }
 
 fn helm_failed(why: String) -> Problem {
-    err("E0434", format!("`helm template` failed: {why}"))
-        .help("check that `helm template` works on this chart (its dependencies built), or give another helm with --helm")
+    err("E0434", format!("`helm template` failed: {why}")).help(
+        "check that `helm template` works on this chart (its dependencies built), or give another helm with --helm",
+    )
 }
 
 /// Run `helm template` on `chart` and read what it installs.
@@ -157,18 +158,18 @@ fn collect(docs: &[Value]) -> Installs {
             ("v1", "Service") => Some(service_spec(doc)),
             ("v1", "ServiceAccount") | ("networking.k8s.io/v1", "IngressClass") => None,
             ("storage.k8s.io/v1", "StorageClass") => pick(doc, &["provisioner"]),
-            (v, "GatewayClass") if v.starts_with("gateway.networking.k8s.io/") => {
-                doc.pointer("/spec/controllerName").filter(|v| v.is_string()).map(|c| {
-                    serde_json::json!({ "spec": { "controllerName": c } })
-                })
-            }
+            (v, "GatewayClass") if v.starts_with("gateway.networking.k8s.io/") => doc
+                .pointer("/spec/controllerName")
+                .filter(|v| v.is_string())
+                .map(|c| serde_json::json!({ "spec": { "controllerName": c } })),
             _ => continue,
         };
         out.objects.push(Found { api_version: api_version.into(), kind: kind.into(), name: name.into(), extra });
     }
     out.crds.sort();
     out.crds.dedup();
-    let key = |f: &Found| (f.api_version.clone(), f.kind.clone(), f.name.clone(), f.extra.as_ref().map(Value::to_string));
+    let key =
+        |f: &Found| (f.api_version.clone(), f.kind.clone(), f.name.clone(), f.extra.as_ref().map(Value::to_string));
     out.objects.sort_by_key(key);
     out.objects.dedup();
     out
@@ -236,10 +237,11 @@ fn service_spec(doc: &Value) -> Value {
     if !ports.is_empty() {
         spec.insert("ports".into(), Value::Array(uniform_target_ports(ports)));
     }
-    if let Some(sel) = doc.pointer("/spec/selector").and_then(Value::as_object) {
-        if !sel.is_empty() && sel.values().all(Value::is_string) {
-            spec.insert("selector".into(), Value::Object(sel.clone()));
-        }
+    if let Some(sel) = doc.pointer("/spec/selector").and_then(Value::as_object)
+        && !sel.is_empty()
+        && sel.values().all(Value::is_string)
+    {
+        spec.insert("selector".into(), Value::Object(sel.clone()));
     }
     serde_json::json!({ "spec": spec })
 }

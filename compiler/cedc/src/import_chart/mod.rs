@@ -129,7 +129,13 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// Parse one YAML document of a chart file; duplicate keys are errors.
-fn parse_yaml(text: &str, file: &str, code: &'static str, files: &Files, id: cedc_diagnostics::FileId) -> Result<Value, Problem> {
+fn parse_yaml(
+    text: &str,
+    file: &str,
+    code: &'static str,
+    files: &Files,
+    id: cedc_diagnostics::FileId,
+) -> Result<Value, Problem> {
     let options = serde_saphyr::options! {
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
         budget: serde_saphyr::budget! {
@@ -142,13 +148,17 @@ fn parse_yaml(text: &str, file: &str, code: &'static str, files: &Files, id: ced
     serde_saphyr::from_str_with_options::<Value>(text, options).map_err(|e| {
         let line = e.location().map(|l| l.line() as usize).filter(|&l| l > 0);
         let message = e.to_string();
-        let first = message.lines().next().unwrap_or_default().to_string();
-        let d = err(code, format!("{file} is not valid YAML: {first}"))
-            .help(if message.to_lowercase().contains("duplicate") {
-                "remove one of the two keys: YAML keeps only one of them, silently".to_string()
-            } else {
-                format!("fix {file}")
-            });
+        let first = message.lines().next().unwrap_or_default();
+        // `error: line 4 column 3: duplicate mapping key: tag, set DuplicateKeyPolicy ...`
+        let what = first.split_once(" column ").and_then(|(_, r)| r.split_once(": ")).map_or(first, |(_, w)| w);
+        let d = match what.strip_prefix("duplicate mapping key: ") {
+            Some(rest) => {
+                let key = rest.split(", set ").next().unwrap_or(rest);
+                err(code, format!("{file} has the key `{}` twice in one mapping", shown(key)))
+                    .help("remove one of the two: YAML would silently keep only one of them")
+            }
+            None => err(code, format!("{file} is not valid YAML: {what}")).help(format!("fix {file}")),
+        };
         match line {
             Some(l) => d.at(files.line_span(id, l), "here"),
             None => d,
@@ -156,11 +166,16 @@ fn parse_yaml(text: &str, file: &str, code: &'static str, files: &Files, id: ced
     })
 }
 
-fn parse_values(text: &str, files: &Files, id: cedc_diagnostics::FileId) -> Result<serde_json::Map<String, Value>, Problem> {
+fn parse_values(
+    text: &str,
+    files: &Files,
+    id: cedc_diagnostics::FileId,
+) -> Result<serde_json::Map<String, Value>, Problem> {
     match parse_yaml(text, "values.yaml", "E0428", files, id)? {
         Value::Null => Ok(serde_json::Map::new()),
         Value::Object(m) => Ok(m),
-        _ => Err(err("E0428", "values.yaml is not a mapping").at(files.line_span(id, 1), "here")
+        _ => Err(err("E0428", "values.yaml is not a mapping")
+            .at(files.line_span(id, 1), "here")
             .help("a chart's values.yaml maps keys to values")),
     }
 }
@@ -189,8 +204,11 @@ fn identity(text: &str, files: &Files, id: cedc_diagnostics::FileId) -> Result<I
     };
     let name = doc.get("name").and_then(Value::as_str).unwrap_or_default();
     if !valid_chart_name(name) {
-        return Err(at(err("E0426", format!("Chart.yaml: `name` must be a chart name, found `{}`", shown(name))), "name")
-            .help("a chart name is lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit"));
+        return Err(at(
+            err("E0426", format!("Chart.yaml: `name` must be a chart name, found `{}`", shown(name))),
+            "name",
+        )
+        .help("a chart name is lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit"));
     }
     let version = match doc.get("version") {
         Some(Value::String(s)) => s.clone(),
@@ -241,9 +259,7 @@ pub fn is_semver(v: &str) -> bool {
     let parts: Vec<&str> = core.split('.').collect();
     parts.len() == 3
         && parts.iter().all(|p| number(p))
-        && pre.is_none_or(|p| {
-            p.split('.').all(|x| ident(x) && (!x.bytes().all(|c| c.is_ascii_digit()) || number(x)))
-        })
+        && pre.is_none_or(|p| p.split('.').all(|x| ident(x) && (!x.bytes().all(|c| c.is_ascii_digit()) || number(x))))
         && build.is_none_or(|b| b.split('.').all(ident))
 }
 

@@ -47,8 +47,7 @@ fn too_large(what: &str, cap: u64) -> Problem {
 }
 
 fn read_dir(dir: &Path, shown: &str) -> Result<ChartFiles, Problem> {
-    let chart_yaml = read_file(dir, "Chart.yaml")?
-        .ok_or_else(|| cannot_read(shown, "it has no Chart.yaml"))?;
+    let chart_yaml = read_file(dir, "Chart.yaml")?.ok_or_else(|| cannot_read(shown, "it has no Chart.yaml"))?;
     Ok(ChartFiles {
         chart_yaml,
         values_yaml: read_file(dir, "values.yaml")?,
@@ -78,7 +77,12 @@ fn bad_archive(shown: &str, why: &str) -> Problem {
 }
 
 fn read_archive(path: &Path, shown: &str) -> Result<ChartFiles, Problem> {
-    let file = std::fs::File::open(path).map_err(|e| cannot_read(shown, &e.to_string()))?;
+    let mut file = std::fs::File::open(path).map_err(|e| cannot_read(shown, &e.to_string()))?;
+    let mut magic = [0u8; 2];
+    if file.read_exact(&mut magic).is_err() || magic != [0x1f, 0x8b] {
+        return Err(bad_archive(shown, "it is not gzip-compressed"));
+    }
+    std::io::Seek::rewind(&mut file).map_err(|e| cannot_read(shown, &e.to_string()))?;
     let gz = flate2::read::GzDecoder::new(std::io::BufReader::new(file));
     let mut archive = tar::Archive::new(gz.take(ARCHIVE_CAP));
     let entries = archive.entries().map_err(|e| bad_archive(shown, &e.to_string()))?;

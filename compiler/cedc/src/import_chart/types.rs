@@ -53,11 +53,15 @@ impl Budget {
     fn field(&mut self) -> Result<(), Problem> {
         self.0 += 1;
         if self.0 > MAX_FIELDS {
-            return Err(err("E0432", format!("the chart's values have more than {MAX_FIELDS} fields"))
-                .help("cedc types charts of ordinary size; check that this is the chart you meant"));
+            return Err(too_many());
         }
         Ok(())
     }
+}
+
+fn too_many() -> Problem {
+    err("E0432", format!("the chart's values have more than {MAX_FIELDS} fields"))
+        .help("cedc types charts of ordinary size; check that this is the chart you meant")
 }
 
 fn too_deep() -> Problem {
@@ -227,13 +231,16 @@ impl Schema<'_> {
                 _ => Ty::Map(Box::new(Ty::Any)),
             });
         };
-        let required: Vec<&str> =
-            s.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let required: Vec<&str> = s
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         let mut fields = Vec::new();
         for (name, prop) in props {
             self.budget.set(self.budget.get() + 1);
             if self.budget.get() > MAX_FIELDS {
-                return Budget(MAX_FIELDS).field().map(|()| Ty::Any);
+                return Err(too_many());
             }
             let default = defaults.and_then(|d| d.get(name));
             path.push(name.clone());

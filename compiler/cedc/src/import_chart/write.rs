@@ -55,7 +55,9 @@ pub fn module(m: &Module) -> String {
         out,
         "fn install(version: String, values: Values{values_default}, release: Name = {release}) -> Release = {{"
     );
-    out.push_str("  chart: chart\n  version: version\n  name: release\n  values: values\n  installs: installs(release)\n}\n");
+    out.push_str(
+        "  chart: chart\n  version: version\n  name: release\n  values: values\n  installs: installs(release)\n}\n",
+    );
     cedc_format::format_source(&out).unwrap_or(out)
 }
 
@@ -88,28 +90,31 @@ fn object(o: &Found, release: &str, indent: usize) -> String {
         fields.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
     let map: serde_json::Map<String, Value> = fields.into_iter().collect();
-    block(&Value::Object(map), release, indent)
+    block(&Value::Object(map), release, indent, 1)
 }
 
 /// The widest line written.
 const WIDTH: usize = 100;
 
-/// A literal on one line when it fits at `indent`, else one field or item per line.
-fn block(v: &Value, release: &str, indent: usize) -> String {
+/// A literal on one line when it fits at `indent` after `around` more characters (its
+/// key, a comma), else one field or item per line.
+fn block(v: &Value, release: &str, indent: usize, around: usize) -> String {
     let flat = literal(v, release);
-    if indent * 2 + flat.len() + 1 <= WIDTH {
+    if indent * 2 + flat.len() + around <= WIDTH {
         return flat;
     }
     let pad = "  ".repeat(indent + 1);
     let end = "  ".repeat(indent);
     match v {
         Value::Object(m) if !m.is_empty() => {
-            let fields: String =
-                m.iter().map(|(k, v)| format!("{pad}{}: {}\n", key(k), block(v, release, indent + 1))).collect();
+            let fields: String = m
+                .iter()
+                .map(|(k, v)| format!("{pad}{}: {}\n", key(k), block(v, release, indent + 1, key(k).len() + 2)))
+                .collect();
             format!("{{\n{fields}{end}}}")
         }
         Value::Array(items) if !items.is_empty() => {
-            let items: String = items.iter().map(|i| format!("{pad}{},\n", block(i, release, indent + 1))).collect();
+            let items: String = items.iter().map(|i| format!("{pad}{},\n", block(i, release, indent + 1, 1))).collect();
             format!("[\n{items}{end}]")
         }
         _ => flat,
@@ -171,7 +176,9 @@ fn escape(s: &str) -> String {
 fn is_identifier(s: &str) -> bool {
     let word = |w: &str, first: bool| {
         !w.is_empty()
-            && w.bytes().enumerate().all(|(i, c)| c.is_ascii_alphabetic() || c == b'_' || (c.is_ascii_digit() && (i > 0 || !first)))
+            && w.bytes()
+                .enumerate()
+                .all(|(i, c)| c.is_ascii_alphabetic() || c == b'_' || (c.is_ascii_digit() && (i > 0 || !first)))
     };
     let mut parts = s.split('-');
     parts.next().is_some_and(|w| word(w, true)) && parts.all(|p| word(p, false))
