@@ -513,3 +513,28 @@ fn installs_from_real_helm() {
     let o = check("webapp", &stdout(&o), VALUES_MAIN);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+#[test]
+fn hostile_values_and_schemas_are_coded_errors() {
+    // Aliases that expand exponentially (a "billion laughs").
+    let mut laughs = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let p = i - 1;
+        laughs.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{p}"); 9].join(", ")));
+    }
+    assert_code(&import_err(&[("Chart.yaml", CHART), ("values.yaml", &laughs)], &[]), "E0428", 1);
+    // Flow collections nested far deeper than any stack.
+    let deep = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    assert_code(&import_err(&[("Chart.yaml", CHART), ("values.yaml", &deep)], &[]), "E0428", 1);
+    let deep_schema = format!(
+        "{{\"type\":\"object\",\"properties\":{{\"a\":{}{{}}{}}}}}",
+        "{\"type\":\"array\",\"items\":".repeat(5000),
+        "}".repeat(5000)
+    );
+    assert_code(&import_err(&[("Chart.yaml", CHART), ("values.schema.json", &deep_schema)], &[]), "E0429", 1);
+    // Not UTF-8.
+    let tmp = TempDir::new().unwrap();
+    let dir = chart_dir(&tmp.path().join("demo"), &[("Chart.yaml", CHART)]);
+    fs::write(dir.join("values.yaml"), b"a: \xff\n").unwrap();
+    assert_code(&run(&["import", "chart", dir.to_str().unwrap()], tmp.path()), "E0425", 1);
+}
