@@ -203,6 +203,7 @@ component web {
     values: {
       replicas: 2,
       image: { tag: "2.0.2" },
+      service: { type: "NodePort" },
       podLabels: { "example.org/team": "web" },
       args: ["--quiet", 3],
       env: [{ name: "MODE", value: "loud" }],
@@ -238,6 +239,10 @@ fn values_yaml_module_types_the_values() {
     let o = check("webapp", &module, &VALUES_MAIN.replace("{ tag:", "{ tga:"));
     let err = assert_code(&o, "E0022", 1);
     assert!(err.contains("main.ced:12:"), "{err}");
+    // A keyword as a field name, misspelled.
+    let o = check("webapp", &module, &VALUES_MAIN.replace("{ type:", "{ typ:"));
+    let err = assert_code(&o, "E0022", 1);
+    assert!(err.contains("main.ced:13:"), "{err}");
 }
 
 #[test]
