@@ -3,10 +3,8 @@
 //! level, a string for an Int fail at their line), the chart archive (same module as the
 //! directory; hostile entries ignored), every coded error, and with a real helm
 //! (`CEDC_HELM`) the `installs` of a chart with a Service and a CRD.
-//!
-//! Tests marked `needs lang-fields` compile a module with a quoted record-type field
-//! name (`"webapp.ini"?: ...`), the syntax branch `lang-fields` adds; they are ignored
-//! until it is merged.
+//! A key that is not an identifier (`webapp.ini`) is a quoted record-type field name
+//! (`"webapp.ini"?: ...`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -119,11 +117,13 @@ fn without_repository_a_placeholder_and_a_warning() {
 
 #[test]
 fn the_module_is_in_cedc_fmt_style() {
-    let module = import(&fixture("typed"), &[]);
-    let tmp = TempDir::new().unwrap();
-    fs::write(tmp.path().join("m.ced"), &module).unwrap();
-    let o = run(&["fmt", "--check", "m.ced"], tmp.path());
-    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    for chart in ["typed", "webapp"] {
+        let module = import(&fixture(chart), &[]);
+        let tmp = TempDir::new().unwrap();
+        fs::write(tmp.path().join("m.ced"), &module).unwrap();
+        let o = run(&["fmt", "--check", "m.ced"], tmp.path());
+        assert_eq!(o.status.code(), Some(0), "{chart}: {}{}", stdout(&o), stderr(&o));
+    }
 }
 
 // ------------------------------------------------------------- the module compiles
@@ -246,7 +246,6 @@ fn values_yaml_module_types_the_values() {
 }
 
 #[test]
-#[ignore = "needs lang-fields: quoted record-type field names (`\"webapp.ini\"?: ...`)"]
 fn dotted_keys_are_quoted_field_names() {
     let module = import(&fixture("webapp"), &["--repository", "https://charts.example.org"]);
     let main = VALUES_MAIN

@@ -103,6 +103,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0435", "invalid chart repository"),
     ("E0436", "chart repository not given"),
     ("E0437", "chart module cannot be written"),
+    ("E0441", "interpolated field name in a record type or override path"),
 ];
 
 /// Codes that are no longer reported. They stay in [`CODES`] and in the docs (whose
