@@ -500,6 +500,22 @@ fn installs_from_real_helm() {
     assert!(installs.contains(r#"controllerName: "example.org/webapp-gateway""#), "{installs}");
     assert!(!installs.contains("ConfigMap"), "{installs}");
 
+    // The archive `helm package` makes gives the same module.
+    let packaged = Command::new(&helm)
+        .args(["package", fixture("webapp").to_str().unwrap(), "--destination"])
+        .arg(tmp.path())
+        .output()
+        .expect("run helm package");
+    assert!(packaged.status.success(), "{}", String::from_utf8_lossy(&packaged.stderr));
+    let archive = tmp.path().join("webapp-1.4.2.tgz");
+    let o = run_env(
+        &["import", "chart", archive.to_str().unwrap(), "--repository", "https://charts.example.org", "--helm", &helm],
+        tmp.path(),
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), module, "the packaged chart gives the module of its directory");
+
     // The objects are valid `.ced` that compiles (apart from the quoted value keys,
     // which are not in `installs`): the plain chart with the same templates.
     let plain = plain_chart(&tmp.path().join("plain"));
