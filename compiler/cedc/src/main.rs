@@ -2,6 +2,7 @@
 //! with `build --check`, unformatted files with `fmt --check`), 2 usage or I/O errors.
 
 mod import;
+mod import_chart;
 
 use cedc::project::{self, Project};
 use cedc_diagnostics::{Diagnostic, Files, codes};
@@ -110,6 +111,22 @@ enum Import {
         #[arg(long, default_value = ".")]
         dir: PathBuf,
     },
+    /// Write the chart module of a Helm chart: its identity, a `Values` type from
+    /// values.schema.json or values.yaml, what it installs (from `helm template`, when
+    /// helm is found) and a typed `install` function.
+    Chart {
+        /// A chart directory (holding Chart.yaml) or a .tgz from `helm pull`.
+        path: PathBuf,
+        /// Write the module to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// The chart's repository (`https://...` or `oci://...`).
+        #[arg(long, value_name = "URL")]
+        repository: Option<String>,
+        /// The helm binary to run (default: $CEDC_HELM, else `helm` on PATH).
+        #[arg(long, value_name = "PATH")]
+        helm: Option<PathBuf>,
+    },
 }
 
 /// Write a command's output; a closed stdout is an I/O error (exit 2).
@@ -214,6 +231,9 @@ fn run(command: Command, r: &Reporter) -> Outcome {
         Command::Build { dir, out, check } => build(&dir, out, check, r),
         Command::Fmt { paths, check, stdin } => fmt(&paths, check, stdin, r),
         Command::Import { what: Import::Crd { files, dir } } => import_crd(&dir, &files, r),
+        Command::Import { what: Import::Chart { path, out, repository, helm } } => {
+            import_chart(import_chart::Request { chart: path, repository, helm }, out.as_deref(), r)
+        }
     }
 }
 
@@ -275,6 +295,40 @@ fn import_crd(dir: &Path, files: &[PathBuf], r: &Reporter) -> Outcome {
             Outcome::UserError
         }
     }
+}
+
+/// `cedc import chart`: the module on stdout or in `--out`; diagnostics and notes on
+/// stderr.
+fn import_chart(req: import_chart::Request, out: Option<&Path>, r: &Reporter) -> Outcome {
+    let done = match import_chart::import_chart(&req) {
+        Ok(d) => d,
+        Err((files, d)) => {
+            r.report(&files, &[d]);
+            return Outcome::UserError;
+        }
+    };
+    for note in &done.notes {
+        eprintln!("cedc: {note}");
+    }
+    if !done.warnings.is_empty() {
+        r.report(&done.files, &done.warnings);
+    }
+    let Some(out) = out else { return print_stdout(&done.module) };
+    let tmp = out.with_file_name(format!(
+        ".{}.{}.cedc-tmp",
+        out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        std::process::id()
+    ));
+    let written = std::fs::write(&tmp, &done.module).and_then(|()| std::fs::rename(&tmp, out));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        let d = Diagnostic::error("E0437", format!("cannot write `{}`: {e}", project::display(out)))
+            .help("check that the directory exists and is writable");
+        r.report(&Files::new(), &[d]);
+        return Outcome::UsageError;
+    }
+    eprintln!("cedc: wrote {}", project::display(out));
+    Outcome::Ok
 }
 
 fn explain(code: &str) -> Outcome {

@@ -107,6 +107,20 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0414", "Application destination or project that does not exist"),
     ("E0415", "Application path that cedc does not write"),
     ("E0416", "Argo CD RBAC policy line that is wrong"),
+    ("E0425", "chart cannot be read"),
+    ("E0426", "invalid Chart.yaml"),
+    ("E0427", "chart version is not exact SemVer"),
+    ("E0428", "invalid values.yaml"),
+    ("E0429", "invalid values.schema.json"),
+    ("E0430", "chart too large"),
+    ("E0431", "chart values nested too deep"),
+    ("E0432", "chart values have too many fields"),
+    ("E0433", "invalid chart archive"),
+    ("E0434", "`helm template` failed"),
+    ("E0435", "invalid chart repository"),
+    ("E0436", "chart repository not given"),
+    ("E0437", "chart module cannot be written"),
+    ("E0441", "interpolated field name in a record type or override path"),
 ];
 
 /// Codes that are no longer reported. They stay in [`CODES`] and in the docs (whose

@@ -69,7 +69,7 @@ const SAMPLE: &str = r#"import "std/k8s" as k8s
 
 // A comment.
 /// Documentation.
-type Size = { cpu?: Quantity = "100m", extra: k8s.Resources, .. }
+type Size = { cpu?: Quantity = "100m", extra: k8s.Resources, "grafana.ini"?: Int, .. }
 
 env prod { domain: "example.org" }
 
@@ -88,6 +88,7 @@ component web { namespace: "web", objects: [object, ...extra] }
 
 in prod {
   web.namespace = true
+  web.labels["app.kubernetes.io/name"] = "web"
 }
 "#;
 
@@ -133,6 +134,10 @@ fn highlights_capture_each_construct() {
         ("object", 1, "variable"),
         ("...", 0, "operator"),
         ("true", 0, "boolean"),
+        // Quoted field names are strings, as quoted record keys are.
+        ("\"grafana.ini\"", 0, "string"),
+        ("labels", 2, "property"),
+        ("\"app.kubernetes.io/name\"", 0, "string"),
     ];
     let mut missing = Vec::new();
     for (text, n, capture) in expect {
