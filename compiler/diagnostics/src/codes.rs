@@ -120,6 +120,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0435", "invalid chart repository"),
     ("E0436", "chart repository not given"),
     ("E0437", "chart module cannot be written"),
+    ("E0440", "`component_name()` outside a component"),
     ("E0441", "interpolated field name in a record type or override path"),
 ];
 

@@ -75,6 +75,19 @@ enum Stop {
 }
 type R = Result<Value, Stop>;
 
+/// What is being evaluated, which `component_name()` answers from. Each component and
+/// each `let` sets it while its value is computed and restores it after, so a `let`
+/// (memoized per environment) never depends on the component that first needed it.
+#[derive(Clone, Debug)]
+enum Within {
+    /// Neither: the environment's fields, or an expression evaluated for a tool.
+    Nothing,
+    /// A component's body, its overrides, and every call made from them.
+    Component(Arc<str>),
+    /// A `let`: its name, where it is declared.
+    Let(String, Span),
+}
+
 /// A declaration to evaluate from the top of the stack.
 #[derive(Clone)]
 struct Pending {
@@ -95,6 +108,7 @@ struct Evaluator<'p> {
     lets: HashMap<DeclKey, Option<Value>>,
     components: HashMap<DeclKey, Option<Value>>,
     decl_stack: Vec<DeclKey>,
+    within: Within,
     overrides: HashMap<DeclKey, Vec<&'p OverrideInfo>>,
     depth: usize,
     budget: Budget,
@@ -120,6 +134,7 @@ impl<'p> Evaluator<'p> {
             lets: HashMap::new(),
             components: HashMap::new(),
             decl_stack: Vec::new(),
+            within: Within::Nothing,
             overrides,
             depth: 0,
             budget: Budget::default(),
@@ -220,6 +235,14 @@ impl<'p> Evaluator<'p> {
         }
     }
 
+    /// Run `f` with `within` as what is being evaluated, then restore the previous one.
+    fn within<T>(&mut self, within: Within, f: impl FnOnce(&mut Self) -> T) -> T {
+        let saved = std::mem::replace(&mut self.within, within);
+        let r = f(self);
+        self.within = saved;
+        r
+    }
+
     fn in_module<T>(&mut self, m: ModuleId, locals: Vec<(String, Value)>, f: impl FnOnce(&mut Self) -> T) -> T {
         let saved_m = std::mem::replace(&mut self.module, m);
         let saved_l = std::mem::replace(&mut self.locals, locals);
@@ -236,20 +259,22 @@ impl<'p> Evaluator<'p> {
         let mut fields = Fields::new();
         fields.insert("name".into(), Value::new(ValueKind::Str(self.env.clone()), e.name.span));
         let mut ok = true;
-        let deeper = self.in_module(m, Vec::new(), |ev| {
-            for f in &e.fields {
-                if let Key::Static(k, _) = &f.key {
-                    match ev.expr(&f.value) {
-                        Ok(v) => {
-                            fields.insert(k.clone(), v);
+        let deeper = self.within(Within::Nothing, |ev| {
+            ev.in_module(m, Vec::new(), |ev| {
+                for f in &e.fields {
+                    if let Key::Static(k, _) = &f.key {
+                        match ev.expr(&f.value) {
+                            Ok(v) => {
+                                fields.insert(k.clone(), v);
+                            }
+                            Err(Stop::Failed) => ok = false,
+                            Err(d @ Stop::Deeper(_)) if ok => return Some(d),
+                            Err(Stop::Deeper(_)) => break,
                         }
-                        Err(Stop::Failed) => ok = false,
-                        Err(d @ Stop::Deeper(_)) if ok => return Some(d),
-                        Err(Stop::Deeper(_)) => break,
                     }
                 }
-            }
-            None
+                None
+            })
         });
         if let Some(d) = deeper {
             return Err(d);
@@ -291,13 +316,16 @@ impl<'p> Evaluator<'p> {
             return Err(self.fail(d));
         }
         self.decl_stack.push(key.clone());
-        let r = self.in_module(m, Vec::new(), |ev| {
-            let v = ev.expr(&d.value)?;
-            let v = match ev.c.let_annotations.get(&key) {
-                Some(t) => ev.conform(v, t)?,
-                None => v,
-            };
-            ev.apply_overrides(&key, v)
+        let within = Within::Let(name.to_string(), d.name.span);
+        let r = self.within(within, |ev| {
+            ev.in_module(m, Vec::new(), |ev| {
+                let v = ev.expr(&d.value)?;
+                let v = match ev.c.let_annotations.get(&key) {
+                    Some(t) => ev.conform(v, t)?,
+                    None => v,
+                };
+                ev.apply_overrides(&key, v)
+            })
         });
         self.decl_stack.pop();
         match &r {
@@ -345,10 +373,12 @@ impl<'p> Evaluator<'p> {
         }
         self.decl_stack.push(key.clone());
         let ct = self.c.component_type.clone();
-        let r = self.in_module(m, Vec::new(), |ev| {
-            let v = ev.expr(&d.body)?;
-            let v = ev.conform(v, &ct)?;
-            ev.apply_overrides(&key, v)
+        let r = self.within(Within::Component(name.into()), |ev| {
+            ev.in_module(m, Vec::new(), |ev| {
+                let v = ev.expr(&d.body)?;
+                let v = ev.conform(v, &ct)?;
+                ev.apply_overrides(&key, v)
+            })
         });
         self.decl_stack.pop();
         match &r {
@@ -1103,6 +1133,13 @@ impl<'p> Evaluator<'p> {
                 };
                 out(ValueKind::Str(s.into()))
             }
+            (Builtin::ComponentName, []) => match self.within.clone() {
+                Within::Component(name) => {
+                    self.charge_string(span, name.len(), name.len())?;
+                    out(ValueKind::Str(name))
+                }
+                within => Err(self.component_name_undefined(span, within)),
+            },
             (Builtin::Contains, [c, item]) => {
                 let work = match (&c.kind, &item.kind) {
                     (ValueKind::List(_), _) => budget::copy_cost(c).0,
@@ -1126,10 +1163,27 @@ impl<'p> Evaluator<'p> {
                 | Builtin::Lower
                 | Builtin::Upper
                 | Builtin::String
-                | Builtin::Contains,
+                | Builtin::Contains
+                | Builtin::ComponentName,
                 _,
             ) => Err(self.fail(internal(span, "built-in call"))),
         }
+    }
+
+    /// E0440: `component_name()` called at `span` while no component is evaluated.
+    fn component_name_undefined(&mut self, span: Span, within: Within) -> Stop {
+        let help = "`component_name()` can only be used in a component, or in a function called from one \
+                    (a default argument included); to use a name in a `let`, write it or pass it as an argument";
+        let d = match within {
+            Within::Let(name, at) => {
+                Diagnostic::error("E0440", format!("`component_name()` is not defined while `let {name}` is evaluated"))
+                    .at(span, "called while evaluating a `let`")
+                    .also(at, "a `let` has one value per environment, shared by every component")
+            }
+            _ => Diagnostic::error("E0440", "`component_name()` is only defined while a component is evaluated")
+                .at(span, "called outside a component"),
+        };
+        self.fail(d.help(help))
     }
 }
 

@@ -17,6 +17,7 @@ pub enum Builtin {
     Upper,
     String,
     Contains,
+    ComponentName,
 }
 
 /// What the table says of a built-in function.
@@ -83,6 +84,13 @@ pub const FUNCTIONS: &[BuiltinFn] = &[
         signature: "contains(xs, x) -> Bool",
         doc: "whether `x` is an item of the list `xs`, or a substring of the string `xs`",
     },
+    BuiltinFn {
+        builtin: Builtin::ComponentName,
+        name: "component_name",
+        params: &[],
+        signature: "component_name() -> Label",
+        doc: "the name of the component being evaluated; only in a component's body and the functions it calls (E0440 in a `let`)",
+    },
 ];
 
 /// Names of the built-in types (the checker gives each its meaning).
@@ -138,5 +146,6 @@ mod tests {
         assert_eq!(Builtin::Join.arity(), 2);
         assert_eq!(Builtin::Contains.arity(), 2);
         assert_eq!(Builtin::Len.arity(), 1);
+        assert_eq!(Builtin::ComponentName.arity(), 0);
     }
 }

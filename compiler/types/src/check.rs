@@ -1897,10 +1897,13 @@ impl<'p> Checker<'p> {
                 Builtin::Contains => Type::Bool,
                 Builtin::Keys => Type::List(Box::new(Type::String)),
                 Builtin::Join | Builtin::Lower | Builtin::Upper | Builtin::String => Type::String,
+                Builtin::ComponentName => Type::Domain(Domain::Label),
             };
         }
-        let a0 = &args[0].value;
+        // Whether it is called where a component is evaluated is known only then (E0440).
+        let Some(a0) = args.first().map(|a| &a.value) else { return Type::Domain(Domain::Label) };
         match b {
+            Builtin::ComponentName => Type::Domain(Domain::Label),
             Builtin::Len => {
                 let t = self.infer(a0);
                 if !matches!(t, Type::List(_) | Type::Map(_) | Type::Record(_) | Type::Any | Type::Error)

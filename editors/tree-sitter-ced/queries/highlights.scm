@@ -88,11 +88,13 @@
 
 ((call_expression
   function: (identifier) @function.builtin)
-  (#any-of? @function.builtin "len" "join" "keys" "lower" "upper" "string" "contains"))
+  (#any-of? @function.builtin
+    "len" "join" "keys" "lower" "upper" "string" "contains" "component_name"))
 
 ((call_expression
   function: (identifier) @function.call)
-  (#not-any-of? @function.call "len" "join" "keys" "lower" "upper" "string" "contains"))
+  (#not-any-of? @function.call
+    "len" "join" "keys" "lower" "upper" "string" "contains" "component_name"))
 
 (call_expression
   function: (field_expression
