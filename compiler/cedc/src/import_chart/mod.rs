@@ -21,10 +21,9 @@ pub(crate) fn err(code: &'static str, message: impl Into<String>) -> Problem {
     Diagnostic::error(code, message)
 }
 
-/// The default of `install`'s `release` parameter, as `.ced` source; `None` is the
-/// chart's name as a string. Switch to `Some("component_name()")` when that built-in
-/// lands.
-const RELEASE_DEFAULT: Option<&str> = None;
+/// The default of `install`'s `release` parameter, as `.ced` source: the name of the
+/// component installing the chart (`None` would be the chart's name as a string).
+const RELEASE_DEFAULT: Option<&str> = Some("component_name()");
 
 /// What the command was asked.
 pub struct Request {
