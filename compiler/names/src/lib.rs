@@ -79,4 +79,10 @@ pub const STDLIB: &[(&str, &str)] = &[
     ("prelude", include_str!("../../../stdlib/prelude.ced")),
     ("k8s", include_str!("../../../stdlib/k8s.ced")),
     ("gateway", include_str!("../../../stdlib/gateway.ced")),
+    ("charts/argo-cd", include_str!("../../../stdlib/charts/argo-cd.ced")),
+    ("charts/cert-manager", include_str!("../../../stdlib/charts/cert-manager.ced")),
+    ("charts/grafana", include_str!("../../../stdlib/charts/grafana.ced")),
+    ("charts/external-dns", include_str!("../../../stdlib/charts/external-dns.ced")),
+    ("charts/contour", include_str!("../../../stdlib/charts/contour.ced")),
+    ("charts/kuma", include_str!("../../../stdlib/charts/kuma.ced")),
 ];
