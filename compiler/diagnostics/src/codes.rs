@@ -90,6 +90,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0316", "`for` over a value that is not a list or map"),
     ("E0317", "pattern cannot match the value"),
     ("E0318", "built-in function given a value it does not take"),
+    ("E0441", "interpolated field name in a record type or override path"),
 ];
 
 /// Codes that are no longer reported. They stay in [`CODES`] and in the docs (whose
