@@ -175,10 +175,15 @@ module.exports = grammar({
       field('value', $._expression),
     ),
 
-    // pest: path
+    // pest: path and path_key. A key in brackets names a field that is not an
+    // identifier (`values["grafana.ini"].server`); pest reports an interpolated one
+    // (E0441) after parsing, so both grammars accept any string here.
     path: $ => seq(
       field('root', $.identifier),
-      repeat(seq('.', field('field', $._field_name))),
+      repeat(choice(
+        seq('.', field('field', $._field_name)),
+        seq('[', field('key', $.string), ']'),
+      )),
     ),
 
     // ------------------------------------------------------------ types
@@ -231,9 +236,11 @@ module.exports = grammar({
       '}',
     ),
 
-    // pest: type_field
+    // pest: type_field. A name is any field name (keywords included) or a string
+    // (`"grafana.ini"?: String`; pest reports an interpolated one, E0441, after
+    // parsing).
     record_type_field: $ => seq(
-      field('name', $._field_name),
+      field('name', choice($._field_name, $.string)),
       optional(field('optional', '?')),
       ':',
       field('type', $._type),

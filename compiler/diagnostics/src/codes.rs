@@ -107,6 +107,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0414", "Application destination or project that does not exist"),
     ("E0415", "Application path that cedc does not write"),
     ("E0416", "Argo CD RBAC policy line that is wrong"),
+    ("E0441", "interpolated field name in a record type or override path"),
 ];
 
 /// Codes that are no longer reported. They stay in [`CODES`] and in the docs (whose

@@ -16,10 +16,13 @@
 //!
 //! Literals are printed verbatim from the source (strings with their escapes and
 //! interpolations, `"""` blocks, numbers), as are record keys, patterns and import
-//! paths.
+//! paths. Field names of record types and keys of override paths are printed bare
+//! when they are identifiers (`"replicas": Int` becomes `replicas: Int`, `a["b"]`
+//! becomes `a.b`), and as written otherwise (`"grafana.ini"`, `a["grafana.ini"]`).
 
 use crate::doc::{Doc, concat, group, group_forced, indent, text};
 use cedc_syntax::ast::*;
+use cedc_syntax::field::is_field_name;
 
 /// Lay out a parsed module.
 pub(crate) fn module_doc(src: &str, m: &Module) -> Doc {
@@ -321,6 +324,12 @@ impl<'a> Builder<'a> {
         concat(vec![self.leading(start(id.span)), text(id.name.as_str())])
     }
 
+    /// A field name that may have been written as a string: bare when it can be
+    /// (`"replicas"` becomes `replicas`), otherwise the string as written.
+    fn field_name(&mut self, id: &Ident) -> Doc {
+        if is_field_name(&id.name) { self.ident(id) } else { self.verbatim(start(id.span), end(id.span)) }
+    }
+
     /// Length of the run of `///` lines directly above `pos` in the source (only
     /// whitespace between them): the documentation the parser attaches there.
     fn doc_run_in_source(&self, pos: usize) -> usize {
@@ -603,10 +612,13 @@ impl<'a> Builder<'a> {
     fn override_set(&mut self, s: &OverrideSet) -> Doc {
         let mut v = Vec::new();
         for (i, id) in s.path.iter().enumerate() {
-            if i > 0 {
-                v.push(text("."));
+            if i == 0 {
+                v.push(self.ident(id));
+            } else if is_field_name(&id.name) {
+                v.extend([text("."), self.ident(id)]);
+            } else {
+                v.extend([text("["), self.verbatim(start(id.span), end(id.span)), text("]")]);
             }
-            v.push(self.ident(id));
         }
         v.push(text(" ="));
         v.push(self.rhs(&s.value));
@@ -756,7 +768,7 @@ impl<'a> Builder<'a> {
     }
 
     fn type_field(&mut self, f: &TypeField) -> Doc {
-        let mut v = vec![self.ident(&f.name)];
+        let mut v = vec![self.field_name(&f.name)];
         if f.optional {
             v.push(text("?"));
         }

@@ -19,6 +19,10 @@
 //! - a lone record in a list or as the only argument hugs the brackets: `[{`, `f({`;
 //! - literals (strings with their escapes, interpolations and `"""` blocks, numbers),
 //!   record keys and patterns are kept exactly as written, and so are parentheses;
+//! - a field name of a record type, or a key of an override path, is written bare when
+//!   it is an identifier and quoted otherwise: `"replicas": Int` becomes
+//!   `replicas: Int` and `app["replicas"]` becomes `app.replicas`, while
+//!   `"grafana.ini"?: String` and `values["grafana.ini"]` stay;
 //! - every comment is kept, where it was: at the end of its line, or on its own line.
 //!
 //! The output of [`format_source`] is checked before it is returned: it must parse to

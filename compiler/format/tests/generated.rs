@@ -43,6 +43,17 @@ const NAMES: &[&str] = &[
     "another_quite_long_name_here",
 ];
 const FIELDS: &[&str] = &["name", "spec", "type", "in", "env", "if", "replicas", "metadata", "x-y"];
+/// Field names written as strings: some must stay quoted, some become bare.
+const QUOTED_FIELDS: &[&str] = &[
+    r#""grafana.ini""#,
+    r#""app.kubernetes.io/name""#,
+    r#""replicas""#,
+    r#""in""#,
+    r#""a\"b""#,
+    r#""caf\u{e9}""#,
+    r#""\{x\}""#,
+    r#""""#,
+];
 const TYPES: &[&str] = &["Int", "String", "Bool", "Name", "Port", "Sizing", "Any"];
 const ENVS: &[&str] = &["prod", "staging", "sandbox"];
 const STRINGS: &[&str] = &[
@@ -223,9 +234,16 @@ impl Gen {
                 for _ in 0..self.rng.below(4) {
                     self.name();
                     for _ in 0..self.rng.below(3) {
-                        self.t(".");
-                        let f = self.rng.pick(FIELDS);
-                        self.t(f);
+                        if self.rng.chance(30) {
+                            self.t("[");
+                            let f = self.rng.pick(QUOTED_FIELDS);
+                            self.t(f);
+                            self.t("]");
+                        } else {
+                            self.t(".");
+                            let f = self.rng.pick(FIELDS);
+                            self.t(f);
+                        }
                     }
                     self.t("=");
                     self.expr(3);
@@ -275,7 +293,7 @@ impl Gen {
                     if i > 0 && self.rng.chance(50) {
                         self.t(",");
                     }
-                    let f = self.rng.pick(FIELDS);
+                    let f = if self.rng.chance(25) { self.rng.pick(QUOTED_FIELDS) } else { self.rng.pick(FIELDS) };
                     self.t(f);
                     if self.rng.chance(30) {
                         self.t("?");

@@ -54,6 +54,21 @@ let nested: List<{ a: Int, b: String? }> = []
 }
 
 #[test]
+fn quoted_field_names_are_kept_only_where_needed() {
+    let src = r#"
+type Values = { "grafana.ini"?: { server?: { "root_url"?: String } }, "replicas": Int = 1, "in": Bool = false
+  "app.kubernetes.io/name"?: String, "caf\u{e9}": Int = 0 }
+let v: Values = { "grafana.ini": { server: { root_url: "/" } } }
+in staging {
+  v["grafana.ini"].server["root_url"] = "/grafana"
+  v [ "caf\u{e9}" ] = 1
+  v["replicas"] = 2
+}
+"#;
+    insta::assert_snapshot!(format(src));
+}
+
+#[test]
 fn records_and_lists_break_when_they_do_not_fit() {
     let src = r#"
 let fits = { replicas: 2, memory: "64Mi" }

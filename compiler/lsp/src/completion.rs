@@ -352,7 +352,7 @@ fn record_fields(view: &View, at: usize, items: &mut Vec<CompletionItem>) {
             continue;
         }
         let needs_quotes = !crate::features::is_ident(name) || KEYWORDS.contains(&name.as_str());
-        let key = if needs_quotes { format!("{name:?}") } else { name.clone() };
+        let key = if needs_quotes { cedc_syntax::field::quote(name) } else { name.clone() };
         items.push(CompletionItem {
             label: name.clone(),
             kind: Some(CompletionItemKind::FIELD),

@@ -136,7 +136,7 @@ impl Analysis {
                 && let Some(ft) = rt.fields.get(name)
             {
                 let opt = if ft.optional { "?" } else { "" };
-                let mut s = format!("```ced\n{name}{opt}: {}\n```", ft.ty);
+                let mut s = format!("```ced\n{}{opt}: {}\n```", cedc_syntax::field::written(name), ft.ty);
                 if let Some(owner) = &rt.name {
                     s.push_str(&format!("\nfield of `{owner}`"));
                 }

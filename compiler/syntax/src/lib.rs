@@ -1,6 +1,7 @@
 //! The syntax of `.ced`: the pest grammar (`grammar.pest`), the AST, and the parser.
 
 pub mod ast;
+pub mod field;
 mod parser;
 pub mod visit;
 

@@ -235,6 +235,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::rem => "an operator",
         Rule::call_args | Rule::field_access | Rule::index => "`(`, `.` or `[`",
         Rule::ident | Rule::path => "a name",
+        Rule::path_key => "`[\"key\"]`",
         Rule::field_name => "a field name",
         Rule::record_field => "a field (`name: value`)",
         Rule::type_expr | Rule::type_union | Rule::type_optional | Rule::type_named | Rule::type_record => "a type",
@@ -400,7 +401,7 @@ impl Builder<'_> {
                         Rule::override_set => {
                             let sspan = self.span(&c);
                             let mut si = kids(c);
-                            let path = kids(next(&mut si)?).map(|i| self.ident(i)).collect();
+                            let path = self.override_path(next(&mut si)?)?;
                             let value = self.expr(next(&mut si)?)?;
                             sets.push(OverrideSet { path, value, span: sspan });
                         }
@@ -412,6 +413,37 @@ impl Builder<'_> {
             _ => return Err(internal(self.file, span, "declaration")),
         };
         Ok(Item { kind, doc, span })
+    }
+
+    /// `web.spec["grafana.ini"].root_url`: the declaration's name, then each field.
+    fn override_path(&mut self, p: Pair<Rule>) -> R<Vec<Ident>> {
+        let mut path = Vec::new();
+        for seg in kids(p) {
+            if seg.as_rule() == Rule::path_key {
+                path.push(self.field_key(next(&mut kids(seg))?, "a key in an override path")?);
+            } else {
+                path.push(self.ident(seg));
+            }
+        }
+        Ok(path)
+    }
+
+    /// A field name written bare (`server`) or as a string (`"grafana.ini"`), where it
+    /// must be known when the program is read: a string with interpolation is E0441.
+    /// The name's span is the whole literal, quotes included.
+    fn field_key(&mut self, p: Pair<Rule>, what: &str) -> R<Ident> {
+        if p.as_rule() != Rule::string {
+            return Ok(self.ident(p));
+        }
+        let span = self.span(&p);
+        match self.string(p)?.as_plain() {
+            Some(name) => Ok(Ident { name, span }),
+            None => Err(Diagnostic::error("E0441", format!("{what} cannot be an interpolated string"))
+                .at(span, "interpolated")
+                .help(
+                    "write the name as a plain string (`\"grafana.ini\"`): field names are fixed when the program is read; keys computed from values belong in a `Map<T>`",
+                )),
+        }
     }
 
     fn annotated<'a>(&mut self, it: &mut impl Iterator<Item = Pair<'a, Rule>>) -> R<(Option<TypeExpr>, Expr)> {
@@ -488,7 +520,7 @@ impl Builder<'_> {
                         Rule::type_field => {
                             let fspan = self.span(&c);
                             let mut fi = kids(c);
-                            let name = self.ident(next(&mut fi)?);
+                            let name = self.field_key(next(&mut fi)?, "a field name in a record type")?;
                             let mut optional = false;
                             let mut t = next(&mut fi)?;
                             if t.as_rule() == Rule::optional_mark {

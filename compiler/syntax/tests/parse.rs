@@ -159,3 +159,54 @@ fn a_byte_order_mark_may_start_a_file() {
         "only at the start"
     );
 }
+
+fn record_type_fields(src: &str) -> Vec<(String, bool, usize, usize)> {
+    let m = parse(FileId(0), src).unwrap_or_else(|d| panic!("{d:?}"));
+    let ItemKind::Type(t) = &m.items[0].kind else { panic!("not a type") };
+    let TypeExprKind::Record { fields, .. } = &t.ty.kind else { panic!("not a record") };
+    fields
+        .iter()
+        .map(|f| (f.name.name.clone(), f.optional, f.name.span.start as usize, f.name.span.end as usize))
+        .collect()
+}
+
+#[test]
+fn record_type_fields_may_be_quoted() {
+    let src = r#"type Values = { "grafana.ini"?: { server?: { root_url?: String } }, replicas: Int = 1, "a\"b": Int, "": Int }"#;
+    let fields = record_type_fields(src);
+    let names: Vec<_> = fields.iter().map(|f| (f.0.as_str(), f.1)).collect();
+    assert_eq!(names, [("grafana.ini", true), ("replicas", false), ("a\"b", false), ("", false)]);
+    // The span is the whole literal, quotes included.
+    let (_, _, s, e) = &fields[0];
+    assert_eq!(&src[*s..*e], "\"grafana.ini\"");
+}
+
+#[test]
+fn an_interpolated_field_name_in_a_type_is_e0441_at_the_string() {
+    let src = "type T = { \"{x}.ini\": String }";
+    let d = parse(FileId(0), src).expect_err("interpolated name");
+    assert_eq!(d.code, "E0441");
+    let span = d.primary.as_ref().map(|(s, _)| *s).expect("located");
+    assert_eq!(&src[span.start as usize..span.end as usize], "\"{x}.ini\"");
+    assert!(d.help.is_some());
+}
+
+#[test]
+fn override_paths_take_quoted_keys() {
+    let src = "in staging {\n  grafana[\"grafana.ini\"].server[ \"root_url\" ] = \"x\"\n  m[\"a\"][\"b\"] = 1\n}";
+    let m = parse(FileId(0), src).unwrap_or_else(|d| panic!("{d:?}"));
+    let ItemKind::Override(o) = &m.items[0].kind else { panic!("not an override") };
+    let paths: Vec<Vec<&str>> = o.sets.iter().map(|s| s.path.iter().map(|i| i.name.as_str()).collect()).collect();
+    assert_eq!(paths, [vec!["grafana", "grafana.ini", "server", "root_url"], vec!["m", "a", "b"]]);
+    let key = &o.sets[0].path[1];
+    assert_eq!(&src[key.span.start as usize..key.span.end as usize], "\"grafana.ini\"");
+}
+
+#[test]
+fn an_interpolated_override_key_is_e0441() {
+    let d = parse(FileId(0), "in staging { m[\"{k}\"] = 1 }").expect_err("interpolated key");
+    assert_eq!(d.code, "E0441");
+    // A computed index is not a key at all: a syntax error.
+    let d = parse(FileId(0), "in staging { m[k] = 1 }").expect_err("computed key");
+    assert_eq!(d.code, "E0001");
+}

@@ -8,6 +8,7 @@ use crate::ty::{DefaultExpr, FieldType, RecordType, Type, assignable, join};
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span, a_or_an, did_you_mean};
 use cedc_names::{Builtin, ModuleId, Program};
 use cedc_syntax::ast::*;
+use cedc_syntax::field::{segment, written};
 use indexmap::IndexMap;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -455,13 +456,13 @@ impl<'p> Checker<'p> {
                         None if r.open => Some(Type::Any),
                         None => {
                             let help = match did_you_mean(&seg.name, r.fields.keys().map(String::as_str)) {
-                                Some(s) => format!("did you mean `{s}`?"),
+                                Some(s) => format!("did you mean `{}`?", written(&s)),
                                 None => format!("the fields are: {}", field_list(r)),
                             };
                             self.err(
                                 Diagnostic::error(
                                     "E0050",
-                                    format!("`{inner}` has no field `{}` to override", seg.name),
+                                    format!("`{inner}` has no field `{}` to override", written(&seg.name)),
                                 )
                                 .at(seg.span, "no such field")
                                 .also(decl_span, "the overridden declaration")
@@ -583,10 +584,7 @@ impl<'p> Checker<'p> {
                     continue;
                 }
                 let show = |o: &OverrideInfo| {
-                    std::iter::once(o.target.1.as_str())
-                        .chain(o.path.iter().map(String::as_str))
-                        .collect::<Vec<_>>()
-                        .join(".")
+                    std::iter::once(o.target.1.clone()).chain(o.path.iter().map(|k| segment(k))).collect::<String>()
                 };
                 let envs = shared.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
                 self.err(
@@ -1034,10 +1032,11 @@ impl<'p> Checker<'p> {
 
     fn unknown_field(&mut self, k: &str, span: Span, rt: &RecordType) {
         let help = match did_you_mean(k, rt.fields.keys().map(String::as_str)) {
-            Some(s) => format!("did you mean `{s}`?"),
+            Some(s) => format!("did you mean `{}`?", written(&s)),
             None => format!("the fields are: {}", field_list(rt)),
         };
         let what = rt.name.clone().unwrap_or_else(|| "this record".into());
+        let k = written(k);
         self.err(Diagnostic::error("E0022", format!("{what} has no field `{k}`")).at(span, "unknown field").help(help));
     }
 
@@ -1995,5 +1994,5 @@ fn patch_assignable(patch: &Type, base: &Type) -> bool {
 }
 
 fn field_list(r: &RecordType) -> String {
-    r.fields.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+    r.fields.keys().map(|k| format!("`{}`", written(k))).collect::<Vec<_>>().join(", ")
 }

@@ -216,6 +216,7 @@ impl fmt::Display for Type {
                             f.write_str("...")?;
                             break;
                         }
+                        let k = cedc_syntax::field::written(k);
                         write!(f, "{k}{}: {}", if v.optional { "?" } else { "" }, v.ty)?;
                     }
                     if r.open {

@@ -1,0 +1,162 @@
+//! Record types with quoted field names (`"grafana.ini"?: ...`), as chart values
+//! need: record literals check against them, evaluation writes their keys, `r["key"]`
+//! reads them, override paths reach them with `["key"]` segments, and mistakes are
+//! reported at the key with the usual codes.
+
+use cedc_names::MemoryFs;
+
+fn compile(src: &str) -> cedc::Compilation {
+    let mut fs = MemoryFs::default();
+    fs.files.insert("main.ced".into(), src.as_bytes().to_vec());
+    cedc::compile(&fs, &["main.ced".to_string()], None)
+}
+
+fn codes(c: &cedc::Compilation) -> Vec<&'static str> {
+    c.diagnostics.iter().map(|d| d.code).collect()
+}
+
+/// The JSON of the only object of component `grafana` in `env`.
+fn object(c: &cedc::Compilation, env: &str) -> serde_json::Value {
+    let platform = c.platform.as_ref().expect("evaluated");
+    let env = platform.envs.iter().find(|e| e.name == env).expect("environment");
+    let component = env.components.iter().find(|x| x.name == "grafana").expect("component");
+    component.objects[0].value.to_json().expect("json")
+}
+
+const VALUES: &str = r#"
+env prod {}
+env staging {}
+
+type Labels = {
+  "app.kubernetes.io/name": String
+  "app.kubernetes.io/part-of": String = "monitoring"
+  team?: String
+}
+
+type Values = {
+  "grafana.ini": { server: { root_url: String = "/" } = {} } = {}
+  replicas: Int = 1
+}
+
+let labels: Labels = { "app.kubernetes.io/name": "grafana" }
+let values: Values = { "grafana.ini": { server: { root_url: "https://grafana.example.org" } } }
+
+component grafana {
+  namespace: "monitoring"
+  objects: [{
+    apiVersion: "v1"
+    kind: "ConfigMap"
+    metadata: { name: "grafana", labels: labels }
+    data: {
+      root_url: values["grafana.ini"].server.root_url
+      name: labels["app.kubernetes.io/name"]
+      "grafana.ini": "[server]\nroot_url = {values["grafana.ini"].server["root_url"]}\n"
+    }
+  }]
+}
+"#;
+
+#[test]
+fn quoted_fields_check_evaluate_and_are_read_by_index() {
+    let c = compile(VALUES);
+    assert!(c.ok(), "{:#?}", c.diagnostics);
+    let o = object(&c, "prod");
+    // The default of a quoted field is filled in under its key.
+    assert_eq!(
+        o["metadata"]["labels"],
+        serde_json::json!({ "app.kubernetes.io/name": "grafana", "app.kubernetes.io/part-of": "monitoring" })
+    );
+    assert_eq!(o["data"]["root_url"], "https://grafana.example.org");
+    assert_eq!(o["data"]["name"], "grafana");
+    assert_eq!(o["data"]["grafana.ini"], "[server]\nroot_url = https://grafana.example.org\n");
+}
+
+#[test]
+fn override_paths_reach_quoted_fields() {
+    let src = format!(
+        "{VALUES}\nin staging {{\n  values[\"grafana.ini\"].server.root_url = \"https://grafana.staging.example.org\"\n  labels[\"app.kubernetes.io/part-of\"] = \"observability\"\n}}\n"
+    );
+    let c = compile(&src);
+    assert!(c.ok(), "{:#?}", c.diagnostics);
+    assert_eq!(object(&c, "prod")["data"]["root_url"], "https://grafana.example.org");
+    let staging = object(&c, "staging");
+    assert_eq!(staging["data"]["root_url"], "https://grafana.staging.example.org");
+    assert_eq!(staging["metadata"]["labels"]["app.kubernetes.io/part-of"], "observability");
+}
+
+/// The diagnostic with `code`, and the source text of its primary span.
+fn located<'c>(c: &'c cedc::Compilation, src: &'c str, code: &str) -> (&'c cedc_diagnostics::Diagnostic, &'c str) {
+    let d = c.diagnostics.iter().find(|d| d.code == code).unwrap_or_else(|| panic!("no {code}: {:#?}", c.diagnostics));
+    let span = d.span().expect("located");
+    (d, &src[span.start as usize..span.end as usize])
+}
+
+#[test]
+fn a_misspelled_quoted_key_is_e0022_with_a_suggestion() {
+    let src = VALUES.replace(r#"{ "grafana.ini": { server"#, r#"{ "grafana.inii": { server"#);
+    let c = compile(&src);
+    assert_eq!(codes(&c), ["E0022"], "{:#?}", c.diagnostics);
+    let (d, at) = located(&c, &src, "E0022");
+    assert_eq!(at, "\"grafana.inii\"");
+    assert_eq!(d.message, "Values has no field `\"grafana.inii\"`");
+    assert_eq!(d.help.as_deref(), Some("did you mean `\"grafana.ini\"`?"));
+}
+
+#[test]
+fn an_index_naming_no_field_is_e0022() {
+    let src = VALUES.replace(r#"labels["app.kubernetes.io/name"]"#, r#"labels["app.kubernetes.io/nme"]"#);
+    let c = compile(&src);
+    assert_eq!(codes(&c), ["E0022"], "{:#?}", c.diagnostics);
+    let (d, at) = located(&c, &src, "E0022");
+    assert_eq!(at, "\"app.kubernetes.io/nme\"");
+    assert_eq!(d.help.as_deref(), Some("did you mean `\"app.kubernetes.io/name\"`?"));
+}
+
+#[test]
+fn a_misspelled_override_key_is_e0050_and_a_wrong_value_e0039() {
+    let src = format!("{VALUES}\nin staging {{\n  values[\"grafana.inii\"].server.root_url = \"x\"\n}}\n");
+    let c = compile(&src);
+    assert_eq!(codes(&c), ["E0050"], "{:#?}", c.diagnostics);
+    let (d, at) = located(&c, &src, "E0050");
+    assert_eq!(at, "\"grafana.inii\"");
+    assert_eq!(d.help.as_deref(), Some("did you mean `\"grafana.ini\"`?"));
+
+    let src = format!("{VALUES}\nin staging {{\n  values[\"grafana.ini\"].server = 3\n}}\n");
+    let c = compile(&src);
+    assert_eq!(codes(&c), ["E0039"], "{:#?}", c.diagnostics);
+}
+
+#[test]
+fn conflicting_overrides_name_the_path_as_written() {
+    let src = format!(
+        "{VALUES}\nin staging {{\n  values[\"grafana.ini\"] = {{}}\n}}\nin staging {{\n  values[\"grafana.ini\"].server.root_url = \"x\"\n}}\n"
+    );
+    let c = compile(&src);
+    assert_eq!(codes(&c), ["E0051"], "{:#?}", c.diagnostics);
+    let d = &c.diagnostics[0];
+    assert!(d.message.contains("`values[\"grafana.ini\"].server.root_url`"), "{}", d.message);
+}
+
+#[test]
+fn types_print_quoted_names_quoted() {
+    let src = r#"
+env prod {}
+let v: { "grafana.ini": Int, plain: Int } = { "grafana.ini": 1, plain: 2 }
+let n: Int = v
+"#;
+    let c = compile(src);
+    assert_eq!(codes(&c), ["E0039"], "{:#?}", c.diagnostics);
+    assert!(c.diagnostics[0].message.contains("{ \"grafana.ini\": Int, plain: Int }"), "{}", c.diagnostics[0].message);
+}
+
+#[test]
+fn a_field_declared_bare_and_quoted_is_declared_twice() {
+    let c = compile("env prod {}\ntype T = { replicas: Int, \"replicas\": Int }\n");
+    assert_eq!(codes(&c), ["E0021"], "{:#?}", c.diagnostics);
+}
+
+#[test]
+fn an_interpolated_field_name_is_e0441() {
+    let c = compile("env prod {}\nlet x = \"a\"\ntype T = { \"{x}.ini\": Int }\n");
+    assert_eq!(codes(&c), ["E0441"], "{:#?}", c.diagnostics);
+}
