@@ -122,11 +122,12 @@ fn a_version_other_than_the_modules_is_refused() {
 #[test]
 fn kuma_gateway_class_needs_its_controller() {
     // The GatewayClass the chart makes names Kuma's controller: installing Kuma without
-    // saying the component runs it is the E0136-family mistake the checks catch.
+    // saying the component runs it (`provides: [kuma.controller]`) is E0129.
     let main = "import \"std/charts/kuma\"\n\nenv prod {}\n\ncomponent mesh {\n  namespace: \"kuma-system\"\n  objects: []\n  chart: kuma.install(version: kuma.chart.version)\n}\n";
     let o = check(main);
     assert_eq!(o.status.code(), Some(1), "stderr:\n{}", String::from_utf8_lossy(&o.stderr));
-    assert!(!diags(&o).is_empty());
+    let codes: Vec<String> = diags(&o).into_iter().map(|(c, _)| c).collect();
+    assert_eq!(codes, vec!["E0129".to_string()]);
 }
 
 #[test]
