@@ -627,3 +627,64 @@ fn every_key_path_of_the_published_defaults_is_accepted() {
     }
     assert!(compared > 0, "CEDC_CHART_SOURCES is set but holds none of the charts {CHARTS:?}");
 }
+
+// ------------------------------------------------------ what the charts install
+
+/// A platform where Contour (through its module) serves a Gateway, and an HTTPRoute of
+/// the component installing `chart` (a module call) sends to the Service `backend:port`.
+fn routed(namespace: &str, chart: &str, backend: &str, port: u16) -> String {
+    format!(
+        r#"import "std/k8s"
+import "std/gateway" as gw
+import "std/charts/contour"
+import "std/charts/grafana"
+import "std/charts/argo-cd"
+
+env prod {{ domain: "example.org" }}
+
+component ingress {{
+  namespace: "projectcontour"
+  provides: [contour.controller]
+  objects: [
+    gw.gateway_class("contour", contour.controller),
+    gw.gateway("public", class: "contour", listeners: [{{ name: "http", port: 80, protocol: "HTTP", routes_from: "All" }}]),
+  ]
+  chart: contour.install(version: contour.chart.version)
+}}
+
+component app {{
+  namespace: "{namespace}"
+  chart: {chart}
+  objects: [
+    gw.http_route(
+      "app",
+      parents: [{{ gateway: "public", namespace: "projectcontour", listener: "http" }}],
+      hostnames: ["app.{{env.domain}}"],
+      rules: [{{ backends: [gw.backend(k8s.service("{backend}", port: {port}), port: {port})] }}],
+    ),
+  ]
+}}
+"#
+    )
+}
+
+#[test]
+fn routes_reach_the_services_the_charts_install_under_their_computed_names() {
+    let grafana = "grafana.install(version: grafana.chart.version)";
+    assert_clean(&check(&routed("monitoring", grafana, "grafana", 80)), "grafana's Service");
+    let argocd = "argo-cd.install(version: argo-cd.chart.version)";
+    assert_clean(&check(&routed("argocd", argocd, "argocd-server", 443)), "argocd-server");
+
+    // Another release name gives other names: `obs` installs `obs-grafana`, and the
+    // release `platform` of Argo CD installs `platform-argocd-server`.
+    let obs = "grafana.install(version: grafana.chart.version, release: \"obs\")";
+    let codes: Vec<String> =
+        diags(&check(&routed("monitoring", obs, "grafana", 80))).into_iter().map(|(c, _)| c).collect();
+    assert_eq!(codes, vec!["E0124".to_string()]);
+    // The Service's port is 80; 3000 is the pod's.
+    let codes: Vec<String> =
+        diags(&check(&routed("monitoring", grafana, "grafana", 3000))).into_iter().map(|(c, _)| c).collect();
+    assert_eq!(codes, vec!["E0124".to_string()]);
+    let platform = "argo-cd.install(version: argo-cd.chart.version, release: \"platform\")";
+    assert_clean(&check(&routed("argocd", platform, "platform-argocd-server", 80)), "platform-argocd-server");
+}
