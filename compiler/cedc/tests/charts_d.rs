@@ -319,6 +319,10 @@ fn realistic_settings_of_the_other_charts_check() {
         ),
         ("external-dns", "{ provider: \"aws\" }"),
         (
+            "cert-manager",
+            "{\n      image: { tag: \"v1.21.1\" }\n      ingressShim: { defaultIssuerName: \"letsencrypt\", defaultIssuerKind: \"ClusterIssuer\" }\n    }",
+        ),
+        (
             "contour",
             "{\n      envoy: { service: { type: \"NodePort\" } }\n      contour: { ingressClass: { name: \"contour\", create: true, default: false } }\n      gatewayAPI: { manageCRDs: false }\n    }",
         ),
