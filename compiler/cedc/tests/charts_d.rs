@@ -503,6 +503,19 @@ const REFUSALS: &[(&str, [Refusal; 3])] = &[
     ),
 ];
 
+/// Keys the charts take one of a few words for are unions: another word is E0062.
+#[test]
+fn a_word_the_chart_does_not_take_is_refused_on_its_line() {
+    for (module, values, marker) in [
+        ("contour", "{\n      envoy: {\n        kind: \"statefulset\"\n      }\n    }", "statefulset"),
+        ("kuma", "{\n      controlPlane: {\n        mode: \"standalone\"\n      }\n    }", "standalone"),
+        ("external-dns", "{\n      policy: \"upsert\"\n    }", "upsert"),
+        ("argo-cd", "{\n      global: {\n        logging: { level: \"trace\" }\n      }\n    }", "trace"),
+    ] {
+        assert_refused(&with_values(module, module, values), marker, "E0062");
+    }
+}
+
 #[test]
 fn misspelled_keys_wrong_levels_and_wrong_types_are_refused_on_their_line() {
     for (module, cases) in REFUSALS {
