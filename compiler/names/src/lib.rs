@@ -85,4 +85,10 @@ pub const STDLIB: &[(&str, &str)] = &[
     ("charts/vcluster", include_str!("../../../stdlib/charts/vcluster.ced")),
     ("charts/clickhouse-operator", include_str!("../../../stdlib/charts/clickhouse-operator.ced")),
     ("charts/opentelemetry-operator", include_str!("../../../stdlib/charts/opentelemetry-operator.ced")),
+    ("charts/argo-cd", include_str!("../../../stdlib/charts/argo-cd.ced")),
+    ("charts/cert-manager", include_str!("../../../stdlib/charts/cert-manager.ced")),
+    ("charts/grafana", include_str!("../../../stdlib/charts/grafana.ced")),
+    ("charts/external-dns", include_str!("../../../stdlib/charts/external-dns.ced")),
+    ("charts/contour", include_str!("../../../stdlib/charts/contour.ced")),
+    ("charts/kuma", include_str!("../../../stdlib/charts/kuma.ced")),
 ];
