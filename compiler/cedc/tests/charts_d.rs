@@ -687,9 +687,12 @@ component app {{
 
 #[test]
 fn routes_reach_the_services_the_charts_install_under_their_computed_names() {
-    let grafana = "grafana.install(version: grafana.chart.version)";
+    // The release is named after the installing component (`app`) unless given.
+    let default = "grafana.install(version: grafana.chart.version)";
+    assert_clean(&check(&routed("monitoring", default, "app-grafana", 80)), "app-grafana");
+    let grafana = "grafana.install(version: grafana.chart.version, release: \"grafana\")";
     assert_clean(&check(&routed("monitoring", grafana, "grafana", 80)), "grafana's Service");
-    let argocd = "argo-cd.install(version: argo-cd.chart.version)";
+    let argocd = "argo-cd.install(version: argo-cd.chart.version, release: \"argocd\")";
     assert_clean(&check(&routed("argocd", argocd, "argocd-server", 443)), "argocd-server");
 
     // Another release name gives other names: `obs` installs `obs-grafana`, and the
