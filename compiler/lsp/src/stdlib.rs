@@ -11,10 +11,14 @@ fn dir() -> Option<&'static PathBuf> {
         let dir = std::env::temp_dir().join(format!("cedc-{}-std", env!("CARGO_PKG_VERSION")));
         std::fs::create_dir_all(&dir).ok()?;
         for (name, text) in cedc_names::STDLIB {
+            // Names may have folders (`charts/grafana`).
             let path = dir.join(format!("{name}.ced"));
+            let parent = path.parent()?;
+            std::fs::create_dir_all(parent).ok()?;
             if std::fs::read_to_string(&path).ok().as_deref() != Some(*text) {
                 // Write beside and rename, so a concurrent server never reads half a file.
-                let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+                let stem = path.file_stem()?.to_string_lossy();
+                let tmp = parent.join(format!(".{stem}.{}.tmp", std::process::id()));
                 std::fs::write(&tmp, text).ok()?;
                 std::fs::rename(&tmp, &path).ok()?;
             }
