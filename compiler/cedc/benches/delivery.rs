@@ -19,7 +19,7 @@ fn platform() -> String {
 env prod { production: true }
 env staging { production: false }
 
-let health = "hs = {}\nreturn hs\n"
+let health = "hs = \{}\nreturn hs\n"
 
 component argocd {
   namespace: "argocd"

@@ -108,7 +108,7 @@ fn providers(env: &Environment, diags: &mut Diagnostics) -> Providers {
 fn uses(o: &Object, p: &Providers, edges: &mut Vec<Edge>) {
     let key = (o.group().to_string(), o.kind.clone());
     if let Some(&(on, _)) = p.kinds.get(&key) {
-        let why = format!("uses the kind {} whose CRD it installs", o.kind);
+        let why = format!("uses its kind {}", o.kind);
         edges.push(Edge { on, span: o.name_span(), why });
     }
     let controller = match (o.group(), o.kind.as_str()) {
@@ -119,7 +119,7 @@ fn uses(o: &Object, p: &Providers, edges: &mut Vec<Edge>) {
     };
     let Some(named) = View::new(&o.value).at(controller) else { return };
     if let Some(&on) = named.str().and_then(|n| p.controllers.get(n)) {
-        let why = format!("names the controller `{}` it runs", named.str().unwrap_or_default());
+        let why = format!("names its controller `{}`", named.str().unwrap_or_default());
         edges.push(Edge { on, span: named.span(), why });
     }
 }
@@ -194,7 +194,7 @@ fn cycle_error(env: &Environment, waits: &[Vec<Edge>], cycle: &[usize]) -> Diagn
     for (k, &c) in cycle.iter().enumerate() {
         let next = cycle[(k + 1) % cycle.len()];
         if let Some(e) = waits[c].iter().find(|e| e.on == next) {
-            let label = format!("`{}` {} of `{}`", names[k], e.why, env.components[next].name);
+            let label = format!("`{}` waits for `{}` ({})", names[k], env.components[next].name, e.why);
             d = if k == 0 { d.at(e.span, label) } else { d.also(e.span, label) };
         }
     }

@@ -282,7 +282,7 @@ impl Loader<'_> {
                     .at(decl.span, "declared here")
                     .also(import_span, "imported with this name")
                     .help(format!(
-                        "inside this file `{name}` would name only one of them: import the module under another name (`import \"...\" as {name}_chart`) or rename the declaration"
+                        "inside this file `{name}` would name only one of them: import the module under another name (`as {name}_module`, `as {name}_chart`) or rename the declaration"
                     )),
             );
         }

@@ -178,6 +178,7 @@ fn build() -> Registry {
     }
     crate::gateway::add(&mut registry);
     crate::certmanager::add(&mut registry);
+    crate::argocd::add(&mut registry);
     registry
 }
 

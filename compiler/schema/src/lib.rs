@@ -10,6 +10,8 @@
 //! - [`validate`]: an evaluated object against its kind's schema, each violation located
 //!   at the `.ced` expression that produced the offending value.
 
+pub mod argocd;
+mod builder;
 pub mod certmanager;
 pub mod convert;
 pub mod core;
