@@ -958,7 +958,14 @@ impl<'p> Evaluator<'p> {
                 };
             }
             BinaryOp::Coalesce => {
-                return if matches!(lv.kind, ValueKind::None) { self.expr(r) } else { Ok(lv) };
+                if !matches!(lv.kind, ValueKind::None) {
+                    return Ok(lv);
+                }
+                let rv = self.expr(r)?;
+                return match self.c.conform_at.get(&r.span) {
+                    Some(t) => self.conform(rv, t),
+                    None => Ok(rv),
+                };
             }
             _ => {}
         }

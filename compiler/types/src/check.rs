@@ -79,6 +79,10 @@ pub struct Checked {
     pub local_types: HashMap<Span, Type>,
     /// …and the record type each record literal was checked against, by its span.
     pub record_literals: Vec<(Span, Arc<RecordType>)>,
+    /// Expressions whose value evaluation must complete to a type the program does not
+    /// otherwise give it, by span: the right side of `a ?? b` takes the type of `a`'s
+    /// value, so `(opt ?? {}).field` reads an omitted optional field as `none`.
+    pub conform_at: HashMap<Span, Type>,
 }
 
 /// Check a program knowing no Kubernetes kinds (`Kind<...>` types are errors).
@@ -1491,6 +1495,7 @@ impl<'p> Checker<'p> {
                     Type::Optional(inner) if *inner == Type::Never => self.infer(r),
                     Type::Optional(inner) => {
                         self.check(r, &inner);
+                        self.out.conform_at.insert(r.span, (*inner).clone());
                         *inner
                     }
                     Type::Any | Type::Error => self.infer(r),
