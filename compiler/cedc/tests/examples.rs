@@ -247,8 +247,17 @@ fn custom_resources_of_the_examples_fit_the_upstream_crds() {
     let mut checked = 0;
     let mut problems = Vec::new();
     for ex in examples() {
-        for env in ["prod", "staging", "sandbox"] {
-            let out = cedc(&["render", &format!("examples/{ex}"), "--env", env], &repo());
+        // The environments' objects, and the Argo CD objects delivering them.
+        let renders = ["prod", "staging", "sandbox"].into_iter().flat_map(|env| [(env, false), (env, true)]);
+        for (env, delivery) in renders {
+            let mut args =
+                vec!["render", &*format!("examples/{ex}")].into_iter().map(str::to_string).collect::<Vec<_>>();
+            args.extend(["--env".to_string(), env.to_string()]);
+            if delivery {
+                args.push("--delivery".to_string());
+            }
+            let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = cedc(&argv, &repo());
             if !out.status.success() {
                 continue;
             }
@@ -256,7 +265,10 @@ fn custom_resources_of_the_examples_fit_the_upstream_crds() {
                 let api = o["apiVersion"].as_str().unwrap_or("");
                 let kind = o["kind"].as_str().unwrap_or("");
                 let group = api.rsplit_once('/').map_or("", |(g, _)| g);
-                if !(group == "gateway.networking.k8s.io" || group.ends_with("cert-manager.io")) {
+                if !(group == "gateway.networking.k8s.io"
+                    || group.ends_with("cert-manager.io")
+                    || group == "argoproj.io")
+                {
                     continue;
                 }
                 let Some(k) = upstream.lookup(api, kind) else {

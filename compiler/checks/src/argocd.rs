@@ -54,7 +54,7 @@ pub fn output_dirs(platform: &Platform) -> BTreeSet<String> {
         if !env.delivery.is_empty() {
             dirs.insert(Layout::apps(&env.name));
         }
-        for c in &env.components {
+        for c in env.components.iter().filter(|c| !c.objects.is_empty()) {
             dirs.insert(Layout::component_overlay(&c.name, &env.name));
             dirs.insert(Layout::component_base(&c.name));
         }

@@ -169,6 +169,12 @@ fn emit_component(
 
     let mut overlays = Vec::with_capacity(envs.len());
     for (e, (env_index, objects)) in envs.iter().zip(per_env).enumerate() {
+        // A component with no object in this environment (a chart alone, which Argo CD
+        // installs from its repository) has no overlay there: an empty Kustomization
+        // would be a root that builds nothing.
+        if objects.is_empty() {
+            continue;
+        }
         let overlay = Layout::component_overlay(component, &platform.envs[*env_index].name);
         let mut resources = Vec::new();
         if has_base {
