@@ -15,7 +15,10 @@
 //!   writes, that cedc does not write (a stale path);
 //! - E0416: an RBAC policy line (`argocd-rbac-cm`'s `policy.csv`, or the `configs.rbac`
 //!   values of the chart of the delivering component) that does not parse, or names a
-//!   project that does not exist.
+//!   project or an Application that does not exist;
+//! - E0417: a source tracking what moves (a branch such as `main`, `HEAD` or
+//!   `feature/x`, or a chart version range): an error in a production environment, a
+//!   warning elsewhere.
 //!
 //! Invariants: the directories cedc writes and the projects that exist are collected
 //! once per environment; each source, destination and policy line is one look-up.
@@ -42,8 +45,12 @@ struct Known<'a> {
     /// Directories of the output tree (relative to it).
     dirs: &'a BTreeSet<String>,
     projects: BTreeSet<&'a str>,
+    /// The Applications of the environment (generated and written), by name.
+    applications: BTreeSet<&'a str>,
     /// The platform's repository and the output directory in it (`""` or `dir/`).
     repository: Option<(&'a str, String)>,
+    /// The environment is declared `production: true`.
+    production: bool,
 }
 
 /// Every directory the Kustomize emitter and the delivery write, over all environments.
@@ -72,7 +79,10 @@ pub fn check(env: &Environment, dirs: &BTreeSet<String>, diags: &mut Diagnostics
         let path = d.path()?.str()?.trim_matches('/');
         Some((d.repository()?.str()?, if path.is_empty() { String::new() } else { format!("{path}/") }))
     });
-    let known = Known { dirs, projects, repository };
+    let applications =
+        objects().filter(|o| o.group() == GROUP && o.kind == APPLICATION).map(|o| o.name.as_str()).collect();
+    let production = View::new(&env.attributes).field("production").and_then(View::bool) == Some(true);
+    let known = Known { dirs, projects, applications, repository, production };
     let mut out = Vec::new();
     for c in &env.components {
         for o in c.objects.iter().filter(|o| o.group() == GROUP && o.kind == APPLICATION) {
@@ -135,6 +145,16 @@ fn source(s: View, has_values_ref: bool, known: &Known, out: &mut Vec<Diagnostic
     if let Some(p) = path.filter(|p| p.str().is_some_and(|t| t.starts_with(VALUES_PREFIX))) {
         out.push(values_outside(p, "`path`"));
     }
+    if let Some(revision) = s.field("targetRevision")
+        && let Some(why) = moving_revision(revision.str().unwrap_or_default(), chart.is_some())
+    {
+        let message = format!("this source tracks `{}`, which moves: {why}", revision.str().unwrap_or_default());
+        let d =
+            if known.production { Diagnostic::error("E0417", message) } else { Diagnostic::warning("E0417", message) };
+        out.push(d.at(revision.span(), "not pinned").help(
+            "pin a tag or a commit (`v1.4.0`), or an exact chart version: what a branch or a range points at changes without a commit to this platform (an error in production, a warning elsewhere)",
+        ));
+    }
     if chart.is_some() && s.field("targetRevision").is_none() {
         out.push(
             Diagnostic::error("E0413", "this Helm source has no `targetRevision`")
@@ -157,6 +177,21 @@ fn source(s: View, has_values_ref: bool, known: &Known, out: &mut Vec<Diagnostic
     {
         stale_path(p, text, prefix, known.dirs, out);
     }
+}
+
+/// Branch names that move.
+const BRANCHES: &[&str] = &["HEAD", "main", "master", "develop", "trunk"];
+
+/// Why a source's `targetRevision` is not pinned, or `None`: a chart version that is not
+/// exact, or a git revision that is a well-known branch or a branch path (`feature/x`).
+fn moving_revision(revision: &str, chart: bool) -> Option<String> {
+    if chart {
+        return crate::delivery::exact_version(revision).err();
+    }
+    if revision.is_empty() || BRANCHES.contains(&revision) {
+        return Some("it is a branch".into());
+    }
+    revision.contains('/').then(|| "it is a branch (`feature/...`)".into())
 }
 
 fn values_outside(at: View, place: &str) -> Diagnostic {
@@ -210,7 +245,7 @@ fn rbac(policy: View, known: &Known, out: &mut Vec<Diagnostic>) {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        if let Some(problem) = policy_line(line, &known.projects) {
+        if let Some(problem) = policy_line(line, &known.projects, &known.applications) {
             out.push(
                 Diagnostic::error("E0416", format!("RBAC policy line {}: {problem}", n + 1))
                     .at(policy.span(), format!("line {}: `{line}`", n + 1))
@@ -238,7 +273,7 @@ const RESOURCES: &[&str] = &[
 const ACTIONS: &[&str] = &["get", "create", "update", "delete", "sync", "override", "action", "invoke", "*"];
 
 /// Why one policy line is wrong, or `None`.
-fn policy_line(line: &str, projects: &BTreeSet<&str>) -> Option<String> {
+fn policy_line(line: &str, projects: &BTreeSet<&str>, applications: &BTreeSet<&str>) -> Option<String> {
     let fields: Vec<&str> = line.split(',').map(str::trim).collect();
     match fields.first().copied() {
         Some("g") if fields.len() == 3 => None,
@@ -256,9 +291,13 @@ fn policy_line(line: &str, projects: &BTreeSet<&str>) -> Option<String> {
                 return Some(format!("the effect is `{effect}`, not `allow` or `deny`"));
             }
             if PROJECT_SCOPED.contains(&resource) {
-                let project = object.split('/').next().unwrap_or(object);
+                let (project, name) = object.split_once('/').unwrap_or((object, "*"));
                 if project != "*" && !projects.contains(project) {
                     return Some(format!("project `{project}` does not exist"));
+                }
+                let pattern = name.contains('*') || name.contains('?');
+                if resource == "applications" && !pattern && !applications.contains(name) {
+                    return Some(format!("Application `{name}` does not exist"));
                 }
             }
             None
@@ -270,13 +309,16 @@ fn policy_line(line: &str, projects: &BTreeSet<&str>) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::policy_line;
     use std::collections::BTreeSet;
 
     #[test]
     fn policy_lines() {
         let projects = BTreeSet::from(["default", "platform"]);
+        let apps = BTreeSet::from(["prod-web"]);
+        let policy_line = |line: &str, projects: &BTreeSet<&str>| super::policy_line(line, projects, &apps);
         assert_eq!(policy_line("p, role:ops, applications, sync, platform/*, allow", &projects), None);
+        assert_eq!(policy_line("p, role:ops, applications, sync, platform/prod-web, allow", &projects), None);
+        assert!(policy_line("p, role:ops, applications, sync, platform/prod-wbe, allow", &projects).is_some());
         assert_eq!(policy_line("g, ClubCedille:admins, role:admin", &projects), None);
         assert_eq!(
             policy_line("p, role:ops, applications, action/apps/Deployment/restart, */*, allow", &projects),
