@@ -12,7 +12,8 @@
 //!   path of the chart's defaults is accepted by the module's `Values` (skipped loudly
 //!   without it: the sources cannot be fetched in CI).
 
-use std::fmt::Write as _;
+mod common;
+use common::ced_literal;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -549,92 +550,6 @@ fn misspelled_keys_wrong_levels_and_wrong_types_are_refused_on_their_line() {
 }
 
 // ------------------------------------------------- comparison with the real charts
-
-/// The chart's defaults as a .ced literal: maps as record literals (keys that are not
-/// identifiers quoted), lists, strings, integers and booleans; nulls and floats (which
-/// .ced has no literal for) are dropped, and the key paths written are counted.
-fn ced_literal(v: &serde_json::Value, indent: usize, paths: &mut usize, out: &mut String) -> bool {
-    use serde_json::Value;
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => {
-            out.push_str(if *b { "true" } else { "false" });
-            true
-        }
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => {
-                let _ = write!(out, "{i}");
-                true
-            }
-            None => false,
-        },
-        Value::String(s) => {
-            ced_string(s, out);
-            true
-        }
-        Value::Array(items) => {
-            out.push('[');
-            let mut first = true;
-            for item in items {
-                let mut one = String::new();
-                if ced_literal(item, indent + 1, paths, &mut one) {
-                    if !first {
-                        out.push_str(", ");
-                    }
-                    out.push_str(&one);
-                    first = false;
-                }
-            }
-            out.push(']');
-            true
-        }
-        Value::Object(fields) => {
-            out.push_str("{\n");
-            for (k, item) in fields {
-                let mut one = String::new();
-                if ced_literal(item, indent + 1, paths, &mut one) {
-                    *paths += 1;
-                    out.push_str(&"  ".repeat(indent + 1));
-                    if is_identifier(k) {
-                        out.push_str(k);
-                    } else {
-                        ced_string(k, out);
-                    }
-                    let _ = writeln!(out, ": {one}");
-                }
-            }
-            out.push_str(&"  ".repeat(indent));
-            out.push('}');
-            true
-        }
-    }
-}
-
-fn is_identifier(k: &str) -> bool {
-    let mut chars = k.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
-
-fn ced_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '{' => out.push_str("\\{"),
-            '}' => out.push_str("\\}"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
 
 #[test]
 fn every_key_path_of_the_published_defaults_is_accepted() {

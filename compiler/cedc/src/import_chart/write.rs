@@ -6,6 +6,7 @@
 use super::Identity;
 use super::helm::{Found, Installs, placeholder_release};
 use super::types::{Field, Record, Ty};
+use cedc_syntax::field;
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -142,51 +143,23 @@ fn literal(v: &Value, release: &str) -> String {
 
 /// A string literal in which each occurrence of `release` becomes `{release}`.
 fn interpolated(s: &str, release: &str) -> String {
-    let parts: Vec<String> = s.split(release).map(escape).collect();
+    let parts: Vec<String> = s.split(release).map(|p| unquoted(&field::quote(p))).collect();
     format!("\"{}\"", parts.join("{release}"))
 }
 
-/// A string literal.
+/// The inside of a string literal.
+fn unquoted(literal: &str) -> String {
+    literal[1..literal.len() - 1].to_string()
+}
+
+/// A string literal (no interpolation: braces are escaped).
 pub fn string(s: &str) -> String {
-    format!("\"{}\"", escape(s))
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '{' => out.push_str("\\{"),
-            '}' => out.push_str("\\}"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// An identifier as `.ced` reads one: `word { "-" part }` (keywords are fine as field
-/// names).
-fn is_identifier(s: &str) -> bool {
-    let word = |w: &str, first: bool| {
-        !w.is_empty()
-            && w.bytes()
-                .enumerate()
-                .all(|(i, c)| c.is_ascii_alphabetic() || c == b'_' || (c.is_ascii_digit() && (i > 0 || !first)))
-    };
-    let mut parts = s.split('-');
-    parts.next().is_some_and(|w| word(w, true)) && parts.all(|p| word(p, false))
+    field::quote(s)
 }
 
 /// A field name: bare when it is an identifier, else a string literal.
 fn key(k: &str) -> String {
-    if is_identifier(k) { k.to_string() } else { string(k) }
+    field::written(k)
 }
 
 /// A comment's text on one line.
@@ -259,10 +232,10 @@ mod tests {
     #[test]
     fn identifiers_are_bare_and_other_keys_quoted() {
         for ok in ["a", "grafana-ini", "_x", "type", "a_1-2"] {
-            assert!(is_identifier(ok), "{ok}");
+            assert!(field::is_field_name(ok), "{ok}");
         }
         for bad in ["grafana.ini", "1a", "a-", "-a", "a--b", "app.kubernetes.io/name", ""] {
-            assert!(!is_identifier(bad), "{bad}");
+            assert!(!field::is_field_name(bad), "{bad}");
         }
     }
 }
