@@ -24,4 +24,5 @@ pub mod lsp;
 pub mod minimize;
 pub mod mutate;
 pub mod rng;
+pub mod tail;
 pub mod worker;

@@ -238,7 +238,7 @@ impl Server {
         let mut child = command.spawn()?;
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout"))?;
-        let mut err = child.stderr.take().ok_or_else(|| std::io::Error::other("no stderr"))?;
+        let err = child.stderr.take().ok_or_else(|| std::io::Error::other("no stderr"))?;
         let (tx, messages) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut r = BufReader::new(stdout);
@@ -273,21 +273,7 @@ impl Server {
                 }
             }
         });
-        let stderr = Arc::new(Mutex::new(Vec::new()));
-        let tail = stderr.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = err.read(&mut buf) {
-                if n == 0 {
-                    return;
-                }
-                if let Ok(mut t) = tail.lock() {
-                    t.extend_from_slice(&buf[..n]);
-                    let excess = t.len().saturating_sub(16384);
-                    t.drain(..excess);
-                }
-            }
-        });
+        let (stderr, _) = crate::tail::keep_tail(err, 16384);
         Ok(Server { child, stdin, messages, stderr })
     }
 

@@ -12,7 +12,7 @@
 
 use crate::case::Case;
 use crate::check::{self, Failure, Flags};
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -128,7 +128,7 @@ impl Worker {
             self.starts += 1;
             let stdin = BufWriter::new(child.stdin.take().ok_or_else(|| std::io::Error::other("no stdin"))?);
             let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout"))?;
-            let mut err = child.stderr.take().ok_or_else(|| std::io::Error::other("no stderr"))?;
+            let err = child.stderr.take().ok_or_else(|| std::io::Error::other("no stderr"))?;
             let (tx, lines) = std::sync::mpsc::channel();
             std::thread::spawn(move || {
                 for line in BufReader::new(stdout).lines() {
@@ -138,21 +138,7 @@ impl Worker {
                     }
                 }
             });
-            let stderr = Arc::new(Mutex::new(Vec::new()));
-            let tail = stderr.clone();
-            let stderr_reader = std::thread::spawn(move || {
-                let mut buf = [0u8; 4096];
-                while let Ok(n) = err.read(&mut buf) {
-                    if n == 0 {
-                        return;
-                    }
-                    if let Ok(mut t) = tail.lock() {
-                        t.extend_from_slice(&buf[..n]);
-                        let excess = t.len().saturating_sub(8192);
-                        t.drain(..excess);
-                    }
-                }
-            });
+            let (stderr, stderr_reader) = crate::tail::keep_tail(err, 8192);
             self.child = Some(Running { child, stdin, lines, stderr, stderr_reader });
         }
         self.child.as_mut().ok_or_else(|| std::io::Error::other("worker not started"))
