@@ -196,7 +196,7 @@ const VALUES_MAIN: &str = r#"import "./charts/webapp.ced"
 env prod {}
 
 component web {
-  namespace: "web"
+  namespace: "web", provides: ["example.org/webapp-gateway"] // the controller of the chart's GatewayClass
   objects: []
   chart: webapp.install(
     version: "1.4.2",

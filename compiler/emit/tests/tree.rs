@@ -33,7 +33,6 @@ fn layout_of_the_reference_platform() {
         "components/db/overlays/staging/kustomization.yaml",
         "components/db/overlays/staging/secret-db-staging-db.yaml",
         "components/db/overlays/staging/service-db-staging-db.yaml",
-        "components/empty/overlays/staging/kustomization.yaml",
         "components/tools/base/cronjob-cleanup.yaml",
         "components/tools/base/kustomization.yaml",
         "components/tools/overlays/sandbox/kustomization.yaml",
@@ -192,7 +191,6 @@ fn index_lists_roots_and_files() {
             ("components/certs/overlays/staging", "staging", Some("certs")),
             ("components/db/overlays/prod", "prod", Some("db")),
             ("components/db/overlays/staging", "staging", Some("db")),
-            ("components/empty/overlays/staging", "staging", Some("empty")),
             ("components/tools/overlays/sandbox", "sandbox", Some("tools")),
             ("components/web/overlays/prod", "prod", Some("web")),
             ("components/web/overlays/sandbox", "sandbox", Some("web")),
@@ -220,7 +218,6 @@ fn env_roots_list_every_overlay_of_the_env() {
             "../../components/web/overlays/staging",
             "../../components/db/overlays/staging",
             "../../components/certs/overlays/staging",
-            "../../components/empty/overlays/staging",
         ])
     );
 }
@@ -347,4 +344,14 @@ fn empty_annotations_are_emitted_the_way_kustomize_builds_them() {
     );
     let rendered = cedc_emit::render_objects(&[&o]).unwrap();
     assert!(!rendered.contains("annotations"), "{rendered}");
+}
+
+#[test]
+fn a_component_with_no_object_in_an_environment_gets_no_overlay_there() {
+    // `empty` is deployed to staging with no object (as a component that only installs a
+    // chart is): no overlay, no root, nothing in the environment root.
+    let tree = kustomize_tree(&reference()).unwrap();
+    assert!(!tree.keys().any(|p| p.starts_with("components/empty/")), "{:?}", paths(&tree));
+    let k = yaml(&tree, "envs/staging/kustomization.yaml");
+    assert!(!k["resources"].to_string().contains("empty"), "{}", k["resources"]);
 }
