@@ -137,8 +137,9 @@ fn all() -> Vec<Builtin> {
     }
 }
 
-/// The built-in kinds, with the Gateway API ([`crate::gateway`]) and cert-manager
-/// ([`crate::certmanager`]) kinds, converted once per process.
+/// The built-in kinds, with the Gateway API ([`crate::gateway`]), cert-manager
+/// ([`crate::certmanager`]) and Argo CD ([`crate::argocd`]) kinds, converted once per
+/// process.
 pub fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
     REGISTRY.get_or_init(build)
@@ -201,11 +202,13 @@ mod tests {
             assert!(r.lookup(b.api_version, b.kind).is_some(), "{} {} did not convert", b.api_version, b.kind);
         }
         assert!(builtins.len() > 80, "{}", builtins.len());
-        // Plus the Gateway API and cert-manager kinds.
+        // Plus the Gateway API, cert-manager and Argo CD kinds.
         let gateway = r.kinds.values().filter(|k| k.group == "gateway.networking.k8s.io").count();
         let cert_manager = r.kinds.values().filter(|k| k.group == "cert-manager.io").count();
-        assert_eq!(r.kinds.len(), builtins.len() + gateway + cert_manager);
+        let argo_cd = r.kinds.values().filter(|k| k.group == "argoproj.io").count();
+        assert_eq!(r.kinds.len(), builtins.len() + gateway + cert_manager + argo_cd);
         assert_eq!(cert_manager, 4);
+        assert_eq!(argo_cd, 3);
         assert!(gateway >= 8, "{gateway}");
     }
 
