@@ -1,6 +1,6 @@
-//! The Argo CD kinds (`argoproj.io/v1alpha1` `Application` and `AppProject`), built in so
-//! that the app-of-apps cedc generates, and Applications written by hand, are checked
-//! without the project importing Argo CD's CRDs.
+//! The Argo CD kinds (`argoproj.io/v1alpha1` `Application`, `AppProject` and
+//! `ApplicationSet`), built in so that the app-of-apps cedc generates, and Argo CD
+//! objects written by hand, are checked without the project importing Argo CD's CRDs.
 //!
 //! The schemas are structural facts only (field names, types, required fields, enums,
 //! formats, patterns, bounds and list types), no documentation text. They follow Argo CD
@@ -8,9 +8,14 @@
 //! test suite compares them node by node with the upstream CRDs when those are available
 //! (`compiler/schema/tests/argocd.rs`), so they cannot drift unnoticed.
 //!
-//! The subtrees listed in [`OPEN_PATHS`] accept anything. `ApplicationSet` is not built
-//! in: a project using it imports its CRD (`cedc import crd`). A project's own Argo CD
-//! CRDs replace these kinds ([`Registry::insert`]).
+//! `Application` (with its top-level `operation`) and `AppProject` are complete. The
+//! subtrees listed in [`OPEN_PATHS`] accept anything: every kind's `status`, and each
+//! item of an `ApplicationSet`'s `spec.generators` — upstream's generators (list,
+//! clusters, Git, SCM providers, pull requests, cluster decision resources, plugins, and
+//! the matrix and merge generators that nest them) come to over nine thousand schema
+//! nodes. The rest of an `ApplicationSet` is complete; its `template.spec` is an
+//! Application's `spec`. A project's own Argo CD CRDs replace these kinds
+//! ([`Registry::insert`]).
 
 use crate::builder::*;
 use crate::model::*;
@@ -24,10 +29,12 @@ pub const ARGO_CD_VERSION: &str = "v3.5";
 /// What [`Source::Shipped`] names for these kinds.
 pub const PACKAGE: &str = "Argo CD v3.5";
 
-/// Schema paths whose subtree is open: any value is accepted there.
-pub const OPEN_PATHS: &[&str] = &["status"];
+/// Schema paths (in each kind that has them) whose subtree is open: any value is accepted
+/// there. `[*]` stands for every item of a list.
+pub const OPEN_PATHS: &[&str] = &["status", "spec.generators[*]"];
 
-/// Add the Application and AppProject kinds to a registry, replacing any it has.
+/// Add the Application, AppProject and ApplicationSet kinds to a registry, replacing any
+/// it has.
 pub fn add(registry: &mut Registry) {
     let kinds = [
         (
@@ -35,6 +42,7 @@ pub fn add(registry: &mut Registry) {
             top_level(argo::APPLICATION, [("operation", application_operation()), ("spec", application_spec())]),
         ),
         (argo::APP_PROJECT, top_level(argo::APP_PROJECT, [("spec", app_project_spec())])),
+        (argo::APPLICATION_SET, top_level(argo::APPLICATION_SET, [("spec", application_set_spec())])),
     ];
     for (kind, schema) in kinds {
         registry.insert(Kind {
@@ -387,4 +395,59 @@ fn app_project_spec() -> Schema {
             ])),
         ),
     ])
+}
+
+// ---------------------------------------------------------------------------------------
+// ApplicationSet
+
+fn application_set_spec() -> Schema {
+    let step = obj([
+        ("matchExpressions", array(obj([("key", string()), ("operator", string()), ("values", array(string()))]))),
+        ("maxUpdate", int_or_string()),
+    ]);
+    obj([
+        ("applyNestedSelectors", boolean()),
+        // Each generator is open (see the module documentation).
+        ("generators", array(obj([]).open())),
+        ("goTemplate", boolean()),
+        ("goTemplateOptions", array(string())),
+        (
+            "ignoreApplicationDifferences",
+            array(obj([("jqPathExpressions", array(string())), ("jsonPointers", array(string())), ("name", string())])),
+        ),
+        ("preservedFields", obj([("annotations", array(string())), ("labels", array(string()))])),
+        (
+            "strategy",
+            obj([("deletionOrder", string()), ("rollingSync", obj([("steps", array(step))])), ("type", string())]),
+        ),
+        (
+            "syncPolicy",
+            obj([
+                ("applicationsSync", enum_of(["create-only", "create-update", "create-delete", "sync"])),
+                ("preserveResourcesOnDeletion", boolean()),
+            ]),
+        ),
+        ("template", application_template()),
+        ("templatePatch", string()),
+    ])
+    .required(["generators", "template"])
+}
+
+/// The Application each generated parameter set becomes: a few metadata fields and an
+/// Application's `spec`.
+fn application_template() -> Schema {
+    obj([
+        (
+            "metadata",
+            obj([
+                ("annotations", map(string())),
+                ("finalizers", array(string())),
+                ("labels", map(string())),
+                ("name", string()),
+                ("namespace", string()),
+            ]),
+        ),
+        ("spec", application_spec()),
+    ])
+    .required(["metadata", "spec"])
 }

@@ -137,8 +137,9 @@ fn all() -> Vec<Builtin> {
     }
 }
 
-/// The built-in kinds, with the Gateway API ([`crate::gateway`]) and cert-manager
-/// ([`crate::certmanager`]) kinds, converted once per process.
+/// The built-in kinds, with the Gateway API ([`crate::gateway`]), cert-manager
+/// ([`crate::certmanager`]) and Argo CD ([`crate::argocd`]) kinds, converted once per
+/// process.
 pub fn registry() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
     REGISTRY.get_or_init(build)
@@ -207,7 +208,7 @@ mod tests {
         let argo_cd = r.kinds.values().filter(|k| k.group == "argoproj.io").count();
         assert_eq!(r.kinds.len(), builtins.len() + gateway + cert_manager + argo_cd);
         assert_eq!(cert_manager, 4);
-        assert_eq!(argo_cd, 2);
+        assert_eq!(argo_cd, 3);
         assert!(gateway >= 8, "{gateway}");
     }
 

@@ -7,6 +7,7 @@
 //! - [`core`]: the built-in kinds of the target Kubernetes version, from k8s-openapi,
 //!   and the Gateway API kinds ([`gateway`]).
 //! - [`certmanager`]: the cert-manager kinds, hand-written structural schemas.
+//! - [`argocd`]: the Argo CD kinds (Application, AppProject, ApplicationSet), the same.
 //! - [`validate`]: an evaluated object against its kind's schema, each violation located
 //!   at the `.ced` expression that produced the offending value.
 

@@ -10,8 +10,7 @@ use cedc_schema::crd::{self, OBJECT_META};
 use cedc_schema::validate::{Violation, ViolationKind, validate};
 use cedc_schema::{Additional, Kind, Registry, Scope, Source, Ty};
 use serde_json::json;
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::collections::BTreeSet;
 
 mod common;
 use common::Compare;
@@ -293,27 +292,7 @@ spec:
 
 #[test]
 fn built_in_cert_manager_kinds_match_the_upstream_crds() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/crds/cert-manager");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!(
-            "\n*** SKIPPED: ../shared not found ({} is missing): \
-             the built-in cert-manager kinds were NOT compared with upstream ***\n",
-            dir.display()
-        );
-        return;
-    };
-    let mut upstream: BTreeMap<String, Kind> = BTreeMap::new();
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
-            let text = std::fs::read_to_string(&p).unwrap();
-            let file = crd::load_crds(&p.display().to_string(), &text);
-            assert!(file.problems.is_empty(), "{:?}", file.problems);
-            for k in file.kinds.into_iter().filter(|k| k.group == "cert-manager.io" && k.version == "v1") {
-                upstream.insert(k.kind.clone(), k);
-            }
-        }
-    }
+    let Some(upstream) = common::upstream_kinds("cert-manager", "cert-manager.io", "v1") else { return };
     let mut c = Compare::new(OPEN_PATHS);
     for (name, scope) in KINDS {
         let up = upstream.get(name).unwrap_or_else(|| panic!("no upstream CRD for {name}"));

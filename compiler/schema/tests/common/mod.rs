@@ -1,9 +1,43 @@
 //! What the schema tests share: a node-by-node structural comparison of a hand-written
 //! schema with the one converted from an upstream CRD (types, fields, required fields,
-//! enums, formats, patterns, bounds, list types, defaults; descriptions ignored).
+//! enums, formats, patterns, bounds, list types, defaults; descriptions ignored), and
+//! the loading of those upstream CRDs from `../shared`, which says loudly when it skips.
 
-use cedc_schema::{Additional, Array, NumberRules, Schema, StringRules, Ty};
-use std::collections::BTreeSet;
+use cedc_schema::crd;
+use cedc_schema::{Additional, Array, Kind, NumberRules, Schema, StringRules, Ty};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// The kinds of `group`/`version` defined by the CRDs in `../shared/crds/<folder>`, by
+/// kind name; `None`, after saying so loudly, when that folder is absent (`../shared` is
+/// not part of the repository).
+pub fn upstream_kinds(folder: &str, group: &str, version: &str) -> Option<BTreeMap<String, Kind>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/crds").join(folder);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!(
+            "\n*** SKIPPED: ../shared not found ({} is missing): \
+             the built-in {group} kinds were NOT compared with upstream ***\n",
+            dir.display()
+        );
+        return None;
+    };
+    let mut files: Vec<_> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    files.sort();
+    let mut upstream = BTreeMap::new();
+    for p in files {
+        let text = std::fs::read_to_string(&p).expect("read an upstream CRD");
+        let file = crd::load_crds(&p.display().to_string(), &text);
+        assert!(file.problems.is_empty(), "{:?}", file.problems);
+        for k in file.kinds.into_iter().filter(|k| k.group == group && k.version == version) {
+            upstream.insert(k.kind.clone(), k);
+        }
+    }
+    Some(upstream)
+}
 
 /// A node's type, in words.
 fn ty_name(ty: &Ty) -> &'static str {
