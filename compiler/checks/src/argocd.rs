@@ -24,10 +24,10 @@
 //! once per environment; each source, destination and policy line is one look-up.
 
 use cedc_diagnostics::{Diagnostic, Diagnostics};
-use cedc_model::views::argocd::{APP_PROJECT, APPLICATION, GROUP, IN_CLUSTER};
+use cedc_model::views::argocd::{APP_PROJECT, APPLICATION, AppSource, Application, Destination, GROUP, IN_CLUSTER};
 use cedc_model::views::core::{CONFIG_MAP, GROUP as CORE};
 use cedc_model::views::delivery::{Delivery, Release};
-use cedc_model::{Environment, Layout, Object, Platform, View};
+use cedc_model::{Environment, Layout, ObjectView, Platform, View};
 use std::collections::BTreeSet;
 
 /// The name Argo CD gives the cluster it runs in.
@@ -81,12 +81,12 @@ pub fn check(env: &Environment, dirs: &BTreeSet<String>, diags: &mut Diagnostics
     });
     let applications =
         objects().filter(|o| o.group() == GROUP && o.kind == APPLICATION).map(|o| o.name.as_str()).collect();
-    let production = View::new(&env.attributes).field("production").and_then(View::bool) == Some(true);
+    let production = env.is_production();
     let known = Known { dirs, projects, applications, repository, production };
     let mut out = Vec::new();
     for c in &env.components {
-        for o in c.objects.iter().filter(|o| o.group() == GROUP && o.kind == APPLICATION) {
-            application(o, &known, &mut out);
+        for app in c.objects.iter().filter_map(Application::cast) {
+            application(app, &known, &mut out);
         }
         for o in c.objects.iter().filter(|o| o.group() == CORE && o.kind == CONFIG_MAP && o.name == RBAC_CONFIG_MAP) {
             if let Some(policy) = View::new(&o.value).at(&["data", POLICY_KEY]) {
@@ -104,36 +104,34 @@ pub fn check(env: &Environment, dirs: &BTreeSet<String>, diags: &mut Diagnostics
 }
 
 /// The checks of one hand-written Application.
-fn application(o: &Object, known: &Known, out: &mut Vec<Diagnostic>) {
-    let app = View::new(&o.value);
-    let Some(spec) = app.field("spec") else { return };
-    let sources: Vec<View> = spec.field("source").into_iter().chain(spec.items_of("sources")).collect();
-    let has_values_ref = sources.iter().any(|s| s.str_field("ref") == Some("values"));
+fn application(app: Application, known: &Known, out: &mut Vec<Diagnostic>) {
+    let sources = app.sources();
+    let has_values_ref = sources.iter().any(|s| s.reference().and_then(View::str) == Some("values"));
     for s in &sources {
         source(*s, has_values_ref, known, out);
     }
-    if let Some(project) = spec.field("project")
+    if let Some(project) = app.project()
         && let Some(name) = project.str()
         && !known.projects.contains(name)
     {
         out.push(
             Diagnostic::error(
                 "E0414",
-                format!("Application `{}` belongs to project `{name}`, which does not exist", o.name),
+                format!("Application `{}` belongs to project `{name}`, which does not exist", app.name()),
             )
             .at(project.span(), "no such AppProject")
             .help("name the project cedc generates (`delivery.project`), `default`, or an AppProject of the platform"),
         );
     }
-    if let Some(d) = spec.field("destination") {
-        destination(d, &o.name, out);
+    if let Some(d) = app.destination() {
+        destination(d, app.name(), out);
     }
 }
 
-fn source(s: View, has_values_ref: bool, known: &Known, out: &mut Vec<Diagnostic>) {
-    let chart = s.field("chart");
-    let path = s.field("path");
-    let reference = s.field("ref");
+fn source(s: AppSource, has_values_ref: bool, known: &Known, out: &mut Vec<Diagnostic>) {
+    let chart = s.chart();
+    let path = s.path();
+    let reference = s.reference();
     if (chart.is_none() && path.is_none() && reference.is_none()) || (chart.is_some() && path.is_some()) {
         let why = if chart.is_some() { "names both a chart and a path" } else { "names no chart, path or ref" };
         out.push(
@@ -145,7 +143,7 @@ fn source(s: View, has_values_ref: bool, known: &Known, out: &mut Vec<Diagnostic
     if let Some(p) = path.filter(|p| p.str().is_some_and(|t| t.starts_with(VALUES_PREFIX))) {
         out.push(values_outside(p, "`path`"));
     }
-    if let Some(revision) = s.field("targetRevision")
+    if let Some(revision) = s.target_revision()
         && let Some(why) = moving_revision(revision.str().unwrap_or_default(), chart.is_some())
     {
         let message = format!("this source tracks `{}`, which moves: {why}", revision.str().unwrap_or_default());
@@ -155,14 +153,16 @@ fn source(s: View, has_values_ref: bool, known: &Known, out: &mut Vec<Diagnostic
             "pin a tag or a commit (`v1.4.0`), or an exact chart version: what a branch or a range points at changes without a commit to this platform (an error in production, a warning elsewhere)",
         ));
     }
-    if chart.is_some() && s.field("targetRevision").is_none() {
+    if let Some(chart) = chart
+        && s.target_revision().is_none()
+    {
         out.push(
             Diagnostic::error("E0413", "this Helm source has no `targetRevision`")
-                .at(s.span_of("chart"), "chart without a version")
+                .at(chart.span(), "chart without a version")
                 .help("pin the chart's exact version in `targetRevision`: without it Argo CD installs the newest"),
         );
     }
-    for f in s.field("helm").map(|h| h.items_of("valueFiles")).into_iter().flatten() {
+    for f in s.helm().map(|h| h.value_files()).into_iter().flatten() {
         if f.str().is_some_and(|t| t.starts_with("$values/")) && !has_values_ref {
             out.push(
                 Diagnostic::error("E0412", "`$values/…` names a `ref: values` source this Application does not have")
@@ -172,7 +172,7 @@ fn source(s: View, has_values_ref: bool, known: &Known, out: &mut Vec<Diagnostic
         }
     }
     if let (Some(p), Some((repo, prefix))) = (path, &known.repository)
-        && s.str_field("repoURL") == Some(*repo)
+        && s.repo_url().and_then(View::str) == Some(*repo)
         && let Some(text) = p.str()
     {
         stale_path(p, text, prefix, known.dirs, out);
@@ -220,9 +220,9 @@ fn stale_path(at: View, text: &str, prefix: &str, dirs: &BTreeSet<String>, out: 
     );
 }
 
-fn destination(d: View, app: &str, out: &mut Vec<Diagnostic>) {
-    let server = d.field("server").filter(|s| s.str() != Some(IN_CLUSTER));
-    let name = d.field("name").filter(|s| s.str() != Some(IN_CLUSTER_NAME));
+fn destination(d: Destination, app: &str, out: &mut Vec<Diagnostic>) {
+    let server = d.server().filter(|s| s.str() != Some(IN_CLUSTER));
+    let name = d.name().filter(|s| s.str() != Some(IN_CLUSTER_NAME));
     for unknown in server.into_iter().chain(name) {
         out.push(
             Diagnostic::error(

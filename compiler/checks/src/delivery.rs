@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Run every delivery check on `env`.
 pub fn check(env: &Environment, registry: &Registry, diags: &mut Diagnostics) {
-    let production = View::new(&env.attributes).field("production").and_then(View::bool) == Some(true);
+    let production = env.is_production();
     let mut out = Vec::new();
     let mut releases: BTreeMap<(&str, &str), Span> = BTreeMap::new();
     for c in &env.components {

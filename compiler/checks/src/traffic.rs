@@ -245,7 +245,7 @@ fn uncovered(host: View, served: &str, listener: &str, gw: &str, certs: &(Vec<&s
 pub fn check(env: &Environment, diags: &mut Diagnostics) {
     let ix = Index::new(env);
     let domains = Domains::of(env);
-    let production = View::new(&env.attributes).field("production").and_then(View::bool) == Some(true);
+    let production = env.is_production();
     let mut out = Vec::new();
     let mut claims = Claims::default();
     let mut attached = Attached::default();

@@ -79,7 +79,7 @@ impl Settings {
     fn read(env: &Environment, at: usize) -> Option<Settings> {
         let c = &env.components[at];
         let d = Delivery(View::new(c.delivery.as_ref()?));
-        let production = View::new(&env.attributes).field("production").and_then(View::bool) == Some(true);
+        let production = env.is_production();
         let revision = if production { d.release() } else { d.revision() };
         let path = d.path()?.str()?.trim_matches('/');
         Some(Settings {

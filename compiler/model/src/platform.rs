@@ -60,6 +60,17 @@ pub struct Component {
     pub delivery: Option<Value>,
 }
 
+impl Environment {
+    /// The attribute environments declare to say they are production
+    /// (`production: true`): stricter checks apply there, and delivery tracks releases.
+    pub const PRODUCTION: &str = "production";
+
+    /// Whether the environment declares `production: true`.
+    pub fn is_production(&self) -> bool {
+        crate::View::new(&self.attributes).field(Self::PRODUCTION).and_then(crate::View::bool) == Some(true)
+    }
+}
+
 impl Component {
     /// The kinds whose CRDs the component installs, as (group, kind) with the span that
     /// says so: its chart's `installs.crds`, then its CustomResourceDefinition objects.
