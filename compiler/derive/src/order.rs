@@ -1,8 +1,9 @@
 //! Sync order: which components of an environment must be running before others, and
 //! the sync wave each gets. A component waits for the components that install the
 //! CRDs of the kinds it uses (its objects and what its chart installs), that run the
-//! controllers its GatewayClasses, IngressClasses and StorageClasses name, and that it
-//! lists in `after:`. Its wave is one more than the highest wave it waits for (0 when
+//! controllers its GatewayClasses, IngressClasses and StorageClasses name, that write
+//! the Secrets its pods and Gateway listeners read (a Secret, an ExternalSecret, a
+//! SealedSecret or a cert-manager Certificate), and that it lists in `after:`. Its wave is one more than the highest wave it waits for (0 when
 //! it waits for none); a cycle is reported whole, once, and its components get wave 0.
 //!
 //! Invariants: the providers of kinds and controllers are indexed once per environment
@@ -12,7 +13,11 @@
 
 use crate::Context;
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
-use cedc_model::{Environment, Object, View};
+use cedc_model::views::certmanager::Certificate;
+use cedc_model::views::core::{Pod, Secret, Workload};
+use cedc_model::views::gateway::Gateway;
+use cedc_model::views::secrets::{ExternalSecret, SealedSecret};
+use cedc_model::{Environment, Object, ObjectView, View};
 use std::collections::BTreeMap;
 
 /// Why one component waits for another, and the `.ced` span that says so.
@@ -40,6 +45,8 @@ type KindKey = (String, String);
 struct Providers {
     kinds: BTreeMap<KindKey, (usize, Span)>,
     controllers: BTreeMap<String, usize>,
+    /// Secrets by (namespace, name): the first component writing each.
+    secrets: BTreeMap<(String, String), usize>,
 }
 
 /// Compute the order of `env`; diagnostics have no environment yet ([`crate::derive`]
@@ -99,13 +106,62 @@ fn providers(env: &Environment, diags: &mut Diagnostics) -> Providers {
         for name in &c.provides {
             p.controllers.entry(name.clone()).or_insert(i);
         }
+        for o in c.visible_objects() {
+            if let Some(secret) = written_secret(o) {
+                p.secrets.entry(secret).or_insert(i);
+            }
+        }
     }
     p
 }
 
-/// The dependencies one object implies: on the installer of its kind, and on the
-/// component running the controller it names.
+/// The Secret an object writes, as (namespace, name): a Secret itself, or what an
+/// ExternalSecret, a SealedSecret or a cert-manager Certificate writes.
+fn written_secret(o: &Object) -> Option<(String, String)> {
+    let ns = o.namespace.clone()?;
+    let name = if let Some(s) = Secret::cast(o) {
+        s.name().to_string()
+    } else if let Some(e) = ExternalSecret::cast(o) {
+        e.secret_name().to_string()
+    } else if let Some(s) = SealedSecret::cast(o) {
+        s.secret_name().to_string()
+    } else {
+        Certificate::cast(o)?.secret_name()?.str()?.to_string()
+    };
+    Some((ns, name))
+}
+
+/// The Secrets an object reads, each with the span naming it: those of its pods, and
+/// the certificates of a Gateway's listeners.
+fn read_secrets(o: &Object) -> Vec<(String, View<'_>)> {
+    let Some(ns) = o.namespace.as_deref() else { return Vec::new() };
+    let spec = match (Workload::cast(o), Pod::cast(o)) {
+        (Some(w), _) => w.template().and_then(|t| t.pod_spec()),
+        (_, Some(p)) => p.pod_spec(),
+        _ => None,
+    };
+    let mut out: Vec<(String, View)> =
+        spec.map(|s| s.secret_names()).unwrap_or_default().into_iter().map(|n| (ns.to_string(), n)).collect();
+    if let Some(g) = Gateway::cast(o) {
+        for r in g.listeners().flat_map(|l| l.certificate_refs()).filter(|r| r.is_secret()) {
+            if let Some(name) = r.name() {
+                out.push((r.namespace().unwrap_or(ns).to_string(), name));
+            }
+        }
+    }
+    out
+}
+
+/// The dependencies one object implies: on the installer of its kind, on the
+/// component running the controller it names, and on the writers of the Secrets it
+/// reads.
 fn uses(o: &Object, p: &Providers, edges: &mut Vec<Edge>) {
+    for (ns, name) in read_secrets(o) {
+        let Some(text) = name.str() else { continue };
+        if let Some(&on) = p.secrets.get(&(ns, text.to_string())) {
+            edges.push(Edge { on, span: name.span(), why: format!("reads its Secret `{text}`") });
+        }
+    }
     let key = (o.group().to_string(), o.kind.clone());
     if let Some(&(on, _)) = p.kinds.get(&key) {
         let why = format!("uses its kind {}", o.kind);

@@ -236,3 +236,39 @@ fn a_long_chain_of_waits_does_not_exhaust_the_stack() {
     assert!(derive(&mut p).is_empty());
     assert_eq!(wave(&app(&p, &format!("prod-c{}", n - 1))), (n - 1).to_string());
 }
+
+#[test]
+fn a_component_waits_for_the_writers_of_the_secrets_it_reads() {
+    let external = object(json!({
+        "apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+        "metadata": { "name": "db", "namespace": "web" }, "spec": { "target": { "name": "db-credentials" } }
+    }));
+    let certificate = object(json!({
+        "apiVersion": "cert-manager.io/v1", "kind": "Certificate",
+        "metadata": { "name": "wildcard", "namespace": "edge" }, "spec": { "secretName": "wildcard-tls" }
+    }));
+    let deployment = object(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": { "name": "web", "namespace": "web" },
+        "spec": { "template": { "spec": { "containers": [{
+            "name": "web", "image": "web:1.0.0",
+            "env": [{ "name": "PASSWORD", "valueFrom": { "secretKeyRef": { "name": "db-credentials", "key": "password" } } }]
+        }] } } }
+    }));
+    let gateway = object(json!({
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": { "name": "public", "namespace": "edge" },
+        "spec": { "gatewayClassName": "edge", "listeners": [{
+            "name": "https", "port": 443, "protocol": "HTTPS",
+            "tls": { "certificateRefs": [{ "name": "wildcard-tls" }] }
+        }] }
+    }));
+    let secrets = with_delivery(Component::new("secrets", SPAN, "web", vec![external]));
+    let certs = Component::new("certs", SPAN, "edge", vec![certificate]);
+    let web = Component::new("web", SPAN, "web", vec![deployment]);
+    let edge = Component::new("edge", SPAN, "edge", vec![gateway]);
+    let mut p = platform(false, vec![web, edge, secrets, certs]);
+    let diags = derive(&mut p);
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert_eq!(wave(&app(&p, "prod-secrets")), "0");
+    assert_eq!(wave(&app(&p, "prod-web")), "1", "its pods read the Secret the ExternalSecret writes");
+    assert_eq!(wave(&app(&p, "prod-edge")), "1", "its listener serves the certificate's Secret");
+}

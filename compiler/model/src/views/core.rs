@@ -143,6 +143,23 @@ impl<'a> PodSpec<'a> {
     pub fn service_account_name(self) -> Option<View<'a>> {
         self.0.field("serviceAccountName")
     }
+    /// The names of the Secrets the pods read, as written: `secretKeyRef` and `secretRef`
+    /// of every container's `env` and `envFrom`, `secret` and projected `secret` volumes,
+    /// and `imagePullSecrets`.
+    pub fn secret_names(self) -> Vec<View<'a>> {
+        let mut out = Vec::new();
+        for c in self.containers().chain(self.init_containers()) {
+            out.extend(c.env().filter_map(|e| e.at(&["valueFrom", "secretKeyRef", "name"])));
+            out.extend(c.0.items_of("envFrom").filter_map(|e| e.at(&["secretRef", "name"])));
+        }
+        for v in self.0.items_of("volumes") {
+            out.extend(v.at(&["secret", "secretName"]));
+            let projected = v.at(&["projected"]).map(|p| p.items_of("sources")).into_iter().flatten();
+            out.extend(projected.filter_map(|s| s.at(&["secret", "name"])));
+        }
+        out.extend(self.0.items_of("imagePullSecrets").filter_map(|s| s.field("name")));
+        out
+    }
 }
 
 impl<'a> Container<'a> {
