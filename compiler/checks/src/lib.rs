@@ -35,7 +35,7 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
         // then the one pointed at.
         let delivery = env.delivery.iter().map(|o| (DELIVERY, o, Written::ByCedc));
         for (owner, o, written) in delivery.chain(owned) {
-            let name_origin = o.value.origin_at(&[PathSeg::Key("metadata".into()), PathSeg::Key("name".into())]);
+            let name_span = o.name_span();
             if written == Written::ByCedc {
                 object_rules(o, registry, unchecked, &mut validator, &env.name, &mut diags);
             }
@@ -51,14 +51,14 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
                     };
                     diags.push(
                         Diagnostic::error("E0070", format!("{id} is defined {where_}"))
-                            .at(name_origin.span, "second definition")
+                            .at(name_span, "second definition")
                             .also(*span, "first definition")
                             .help("each object (group, kind, namespace, name) exists once per environment: rename one or remove it")
                             .in_env(&env.name),
                     );
                 }
                 None => {
-                    seen.insert(id, (owner, name_origin.span));
+                    seen.insert(id, (owner, name_span));
                 }
             }
         }
@@ -91,11 +91,10 @@ fn object_rules(
     env: &str,
     diags: &mut Diagnostics,
 ) {
-    let name_origin = o.value.origin_at(&[PathSeg::Key("metadata".into()), PathSeg::Key("name".into())]);
     if let Err((why, help)) = name_rule(o) {
         diags.push(
             Diagnostic::error("E0040", format!("`{}` is not a valid {} name: {why}", o.name, o.kind))
-                .at(name_origin.span, "invalid name")
+                .at(o.name_span(), "invalid name")
                 .help(help)
                 .in_env(env),
         );
