@@ -179,16 +179,13 @@ fn source(s: AppSource, has_values_ref: bool, known: &Known, out: &mut Vec<Diagn
     }
 }
 
-/// Branch names that move.
-const BRANCHES: &[&str] = &["HEAD", "main", "master", "develop", "trunk"];
-
 /// Why a source's `targetRevision` is not pinned, or `None`: a chart version that is not
 /// exact, or a git revision that is a well-known branch or a branch path (`feature/x`).
 fn moving_revision(revision: &str, chart: bool) -> Option<String> {
     if chart {
         return crate::delivery::exact_version(revision).err();
     }
-    if revision.is_empty() || BRANCHES.contains(&revision) {
+    if revision.is_empty() || crate::delivery::MOVING_REVISIONS.contains(&revision) {
         return Some("it is a branch".into());
     }
     revision.contains('/').then(|| "it is a branch (`feature/...`)".into())

@@ -177,7 +177,7 @@ fn release_name<'a>(
 
 /// Branch names that move: a production environment tracking one deploys whatever was
 /// pushed last.
-const MOVING_REVISIONS: &[&str] = &["HEAD", "main", "master", "develop", "trunk"];
+pub(crate) const MOVING_REVISIONS: &[&str] = &["HEAD", "main", "master", "develop", "trunk"];
 
 /// E0408: the release production tracks is a moving branch.
 fn pinned_release(d: Delivery, out: &mut Vec<Diagnostic>) {

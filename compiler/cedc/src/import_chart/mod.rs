@@ -243,23 +243,10 @@ fn valid_chart_name(name: &str) -> bool {
         && b[b.len() - 1].is_ascii_alphanumeric()
 }
 
-/// `MAJOR.MINOR.PATCH[-pre][+build]`, numbers without leading zeros (SemVer 2.0).
+/// `MAJOR.MINOR.PATCH[-pre][+build]`, numbers without leading zeros (SemVer 2.0), as
+/// the `semver` crate reads it.
 pub fn is_semver(v: &str) -> bool {
-    let (rest, build) = match v.split_once('+') {
-        Some((r, b)) => (r, Some(b)),
-        None => (v, None),
-    };
-    let (core, pre) = match rest.split_once('-') {
-        Some((c, p)) => (c, Some(p)),
-        None => (rest, None),
-    };
-    let number = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
-    let ident = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
-    let parts: Vec<&str> = core.split('.').collect();
-    parts.len() == 3
-        && parts.iter().all(|p| number(p))
-        && pre.is_none_or(|p| p.split('.').all(|x| ident(x) && (!x.bytes().all(|c| c.is_ascii_digit()) || number(x))))
-        && build.is_none_or(|b| b.split('.').all(ident))
+    semver::Version::parse(v).is_ok()
 }
 
 fn check_repository(r: &str) -> Result<String, Problem> {
