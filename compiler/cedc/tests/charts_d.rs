@@ -17,15 +17,10 @@
 //!   without it: the sources cannot be fetched in CI).
 
 mod common;
-use common::ced_literal;
+use common::{CONFIG, assert_refused, ced_literal, check_json, diags};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use tempfile::TempDir;
-
-const CEDC: &str = env!("CARGO_BIN_EXE_cedc");
-
-const CONFIG: &str = "[project]\nname = \"charts\"\nentry = [\"main.ced\"]\nout = \"out\"\n";
+use std::process::Output;
 
 /// The modules of set D: the name `import "std/charts/<name>"` binds, which is also the
 /// directory of `CEDC_CHART_SOURCES` holding its chart's published values.yaml.
@@ -35,32 +30,7 @@ const CHARTS: &[&str] = &["argo-cd", "cert-manager", "grafana", "external-dns", 
 
 /// Run `cedc check` (JSON diagnostics) on a project whose `main.ced` is `main`.
 fn check(main: &str) -> Output {
-    check_with(CONFIG, main)
-}
-
-fn check_with(config: &str, main: &str) -> Output {
-    let dir = TempDir::new().expect("create temp dir");
-    fs::write(dir.path().join("cedc.toml"), config).expect("write cedc.toml");
-    fs::write(dir.path().join("main.ced"), main).expect("write main.ced");
-    Command::new(CEDC)
-        .args(["--message-format", "json", "check"])
-        .current_dir(dir.path())
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .expect("run cedc")
-}
-
-/// The diagnostics of a run: (code, line) of each JSON line of stderr.
-fn diags(o: &Output) -> Vec<(String, u64)> {
-    String::from_utf8_lossy(&o.stderr)
-        .lines()
-        .filter(|l| l.starts_with('{'))
-        .map(|l| {
-            let d: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
-            (d["code"].as_str().unwrap_or("").to_string(), d["primary"]["line"].as_u64().unwrap_or(0))
-        })
-        .collect()
+    check_json(CONFIG, main)
 }
 
 /// The run ended by itself with exit code 0 and no diagnostic.
@@ -70,16 +40,6 @@ fn assert_clean(o: &Output, what: &str) {
     assert!(!err.contains("panicked"), "{what}: cedc panicked:\n{err}");
     assert_eq!(o.status.code(), Some(0), "{what}: expected a clean check; stderr:\n{err}");
     assert!(diags(o).is_empty(), "{what}: expected no diagnostic; stderr:\n{err}");
-}
-
-/// The run failed with exactly one diagnostic, `code`, on the (1-based) line of `main`
-/// holding `marker`.
-#[track_caller]
-fn assert_refused(main: &str, marker: &str, code: &str) {
-    let line = main.lines().position(|l| l.contains(marker)).expect("marker in the source") as u64 + 1;
-    let o = check(main);
-    assert_eq!(o.status.code(), Some(1), "expected a user error; stderr:\n{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(diags(&o), vec![(code.to_string(), line)], "for `{marker}`");
 }
 
 /// The binding a module's import makes: its file stem.
@@ -153,7 +113,7 @@ component ingress {
   chart: contour.install(version: contour.chart.version, values: { gatewayAPI: { manageCRDs: true } })
 }
 "#;
-    let o = check_with(
+    let o = check_json(
         &format!("{CONFIG}\n[schemas]\nunchecked = [\"gateway.networking.k8s.io/v1/GatewayClass\"]\n"),
         main,
     );
@@ -178,10 +138,10 @@ fn the_application_health_check_of_the_module_satisfies_the_delivery_check() {
     let with = delivering_argocd(
         "{ configs: { cm: { \"resource.customizations.health.argoproj.io_Application\": argo-cd.application_health } } }",
     );
-    assert_clean(&check_with(&config, &with), "argo-cd with the Application health check");
+    assert_clean(&check_json(&config, &with), "argo-cd with the Application health check");
 
     let without = delivering_argocd("{ configs: { cm: { url: \"https://argocd.example.org\" } } }");
-    let o = check_with(&config, &without);
+    let o = check_json(&config, &without);
     let codes: Vec<String> = diags(&o).into_iter().map(|(c, _)| c).collect();
     assert_eq!(codes, vec!["E0410".to_string()], "stderr:\n{}", String::from_utf8_lossy(&o.stderr));
 }

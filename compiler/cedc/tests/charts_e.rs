@@ -13,15 +13,13 @@
 //!   without it: the sources cannot be fetched in CI).
 
 mod common;
-use common::ced_literal;
+use common::{CONFIG, assert_refused, ced_literal, check_json, diags, write_project};
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 use tempfile::TempDir;
 
 const CEDC: &str = env!("CARGO_BIN_EXE_cedc");
-
-const CONFIG: &str = "[project]\nname = \"charts\"\nentry = [\"main.ced\"]\nout = \"out\"\n";
 
 /// The modules of set E: the name `import "std/charts/<name>"` binds, and the directory
 /// of `CEDC_CHART_SOURCES` holding its chart's published values.yaml.
@@ -32,32 +30,7 @@ const CHARTS: &[&str] =
 
 /// Run `cedc check` (JSON diagnostics) on a project whose `main.ced` is `main`.
 fn check(main: &str) -> Output {
-    let dir = TempDir::new().expect("create temp dir");
-    write_project(dir.path(), main);
-    Command::new(CEDC)
-        .args(["--message-format", "json", "check"])
-        .current_dir(dir.path())
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .expect("run cedc")
-}
-
-fn write_project(dir: &Path, main: &str) {
-    fs::write(dir.join("cedc.toml"), CONFIG).expect("write cedc.toml");
-    fs::write(dir.join("main.ced"), main).expect("write main.ced");
-}
-
-/// The diagnostics of a run: (code, line) of each JSON line of stderr.
-fn diags(o: &Output) -> Vec<(String, u64)> {
-    String::from_utf8_lossy(&o.stderr)
-        .lines()
-        .filter(|l| l.starts_with('{'))
-        .map(|l| {
-            let d: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
-            (d["code"].as_str().unwrap_or("").to_string(), d["primary"]["line"].as_u64().unwrap_or(0))
-        })
-        .collect()
+    check_json(CONFIG, main)
 }
 
 /// The run ended by itself with exit code 0 and no diagnostic.
@@ -66,16 +39,6 @@ fn assert_clean(o: &Output, what: &str) {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!err.contains("panicked"), "{what}: cedc panicked:\n{err}");
     assert_eq!(o.status.code(), Some(0), "{what}: expected a clean check; stderr:\n{err}");
-}
-
-/// The run failed with exactly one diagnostic, `code`, on the (1-based) line of `main`
-/// holding `marker`.
-#[track_caller]
-fn assert_refused(main: &str, marker: &str, code: &str) {
-    let line = main.lines().position(|l| l.contains(marker)).expect("marker in the source") as u64 + 1;
-    let o = check(main);
-    assert_eq!(o.status.code(), Some(1), "expected a user error; stderr:\n{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(diags(&o), vec![(code.to_string(), line)], "for `{marker}`");
 }
 
 /// A project with one component installing `module`'s chart (at the module's own version)
@@ -202,7 +165,7 @@ component providers {
 unchecked = ["openebs.io/v1beta2/DiskPool", "pkg.crossplane.io/v1/Provider", "argoproj.io/v1alpha1/AppProject", "argoproj.io/v1alpha1/Application"]
 "#;
     let dir = TempDir::new().expect("create temp dir");
-    write_project(dir.path(), main);
+    write_project(dir.path(), CONFIG, main);
     fs::write(dir.path().join("cedc.toml"), format!("{CONFIG}{unchecked}")).expect("write cedc.toml");
     let o = Command::new(CEDC)
         .args(["--message-format", "json", "build"])

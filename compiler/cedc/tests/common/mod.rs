@@ -54,3 +54,47 @@ pub fn ced_literal(v: &serde_json::Value, indent: usize, paths: &mut usize, out:
         }
     }
 }
+
+/// The `cedc.toml` of a one-file test project.
+pub const CONFIG: &str = "[project]\nname = \"charts\"\nentry = [\"main.ced\"]\nout = \"out\"\n";
+
+/// Write a one-file project (`config` as cedc.toml, `main` as main.ced) into `dir`.
+pub fn write_project(dir: &std::path::Path, config: &str, main: &str) {
+    std::fs::write(dir.join("cedc.toml"), config).expect("write cedc.toml");
+    std::fs::write(dir.join("main.ced"), main).expect("write main.ced");
+}
+
+/// Run `cedc check` with JSON diagnostics on a one-file project.
+pub fn check_json(config: &str, main: &str) -> std::process::Output {
+    let dir = tempfile::TempDir::new().expect("create temp dir");
+    write_project(dir.path(), config, main);
+    std::process::Command::new(env!("CARGO_BIN_EXE_cedc"))
+        .args(["--message-format", "json", "check"])
+        .current_dir(dir.path())
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .output()
+        .expect("run cedc")
+}
+
+/// The diagnostics of a run: (code, line) of each JSON line of stderr.
+pub fn diags(o: &std::process::Output) -> Vec<(String, u64)> {
+    String::from_utf8_lossy(&o.stderr)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| {
+            let d: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
+            (d["code"].as_str().unwrap_or("").to_string(), d["primary"]["line"].as_u64().unwrap_or(0))
+        })
+        .collect()
+}
+
+/// The check of `main` failed with exactly one diagnostic, `code`, on the (1-based)
+/// line of `main` holding `marker`.
+#[track_caller]
+pub fn assert_refused(main: &str, marker: &str, code: &str) {
+    let line = main.lines().position(|l| l.contains(marker)).expect("marker in the source") as u64 + 1;
+    let o = check_json(CONFIG, main);
+    assert_eq!(o.status.code(), Some(1), "expected a user error; stderr:\n{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(diags(&o), vec![(code.to_string(), line)], "for `{marker}`");
+}
