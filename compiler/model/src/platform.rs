@@ -69,6 +69,42 @@ impl Environment {
     pub fn is_production(&self) -> bool {
         crate::View::new(&self.attributes).field(Self::PRODUCTION).and_then(crate::View::bool) == Some(true)
     }
+
+    /// What the environment runs on (its `cluster:` attribute), when it declares it.
+    pub fn cluster(&self) -> Option<crate::views::cluster::Cluster<'_>> {
+        crate::View::new(&self.attributes).field(crate::views::cluster::ATTRIBUTE).map(crate::views::cluster::Cluster)
+    }
+
+    /// The virtual cluster the environment is, when it is one.
+    pub fn virtual_cluster(&self) -> Option<crate::views::cluster::VirtualCluster<'_>> {
+        self.cluster().and_then(|c| c.virtual_cluster())
+    }
+
+    /// The name of the host environment of a virtual-cluster environment.
+    pub fn host_name(&self) -> Option<&str> {
+        self.virtual_cluster()?.host()?.env()
+    }
+}
+
+impl Platform {
+    /// The environment named `name`.
+    pub fn env(&self, name: &str) -> Option<&Environment> {
+        self.envs.iter().find(|e| e.name == name)
+    }
+
+    /// The host environment `env` runs in when it is a virtual cluster (and its host is
+    /// a declared environment).
+    pub fn host_of(&self, env: &Environment) -> Option<&Environment> {
+        self.env(env.host_name()?)
+    }
+
+    /// The nodes the workloads of `env` are scheduled on: its own cluster's, or its
+    /// host's when it is a virtual cluster; with the span that declares the count.
+    pub fn nodes_of(&self, env: &Environment) -> Option<(i64, Span)> {
+        let host = if env.virtual_cluster().is_some() { self.host_of(env)? } else { env };
+        let nodes = host.cluster()?.host()?.nodes()?;
+        Some((nodes.int()?, nodes.span()))
+    }
 }
 
 impl Component {

@@ -64,6 +64,13 @@ impl<'a> View<'a> {
             _ => None,
         }
     }
+    /// The name of an environment value (`prod`).
+    pub fn env(self) -> Option<&'a str> {
+        match &self.value.kind {
+            ValueKind::Env(name) => Some(name),
+            _ => None,
+        }
+    }
     /// The items of a list value; empty when this is not a list.
     pub fn items(self) -> Items<'a> {
         Items(self.value.as_list().unwrap_or(&[]).iter())

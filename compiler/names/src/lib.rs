@@ -79,6 +79,7 @@ pub const STDLIB: &[(&str, &str)] = &[
     ("prelude", include_str!("../../../stdlib/prelude.ced")),
     ("k8s", include_str!("../../../stdlib/k8s.ced")),
     ("gateway", include_str!("../../../stdlib/gateway.ced")),
+    ("clusters", include_str!("../../../stdlib/clusters.ced")),
     ("charts/vault", include_str!("../../../stdlib/charts/vault.ced")),
     ("charts/crossplane", include_str!("../../../stdlib/charts/crossplane.ced")),
     ("charts/mayastor", include_str!("../../../stdlib/charts/mayastor.ced")),

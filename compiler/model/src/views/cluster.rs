@@ -1,0 +1,141 @@
+//! Clusters: what an environment runs on, its `cluster:` attribute (prelude types
+//! `Cluster`, `HostCluster`, `VirtualCluster`, `ClusterSync`, made by `std/clusters`).
+//! The field names of those records live here once, with the vcluster facts cedc
+//! derives from them (release, namespace, the address Argo CD reaches it at); the derive
+//! stage and the checks read clusters only through these views.
+
+use crate::view::View;
+
+crate::part_view!(
+    /// An environment's `cluster`: exactly one of [`Cluster::host`] and
+    /// [`Cluster::virtual_cluster`] is set.
+    Cluster
+);
+crate::part_view!(
+    /// A host cluster's facts (prelude `HostCluster`).
+    HostCluster
+);
+crate::part_view!(
+    /// A virtual cluster (prelude `VirtualCluster`).
+    VirtualCluster
+);
+crate::part_view!(
+    /// What a virtual cluster syncs with its host (prelude `ClusterSync`).
+    ClusterSync
+);
+
+/// The environment attribute holding the cluster.
+pub const ATTRIBUTE: &str = "cluster";
+/// What a virtual cluster's namespace and release are named when not given:
+/// `vcluster-<env>`.
+pub const VCLUSTER_PREFIX: &str = "vcluster-";
+/// The label that makes a Secret in Argo CD's namespace a cluster registration.
+pub const SECRET_TYPE_LABEL: &str = "argocd.argoproj.io/secret-type";
+/// Its value for clusters.
+pub const SECRET_TYPE_CLUSTER: &str = "cluster";
+
+impl<'a> Cluster<'a> {
+    pub fn host(self) -> Option<HostCluster<'a>> {
+        self.0.field("host").map(HostCluster)
+    }
+    /// The virtual part (`virtual`; a keyword in Rust).
+    pub fn virtual_cluster(self) -> Option<VirtualCluster<'a>> {
+        self.0.field("virtual").map(VirtualCluster)
+    }
+    /// The Kubernetes version the cluster runs, with its span.
+    pub fn kubernetes(self) -> Option<View<'a>> {
+        match (self.host(), self.virtual_cluster()) {
+            (Some(h), _) => h.kubernetes(),
+            (None, Some(v)) => v.kubernetes(),
+            (None, None) => None,
+        }
+    }
+}
+
+impl<'a> HostCluster<'a> {
+    pub fn nodes(self) -> Option<View<'a>> {
+        self.0.field("nodes")
+    }
+    pub fn kubernetes(self) -> Option<View<'a>> {
+        self.0.field("kubernetes")
+    }
+    pub fn distribution(self) -> Option<View<'a>> {
+        self.0.field("distribution")
+    }
+    /// The address Argo CD reaches the cluster's API server at.
+    pub fn server(self) -> Option<View<'a>> {
+        self.0.field("server")
+    }
+}
+
+impl<'a> VirtualCluster<'a> {
+    /// The host environment (an `Env` value), with its span.
+    pub fn host(self) -> Option<View<'a>> {
+        self.0.field("host")
+    }
+    /// The namespace as written (`none` when left out: see [`VirtualCluster::namespace_for`]).
+    pub fn namespace(self) -> Option<View<'a>> {
+        self.0.field("namespace")
+    }
+    /// The host namespace the virtual cluster of environment `env` runs in, which is
+    /// also its release name: as written, else `vcluster-<env>`.
+    pub fn namespace_for(self, env: &str) -> String {
+        match self.namespace().and_then(View::str) {
+            Some(ns) => ns.to_string(),
+            None => format!("{VCLUSTER_PREFIX}{env}"),
+        }
+    }
+    pub fn kubernetes(self) -> Option<View<'a>> {
+        self.0.field("kubernetes")
+    }
+    /// The vcluster chart (a prelude `Chart`).
+    pub fn chart(self) -> Option<crate::views::delivery::Chart<'a>> {
+        self.0.field("chart").map(crate::views::delivery::Chart)
+    }
+    pub fn values(self) -> Option<View<'a>> {
+        self.0.field("values")
+    }
+    pub fn sync(self) -> Option<ClusterSync<'a>> {
+        self.0.field("sync").map(ClusterSync)
+    }
+    /// Whether a sync setting is on (`false` when absent).
+    pub fn syncs(self, setting: Sync) -> bool {
+        self.sync().and_then(|s| s.0.field(setting.field())).and_then(View::bool) == Some(true)
+    }
+}
+
+/// Where Argo CD reaches the API server of a virtual cluster released as `release` in
+/// `namespace` of its host: the chart's Service (named after the release, port 443) by its
+/// in-cluster DNS name. Derived, never typed.
+pub fn vcluster_server(release: &str, namespace: &str) -> String {
+    format!("https://{release}.{namespace}.svc")
+}
+
+/// The sync settings the checks and the derive stage read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sync {
+    Ingresses,
+    IngressClasses,
+    StorageClasses,
+    HostStorageClasses,
+    PersistentVolumes,
+    VolumeSnapshots,
+    NetworkPolicies,
+    Nodes,
+}
+
+impl Sync {
+    /// The prelude `ClusterSync` field.
+    pub fn field(self) -> &'static str {
+        match self {
+            Sync::Ingresses => "ingresses",
+            Sync::IngressClasses => "ingress_classes",
+            Sync::StorageClasses => "storage_classes",
+            Sync::HostStorageClasses => "host_storage_classes",
+            Sync::PersistentVolumes => "persistent_volumes",
+            Sync::VolumeSnapshots => "volume_snapshots",
+            Sync::NetworkPolicies => "network_policies",
+            Sync::Nodes => "nodes",
+        }
+    }
+}
