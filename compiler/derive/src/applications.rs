@@ -12,34 +12,91 @@
 //!   of the above ([`Layout::apps`]), itself included.
 //!
 //! Production environments (`production: true`) track `delivery.release`, every other
-//! environment `delivery.revision`. Until environments are clusters, every destination
-//! is the cluster Argo CD runs in.
+//! environment `delivery.revision`.
+//!
+//! A virtual-cluster environment with no delivering component of its own is delivered by
+//! the Argo CD of its host (a [`Remote`]): its directory holds only its components'
+//! Applications, each targeting the virtual cluster's address; the host's directory
+//! holds the AppProject (whose destinations include the virtual cluster's namespaces),
+//! the virtual cluster's registration (the Argo CD cluster Secret) and its root
+//! Application, both synced after the component installing the virtual cluster.
+//! Everything else targets the cluster Argo CD runs in.
 //!
 //! Invariants: every path an Application names is one the Kustomize emitter writes,
 //! built by [`Layout`]; objects come out in a fixed order (project, root, then the
 //! components in declaration order); each generated value's origin is the declaration
 //! that asked for it (the component, its chart, the delivery settings).
 
+use crate::clusters::Hosted;
 use crate::order::{self, Order};
-use crate::{Context, Generator};
+use crate::{Context, Generator, delivery_of};
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
 use cedc_model::views::argocd::{API_VERSION, APP_PROJECT, APPLICATION, IN_CLUSTER, RESOURCES_FINALIZER, SYNC_WAVE};
+use cedc_model::views::cluster::{SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL};
 use cedc_model::views::delivery::{Delivery, OCI_SCHEME, Release};
-use cedc_model::{Component, Environment, Layout, Object, Value, ValueKind, View};
+use cedc_model::{Component, Environment, Layout, Object, Platform, Value, ValueKind, View};
 use serde_json::json;
 
-/// Generates the app-of-apps of each environment that has a delivering component.
+/// Generates the app-of-apps of each environment that has a delivering component, and
+/// the Applications of each virtual cluster its host's Argo CD delivers.
 pub struct Applications;
 
 impl Generator for Applications {
     fn generate(&self, env: &mut Environment, cx: &Context) -> Diagnostics {
         let mut diags = Vec::new();
         let order = order::order(env, cx, &mut diags);
-        let Some(at) = deliverer(env, &mut diags) else { return diags };
-        let Some(settings) = Settings::read(env, at) else { return diags };
-        env.delivery = app_of_apps(env, &settings, &order);
+        if let Some(at) = deliverer(env, &mut diags) {
+            let c = &env.components[at];
+            let Some(d) = c.delivery.as_ref() else { return diags };
+            let Some(settings) = Settings::read(env.is_production(), d, &c.namespace) else { return diags };
+            let remotes: Vec<&Remote> = cx.remote.iter().filter(|r| r.hosted.host == env.name).collect();
+            env.delivery = app_of_apps(env, &settings, &order, &remotes);
+        } else if let Some(r) = cx.remote.iter().find(|r| r.hosted.env == env.name) {
+            let Some(settings) = Settings::read(env.is_production(), &r.delivery, &r.argocd_namespace) else {
+                return diags;
+            };
+            env.delivery = applications(env, &settings, &order, &r.hosted.server);
+        }
         diags
     }
+}
+
+/// A virtual-cluster environment delivered by the Argo CD of its host.
+#[derive(Clone, Debug)]
+pub struct Remote {
+    pub hosted: Hosted,
+    /// The host's delivery settings and the namespace its Argo CD runs in.
+    delivery: Value,
+    argocd_namespace: String,
+    /// Whether the virtual environment is production (what its root tracks).
+    production: bool,
+    /// The namespaces its components deploy to, and the repositories of their charts:
+    /// the host's AppProject admits them.
+    namespaces: Vec<String>,
+    repos: Vec<String>,
+}
+
+/// The virtual-cluster environments their host's Argo CD delivers: those without a
+/// delivering component of their own whose host has one.
+pub fn remotes(platform: &Platform, hosted: &[Hosted]) -> Vec<Remote> {
+    hosted
+        .iter()
+        .filter_map(|h| {
+            let env = platform.env(&h.env)?;
+            if delivery_of(env).is_some() {
+                return None;
+            }
+            let (delivery, ns) = delivery_of(platform.env(&h.host)?)?;
+            Some(Remote {
+                hosted: h.clone(),
+                delivery: delivery.clone(),
+                argocd_namespace: ns.to_string(),
+                production: env.is_production(),
+                namespaces: env.components.iter().map(|c| c.namespace.clone()).collect(),
+                repos: env.components.iter().filter_map(chart_repository).collect(),
+            })
+        })
+        .collect()
 }
 
 /// The index of the component delivering `env`; two is E0400.
@@ -76,14 +133,14 @@ struct Settings {
 }
 
 impl Settings {
-    fn read(env: &Environment, at: usize) -> Option<Settings> {
-        let c = &env.components[at];
-        let d = Delivery(View::new(c.delivery.as_ref()?));
-        let production = env.is_production();
+    /// The settings of delivery `d` (a prelude `Delivery`) by the Argo CD running in
+    /// `argocd_namespace`, for a production environment or not.
+    fn read(production: bool, d: &Value, argocd_namespace: &str) -> Option<Settings> {
+        let d = Delivery(View::new(d));
         let revision = if production { d.release() } else { d.revision() };
         let path = d.path()?.str()?.trim_matches('/');
         Some(Settings {
-            argocd_namespace: c.namespace.clone(),
+            argocd_namespace: argocd_namespace.to_string(),
             project: d.project()?.str()?.to_string(),
             repository: d.repository()?.str()?.to_string(),
             prefix: if path.is_empty() { String::new() } else { format!("{path}/") },
@@ -102,31 +159,97 @@ impl Settings {
     }
 }
 
-/// The objects delivering `env`: the project, the root Application, then one
-/// Application per component with something to deploy.
-fn app_of_apps(env: &Environment, s: &Settings, order: &Order) -> Vec<Object> {
-    let mut out = vec![project(env, s), root(env, s)];
-    for (i, c) in env.components.iter().enumerate() {
-        if let Some(app) = application(env, c, s, order.waves[i]) {
-            out.push(app);
+/// The objects delivering `env`: the project, the root Application, one Application
+/// per component with something to deploy, then the registration and the root of each
+/// virtual cluster of `remotes` (those this environment's Argo CD delivers).
+fn app_of_apps(env: &Environment, s: &Settings, order: &Order, remotes: &[&Remote]) -> Vec<Object> {
+    let mut out = vec![project(env, s, remotes), root(&env.name, s, s.span)];
+    out.extend(applications(env, s, order, IN_CLUSTER));
+    for r in remotes {
+        let installed = env.components.iter().position(|c| c.name == r.hosted.release);
+        let wave = installed.map_or(0, |i| order.waves[i] + 1).to_string();
+        let Some(theirs) = Settings::read(r.production, &r.delivery, &r.argocd_namespace) else { continue };
+        out.push(registration(&r.hosted, s, &wave));
+        let mut root = root(&r.hosted.env, &theirs, r.hosted.span);
+        if let ValueKind::Record(fields) = &mut root.value.kind
+            && let Some(meta) = fields.get_mut("metadata")
+            && let ValueKind::Record(meta) = &mut meta.kind
+        {
+            meta.insert("annotations".into(), Value::from_json(&json!({ SYNC_WAVE: wave }), r.hosted.span));
         }
+        out.push(root);
     }
     out
 }
 
+/// One Application per component of `env` with something to deploy, targeting the
+/// cluster at `server`.
+fn applications(env: &Environment, s: &Settings, order: &Order, server: &str) -> Vec<Object> {
+    let apps = env.components.iter().enumerate();
+    apps.filter_map(|(i, c)| application(env, c, s, order.waves[i], server)).collect()
+}
+
+/// The Argo CD cluster Secret registering virtual cluster `h` in the Argo CD of its
+/// host, named `cluster-<env>`, with the address cedc derived. Its credentials are those
+/// the vcluster chart writes into the Secret `vc-<release>` of the virtual cluster's
+/// namespace; they are not known when cedc builds, and the Secret names where they are
+/// (docs/environments.md).
+fn registration(h: &Hosted, s: &Settings, wave: &str) -> Object {
+    let json = json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": format!("cluster-{}", h.env),
+            "namespace": s.argocd_namespace,
+            "labels": { SECRET_TYPE_LABEL: SECRET_TYPE_CLUSTER },
+            "annotations": {
+                SYNC_WAVE: wave,
+                CREDENTIALS_FROM: format!("{}/vc-{}", h.release, h.release),
+            },
+        },
+        "type": "Opaque",
+        "stringData": {
+            "name": h.env,
+            "server": h.server,
+            "project": s.project,
+            "config": CLUSTER_CONFIG,
+        },
+    });
+    let mut o = object(json, h.span, None);
+    o.api_version = "v1".into();
+    o
+}
+
+/// The annotation of a cluster registration naming the Secret (`namespace/name`) that
+/// holds the virtual cluster's credentials.
+pub const CREDENTIALS_FROM: &str = "cedc.dev/credentials-from";
+
+/// The connection settings of a virtual cluster's registration: TLS verified against the
+/// virtual cluster's own certificate authority (`caData`, with `certData` and `keyData`,
+/// from the Secret [`CREDENTIALS_FROM`] names).
+const CLUSTER_CONFIG: &str = r#"{"tlsClientConfig":{"insecure":false}}"#;
+
 /// The sync wave of the AppProject, below every component's (which start at 0).
 const PROJECT_WAVE: &str = "-1";
 
-fn project(env: &Environment, s: &Settings) -> Object {
+fn project(env: &Environment, s: &Settings, remotes: &[&Remote]) -> Object {
     let mut repos: Vec<String> = vec![s.repository.clone()];
     repos.extend(env.components.iter().filter_map(chart_repository));
+    repos.extend(remotes.iter().flat_map(|r| r.repos.iter().cloned()));
     repos.sort();
     repos.dedup();
     let mut namespaces: Vec<&str> = env.components.iter().map(|c| c.namespace.as_str()).collect();
     namespaces.push(&s.argocd_namespace);
     namespaces.sort();
     namespaces.dedup();
-    let destinations: Vec<_> = namespaces.iter().map(|ns| json!({ "server": IN_CLUSTER, "namespace": ns })).collect();
+    let mut destinations: Vec<_> =
+        namespaces.iter().map(|ns| json!({ "server": IN_CLUSTER, "namespace": ns })).collect();
+    for r in remotes {
+        let mut theirs: Vec<&str> = r.namespaces.iter().map(String::as_str).collect();
+        theirs.sort();
+        theirs.dedup();
+        destinations.extend(theirs.iter().map(|ns| json!({ "server": r.hosted.server, "namespace": ns })));
+    }
     let mut metadata = s.metadata(&s.project);
     // Before every Application: Argo CD refuses an Application of a missing project.
     metadata["annotations"] = json!({ SYNC_WAVE: PROJECT_WAVE });
@@ -144,25 +267,27 @@ fn project(env: &Environment, s: &Settings) -> Object {
     object(json, s.span, None)
 }
 
-/// The Application deploying the directory of the environment's Applications.
-fn root(env: &Environment, s: &Settings) -> Object {
-    let name = format!("{}-{}", s.project, env.name);
+/// The Application deploying the directory of environment `env`'s Applications (in the
+/// cluster Argo CD runs in, where Applications live), made for the declaration at `span`.
+fn root(env: &str, s: &Settings, span: Span) -> Object {
+    let name = format!("{}-{}", s.project, env);
     let json = json!({
         "apiVersion": API_VERSION,
         "kind": APPLICATION,
         "metadata": s.metadata(&name),
         "spec": {
             "project": s.project,
-            "source": s.git_source(&Layout::apps(&env.name)),
+            "source": s.git_source(&Layout::apps(env)),
             "destination": { "server": IN_CLUSTER, "namespace": s.argocd_namespace },
             "syncPolicy": sync_policy(),
         },
     });
-    object(json, s.span, None)
+    object(json, span, None)
 }
 
-/// The Application of component `c`, or `None` when it deploys nothing in `env`.
-fn application(env: &Environment, c: &Component, s: &Settings, wave: u32) -> Option<Object> {
+/// The Application of component `c`, or `None` when it deploys nothing in `env`; it
+/// deploys to the cluster at `server`.
+fn application(env: &Environment, c: &Component, s: &Settings, wave: u32, server: &str) -> Option<Object> {
     let release = c.chart.as_ref().map(|r| Release(View::new(r)));
     let mut sources = Vec::new();
     if let Some(r) = release {
@@ -178,7 +303,7 @@ fn application(env: &Environment, c: &Component, s: &Settings, wave: u32) -> Opt
         1 => spec.insert("source".into(), sources.remove(0)),
         _ => spec.insert("sources".into(), json!(sources)),
     };
-    spec.insert("destination".into(), json!({ "server": IN_CLUSTER, "namespace": c.namespace }));
+    spec.insert("destination".into(), json!({ "server": server, "namespace": c.namespace }));
     spec.insert("syncPolicy".into(), sync_policy());
     let mut metadata = s.metadata(&format!("{}-{}", env.name, c.name));
     metadata["annotations"] = json!({ SYNC_WAVE: wave.to_string() });

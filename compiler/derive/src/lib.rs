@@ -14,9 +14,10 @@
 //! module implementing [`Generator`], listed once in [`GENERATORS`].
 
 use cedc_diagnostics::Diagnostics;
-use cedc_model::{ComponentInfo, Environment, Platform};
+use cedc_model::{ComponentInfo, Environment, Platform, Value};
 
 mod applications;
+pub mod clusters;
 mod grants;
 pub mod order;
 
@@ -24,6 +25,11 @@ pub mod order;
 pub struct Context<'a> {
     /// Every component the platform declares, deployed to this environment or not.
     pub components: &'a [ComponentInfo],
+    /// The virtual-cluster environments, with their hosts and addresses.
+    pub hosted: &'a [clusters::Hosted],
+    /// The environments delivered by the Argo CD of their host, with what the host's
+    /// app-of-apps needs of them.
+    pub remote: &'a [applications::Remote],
 }
 
 impl Context<'_> {
@@ -31,6 +37,16 @@ impl Context<'_> {
     pub fn declared(&self, name: &str) -> bool {
         self.components.iter().any(|c| c.name == name)
     }
+    /// The virtual cluster `env` is, when it is one.
+    pub fn hosted(&self, env: &str) -> Option<&clusters::Hosted> {
+        self.hosted.iter().find(|h| h.env == env)
+    }
+}
+
+/// The delivery settings (a prelude `Delivery`) of the component delivering `env`, with
+/// that component's namespace (where Argo CD runs).
+pub(crate) fn delivery_of(env: &Environment) -> Option<(&Value, &str)> {
+    env.components.iter().find_map(|c| Some((c.delivery.as_ref()?, c.namespace.as_str())))
 }
 
 /// One kind of object cedc generates. A generator sees one environment at a time,
@@ -48,8 +64,9 @@ const GENERATORS: &[&dyn Generator] = &[&grants::ReferenceGrants, &applications:
 
 /// Run every generator on every environment of `platform`, in declaration order.
 pub fn derive(platform: &mut Platform) -> Diagnostics {
-    let mut diags = Vec::new();
-    let cx = Context { components: &platform.components };
+    let (hosted, mut diags) = clusters::derive(platform);
+    let remote = applications::remotes(platform, &hosted);
+    let cx = Context { components: &platform.components, hosted: &hosted, remote: &remote };
     for env in &mut platform.envs {
         for generator in GENERATORS {
             let found = generator.generate(env, &cx);
@@ -61,5 +78,7 @@ pub fn derive(platform: &mut Platform) -> Diagnostics {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_clusters;
 #[cfg(test)]
 mod tests_delivery;

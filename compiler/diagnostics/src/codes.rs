@@ -123,6 +123,10 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0437", "chart module cannot be written"),
     ("E0440", "`component_name()` outside a component"),
     ("E0441", "interpolated field name in a record type or override path"),
+    ("E0450", "virtual cluster whose host is not a host cluster"),
+    ("E0451", "virtual cluster release name too long"),
+    ("E0452", "two virtual clusters in one host namespace"),
+    ("E0453", "component named like a virtual cluster's install"),
 ];
 
 /// Codes that are no longer reported. They stay in [`CODES`] and in the docs (whose
