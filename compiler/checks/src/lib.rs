@@ -3,6 +3,7 @@
 
 mod argocd;
 mod delivery;
+mod ingress;
 mod traffic;
 
 pub use delivery::exact_version;
@@ -21,7 +22,8 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
     let mut validator = Validator::new(registry);
     let dirs = argocd::output_dirs(platform);
     for env in &platform.envs {
-        traffic::check(env, &mut diags);
+        traffic::check(platform, env, &mut diags);
+        ingress::check(platform, env, &mut diags);
         delivery::check(env, registry, &mut diags);
         argocd::check(env, &dirs, &mut diags);
         let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span)> = BTreeMap::new();

@@ -15,7 +15,7 @@ use cedc_model::views::certmanager::{self, Certificate, Issuer, Solver};
 use cedc_model::views::core::{self, Namespace, Secret, Service};
 use cedc_model::views::gateway::{self, Gateway, GatewayClass, ReferenceGrant, Route};
 use cedc_model::views::secrets::{ExternalSecret, SealedSecret};
-use cedc_model::{Component, Environment, ObjectKey, ObjectView, View};
+use cedc_model::{Component, Environment, ObjectKey, ObjectView, Platform, View};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The label a platform puts on an issuer that must not serve production
@@ -54,6 +54,9 @@ struct Index<'a> {
     issuers: BTreeMap<ObjectKey<'a>, Issuer<'a>>,
     /// Controllers the environment's components run (`provides`).
     provides: Vec<&'a str>,
+    /// When the environment is a virtual cluster: its host's name and the controllers
+    /// running there, which do not serve the virtual cluster's Gateway API objects.
+    host: Option<(&'a str, Vec<&'a str>)>,
     /// cert-manager Certificates by the Secret they write; the first, when several write
     /// one (E0135).
     certificates: BTreeMap<ObjectKey<'a>, Certificate<'a>>,
@@ -63,6 +66,11 @@ struct Index<'a> {
     /// The certificates cert-manager makes for Gateways carrying its issuer annotation:
     /// Secret → the hostnames of the listeners naming that Secret.
     shim_certificates: BTreeMap<ObjectKey<'a>, Vec<View<'a>>>,
+}
+
+/// The controllers the components of `env` run (`provides`).
+fn provides(env: &Environment) -> Vec<&str> {
+    env.components.iter().flat_map(|c| &c.provides).map(String::as_str).collect()
 }
 
 fn issuer_annotated(gateway: Gateway) -> bool {
@@ -94,7 +102,7 @@ fn shim_certificates(gateway: Gateway<'_>) -> Vec<(ObjectKey<'_>, View<'_>)> {
 }
 
 impl<'a> Index<'a> {
-    fn new(env: &'a Environment) -> Index<'a> {
+    fn new(env: &'a Environment, host: Option<&'a Environment>) -> Index<'a> {
         let mut ix = Index {
             gateways: BTreeMap::new(),
             services: BTreeMap::new(),
@@ -102,7 +110,8 @@ impl<'a> Index<'a> {
             grants: Vec::new(),
             classes: Vec::new(),
             issuers: BTreeMap::new(),
-            provides: env.components.iter().flat_map(|c| &c.provides).map(String::as_str).collect(),
+            provides: provides(env),
+            host: host.map(|h| (h.name.as_str(), provides(h))),
             certificates: BTreeMap::new(),
             secrets: BTreeSet::new(),
             shim_certificates: BTreeMap::new(),
@@ -242,8 +251,8 @@ fn uncovered(host: View, served: &str, listener: &str, gw: &str, certs: &(Vec<&s
 }
 
 /// Check the traffic objects of one environment.
-pub fn check(env: &Environment, diags: &mut Diagnostics) {
-    let ix = Index::new(env);
+pub fn check(platform: &Platform, env: &Environment, diags: &mut Diagnostics) {
+    let ix = Index::new(env, platform.host_of(env));
     let domains = Domains::of(env);
     let production = env.is_production();
     let mut out = Vec::new();
@@ -627,7 +636,13 @@ fn gateway_class(c: GatewayClass, ix: &Index, out: &mut Vec<Diagnostic>) {
     if ix.provides.contains(&name) {
         return;
     }
-    let help = if ix.provides.is_empty() {
+    let help = if let Some((host, theirs)) = &ix.host
+        && theirs.contains(&name)
+    {
+        format!(
+            "`{name}` runs in the host `{host}`, but a virtual cluster's Gateway API objects stay inside it (vcluster syncs no Gateway API kind to its host): run the controller in this environment, or expose the backends through an Ingress synced to the host (`sync: {{ ingresses: true }}`)"
+        )
+    } else if ix.provides.is_empty() {
         format!(
             "add `provides: [\"{name}\"]` to the component that runs this controller (Contour, Kuma, ...) and deploy it in this environment"
         )

@@ -127,6 +127,11 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0451", "virtual cluster release name too long"),
     ("E0452", "two virtual clusters in one host namespace"),
     ("E0453", "component named like a virtual cluster's install"),
+    ("E0454", "Ingress class that does not exist where the Ingress is served"),
+    ("E0455", "Ingress served by no controller"),
+    ("E0456", "Ingress backend that does not exist"),
+    ("E0457", "API not served by the environment's Kubernetes version"),
+    ("E0458", "Kubernetes version that cedc cannot check against"),
 ];
 
 /// Codes that are no longer reported. They stay in [`CODES`] and in the docs (whose

@@ -15,4 +15,5 @@ pub mod cluster;
 pub mod core;
 pub mod delivery;
 pub mod gateway;
+pub mod ingress;
 pub mod secrets;
