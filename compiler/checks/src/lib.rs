@@ -5,6 +5,7 @@ mod argocd;
 mod delivery;
 mod ingress;
 mod traffic;
+mod versions;
 
 pub use delivery::exact_version;
 pub use traffic::hostnames_intersect;
@@ -24,6 +25,7 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
     for env in &platform.envs {
         traffic::check(platform, env, &mut diags);
         ingress::check(platform, env, &mut diags);
+        versions::check(env, &mut diags);
         delivery::check(env, registry, &mut diags);
         argocd::check(env, &dirs, &mut diags);
         let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span)> = BTreeMap::new();
