@@ -25,6 +25,7 @@
 
 use cedc_diagnostics::{Diagnostic, Diagnostics};
 use cedc_model::views::argocd::{APP_PROJECT, APPLICATION, AppSource, Application, Destination, GROUP, IN_CLUSTER};
+use cedc_model::views::cluster::{SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL};
 use cedc_model::views::core::{CONFIG_MAP, GROUP as CORE};
 use cedc_model::views::delivery::{Delivery, Release};
 use cedc_model::{Environment, Layout, ObjectView, Platform, View};
@@ -51,6 +52,27 @@ struct Known<'a> {
     repository: Option<(&'a str, String)>,
     /// The environment is declared `production: true`.
     production: bool,
+    /// The clusters registered in the environment's Argo CD (cluster Secrets, generated
+    /// for its virtual clusters or written), as (server, name); the cluster Argo CD runs
+    /// in is always known.
+    clusters: BTreeSet<(&'a str, &'a str)>,
+}
+
+/// The clusters registered by the cluster Secrets among `objects`.
+fn registered<'a>(objects: impl Iterator<Item = &'a cedc_model::Object>) -> BTreeSet<(&'a str, &'a str)> {
+    let mut out = BTreeSet::from([(IN_CLUSTER, IN_CLUSTER_NAME)]);
+    for o in objects.filter(|o| o.group() == CORE && o.kind == "Secret") {
+        let v = View::new(&o.value);
+        let label = v.at(&["metadata", "labels", SECRET_TYPE_LABEL]).and_then(View::str);
+        if label != Some(SECRET_TYPE_CLUSTER) {
+            continue;
+        }
+        let data = |k: &str| v.at(&["stringData", k]).and_then(View::str);
+        if let (Some(server), Some(name)) = (data("server"), data("name")) {
+            out.insert((server, name));
+        }
+    }
+    out
 }
 
 /// Every directory the Kustomize emitter and the delivery write, over all environments.
@@ -82,7 +104,8 @@ pub fn check(env: &Environment, dirs: &BTreeSet<String>, diags: &mut Diagnostics
     let applications =
         objects().filter(|o| o.group() == GROUP && o.kind == APPLICATION).map(|o| o.name.as_str()).collect();
     let production = env.is_production();
-    let known = Known { dirs, projects, applications, repository, production };
+    let clusters = registered(objects());
+    let known = Known { dirs, projects, applications, repository, production, clusters };
     let mut out = Vec::new();
     for c in &env.components {
         for app in c.objects.iter().filter_map(Application::cast) {
@@ -124,7 +147,7 @@ fn application(app: Application, known: &Known, out: &mut Vec<Diagnostic>) {
         );
     }
     if let Some(d) = app.destination() {
-        destination(d, app.name(), out);
+        destination(d, app.name(), &known.clusters, out);
     }
 }
 
@@ -217,17 +240,34 @@ fn stale_path(at: View, text: &str, prefix: &str, dirs: &BTreeSet<String>, out: 
     );
 }
 
-fn destination(d: Destination, app: &str, out: &mut Vec<Diagnostic>) {
-    let server = d.server().filter(|s| s.str() != Some(IN_CLUSTER));
-    let name = d.name().filter(|s| s.str() != Some(IN_CLUSTER_NAME));
+fn destination(d: Destination, app: &str, clusters: &BTreeSet<(&str, &str)>, out: &mut Vec<Diagnostic>) {
+    if d.server().is_none() && d.name().is_none() {
+        out.push(
+            Diagnostic::error("E0414", format!("Application `{app}` names no destination cluster"))
+                .at(d.span(), "neither `server` nor `name`")
+                .help(format!("give the destination `server: {IN_CLUSTER}` (the cluster Argo CD runs in) or the `server` of a registered cluster")),
+        );
+        return;
+    }
+    let server = d.server().filter(|s| !s.str().is_some_and(|s| clusters.iter().any(|c| c.0 == s)));
+    let name = d.name().filter(|n| !n.str().is_some_and(|n| clusters.iter().any(|c| c.1 == n)));
     for unknown in server.into_iter().chain(name) {
+        let text = unknown.str().unwrap_or_default();
+        let known: Vec<String> = clusters.iter().map(|(s, n)| format!("`{n}` (`{s}`)")).collect();
+        let help = match cedc_diagnostics::did_you_mean(text, clusters.iter().flat_map(|(s, n)| [*s, *n])) {
+            Some(close) => format!("did you mean `{close}`? Argo CD here knows {}", known.join(", ")),
+            None => format!(
+                "Argo CD here knows {}; a virtual cluster of the platform is registered by cedc (its address is `https://<release>.<namespace>.svc`)",
+                known.join(", ")
+            ),
+        };
         out.push(
             Diagnostic::error(
                 "E0414",
-                format!("Application `{app}` deploys to `{}`, which is not a cluster of the platform", unknown.str().unwrap_or_default()),
+                format!("Application `{app}` deploys to `{text}`, which is not a cluster of the platform"),
             )
             .at(unknown.span(), "unknown cluster")
-            .help(format!("the platform's environments run in the cluster Argo CD runs in: `server: {IN_CLUSTER}` or `name: {IN_CLUSTER_NAME}`")),
+            .help(help),
         );
     }
 }

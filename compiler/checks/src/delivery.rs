@@ -28,7 +28,7 @@ use cedc_schema::{Registry, Source};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Run every delivery check on `env`.
-pub fn check(env: &Environment, registry: &Registry, diags: &mut Diagnostics) {
+pub fn check(env: &Environment, host: Option<&Environment>, registry: &Registry, diags: &mut Diagnostics) {
     let production = env.is_production();
     let mut out = Vec::new();
     let mut releases: BTreeMap<(&str, &str), Span> = BTreeMap::new();
@@ -50,16 +50,20 @@ pub fn check(env: &Environment, registry: &Registry, diags: &mut Diagnostics) {
         }
     }
     if !env.delivery.is_empty() {
-        installers(env, registry, &mut out);
+        installers(env, host, registry, &mut out);
     }
     diags.extend(out.into_iter().map(|d| d.in_env(&env.name)));
 }
 
 /// E0409 for each object whose kind's CRD nothing in `env` installs. The installed kinds
-/// are indexed once; each object is one look-up.
-fn installers(env: &Environment, registry: &Registry, out: &mut Vec<Diagnostic>) {
-    let installed: BTreeSet<(String, String)> =
-        env.components.iter().flat_map(|c| c.installed_kinds().map(|(k, _)| k)).collect();
+/// are indexed once; each object is one look-up. A virtual cluster has its own API
+/// server: the CRDs of its `host` do not count, but are named in the help.
+fn installers(env: &Environment, host: Option<&Environment>, registry: &Registry, out: &mut Vec<Diagnostic>) {
+    let kinds = |e: &Environment| -> BTreeSet<(String, String)> {
+        e.components.iter().flat_map(|c| c.installed_kinds().map(|(k, _)| k)).collect()
+    };
+    let installed = kinds(env);
+    let in_host = host.map(kinds).unwrap_or_default();
     let mut reported = BTreeSet::new();
     for c in &env.components {
         for o in c.visible_objects() {
@@ -68,7 +72,14 @@ fn installers(env: &Environment, registry: &Registry, out: &mut Vec<Diagnostic>)
                 None => o.group().is_empty() || !o.group().contains('.'),
             };
             let key = (o.group().to_string(), o.kind.clone());
-            if builtin || installed.contains(&key) || !reported.insert(key) {
+            if builtin || installed.contains(&key) {
+                continue;
+            }
+            let help = match host.filter(|_| in_host.contains(&key)) {
+                Some(h) => format!("the host `{}` installs this CRD, but a virtual cluster has its own API server and CRDs: install it in this environment too (deploy the installing component here, `envs:`)", h.name),
+                None => "add the component that installs it (a chart whose `installs.crds` lists the kind, or the CustomResourceDefinition object) to this environment; cedc then also syncs it first".into(),
+            };
+            if !reported.insert(key) {
                 continue;
             }
             out.push(
@@ -77,7 +88,7 @@ fn installers(env: &Environment, registry: &Registry, out: &mut Vec<Diagnostic>)
                     format!("nothing in this environment installs the CRD of {} ({})", o.kind, o.api_version),
                 )
                 .at(o.name_span(), format!("a {} of component `{}`", o.kind, c.name))
-                .help("add the component that installs it (a chart whose `installs.crds` lists the kind, or the CustomResourceDefinition object) to this environment; cedc then also syncs it first"),
+                .help(help),
             );
         }
     }

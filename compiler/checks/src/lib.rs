@@ -26,7 +26,7 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
         traffic::check(platform, env, &mut diags);
         ingress::check(platform, env, &mut diags);
         versions::check(env, &mut diags);
-        delivery::check(env, registry, &mut diags);
+        delivery::check(env, platform.host_of(env), registry, &mut diags);
         argocd::check(env, &dirs, &mut diags);
         let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span)> = BTreeMap::new();
         let owned = env.components.iter().flat_map(|c| {
