@@ -257,7 +257,7 @@ fn destination(d: Destination, app: &str, clusters: &BTreeSet<(&str, &str)>, out
         let help = match cedc_diagnostics::did_you_mean(text, clusters.iter().flat_map(|(s, n)| [*s, *n])) {
             Some(close) => format!("did you mean `{close}`? Argo CD here knows {}", known.join(", ")),
             None => format!(
-                "Argo CD here knows {}; a virtual cluster of the platform is registered by cedc (its address is `https://<release>.<namespace>.svc`)",
+                "Argo CD here knows {}; a virtual cluster of the platform is registered by cedc (its address is `https://<release>.<namespace>`)",
                 known.join(", ")
             ),
         };

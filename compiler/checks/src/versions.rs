@@ -42,13 +42,7 @@ const APIS: &[(&str, &str, &str, u32)] = &[
     ("storage.k8s.io", "v1", "VolumeAttributesClass", 34),
 ];
 
-/// The minor version of `1.N` or `1.N.P`.
-pub fn minor(version: &str) -> Option<u32> {
-    let rest = version.strip_prefix("1.")?;
-    let (minor, patch) = rest.split_once('.').unwrap_or((rest, "0"));
-    let digits = |s: &str| !s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit());
-    (digits(minor) && digits(patch)).then(|| minor.parse().ok()).flatten()
-}
+use cedc_model::views::cluster::kubernetes_minor as minor;
 
 /// The first minor version serving `apiVersion`/`kind`, when the table knows it.
 fn since(api_version: &str, kind: &str) -> Option<u32> {

@@ -7,7 +7,8 @@
 //! - checks the declaration: a virtual cluster's `host` is a host-cluster environment
 //!   (E0450), its release name (`vcluster-<env>` unless `namespace` is given) is one Helm
 //!   accepts (E0451), no two virtual clusters share a host namespace (E0452), and the
-//!   component cedc adds for it does not clash with a declared one (E0453);
+//!   component cedc adds for it does not clash with a declared one (E0453), and its
+//!   control-plane image runs the Kubernetes version it declares (E0459);
 //! - adds to the host environment a component named after the release, in its
 //!   namespace, installing the chart with the values `std/clusters` derived from `sync`
 //!   (the Applications generator then delivers it like any chart component), with the
@@ -21,7 +22,7 @@
 //! environment (its `namespace` when written).
 
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
-use cedc_model::views::cluster::{VirtualCluster, vcluster_server};
+use cedc_model::views::cluster::{VirtualCluster, k3s_image_version, kubernetes_minor, vcluster_server};
 use cedc_model::{Component, ComponentInfo, Environment, Object, Platform, Value, ValueKind, View};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -70,6 +71,7 @@ pub fn derive(platform: &mut Platform) -> (Vec<Hosted>, Diagnostics) {
             continue;
         }
         namespaces.insert(key, (env.name.clone(), at));
+        image_version(env, v, &mut diags);
         let server = vcluster_server(&release, &release);
         installs.push((h.clone(), install(v, &release, at)));
         hosted.push(Hosted { env: env.name.clone(), host: h, release, server, span: v.span() });
@@ -104,6 +106,30 @@ fn host(platform: &Platform, env: &Environment, v: VirtualCluster, diags: &mut D
             .in_env(&env.name),
     );
     None
+}
+
+/// E0459 when the control-plane image of virtual cluster `v` runs another Kubernetes
+/// minor version than the one `env` declares (the checks of `env` go by the declared one).
+fn image_version(env: &Environment, v: VirtualCluster, diags: &mut Diagnostics) {
+    let (Some(declared), Some(image)) = (v.kubernetes(), v.image()) else { return };
+    let (Some(text), Some(tag)) = (declared.str(), image.str()) else { return };
+    let Some(runs) = k3s_image_version(tag) else { return };
+    let (Some(want), Some(got)) = (kubernetes_minor(text), kubernetes_minor(runs)) else { return };
+    if want == got {
+        return;
+    }
+    diags.push(
+        Diagnostic::error(
+            "E0459",
+            format!("`{}` declares Kubernetes {text}, but its virtual control plane runs `{tag}` (Kubernetes {runs})", env.name),
+        )
+        .at(declared.span(), "the declared version")
+        .also(image.span(), "the image that runs")
+        .help(format!(
+            "declare `kubernetes: \"1.{got}\"`, or give `clusters.vcluster(...)` an `image:` of Kubernetes 1.{want} (such as `rancher/k3s:v1.{want}.<patch>-k3s1`)"
+        ))
+        .in_env(&env.name),
+    );
 }
 
 /// The release (and namespace) of virtual cluster `v` with the span that chose it.

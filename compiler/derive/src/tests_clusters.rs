@@ -119,7 +119,7 @@ fn a_virtual_cluster_is_installed_in_its_host_and_delivered_by_the_hosts_argo_cd
     let secret = find(prod, "Secret", "cluster-staging");
     assert_eq!(secret["metadata"]["namespace"], "argocd");
     assert_eq!(secret["metadata"]["labels"]["argocd.argoproj.io/secret-type"], "cluster");
-    assert_eq!(secret["stringData"]["server"], "https://vcluster-staging.vcluster-staging.svc");
+    assert_eq!(secret["stringData"]["server"], "https://vcluster-staging.vcluster-staging");
     assert_eq!(secret["stringData"]["name"], "staging");
 
     let root = find(prod, "Application", "platform-staging");
@@ -137,8 +137,7 @@ fn a_virtual_cluster_is_installed_in_its_host_and_delivered_by_the_hosts_argo_cd
     let project = find(prod, "AppProject", "platform");
     let destinations = project["spec"]["destinations"].as_array().expect("destinations").clone();
     assert!(
-        destinations
-            .contains(&json!({ "server": "https://vcluster-staging.vcluster-staging.svc", "namespace": "web" }))
+        destinations.contains(&json!({ "server": "https://vcluster-staging.vcluster-staging", "namespace": "web" }))
     );
     assert!(
         destinations.contains(&json!({ "server": "https://kubernetes.default.svc", "namespace": "vcluster-staging" }))
@@ -147,7 +146,7 @@ fn a_virtual_cluster_is_installed_in_its_host_and_delivered_by_the_hosts_argo_cd
     let kinds: Vec<(&str, &str)> = staging.delivery.iter().map(|o| (o.kind.as_str(), o.name.as_str())).collect();
     assert_eq!(kinds, [("Application", "staging-web")], "no project nor root of its own: the host has them");
     let web = find(staging, "Application", "staging-web");
-    assert_eq!(web["spec"]["destination"]["server"], "https://vcluster-staging.vcluster-staging.svc");
+    assert_eq!(web["spec"]["destination"]["server"], "https://vcluster-staging.vcluster-staging");
     assert_eq!(web["spec"]["project"], "platform");
     assert_eq!(web["metadata"]["namespace"], "argocd");
 }
@@ -159,7 +158,7 @@ fn a_written_namespace_names_the_release_and_the_address() {
     let mut p = platform(vec![prod, staging]);
     assert!(derive(&mut p).is_empty());
     let secret = find(&p.envs[0], "Secret", "cluster-staging");
-    assert_eq!(secret["stringData"]["server"], "https://virtual-staging.virtual-staging.svc");
+    assert_eq!(secret["stringData"]["server"], "https://virtual-staging.virtual-staging");
 }
 
 #[test]

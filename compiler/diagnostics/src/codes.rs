@@ -132,6 +132,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0456", "Ingress backend that does not exist"),
     ("E0457", "API not served by the environment's Kubernetes version"),
     ("E0458", "Kubernetes version that cedc cannot check against"),
+    ("E0459", "virtual cluster image of another Kubernetes version"),
 ];
 
 /// Codes that are no longer reported. They stay in [`CODES`] and in the docs (whose

@@ -105,10 +105,35 @@ impl<'a> VirtualCluster<'a> {
 }
 
 /// Where Argo CD reaches the API server of a virtual cluster released as `release` in
-/// `namespace` of its host: the chart's Service (named after the release, port 443) by its
-/// in-cluster DNS name. Derived, never typed.
+/// `namespace` of its host: the chart's Service (named after the release, port 443) by
+/// `<service>.<namespace>`, the name the virtual API server's certificate is issued for
+/// (vcluster 0.19 puts the Service's name, `<service>.<namespace>` and its cluster IP in
+/// the certificate, not the `.svc` name), resolved by the host's cluster DNS from Argo
+/// CD's pods. Derived, never typed.
 pub fn vcluster_server(release: &str, namespace: &str) -> String {
-    format!("https://{release}.{namespace}.svc")
+    format!("https://{release}.{namespace}")
+}
+
+/// The minor version of a Kubernetes version written `1.N` or `1.N.P` (`None` otherwise).
+pub fn kubernetes_minor(version: &str) -> Option<u32> {
+    let rest = version.strip_prefix("1.")?;
+    let (minor, patch) = rest.split_once('.').unwrap_or((rest, "0"));
+    let digits = |s: &str| !s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(minor) && digits(patch)).then(|| minor.parse().ok()).flatten()
+}
+
+/// The Kubernetes version of a k3s image (`rancher/k3s:v1.29.0-k3s1` → `1.29.0`).
+pub fn k3s_image_version(image: &str) -> Option<&str> {
+    let (_, tag) = image.rsplit_once(':')?;
+    let tag = tag.strip_prefix('v')?;
+    Some(tag.split_once(['-', '+']).map_or(tag, |(v, _)| v))
+}
+
+impl<'a> VirtualCluster<'a> {
+    /// The control-plane image in the chart's values (`vcluster.image`), with its span.
+    pub fn image(self) -> Option<View<'a>> {
+        self.values()?.at(&["vcluster", "image"])
+    }
 }
 
 /// The sync settings the checks and the derive stage read.
