@@ -13,6 +13,8 @@ struct Block {
     file: String,
     line: usize,
     expect: Option<String>,
+    /// A warning the block must yield (`warning=E0xxx`); it must still compile.
+    warning: Option<String>,
     code: String,
 }
 
@@ -30,7 +32,8 @@ fn blocks() -> Vec<Block> {
                 None => {
                     if let Some(info) = line.trim_start().strip_prefix("```ced") {
                         let expect = info.trim().strip_prefix("error=").map(|c| c.trim().to_string());
-                        current = Some(Block { file: file.clone(), line: i + 1, expect, code: String::new() });
+                        let warning = info.trim().strip_prefix("warning=").map(|c| c.trim().to_string());
+                        current = Some(Block { file: file.clone(), line: i + 1, expect, warning, code: String::new() });
                     }
                 }
                 Some(b) => {
@@ -76,6 +79,12 @@ fn every_ced_block_in_the_docs_behaves_as_documented() {
         let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code).collect();
         match &b.expect {
             None if !c.ok() => failures.push(format!("{}:{}: expected to compile, got:\n{rendered}", b.file, b.line)),
+            None if b.warning.as_ref().is_some_and(|w| !codes.contains(&w.as_str())) => failures.push(format!(
+                "{}:{}: expected warning {}, got {codes:?}\n{rendered}",
+                b.file,
+                b.line,
+                b.warning.as_deref().unwrap_or_default()
+            )),
             Some(code) if !codes.contains(&code.as_str()) => {
                 failures.push(format!("{}:{}: expected {code}, got {codes:?}\n{rendered}", b.file, b.line))
             }

@@ -9,6 +9,11 @@
 //! - E0456: a backend names a Service that its namespace does not have, or a port
 //!   number that Service does not expose.
 //!
+//! The classes are checked only where cedc knows them: where the Ingress is served some
+//! IngressClass is declared, or the environment is a virtual cluster (cedc knows what it
+//! syncs), or cedc delivers it (and so knows what is installed). Elsewhere the class may
+//! come with the cluster, outside the platform's declarations.
+//!
 //! Invariants: the classes of each environment and the Services are indexed once; each
 //! Ingress is a few look-ups.
 
@@ -79,9 +84,12 @@ pub fn check(platform: &Platform, env: &Environment, diags: &mut Diagnostics) {
         .filter_map(Service::cast)
         .map(|s| (core::service_key(s.namespace(), s.name()), s))
         .collect();
+    let known = !served.classes.names.is_empty() || env.virtual_cluster().is_some() || !env.delivery.is_empty();
     let mut out = Vec::new();
     for i in ingresses {
-        class(i, &served, &mut out);
+        if known {
+            class(i, &served, &mut out);
+        }
         for b in i.backends() {
             backend(i, b, &services, &mut out);
         }
