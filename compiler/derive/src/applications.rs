@@ -164,7 +164,7 @@ impl Settings {
 /// virtual cluster of `remotes` (those this environment's Argo CD delivers).
 fn app_of_apps(env: &Environment, s: &Settings, order: &Order, remotes: &[&Remote]) -> Vec<Object> {
     let mut out = vec![project(env, s, remotes), root(&env.name, s, s.span)];
-    out.extend(applications(env, s, order, IN_CLUSTER));
+    out.extend(applications(env, s, order, &own_server(env)));
     for r in remotes {
         let installed = env.components.iter().position(|c| c.name == r.hosted.release);
         let wave = installed.map_or(0, |i| order.waves[i] + 1).to_string();
@@ -180,6 +180,13 @@ fn app_of_apps(env: &Environment, s: &Settings, order: &Order, remotes: &[&Remot
         out.push(root);
     }
     out
+}
+
+/// Where the Argo CD running in `env` reaches `env`'s own cluster: the `server` its host
+/// cluster declares (in-cluster by default, and for environments that declare no cluster).
+fn own_server(env: &Environment) -> String {
+    let server = env.cluster().and_then(|c| c.host()).and_then(|h| h.server());
+    server.and_then(View::str).unwrap_or(IN_CLUSTER).to_string()
 }
 
 /// One Application per component of `env` with something to deploy, targeting the
@@ -238,12 +245,14 @@ fn project(env: &Environment, s: &Settings, remotes: &[&Remote]) -> Object {
     repos.extend(remotes.iter().flat_map(|r| r.repos.iter().cloned()));
     repos.sort();
     repos.dedup();
-    let mut namespaces: Vec<&str> = env.components.iter().map(|c| c.namespace.as_str()).collect();
-    namespaces.push(&s.argocd_namespace);
+    let own = own_server(env);
+    let mut namespaces: Vec<(&str, &str)> =
+        env.components.iter().map(|c| (own.as_str(), c.namespace.as_str())).collect();
+    namespaces.push((IN_CLUSTER, &s.argocd_namespace));
     namespaces.sort();
     namespaces.dedup();
     let mut destinations: Vec<_> =
-        namespaces.iter().map(|ns| json!({ "server": IN_CLUSTER, "namespace": ns })).collect();
+        namespaces.iter().map(|(server, ns)| json!({ "server": server, "namespace": ns })).collect();
     for r in remotes {
         let mut theirs: Vec<&str> = r.namespaces.iter().map(String::as_str).collect();
         theirs.sort();

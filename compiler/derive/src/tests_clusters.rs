@@ -181,3 +181,19 @@ fn without_argo_cd_in_the_host_the_virtual_cluster_is_installed_but_not_delivere
     assert!(p.envs[0].components.iter().any(|c| c.name == "vcluster-staging"));
     assert!(p.envs.iter().all(|e| e.delivery.is_empty()));
 }
+
+#[test]
+fn a_host_declaring_its_server_gets_its_applications_there() {
+    let cluster = value(json!({ "host": {
+        "nodes": 3, "kubernetes": "1.34", "distribution": "talos", "server": "https://prod.example.org:6443"
+    } }));
+    let mut p = platform(vec![env("prod", cluster, true, vec![argocd(), web()])]);
+    assert!(derive(&mut p).is_empty());
+    let web = find(&p.envs[0], "Application", "prod-web");
+    assert_eq!(web["spec"]["destination"]["server"], "https://prod.example.org:6443");
+    let root = find(&p.envs[0], "Application", "platform-prod");
+    assert_eq!(
+        root["spec"]["destination"]["server"], "https://kubernetes.default.svc",
+        "where Argo CD keeps Applications"
+    );
+}
