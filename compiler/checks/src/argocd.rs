@@ -104,7 +104,10 @@ pub fn check(env: &Environment, dirs: &BTreeSet<String>, diags: &mut Diagnostics
     let applications =
         objects().filter(|o| o.group() == GROUP && o.kind == APPLICATION).map(|o| o.name.as_str()).collect();
     let production = env.is_production();
-    let clusters = registered(objects());
+    let mut clusters = registered(objects());
+    if let Some(server) = env.cluster().and_then(|c| c.host()).and_then(|h| h.server()).and_then(|s| s.str()) {
+        clusters.insert((server, env.name.as_str()));
+    }
     let known = Known { dirs, projects, applications, repository, production, clusters };
     let mut out = Vec::new();
     for c in &env.components {
