@@ -374,11 +374,25 @@ fn a_bad_chart_yaml_is_e0426() {
 
 #[test]
 fn a_version_range_is_e0427() {
-    for v in ["^1.0.0", "1.0", "\"1.2\"", "v1.0.0"] {
+    for v in ["^1.0.0", "1.0", "\"1.2\"", "vv1.0.0"] {
         let o = import_err(&[("Chart.yaml", &format!("apiVersion: v2\nname: demo\nversion: {v}\n"))], &[]);
         let err = assert_code(&o, "E0427", 1);
         assert!(err.contains("Chart.yaml:3:"), "{v}: {err}");
     }
+}
+
+#[test]
+fn a_version_with_a_leading_v_imports_and_installs_as_the_checks_accept_it() {
+    let tmp = TempDir::new().unwrap();
+    let dir = chart_dir(
+        tmp.path(),
+        &[("Chart.yaml", "apiVersion: v2\nname: demo\nversion: v1.16.2\n"), ("values.yaml", "replicas: 1\n")],
+    );
+    let module = import(&dir, &["--repository", "https://charts.example.org"]);
+    assert!(module.contains("version: \"v1.16.2\""), "{module}");
+    let main = "import \"./charts/demo.ced\"\n\nenv prod {}\n\ncomponent web {\n  namespace: \"demo\"\n  objects: []\n  chart: demo.install(version: \"v1.16.2\")\n}\n";
+    let o = check("demo", &module, main);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
 #[test]

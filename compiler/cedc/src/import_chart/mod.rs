@@ -214,12 +214,15 @@ fn identity(text: &str, files: &Files, id: cedc_diagnostics::FileId) -> Result<I
         Some(v) if !v.is_null() => raw_scalar(text, "version").unwrap_or_default(),
         _ => String::new(),
     };
-    if !is_semver(&version) {
+    if let Err(why) = cedc_checks::exact_version(&version) {
         return Err(at(
-            err("E0427", format!("Chart.yaml: `version` must be an exact SemVer version, found `{}`", shown(&version))),
+            err(
+                "E0427",
+                format!("Chart.yaml: `version` must be an exact SemVer version, found `{}`: {why}", shown(&version)),
+            ),
             "version",
         )
-        .help("a chart version is MAJOR.MINOR.PATCH, optionally with -prerelease and +build (`1.21.1`)"));
+        .help("a chart version is MAJOR.MINOR.PATCH (a leading `v` allowed, as Helm allows it), optionally with -prerelease and +build (`1.21.1`)"));
     }
     let app_version = match doc.get("appVersion") {
         Some(Value::String(s)) => Some(s.clone()),
@@ -245,8 +248,10 @@ fn valid_chart_name(name: &str) -> bool {
 
 /// `MAJOR.MINOR.PATCH[-pre][+build]`, numbers without leading zeros (SemVer 2.0), as
 /// the `semver` crate reads it.
+/// Whether `v` is an exact chart version, by the rule the checks apply to releases
+/// (`cedc_checks::exact_version`): SemVer, with the leading `v` Helm accepts.
 pub fn is_semver(v: &str) -> bool {
-    semver::Version::parse(v).is_ok()
+    cedc_checks::exact_version(v).is_ok()
 }
 
 fn check_repository(r: &str) -> Result<String, Problem> {
@@ -266,10 +271,10 @@ mod tests {
 
     #[test]
     fn semver_is_exact() {
-        for ok in ["1.2.3", "0.0.0", "10.20.30", "1.0.0-rc.1", "1.0.0-alpha-1+build.5", "8.5.1+abc"] {
+        for ok in ["1.2.3", "0.0.0", "10.20.30", "1.0.0-rc.1", "1.0.0-alpha-1+build.5", "8.5.1+abc", "v1.16.2"] {
             assert!(is_semver(ok), "{ok}");
         }
-        for bad in ["1.2", "1.2.3.4", "v1.2.3", "01.2.3", "1.2.x", "^1.2.3", "1.2.3-", "1.2.3-01", "", "1.2.3+"] {
+        for bad in ["1.2", "1.2.3.4", "vv1.2.3", "01.2.3", "1.2.x", "^1.2.3", "1.2.3-", "1.2.3-01", "", "1.2.3+"] {
             assert!(!is_semver(bad), "{bad}");
         }
     }
