@@ -248,12 +248,6 @@ fn valid_chart_name(name: &str) -> bool {
 
 /// `MAJOR.MINOR.PATCH[-pre][+build]`, numbers without leading zeros (SemVer 2.0), as
 /// the `semver` crate reads it.
-/// Whether `v` is an exact chart version, by the rule the checks apply to releases
-/// (`cedc_checks::exact_version`): SemVer, with the leading `v` Helm accepts.
-pub fn is_semver(v: &str) -> bool {
-    cedc_checks::exact_version(v).is_ok()
-}
-
 fn check_repository(r: &str) -> Result<String, Problem> {
     let ok = ["https://", "http://", "oci://"].iter().any(|p| r.starts_with(p) && r.len() > p.len())
         && !r.chars().any(|c| c.is_whitespace() || c.is_control());
@@ -268,6 +262,11 @@ fn check_repository(r: &str) -> Result<String, Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether `v` is an exact chart version, by the rule the checks apply to releases.
+    fn is_semver(v: &str) -> bool {
+        cedc_checks::exact_version(v).is_ok()
+    }
 
     #[test]
     fn semver_is_exact() {
