@@ -34,6 +34,9 @@ pub struct Registry {
     pub kinds: IndexMap<(String, String, String), Kind>,
     /// Named definitions that [`Ty::Ref`] points to.
     pub definitions: HashMap<Arc<str>, Arc<Schema>>,
+    /// The scope of each kind by `(group, kind)`, kept by [`Registry::insert`] so that
+    /// [`Registry::scope_of`] (asked once per object) is one look-up.
+    scopes: HashMap<(String, String), Scope>,
 }
 
 impl Registry {
@@ -57,7 +60,9 @@ impl Registry {
 
     /// The scope of a kind, whatever its version (`None` for an unknown kind).
     pub fn scope_of(&self, group: &str, kind: &str) -> Option<Scope> {
-        self.kinds.values().find(|k| k.group == group && k.kind == kind).map(|k| k.scope)
+        let indexed = self.scopes.get(&(group.to_string(), kind.to_string())).copied();
+        // A kind put into `kinds` directly (not through `insert`) is still found.
+        indexed.or_else(|| self.kinds.values().find(|k| k.group == group && k.kind == kind).map(|k| k.scope))
     }
 
     /// Follow [`Ty::Ref`]s (a bounded number of times) to the schema they name.
@@ -77,6 +82,7 @@ impl Registry {
     /// Add a kind; a kind already known (same group, version and kind) is replaced and
     /// returned.
     pub fn insert(&mut self, kind: Kind) -> Option<Kind> {
+        self.scopes.insert((kind.group.clone(), kind.kind.clone()), kind.scope);
         self.kinds.insert((kind.group.clone(), kind.version.clone(), kind.kind.clone()), kind)
     }
 }
