@@ -822,44 +822,120 @@ struct Attached<'a> {
 impl Attached<'_> {
     /// An HTTPRoute and a GRPCRoute on one listener with intersecting hostnames: Gateway
     /// API accepts only one of them (the older), so the other is silently not served.
-    /// E0128, once per pair of routes, at the later one in declaration order.
+    /// E0128, once per pair of routes, at the later one in declaration order. The
+    /// HTTPRoutes of each listener are indexed by hostname ([`HostIndex`]); each
+    /// GRPCRoute looks up the ones it meets, so no pair of routes is compared blindly.
     fn conflicts(&self, out: &mut Vec<Diagnostic>) {
+        use gateway::{GRPC_ROUTE, HTTP_ROUTE};
         let mut reported = std::collections::BTreeSet::new();
         for ((gw_ns, gw_name, listener), routes) in &self.listeners {
-            for (i, b) in routes.iter().enumerate() {
-                for a in &routes[..i] {
-                    let kinds = (a.kind, b.kind);
-                    use gateway::{GRPC_ROUTE, HTTP_ROUTE};
-                    if !matches!(kinds, (HTTP_ROUTE, GRPC_ROUTE) | (GRPC_ROUTE, HTTP_ROUTE)) {
-                        continue;
-                    }
-                    let shared = match (a.hostnames.is_empty(), b.hostnames.is_empty()) {
-                        (true, _) => b.hostnames.first().copied().or(Some("*")),
-                        (_, true) => a.hostnames.first().copied(),
-                        _ => {
-                            a.hostnames.iter().find(|x| b.hostnames.iter().any(|y| hostnames_intersect(x, y))).copied()
-                        }
-                    };
-                    let Some(host) = shared else { continue };
-                    if !reported.insert((a.route.clone(), b.route.clone())) {
-                        continue;
-                    }
-                    let host = if host == "*" { "every hostname".to_string() } else { format!("`{host}`") };
-                    out.push(
-                        Diagnostic::error(
-                            "E0128",
-                            format!(
-                                "{} `{}` and {} `{}` share {host} on listener `{listener}` of Gateway `{gw_ns}/{gw_name}`",
-                                b.kind, b.route, a.kind, a.route
-                            ),
-                        )
-                        .at(b.at, "attached here")
-                        .also(a.at, "the other route attaches here")
-                        .help("serve gRPC and plain HTTP on different hostnames (or different listeners); Gateway API accepts only the older of an HTTPRoute and a GRPCRoute whose hostnames meet on one listener, and drops the other"),
-                    );
+            let mut http = HostIndex::default();
+            for (i, r) in routes.iter().enumerate().filter(|(_, r)| r.kind == HTTP_ROUTE) {
+                http.add(i, &r.hostnames);
+            }
+            let mut pairs = BTreeSet::new();
+            for (g, r) in routes.iter().enumerate().filter(|(_, r)| r.kind == GRPC_ROUTE) {
+                for h in http.meeting(&r.hostnames) {
+                    pairs.insert((g.max(h), g.min(h)));
                 }
             }
+            for (later, earlier) in pairs {
+                let (a, b) = (&routes[earlier], &routes[later]);
+                let Some(host) = shared_hostname(a, b) else { continue };
+                if !reported.insert((a.route.clone(), b.route.clone())) {
+                    continue;
+                }
+                let host = if host == "*" { "every hostname".to_string() } else { format!("`{host}`") };
+                out.push(
+                    Diagnostic::error(
+                        "E0128",
+                        format!(
+                            "{} `{}` and {} `{}` share {host} on listener `{listener}` of Gateway `{gw_ns}/{gw_name}`",
+                            b.kind, b.route, a.kind, a.route
+                        ),
+                    )
+                    .at(b.at, "attached here")
+                    .also(a.at, "the other route attaches here")
+                    .help("serve gRPC and plain HTTP on different hostnames (or different listeners); Gateway API accepts only the older of an HTTPRoute and a GRPCRoute whose hostnames meet on one listener, and drops the other"),
+                );
+            }
         }
+    }
+}
+
+/// A hostname the routes `a` (the earlier) and `b` share (`*` for every hostname), or
+/// `None` when their hostnames do not meet. Routes without hostnames take the listener's.
+fn shared_hostname<'a>(a: &Attachment<'a>, b: &Attachment<'a>) -> Option<&'a str> {
+    match (a.hostnames.is_empty(), b.hostnames.is_empty()) {
+        (true, _) => b.hostnames.first().copied().or(Some("*")),
+        (_, true) => a.hostnames.first().copied(),
+        _ => a.hostnames.iter().find(|x| b.hostnames.iter().any(|y| hostnames_intersect(x, y))).copied(),
+    }
+}
+
+/// Routes (by position) indexed by hostname, to find those whose hostnames meet a
+/// given list by [`hostnames_intersect`]'s rules with a few ordered-map look-ups. A
+/// hostname's key is its labels reversed (`a.example.org` → `org.example.a`; a
+/// wildcard `*.example.org` → `org.example.*`), so the names under a domain are one key
+/// range.
+#[derive(Default)]
+struct HostIndex {
+    /// Routes without hostnames: they meet every route.
+    any: Vec<usize>,
+    by_key: BTreeMap<String, Vec<usize>>,
+}
+
+impl HostIndex {
+    fn key(host: &str) -> String {
+        let (wild, name) = match host.strip_prefix("*.") {
+            Some(rest) => (true, rest),
+            None => (false, host),
+        };
+        let mut key: Vec<&str> = name.split('.').rev().collect();
+        if wild {
+            key.push("*");
+        }
+        key.join(".")
+    }
+
+    fn add(&mut self, route: usize, hostnames: &[&str]) {
+        if hostnames.is_empty() {
+            self.any.push(route);
+        }
+        for h in hostnames {
+            self.by_key.entry(Self::key(h)).or_default().push(route);
+        }
+    }
+
+    /// The routes meeting a route with `hostnames` (every route when it has none).
+    fn meeting(&self, hostnames: &[&str]) -> BTreeSet<usize> {
+        let mut found: BTreeSet<usize> = self.any.iter().copied().collect();
+        if hostnames.is_empty() {
+            found.extend(self.by_key.values().flatten().copied());
+            return found;
+        }
+        for h in hostnames {
+            let (wild, name) = match h.strip_prefix("*.") {
+                Some(rest) => (true, rest),
+                None => (false, *h),
+            };
+            let reversed = Self::key(name);
+            let mut take = |k: &str| found.extend(self.by_key.get(k).into_iter().flatten().copied());
+            // Wildcards over a proper parent domain (`*.org`, `*.example.org` for
+            // `a.example.org`); for a wildcard, also the one over its own domain.
+            for (i, _) in reversed.match_indices('.') {
+                take(&format!("{}.*", &reversed[..i]));
+            }
+            if wild {
+                // Every name and wildcard under the domain, and the wildcard itself.
+                let low = format!("{reversed}.");
+                let high = format!("{reversed}/");
+                found.extend(self.by_key.range(low..high).flat_map(|(_, v)| v.iter().copied()));
+            } else {
+                take(&reversed);
+            }
+        }
+        found
     }
 }
 
@@ -1131,7 +1207,42 @@ fn backends(r: Route, ix: &Index, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
-    use super::hostnames_intersect;
+    use super::{HostIndex, hostnames_intersect};
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn the_hostname_index_finds_exactly_the_routes_that_meet() {
+        let hosts = [
+            "a.example.org",
+            "b.example.org",
+            "example.org",
+            "*.example.org",
+            "*.org",
+            "x.a.example.org",
+            "*.a.example.org",
+            "other.net",
+            "*.net",
+            "org",
+        ];
+        let routes: Vec<Vec<&str>> =
+            hosts.iter().map(|h| vec![*h]).chain([vec![], vec!["a.example.org", "other.net"]]).collect();
+        let mut index = HostIndex::default();
+        for (i, r) in routes.iter().enumerate() {
+            index.add(i, r);
+        }
+        let queries: Vec<Vec<&str>> = routes.clone();
+        for q in &queries {
+            let brute: BTreeSet<usize> = routes
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| {
+                    r.is_empty() || q.is_empty() || r.iter().any(|x| q.iter().any(|y| hostnames_intersect(x, y)))
+                })
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(index.meeting(q), brute, "{q:?}");
+        }
+    }
 
     #[test]
     fn hostname_intersection_follows_gateway_api() {
