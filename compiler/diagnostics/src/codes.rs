@@ -133,6 +133,12 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0457", "API not served by the environment's Kubernetes version"),
     ("E0458", "Kubernetes version that cedc cannot check against"),
     ("E0459", "virtual cluster image of another Kubernetes version"),
+    ("E0460", "host-only component in a virtual cluster"),
+    ("E0461", "more replicas than nodes to spread them on"),
+    ("E0462", "quorum that cannot be scheduled on its cluster"),
+    ("E0463", "quorum that a node restart stops"),
+    ("E0464", "quorum without a spare node"),
+    ("E0465", "quorum without members"),
 ];
 
 /// Codes that are no longer reported. They stay in [`CODES`] and in the docs (whose

@@ -420,10 +420,10 @@ impl<'p> Evaluator<'p> {
             }
             None => self.unit(|ev| ev.component_value_kept(m, &d.name.name, d.name.span, false)).ok()?,
         };
-        if let Some(envs) = v.get("envs").and_then(Value::as_list)
-            && !envs.iter().any(|e| matches!(&e.kind, ValueKind::Env(n) if *n == self.env))
-        {
-            return None;
+        let mut placed_at = d.name.span;
+        if let Some(envs) = v.get("envs").and_then(Value::as_list) {
+            let entry = envs.iter().find(|e| matches!(&e.kind, ValueKind::Env(n) if *n == self.env))?;
+            placed_at = entry.span();
         }
         let ns_value = v.get("namespace").cloned()?;
         let namespace = ns_value.as_str()?.to_string();
@@ -448,7 +448,10 @@ impl<'p> Evaluator<'p> {
             _ => None,
         });
         let after = take_list(fields.shift_remove("after"));
-        let delivery = fields.shift_remove("delivery").filter(|d| !matches!(d.kind, ValueKind::None));
+        let given = |v: Option<Value>| v.filter(|d| !matches!(d.kind, ValueKind::None));
+        let delivery = given(fields.shift_remove("delivery"));
+        let needs_host = given(fields.shift_remove("needs_host"));
+        let quorum = given(fields.shift_remove("quorum"));
         let mut ok = true;
         let mut objects = Vec::new();
         for o in list {
@@ -476,6 +479,9 @@ impl<'p> Evaluator<'p> {
             installed,
             after,
             delivery,
+            needs_host,
+            quorum,
+            placed_at,
         })
     }
 

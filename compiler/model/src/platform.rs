@@ -58,6 +58,14 @@ pub struct Component {
     /// Where Argo CD finds the platform (a prelude `Delivery` record), on the component
     /// that runs Argo CD; read through [`crate::views::delivery::Delivery`].
     pub delivery: Option<Value>,
+    /// Why the component needs a host cluster (`needs_host:`), a string with its span.
+    pub needs_host: Option<Value>,
+    /// The quorum system the component is (`quorum:`, a prelude `Quorum`), read through
+    /// [`crate::views::placement::Quorum`].
+    pub quorum: Option<Value>,
+    /// Where the component was placed in this environment: the entry of its `envs`
+    /// naming the environment, else its name.
+    pub placed_at: Span,
 }
 
 impl Environment {
@@ -148,6 +156,9 @@ impl Component {
             installed: Vec::new(),
             after: Vec::new(),
             delivery: None,
+            needs_host: None,
+            quorum: None,
+            placed_at: span,
         }
     }
 }

@@ -16,4 +16,5 @@ pub mod core;
 pub mod delivery;
 pub mod gateway;
 pub mod ingress;
+pub mod placement;
 pub mod secrets;
