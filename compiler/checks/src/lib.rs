@@ -5,6 +5,7 @@ mod argocd;
 mod delivery;
 mod ingress;
 mod placement;
+mod storage;
 mod traffic;
 mod versions;
 
@@ -28,6 +29,7 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
         ingress::check(platform, env, &mut diags);
         versions::check(env, &mut diags);
         placement::check(platform, env, &mut diags);
+        storage::check(platform, env, &mut diags);
         delivery::check(env, platform.host_of(env), registry, &mut diags);
         argocd::check(env, &dirs, &mut diags);
         let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span)> = BTreeMap::new();

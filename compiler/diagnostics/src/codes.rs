@@ -139,6 +139,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0463", "quorum that a node restart stops"),
     ("E0464", "quorum without a spare node"),
     ("E0465", "quorum without members"),
+    ("E0470", "access mode the StorageClass's provisioner does not serve"),
+    ("E0471", "claim naming a StorageClass that does not exist"),
 ];
 
 /// Codes that are no longer reported. They stay in [`CODES`] and in the docs (whose

@@ -18,3 +18,4 @@ pub mod gateway;
 pub mod ingress;
 pub mod placement;
 pub mod secrets;
+pub mod storage;
