@@ -51,11 +51,13 @@ impl Generator for Applications {
             let Some(settings) = Settings::read(env.is_production(), d, &c.namespace) else { return diags };
             let remotes: Vec<&Remote> = cx.remote.iter().filter(|r| r.hosted.host == env.name).collect();
             env.delivery = app_of_apps(env, &settings, &order, &remotes);
+            env.delivery.extend(sandbox_projects(env, &settings, &own_server(env)));
         } else if let Some(r) = cx.remote.iter().find(|r| r.hosted.env == env.name) {
             let Some(settings) = Settings::read(env.is_production(), &r.delivery, &r.argocd_namespace) else {
                 return diags;
             };
             env.delivery = applications(env, &settings, &order, &r.hosted.server);
+            env.delivery.extend(sandbox_projects(env, &settings, &r.hosted.server));
         }
         diags
     }
@@ -92,7 +94,7 @@ pub fn remotes(platform: &Platform, hosted: &[Hosted]) -> Vec<Remote> {
                 delivery: delivery.clone(),
                 argocd_namespace: ns.to_string(),
                 production: env.is_production(),
-                namespaces: env.components.iter().map(|c| c.namespace.clone()).collect(),
+                namespaces: object_namespaces(env).map(str::to_string).collect(),
                 repos: env.components.iter().filter_map(chart_repository).collect(),
             })
         })
@@ -169,7 +171,7 @@ fn app_of_apps(env: &Environment, s: &Settings, order: &Order, remotes: &[&Remot
         let installed = env.components.iter().position(|c| c.name == r.hosted.release);
         let wave = installed.map_or(0, |i| order.waves[i] + 1).to_string();
         let Some(theirs) = Settings::read(r.production, &r.delivery, &r.argocd_namespace) else { continue };
-        out.push(registration(&r.hosted, s, &wave));
+        out.push(registration(&r.hosted, s, &s.project, &wave));
         let mut root = root(&r.hosted.env, &theirs, r.hosted.span);
         if let ValueKind::Record(fields) = &mut root.value.kind
             && let Some(meta) = fields.get_mut("metadata")
@@ -180,6 +182,15 @@ fn app_of_apps(env: &Environment, s: &Settings, order: &Order, remotes: &[&Remot
         out.push(root);
     }
     out
+}
+
+/// Every namespace the components of `env` deploy to: their own, and those their
+/// objects name (a sandbox's, a ReferenceGrant's): the AppProject admits each.
+fn object_namespaces(env: &Environment) -> impl Iterator<Item = &str> {
+    env.components.iter().flat_map(|c| {
+        let objects = c.objects.iter().filter_map(|o| o.namespace.as_deref());
+        std::iter::once(c.namespace.as_str()).chain(objects)
+    })
 }
 
 /// Where the Argo CD running in `env` reaches `env`'s own cluster: the `server` its host
@@ -201,7 +212,7 @@ fn applications(env: &Environment, s: &Settings, order: &Order, server: &str) ->
 /// the vcluster chart writes into the Secret `vc-<release>` of the virtual cluster's
 /// namespace; they are not known when cedc builds, and the Secret names where they are
 /// (docs/environments.md).
-fn registration(h: &Hosted, s: &Settings, wave: &str) -> Object {
+fn registration(h: &Hosted, s: &Settings, project: &str, wave: &str) -> Object {
     let json = json!({
         "apiVersion": "v1",
         "kind": "Secret",
@@ -218,13 +229,61 @@ fn registration(h: &Hosted, s: &Settings, wave: &str) -> Object {
         "stringData": {
             "name": h.env,
             "server": h.server,
-            "project": s.project,
+            "project": project,
             "config": CLUSTER_CONFIG,
         },
     });
     let mut o = object(json, h.span, None);
     o.api_version = "v1".into();
     o
+}
+
+/// For each member sandbox of `env`'s components: an AppProject named after the sandbox,
+/// deploying from any repository into the sandbox only (nothing cluster-wide), in the
+/// cluster at `server`; for a virtual-cluster sandbox, into any namespace of it, with its
+/// registration.
+fn sandbox_projects(env: &Environment, s: &Settings, server: &str) -> Vec<Object> {
+    use cedc_model::views::sandbox::{MEMBER_LABEL, Sandboxes, VCLUSTER_KIND};
+    let mut out = Vec::new();
+    for c in env.components.iter() {
+        let Some(sandboxes) = c.sandboxes.as_ref().map(|v| Sandboxes(View::new(v))) else { continue };
+        let vcluster = sandboxes.kind() == VCLUSTER_KIND;
+        let namespaces = c.objects.iter().filter(|o| o.kind == "Namespace" && o.api_version == "v1");
+        for ns in namespaces.filter(|o| View::new(&o.value).at(&["metadata", "labels", MEMBER_LABEL]).is_some()) {
+            let span = ns.name_span();
+            let (destination, registration) = if vcluster {
+                let hosted = Hosted {
+                    env: ns.name.clone(),
+                    host: env.name.clone(),
+                    release: ns.name.clone(),
+                    server: cedc_model::views::cluster::vcluster_server(&ns.name, &ns.name),
+                    span,
+                };
+                (
+                    json!({ "server": hosted.server, "namespace": "*" }),
+                    Some(registration(&hosted, s, &ns.name, PROJECT_WAVE)),
+                )
+            } else {
+                (json!({ "server": server, "namespace": ns.name }), None)
+            };
+            let mut metadata = s.metadata(&ns.name);
+            metadata["annotations"] = json!({ SYNC_WAVE: PROJECT_WAVE });
+            let json = json!({
+                "apiVersion": API_VERSION,
+                "kind": APP_PROJECT,
+                "metadata": metadata,
+                "spec": {
+                    "description": format!("The sandbox {}, generated by cedc", ns.name),
+                    "sourceRepos": ["*"],
+                    "destinations": [destination],
+                    "namespaceResourceWhitelist": [{ "group": "*", "kind": "*" }],
+                },
+            });
+            out.push(object(json, span, None));
+            out.extend(registration);
+        }
+    }
+    out
 }
 
 /// The annotation of a cluster registration naming the Secret (`namespace/name`) that
@@ -246,8 +305,7 @@ fn project(env: &Environment, s: &Settings, remotes: &[&Remote]) -> Object {
     repos.sort();
     repos.dedup();
     let own = own_server(env);
-    let mut namespaces: Vec<(&str, &str)> =
-        env.components.iter().map(|c| (own.as_str(), c.namespace.as_str())).collect();
+    let mut namespaces: Vec<(&str, &str)> = object_namespaces(env).map(|ns| (own.as_str(), ns)).collect();
     namespaces.push((IN_CLUSTER, &s.argocd_namespace));
     namespaces.sort();
     namespaces.dedup();

@@ -20,6 +20,7 @@ mod applications;
 pub mod clusters;
 mod grants;
 pub mod order;
+mod sandboxes;
 
 /// What a generator may know beyond its environment.
 pub struct Context<'a> {
@@ -60,7 +61,8 @@ trait Generator {
 
 /// Every generator, in the order they run. The Applications come last: they deploy
 /// every object the others add.
-const GENERATORS: &[&dyn Generator] = &[&grants::ReferenceGrants, &applications::Applications];
+const GENERATORS: &[&dyn Generator] =
+    &[&grants::ReferenceGrants, &sandboxes::SandboxGenerator, &applications::Applications];
 
 /// Run every generator on every environment of `platform`, in declaration order.
 pub fn derive(platform: &mut Platform) -> Diagnostics {

@@ -141,6 +141,11 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0465", "quorum without members"),
     ("E0470", "access mode the StorageClass's provisioner does not serve"),
     ("E0471", "claim naming a StorageClass that does not exist"),
+    ("E0480", "member name that makes an invalid sandbox name"),
+    ("E0481", "two members with one sandbox"),
+    ("E0482", "vcluster sandboxes without the vcluster chart"),
+    ("E0483", "component named like a member's sandbox"),
+    ("E0484", "virtual-cluster sandboxes in a virtual cluster"),
 ];
 
 /// Codes that are no longer reported. They stay in [`CODES`] and in the docs (whose

@@ -452,6 +452,7 @@ impl<'p> Evaluator<'p> {
         let delivery = given(fields.shift_remove("delivery"));
         let needs_host = given(fields.shift_remove("needs_host"));
         let quorum = given(fields.shift_remove("quorum"));
+        let sandboxes = given(fields.shift_remove("sandboxes"));
         let mut ok = true;
         let mut objects = Vec::new();
         for o in list {
@@ -482,6 +483,7 @@ impl<'p> Evaluator<'p> {
             needs_host,
             quorum,
             placed_at,
+            sandboxes,
         })
     }
 

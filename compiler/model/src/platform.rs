@@ -66,6 +66,9 @@ pub struct Component {
     /// Where the component was placed in this environment: the entry of its `envs`
     /// naming the environment, else its name.
     pub placed_at: Span,
+    /// The per-member sandboxes it makes (a prelude `Sandboxes`), consumed by the derive
+    /// stage; read through [`crate::views::sandbox::Sandboxes`].
+    pub sandboxes: Option<Value>,
 }
 
 impl Environment {
@@ -159,6 +162,7 @@ impl Component {
             needs_host: None,
             quorum: None,
             placed_at: span,
+            sandboxes: None,
         }
     }
 }

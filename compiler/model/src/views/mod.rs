@@ -17,5 +17,6 @@ pub mod delivery;
 pub mod gateway;
 pub mod ingress;
 pub mod placement;
+pub mod sandbox;
 pub mod secrets;
 pub mod storage;
