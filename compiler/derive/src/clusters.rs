@@ -8,7 +8,8 @@
 //!   (E0450), its release name (`vcluster-<env>` unless `namespace` is given) is one Helm
 //!   accepts (E0451), no two virtual clusters share a host namespace (E0452), and the
 //!   component cedc adds for it does not clash with a declared one (E0453), and its
-//!   control-plane image runs the Kubernetes version it declares (E0459);
+//!   control-plane image runs the Kubernetes version it declares (E0459), and the chart
+//!   version it asks for takes the values layout they are written in (E0485);
 //! - adds to the host environment a component named after the release, in its
 //!   namespace, installing the chart with the values `std/clusters` derived from `sync`
 //!   (the Applications generator then delivers it like any chart component), with the
@@ -72,6 +73,7 @@ pub fn derive(platform: &mut Platform) -> (Vec<Hosted>, Diagnostics) {
         }
         namespaces.insert(key, (env.name.clone(), at));
         image_version(env, v, &mut diags);
+        chart_version(env, v, &mut diags);
         let server = vcluster_server(&release, &release);
         installs.push((h.clone(), install(v, &release, at)));
         hosted.push(Hosted { env: env.name.clone(), host: h, release, server, span: v.span() });
@@ -128,6 +130,32 @@ fn image_version(env: &Environment, v: VirtualCluster, diags: &mut Diagnostics) 
         .help(format!(
             "declare `kubernetes: \"1.{got}\"`, or give `clusters.vcluster(...)` an `image:` of Kubernetes 1.{want} (such as `rancher/k3s:v1.{want}.<patch>-k3s1`)"
         ))
+        .in_env(&env.name),
+    );
+}
+
+/// E0485 when the vcluster chart asked for is of another minor version than the one the
+/// values are written for: vcluster changed its values between minor versions (0.20
+/// replaced the whole layout), and a values file shared by two versions silently
+/// configures one of them wrong.
+fn chart_version(env: &Environment, v: VirtualCluster, diags: &mut Diagnostics) {
+    let Some(asked) = v.chart().and_then(|c| c.version()) else { return };
+    let Some(layout) = v.values_for() else { return };
+    let (Some(text), Some(layout_text)) = (asked.str(), layout.str()) else { return };
+    let minor = |t: &str| -> Option<(u64, u64)> {
+        let v = semver::Version::parse(t.strip_prefix('v').unwrap_or(t)).ok()?;
+        Some((v.major, v.minor))
+    };
+    if minor(text).is_some() && minor(text) == minor(layout_text) {
+        return;
+    }
+    diags.push(
+        Diagnostic::error(
+            "E0485",
+            format!("the virtual cluster of `{}` asks for vcluster chart {text}, whose values differ from the {layout_text} layout cedc writes", env.name),
+        )
+        .at(asked.span(), "the chart version")
+        .help(format!("ask for a {} release (`version:` of `clusters.vcluster`), whose values cedc knows; another minor version needs its own values layout", layout_text.rsplit_once('.').map_or(layout_text, |(m, _)| m)))
         .in_env(&env.name),
     );
 }

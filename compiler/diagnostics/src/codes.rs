@@ -146,6 +146,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0482", "vcluster sandboxes without the vcluster chart"),
     ("E0483", "component named like a member's sandbox"),
     ("E0484", "virtual-cluster sandboxes in a virtual cluster"),
+    ("E0485", "vcluster chart version whose values cedc does not write"),
 ];
 
 /// Codes that are no longer reported. They stay in [`CODES`] and in the docs (whose

@@ -95,6 +95,10 @@ impl<'a> VirtualCluster<'a> {
     pub fn values(self) -> Option<View<'a>> {
         self.0.field("values")
     }
+    /// The chart version whose values layout `values` is written in.
+    pub fn values_for(self) -> Option<View<'a>> {
+        self.0.field("values_for")
+    }
     pub fn sync(self) -> Option<ClusterSync<'a>> {
         self.0.field("sync").map(ClusterSync)
     }
