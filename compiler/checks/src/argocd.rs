@@ -18,18 +18,22 @@
 //!   project or an Application that does not exist;
 //! - E0417: a source tracking what moves (a branch such as `main`, `HEAD` or
 //!   `feature/x`, or a chart version range): an error in a production environment, a
-//!   warning elsewhere.
+//!   warning elsewhere;
+//! - E0418: an ApplicationSet whose `clusters` generator selects labels no cluster
+//!   registration of the environment carries (it would make no Application).
 //!
 //! Invariants: the directories cedc writes and the projects that exist are collected
 //! once per environment; each source, destination and policy line is one look-up.
 
 use cedc_diagnostics::{Diagnostic, Diagnostics};
-use cedc_model::views::argocd::{APP_PROJECT, APPLICATION, AppSource, Application, Destination, GROUP, IN_CLUSTER};
+use cedc_model::views::argocd::{
+    APP_PROJECT, APPLICATION, AppSource, Application, ApplicationSet, Destination, GROUP, IN_CLUSTER,
+};
 use cedc_model::views::cluster::{SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL};
 use cedc_model::views::core::{CONFIG_MAP, GROUP as CORE};
 use cedc_model::views::delivery::{Delivery, Release};
 use cedc_model::{Environment, Layout, ObjectView, Platform, View};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The name Argo CD gives the cluster it runs in.
 const IN_CLUSTER_NAME: &str = "in-cluster";
@@ -58,15 +62,41 @@ struct Known<'a> {
     clusters: BTreeSet<(&'a str, &'a str)>,
 }
 
+/// The cluster registrations (Secrets labelled as clusters) among `objects`.
+fn registrations<'a>(objects: impl Iterator<Item = &'a cedc_model::Object>) -> impl Iterator<Item = View<'a>> {
+    objects
+        .filter(|o| o.group() == CORE && o.kind == "Secret")
+        .map(|o| View::new(&o.value))
+        .filter(|v| v.at(&["metadata", "labels", SECRET_TYPE_LABEL]).and_then(View::str) == Some(SECRET_TYPE_CLUSTER))
+}
+
+/// E0418 for each cluster selector of the ApplicationSet `set` that no registered
+/// cluster's labels match: its generator makes no Application.
+fn selectors(set: ApplicationSet, labels: &[BTreeMap<&str, &str>], out: &mut Vec<Diagnostic>) {
+    for selector in set.cluster_selectors() {
+        let Some(wanted) = selector.entries() else { continue };
+        let wanted: Vec<(&str, Option<&str>)> = wanted.map(|(k, v)| (k, v.str())).collect();
+        if labels.iter().any(|l| wanted.iter().all(|(k, v)| v.is_some() && l.get(k) == v.as_ref())) {
+            continue;
+        }
+        let known: BTreeSet<String> =
+            labels.iter().flat_map(|l| l.iter().map(|(k, v)| format!("`{k}: {v}`"))).collect();
+        out.push(
+            Diagnostic::error("E0418", format!("ApplicationSet `{}` selects clusters that no registration matches", set.name()))
+                .at(selector.span(), "matches no registered cluster")
+                .help(if known.is_empty() {
+                    "no cluster is registered here with labels; cedc labels the registrations of virtual clusters `cedc.dev/environment: <env>`".to_string()
+                } else {
+                    format!("registered clusters carry {}", known.into_iter().collect::<Vec<_>>().join(", "))
+                }),
+        );
+    }
+}
+
 /// The clusters registered by the cluster Secrets among `objects`.
 fn registered<'a>(objects: impl Iterator<Item = &'a cedc_model::Object>) -> BTreeSet<(&'a str, &'a str)> {
     let mut out = BTreeSet::from([(IN_CLUSTER, IN_CLUSTER_NAME)]);
-    for o in objects.filter(|o| o.group() == CORE && o.kind == "Secret") {
-        let v = View::new(&o.value);
-        let label = v.at(&["metadata", "labels", SECRET_TYPE_LABEL]).and_then(View::str);
-        if label != Some(SECRET_TYPE_CLUSTER) {
-            continue;
-        }
+    for v in registrations(objects) {
         let data = |k: &str| v.at(&["stringData", k]).and_then(View::str);
         if let (Some(server), Some(name)) = (data("server"), data("name")) {
             out.insert((server, name));
@@ -105,6 +135,10 @@ pub fn check(env: &Environment, dirs: &BTreeSet<String>, diags: &mut Diagnostics
         objects().filter(|o| o.group() == GROUP && o.kind == APPLICATION).map(|o| o.name.as_str()).collect();
     let production = env.is_production();
     let mut clusters = registered(objects());
+    let labels: Vec<BTreeMap<&str, &str>> = registrations(objects())
+        .filter_map(|v| v.at(&["metadata", "labels"])?.entries())
+        .map(|e| e.filter_map(|(k, v)| Some((k, v.str()?))).collect())
+        .collect();
     if let Some(server) = env.cluster().and_then(|c| c.host()).and_then(|h| h.server()).and_then(|s| s.str()) {
         clusters.insert((server, env.name.as_str()));
     }
@@ -113,6 +147,9 @@ pub fn check(env: &Environment, dirs: &BTreeSet<String>, diags: &mut Diagnostics
     for c in &env.components {
         for app in c.objects.iter().filter_map(Application::cast) {
             application(app, &known, &mut out);
+        }
+        for set in c.objects.iter().filter_map(ApplicationSet::cast) {
+            selectors(set, &labels, &mut out);
         }
         for o in c.objects.iter().filter(|o| o.group() == CORE && o.kind == CONFIG_MAP && o.name == RBAC_CONFIG_MAP) {
             if let Some(policy) = View::new(&o.value).at(&["data", POLICY_KEY]) {

@@ -32,7 +32,7 @@ use crate::order::{self, Order};
 use crate::{Context, Generator, delivery_of};
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
 use cedc_model::views::argocd::{API_VERSION, APP_PROJECT, APPLICATION, IN_CLUSTER, RESOURCES_FINALIZER, SYNC_WAVE};
-use cedc_model::views::cluster::{SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL};
+use cedc_model::views::cluster::{ENVIRONMENT_LABEL, SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL};
 use cedc_model::views::delivery::{Delivery, OCI_SCHEME, Release};
 use cedc_model::{Component, Environment, Layout, Object, Platform, Value, ValueKind, View};
 use serde_json::json;
@@ -219,7 +219,7 @@ fn registration(h: &Hosted, s: &Settings, project: &str, wave: &str) -> Object {
         "metadata": {
             "name": format!("cluster-{}", h.env),
             "namespace": s.argocd_namespace,
-            "labels": { SECRET_TYPE_LABEL: SECRET_TYPE_CLUSTER },
+            "labels": { SECRET_TYPE_LABEL: SECRET_TYPE_CLUSTER, ENVIRONMENT_LABEL: h.env },
             "annotations": {
                 SYNC_WAVE: wave,
                 CREDENTIALS_FROM: format!("{}/vc-{}", h.release, h.release),

@@ -108,6 +108,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0415", "Application path that cedc does not write"),
     ("E0416", "Argo CD RBAC policy line that is wrong"),
     ("E0417", "Application source that is not pinned"),
+    ("E0418", "ApplicationSet selecting clusters that no registration matches"),
     ("E0425", "chart cannot be read"),
     ("E0426", "invalid Chart.yaml"),
     ("E0427", "chart version is not exact SemVer"),

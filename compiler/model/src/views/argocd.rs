@@ -29,6 +29,30 @@ crate::object_view!(
     Application, GROUP, [APPLICATION]
 );
 
+crate::object_view!(
+    /// An ApplicationSet: Applications made from generators.
+    ApplicationSet, GROUP, [APPLICATION_SET]
+);
+
+impl<'a> ApplicationSet<'a> {
+    /// The label selectors of its `clusters` generators (at the top level of
+    /// `spec.generators`, and one level down in `matrix` and `merge` generators): each
+    /// `selector.matchLabels`, with its span.
+    pub fn cluster_selectors(self) -> Vec<View<'a>> {
+        let top = self.view().items_at(&["spec", "generators"]);
+        let mut out = Vec::new();
+        for g in top {
+            let nested = ["matrix", "merge"]
+                .into_iter()
+                .flat_map(move |k| g.at(&[k, "generators"]).map(View::items).into_iter().flatten());
+            for g in std::iter::once(g).chain(nested) {
+                out.extend(g.at(&["clusters", "selector", "matchLabels"]));
+            }
+        }
+        out
+    }
+}
+
 crate::part_view!(
     /// An Application's `spec.source`, or one entry of its `spec.sources`.
     AppSource

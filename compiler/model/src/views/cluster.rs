@@ -33,6 +33,9 @@ pub const VCLUSTER_PREFIX: &str = "vcluster-";
 pub const SECRET_TYPE_LABEL: &str = "argocd.argoproj.io/secret-type";
 /// Its value for clusters.
 pub const SECRET_TYPE_CLUSTER: &str = "cluster";
+/// The label of a cluster registration naming the environment (or sandbox) it is, which
+/// ApplicationSets' cluster generators select on.
+pub const ENVIRONMENT_LABEL: &str = "cedc.dev/environment";
 
 impl<'a> Cluster<'a> {
     pub fn host(self) -> Option<HostCluster<'a>> {
