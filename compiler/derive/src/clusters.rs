@@ -218,13 +218,7 @@ fn service(release: &str, span: Span) -> Object {
             "ports": [{ "name": "https", "port": 443, "targetPort": 8443, "protocol": "TCP" }],
         },
     });
-    Object {
-        api_version: "v1".into(),
-        kind: "Service".into(),
-        name: release.into(),
-        namespace: Some(release.into()),
-        value: Value::from_json(&json, span),
-    }
+    Object::from_json(&json, span)
 }
 
 /// Add the install component `c` to environment `host`, unless a declared component

@@ -291,14 +291,7 @@ fn no_chart(s: Sandboxes) -> Diagnostic {
 
 /// A model object from generated JSON, every value's origin at `span`.
 fn object(json: serde_json::Value, span: Span) -> Object {
-    let text = |p: &str| json.pointer(p).and_then(serde_json::Value::as_str).map(str::to_string);
-    Object {
-        api_version: text("/apiVersion").unwrap_or_default(),
-        kind: text("/kind").unwrap_or_default(),
-        name: text("/metadata/name").unwrap_or_default(),
-        namespace: text("/metadata/namespace"),
-        value: Value::from_json(&json, span),
-    }
+    Object::from_json(&json, span)
 }
 
 /// Replace the value at `path` (record keys) of `v` with `new`.

@@ -13,14 +13,7 @@ fn value(json: serde_json::Value) -> Value {
 }
 
 fn object(json: serde_json::Value) -> Object {
-    let text = |p: &str| json.pointer(p).and_then(serde_json::Value::as_str).map(str::to_string);
-    Object {
-        api_version: text("/apiVersion").unwrap_or_default(),
-        kind: text("/kind").unwrap_or_default(),
-        name: text("/metadata/name").unwrap_or_default(),
-        namespace: text("/metadata/namespace"),
-        value: value(json),
-    }
+    Object::from_json(&json, SPAN)
 }
 
 fn config_map(name: &str, namespace: &str) -> Object {

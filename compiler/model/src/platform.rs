@@ -180,6 +180,20 @@ pub struct Object {
 }
 
 impl Object {
+    /// An object from its JSON (`apiVersion`, `kind`, `metadata.name`, maybe
+    /// `metadata.namespace`), every value's origin at `span`: how generated objects are
+    /// made.
+    pub fn from_json(json: &serde_json::Value, span: Span) -> Object {
+        let text = |p: &str| json.pointer(p).and_then(serde_json::Value::as_str).map(str::to_string);
+        Object {
+            api_version: text("/apiVersion").unwrap_or_default(),
+            kind: text("/kind").unwrap_or_default(),
+            name: text("/metadata/name").unwrap_or_default(),
+            namespace: text("/metadata/namespace"),
+            value: Value::from_json(json, span),
+        }
+    }
+
     /// API group (`""` for the core group): `apps/v1` → `apps`, `v1` → `""`.
     pub fn group(&self) -> &str {
         match self.api_version.rsplit_once('/') {
