@@ -5,6 +5,7 @@ mod argocd;
 mod delivery;
 mod ingress;
 mod placement;
+mod plaintext;
 mod storage;
 mod traffic;
 mod versions;
@@ -30,6 +31,7 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
         versions::check(env, &mut diags);
         placement::check(platform, env, &mut diags);
         storage::check(platform, env, &mut diags);
+        plaintext::check(env, &mut diags);
         delivery::check(env, platform.host_of(env), registry, &mut diags);
         argocd::check(env, &dirs, &mut diags);
         let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span)> = BTreeMap::new();

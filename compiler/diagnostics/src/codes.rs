@@ -148,6 +148,10 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0483", "component named like a member's sandbox"),
     ("E0484", "virtual-cluster sandboxes in a virtual cluster"),
     ("E0485", "vcluster chart version whose values cedc does not write"),
+    ("E0490", "private key or certificate request in the platform"),
+    ("E0491", "token in the platform"),
+    ("E0492", "credential given a literal value"),
+    ("E0493", "object exported from a live cluster"),
 ];
 
 /// Codes that are no longer reported. They stay in [`CODES`] and in the docs (whose

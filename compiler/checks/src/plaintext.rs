@@ -1,0 +1,233 @@
+//! No plaintext credential reaches the output: every string of every object cedc emits
+//! (components' objects and the generated delivery, whose Applications carry the charts'
+//! values) and of every chart's values is scanned, and each finding is an error at the
+//! `.ced` span of the string, naming the kind of credential — never echoing it.
+//!
+//! - E0490: a PEM block holding a private key, or a certificate signing request;
+//! - E0491: a token of a well-known format (GitHub, GitLab, Slack, AWS access keys,
+//!   Google API keys, JSON Web Tokens);
+//! - E0492: a literal under a key that names a credential (`password`, `client_secret`,
+//!   `token`, `apiKey`, ...), other than a reference that the consuming tool resolves
+//!   (`$VAR`, `$__env{...}`, `${...}`, `{{ ... }}`) or an empty string;
+//! - E0493: an object exported from a live cluster: `metadata.uid`, `resourceVersion`,
+//!   `creationTimestamp`, `managedFields`, `selfLink`, `generation`, or a `status`.
+//!
+//! Certificates and public keys are public material and are not reported.
+//!
+//! Invariants: values are walked with an explicit stack (no recursion on user data); each
+//! string is scanned once per place; patterns are compiled once.
+
+use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
+use cedc_model::views::delivery::Release;
+use cedc_model::{Environment, Object, Value, ValueKind, View};
+use regex::Regex;
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+/// Scan everything `env` emits.
+pub fn check(env: &Environment, diags: &mut Diagnostics) {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    let objects = env.components.iter().flat_map(|c| &c.objects).chain(&env.delivery);
+    for o in objects {
+        exported(o, &mut out);
+        scan(&o.value, &mut seen, &mut out);
+    }
+    for c in &env.components {
+        if let Some(values) = c.chart.as_ref().and_then(|r| Release(View::new(r)).values()) {
+            scan(values.value(), &mut seen, &mut out);
+        }
+    }
+    diags.extend(out.into_iter().map(|d| d.in_env(&env.name)));
+}
+
+/// Every string of `v`, with the record key it sits under (for a list item, its list's;
+/// for the `value` of a `{ name, value }` pair such as a container's environment
+/// variable, its `name`). A string reached twice (a chart's values, and the Application
+/// carrying them) is reported once.
+fn scan(v: &Value, seen: &mut BTreeSet<Span>, out: &mut Vec<Diagnostic>) {
+    let mut stack: Vec<(&Value, Option<&str>)> = vec![(v, None)];
+    while let Some((v, key)) = stack.pop() {
+        match &v.kind {
+            ValueKind::Str(s) => {
+                let at = v.span();
+                if seen.insert(at) {
+                    string(s, key, at, out);
+                }
+            }
+            ValueKind::List(items) => stack.extend(items.iter().rev().map(|i| (i, key))),
+            ValueKind::Record(fields) => {
+                let pair = fields.get("name").and_then(Value::as_str).filter(|_| fields.contains_key("value"));
+                stack.extend(fields.iter().rev().map(|(k, v)| {
+                    let key = if k == "value" && pair.is_some() { pair } else { Some(k.as_str()) };
+                    (v, key)
+                }));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn string(s: &str, key: Option<&str>, at: Span, out: &mut Vec<Diagnostic>) {
+    if let Some(what) = pem(s) {
+        out.push(
+            Diagnostic::error("E0490", format!("a {what} is written in the platform"))
+                .at(at, format!("a PEM {what}"))
+                .help("keep private keys and certificate requests out of git: let cert-manager or the workload generate them, or read them from a secret store into a Secret"),
+        );
+        return;
+    }
+    if let Some(what) = token(s) {
+        out.push(
+            Diagnostic::error("E0491", format!("a {what} is written in the platform"))
+                .at(at, format!("looks like a {what}"))
+                .help("revoke it (it is in git history now) and read it from a secret store into a Secret the workload references"),
+        );
+        return;
+    }
+    if let Some(k) = key.filter(|k| credential_key(k))
+        && !s.is_empty()
+        && !reference(s)
+    {
+        out.push(
+            Diagnostic::error("E0492", format!("`{k}` is given a literal value"))
+                .at(at, "a credential written in the platform")
+                .help("a credential does not belong in the platform's files, even a placeholder: reference a Secret (`valueFrom.secretKeyRef`, a chart's `existingSecret`), or a variable the tool resolves (`$__env{NAME}`)"),
+        );
+    }
+}
+
+/// The kind of a PEM block in `s` that must stay private.
+fn pem(s: &str) -> Option<&'static str> {
+    let begin = s.find("-----BEGIN ")?;
+    let label = s[begin + 11..].split("-----").next()?;
+    if label.ends_with("PRIVATE KEY") {
+        Some("private key")
+    } else if label.ends_with("CERTIFICATE REQUEST") {
+        Some("certificate signing request")
+    } else {
+        None
+    }
+}
+
+/// Well-known token formats, by what they are.
+fn patterns() -> &'static [(&'static str, Regex)] {
+    static PATTERNS: OnceLock<Vec<(&'static str, Regex)>> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        let table: &[(&str, &str)] = &[
+            ("GitHub token", r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b"),
+            ("GitLab token", r"\bglpat-[A-Za-z0-9_-]{20,}\b"),
+            ("Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
+            ("AWS access key", r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
+            ("Google API key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
+            ("JSON Web Token", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+        ];
+        table.iter().filter_map(|(what, re)| Some((*what, Regex::new(re).ok()?))).collect()
+    })
+}
+
+fn token(s: &str) -> Option<&'static str> {
+    patterns().iter().find(|(_, re)| re.is_match(s)).map(|(what, _)| *what)
+}
+
+/// What keys that name a credential end with, compared lower-cased without `_` and `-`,
+/// on the last dotted segment (`dex.github.clientSecret` → `clientsecret`,
+/// `AWS_SECRET_ACCESS_KEY` → `awssecretaccesskey`). Keys naming an existing Secret
+/// (`existingSecret`) are references, not credentials.
+const CREDENTIAL_KEYS: &[&str] = &[
+    "password",
+    "passwd",
+    "token",
+    "apikey",
+    "accesskey",
+    "secretaccesskey",
+    "privatekey",
+    "clientsecret",
+    "webhooksecret",
+    "sharedsecret",
+    "cookiesecret",
+    "sessionsecret",
+    "jwtsecret",
+];
+
+/// A key that is `secret` alone names a credential too.
+const SECRET: &str = "secret";
+
+fn credential_key(key: &str) -> bool {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    let normal: String = last.chars().filter(|c| !matches!(c, '_' | '-')).flat_map(char::to_lowercase).collect();
+    let names_a_reference =
+        normal.contains("existing") || ["ref", "name", "file", "path"].iter().any(|e| normal.ends_with(e));
+    !names_a_reference && (normal == SECRET || CREDENTIAL_KEYS.iter().any(|k| normal.ends_with(k)))
+}
+
+/// A value the consuming tool replaces: an environment or config variable (`$NAME`,
+/// `${NAME}`, `$__env{NAME}`, `$__file{...}`, Argo CD's `$dex.key`) or a template.
+fn reference(s: &str) -> bool {
+    let t = s.trim();
+    t.starts_with('$') || t.starts_with("{{")
+}
+
+/// E0493 for the fields a live cluster adds to an object.
+fn exported(o: &Object, out: &mut Vec<Diagnostic>) {
+    let v = View::new(&o.value);
+    let meta = ["uid", "resourceVersion", "creationTimestamp", "managedFields", "selfLink", "generation"];
+    let found = meta.iter().find_map(|k| v.at(&["metadata", k]).map(|f| (format!("metadata.{k}"), f)));
+    let found = found.or_else(|| v.field("status").map(|f| ("status".to_string(), f)));
+    if let Some((field, at)) = found {
+        out.push(
+            Diagnostic::error("E0493", format!("{} `{}` carries `{field}`, which a live cluster writes", o.kind, o.name))
+                .at(at.span(), "copied from a cluster")
+                .help("declare the object as it should be, not as a cluster reports it: remove `status` and the metadata the API server sets (uid, resourceVersion, creationTimestamp, managedFields, selfLink, generation)"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_material_and_tokens_are_recognised_and_public_material_is_not() {
+        assert_eq!(pem("-----BEGIN RSA PRIVATE KEY-----\nabc"), Some("private key"));
+        assert_eq!(pem("x\n-----BEGIN PRIVATE KEY-----"), Some("private key"));
+        assert_eq!(pem("-----BEGIN CERTIFICATE REQUEST-----"), Some("certificate signing request"));
+        assert_eq!(pem("-----BEGIN CERTIFICATE-----\nMIIB"), None);
+        assert_eq!(pem("-----BEGIN PUBLIC KEY-----"), None);
+        assert_eq!(token(&format!("ghp_{}", "a1B2".repeat(9))), Some("GitHub token"));
+        assert_eq!(token("AKIAABCDEFGHIJKLMNOP"), Some("AWS access key"));
+        assert_eq!(token("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghijkl"), Some("JSON Web Token"));
+        assert_eq!(token("ghp_short"), None);
+        assert_eq!(token("an ordinary sentence"), None);
+    }
+
+    #[test]
+    fn credential_keys_and_references() {
+        for k in [
+            "password",
+            "client_secret",
+            "dex.github.clientSecret",
+            "apiKey",
+            "AWS_SECRET_ACCESS_KEY",
+            "secret",
+            "DB_PASSWORD",
+            "k3sToken",
+        ] {
+            assert!(credential_key(k), "{k}");
+        }
+        for k in [
+            "existingSecret",
+            "secretName",
+            "passwordSecretRef",
+            "tls.key",
+            "tokenTTL",
+            "name",
+            "envFromSecret",
+            "existingSecretPasswordKey",
+        ] {
+            assert!(!credential_key(k), "{k}");
+        }
+        assert!(reference("$__env{GF_SECRET}") && reference("$dex.github.clientSecret") && reference("{{ .x }}"));
+        assert!(!reference("changeme"));
+    }
+}
