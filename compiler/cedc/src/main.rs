@@ -13,9 +13,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "cedc", version, about = "Type-check a Kubernetes platform written in .ced and emit GitOps output")]
+#[command(
+    name = "cedc",
+    version,
+    long_version = long_version(),
+    about = "Type-check a Kubernetes platform written in .ced and emit GitOps output"
+)]
 struct Cli {
-    /// When to color diagnostics (NO_COLOR is respected by `auto`).
+    /// When to color diagnostics (`auto` follows NO_COLOR, CLICOLOR, CLICOLOR_FORCE and
+    /// TERM=dumb).
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
     color: Color,
     /// How to print diagnostics: for people, or one JSON object per line for tools.
@@ -174,12 +180,44 @@ impl Reporter {
 /// lazily by the OS) so the nesting limits, not the stack, decide.
 const STACK: usize = 256 << 20;
 
+/// `cedc --version`: the compiler's version and the versions of the schemas it checks
+/// against.
+fn long_version() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        format!(
+            "{} (Kubernetes {}, Gateway API {}, Argo CD {} schemas)",
+            env!("CARGO_PKG_VERSION"),
+            cedc_schema::core::kubernetes_version(),
+            cedc_schema::gateway::GATEWAY_API_VERSION,
+            cedc_schema::argocd::ARGO_CD_VERSION,
+        )
+    })
+}
+
+/// Whether `--color auto` colors, by the conventions: `NO_COLOR` (non-empty) and
+/// `CLICOLOR=0` and `TERM=dumb` turn color off, `CLICOLOR_FORCE` (non-empty, not `0`)
+/// turns it on even when stderr is not a terminal; otherwise color on a terminal.
+fn auto_color(terminal: bool, var: impl Fn(&str) -> Option<String>) -> bool {
+    let set = |k: &str| var(k).filter(|v| !v.is_empty());
+    if set("NO_COLOR").is_some() {
+        return false;
+    }
+    if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+        return true;
+    }
+    if set("CLICOLOR").as_deref() == Some("0") || set("TERM").as_deref() == Some("dumb") {
+        return false;
+    }
+    terminal
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
+        Color::Auto => auto_color(std::io::stderr().is_terminal(), |k| std::env::var(k).ok()),
     };
     let reporter = Reporter { color, json: cli.message_format == MessageFormat::Json };
     let run =
@@ -663,6 +701,30 @@ mod tests {
         let c = cedc::compile(&fs, &["main.ced".to_string()], None);
         assert!(c.ok(), "{:?}", c.diagnostics);
         c
+    }
+
+    #[test]
+    fn auto_color_follows_the_conventions() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        };
+        assert!(auto_color(true, env(&[])));
+        assert!(!auto_color(false, env(&[])));
+        assert!(!auto_color(true, env(&[("NO_COLOR", "1")])));
+        assert!(auto_color(true, env(&[("NO_COLOR", "")])), "an empty NO_COLOR is unset");
+        assert!(!auto_color(true, env(&[("CLICOLOR", "0")])));
+        assert!(!auto_color(true, env(&[("TERM", "dumb")])));
+        assert!(auto_color(false, env(&[("CLICOLOR_FORCE", "1")])));
+        assert!(!auto_color(false, env(&[("CLICOLOR_FORCE", "0")])));
+        assert!(!auto_color(false, env(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")])), "NO_COLOR wins");
+    }
+
+    #[test]
+    fn the_long_version_names_the_schemas() {
+        let v = long_version();
+        assert!(v.starts_with(env!("CARGO_PKG_VERSION")), "{v}");
+        assert!(v.contains(&format!("Kubernetes {}", cedc_schema::core::kubernetes_version())), "{v}");
+        assert!(v.contains(cedc_schema::gateway::GATEWAY_API_VERSION), "{v}");
     }
 
     /// The checks catch every problem the emitter refuses before it runs, so a refused

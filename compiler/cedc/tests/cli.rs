@@ -1132,3 +1132,24 @@ fn check_succeeds_on_a_valid_project_and_writes_nothing() {
     assert!(stderr(&o).contains("2 environments, 2 components"), "{}", stderr(&o));
     assert!(before == snapshot(p.path()));
 }
+
+#[test]
+fn a_file_given_for_the_project_says_to_pass_its_directory() {
+    let p = project(&[("main.ced", "env prod {}\n")]);
+    let o = run(&["check", "main.ced"], p.path());
+    assert_eq!(o.status.code(), Some(2), "a project that cannot be read: {}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("E0080") && err.contains("`main.ced` is a file"), "{err}");
+    assert!(err.contains("pass the directory that holds cedc.toml (`.`"), "{err}");
+}
+
+#[test]
+fn the_version_names_the_schemas_and_clicolor_force_colors_a_pipe() {
+    let p = project(&[("main.ced", "env prod {}\nlet x: Int = \"a\"\n")]);
+    let v = stdout(&run(&["--version"], p.path()));
+    assert!(v.starts_with("cedc ") && v.contains("Kubernetes 1.") && v.contains("Gateway API v"), "{v}");
+    let forced = run_env(&["check", "."], p.path(), &[("CLICOLOR_FORCE", "1")]);
+    assert!(stderr(&forced).contains('\u{1b}'), "CLICOLOR_FORCE colors even a pipe: {}", stderr(&forced));
+    let plain = run(&["check", "."], p.path());
+    assert!(!stderr(&plain).contains('\u{1b}'), "a pipe is not colored by default");
+}

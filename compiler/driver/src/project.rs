@@ -76,7 +76,15 @@ pub fn load(dir: &Path, files: &mut Files) -> Result<Project, ProjectError> {
     let text = match cedc_names::read_regular_file(&path) {
         Ok(b) => b,
         Err(e) => {
-            let (msg, help) = if e.kind() == std::io::ErrorKind::NotFound {
+            let (msg, help) = if dir.is_file() {
+                let parent = dir.parent().map(display).filter(|p| !p.is_empty()).unwrap_or_else(|| ".".into());
+                (
+                    format!("`{shown}` is a file, and cedc takes a project directory"),
+                    format!(
+                        "pass the directory that holds {CONFIG_FILE} (`{parent}`, if that is the project); the entry files are listed in its `[project] entry`"
+                    ),
+                )
+            } else if e.kind() == std::io::ErrorKind::NotFound {
                 if dir.is_dir() {
                     (
                         format!("`{shown}` has no {CONFIG_FILE}: it is not a cedc project"),
