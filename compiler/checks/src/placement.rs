@@ -10,7 +10,8 @@
 //!   one pod per node with more replicas than nodes; for a declared quorum (`quorum:` of
 //!   the component or its chart), E0462 when its members cannot all be scheduled, E0463
 //!   when one node restart takes away its majority, E0464 (a warning) when it survives a
-//!   restart but has no spare node to reschedule the lost member on (the Ceph lesson);
+//!   restart but the other nodes cannot hold all its members (`(nodes − 1) × per_node <
+//!   members`), so the lost ones wait for the node (the Ceph lesson);
 //!   E0465 for a quorum that is not one (no member, or none allowed per node).
 //!
 //! Environments that declare no cluster are not checked. Invariants: each component is
@@ -191,10 +192,10 @@ impl Sizing<'_> {
                 base("E0463", format!("a node restart takes {} of the {m} {what} of `{}`: {survivors} left, below the majority of {majority}, so it stops", p.min(m), c.name))
                     .help(format!("run an odd number of at least 3 {what} spread one per node (on {} that is {})", self.nodes_text(), if nodes >= 3 { "possible" } else { "not possible: add nodes" })),
             );
-        } else if p == 1 && m >= nodes {
+        } else if (nodes - 1) * p < m {
             out.push(
-                base("E0464", format!("the {m} {what} of `{}` survive a node restart ({survivors} of {m}, majority {majority}), but with one per node on {} the lost one cannot be rescheduled until the node returns, and one more failure stops it", c.name, self.nodes_text()))
-                    .help(format!("add a node (then {} nodes for {m} {what} leave one spare), or accept running degraded during every node restart", m + 1)),
+                base("E0464", format!("the {m} {what} of `{}` survive a node restart ({survivors} of {m}, majority {majority}), but the other {} node(s) hold at most {} of them ({p} per node) on {}: the lost ones cannot be rescheduled until the node returns, and one more failure stops it", c.name, nodes - 1, (nodes - 1) * p, self.nodes_text()))
+                    .help(format!("run on {} nodes (one spare for {m} {what} at {p} per node), or accept running degraded during every node restart", (m + p - 1) / p + 1)),
             );
         }
     }
