@@ -10,7 +10,10 @@
 //!   `token`, `apiKey`, ...), other than a reference that the consuming tool resolves
 //!   (`$VAR`, `$__env{...}`, `${...}`, `{{ ... }}`) or an empty string;
 //! - E0493: an object exported from a live cluster: `metadata.uid`, `resourceVersion`,
-//!   `creationTimestamp`, `managedFields`, `selfLink`, `generation`, or a `status`.
+//!   `creationTimestamp`, `managedFields`, `selfLink`, `generation`, or a `status`;
+//! - E0494: a Secret whose contents (`data`, `stringData`) are written in the platform —
+//!   except Argo CD's declarative Secrets (labelled `argocd.argoproj.io/secret-type`, such
+//!   as the cluster registrations cedc generates), whose fields are scanned as above.
 //!
 //! Certificates and public keys are public material and are not reported.
 //!
@@ -18,6 +21,7 @@
 //! string is scanned once per place; patterns are compiled once.
 
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
+use cedc_model::views::cluster::SECRET_TYPE_LABEL;
 use cedc_model::views::delivery::Release;
 use cedc_model::{Environment, Object, Value, ValueKind, View};
 use regex::Regex;
@@ -31,6 +35,7 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
     let objects = env.components.iter().flat_map(|c| &c.objects).chain(&env.delivery);
     for o in objects {
         exported(o, &mut out);
+        contents(o, &mut out);
         scan(&o.value, &mut seen, &mut out);
     }
     for c in &env.components {
@@ -166,6 +171,27 @@ fn credential_key(key: &str) -> bool {
 fn reference(s: &str) -> bool {
     let t = s.trim();
     t.starts_with('$') || t.starts_with("{{")
+}
+
+/// E0494 for a Secret whose contents are written in the platform.
+fn contents(o: &Object, out: &mut Vec<Diagnostic>) {
+    if o.group() != "" || o.kind != "Secret" {
+        return;
+    }
+    let v = View::new(&o.value);
+    if v.at(&["metadata", "labels", SECRET_TYPE_LABEL]).is_some() {
+        return;
+    }
+    let written = ["stringData", "data"]
+        .iter()
+        .find_map(|k| v.field(k).filter(|f| f.entries().is_some_and(|mut e| e.next().is_some())));
+    if let Some(at) = written {
+        out.push(
+            Diagnostic::error("E0494", format!("the contents of Secret `{}` are written in the platform", o.name))
+                .at(at.span(), "the Secret's contents")
+                .help("declare where the Secret comes from instead (a secret store synced into it), or declare the Secret without `data` and `stringData` and create its contents outside the platform's files"),
+        );
+    }
 }
 
 /// E0493 for the fields a live cluster adds to an object.

@@ -152,6 +152,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0491", "token in the platform"),
     ("E0492", "credential given a literal value"),
     ("E0493", "object exported from a live cluster"),
+    ("E0494", "Secret contents written in the platform"),
 ];
 
 /// Codes that are no longer reported. They stay in [`CODES`] and in the docs (whose
