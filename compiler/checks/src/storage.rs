@@ -8,12 +8,14 @@
 //! - E0471: the claim names a StorageClass that no component provides where the claim is
 //!   served: in its environment, or — for a virtual cluster, which passes its claims to
 //!   its host — in the host (and in the virtual cluster itself when it syncs its
-//!   StorageClasses to the host).
+//!   StorageClasses to the host);
+//! - E0472 (a warning): the claim names no class, and no StorageClass there is the
+//!   default, so nothing provisions it.
 //!
 //! Classes are checked only where cedc knows them: some StorageClass is declared there,
 //! the environment declares its cluster, or cedc delivers it. A claim with
-//! `storageClassName: ""` asks for a pre-made volume, and one without a class gets the
-//! default: neither names a class to check.
+//! `storageClassName: ""` asks for a pre-made volume (not checked); one without a class
+//! gets the default.
 //!
 //! Invariants: the StorageClasses are indexed once per environment; each claim is one
 //! look-up.
@@ -80,8 +82,37 @@ pub fn check(platform: &Platform, env: &Environment, diags: &mut Diagnostics) {
     diags.extend(out.into_iter().map(|d| d.in_env(&env.name)));
 }
 
+/// E0472 (a warning) for a claim naming no class where no StorageClass is the default:
+/// nothing provisions it.
+fn default_class(what: &str, claim: ClaimSpec, classes: &Classes, out: &mut Vec<Diagnostic>) {
+    if classes.by_name.values().any(|c| c.is_default()) {
+        return;
+    }
+    let names: Vec<String> = classes.by_name.keys().map(|n| format!("`{n}`")).collect();
+    let help = if names.is_empty() {
+        format!("no StorageClass exists in {}: deploy the storage system the claim needs there", classes.place)
+    } else {
+        format!(
+            "name one of {} in `storageClassName`, or mark one default (`{}: \"true\"`)",
+            names.join(", "),
+            storage::DEFAULT_CLASS_ANNOTATION
+        )
+    };
+    out.push(
+        Diagnostic::warning(
+            "E0472",
+            format!("{what} names no StorageClass, and none is the default in {}", classes.place),
+        )
+        .at(claim.span(), "no class, no default")
+        .help(help),
+    );
+}
+
 fn claim_check(what: &str, claim: ClaimSpec, classes: &Classes, out: &mut Vec<Diagnostic>) {
-    let Some(name_view) = claim.class_name() else { return };
+    let Some(name_view) = claim.class_name() else {
+        default_class(what, claim, classes, out);
+        return;
+    };
     let Some(name) = name_view.str().filter(|n| !n.is_empty()) else { return };
     let Some(class) = classes.by_name.get(name) else {
         let help = match did_you_mean(name, classes.by_name.keys().copied()) {

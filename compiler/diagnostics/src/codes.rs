@@ -142,6 +142,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0465", "quorum without members"),
     ("E0470", "access mode the StorageClass's provisioner does not serve"),
     ("E0471", "claim naming a StorageClass that does not exist"),
+    ("E0472", "claim without a class where none is the default"),
     ("E0480", "member name that makes an invalid sandbox name"),
     ("E0481", "two members with one sandbox"),
     ("E0482", "vcluster sandboxes without the vcluster chart"),
