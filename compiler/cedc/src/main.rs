@@ -77,8 +77,11 @@ enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
         /// The environment to render.
-        #[arg(long)]
-        env: String,
+        #[arg(long, required_unless_present = "all_envs")]
+        env: Option<String>,
+        /// Every environment, in declaration order, each headed by a comment naming it.
+        #[arg(long, conflicts_with_all = ["env", "component"])]
+        all_envs: bool,
         /// Only this component.
         #[arg(long)]
         component: Option<String>,
@@ -265,7 +268,10 @@ fn run(command: Command, r: &Reporter) -> Outcome {
             }
             Err(o) => o,
         },
-        Command::Render { dir, env, component, delivery } => render(&dir, &env, component.as_deref(), delivery, r),
+        Command::Render { dir, env: Some(env), component, delivery, .. } => {
+            render(&dir, &env, component.as_deref(), delivery, r)
+        }
+        Command::Render { dir, env: None, delivery, .. } => render_all(&dir, delivery, r),
         Command::Build { dir, out, check } => build(&dir, out, check, r),
         Command::Fmt { paths, check, stdin } => fmt(&paths, check, stdin, r),
         Command::Import { what: Import::Crd { files, dir } } => import_crd(&dir, &files, r),
@@ -442,13 +448,48 @@ fn render(dir: &Path, env: &str, component: Option<&str>, delivery: bool, r: &Re
     match cedc_emit::render_objects(&objects) {
         Ok(yaml) => print_stdout(&yaml),
         Err(span) => {
-            let d = Diagnostic::error("E0072", "this value cannot be written to YAML")
-                .at(span, "not representable")
-                .help("objects hold strings, numbers, booleans, lists and records");
-            r.report(c.files(), &[d]);
+            r.report(c.files(), &[unrepresentable(span)]);
             Outcome::UserError
         }
     }
+}
+
+/// E0072: a value at `span` that YAML cannot hold.
+fn unrepresentable(span: cedc_diagnostics::Span) -> Diagnostic {
+    Diagnostic::error("E0072", "this value cannot be written to YAML")
+        .at(span, "not representable")
+        .help("objects hold strings, numbers, booleans, lists and records")
+}
+
+/// `cedc render --all-envs`: the objects of every environment (or their delivery), in
+/// declaration order, each environment's headed by `# environment: <name>`, compiled once.
+fn render_all(dir: &Path, delivery: bool, r: &Reporter) -> Outcome {
+    let (_, c) = match compile(dir, r) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let Some(platform) = &c.platform else { return Outcome::UserError };
+    let mut out = String::new();
+    for e in &platform.envs {
+        let objects: Vec<&cedc_model::Object> =
+            if delivery { e.delivery.iter().collect() } else { e.components.iter().flat_map(|c| &c.objects).collect() };
+        if objects.is_empty() {
+            continue;
+        }
+        match cedc_emit::render_objects(&objects) {
+            Ok(yaml) => {
+                if !out.is_empty() {
+                    out.push_str("---\n");
+                }
+                out.push_str(&format!("# environment: {}\n{yaml}", e.name));
+            }
+            Err(span) => {
+                r.report(c.files(), &[unrepresentable(span)]);
+                return Outcome::UserError;
+            }
+        }
+    }
+    print_stdout(&out)
 }
 
 fn build(dir: &Path, out: Option<PathBuf>, check: bool, r: &Reporter) -> Outcome {

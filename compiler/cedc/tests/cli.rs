@@ -1153,3 +1153,23 @@ fn the_version_names_the_schemas_and_clicolor_force_colors_a_pipe() {
     let plain = run(&["check", "."], p.path());
     assert!(!stderr(&plain).contains('\u{1b}'), "a pipe is not colored by default");
 }
+
+#[test]
+fn render_all_envs_is_every_environment_in_one_call() {
+    let p = project(&[("main.ced", GOOD)]);
+    let all = run(&["render", ".", "--all-envs"], p.path());
+    assert_exit(&all, 0);
+    let mut expected = Vec::new();
+    let mut headers = Vec::new();
+    for env in ["prod", "dev"] {
+        let one = run(&["render", ".", "--env", env], p.path());
+        assert_exit(&one, 0);
+        expected.extend(render_docs(&one));
+        headers.push(format!("# environment: {env}"));
+    }
+    assert_eq!(render_docs(&all), expected, "the environments' objects, in declaration order");
+    let text = stdout(&all);
+    let found: Vec<&str> = text.lines().filter(|l| l.starts_with("# environment: ")).collect();
+    assert_eq!(found, headers, "dev is declared after prod");
+    assert_exit(&run(&["render", ".", "--all-envs", "--env", "dev"], p.path()), 2);
+}
