@@ -51,8 +51,9 @@ pub(crate) fn delivery_of(env: &Environment) -> Option<(&Value, &str)> {
 }
 
 /// One kind of object cedc generates. A generator sees one environment at a time,
-/// after the generators listed before it in [`GENERATORS`] ran on it, and may edit its
-/// components' objects: consume the markers it owns and add the objects they imply.
+/// after the generators listed before it in [`GENERATORS`] ran on every environment, and
+/// may edit its components' objects: consume the markers it owns and add the objects
+/// they imply.
 trait Generator {
     /// Generate into `env`. Diagnostics are returned without the environment's name;
     /// [`derive`] adds it.
@@ -64,13 +65,16 @@ trait Generator {
 const GENERATORS: &[&dyn Generator] =
     &[&grants::ReferenceGrants, &sandboxes::SandboxGenerator, &applications::Applications];
 
-/// Run every generator on every environment of `platform`, in declaration order.
+/// Run every generator, in order, on every environment of `platform`, in declaration
+/// order. Each generator's context is read once all earlier generators ran everywhere:
+/// the host of a virtual cluster admits, in its AppProject, the namespaces the virtual
+/// cluster's sandboxes add.
 pub fn derive(platform: &mut Platform) -> Diagnostics {
     let (hosted, mut diags) = clusters::derive(platform);
-    let remote = applications::remotes(platform, &hosted);
-    let cx = Context { components: &platform.components, hosted: &hosted, remote: &remote };
-    for env in &mut platform.envs {
-        for generator in GENERATORS {
+    for generator in GENERATORS {
+        let remote = applications::remotes(platform, &hosted);
+        let cx = Context { components: &platform.components, hosted: &hosted, remote: &remote };
+        for env in &mut platform.envs {
             let found = generator.generate(env, &cx);
             diags.extend(found.into_iter().map(|d| d.in_env(&env.name)));
         }

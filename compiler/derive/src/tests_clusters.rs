@@ -197,3 +197,17 @@ fn a_host_declaring_its_server_gets_its_applications_there() {
         "where Argo CD keeps Applications"
     );
 }
+
+#[test]
+fn the_hosts_project_admits_the_namespaces_a_virtual_clusters_sandboxes_add() {
+    let prod = env("prod", host_cluster(), true, vec![argocd()]);
+    let mut sandboxes = Component::new("sandboxes", SPAN, "sandboxes", vec![]);
+    sandboxes.sandboxes = Some(value(json!({ "members": [{ "name": "alice", "user": "alice@example.org" }] })));
+    let staging = env("staging", virtual_cluster("prod", None), false, vec![sandboxes]);
+    let mut p = platform(vec![prod, staging]);
+    assert!(derive(&mut p).is_empty());
+    let project = find(&p.envs[0], "AppProject", "platform");
+    let destinations = project["spec"]["destinations"].as_array().expect("destinations").clone();
+    let wanted = json!({ "server": "https://vcluster-staging.vcluster-staging", "namespace": "sandbox-alice" });
+    assert!(destinations.contains(&wanted), "{destinations:?}");
+}
