@@ -243,13 +243,12 @@ fn registration(h: &Hosted, s: &Settings, project: &str, wave: &str) -> Object {
 /// cluster at `server`; for a virtual-cluster sandbox, into any namespace of it, with its
 /// registration.
 fn sandbox_projects(env: &Environment, s: &Settings, server: &str) -> Vec<Object> {
-    use cedc_model::views::sandbox::{MEMBER_LABEL, Sandboxes, VCLUSTER_KIND};
+    use cedc_model::views::sandbox::{Sandboxes, VCLUSTER_KIND};
     let mut out = Vec::new();
     for c in env.components.iter() {
         let Some(sandboxes) = c.sandboxes.as_ref().map(|v| Sandboxes(View::new(v))) else { continue };
         let vcluster = sandboxes.kind() == VCLUSTER_KIND;
-        let namespaces = c.objects.iter().filter(|o| o.kind == "Namespace" && o.api_version == "v1");
-        for ns in namespaces.filter(|o| View::new(&o.value).at(&["metadata", "labels", MEMBER_LABEL]).is_some()) {
+        for ns in crate::sandboxes::member_namespaces(c) {
             let span = ns.name_span();
             let (destination, registration) = if vcluster {
                 let hosted = Hosted {

@@ -71,6 +71,16 @@ impl Generator for SandboxGenerator {
     }
 }
 
+/// The Namespaces the generator made in component `c`, one per member with a valid
+/// sandbox (recognised by [`MEMBER_LABEL`]): what the Applications generator gives
+/// AppProjects to.
+pub(crate) fn member_namespaces(c: &Component) -> impl Iterator<Item = &Object> {
+    use cedc_model::ObjectView;
+    use cedc_model::views::core::Namespace;
+    let labelled = |n: &Namespace| n.labels().and_then(|l| l.field(MEMBER_LABEL)).is_some();
+    c.objects.iter().filter_map(Namespace::cast).filter(labelled).map(|n| n.object())
+}
+
 /// One member with the names derived from it.
 struct Derived<'a> {
     /// The member's name, as written.
