@@ -32,6 +32,20 @@ struct Classes<'a> {
     by_name: BTreeMap<&'a str, StorageClass<'a>>,
     /// `this environment`, or `its host `prod``.
     place: String,
+    /// Some class is marked the default.
+    has_default: bool,
+}
+
+impl<'a> Classes<'a> {
+    fn new(by_name: BTreeMap<&'a str, StorageClass<'a>>, place: String) -> Classes<'a> {
+        let has_default = by_name.values().any(|c| c.is_default());
+        Classes { by_name, place, has_default }
+    }
+
+    /// The classes' names, for help lines: `` `a`, `b` ``.
+    fn listed(&self) -> String {
+        self.by_name.keys().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    }
 }
 
 fn classes_of(env: &Environment) -> impl Iterator<Item = StorageClass<'_>> {
@@ -41,7 +55,7 @@ fn classes_of(env: &Environment) -> impl Iterator<Item = StorageClass<'_>> {
 fn classes<'a>(platform: &'a Platform, env: &'a Environment) -> Classes<'a> {
     let (Some(v), Some(host)) = (env.virtual_cluster(), platform.host_of(env)) else {
         let by_name = classes_of(env).map(|c| (c.name(), c)).collect();
-        return Classes { by_name, place: "this environment".into() };
+        return Classes::new(by_name, "this environment".into());
     };
     let mut by_name: BTreeMap<&str, StorageClass> = classes_of(host).map(|c| (c.name(), c)).collect();
     let place = if v.syncs(Sync::StorageClasses) {
@@ -50,7 +64,7 @@ fn classes<'a>(platform: &'a Platform, env: &'a Environment) -> Classes<'a> {
     } else {
         format!("its host `{}` (a virtual cluster's claims are provisioned there)", host.name)
     };
-    Classes { by_name, place }
+    Classes::new(by_name, place)
 }
 
 /// Check every claim of `env`.
@@ -73,11 +87,12 @@ pub fn check(platform: &Platform, env: &Environment, diags: &mut Diagnostics) {
     }
     let classes = classes(platform, env);
     let known = !classes.by_name.is_empty() || env.cluster().is_some() || !env.delivery.is_empty();
+    if !known {
+        return;
+    }
     let mut out = Vec::new();
     for (what, claim) in claims {
-        if known {
-            claim_check(&what, claim, &classes, &mut out);
-        }
+        claim_check(&what, claim, &classes, &mut out);
     }
     diags.extend(out.into_iter().map(|d| d.in_env(&env.name)));
 }
@@ -85,16 +100,15 @@ pub fn check(platform: &Platform, env: &Environment, diags: &mut Diagnostics) {
 /// E0472 (a warning) for a claim naming no class where no StorageClass is the default:
 /// nothing provisions it.
 fn default_class(what: &str, claim: ClaimSpec, classes: &Classes, out: &mut Vec<Diagnostic>) {
-    if classes.by_name.values().any(|c| c.is_default()) {
+    if classes.has_default {
         return;
     }
-    let names: Vec<String> = classes.by_name.keys().map(|n| format!("`{n}`")).collect();
-    let help = if names.is_empty() {
+    let help = if classes.by_name.is_empty() {
         format!("no StorageClass exists in {}: deploy the storage system the claim needs there", classes.place)
     } else {
         format!(
             "name one of {} in `storageClassName`, or mark one default (`{}: \"true\"`)",
-            names.join(", "),
+            classes.listed(),
             storage::DEFAULT_CLASS_ANNOTATION
         )
     };
@@ -121,10 +135,7 @@ fn claim_check(what: &str, claim: ClaimSpec, classes: &Classes, out: &mut Vec<Di
                 "no StorageClass exists in {}: deploy the storage system that provides it there (its chart installs its classes)",
                 classes.place
             ),
-            None => {
-                let known: Vec<String> = classes.by_name.keys().map(|n| format!("`{n}`")).collect();
-                format!("the classes there are {}", known.join(", "))
-            }
+            None => format!("the classes there are {}", classes.listed()),
         };
         out.push(
             Diagnostic::error(
