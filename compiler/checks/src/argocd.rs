@@ -70,17 +70,39 @@ fn registrations<'a>(objects: impl Iterator<Item = &'a cedc_model::Object>) -> i
         .filter(|v| v.at(&["metadata", "labels", SECRET_TYPE_LABEL]).and_then(View::str) == Some(SECRET_TYPE_CLUSTER))
 }
 
+/// The registrations carrying each label: (key, value) → their positions.
+type LabelIndex<'a> = BTreeMap<(&'a str, &'a str), BTreeSet<usize>>;
+
+fn label_index<'a>(registrations: &[View<'a>]) -> LabelIndex<'a> {
+    let mut index = LabelIndex::new();
+    for (i, r) in registrations.iter().enumerate() {
+        let labels = r.at(&["metadata", "labels"]).and_then(View::entries).into_iter().flatten();
+        for (k, v) in labels.filter_map(|(k, v)| Some((k, v.str()?))) {
+            index.entry((k, v)).or_default().insert(i);
+        }
+    }
+    index
+}
+
 /// E0418 for each cluster selector of the ApplicationSet `set` that no registered
-/// cluster's labels match: its generator makes no Application.
-fn selectors(set: ApplicationSet, labels: &[BTreeMap<&str, &str>], out: &mut Vec<Diagnostic>) {
+/// cluster's labels match: its generator makes no Application. Each label of a selector
+/// is one look-up in `labels`.
+fn selectors(set: ApplicationSet, labels: &LabelIndex, registrations: usize, out: &mut Vec<Diagnostic>) {
     for selector in set.cluster_selectors() {
         let Some(wanted) = selector.entries() else { continue };
-        let wanted: Vec<(&str, Option<&str>)> = wanted.map(|(k, v)| (k, v.str())).collect();
-        if labels.iter().any(|l| wanted.iter().all(|(k, v)| v.is_some() && l.get(k) == v.as_ref())) {
+        let mut matching: Option<BTreeSet<usize>> = None;
+        for (k, v) in wanted {
+            let carrying = v.str().and_then(|v| labels.get(&(k, v))).cloned().unwrap_or_default();
+            matching = Some(match matching {
+                None => carrying,
+                Some(m) => m.intersection(&carrying).copied().collect(),
+            });
+        }
+        // An empty selector matches every registration.
+        if matching.map_or(registrations > 0, |m| !m.is_empty()) {
             continue;
         }
-        let known: BTreeSet<String> =
-            labels.iter().flat_map(|l| l.iter().map(|(k, v)| format!("`{k}: {v}`"))).collect();
+        let known: BTreeSet<String> = labels.keys().map(|(k, v)| format!("`{k}: {v}`")).collect();
         out.push(
             Diagnostic::error("E0418", format!("ApplicationSet `{}` selects clusters that no registration matches", set.name()))
                 .at(selector.span(), "matches no registered cluster")
@@ -93,10 +115,10 @@ fn selectors(set: ApplicationSet, labels: &[BTreeMap<&str, &str>], out: &mut Vec
     }
 }
 
-/// The clusters registered by the cluster Secrets among `objects`.
-fn registered<'a>(objects: impl Iterator<Item = &'a cedc_model::Object>) -> BTreeSet<(&'a str, &'a str)> {
+/// The clusters `registrations` register, with the cluster Argo CD runs in.
+fn registered<'a>(registrations: &[View<'a>]) -> BTreeSet<(&'a str, &'a str)> {
     let mut out = BTreeSet::from([(IN_CLUSTER, IN_CLUSTER_NAME)]);
-    for v in registrations(objects) {
+    for v in registrations {
         let data = |k: &str| v.at(&["stringData", k]).and_then(View::str);
         if let (Some(server), Some(name)) = (data("server"), data("name")) {
             out.insert((server, name));
@@ -134,11 +156,9 @@ pub fn check(env: &Environment, dirs: &BTreeSet<String>, diags: &mut Diagnostics
     let applications =
         objects().filter(|o| o.group() == GROUP && o.kind == APPLICATION).map(|o| o.name.as_str()).collect();
     let production = env.is_production();
-    let mut clusters = registered(objects());
-    let labels: Vec<BTreeMap<&str, &str>> = registrations(objects())
-        .filter_map(|v| v.at(&["metadata", "labels"])?.entries())
-        .map(|e| e.filter_map(|(k, v)| Some((k, v.str()?))).collect())
-        .collect();
+    let found: Vec<View> = registrations(objects()).collect();
+    let mut clusters = registered(&found);
+    let labels = label_index(&found);
     if let Some(server) = env.cluster().and_then(|c| c.host()).and_then(|h| h.server()).and_then(|s| s.str()) {
         clusters.insert((server, env.name.as_str()));
     }
@@ -149,7 +169,7 @@ pub fn check(env: &Environment, dirs: &BTreeSet<String>, diags: &mut Diagnostics
             application(app, &known, &mut out);
         }
         for set in c.objects.iter().filter_map(ApplicationSet::cast) {
-            selectors(set, &labels, &mut out);
+            selectors(set, &labels, found.len(), &mut out);
         }
         for o in c.objects.iter().filter(|o| o.group() == CORE && o.kind == CONFIG_MAP && o.name == RBAC_CONFIG_MAP) {
             if let Some(policy) = View::new(&o.value).at(&["data", POLICY_KEY]) {
