@@ -27,6 +27,7 @@ use cedc_model::views::sandbox::{
     MEMBER_LABEL, NAMESPACE_KIND, OBJECT_NAME, SandboxQuota, Sandboxes, VCLUSTER_KIND, sandbox_name,
 };
 use cedc_model::{Component, Environment, Fields, Object, Value, ValueKind, View};
+use cedc_types::domain::dns_label;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -101,9 +102,9 @@ fn valid_members<'a>(s: Sandboxes<'a>, diags: &mut Diagnostics) -> Vec<Derived<'
         let Some(name_view) = member.name() else { continue };
         let Some(written) = name_view.str() else { continue };
         let name = sandbox_name(prefix, written);
-        if let Err(why) = label_problem(&name) {
+        if let Err(why) = dns_label(&name) {
             let lower = written.to_lowercase();
-            let hint = if lower != written && label_problem(&sandbox_name(prefix, &lower)).is_ok() {
+            let hint = if lower != written && dns_label(&sandbox_name(prefix, &lower)).is_ok() {
                 format!("write the member's name in lower case: `{lower}`")
             } else {
                 "a member's name becomes part of a namespace name: lower-case letters, digits and `-`".to_string()
@@ -134,24 +135,6 @@ fn valid_members<'a>(s: Sandboxes<'a>, diags: &mut Diagnostics) -> Vec<Derived<'
         out.push(Derived { member: written.to_string(), name, user: member.user(), span: member.span() });
     }
     out
-}
-
-/// Why `name` is not a DNS-1123 label (a namespace name), if it is not.
-fn label_problem(name: &str) -> Result<(), String> {
-    if name.len() > 63 {
-        return Err(format!("it is {} characters long, more than 63", name.len()));
-    }
-    if let Some(c) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
-        return Err(if c.is_ascii_uppercase() {
-            format!("`{c}` is upper case")
-        } else {
-            format!("`{c}` is not a lower-case letter, a digit or `-`")
-        });
-    }
-    if name.ends_with('-') {
-        return Err("it ends with `-`".into());
-    }
-    Ok(())
 }
 
 /// The objects of `m`'s sandbox.
