@@ -21,6 +21,7 @@ use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
 use cedc_model::views::core::{Pod, PodSpec, Workload};
 use cedc_model::views::delivery::Release;
 use cedc_model::views::placement::Quorum;
+use cedc_model::views::storage;
 use cedc_model::{Component, Environment, ObjectView, Platform, View};
 
 /// Run the placement and sizing checks on `env`.
@@ -52,7 +53,7 @@ fn needs_host(c: &Component) -> Option<(String, Span)> {
         return Some(found);
     }
     for o in c.visible_objects() {
-        if o.group() == "storage.k8s.io" && o.kind == "CSIDriver" {
+        if o.group() == storage::GROUP && o.kind == storage::CSI_DRIVER {
             return Some((format!("it installs the CSI driver `{}`, which runs on the nodes", o.name), o.name_span()));
         }
         let spec = match (Workload::cast(o), Pod::cast(o)) {

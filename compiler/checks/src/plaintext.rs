@@ -22,8 +22,9 @@
 
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
 use cedc_model::views::cluster::SECRET_TYPE_LABEL;
+use cedc_model::views::core::Secret;
 use cedc_model::views::delivery::Release;
-use cedc_model::{Environment, Object, Value, ValueKind, View};
+use cedc_model::{Environment, Object, ObjectView, Value, ValueKind, View};
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -175,7 +176,7 @@ fn reference(s: &str) -> bool {
 
 /// E0494 for a Secret whose contents are written in the platform.
 fn contents(o: &Object, out: &mut Vec<Diagnostic>) {
-    if o.group() != "" || o.kind != "Secret" {
+    if Secret::cast(o).is_none() {
         return;
     }
     let v = View::new(&o.value);

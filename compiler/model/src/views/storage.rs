@@ -7,6 +7,8 @@ use crate::view::{ObjectView, View};
 /// The API group of StorageClasses.
 pub const GROUP: &str = "storage.k8s.io";
 pub const STORAGE_CLASS: &str = "StorageClass";
+/// A CSI driver's registration: its node plugin runs on the nodes.
+pub const CSI_DRIVER: &str = "CSIDriver";
 pub const PERSISTENT_VOLUME_CLAIM: &str = "PersistentVolumeClaim";
 /// The annotation making a StorageClass the one claims without a class get.
 pub const DEFAULT_CLASS_ANNOTATION: &str = "storageclass.kubernetes.io/is-default-class";
