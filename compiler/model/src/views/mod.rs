@@ -20,3 +20,4 @@ pub mod placement;
 pub mod sandbox;
 pub mod secrets;
 pub mod storage;
+pub mod vault;
