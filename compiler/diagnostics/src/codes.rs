@@ -154,6 +154,9 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0492", "credential given a literal value"),
     ("E0493", "object exported from a live cluster"),
     ("E0494", "Secret contents written in the platform"),
+    ("E0495", "secret used where a secret cannot go"),
+    ("E0496", "Vault path cedc cannot read"),
+    ("E0497", "invalid secret key or Secret name"),
 ];
 
 /// Codes that are no longer reported. They stay in [`CODES`] and in the docs (whose

@@ -4,7 +4,8 @@
 
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
 use cedc_model::{
-    Component, ComponentInfo, Environment, Fields, Object, Origin, Platform, Value, ValueKind, is_cluster_scoped,
+    Component, ComponentInfo, Environment, Fields, Object, Origin, Platform, SecretSource, Value, ValueKind,
+    is_cluster_scoped,
 };
 use cedc_names::{Builtin, ModuleId, Program};
 use cedc_syntax::ast::*;
@@ -13,6 +14,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 mod budget;
+mod secrets;
 
 use budget::{Budget, DECL_SLICE, Over};
 pub use budget::{MAX_CALL_DEPTH, MAX_ITEMS, MAX_STEPS, MAX_STRING_BYTES, MAX_VALUE_BYTES};
@@ -453,6 +455,8 @@ impl<'p> Evaluator<'p> {
         let needs_host = given(fields.shift_remove("needs_host"));
         let quorum = given(fields.shift_remove("quorum"));
         let sandboxes = given(fields.shift_remove("sandboxes"));
+        let vault = given(fields.shift_remove("vault"));
+        let reader = given(fields.shift_remove("reads_secrets_as"));
         let mut ok = true;
         let mut objects = Vec::new();
         for o in list {
@@ -484,6 +488,8 @@ impl<'p> Evaluator<'p> {
             quorum,
             placed_at,
             sandboxes,
+            vault,
+            reader,
         })
     }
 
@@ -555,6 +561,18 @@ impl<'p> Evaluator<'p> {
                     Err(self.invalid(v.origin, &format!("\"{s}\" is not a valid {d}: {why}"), d.code(), d.help()))
                 }
             },
+            (Type::Domain(d), ValueKind::Named(n)) => match d.check_str(&n.text) {
+                Ok(()) => Ok(Value { kind: ValueKind::Named(n), origin: v.origin }),
+                Err(why) => Err(self.invalid(
+                    v.origin,
+                    &format!("\"{}\" is not a valid {d}: {why}", n.text),
+                    d.code(),
+                    d.help(),
+                )),
+            },
+            (Type::Secret, kind) if !matches!(kind, ValueKind::Secret(_)) => {
+                Err(self.fail(internal(v.origin.span, "a value that is not a secret where a Secret is expected")))
+            }
             (Type::Domain(d), ValueKind::Int(i)) => match d.check_int(i) {
                 Ok(()) => Ok(Value { kind: ValueKind::Int(i), origin: v.origin }),
                 Err(why) => Err(self.invalid(v.origin, &format!("{i} is not a valid {d}: {why}"), d.code(), d.help())),
@@ -627,8 +645,9 @@ impl<'p> Evaluator<'p> {
             ExprKind::None => v(ValueKind::None),
             ExprKind::Env => v(ValueKind::Env(self.env.clone())),
             ExprKind::Str(s) => {
-                let text = self.string(s, span)?;
-                v(ValueKind::Str(text.into()))
+                let mut reads = Vec::new();
+                let text = self.string_reading(s, span, &mut reads)?;
+                v(secrets::text(text, reads))
             }
             ExprKind::Ident(id) => self.ident(id),
             ExprKind::List(items) => {
@@ -779,6 +798,12 @@ impl<'p> Evaluator<'p> {
     }
 
     fn string(&mut self, s: &StrExpr, span: Span) -> Result<String, Stop> {
+        self.string_reading(s, span, &mut Vec::new())
+    }
+
+    /// An interpolated string; the secrets named by the parts (`secret_ref(...).name`)
+    /// are added to `reads`.
+    fn string_reading(&mut self, s: &StrExpr, span: Span, reads: &mut Vec<Arc<SecretSource>>) -> Result<String, Stop> {
         let mut out = String::new();
         for p in &s.parts {
             match p {
@@ -790,6 +815,10 @@ impl<'p> Evaluator<'p> {
                         ValueKind::Int(i) => self.push_str(&mut out, &i.to_string(), x.span)?,
                         ValueKind::Bool(b) => self.push_str(&mut out, if *b { "true" } else { "false" }, x.span)?,
                         ValueKind::Env(n) => self.push_str(&mut out, n, x.span)?,
+                        ValueKind::Named(n) => {
+                            self.push_str(&mut out, &n.text, x.span)?;
+                            reads.extend(n.reads.iter().cloned());
+                        }
                         _ => {
                             return Err(self.fail(
                                 Diagnostic::error("E0303", "this value cannot be put in a string")
@@ -992,10 +1021,12 @@ impl<'p> Evaluator<'p> {
                 self.charge(span, work, 0)?;
                 out(ValueKind::Bool(same(&lv, &rv) == (op == BinaryOp::Eq)))
             }
-            (BinaryOp::Add, ValueKind::Str(a), ValueKind::Str(b)) => {
+            (BinaryOp::Add, ValueKind::Str(_) | ValueKind::Named(_), ValueKind::Str(_) | ValueKind::Named(_)) => {
+                let (a, b) = (lv.as_str().unwrap_or(""), rv.as_str().unwrap_or(""));
                 let len = a.len().saturating_add(b.len());
                 self.charge_string(span, len, len)?;
-                out(ValueKind::Str(format!("{a}{b}").into()))
+                let reads = secrets::reads_of(&lv).chain(secrets::reads_of(&rv)).cloned().collect();
+                out(secrets::text(format!("{a}{b}"), reads))
             }
             (BinaryOp::Add, ValueKind::List(a), ValueKind::List(b)) => {
                 let len = a.len().saturating_add(b.len());
@@ -1109,8 +1140,7 @@ impl<'p> Evaluator<'p> {
                 let n = match &x.kind {
                     ValueKind::List(l) => l.len(),
                     ValueKind::Record(f) => f.len(),
-                    ValueKind::Str(s) => s.chars().count(),
-                    _ => 0,
+                    _ => x.as_str().map_or(0, |s| s.chars().count()),
                 };
                 out(ValueKind::Int(n as i64))
             }
@@ -1142,7 +1172,7 @@ impl<'p> Evaluator<'p> {
                 let s = match &x.kind {
                     ValueKind::Int(i) => i.to_string(),
                     ValueKind::Bool(b) => b.to_string(),
-                    ValueKind::Str(s) => return out(ValueKind::Str(s.clone())),
+                    ValueKind::Str(_) | ValueKind::Named(_) => return out(x.kind.clone()),
                     ValueKind::Env(n) => n.to_string(),
                     _ => String::new(),
                 };
@@ -1162,13 +1192,35 @@ impl<'p> Evaluator<'p> {
                     _ => 0,
                 };
                 self.charge(span, work, 0)?;
-                let found = match (&c.kind, &item.kind) {
-                    (ValueKind::List(l), _) => l.iter().any(|x| same(x, item)),
-                    (ValueKind::Str(s), ValueKind::Str(t)) => s.contains(&**t),
+                let found = match (&c.kind, c.as_str(), item.as_str()) {
+                    (ValueKind::List(l), _, _) => l.iter().any(|x| same(x, item)),
+                    (_, Some(s), Some(t)) => s.contains(t),
                     _ => false,
                 };
                 out(ValueKind::Bool(found))
             }
+            (Builtin::VaultSecret, [path, key]) => {
+                // Problems are reported at the arguments: the caller's own strings, even
+                // through `secrets.vault`.
+                let spans = (path.span(), key.span());
+                let (path, key) = (path.as_str().unwrap_or(""), key.as_str().unwrap_or(""));
+                match secrets::vault(path, key, spans) {
+                    Ok(source) => out(ValueKind::Secret(Arc::new(source))),
+                    Err(d) => Err(self.fail(d)),
+                }
+            }
+            (Builtin::ExistingSecret, [name, key]) => {
+                let spans = (name.span(), key.span());
+                let (name, key) = (name.as_str().unwrap_or(""), key.as_str().unwrap_or(""));
+                match secrets::existing(name, key, spans) {
+                    Ok(source) => out(ValueKind::Secret(Arc::new(source))),
+                    Err(d) => Err(self.fail(d)),
+                }
+            }
+            (Builtin::SecretRef, [s]) => match &s.kind {
+                ValueKind::Secret(source) => Ok(secrets::key_ref(source, span)),
+                _ => Err(self.fail(internal(span, "secret_ref of a value that is not a secret"))),
+            },
             // The checker gave every call its arity; listing the variants keeps this match
             // exhaustive, so a new builtin does not compile until it has a meaning here.
             (
@@ -1179,7 +1231,10 @@ impl<'p> Evaluator<'p> {
                 | Builtin::Upper
                 | Builtin::String
                 | Builtin::Contains
-                | Builtin::ComponentName,
+                | Builtin::ComponentName
+                | Builtin::VaultSecret
+                | Builtin::ExistingSecret
+                | Builtin::SecretRef,
                 _,
             ) => Err(self.fail(internal(span, "built-in call"))),
         }
@@ -1206,7 +1261,7 @@ fn matches_pattern(p: &Pattern, v: &Value) -> bool {
     match (p, &v.kind) {
         (Pattern::Wildcard(_), _) => true,
         (Pattern::Name(id), ValueKind::Env(n)) => id.name == **n,
-        (Pattern::Str(s, _), ValueKind::Str(t)) => **s == **t,
+        (Pattern::Str(s, _), ValueKind::Str(_) | ValueKind::Named(_)) => v.as_str() == Some(&**s),
         (Pattern::Str(s, _), ValueKind::Env(t)) => **s == **t,
         (Pattern::Int(i, _), ValueKind::Int(j)) => i == j,
         (Pattern::Bool(a, _), ValueKind::Bool(b)) => a == b,
@@ -1221,6 +1276,7 @@ fn same(a: &Value, b: &Value) -> bool {
         (ValueKind::Record(x), ValueKind::Record(y)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
         }
+        (ValueKind::Str(_) | ValueKind::Named(_), ValueKind::Str(_) | ValueKind::Named(_)) => a.as_str() == b.as_str(),
         (x, y) => x == y,
     }
 }

@@ -14,7 +14,7 @@ pub use platform::{
     CLUSTER_SCOPED, Component, ComponentInfo, Environment, Object, ObjectId, Platform, conventional_order,
     is_cluster_scoped,
 };
-pub use value::{Fields, Origin, PathSeg, Value, ValueKind};
+pub use value::{Fields, Named, Origin, PathSeg, SecretSource, SecretStore, Value, ValueKind};
 pub use view::{Entries, Items, ObjectKey, ObjectView, View};
 
 /// What the view macros name; not part of the API.

@@ -69,6 +69,13 @@ pub struct Component {
     /// The per-member sandboxes it makes (a prelude `Sandboxes`), consumed by the derive
     /// stage; read through [`crate::views::sandbox::Sandboxes`].
     pub sandboxes: Option<Value>,
+    /// The Vault the component runs, as code (`vault:`, a prelude `VaultServer`): derive
+    /// writes its configuration objects and checks every read against it; read through
+    /// [`crate::views::vault::Server`].
+    pub vault: Option<Value>,
+    /// Who the component reads its secrets as (`reads_secrets_as:`, a prelude
+    /// `SecretReader`): a Vault role and a service account of its namespace.
+    pub reader: Option<Value>,
 }
 
 impl Environment {
@@ -163,6 +170,8 @@ impl Component {
             quorum: None,
             placed_at: span,
             sandboxes: None,
+            vault: None,
+            reader: None,
         }
     }
 }

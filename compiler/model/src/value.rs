@@ -40,6 +40,52 @@ pub enum ValueKind {
     Record(Fields),
     /// An environment, by name (`prod`, or `env` itself).
     Env(Arc<str>),
+    /// A secret: where it lives, never its contents. It has no JSON form; the type
+    /// checker lets it go only where a `Secret` is expected (docs/secrets.md).
+    Secret(Arc<SecretSource>),
+    /// Text naming the Kubernetes Secrets that hold secrets: the `name` that `secret_ref`
+    /// gives, and any string built from one. Emitted as its text; wherever it is emitted,
+    /// the secrets it names are read (derive makes their sync objects there).
+    Named(Arc<Named>),
+}
+
+/// Where a secret lives, and the key of it that is read.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SecretSource {
+    pub store: SecretStore,
+    /// The key read from it (a field of the KV secret, a key of the Kubernetes Secret).
+    pub key: String,
+    /// The expression that made it (`secrets.vault(...)`): diagnostics about the
+    /// secret point here.
+    pub span: Span,
+}
+
+/// The stores a secret can live in.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SecretStore {
+    /// A KV version 2 secret in Vault: its mount and its path in the mount (without the
+    /// `data/` segment of the API path). cedc syncs it into the Kubernetes Secret
+    /// `name`, in each namespace where it is read.
+    Vault { mount: String, path: String, name: String },
+    /// A Kubernetes Secret created outside the platform's declarations, by its name.
+    Kubernetes { name: String },
+}
+
+impl SecretSource {
+    /// The Kubernetes Secret its readers read: the synced one, or the existing one.
+    pub fn secret_name(&self) -> &str {
+        match &self.store {
+            SecretStore::Vault { name, .. } | SecretStore::Kubernetes { name } => name,
+        }
+    }
+}
+
+/// See [`ValueKind::Named`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Named {
+    pub text: Arc<str>,
+    /// The secrets it names, sorted, each once.
+    pub reads: Vec<Arc<SecretSource>>,
 }
 
 impl Value {
@@ -55,6 +101,7 @@ impl Value {
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
             ValueKind::Str(s) => Some(s),
+            ValueKind::Named(n) => Some(&n.text),
             _ => None,
         }
     }
@@ -98,8 +145,9 @@ impl Value {
         Value::new(kind, span)
     }
 
-    /// The value as JSON, `none` fields dropped. Environments have no JSON form; the
-    /// type checker keeps them out of objects, and this returns `Err(span)` if one slips.
+    /// The value as JSON, `none` fields dropped. Environments and secrets have no JSON
+    /// form; the type checker keeps them out of objects, and this returns `Err(span)` if
+    /// one slips.
     pub fn to_json(&self) -> Result<serde_json::Value, Span> {
         Ok(match &self.kind {
             ValueKind::None => serde_json::Value::Null,
@@ -118,7 +166,8 @@ impl Value {
                 }
                 serde_json::Value::Object(map)
             }
-            ValueKind::Env(_) => return Err(self.span()),
+            ValueKind::Named(n) => serde_json::Value::String(n.text.to_string()),
+            ValueKind::Env(_) | ValueKind::Secret(_) => return Err(self.span()),
         })
     }
 
@@ -129,12 +178,12 @@ impl Value {
         let mut stack = vec![self];
         while let Some(v) = stack.pop() {
             match &v.kind {
-                ValueKind::Env(_) => return Some(v.span()),
+                ValueKind::Env(_) | ValueKind::Secret(_) => return Some(v.span()),
                 ValueKind::List(items) => stack.extend(items.iter().rev()),
                 ValueKind::Record(fields) => {
                     stack.extend(fields.values().rev().filter(|f| !matches!(f.kind, ValueKind::None)))
                 }
-                ValueKind::None | ValueKind::Bool(_) | ValueKind::Int(_) | ValueKind::Str(_) => {}
+                ValueKind::None | ValueKind::Bool(_) | ValueKind::Int(_) | ValueKind::Str(_) | ValueKind::Named(_) => {}
             }
         }
         None

@@ -18,6 +18,9 @@ pub enum Builtin {
     String,
     Contains,
     ComponentName,
+    VaultSecret,
+    ExistingSecret,
+    SecretRef,
 }
 
 /// What the table says of a built-in function.
@@ -91,11 +94,32 @@ pub const FUNCTIONS: &[BuiltinFn] = &[
         signature: "component_name() -> Label",
         doc: "the name of the component being evaluated; only in a component's body and the functions it calls (E0440 in a `let`)",
     },
+    BuiltinFn {
+        builtin: Builtin::VaultSecret,
+        name: "vault_secret",
+        params: &["path", "key"],
+        signature: "vault_secret(path: String, key: String) -> Secret",
+        doc: "the key `key` of the Vault KV version 2 secret at `path` (`<mount>/<path>`, without `data/`); `secrets.vault` in `std/secrets`",
+    },
+    BuiltinFn {
+        builtin: Builtin::ExistingSecret,
+        name: "existing_secret",
+        params: &["name", "key"],
+        signature: "existing_secret(name: Name, key: String) -> Secret",
+        doc: "the key `key` of a Kubernetes Secret created outside the platform; `secrets.existing` in `std/secrets`",
+    },
+    BuiltinFn {
+        builtin: Builtin::SecretRef,
+        name: "secret_ref",
+        params: &["secret"],
+        signature: "secret_ref(secret: Secret) -> { name: Name, key: String }",
+        doc: "the name and key of the Kubernetes Secret a reader reads the secret from (cedc syncs it there from Vault); never its contents",
+    },
 ];
 
 /// Names of the built-in types (the checker gives each its meaning).
 pub const TYPES: &[&str] = &[
-    "String", "Int", "Bool", "Any", "Env", "List", "Map", "Name", "Label", "Port", "Quantity", "Hostname", "Duration",
+    "String", "Int", "Bool", "Any", "Env", "Secret", "List", "Map", "Name", "Label", "Port", "Quantity", "Hostname", "Duration",
 ];
 
 impl Builtin {

@@ -80,6 +80,7 @@ pub const STDLIB: &[(&str, &str)] = &[
     ("k8s", include_str!("../../../stdlib/k8s.ced")),
     ("gateway", include_str!("../../../stdlib/gateway.ced")),
     ("clusters", include_str!("../../../stdlib/clusters.ced")),
+    ("secrets", include_str!("../../../stdlib/secrets.ced")),
     ("charts/vault", include_str!("../../../stdlib/charts/vault.ced")),
     ("charts/crossplane", include_str!("../../../stdlib/charts/crossplane.ced")),
     ("charts/mayastor", include_str!("../../../stdlib/charts/mayastor.ced")),

@@ -436,11 +436,13 @@ impl<'s> Walk<'s, '_> {
             }
             (Ty::Array(a), ValueKind::List(items)) => self.array(a, value, items, depth, children),
             (Ty::String(rules), ValueKind::Str(s) | ValueKind::Env(s)) => self.string(rules, value, s),
+            (Ty::String(rules), ValueKind::Named(n)) => self.string(rules, value, &n.text),
             (Ty::String(rules), ValueKind::Int(_)) if string_takes_int(rules) => {}
             (Ty::Integer(rules) | Ty::Number(rules), ValueKind::Int(i)) => self.integer(rules, value, *i),
             (Ty::Boolean, ValueKind::Bool(_)) => {}
             (Ty::IntOrString(rules), ValueKind::Int(i)) => self.integer(&rules.integer, value, *i),
             (Ty::IntOrString(rules), ValueKind::Str(s) | ValueKind::Env(s)) => self.string(&rules.string, value, s),
+            (Ty::IntOrString(rules), ValueKind::Named(n)) => self.string(&rules.string, value, &n.text),
             (Ty::Any | Ty::Ref(_), _) => {}
             (ty, _) => {
                 let expected = match ty {
@@ -525,7 +527,7 @@ impl<'s> Walk<'s, '_> {
         match (key, &field.kind) {
             ("metadata", ValueKind::Record(_)) => {}
             ("metadata", _) => self.wrong_type("an object", field),
-            (_, ValueKind::Str(_) | ValueKind::Env(_)) => {}
+            (_, ValueKind::Str(_) | ValueKind::Env(_) | ValueKind::Named(_)) => {}
             _ => self.wrong_type("a string", field),
         }
     }
@@ -760,7 +762,8 @@ fn found(value: &Value) -> &'static str {
         ValueKind::None => "none",
         ValueKind::Bool(_) => "a boolean",
         ValueKind::Int(_) => "an integer",
-        ValueKind::Str(_) | ValueKind::Env(_) => "a string",
+        ValueKind::Str(_) | ValueKind::Env(_) | ValueKind::Named(_) => "a string",
+        ValueKind::Secret(_) => "a secret",
         ValueKind::List(_) => "a list",
         ValueKind::Record(_) => "an object",
     }
@@ -902,6 +905,8 @@ fn render_into(value: &Value, depth: usize, out: &mut String) {
             let _ = write!(out, "{i}");
         }
         ValueKind::Str(s) | ValueKind::Env(s) => out.push_str(&quote(s)),
+        ValueKind::Named(n) => out.push_str(&quote(&n.text)),
+        ValueKind::Secret(_) => out.push_str("<secret>"),
         ValueKind::List(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {

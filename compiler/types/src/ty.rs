@@ -30,6 +30,11 @@ pub enum Type {
     Optional(Box<Type>),
     Record(Arc<RecordType>),
     Env,
+    /// A reference to a secret where it lives (Vault, an existing Kubernetes Secret):
+    /// made only by the secret built-ins, never from a string; it goes only where a
+    /// `Secret` is expected, and `secret_ref` turns it into the name and key of the
+    /// Kubernetes Secret that holds it (docs/secrets.md).
+    Secret,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -82,6 +87,17 @@ impl Type {
     pub fn is_intish(&self) -> bool {
         matches!(self, Type::Int | Type::Domain(Domain::Port))
     }
+    /// Whether a value of this type is or holds a [`Type::Secret`]: such values go only
+    /// where a `Secret` is expected, never into `Any` (an object's free fields, a chart's
+    /// untyped values) nor into a string.
+    pub fn holds_secret(&self) -> bool {
+        match self {
+            Type::Secret => true,
+            Type::List(t) | Type::Map(t) | Type::Optional(t) => t.holds_secret(),
+            Type::Record(r) => r.fields.values().any(|f| f.ty.holds_secret()),
+            _ => false,
+        }
+    }
     pub fn record(&self) -> Option<&RecordType> {
         match self {
             Type::Record(r) => Some(r),
@@ -95,11 +111,15 @@ impl Type {
 pub fn assignable(from: &Type, to: &Type) -> bool {
     use Type::*;
     match (from, to) {
-        (Error, _) | (_, Error) | (Any, _) | (_, Any) | (Never, _) => true,
+        (Error, _) | (_, Error) | (Never, _) => true,
+        // A secret never becomes untyped data, and untyped data never becomes a secret.
+        (_, Any) => !from.holds_secret(),
+        (Any, Secret) => false,
+        (Any, _) => true,
         (Optional(a), Optional(b)) => assignable(a, b),
         (Optional(_), _) => false,
         (a, Optional(b)) => assignable(a, b),
-        (Bool, Bool) | (Int, Int) | (String, String) | (Env, Env) => true,
+        (Bool, Bool) | (Int, Int) | (String, String) | (Env, Env) | (Secret, Secret) => true,
         (Domain(a), Domain(b)) => a == b || (*a == crate::Domain::Label && *b == crate::Domain::Name),
         (Domain(d), String) => !d.is_int(),
         (Domain(d), Int) => d.is_int(),
@@ -131,7 +151,8 @@ fn record_assignable(a: &RecordType, b: &RecordType) -> bool {
             None => {}
         }
     }
-    b.open || a.fields.keys().all(|k| b.fields.contains_key(k))
+    // The fields an open record does not declare are untyped: no secret goes there.
+    a.fields.iter().filter(|(k, _)| !b.fields.contains_key(*k)).all(|(_, f)| b.open && !f.ty.holds_secret())
 }
 
 /// The smallest common type of two values (list elements, `if`/`match` branches).
@@ -204,6 +225,7 @@ impl fmt::Display for Type {
                 _ => write!(f, "{t}?"),
             },
             Type::Env => f.write_str("Env"),
+            Type::Secret => f.write_str("Secret"),
             Type::Record(r) => match &r.name {
                 Some(n) => f.write_str(n),
                 None => {

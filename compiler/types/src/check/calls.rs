@@ -201,6 +201,8 @@ impl Checker<'_> {
                 Builtin::Keys => Type::List(Box::new(Type::String)),
                 Builtin::Join | Builtin::Lower | Builtin::Upper | Builtin::String => Type::String,
                 Builtin::ComponentName => Type::Domain(Domain::Label),
+                Builtin::VaultSecret | Builtin::ExistingSecret => Type::Secret,
+                Builtin::SecretRef => secret_key_ref(),
             };
         }
         // Whether it is called where a component is evaluated is known only then (E0440).
@@ -242,6 +244,20 @@ impl Checker<'_> {
             Builtin::Lower | Builtin::Upper => {
                 self.check(a0, &Type::String);
                 Type::String
+            }
+            Builtin::VaultSecret => {
+                self.check(a0, &Type::String);
+                self.check(&args[1].value, &Type::String);
+                Type::Secret
+            }
+            Builtin::ExistingSecret => {
+                self.check(a0, &Type::Domain(Domain::Name));
+                self.check(&args[1].value, &Type::String);
+                Type::Secret
+            }
+            Builtin::SecretRef => {
+                self.check(a0, &Type::Secret);
+                secret_key_ref()
             }
             Builtin::String => {
                 let t = self.infer(a0);
@@ -286,4 +302,11 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// What `secret_ref` gives: the name and key of the Kubernetes Secret holding a secret.
+fn secret_key_ref() -> Type {
+    let field = |ty| FieldType { ty, optional: false, default: None, doc: None, span: None };
+    let fields = [("name".to_string(), field(Type::Domain(Domain::Name))), ("key".to_string(), field(Type::String))];
+    Type::Record(Arc::new(RecordType { name: None, fields: fields.into_iter().collect(), open: false }))
 }

@@ -586,6 +586,10 @@ impl<'p> Checker<'p> {
     }
 
     fn mismatch(&mut self, span: Span, expected: &Type, found: &Type) {
+        if found.holds_secret() && !expected.holds_secret() {
+            self.err(secret_misplaced(span, expected, found));
+            return;
+        }
         if let (Type::Optional(inner), false) = (found, matches!(expected, Type::Optional(_)))
             && assignable(inner, expected)
         {
@@ -647,6 +651,11 @@ impl<'p> Checker<'p> {
                     };
                     elem = match join(&elem, &t) {
                         Some(j) => j,
+                        None if t.holds_secret() || elem.holds_secret() => {
+                            let (secret, other) = if t.holds_secret() { (&t, &elem) } else { (&elem, &t) };
+                            self.err(secret_misplaced(span, other, secret));
+                            Type::Error
+                        }
                         None => {
                             self.err(
                                 Diagnostic::error("E0305", format!("list items have different types: {elem} and {t}"))
@@ -962,4 +971,22 @@ impl<'p> Checker<'p> {
             }
         }
     }
+}
+
+/// E0495: a secret (or a value holding one) where something else is expected. Secrets go
+/// only where a `Secret` is expected; the functions that take one put a reference to it
+/// where the reader looks (docs/secrets.md).
+pub(super) fn secret_misplaced(span: Span, expected: &Type, found: &Type) -> Diagnostic {
+    let what = match expected {
+        Type::Any => "untyped data (a free field of an object, an untyped chart value)".to_string(),
+        Type::String => "a string".to_string(),
+        t => a_or_an(t),
+    };
+    let message = match found {
+        Type::Secret => format!("a secret cannot be used as {what}"),
+        _ => format!("this value holds a secret, which cannot be used as {what}"),
+    };
+    Diagnostic::error("E0495", message)
+        .at(span, format!("this is {}", a_or_an(found)))
+        .help("a Secret goes only where a Secret is expected: a container's environment (`secrets.env_var`), a volume (`secrets.volume`), a chart value its module types as Secret, or `secret_ref(...)`, which gives the name and key of the Kubernetes Secret holding it")
 }

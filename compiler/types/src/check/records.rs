@@ -34,7 +34,7 @@ impl Checker<'_> {
                             self.check(&f.value, &t);
                         }
                         None if rt.open => {
-                            self.infer(&f.value);
+                            self.check(&f.value, &Type::Any);
                         }
                         None => {
                             self.infer(&f.value);
@@ -103,7 +103,7 @@ impl Checker<'_> {
                     match rt.fields.get(k) {
                         Some(ft) => self.patch_value(&f.value, &ft.ty, ft.optional),
                         None if rt.open => {
-                            self.infer(&f.value);
+                            self.check(&f.value, &Type::Any);
                         }
                         None => {
                             self.infer(&f.value);
@@ -155,7 +155,9 @@ impl Checker<'_> {
             if let StrPart::Interp(x) = p {
                 let t = self.infer(x);
                 let ok = t.is_stringish() || t.is_intish() || matches!(t, Type::Bool | Type::Any | Type::Error);
-                if !ok {
+                if t.holds_secret() {
+                    self.err(super::secret_misplaced(x.span, &Type::String, &t));
+                } else if !ok {
                     let help = if matches!(t, Type::Optional(_)) {
                         "give a default first: `{value ?? \"...\"}`"
                     } else {

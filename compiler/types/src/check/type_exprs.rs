@@ -129,6 +129,7 @@ impl Checker<'_> {
                 "Bool" => Some(Type::Bool),
                 "Any" => Some(Type::Any),
                 "Env" => Some(Type::Env),
+                "Secret" => Some(Type::Secret),
                 _ => Domain::from_name(name).map(Type::Domain),
             };
             if let Some(t) = simple {
