@@ -6,6 +6,7 @@ mod delivery;
 mod ingress;
 mod placement;
 mod plaintext;
+mod secret_refs;
 mod storage;
 mod traffic;
 mod versions;
@@ -32,6 +33,7 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
         placement::check(platform, env, &mut diags);
         storage::check(platform, env, &mut diags);
         plaintext::check(env, &mut diags);
+        secret_refs::check(env, &mut diags);
         delivery::check(env, platform.host_of(env), registry, &mut diags);
         argocd::check(env, &dirs, &mut diags);
         let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span)> = BTreeMap::new();

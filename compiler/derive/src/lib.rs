@@ -21,6 +21,7 @@ pub mod clusters;
 mod grants;
 pub mod order;
 mod sandboxes;
+pub mod secrets;
 
 /// What a generator may know beyond its environment.
 pub struct Context<'a> {
@@ -31,6 +32,8 @@ pub struct Context<'a> {
     /// The environments delivered by the Argo CD of their host, with what the host's
     /// app-of-apps needs of them.
     pub remote: &'a [applications::Remote],
+    /// The Vault serving each environment that has one.
+    pub vaults: &'a [secrets::Served],
 }
 
 impl Context<'_> {
@@ -63,7 +66,7 @@ trait Generator {
 /// Every generator, in the order they run. The Applications come last: they deploy
 /// every object the others add.
 const GENERATORS: &[&dyn Generator] =
-    &[&grants::ReferenceGrants, &sandboxes::SandboxGenerator, &applications::Applications];
+    &[&grants::ReferenceGrants, &sandboxes::SandboxGenerator, &secrets::SecretSync, &applications::Applications];
 
 /// Run every generator, in order, on every environment of `platform`, in declaration
 /// order. Each generator's context is read once all earlier generators ran everywhere:
@@ -71,9 +74,10 @@ const GENERATORS: &[&dyn Generator] =
 /// cluster's sandboxes add.
 pub fn derive(platform: &mut Platform) -> Diagnostics {
     let (hosted, mut diags) = clusters::derive(platform);
+    let vaults = secrets::servers(platform);
     for generator in GENERATORS {
         let remote = applications::remotes(platform, &hosted);
-        let cx = Context { components: &platform.components, hosted: &hosted, remote: &remote };
+        let cx = Context { components: &platform.components, hosted: &hosted, remote: &remote, vaults: &vaults };
         for env in &mut platform.envs {
             let found = generator.generate(env, &cx);
             diags.extend(found.into_iter().map(|d| d.in_env(&env.name)));

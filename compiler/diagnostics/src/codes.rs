@@ -143,12 +143,18 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0470", "access mode the StorageClass's provisioner does not serve"),
     ("E0471", "claim naming a StorageClass that does not exist"),
     ("E0472", "claim without a class where none is the default"),
+    ("E0473", "pod reading a Secret the platform does not make"),
+    ("E0474", "Secret key read that the Secret does not have"),
     ("E0480", "member name that makes an invalid sandbox name"),
     ("E0481", "two members with one sandbox"),
     ("E0482", "vcluster sandboxes without the vcluster chart"),
     ("E0483", "component named like a member's sandbox"),
     ("E0484", "virtual-cluster sandboxes in a virtual cluster"),
     ("E0485", "vcluster chart version whose values cedc does not write"),
+    ("E0486", "two Vault paths synced into one Secret"),
+    ("E0487", "Vault secret read where no Vault serves"),
+    ("E0488", "reader the Vault role does not admit"),
+    ("E0489", "secret read no policy permits"),
     ("E0490", "private key or certificate request in the platform"),
     ("E0491", "token in the platform"),
     ("E0492", "credential given a literal value"),
@@ -157,6 +163,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0495", "secret used where a secret cannot go"),
     ("E0496", "Vault path cedc cannot read"),
     ("E0497", "invalid secret key or Secret name"),
+    ("E0498", "Vault mount not declared or not KV version 2"),
+    ("E0499", "Vault policy rule cedc cannot write"),
 ];
 
 /// Codes that are no longer reported. They stay in [`CODES`] and in the docs (whose

@@ -189,6 +189,23 @@ impl Value {
         None
     }
 
+    /// The secrets the value's strings name ([`ValueKind::Named`]), in document order,
+    /// repeats included: what is read where the value is emitted.
+    pub fn secrets_named(&self) -> Vec<Arc<SecretSource>> {
+        let mut out = Vec::new();
+        // Iterative: values can be as deep as the user's data.
+        let mut stack = vec![self];
+        while let Some(v) = stack.pop() {
+            match &v.kind {
+                ValueKind::Named(n) => out.extend(n.reads.iter().cloned()),
+                ValueKind::List(items) => stack.extend(items.iter().rev()),
+                ValueKind::Record(fields) => stack.extend(fields.values().rev()),
+                _ => {}
+            }
+        }
+        out
+    }
+
     /// The origin of the value at a JSON-ish path (`["spec", "replicas"]`, list indices
     /// as numbers), falling back to the closest enclosing value. For reporting a problem
     /// found in emitted output at the `.ced` expression that produced it.

@@ -160,6 +160,45 @@ impl<'a> PodSpec<'a> {
         out.extend(self.0.items_of("imagePullSecrets").filter_map(|s| s.field("name")));
         out
     }
+
+    /// Every read of a Secret by the pods, with the key read when one is (`secretKeyRef`,
+    /// a volume's `items`), and whether the pod starts without it (`optional: true`).
+    pub fn secret_uses(self) -> Vec<SecretUse<'a>> {
+        let optional = |v: View<'a>| v.field("optional").and_then(View::bool) == Some(true);
+        let mut out = Vec::new();
+        for c in self.containers().chain(self.init_containers()) {
+            for r in c.env().filter_map(|e| e.at(&["valueFrom", "secretKeyRef"])) {
+                if let Some(name) = r.field("name") {
+                    out.push(SecretUse { name, keys: r.field("key").into_iter().collect(), optional: optional(r) });
+                }
+            }
+            for r in c.0.items_of("envFrom").filter_map(|e| e.field("secretRef")) {
+                if let Some(name) = r.field("name") {
+                    out.push(SecretUse { name, keys: Vec::new(), optional: optional(r) });
+                }
+            }
+        }
+        for v in self.0.items_of("volumes") {
+            let projected = v.at(&["projected"]).map(|p| p.items_of("sources")).into_iter().flatten();
+            let sources = v.field("secret").map(|s| (s, "secretName")).into_iter();
+            let sources = sources.chain(projected.filter_map(|s| s.field("secret")).map(|s| (s, "name")));
+            for (s, field) in sources {
+                if let Some(name) = s.field(field) {
+                    let keys = s.items_of("items").filter_map(|i| i.field("key")).collect();
+                    out.push(SecretUse { name, keys, optional: optional(s) });
+                }
+            }
+        }
+        out
+    }
+}
+
+/// One read of a Secret by a pod: its name and the keys read, as written.
+#[derive(Clone, Debug)]
+pub struct SecretUse<'a> {
+    pub name: View<'a>,
+    pub keys: Vec<View<'a>>,
+    pub optional: bool,
 }
 
 impl<'a> Container<'a> {

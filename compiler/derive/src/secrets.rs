@@ -1,0 +1,629 @@
+//! Secrets: every secret a component reads is synced into the namespace reading it, and
+//! the Vault it is read from is configured as code and checked against the read.
+//!
+//! - **Reads** are found in the model, not declared: a [`ValueKind::Named`] string (the
+//!   `name` that `secret_ref` gives, or text built from it) anywhere in a component's
+//!   objects or chart values is a read of the secrets it names, in that object's
+//!   namespace (the component's, for chart values).
+//! - **Sync** (the Vault Secrets Operator): for each namespace reading Vault secrets, in
+//!   the first component reading there, a VaultConnection (`vault`), a VaultAuth per
+//!   reading component (`<component>-vault`: its role and service account, through the
+//!   Kubernetes auth mount of its cluster) and one VaultStaticSecret per synced Secret
+//!   (KV version 2, the Secret created with the component's labels). Existing Secrets
+//!   (`secrets.existing`) are read as they are: nothing is synced.
+//! - **Vault as code** (the vault-config-operator): in the component whose `vault:`
+//!   declares the server, a SecretEngineMount per mount, a Policy per policy (HCL written
+//!   from typed rules: always valid), and a KubernetesAuthEngineRole per role and
+//!   environment it serves.
+//! - **Checks**, each at the `.ced` span of the secret read: a Vault serves the
+//!   environment (E0487), the reader's role admits its service account and namespace
+//!   (E0488), a policy of the role grants `read` on the secret's API path with the
+//!   reader's identity put in templated rules (E0489), the mount is declared and is KV
+//!   version 2 (E0498); rules are well formed and KV version 2 rules go through `data/`
+//!   (E0499); two paths never sync into one Secret (E0486).
+//!
+//! Invariants: reads are collected by walking values with an explicit stack; each read is
+//! checked by lookups in per-environment indexes (the server's roles and policies by
+//! name), no pair loops over reads; output order follows declaration order.
+
+use crate::{Context, Generator};
+use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
+use cedc_model::views::delivery::Release;
+use cedc_model::views::vault::{self as names, Policy, Reader, Role, Rule, Server};
+use cedc_model::{Environment, Object, Platform, SecretSource, SecretStore, Value, ValueKind, View};
+use serde_json::{Map, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// The Vault serving an environment: the component running it and the environment it
+/// runs in (`home`).
+#[derive(Clone, Debug)]
+pub struct Served {
+    pub env: String,
+    pub home: String,
+    /// The component whose `vault:` declares it.
+    pub component: String,
+    /// Its `vault:` value (a prelude `VaultServer`).
+    pub server: Value,
+}
+
+/// The Vault of every environment that has one: one run by a component of its own, else
+/// its host's (a virtual cluster's workloads reach the host's Vault).
+pub fn servers(platform: &Platform) -> Vec<Served> {
+    let own = |env: &Environment| {
+        env.components.iter().find_map(|c| Some((c.name.clone(), c.vault.clone()?)))
+    };
+    let mut out = Vec::new();
+    for env in &platform.envs {
+        let found = match own(env) {
+            Some(s) => Some((env.name.clone(), s)),
+            None => platform.host_of(env).and_then(|h| Some((h.name.clone(), own(h)?))),
+        };
+        if let Some((home, (component, server))) = found {
+            out.push(Served { env: env.name.clone(), home, component, server });
+        }
+    }
+    out
+}
+
+pub(crate) struct SecretSync;
+
+impl Generator for SecretSync {
+    fn generate(&self, env: &mut Environment, cx: &Context) -> Diagnostics {
+        let mut diags = Diagnostics::default();
+        let served = cx.vaults.iter().find(|s| s.env == env.name);
+        let reads = reads(env);
+        check_names(&reads, &mut diags);
+        if let Some(s) = served {
+            check_reads(env, s, &reads, &mut diags);
+        } else if let Some(r) = reads.iter().find(|r| matches!(r.source.store, SecretStore::Vault { .. })) {
+            diags.push(no_vault(r));
+        }
+        sync(env, served, &reads);
+        if let Some(home) = cx.vaults.iter().find(|s| s.home == env.name && s.env == env.name) {
+            configure(env, home, cx, &mut diags);
+        }
+        diags
+    }
+}
+
+/// One secret read: by which component, in which namespace.
+struct Read {
+    component: usize,
+    namespace: String,
+    source: Arc<SecretSource>,
+}
+
+/// Every read of `env`, in component and document order, each (component, namespace,
+/// secret) once.
+fn reads(env: &Environment) -> Vec<Read> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (i, c) in env.components.iter().enumerate() {
+        let objects = c.objects.iter().map(|o| (&o.value, o.namespace.as_deref().unwrap_or(&c.namespace)));
+        let values = c.chart.as_ref().and_then(|r| Release(View::new(r)).values()).map(|v| (v.value(), &*c.namespace));
+        for (value, ns) in objects.chain(values) {
+            for source in value.secrets_named() {
+                if seen.insert((i, ns.to_string(), source.clone())) {
+                    out.push(Read { component: i, namespace: ns.to_string(), source });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// E0486: two Vault paths whose synced Secrets would have one name.
+fn check_names(reads: &[Read], diags: &mut Diagnostics) {
+    let mut first: BTreeMap<&str, &SecretSource> = BTreeMap::new();
+    for r in reads {
+        let SecretStore::Vault { mount, path, name } = &r.source.store else { continue };
+        let prev = *first.entry(name).or_insert(&r.source);
+        if let SecretStore::Vault { mount: m0, path: p0, .. } = &prev.store
+            && (m0, p0) != (mount, path)
+        {
+            diags.push(
+                Diagnostic::error("E0486", format!("`{mount}/{path}` and `{m0}/{p0}` would both be synced into the Secret `{name}`"))
+                    .at(r.source.span, format!("synced into `{name}`"))
+                    .also(prev.span, "also synced there")
+                    .help("cedc names a synced Secret `<mount>-<path>` with dashes: rename one of the two Vault paths"),
+            );
+        }
+    }
+}
+
+/// E0487: a Vault secret read where no Vault serves.
+fn no_vault(r: &Read) -> Diagnostic {
+    Diagnostic::error("E0487", "this secret is read from Vault, but no Vault serves this environment")
+        .at(r.source.span, "read from Vault")
+        .help("declare the Vault as code on the component running it (`vault: secrets.server(...)`) in this environment or, for a virtual cluster, in its host; or read an existing Kubernetes Secret (`secrets.existing`)")
+}
+
+/// Who a component reads as: its role (with the span choosing it) and service account.
+fn reader<'a>(env: &'a Environment, component: usize, server: Server<'a>) -> (Option<(&'a str, Option<Span>)>, &'a str) {
+    let r = env.components[component].reader.as_ref().map(|r| Reader(View::new(r)));
+    let role = match r.and_then(Reader::role) {
+        Some(v) => v.str().map(|s| (s, Some(v.span()))),
+        None => server.default_role().map(|s| (s, None)),
+    };
+    (role, r.map_or("default", Reader::service_account))
+}
+
+/// E0488, E0489, E0498: every Vault read is admitted by the serving Vault.
+fn check_reads(env: &Environment, served: &Served, reads: &[Read], diags: &mut Diagnostics) {
+    let server = Server(View::new(&served.server));
+    for r in reads {
+        let SecretStore::Vault { mount, path, .. } = &r.source.store else { continue };
+        let component = &env.components[r.component];
+        let at = r.source.span;
+        match server.mount(mount) {
+            None => {
+                diags.push(
+                    Diagnostic::error("E0498", format!("the Vault of `{}` has no mount `{mount}`", served.home))
+                        .at(at, "read from it")
+                        .help(format!("declare it in the server's `mounts` (`secrets.kv(\"{mount}\")`), or read from one of its mounts: {}", list(server.mounts().map(|m| m.path())))),
+                );
+                continue;
+            }
+            Some(m) if m.engine() != "kv" || m.version() != 2 => {
+                diags.push(
+                    Diagnostic::error("E0498", format!("the mount `{mount}` is KV version {}, and cedc reads KV version 2", m.version()))
+                        .at(at, "read from it")
+                        .also(m.span(), "declared here")
+                        .help("make it KV version 2 (`secrets.kv(...)`; a plain `kv` mount in Vault is version 1): the sync reads `<mount>/data/<path>`"),
+                );
+                continue;
+            }
+            Some(_) => {}
+        }
+        let (role, sa) = reader(env, r.component, server);
+        let Some((role_name, chosen)) = role else {
+            diags.push(
+                Diagnostic::error("E0488", format!("component `{}` reads Vault secrets as no role", component.name))
+                    .at(at, "read from Vault")
+                    .help("give the server a `default_role`, or the component `reads_secrets_as: { role: \"...\" }`"),
+            );
+            continue;
+        };
+        let Some(role) = server.role(role_name) else {
+            let mut d = Diagnostic::error("E0488", format!("the Vault of `{}` has no role `{role_name}`", served.home))
+                .at(at, format!("read as role `{role_name}`"))
+                .help(format!("declare the role in the server's `roles`; its roles are: {}", list(server.roles().map(|r| r.name()))));
+            if let Some(s) = chosen {
+                d = d.also(s, "the role chosen here");
+            }
+            diags.push(d);
+            continue;
+        };
+        let serves = role.envs().is_none_or(|e| e.contains(&env.name.as_str()));
+        if !serves || !role.binds(&r.namespace, sa) {
+            let why = if serves {
+                format!("it admits the service accounts {} of the namespaces {}", list(role.service_accounts()), list(role.namespaces()))
+            } else {
+                format!("it serves only {}", list(role.envs().unwrap_or_default().into_iter()))
+            };
+            diags.push(
+                Diagnostic::error("E0488", format!("role `{role_name}` does not let `{sa}` of `{}` log in in `{}`", r.namespace, env.name))
+                    .at(at, format!("read by `{}` as `{sa}`", component.name))
+                    .also(role.span(), "the role")
+                    .help(format!("{why}: add the namespace and service account to the role, or read as a role that admits them (`reads_secrets_as`)")),
+            );
+            continue;
+        }
+        let api_path = format!("{mount}/data/{path}");
+        let identity = Identity { namespace: &r.namespace, service_account: sa };
+        let decisive = decisive_rule(server, role, &api_path, identity);
+        let granted = decisive.as_ref().is_some_and(|(rule, _)| {
+            let caps: Vec<&str> = rule.capabilities().collect();
+            caps.contains(&"read") && !caps.contains(&"deny")
+        });
+        if !granted {
+            diags.push(refused(role_name, &api_path, identity, decisive, server, role, at));
+        }
+    }
+}
+
+/// E0489, with what the policies say for the path.
+fn refused(
+    role_name: &str,
+    api_path: &str,
+    identity: Identity,
+    decisive: Option<(Rule, String)>,
+    server: Server,
+    role: Role,
+    at: Span,
+) -> Diagnostic {
+    let mut d = Diagnostic::error("E0489", format!("no policy of role `{role_name}` lets it read `{api_path}`"))
+        .at(at, format!("read as `{}` of `{}`", identity.service_account, identity.namespace));
+    let help = match &decisive {
+        Some((rule, evaluated)) => {
+            d = d.also(rule.span(), "the rule deciding");
+            format!("the most specific rule matching it, `{evaluated}`, grants {} and not `read`", list(rule.capabilities()))
+        }
+        None => {
+            let rules: Vec<String> = role
+                .policies()
+                .filter_map(|p| server.policy(p.str()?))
+                .flat_map(|p| p.rules().filter_map(|r| r.path().and_then(View::str)).map(|p| evaluate(p, identity)).collect::<Vec<_>>())
+                .collect();
+            let hint = rules.iter().find_map(|r| missing_data(r, api_path)).unwrap_or_default();
+            format!("the rules of its policies, for this reader, are {}: none matches{hint}", list(rules.iter().map(String::as_str)))
+        }
+    };
+    d.help(help)
+}
+
+/// A hint when a rule would match but for KV version 2's `data/` segment.
+fn missing_data(rule: &str, api_path: &str) -> Option<String> {
+    let (mount, rest) = rule.split_once('/')?;
+    let with_data = format!("{mount}/data/{rest}");
+    glob_match(&with_data, api_path).then(|| format!(" (`{rule}` would, written `{with_data}`: KV version 2 reads go through `data/`)"))
+}
+
+/// The reader whose identity templated rules are evaluated with.
+#[derive(Clone, Copy)]
+struct Identity<'a> {
+    namespace: &'a str,
+    service_account: &'a str,
+}
+
+/// A rule path with the reader's identity put in its identity segments.
+fn evaluate(path: &str, id: Identity) -> String {
+    path.split('/')
+        .map(|s| match s {
+            "$namespace" => id.namespace,
+            "$service_account" => id.service_account,
+            s => s,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The rule of the role's policies that decides for `api_path` (Vault: an exact path
+/// before globs; among globs, the one with fewer `+` segments, then the longer prefix),
+/// with its evaluated path.
+fn decisive_rule<'a>(server: Server<'a>, role: Role<'a>, api_path: &str, id: Identity) -> Option<(Rule<'a>, String)> {
+    let mut best: Option<((bool, usize, usize), Rule<'a>, String)> = None;
+    for policy in role.policies().filter_map(|p| server.policy(p.str()?)) {
+        for rule in policy.rules() {
+            let Some(path) = rule.path().and_then(View::str) else { continue };
+            let evaluated = evaluate(path, id);
+            if !glob_match(&evaluated, api_path) {
+                continue;
+            }
+            let exact = !evaluated.contains(['*', '+']);
+            let plus = evaluated.split('/').filter(|s| *s == "+").count();
+            let prefix = evaluated.find(['*', '+']).unwrap_or(evaluated.len());
+            let rank = (exact, usize::MAX - plus, prefix);
+            if best.as_ref().is_none_or(|(r, _, _)| rank > *r) {
+                best = Some((rank, rule, evaluated));
+            }
+        }
+    }
+    best.map(|(_, r, e)| (r, e))
+}
+
+/// Whether a policy path (`+` one segment, a final `*` any suffix) matches `path`.
+fn glob_match(pattern: &str, path: &str) -> bool {
+    let (pattern, prefix) = match pattern.strip_suffix('*') {
+        Some(p) => (p, true),
+        None => (pattern, false),
+    };
+    let pat: Vec<&str> = pattern.split('/').collect();
+    let segs: Vec<&str> = path.split('/').collect();
+    for (i, p) in pat.iter().enumerate() {
+        let last = i + 1 == pat.len();
+        let Some(s) = segs.get(i) else { return false };
+        let ok = match (*p, last && prefix) {
+            ("+", false) => !s.is_empty(),
+            (p, true) => {
+                let rest = segs[i..].join("/");
+                return rest.starts_with(p);
+            }
+            (p, false) => p == *s,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    pat.len() == segs.len()
+}
+
+/// "`a`, `b`" or "none".
+fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let v: Vec<String> = items.map(|s| format!("`{s}`")).collect();
+    if v.is_empty() { "none".to_string() } else { v.join(", ") }
+}
+
+/// Add the sync objects of every namespace reading Vault secrets.
+fn sync(env: &mut Environment, served: Option<&Served>, reads: &[Read]) {
+    let Some(served) = served else { return };
+    let server = Server(View::new(&served.server));
+    let mount = names::auth_mount(&env.name, &served.home);
+    // Per namespace: the first reading component, and what is added there.
+    let mut added: BTreeMap<&str, (usize, Vec<Object>)> = BTreeMap::new();
+    let mut auths = BTreeSet::new();
+    let mut synced = BTreeSet::new();
+    for r in reads {
+        let SecretStore::Vault { mount: kv, path, name } = &r.source.store else { continue };
+        let at = r.source.span;
+        let (first, objects) = added.entry(&r.namespace).or_insert_with(|| (r.component, Vec::new()));
+        let first = &env.components[*first];
+        let labels = serde_json::to_value(Value::new(ValueKind::Record(first.labels.clone()), at).to_json().ok()).unwrap_or_default();
+        if objects.is_empty() {
+            objects.push(Object::from_json(&connection(&r.namespace, server.address()), at));
+        }
+        let component = &env.components[r.component];
+        let auth = format!("{}-vault", component.name);
+        if auths.insert((r.namespace.clone(), auth.clone())) {
+            let (role, sa) = reader(env, r.component, server);
+            let role = role.map_or("", |(r, _)| r);
+            objects.push(Object::from_json(&vault_auth(&auth, &r.namespace, &mount, role, sa), at));
+        }
+        if synced.insert((r.namespace.clone(), name.clone())) {
+            let first_auth = format!("{}-vault", first.name);
+            objects.push(Object::from_json(&static_secret(name, &r.namespace, kv, path, &first_auth, &labels), at));
+        }
+    }
+    for (_, (component, objects)) in added {
+        let labels = env.components[component].labels.clone();
+        for mut o in objects {
+            add_labels(&mut o, &labels);
+            env.components[component].objects.push(o);
+        }
+    }
+}
+
+/// The component's labels on a generated object's metadata.
+fn add_labels(o: &mut Object, labels: &cedc_model::Fields) {
+    if labels.is_empty() {
+        return;
+    }
+    if let ValueKind::Record(top) = &mut o.value.kind
+        && let Some(ValueKind::Record(meta)) = top.get_mut("metadata").map(|m| &mut m.kind)
+    {
+        let span = o.value.origin.span;
+        let entry = meta.entry("labels".to_string()).or_insert_with(|| Value::new(ValueKind::Record(Default::default()), span));
+        if let ValueKind::Record(l) = &mut entry.kind {
+            for (k, v) in labels {
+                l.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+    }
+}
+
+/// Sync objects are applied before the workloads reading them, in their Application.
+fn early() -> serde_json::Value {
+    json!({ "argocd.argoproj.io/sync-wave": "-1" })
+}
+
+fn connection(namespace: &str, address: &str) -> serde_json::Value {
+    json!({
+        "apiVersion": names::VSO_API_VERSION,
+        "kind": names::VAULT_CONNECTION,
+        "metadata": { "name": names::CONNECTION_NAME, "namespace": namespace, "annotations": early() },
+        "spec": { "address": address, "skipTLSVerify": false },
+    })
+}
+
+fn vault_auth(name: &str, namespace: &str, mount: &str, role: &str, sa: &str) -> serde_json::Value {
+    json!({
+        "apiVersion": names::VSO_API_VERSION,
+        "kind": names::VAULT_AUTH,
+        "metadata": { "name": name, "namespace": namespace, "annotations": early() },
+        "spec": {
+            "vaultConnectionRef": names::CONNECTION_NAME,
+            "method": "kubernetes",
+            "mount": mount,
+            "kubernetes": { "role": role, "serviceAccount": sa },
+        },
+    })
+}
+
+fn static_secret(name: &str, namespace: &str, mount: &str, path: &str, auth: &str, labels: &serde_json::Value) -> serde_json::Value {
+    let mut destination = Map::new();
+    destination.insert("name".into(), json!(name));
+    destination.insert("create".into(), json!(true));
+    if labels.as_object().is_some_and(|l| !l.is_empty()) {
+        destination.insert("labels".into(), labels.clone());
+    }
+    json!({
+        "apiVersion": names::VSO_API_VERSION,
+        "kind": names::VAULT_STATIC_SECRET,
+        "metadata": { "name": name, "namespace": namespace, "annotations": early() },
+        "spec": {
+            "vaultAuthRef": auth,
+            "type": "kv-v2",
+            "mount": mount,
+            "path": path,
+            "refreshAfter": names::REFRESH_AFTER,
+            "destination": destination,
+        },
+    })
+}
+
+/// Add the vault-config-operator objects of the Vault `home` runs, and check its rules.
+fn configure(env: &mut Environment, home: &Served, cx: &Context, diags: &mut Diagnostics) {
+    let server = Server(View::new(&home.server));
+    let Some(i) = env.components.iter().position(|c| c.name == home.component) else { return };
+    let served: Vec<&str> = cx.vaults.iter().filter(|s| s.home == env.name).map(|s| s.env.as_str()).collect();
+    let auth = json!({ "path": names::HOME_AUTH_MOUNT, "role": server.admin_role() });
+    let mut objects = Vec::new();
+    for m in server.mounts() {
+        let options = json!({ "version": m.version().to_string() });
+        let spec = json!({ "authentication": auth, "type": m.engine(), "path": "", "options": options });
+        objects.push(vco(names::SECRET_ENGINE_MOUNT, m.path(), spec, m.span()));
+    }
+    for p in server.policies() {
+        check_rules(server, p, diags);
+        let mounts = policy_mounts(server, p.name(), &served, &env.name);
+        let spec = json!({ "authentication": auth, "policy": hcl(p, &mounts) });
+        objects.push(vco(names::POLICY, p.name(), spec, p.span()));
+    }
+    for r in server.roles() {
+        for e in served.iter().filter(|e| r.envs().is_none_or(|v| v.contains(e))) {
+            let mount = names::auth_mount(e, &env.name);
+            let object_name = if *e == env.name { r.name().to_string() } else { format!("{}-{e}", r.name()) };
+            let spec = json!({
+                "authentication": auth,
+                "path": mount,
+                "name": r.name(),
+                "policies": r.policies().filter_map(View::str).collect::<Vec<_>>(),
+                "targetServiceAccounts": r.service_accounts().collect::<Vec<_>>(),
+                "targetNamespaces": { "targetNamespaces": r.namespaces().collect::<Vec<_>>() },
+            });
+            objects.push(vco(names::KUBERNETES_AUTH_ENGINE_ROLE, &object_name, spec, r.span()));
+        }
+    }
+    let c = &mut env.components[i];
+    let labels = c.labels.clone();
+    for mut o in objects {
+        add_labels(&mut o, &labels);
+        c.objects.push(o);
+    }
+}
+
+fn vco(kind: &str, name: &str, spec: serde_json::Value, span: Span) -> Object {
+    let json = json!({ "apiVersion": names::VCO_API_VERSION, "kind": kind, "metadata": { "name": name }, "spec": spec });
+    Object::from_json(&json, span)
+}
+
+/// The auth mounts through which the roles granting policy `name` log in.
+fn policy_mounts(server: Server, name: &str, served: &[&str], home: &str) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    for r in server.roles().filter(|r| r.policies().any(|p| p.str() == Some(name))) {
+        for e in served.iter().filter(|e| r.envs().is_none_or(|v| v.contains(e))) {
+            out.insert(names::auth_mount(e, home));
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// A policy as HCL. A rule naming the reader's identity is written once per auth mount
+/// its roles log in through (Vault's templating names the mount's accessor).
+fn hcl(p: Policy, mounts: &[String]) -> String {
+    let mut out = String::new();
+    for rule in p.rules() {
+        let Some(path) = rule.path().and_then(View::str) else { continue };
+        let caps: Vec<String> = rule.capabilities().map(|c| format!("\"{c}\"")).collect();
+        let templated = path.split('/').any(|s| names::IDENTITY_SEGMENTS.iter().any(|(seg, _)| *seg == s));
+        let paths: Vec<String> = if templated {
+            mounts.iter().map(|m| template(path, m)).collect()
+        } else {
+            vec![path.to_string()]
+        };
+        for path in paths {
+            out.push_str(&format!("path \"{path}\" {{\n  capabilities = [{}]\n}}\n", caps.join(", ")));
+        }
+    }
+    out
+}
+
+/// A rule path with Vault's identity templates for the auth mount `mount`.
+fn template(path: &str, mount: &str) -> String {
+    path.split('/')
+        .map(|s| match names::IDENTITY_SEGMENTS.iter().find(|(seg, _)| *seg == s) {
+            Some((_, field)) => format!("{{{{identity.entity.aliases.${{auth/{mount}/@accessor}}.metadata.{field}}}}}"),
+            None => s.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// E0499: a rule's path is one Vault reads as written, and KV version 2 rules go
+/// through one of its API segments.
+fn check_rules(server: Server, p: Policy, diags: &mut Diagnostics) {
+    for rule in p.rules() {
+        let Some(v) = rule.path() else { continue };
+        let path = v.str().unwrap_or_default();
+        if let Some(why) = rule_problem(path) {
+            diags.push(
+                Diagnostic::error("E0499", format!("the policy rule `{path}` {why}"))
+                    .at(v.span(), "this path")
+                    .help("a rule path is segments of letters, digits, `.`, `_` and `-` separated by `/`; `+` stands for one segment, a final `*` for any suffix, and `$namespace` and `$service_account` for the reader's"),
+            );
+            continue;
+        }
+        let (mount, rest) = path.split_once('/').unwrap_or((path, ""));
+        let first = rest.split('/').next().unwrap_or_default();
+        let kv2 = server.mount(mount).is_some_and(|m| m.engine() == "kv" && m.version() == 2);
+        let api = ["data", "metadata", "delete", "undelete", "destroy", "config", "subkeys", "+", "*"];
+        if kv2 && !rest.is_empty() && !api.contains(&first) && !first.ends_with('*') {
+            diags.push(
+                Diagnostic::error("E0499", format!("the policy rule `{path}` names no API path of the KV version 2 mount `{mount}`"))
+                    .at(v.span(), "grants nothing")
+                    .help(format!("KV version 2 secrets are read at `{mount}/data/...` (and listed at `{mount}/metadata/...`): write `{mount}/data/{rest}`, or `secrets.read(\"{mount}\", \"{rest}\")`")),
+            );
+        }
+    }
+}
+
+/// Why a rule path is not one cedc writes, if it is not.
+fn rule_problem(path: &str) -> Option<String> {
+    if path.is_empty() {
+        return Some("is empty".into());
+    }
+    let segments: Vec<&str> = path.split('/').collect();
+    for (i, s) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        let identity = names::IDENTITY_SEGMENTS.iter().any(|(seg, _)| seg == s);
+        let body = if last { s.strip_suffix('*').unwrap_or(s) } else { s };
+        let ok = identity
+            || *s == "+"
+            || (last && body.is_empty())
+            || (!body.is_empty() && body.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')));
+        if !ok {
+            return Some(if s.starts_with('$') {
+                format!("names `{s}`, which is not `$namespace` nor `$service_account`")
+            } else if s.contains('*') {
+                "has `*` before its end".to_string()
+            } else {
+                format!("has the segment `{s}`")
+            });
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_as_vault_reads_them() {
+        assert!(glob_match("kv/data/app/db", "kv/data/app/db"));
+        assert!(!glob_match("kv/data/app/db", "kv/data/app/db2"));
+        assert!(glob_match("kv/data/app/*", "kv/data/app/db"));
+        assert!(glob_match("kv/data/app*", "kv/data/app2/db"));
+        assert!(glob_match("kv/data/+/db", "kv/data/app/db"));
+        assert!(!glob_match("kv/data/+/db", "kv/data/a/b/db"));
+        assert!(!glob_match("kv/app/*", "kv/data/app/db"));
+        assert!(glob_match("*", "kv/data/app/db"));
+    }
+
+    #[test]
+    fn identity_segments_are_evaluated_and_templated() {
+        let id = Identity { namespace: "grav", service_account: "acets" };
+        assert_eq!(evaluate("kv/data/$namespace/$service_account/*", id), "kv/data/grav/acets/*");
+        assert_eq!(
+            template("kv/data/$namespace/*", "kubernetes"),
+            "kv/data/{{identity.entity.aliases.${auth/kubernetes/@accessor}.metadata.service_account_namespace}}/*"
+        );
+    }
+
+    #[test]
+    fn rule_paths_are_checked() {
+        assert_eq!(rule_problem("kv/data/$namespace/*"), None);
+        assert_eq!(rule_problem("sys/policies/password/+/generate"), None);
+        assert!(rule_problem("kv/da*ta/x").is_some());
+        assert!(rule_problem("kv/$user/x").is_some());
+        assert!(rule_problem("kv/a\"b").is_some());
+        assert!(rule_problem("").is_some());
+    }
+
+    #[test]
+    fn a_rule_missing_data_gets_a_hint() {
+        assert!(missing_data("kv/grav/*", "kv/data/grav/acets").is_some());
+        assert!(missing_data("kv/other/*", "kv/data/grav/acets").is_none());
+    }
+}
