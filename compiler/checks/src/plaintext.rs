@@ -55,10 +55,20 @@ fn scan(v: &Value, seen: &mut BTreeSet<Span>, out: &mut Vec<Diagnostic>) {
     let mut stack: Vec<(&Value, Option<&str>)> = vec![(v, None)];
     while let Some((v, key)) = stack.pop() {
         match &v.kind {
-            ValueKind::Str(s) => {
+            // Declared public material (`public(text, reason)`) passes, unless it holds
+            // a private key: that is never public.
+            ValueKind::Named(n) if n.public.is_some() => {
+                if pem(&n.text).is_some() && seen.insert(v.span()) {
+                    string(&n.text, None, v.span(), out);
+                }
+            }
+            ValueKind::Str(_) | ValueKind::Named(_) => {
                 let at = v.span();
+                // Text naming a synced Secret is a reference, whatever key holds it; its
+                // contents are still scanned.
+                let key = if matches!(&v.kind, ValueKind::Named(n) if !n.reads.is_empty()) { None } else { key };
                 if seen.insert(at) {
-                    string(s, key, at, out);
+                    string(v.as_str().unwrap_or_default(), key, at, out);
                 }
             }
             ValueKind::List(items) => stack.extend(items.iter().rev().map(|i| (i, key))),

@@ -20,6 +20,7 @@ mod applications;
 pub mod clusters;
 mod grants;
 pub mod order;
+mod public;
 mod sandboxes;
 pub mod secrets;
 
@@ -63,10 +64,10 @@ trait Generator {
     fn generate(&self, env: &mut Environment, cx: &Context) -> Diagnostics;
 }
 
-/// Every generator, in the order they run. The Applications come last: they deploy
-/// every object the others add.
+/// Every generator, in the order they run. The Applications come after the objects they
+/// deploy; the public-material annotations last, on everything.
 const GENERATORS: &[&dyn Generator] =
-    &[&grants::ReferenceGrants, &sandboxes::SandboxGenerator, &secrets::SecretSync, &applications::Applications];
+    &[&grants::ReferenceGrants, &sandboxes::SandboxGenerator, &secrets::SecretSync, &applications::Applications, &public::PublicMaterial];
 
 /// Run every generator, in order, on every environment of `platform`, in declaration
 /// order. Each generator's context is read once all earlier generators ran everywhere:

@@ -1221,6 +1221,7 @@ impl<'p> Evaluator<'p> {
                 ValueKind::Secret(source) => Ok(secrets::key_ref(source, span)),
                 _ => Err(self.fail(internal(span, "secret_ref of a value that is not a secret"))),
             },
+            (Builtin::Public, [text, reason]) => secrets::public(text, reason).map_err(|d| self.fail(d)),
             // The checker gave every call its arity; listing the variants keeps this match
             // exhaustive, so a new builtin does not compile until it has a meaning here.
             (
@@ -1234,7 +1235,8 @@ impl<'p> Evaluator<'p> {
                 | Builtin::ComponentName
                 | Builtin::VaultSecret
                 | Builtin::ExistingSecret
-                | Builtin::SecretRef,
+                | Builtin::SecretRef
+                | Builtin::Public,
                 _,
             ) => Err(self.fail(internal(span, "built-in call"))),
         }

@@ -43,9 +43,10 @@ pub enum ValueKind {
     /// A secret: where it lives, never its contents. It has no JSON form; the type
     /// checker lets it go only where a `Secret` is expected (docs/secrets.md).
     Secret(Arc<SecretSource>),
-    /// Text naming the Kubernetes Secrets that hold secrets: the `name` that `secret_ref`
-    /// gives, and any string built from one. Emitted as its text; wherever it is emitted,
-    /// the secrets it names are read (derive makes their sync objects there).
+    /// Text cedc knows more of than its characters: the Kubernetes Secrets it names (the
+    /// `name` that `secret_ref` gives, and any string built from one: wherever it is
+    /// emitted, those secrets are read, and derive syncs them there), or that it was
+    /// declared public material (`public(text, reason)`). Emitted as its text.
     Named(Arc<Named>),
 }
 
@@ -86,6 +87,9 @@ pub struct Named {
     pub text: Arc<str>,
     /// The secrets it names, sorted, each once.
     pub reads: Vec<Arc<SecretSource>>,
+    /// Why it is public material, when it was declared so: the plaintext scanner passes
+    /// it, and the object holding it says so in an annotation (reviewers see it).
+    pub public: Option<Arc<str>>,
 }
 
 impl Value {

@@ -21,6 +21,7 @@ pub enum Builtin {
     VaultSecret,
     ExistingSecret,
     SecretRef,
+    Public,
 }
 
 /// What the table says of a built-in function.
@@ -114,6 +115,13 @@ pub const FUNCTIONS: &[BuiltinFn] = &[
         params: &["secret"],
         signature: "secret_ref(secret: Secret) -> { name: Name, key: String }",
         doc: "the name and key of the Kubernetes Secret a reader reads the secret from (cedc syncs it there from Vault); never its contents",
+    },
+    BuiltinFn {
+        builtin: Builtin::Public,
+        name: "public",
+        params: &["text", "reason"],
+        signature: "public(text: String, reason: String) -> String",
+        doc: "`text`, declared public material: the plaintext scanner lets it pass, and the object holding it names it in its `cedc.dev/public-material` annotation",
     },
 ];
 

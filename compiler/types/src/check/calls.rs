@@ -203,6 +203,7 @@ impl Checker<'_> {
                 Builtin::ComponentName => Type::Domain(Domain::Label),
                 Builtin::VaultSecret | Builtin::ExistingSecret => Type::Secret,
                 Builtin::SecretRef => secret_key_ref(),
+                Builtin::Public => Type::String,
             };
         }
         // Whether it is called where a component is evaluated is known only then (E0440).
@@ -258,6 +259,11 @@ impl Checker<'_> {
             Builtin::SecretRef => {
                 self.check(a0, &Type::Secret);
                 secret_key_ref()
+            }
+            Builtin::Public => {
+                self.check(a0, &Type::String);
+                self.check(&args[1].value, &Type::String);
+                Type::String
             }
             Builtin::String => {
                 let t = self.infer(a0);
