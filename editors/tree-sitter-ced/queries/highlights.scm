@@ -74,12 +74,12 @@
 ((type_identifier) @type.builtin
   (#any-of? @type.builtin
     "String" "Int" "Bool" "Name" "Label" "Port" "Quantity" "Hostname" "Duration" "List" "Map"
-    "Any" "Env"))
+    "Any" "Env" "Secret"))
 
 ((type_identifier) @type
   (#not-any-of? @type
     "String" "Int" "Bool" "Name" "Label" "Port" "Quantity" "Hostname" "Duration" "List" "Map"
-    "Any" "Env"))
+    "Any" "Env" "Secret"))
 
 (named_type
   module: (identifier) @module)
@@ -89,12 +89,14 @@
 ((call_expression
   function: (identifier) @function.builtin)
   (#any-of? @function.builtin
-    "len" "join" "keys" "lower" "upper" "string" "contains" "component_name"))
+    "len" "join" "keys" "lower" "upper" "string" "contains" "component_name"
+    "vault_secret" "existing_secret" "secret_ref" "public"))
 
 ((call_expression
   function: (identifier) @function.call)
   (#not-any-of? @function.call
-    "len" "join" "keys" "lower" "upper" "string" "contains" "component_name"))
+    "len" "join" "keys" "lower" "upper" "string" "contains" "component_name"
+    "vault_secret" "existing_secret" "secret_ref" "public"))
 
 (call_expression
   function: (field_expression
