@@ -241,13 +241,20 @@ fn refused(
             format!("the most specific rule matching it, `{evaluated}`, grants {} and not `read`", list(rule.capabilities()))
         }
         None => {
-            let rules: Vec<String> = role
+            let rules: Vec<&str> = role
                 .policies()
                 .filter_map(|p| server.policy(p.str()?))
-                .flat_map(|p| p.rules().filter_map(|r| r.path().and_then(View::str)).map(|p| evaluate(p, identity)).collect::<Vec<_>>())
+                .flat_map(|p| p.rules().filter_map(|r| r.path().and_then(View::str)).collect::<Vec<_>>())
                 .collect();
-            let hint = rules.iter().find_map(|r| missing_data(r, api_path)).unwrap_or_default();
-            format!("the rules of its policies, for this reader, are {}: none matches{hint}", list(rules.iter().map(String::as_str)))
+            let evaluated: Vec<String> = rules.iter().map(|r| evaluate(r, identity)).collect();
+            let hint = evaluated.iter().find_map(|r| missing_data(r, api_path)).unwrap_or_default();
+            let shown: Vec<String> = rules
+                .iter()
+                .zip(&evaluated)
+                .map(|(r, e)| if r == e { format!("`{r}`") } else { format!("`{r}` (`{e}` for this reader)") })
+                .collect();
+            let shown = if shown.is_empty() { "none".to_string() } else { shown.join(", ") };
+            format!("the rules of its policies are {shown}: none matches{hint}")
         }
     };
     d.help(help)
