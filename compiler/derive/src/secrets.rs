@@ -14,7 +14,8 @@
 //! - **Vault as code** (the vault-config-operator): in the component whose `vault:`
 //!   declares the server, a SecretEngineMount per mount, a Policy per policy (HCL written
 //!   from typed rules: always valid), and a KubernetesAuthEngineRole per role and
-//!   environment it serves.
+//!   environment it serves (named `<role>` where Vault runs, `<role>-<env>` on the auth
+//!   mount of another environment: the operator names the Vault role as the object).
 //! - **Checks**, each at the `.ced` span of the secret read: a Vault serves the
 //!   environment (E0487), the reader's role admits its service account and namespace
 //!   (E0488), a policy of the role grants `read` on the secret's API path with the
@@ -364,8 +365,8 @@ fn sync(env: &mut Environment, served: Option<&Served>, reads: &[Read]) {
         let auth = format!("{}-vault", component.name);
         if auths.insert((r.namespace.clone(), auth.clone())) {
             let (role, sa) = reader(env, r.component, server);
-            let role = role.map_or("", |(r, _)| r);
-            objects.push(Object::from_json(&vault_auth(&auth, &r.namespace, &mount, role, sa), at));
+            let role = names::role_name(role.map_or("", |(r, _)| r), &env.name, &served.home);
+            objects.push(Object::from_json(&vault_auth(&auth, &r.namespace, &mount, &role, sa), at));
         }
         if synced.insert((r.namespace.clone(), name.clone())) {
             let first_auth = format!("{}-vault", first.name);
@@ -458,7 +459,7 @@ fn configure(env: &mut Environment, home: &Served, cx: &Context, diags: &mut Dia
     let mut objects = Vec::new();
     for m in server.mounts() {
         let options = json!({ "version": m.version().to_string() });
-        let spec = json!({ "authentication": auth, "type": m.engine(), "path": "", "options": options });
+        let spec = json!({ "authentication": auth, "type": m.engine(), "options": options });
         objects.push(vco(names::SECRET_ENGINE_MOUNT, m.path(), spec, m.span()));
     }
     for p in server.policies() {
@@ -470,16 +471,14 @@ fn configure(env: &mut Environment, home: &Served, cx: &Context, diags: &mut Dia
     for r in server.roles() {
         for e in served.iter().filter(|e| r.envs().is_none_or(|v| v.contains(e))) {
             let mount = names::auth_mount(e, &env.name);
-            let object_name = if *e == env.name { r.name().to_string() } else { format!("{}-{e}", r.name()) };
             let spec = json!({
                 "authentication": auth,
                 "path": mount,
-                "name": r.name(),
                 "policies": r.policies().filter_map(View::str).collect::<Vec<_>>(),
                 "targetServiceAccounts": r.service_accounts().collect::<Vec<_>>(),
                 "targetNamespaces": { "targetNamespaces": r.namespaces().collect::<Vec<_>>() },
             });
-            objects.push(vco(names::KUBERNETES_AUTH_ENGINE_ROLE, &object_name, spec, r.span()));
+            objects.push(vco(names::KUBERNETES_AUTH_ENGINE_ROLE, &names::role_name(r.name(), e, &env.name), spec, r.span()));
         }
     }
     let c = &mut env.components[i];

@@ -78,6 +78,10 @@ pub(crate) trait Refine: Sized {
     fn range(self, min: i64, max: i64) -> Self;
     /// What the API server fills in when the field is left out.
     fn with_default(self, value: &str) -> Self;
+    /// The same, for a default that is not a string (a boolean, a number).
+    fn with_default_json(self, value: serde_json::Value) -> Self;
+    /// An integer's inclusive lower bound.
+    fn at_least(self, min: i64) -> Self;
     /// A list whose items are unique by these fields.
     fn list_map<const N: usize>(self, keys: [&str; N]) -> Self;
 }
@@ -137,6 +141,18 @@ impl Refine for Schema {
 
     fn with_default(mut self, value: &str) -> Self {
         self.default = Some(serde_json::Value::String(value.to_string()));
+        self
+    }
+
+    fn with_default_json(mut self, value: serde_json::Value) -> Self {
+        self.default = Some(value);
+        self
+    }
+
+    fn at_least(mut self, min: i64) -> Self {
+        if let Ty::Integer(n) = &mut self.ty {
+            n.minimum = Some(min as f64);
+        }
         self
     }
 

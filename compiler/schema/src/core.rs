@@ -180,6 +180,7 @@ fn build() -> Registry {
     crate::gateway::add(&mut registry);
     crate::certmanager::add(&mut registry);
     crate::argocd::add(&mut registry);
+    crate::vault::add(&mut registry);
     registry
 }
 
@@ -202,13 +203,15 @@ mod tests {
             assert!(r.lookup(b.api_version, b.kind).is_some(), "{} {} did not convert", b.api_version, b.kind);
         }
         assert!(builtins.len() > 80, "{}", builtins.len());
-        // Plus the Gateway API, cert-manager and Argo CD kinds.
+        // Plus the Gateway API, cert-manager, Argo CD and Vault kinds.
         let gateway = r.kinds.values().filter(|k| k.group == "gateway.networking.k8s.io").count();
         let cert_manager = r.kinds.values().filter(|k| k.group == "cert-manager.io").count();
         let argo_cd = r.kinds.values().filter(|k| k.group == "argoproj.io").count();
-        assert_eq!(r.kinds.len(), builtins.len() + gateway + cert_manager + argo_cd);
+        let vault = r.kinds.values().filter(|k| k.group == "secrets.hashicorp.com" || k.group == "redhatcop.redhat.io").count();
+        assert_eq!(r.kinds.len(), builtins.len() + gateway + cert_manager + argo_cd + vault);
         assert_eq!(cert_manager, 4);
         assert_eq!(argo_cd, 3);
+        assert_eq!(vault, 6);
         assert!(gateway >= 8, "{gateway}");
     }
 

@@ -8,6 +8,7 @@
 //!   and the Gateway API kinds ([`gateway`]).
 //! - [`certmanager`]: the cert-manager kinds, hand-written structural schemas.
 //! - [`argocd`]: the Argo CD kinds (Application, AppProject, ApplicationSet), the same.
+//! - [`vault`]: the Vault Secrets Operator's and vault-config-operator's kinds, the same.
 //! - [`validate`]: an evaluated object against its kind's schema, each violation located
 //!   at the `.ced` expression that produced the offending value.
 
@@ -20,6 +21,7 @@ pub mod crd;
 pub mod gateway;
 pub mod model;
 pub mod validate;
+pub mod vault;
 
 pub use model::*;
 

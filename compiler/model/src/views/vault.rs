@@ -66,6 +66,13 @@ impl<'a> StaticSecret<'a> {
     }
 }
 
+/// The name in Vault (and of the KubernetesAuthEngineRole) of role `role` on the auth
+/// mount of `env`: the role's own where Vault runs (`home`), `<role>-<env>` elsewhere
+/// (the vault-config-operator names a role as its object, and objects share a namespace).
+pub fn role_name(role: &str, env: &str, home: &str) -> String {
+    if env == home { role.to_string() } else { format!("{role}-{env}") }
+}
+
 crate::part_view!(
     /// A component's `vault:` (prelude `VaultServer`).
     Server
