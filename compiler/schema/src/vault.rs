@@ -7,11 +7,11 @@
 //! Structural facts written by hand with the builder (field names, types, required fields,
 //! enums, formats, patterns, bounds, defaults), no documentation text. The Vault Secrets
 //! Operator kinds are compared node by node with the upstream CRDs when `../shared` is
-//! there (`compiler/schema/tests/vault.rs`). The vault-config-operator's CRDs are not in
-//! `../shared`: its kinds carry the fields of the operator's API types (read upstream,
-//! redhat-cop/vault-config-operator `api/v1alpha1`), and `spec` stays open (a field of
-//! a later version is accepted, not refused). In Vault, a mount is at its object's name
-//! (`spec.path` prefixing it), and a role is named as its object, on `spec.path`.
+//! there (`compiler/schema/tests/vault.rs`). The vault-config-operator's kinds follow its
+//! CRDs at v0.8.52 (not in `../shared`: the test compares them when `CEDC_VCO_CRDS` names
+//! a directory holding them, and says loudly that it did not otherwise). In Vault, a mount
+//! is at its object's name (`spec.path` prefixing it), and a role is named as its object
+//! (or `spec.name`), on the auth mount `spec.path`.
 //!
 //! A project's own CRDs replace these kinds ([`Registry::insert`]).
 
@@ -25,7 +25,7 @@ use std::sync::Arc;
 /// What [`Source::Shipped`] names for the Vault Secrets Operator's kinds.
 pub const VSO_PACKAGE: &str = "Vault Secrets Operator v1.4.1";
 /// What [`Source::Shipped`] names for the vault-config-operator's kinds.
-pub const VCO_PACKAGE: &str = "vault-config-operator v0.8";
+pub const VCO_PACKAGE: &str = "vault-config-operator v0.8.52";
 
 /// Schema paths whose subtree is open (any value accepted).
 pub const OPEN_PATHS: &[&str] = &["status"];
@@ -58,7 +58,7 @@ pub fn add(registry: &mut Registry) {
             version: names::VCO_VERSION.to_string(),
             kind: kind.to_string(),
             scope: Scope::Namespaced,
-            schema: Arc::new(top_level(names::VCO_API_VERSION, kind, spec, true)),
+            schema: Arc::new(top_level(names::VCO_API_VERSION, kind, spec, false)),
             source: Source::Shipped { package: VCO_PACKAGE },
         });
     }
@@ -229,67 +229,149 @@ fn destination() -> Schema {
 // ---------------------------------------------------------------------------------------
 // vault-config-operator
 
+/// A Vault path as the operator accepts it.
+fn vault_path() -> Schema {
+    string().pattern("^(?:/?[\\w;:@&=\\$-\\.\\+]*)+/?")
+}
+
+/// The name of the object in Vault, when not the Kubernetes object's.
+fn vault_name() -> Schema {
+    string().pattern("[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+}
+
 /// How the operator logs in to Vault to write the object.
 fn authentication() -> Schema {
     obj([
-        ("path", string().with_default("kubernetes")),
-        ("role", string()),
         ("namespace", string()),
-        ("serviceAccount", obj([("name", string())]).open()),
+        ("path", vault_path().with_default("kubernetes")),
+        ("role", string()),
+        ("serviceAccount", obj([("name", string().with_default(""))]).with_default_json(json!({ "name": "default" }))),
     ])
-    .open()
+    .required(["path", "role", "serviceAccount"])
+}
+
+/// Where Vault is, when not the operator's default.
+fn connection() -> Schema {
+    obj([
+        ("address", string()),
+        ("maxRetries", int()),
+        (
+            "tLSConfig",
+            obj([
+                ("cacert", string()),
+                ("skipVerify", boolean()),
+                ("tlsSecret", obj([("name", string().with_default(""))])),
+                ("tlsServerName", string()),
+            ]),
+        ),
+        ("timeOut", string()),
+    ])
+    .required(["address"])
+}
+
+fn set_of_strings() -> Schema {
+    let mut s = strings();
+    if let Ty::Array(a) = &mut s.ty {
+        a.list_type = ListType::Set;
+    }
+    s
 }
 
 fn mount_spec() -> Schema {
     obj([
         ("authentication", authentication()),
-        ("connection", obj([]).open()),
-        ("name", string().pattern("[a-z0-9]([-a-z0-9]*[a-z0-9])?")),
-        ("path", string()),
-        ("type", string()),
+        (
+            "config",
+            obj([
+                ("allowedResponseHeaders", set_of_strings()),
+                ("auditNonHMACRequestKeys", set_of_strings()),
+                ("auditNonHMACResponseKeys", set_of_strings()),
+                ("defaultLeaseTTL", string()),
+                ("forceNoCache", boolean()),
+                ("listingVisibility", enum_of(["unauth", "hidden"]).with_default("hidden")),
+                ("maxLeaseTTL", string()),
+                ("passthroughRequestHeaders", set_of_strings()),
+            ]),
+        ),
+        ("connection", connection()),
         ("description", string()),
-        ("config", obj([]).open()),
-        ("local", boolean()),
-        ("sealWrap", boolean()),
         ("externalEntropyAccess", boolean()),
+        ("local", boolean()),
+        ("name", vault_name()),
         ("options", map(string())),
+        ("path", vault_path()),
+        ("sealWrap", boolean()),
+        ("type", string()),
     ])
     .required(["authentication", "type"])
-    .open()
 }
 
 fn policy_spec() -> Schema {
     obj([
         ("authentication", authentication()),
-        ("connection", obj([]).open()),
-        ("name", string()),
+        ("connection", connection()),
+        ("name", vault_name()),
         ("policy", string()),
-        ("type", string()),
+        ("type", enum_of(["acl"])),
     ])
     .required(["authentication", "policy"])
-    .open()
 }
 
 fn role_spec() -> Schema {
+    let ttl = || int().at_least(0);
+    let mut accounts = strings().with_default_json(json!(["default"]));
+    let mut namespaces = set_of_strings();
+    for a in [&mut accounts, &mut namespaces] {
+        if let Ty::Array(a) = &mut a.ty {
+            a.min_items = Some(1);
+        }
+    }
+    let mut policies = strings();
+    if let Ty::Array(a) = &mut policies.ty {
+        a.min_items = Some(1);
+    }
     obj([
-        ("authentication", authentication()),
-        ("connection", obj([]).open()),
-        ("path", string()),
-        ("policies", strings()),
-        ("targetServiceAccounts", strings()),
-        ("targetNamespaces", obj([("targetNamespaces", strings()), ("targetNamespaceSelector", obj([]).open())])),
+        ("aliasNameSource", enum_of(["serviceaccount_uid", "serviceaccount_name"]).with_default("serviceaccount_uid")),
         ("audience", string()),
-        ("aliasNameSource", enum_of(["serviceaccount_uid", "serviceaccount_name"])),
-        ("tokenTTL", int()),
-        ("tokenMaxTTL", int()),
-        ("tokenPolicies", strings()),
-        ("tokenBoundCIDRs", strings()),
-        ("tokenExplicitMaxTTL", int()),
+        ("authentication", authentication()),
+        ("connection", connection()),
+        ("name", vault_name()),
+        ("path", vault_path()),
+        ("policies", policies),
+        ("targetNamespaces", obj([("targetNamespaceSelector", label_selector()), ("targetNamespaces", namespaces)])),
+        ("targetServiceAccounts", accounts),
+        ("tokenBoundCIDRs", set_of_strings()),
+        ("tokenExplicitMaxTTL", ttl()),
+        ("tokenMaxTTL", ttl()),
         ("tokenNoDefaultPolicy", boolean()),
-        ("tokenNumUses", int()),
-        ("tokenPeriod", int()),
-        ("tokenType", enum_of(["service", "batch", "default", "default-service", "default-batch"])),
+        ("tokenNumUses", ttl()),
+        ("tokenPeriod", ttl()),
+        ("tokenTTL", ttl()),
+        (
+            "tokenType",
+            enum_of(["service", "batch", "default", "default-service", "default-batch"]).with_default("default"),
+        ),
     ])
-    .required(["authentication", "path", "policies", "targetServiceAccounts", "targetNamespaces"])
-    .open()
+    .required(["authentication", "path", "policies", "targetNamespaces", "targetServiceAccounts"])
+}
+
+/// A Kubernetes label selector.
+fn label_selector() -> Schema {
+    let requirement = obj([
+        ("key", string()),
+        ("operator", string()),
+        ("values", {
+            let mut v = strings();
+            if let Ty::Array(a) = &mut v.ty {
+                a.list_type = ListType::Atomic;
+            }
+            v
+        }),
+    ])
+    .required(["key", "operator"]);
+    let mut expressions = array(requirement);
+    if let Ty::Array(a) = &mut expressions.ty {
+        a.list_type = ListType::Atomic;
+    }
+    obj([("matchExpressions", expressions), ("matchLabels", map(string()))])
 }
