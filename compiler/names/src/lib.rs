@@ -82,6 +82,8 @@ pub const STDLIB: &[(&str, &str)] = &[
     ("clusters", include_str!("../../../stdlib/clusters.ced")),
     ("secrets", include_str!("../../../stdlib/secrets.ced")),
     ("charts/vault", include_str!("../../../stdlib/charts/vault.ced")),
+    ("charts/vault-secrets-operator", include_str!("../../../stdlib/charts/vault-secrets-operator.ced")),
+    ("charts/vault-config-operator", include_str!("../../../stdlib/charts/vault-config-operator.ced")),
     ("charts/crossplane", include_str!("../../../stdlib/charts/crossplane.ced")),
     ("charts/mayastor", include_str!("../../../stdlib/charts/mayastor.ced")),
     ("charts/vcluster", include_str!("../../../stdlib/charts/vcluster.ced")),
