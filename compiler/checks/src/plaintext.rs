@@ -57,11 +57,10 @@ fn scan(v: &Value, seen: &mut BTreeSet<Span>, out: &mut Vec<Diagnostic>) {
         match &v.kind {
             // Declared public material (`public(text, reason)`) passes, unless it holds
             // a private key: that is never public.
-            ValueKind::Named(n) if n.public.is_some() => {
-                if pem(&n.text).is_some() && seen.insert(v.span()) {
-                    string(&n.text, None, v.span(), out);
-                }
+            ValueKind::Named(n) if n.public.is_some() && pem(&n.text).is_some() && seen.insert(v.span()) => {
+                string(&n.text, None, v.span(), out);
             }
+            ValueKind::Named(n) if n.public.is_some() => {}
             ValueKind::Str(_) | ValueKind::Named(_) => {
                 let at = v.span();
                 // Text naming a synced Secret is a reference, whatever key holds it; its

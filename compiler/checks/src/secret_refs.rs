@@ -107,11 +107,17 @@ fn missing(u: &SecretUse, ns: &str, name: &str, made: &BTreeMap<(String, String)
     let elsewhere: Vec<&str> = made.keys().filter(|(_, n)| n == name).map(|(ns, _)| ns.as_str()).collect();
     let mut help = "make it in the platform (a Secret read from a store: `secrets.vault(...)` with `secrets.env_var` or `secrets.volume`), or read it through `secrets.existing(...)` to declare it made outside the platform".to_string();
     if !elsewhere.is_empty() {
-        help = format!("a Secret `{name}` is made in {}, not here (a pod reads Secrets of its own namespace); {help}", elsewhere.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "));
+        help = format!(
+            "a Secret `{name}` is made in {}, not here (a pod reads Secrets of its own namespace); {help}",
+            elsewhere.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        );
     }
-    Diagnostic::error("E0473", format!("the pods read the Secret `{name}`, which nothing in the platform makes in `{ns}`"))
-        .at(u.name.span(), "read here")
-        .help(help)
+    Diagnostic::error(
+        "E0473",
+        format!("the pods read the Secret `{name}`, which nothing in the platform makes in `{ns}`"),
+    )
+    .at(u.name.span(), "read here")
+    .help(help)
 }
 
 /// E0474.

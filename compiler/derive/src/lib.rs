@@ -66,8 +66,13 @@ trait Generator {
 
 /// Every generator, in the order they run. The Applications come after the objects they
 /// deploy; the public-material annotations last, on everything.
-const GENERATORS: &[&dyn Generator] =
-    &[&grants::ReferenceGrants, &sandboxes::SandboxGenerator, &secrets::SecretSync, &applications::Applications, &public::PublicMaterial];
+const GENERATORS: &[&dyn Generator] = &[
+    &grants::ReferenceGrants,
+    &sandboxes::SandboxGenerator,
+    &secrets::SecretSync,
+    &applications::Applications,
+    &public::PublicMaterial,
+];
 
 /// Run every generator, in order, on every environment of `platform`, in declaration
 /// order. Each generator's context is read once all earlier generators ran everywhere:

@@ -59,10 +59,12 @@ fn join(path: &str, key: &str) -> String {
 fn annotate(o: &mut Object, text: String) {
     let span = o.value.span();
     let ValueKind::Record(top) = &mut o.value.kind else { return };
-    let meta = top.entry("metadata".to_string()).or_insert_with(|| Value::new(ValueKind::Record(Default::default()), span));
+    let meta =
+        top.entry("metadata".to_string()).or_insert_with(|| Value::new(ValueKind::Record(Default::default()), span));
     let ValueKind::Record(meta) = &mut meta.kind else { return };
-    let annotations =
-        meta.entry("annotations".to_string()).or_insert_with(|| Value::new(ValueKind::Record(Default::default()), span));
+    let annotations = meta
+        .entry("annotations".to_string())
+        .or_insert_with(|| Value::new(ValueKind::Record(Default::default()), span));
     if let ValueKind::Record(a) = &mut annotations.kind {
         a.insert(ANNOTATION.to_string(), Value::str(&text, span));
     }
@@ -93,6 +95,9 @@ mod tests {
         let lines = public_lines(&o.value);
         assert_eq!(lines, vec!["data.\"ca.crt\": the CA".to_string()]);
         annotate(&mut o, lines.join("\n"));
-        assert_eq!(o.value.path(&["metadata", "annotations", ANNOTATION]).and_then(Value::as_str), Some("data.\"ca.crt\": the CA"));
+        assert_eq!(
+            o.value.path(&["metadata", "annotations", ANNOTATION]).and_then(Value::as_str),
+            Some("data.\"ca.crt\": the CA")
+        );
     }
 }

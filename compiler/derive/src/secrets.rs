@@ -51,9 +51,7 @@ pub struct Served {
 /// The Vault of every environment that has one: one run by a component of its own, else
 /// its host's (a virtual cluster's workloads reach the host's Vault).
 pub fn servers(platform: &Platform) -> Vec<Served> {
-    let own = |env: &Environment| {
-        env.components.iter().find_map(|c| Some((c.name.clone(), c.vault.clone()?)))
-    };
+    let own = |env: &Environment| env.components.iter().find_map(|c| Some((c.name.clone(), c.vault.clone()?)));
     let mut out = Vec::new();
     for env in &platform.envs {
         let found = match own(env) {
@@ -124,10 +122,13 @@ fn check_names(reads: &[Read], diags: &mut Diagnostics) {
             && (m0, p0) != (mount, path)
         {
             diags.push(
-                Diagnostic::error("E0486", format!("`{mount}/{path}` and `{m0}/{p0}` would both be synced into the Secret `{name}`"))
-                    .at(r.source.span, format!("synced into `{name}`"))
-                    .also(prev.span, "also synced there")
-                    .help("cedc names a synced Secret `<mount>-<path>` with dashes: rename one of the two Vault paths"),
+                Diagnostic::error(
+                    "E0486",
+                    format!("`{mount}/{path}` and `{m0}/{p0}` would both be synced into the Secret `{name}`"),
+                )
+                .at(r.source.span, format!("synced into `{name}`"))
+                .also(prev.span, "also synced there")
+                .help("cedc names a synced Secret `<mount>-<path>` with dashes: rename one of the two Vault paths"),
             );
         }
     }
@@ -141,7 +142,11 @@ fn no_vault(r: &Read) -> Diagnostic {
 }
 
 /// Who a component reads as: its role (with the span choosing it) and service account.
-fn reader<'a>(env: &'a Environment, component: usize, server: Server<'a>) -> (Option<(&'a str, Option<Span>)>, &'a str) {
+fn reader<'a>(
+    env: &'a Environment,
+    component: usize,
+    server: Server<'a>,
+) -> (Option<(&'a str, Option<Span>)>, &'a str) {
     let r = env.components[component].reader.as_ref().map(|r| Reader(View::new(r)));
     let role = match r.and_then(Reader::role) {
         Some(v) => v.str().map(|s| (s, Some(v.span()))),
@@ -189,7 +194,10 @@ fn check_reads(env: &Environment, served: &Served, reads: &[Read], diags: &mut D
         let Some(role) = server.role(role_name) else {
             let mut d = Diagnostic::error("E0488", format!("the Vault of `{}` has no role `{role_name}`", served.home))
                 .at(at, format!("read as role `{role_name}`"))
-                .help(format!("declare the role in the server's `roles`; its roles are: {}", list(server.roles().map(|r| r.name()))));
+                .help(format!(
+                    "declare the role in the server's `roles`; its roles are: {}",
+                    list(server.roles().map(|r| r.name()))
+                ));
             if let Some(s) = chosen {
                 d = d.also(s, "the role chosen here");
             }
@@ -199,7 +207,11 @@ fn check_reads(env: &Environment, served: &Served, reads: &[Read], diags: &mut D
         let serves = role.envs().is_none_or(|e| e.contains(&env.name.as_str()));
         if !serves || !role.binds(&r.namespace, sa) {
             let why = if serves {
-                format!("it admits the service accounts {} of the namespaces {}", list(role.service_accounts()), list(role.namespaces()))
+                format!(
+                    "it admits the service accounts {} of the namespaces {}",
+                    list(role.service_accounts()),
+                    list(role.namespaces())
+                )
             } else {
                 format!("it serves only {}", list(role.envs().unwrap_or_default().into_iter()))
             };
@@ -239,7 +251,10 @@ fn refused(
     let help = match &decisive {
         Some((rule, evaluated)) => {
             d = d.also(rule.span(), "the rule deciding");
-            format!("the most specific rule matching it, `{evaluated}`, grants {} and not `read`", list(rule.capabilities()))
+            format!(
+                "the most specific rule matching it, `{evaluated}`, grants {} and not `read`",
+                list(rule.capabilities())
+            )
         }
         None => {
             let rules: Vec<&str> = role
@@ -265,7 +280,8 @@ fn refused(
 fn missing_data(rule: &str, api_path: &str) -> Option<String> {
     let (mount, rest) = rule.split_once('/')?;
     let with_data = format!("{mount}/data/{rest}");
-    glob_match(&with_data, api_path).then(|| format!(" (`{rule}` would, written `{with_data}`: KV version 2 reads go through `data/`)"))
+    glob_match(&with_data, api_path)
+        .then(|| format!(" (`{rule}` would, written `{with_data}`: KV version 2 reads go through `data/`)"))
 }
 
 /// The reader whose identity templated rules are evaluated with.
@@ -357,7 +373,8 @@ fn sync(env: &mut Environment, served: Option<&Served>, reads: &[Read]) {
         let at = r.source.span;
         let (first, objects) = added.entry(&r.namespace).or_insert_with(|| (r.component, Vec::new()));
         let first = &env.components[*first];
-        let labels = serde_json::to_value(Value::new(ValueKind::Record(first.labels.clone()), at).to_json().ok()).unwrap_or_default();
+        let labels = serde_json::to_value(Value::new(ValueKind::Record(first.labels.clone()), at).to_json().ok())
+            .unwrap_or_default();
         if objects.is_empty() {
             objects.push(Object::from_json(&connection(&r.namespace, server.address()), at));
         }
@@ -391,7 +408,8 @@ fn add_labels(o: &mut Object, labels: &cedc_model::Fields) {
         && let Some(ValueKind::Record(meta)) = top.get_mut("metadata").map(|m| &mut m.kind)
     {
         let span = o.value.origin.span;
-        let entry = meta.entry("labels".to_string()).or_insert_with(|| Value::new(ValueKind::Record(Default::default()), span));
+        let entry =
+            meta.entry("labels".to_string()).or_insert_with(|| Value::new(ValueKind::Record(Default::default()), span));
         if let ValueKind::Record(l) = &mut entry.kind {
             for (k, v) in labels {
                 l.entry(k.clone()).or_insert_with(|| v.clone());
@@ -428,7 +446,14 @@ fn vault_auth(name: &str, namespace: &str, mount: &str, role: &str, sa: &str) ->
     })
 }
 
-fn static_secret(name: &str, namespace: &str, mount: &str, path: &str, auth: &str, labels: &serde_json::Value) -> serde_json::Value {
+fn static_secret(
+    name: &str,
+    namespace: &str,
+    mount: &str,
+    path: &str,
+    auth: &str,
+    labels: &serde_json::Value,
+) -> serde_json::Value {
     let mut destination = Map::new();
     destination.insert("name".into(), json!(name));
     destination.insert("create".into(), json!(true));
@@ -478,7 +503,12 @@ fn configure(env: &mut Environment, home: &Served, cx: &Context, diags: &mut Dia
                 "targetServiceAccounts": r.service_accounts().collect::<Vec<_>>(),
                 "targetNamespaces": { "targetNamespaces": r.namespaces().collect::<Vec<_>>() },
             });
-            objects.push(vco(names::KUBERNETES_AUTH_ENGINE_ROLE, &names::role_name(r.name(), e, &env.name), spec, r.span()));
+            objects.push(vco(
+                names::KUBERNETES_AUTH_ENGINE_ROLE,
+                &names::role_name(r.name(), e, &env.name),
+                spec,
+                r.span(),
+            ));
         }
     }
     let c = &mut env.components[i];
@@ -490,7 +520,8 @@ fn configure(env: &mut Environment, home: &Served, cx: &Context, diags: &mut Dia
 }
 
 fn vco(kind: &str, name: &str, spec: serde_json::Value, span: Span) -> Object {
-    let json = json!({ "apiVersion": names::VCO_API_VERSION, "kind": kind, "metadata": { "name": name }, "spec": spec });
+    let json =
+        json!({ "apiVersion": names::VCO_API_VERSION, "kind": kind, "metadata": { "name": name }, "spec": spec });
     Object::from_json(&json, span)
 }
 
@@ -513,11 +544,8 @@ fn hcl(p: Policy, mounts: &[String]) -> String {
         let Some(path) = rule.path().and_then(View::str) else { continue };
         let caps: Vec<String> = rule.capabilities().map(|c| format!("\"{c}\"")).collect();
         let templated = path.split('/').any(|s| names::IDENTITY_SEGMENTS.iter().any(|(seg, _)| *seg == s));
-        let paths: Vec<String> = if templated {
-            mounts.iter().map(|m| template(path, m)).collect()
-        } else {
-            vec![path.to_string()]
-        };
+        let paths: Vec<String> =
+            if templated { mounts.iter().map(|m| template(path, m)).collect() } else { vec![path.to_string()] };
         for path in paths {
             out.push_str(&format!("path \"{path}\" {{\n  capabilities = [{}]\n}}\n", caps.join(", ")));
         }

@@ -94,12 +94,19 @@ fn check_key(key: &str, span: Span) -> Result<(), Diagnostic> {
 
 /// A segment of a Vault path: letters, digits, `.`, `_`, `-`; no globs.
 fn segment_ok(s: &str) -> bool {
-    !s.is_empty() && s != "." && s != ".." && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    !s.is_empty()
+        && s != "."
+        && s != ".."
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// `secret_ref(secret)`: `{ name, key }`, the name naming the secret.
 pub(crate) fn key_ref(source: &Arc<SecretSource>, span: Span) -> Value {
-    let name = ValueKind::Named(Arc::new(Named { text: source.secret_name().into(), reads: vec![source.clone()], public: None }));
+    let name = ValueKind::Named(Arc::new(Named {
+        text: source.secret_name().into(),
+        reads: vec![source.clone()],
+        public: None,
+    }));
     let mut fields = cedc_model::Fields::new();
     fields.insert("name".to_string(), Value::new(name, span));
     fields.insert("key".to_string(), Value::str(&source.key, span));
@@ -122,6 +129,19 @@ pub(crate) fn text(text: String, mut reads: Vec<Arc<SecretSource>>) -> ValueKind
     reads.sort();
     reads.dedup();
     ValueKind::Named(Arc::new(Named { text: text.into(), reads, public: None }))
+}
+
+/// `public(text, reason)`: `text`, declared public material (E0475 without a reason).
+pub(crate) fn public(text: &Value, reason: &Value) -> Result<Value, Diagnostic> {
+    let why = reason.as_str().unwrap_or_default().trim();
+    if why.is_empty() {
+        return Err(Diagnostic::error("E0475", "public material is declared without a reason")
+            .at(reason.span(), "an empty reason")
+            .help("say what the text is and why it may be published (`\"the cluster CA certificate, public by design\"`): reviewers read it in the output"));
+    }
+    let reads = reads_of(text).cloned().collect();
+    let named = Named { text: text.as_str().unwrap_or_default().into(), reads, public: Some(why.into()) };
+    Ok(Value { kind: ValueKind::Named(Arc::new(named)), origin: text.origin })
 }
 
 #[cfg(test)]
@@ -191,17 +211,4 @@ mod tests {
         }
         assert!(matches!(text("plain".into(), vec![]), ValueKind::Str(_)));
     }
-}
-
-/// `public(text, reason)`: `text`, declared public material (E0475 without a reason).
-pub(crate) fn public(text: &Value, reason: &Value) -> Result<Value, Diagnostic> {
-    let why = reason.as_str().unwrap_or_default().trim();
-    if why.is_empty() {
-        return Err(Diagnostic::error("E0475", "public material is declared without a reason")
-            .at(reason.span(), "an empty reason")
-            .help("say what the text is and why it may be published (`\"the cluster CA certificate, public by design\"`): reviewers read it in the output"));
-    }
-    let reads = reads_of(text).cloned().collect();
-    let named = Named { text: text.as_str().unwrap_or_default().into(), reads, public: Some(why.into()) };
-    Ok(Value { kind: ValueKind::Named(Arc::new(named)), origin: text.origin })
 }

@@ -127,7 +127,8 @@ pub const FUNCTIONS: &[BuiltinFn] = &[
 
 /// Names of the built-in types (the checker gives each its meaning).
 pub const TYPES: &[&str] = &[
-    "String", "Int", "Bool", "Any", "Env", "Secret", "List", "Map", "Name", "Label", "Port", "Quantity", "Hostname", "Duration",
+    "String", "Int", "Bool", "Any", "Env", "Secret", "List", "Map", "Name", "Label", "Port", "Quantity", "Hostname",
+    "Duration",
 ];
 
 impl Builtin {

@@ -207,7 +207,8 @@ mod tests {
         let gateway = r.kinds.values().filter(|k| k.group == "gateway.networking.k8s.io").count();
         let cert_manager = r.kinds.values().filter(|k| k.group == "cert-manager.io").count();
         let argo_cd = r.kinds.values().filter(|k| k.group == "argoproj.io").count();
-        let vault = r.kinds.values().filter(|k| k.group == "secrets.hashicorp.com" || k.group == "redhatcop.redhat.io").count();
+        let vault =
+            r.kinds.values().filter(|k| k.group == "secrets.hashicorp.com" || k.group == "redhatcop.redhat.io").count();
         assert_eq!(r.kinds.len(), builtins.len() + gateway + cert_manager + argo_cd + vault);
         assert_eq!(cert_manager, 4);
         assert_eq!(argo_cd, 3);
