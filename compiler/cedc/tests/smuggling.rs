@@ -45,6 +45,11 @@ const BY_CONTENT: &[Credential] = &[
         ced: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjZWRpbGxlIn0.Qm9ndXNTaWduYXR1cmVGb3JUZXN0cw",
         shown: "eyJzdWIiOiJjZWRpbGxlIn0",
     },
+    Credential {
+        code: "E0491",
+        ced: "$2y$10$Qw8Er4Ty6Ui8Op0As2Df4uGh6Jk8Lz1Xc3Vb5Nm7Qw9Er1Ty3Ui5O",
+        shown: "Qw8Er4Ty6Ui8Op0As2Df4uGh6Jk8Lz1Xc3Vb5Nm7Qw9Er1Ty3Ui5O",
+    },
 ];
 
 /// A literal that is a credential only under a credential key.
@@ -196,7 +201,7 @@ fn credentials_found_by_content_are_refused_everywhere_without_echo() {
 #[test]
 fn literals_under_credential_keys_are_refused_everywhere_without_echo() {
     for (place, program) in PLACES {
-        for key in ["password", "client_secret", "apiKey", "DB_PASSWORD", "token"] {
+        for key in ["password", "client_secret", "apiKey", "DB_PASSWORD", "token", "password_sha256_hex"] {
             smuggle(place, program, key, &UNDER_KEY);
         }
     }

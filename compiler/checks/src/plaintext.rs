@@ -93,10 +93,15 @@ fn string(s: &str, key: Option<&str>, at: Span, out: &mut Vec<Diagnostic>) {
         return;
     }
     if let Some(what) = token(s) {
+        let help = if what == "password hash" {
+            "change the password (its hash is in git history now, open to an offline attack) and read the new one, or its hash, from a secret store into a Secret the workload references"
+        } else {
+            "revoke it (it is in git history now) and read it from a secret store into a Secret the workload references"
+        };
         out.push(
             Diagnostic::error("E0491", format!("a {what} is written in the platform"))
                 .at(at, format!("looks like a {what}"))
-                .help("revoke it (it is in git history now) and read it from a secret store into a Secret the workload references"),
+                .help(help),
         );
         return;
     }
@@ -136,6 +141,8 @@ fn patterns() -> &'static [(&'static str, Regex)] {
             ("AWS access key", r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
             ("Google API key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
             ("JSON Web Token", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+            // crypt(3) hashes: bcrypt, SHA-256/512-crypt, Apache MD5, Argon2.
+            ("password hash", r"\$(2[abxy]\$[0-9]{2}\$[./A-Za-z0-9]{53}|[56]\$([^$\s]{1,96}\$){1,2}[./A-Za-z0-9]{43,86}|apr1\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}|argon2(id|i|d)\$)"),
         ];
         table.iter().filter_map(|(what, re)| Some((*what, Regex::new(re).ok()?))).collect()
     })
@@ -168,12 +175,20 @@ const CREDENTIAL_KEYS: &[&str] = &[
 /// A key that is `secret` alone names a credential too.
 const SECRET: &str = "secret";
 
+/// What a password hash's key holds beside `password` (ClickHouse's
+/// `<user>/password_sha256_hex`, `password_double_sha1_hex`; `passwordHash`): a hash
+/// leaks the password to an offline attack.
+const HASH_WORDS: &[&str] = &["hash", "sha1hex", "sha256hex", "bcrypt", "crypt"];
+
 fn credential_key(key: &str) -> bool {
-    let last = key.rsplit('.').next().unwrap_or(key);
+    // The last segment of a dotted or slashed key (`users.alice/password`).
+    let last = key.rsplit(['.', '/']).next().unwrap_or(key);
     let normal: String = last.chars().filter(|c| !matches!(c, '_' | '-')).flat_map(char::to_lowercase).collect();
     let names_a_reference =
         normal.contains("existing") || ["ref", "name", "file", "path"].iter().any(|e| normal.ends_with(e));
-    !names_a_reference && (normal == SECRET || CREDENTIAL_KEYS.iter().any(|k| normal.ends_with(k)))
+    let hash =
+        (normal.contains("password") || normal.contains("passwd")) && HASH_WORDS.iter().any(|w| normal.ends_with(w));
+    !names_a_reference && (hash || normal == SECRET || CREDENTIAL_KEYS.iter().any(|k| normal.ends_with(k)))
 }
 
 /// A value the consuming tool replaces: an environment or config variable (`$NAME`,
@@ -248,6 +263,9 @@ mod tests {
             "secret",
             "DB_PASSWORD",
             "k3sToken",
+            "grafana/password_sha256_hex",
+            "admin/password_double_sha1_hex",
+            "passwordHash",
         ] {
             assert!(credential_key(k), "{k}");
         }
@@ -265,5 +283,18 @@ mod tests {
         }
         assert!(reference("$__env{GF_SECRET}") && reference("$dex.github.clientSecret") && reference("{{ .x }}"));
         assert!(!reference("changeme"));
+    }
+
+    #[test]
+    fn password_hashes_are_found_by_their_format() {
+        for h in [
+            "$2y$10$abcdefghijklmnopqrstuuVWXYZ0123456789abcdefghijklmnopq",
+            "$6$rounds=5000$saltsalt$0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghij",
+            "$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/",
+            "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
+        ] {
+            assert_eq!(token(h), Some("password hash"), "{h}");
+        }
+        assert_eq!(token("$__env{GF_SECRET}"), None);
     }
 }

@@ -988,5 +988,5 @@ pub(super) fn secret_misplaced(span: Span, expected: &Type, found: &Type) -> Dia
     };
     Diagnostic::error("E0495", message)
         .at(span, format!("this is {}", a_or_an(found)))
-        .help("a Secret goes only where a Secret is expected: a container's environment (`secrets.env_var`), a volume (`secrets.volume`), a chart value its module types as Secret, or `secret_ref(...)`, which gives the name and key of the Kubernetes Secret holding it")
+        .help("a Secret goes only where a Secret is expected: a container's environment (`secrets.env_var`, `secrets.env_from`), a volume (`secrets.volume`), a chart value its module types as Secret, or `secret_ref(...)`, which gives the name and key of the Kubernetes Secret holding it")
 }
