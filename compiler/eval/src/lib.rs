@@ -536,12 +536,17 @@ impl<'p> Evaluator<'p> {
                 ns.as_str().map(str::to_string)
             }
         };
-        if let Some(span) = o.unwritable() {
-            self.fail(
-                Diagnostic::error("E0072", "an environment value cannot be written into an object")
-                    .at(span, "an Env value")
+        if let Some(v) = o.unwritable() {
+            let d = match v.kind {
+                // Kept out of objects by the type checker (E0495); a secret has no text.
+                ValueKind::Secret(_) => Diagnostic::error("E0495", "a secret cannot be written into an object")
+                    .at(v.span(), "a Secret")
+                    .help("name the Kubernetes Secret holding it: `secret_ref(...)`, or `secrets.env_var` / `secrets.volume`"),
+                _ => Diagnostic::error("E0072", "an environment value cannot be written into an object")
+                    .at(v.span(), "an Env value")
                     .help("write its name instead: `env.name`"),
-            );
+            };
+            self.fail(d);
             return None;
         }
         Some(Object { api_version, kind, name, namespace, value: o })

@@ -175,14 +175,14 @@ impl Value {
         })
     }
 
-    /// The span of the first value (in document order) that has no JSON form (an
-    /// environment), found without building the JSON.
-    pub fn unwritable(&self) -> Option<Span> {
+    /// The first value (in document order) that has no JSON form (an environment, a
+    /// secret), found without building the JSON.
+    pub fn unwritable(&self) -> Option<&Value> {
         // Iterative: values can be as deep as the user's data.
         let mut stack = vec![self];
         while let Some(v) = stack.pop() {
             match &v.kind {
-                ValueKind::Env(_) | ValueKind::Secret(_) => return Some(v.span()),
+                ValueKind::Env(_) | ValueKind::Secret(_) => return Some(v),
                 ValueKind::List(items) => stack.extend(items.iter().rev()),
                 ValueKind::Record(fields) => {
                     stack.extend(fields.values().rev().filter(|f| !matches!(f.kind, ValueKind::None)))
