@@ -1204,20 +1204,17 @@ impl<'p> Evaluator<'p> {
                 };
                 out(ValueKind::Bool(found))
             }
-            (Builtin::VaultSecret, [path, key]) => {
+            (Builtin::VaultSecret | Builtin::ExistingSecret, [place, key]) => {
                 // Problems are reported at the arguments: the caller's own strings, even
                 // through `secrets.vault`.
-                let spans = (path.span(), key.span());
-                let (path, key) = (path.as_str().unwrap_or(""), key.as_str().unwrap_or(""));
-                match secrets::vault(path, key, spans) {
-                    Ok(source) => out(ValueKind::Secret(Arc::new(source))),
-                    Err(d) => Err(self.fail(d)),
-                }
-            }
-            (Builtin::ExistingSecret, [name, key]) => {
-                let spans = (name.span(), key.span());
-                let (name, key) = (name.as_str().unwrap_or(""), key.as_str().unwrap_or(""));
-                match secrets::existing(name, key, spans) {
+                let spans = (place.span(), key.span());
+                let (place, key) = (place.as_str().unwrap_or(""), key.as_str().unwrap_or(""));
+                let made = if b == Builtin::VaultSecret {
+                    secrets::vault(place, key, spans)
+                } else {
+                    secrets::existing(place, key, spans)
+                };
+                match made {
                     Ok(source) => out(ValueKind::Secret(Arc::new(source))),
                     Err(d) => Err(self.fail(d)),
                 }
