@@ -373,8 +373,7 @@ fn sync(env: &mut Environment, served: Option<&Served>, reads: &[Read]) {
         let at = r.source.span;
         let (first, objects) = added.entry(&r.namespace).or_insert_with(|| (r.component, Vec::new()));
         let first = &env.components[*first];
-        let labels = serde_json::to_value(Value::new(ValueKind::Record(first.labels.clone()), at).to_json().ok())
-            .unwrap_or_default();
+        let labels = Value::new(ValueKind::Record(first.labels.clone()), at).to_json().unwrap_or_default();
         if objects.is_empty() {
             objects.push(Object::from_json(&connection(&r.namespace, server.address()), at));
         }

@@ -85,7 +85,7 @@ fn realistic_objects_validate() {
     let auth = json!({ "path": "kubernetes", "role": "vault-admin" });
     assert_valid(vco(
         names::SECRET_ENGINE_MOUNT,
-        json!({ "authentication": auth, "type": "kv", "options": { "version": "2" } }),
+        json!({ "authentication": auth, "type": "kv", "path": "", "options": { "version": "2" } }),
     ));
     assert_valid(vco(
         names::POLICY,
@@ -155,6 +155,59 @@ fn typical_mistakes_are_caught() {
 }
 
 #[test]
+fn typical_vault_config_operator_mistakes_are_caught() {
+    let auth = json!({ "path": "kubernetes", "role": "vault-admin" });
+    let one = |object: serde_json::Value| {
+        let v = summary(&check(object));
+        assert_eq!(v.len(), 1, "{v:?}");
+        v.into_iter().next().unwrap()
+    };
+    // A mount without its engine type.
+    let (p, k) = one(vco(names::SECRET_ENGINE_MOUNT, json!({ "authentication": auth, "path": "kv" })));
+    assert!(p == "spec.type" && matches!(&k, ViolationKind::MissingField { field } if field == "type"), "{p} {k:?}");
+    // KV's version as a number: options is a map of strings.
+    let (p, k) = one(vco(
+        names::SECRET_ENGINE_MOUNT,
+        json!({ "authentication": auth, "type": "kv", "options": { "version": 2 } }),
+    ));
+    assert!(p.starts_with("spec.options") && matches!(k, ViolationKind::WrongType { .. }), "{p} {k:?}");
+    // The KV version as a field of its own, as Vault's CLI spells it.
+    let (_, k) = one(vco(names::SECRET_ENGINE_MOUNT, json!({ "authentication": auth, "type": "kv", "version": 2 })));
+    assert!(matches!(&k, ViolationKind::UnknownField { field, .. } if field == "version"), "{k:?}");
+    // A policy of a type other than ACL.
+    let (p, k) = one(vco(names::POLICY, json!({ "authentication": auth, "type": "rgp", "policy": "x" })));
+    assert!(p == "spec.type" && matches!(k, ViolationKind::NotInEnum { .. }), "{p} {k:?}");
+    // A policy without its text.
+    let (p, k) = one(vco(names::POLICY, json!({ "authentication": auth })));
+    assert!(p == "spec.policy" && matches!(k, ViolationKind::MissingField { .. }), "{p} {k:?}");
+    let role = |extra: serde_json::Value| {
+        let mut spec = json!({
+            "authentication": auth,
+            "path": "kubernetes",
+            "policies": ["platform"],
+            "targetServiceAccounts": ["default"],
+            "targetNamespaces": { "targetNamespaces": ["argocd"] },
+        });
+        for (key, value) in extra.as_object().unwrap() {
+            spec[key] = value.clone();
+        }
+        vco(names::KUBERNETES_AUTH_ENGINE_ROLE, spec)
+    };
+    // The namespaces as a bare list: upstream nests them in an object.
+    let (p, k) = one(role(json!({ "targetNamespaces": ["argocd"] })));
+    assert!(p == "spec.targetNamespaces" && matches!(k, ViolationKind::WrongType { .. }), "{p} {k:?}");
+    // Vault's own field name for the service accounts.
+    let (_, k) = one(role(json!({ "boundServiceAccountNames": ["default"] })));
+    assert!(matches!(&k, ViolationKind::UnknownField { field, .. } if field == "boundServiceAccountNames"), "{k:?}");
+    // A TTL as a duration string: upstream takes seconds.
+    let (p, k) = one(role(json!({ "tokenTTL": "1h" })));
+    assert!(p == "spec.tokenTTL" && matches!(k, ViolationKind::WrongType { .. }), "{p} {k:?}");
+    // No policies at all.
+    let (p, k) = one(role(json!({ "policies": [] })));
+    assert!(p == "spec.policies" && matches!(k, ViolationKind::Range { .. }), "{p} {k:?}");
+}
+
+#[test]
 fn built_in_vault_secrets_operator_kinds_match_the_upstream_crds() {
     let Some(upstream) = common::upstream_kinds("vault-secrets-operator", names::VSO_GROUP, names::VSO_VERSION) else {
         return;
@@ -200,5 +253,6 @@ fn built_in_vault_config_operator_kinds_match_the_upstream_crds_when_given() {
         c.node(name, "", &kind(names::VCO_API_VERSION, name).schema, &up.schema);
     }
     eprintln!("compared {} schema nodes of the 3 vault-config-operator kinds with upstream", c.nodes);
+    assert!(c.nodes > 100, "only {} nodes compared", c.nodes);
     assert!(c.differences.is_empty(), "{} differences:\n{}", c.differences.len(), c.differences.join("\n"));
 }
