@@ -175,7 +175,7 @@ fn check_reads(env: &Environment, served: &Served, reads: &[Read], diags: &mut D
                 diags.push(
                     Diagnostic::error("E0498", format!("the mount `{mount}` is KV version {}, and cedc reads KV version 2", m.version()))
                         .at(at, "read from it")
-                        .also(m.span(), "declared here")
+                        .also(m.path_span(), "declared here")
                         .help("make it KV version 2 (`secrets.kv(...)`; a plain `kv` mount in Vault is version 1): the sync reads `<mount>/data/<path>`"),
                 );
                 continue;
@@ -257,10 +257,10 @@ fn refused(
             )
         }
         None => {
-            let rules: Vec<&str> = role
+            let rules: Vec<String> = role
                 .policies()
                 .filter_map(|p| server.policy(p.str()?))
-                .flat_map(|p| p.rules().filter_map(|r| r.path().and_then(View::str)).collect::<Vec<_>>())
+                .flat_map(|p| p.rules().filter_map(Rule::full_path).collect::<Vec<_>>())
                 .collect();
             let evaluated: Vec<String> = rules.iter().map(|r| evaluate(r, identity)).collect();
             let hint = evaluated.iter().find_map(|r| missing_data(r, api_path)).unwrap_or_default();
@@ -310,8 +310,8 @@ fn decisive_rule<'a>(server: Server<'a>, role: Role<'a>, api_path: &str, id: Ide
     let mut best: Option<((bool, usize, usize), Rule<'a>, String)> = None;
     for policy in role.policies().filter_map(|p| server.policy(p.str()?)) {
         for rule in policy.rules() {
-            let Some(path) = rule.path().and_then(View::str) else { continue };
-            let evaluated = evaluate(path, id);
+            let Some(path) = rule.full_path() else { continue };
+            let evaluated = evaluate(&path, id);
             if !glob_match(&evaluated, api_path) {
                 continue;
             }
@@ -484,7 +484,7 @@ fn configure(env: &mut Environment, home: &Served, cx: &Context, diags: &mut Dia
     for m in server.mounts() {
         let options = json!({ "version": m.version().to_string() });
         let spec = json!({ "authentication": auth, "type": m.engine(), "options": options });
-        objects.push(vco(names::SECRET_ENGINE_MOUNT, m.path(), spec, m.span()));
+        objects.push(vco(names::SECRET_ENGINE_MOUNT, m.path(), spec, m.path_span()));
     }
     for p in server.policies() {
         check_rules(server, p, diags);
@@ -540,7 +540,8 @@ fn policy_mounts(server: Server, name: &str, served: &[&str], home: &str) -> Vec
 fn hcl(p: Policy, mounts: &[String]) -> String {
     let mut out = String::new();
     for rule in p.rules() {
-        let Some(path) = rule.path().and_then(View::str) else { continue };
+        let Some(path) = rule.full_path() else { continue };
+        let path = path.as_str();
         let caps: Vec<String> = rule.capabilities().map(|c| format!("\"{c}\"")).collect();
         let templated = path.split('/').any(|s| names::IDENTITY_SEGMENTS.iter().any(|(seg, _)| *seg == s));
         let paths: Vec<String> =
@@ -567,8 +568,8 @@ fn template(path: &str, mount: &str) -> String {
 /// through one of its API segments.
 fn check_rules(server: Server, p: Policy, diags: &mut Diagnostics) {
     for rule in p.rules() {
-        let Some(v) = rule.path() else { continue };
-        let path = v.str().unwrap_or_default();
+        let (Some(v), Some(full)) = (rule.path(), rule.full_path()) else { continue };
+        let path = full.as_str();
         if let Some(why) = rule_problem(path) {
             diags.push(
                 Diagnostic::error("E0499", format!("the policy rule `{path}` {why}"))

@@ -134,6 +134,10 @@ impl<'a> Mount<'a> {
     pub fn path(self) -> &'a str {
         self.0.str_field("path").unwrap_or_default()
     }
+    /// Where the mount's path is written (`secrets.kv("kv")`: its argument).
+    pub fn path_span(self) -> crate::__private::Span {
+        self.0.field("path").map_or(self.span(), View::span)
+    }
     pub fn engine(self) -> &'a str {
         self.0.str_field("type").unwrap_or("kv")
     }
@@ -153,9 +157,17 @@ impl<'a> Policy<'a> {
 }
 
 impl<'a> Rule<'a> {
-    /// `path`, with its span.
+    /// `path` as written, with its span (where a problem with the rule is reported).
     pub fn path(self) -> Option<View<'a>> {
         self.0.field("path")
+    }
+    /// The Vault path the rule is on: `path`, or `<kv>/data/<path>` with `kv`.
+    pub fn full_path(self) -> Option<String> {
+        let path = self.path()?.str()?;
+        Some(match self.0.str_field("kv") {
+            Some(kv) => format!("{kv}/data/{path}"),
+            None => path.to_string(),
+        })
     }
     pub fn capabilities(self) -> impl Iterator<Item = &'a str> + use<'a> {
         self.0.items_of("capabilities").filter_map(View::str)
