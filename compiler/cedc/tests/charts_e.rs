@@ -13,9 +13,8 @@
 //!   without it: the sources cannot be fetched in CI).
 
 mod common;
-use common::{CONFIG, assert_refused, ced_literal, check_json, diags, write_project};
+use common::{CONFIG, assert_clean, assert_refused, check_json, diags, sync_wave, write_project};
 use std::fs;
-use std::path::Path;
 use std::process::{Command, Output};
 use tempfile::TempDir;
 
@@ -31,14 +30,6 @@ const CHARTS: &[&str] =
 /// Run `cedc check` (JSON diagnostics) on a project whose `main.ced` is `main`.
 fn check(main: &str) -> Output {
     check_json(CONFIG, main)
-}
-
-/// The run ended by itself with exit code 0 and no diagnostic.
-#[track_caller]
-fn assert_clean(o: &Output, what: &str) {
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!err.contains("panicked"), "{what}: cedc panicked:\n{err}");
-    assert_eq!(o.status.code(), Some(0), "{what}: expected a clean check; stderr:\n{err}");
 }
 
 /// A project with one component installing `module`'s chart (at the module's own version)
@@ -104,15 +95,6 @@ component storage {
     assert_refused(&wrong, "mayastor.provisionr", "E0020");
 }
 
-/// The sync wave of the generated Application `name` of environment `prod`.
-fn wave(out: &Path, name: &str) -> i64 {
-    let path = out.join(format!("apps/prod/application-{name}.yaml"));
-    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let line = text.lines().find(|l| l.contains("argocd.argoproj.io/sync-wave:")).expect("a sync-wave annotation");
-    let value = line.rsplit(':').next().unwrap_or("").trim().trim_matches('"');
-    value.parse().unwrap_or_else(|e| panic!("{name}: wave {value:?}: {e}"))
-}
-
 #[test]
 fn objects_of_the_kinds_a_chart_installs_sync_after_it() {
     // DiskPools and Providers: their CRDs are created by the Mayastor pool operator and by
@@ -174,8 +156,11 @@ unchecked = ["openebs.io/v1beta2/DiskPool", "pkg.crossplane.io/v1/Provider", "ar
         .expect("run cedc");
     assert_clean(&o, "build with charts and their kinds");
     let out = dir.path().join("out");
-    assert!(wave(&out, "prod-pools") > wave(&out, "prod-storage"), "DiskPools sync after Mayastor");
-    assert!(wave(&out, "prod-providers") > wave(&out, "prod-control-plane"), "Providers sync after Crossplane");
+    assert!(sync_wave(&out, "prod-pools") > sync_wave(&out, "prod-storage"), "DiskPools sync after Mayastor");
+    assert!(
+        sync_wave(&out, "prod-providers") > sync_wave(&out, "prod-control-plane"),
+        "Providers sync after Crossplane"
+    );
 }
 
 // ------------------------------------------------------------ the reference platform
@@ -516,28 +501,5 @@ fn misspelled_keys_wrong_levels_and_wrong_types_are_refused_on_their_line() {
 
 #[test]
 fn every_key_path_of_the_published_defaults_is_accepted() {
-    let Some(dir) = std::env::var_os("CEDC_CHART_SOURCES") else {
-        eprintln!(
-            "SKIPPED: the comparison with the published charts needs their values.yaml; set CEDC_CHART_SOURCES=<dir> holding <chart>/values.yaml"
-        );
-        return;
-    };
-    let dir = Path::new(&dir);
-    let mut compared = 0;
-    for module in CHARTS {
-        let path = dir.join(module).join("values.yaml");
-        let Ok(text) = fs::read_to_string(&path) else {
-            eprintln!("SKIPPED {module}: no {}", path.display());
-            continue;
-        };
-        let defaults: serde_json::Value =
-            serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: not YAML: {e}", path.display()));
-        let (mut paths, mut literal) = (0, String::new());
-        ced_literal(&defaults, 2, &mut paths, &mut literal);
-        let o = check(&with_values(module, module, &literal));
-        assert_clean(&o, &format!("{module}: the chart's own defaults"));
-        eprintln!("compared {module}: {paths} key paths of {} accepted", path.display());
-        compared += 1;
-    }
-    assert!(compared > 0, "CEDC_CHART_SOURCES is set but holds none of the charts {CHARTS:?}");
+    common::published_defaults_are_accepted(CHARTS, |module, values| with_values(module, module, values), assert_clean);
 }

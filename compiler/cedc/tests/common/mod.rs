@@ -98,3 +98,56 @@ pub fn assert_refused(main: &str, marker: &str, code: &str) {
     assert_eq!(o.status.code(), Some(1), "expected a user error; stderr:\n{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(diags(&o), vec![(code.to_string(), line)], "for `{marker}`");
 }
+
+/// The run ended by itself with exit code 0 (no panic).
+#[track_caller]
+pub fn assert_clean(o: &std::process::Output, what: &str) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{what}: cedc panicked:\n{err}");
+    assert_eq!(o.status.code(), Some(0), "{what}: expected a clean check; stderr:\n{err}");
+}
+
+/// The sync wave of the generated Application `name` of environment `prod` in the built
+/// tree `out`.
+pub fn sync_wave(out: &std::path::Path, name: &str) -> i64 {
+    let path = out.join(format!("apps/prod/application-{name}.yaml"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let line = text.lines().find(|l| l.contains("argocd.argoproj.io/sync-wave:")).expect("a sync-wave annotation");
+    let value = line.rsplit(':').next().unwrap_or("").trim().trim_matches('"');
+    value.parse().unwrap_or_else(|e| panic!("{name}: wave {value:?}: {e}"))
+}
+
+/// With `CEDC_CHART_SOURCES=<dir>` holding `<chart>/values.yaml` as published, every key
+/// path of each chart's own defaults is accepted by its module: `project(module, values)`
+/// is the project installing the chart with the `.ced` values, and `clean` asserts its
+/// check is clean. Skipped loudly without the sources (they cannot be fetched in CI).
+pub fn published_defaults_are_accepted(
+    charts: &[&str],
+    project: impl Fn(&str, &str) -> String,
+    clean: impl Fn(&std::process::Output, &str),
+) {
+    let Some(dir) = std::env::var_os("CEDC_CHART_SOURCES") else {
+        eprintln!(
+            "SKIPPED: the comparison with the published charts needs their values.yaml; set CEDC_CHART_SOURCES=<dir> holding <chart>/values.yaml"
+        );
+        return;
+    };
+    let dir = std::path::Path::new(&dir);
+    let mut compared = 0;
+    for module in charts {
+        let path = dir.join(module).join("values.yaml");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            eprintln!("SKIPPED {module}: no {}", path.display());
+            continue;
+        };
+        let defaults: serde_json::Value =
+            serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: not YAML: {e}", path.display()));
+        let (mut paths, mut literal) = (0, String::new());
+        ced_literal(&defaults, 2, &mut paths, &mut literal);
+        let o = check_json(CONFIG, &project(module, &literal));
+        clean(&o, &format!("{module}: the chart's own defaults"));
+        eprintln!("compared {module}: {paths} key paths of {} accepted", path.display());
+        compared += 1;
+    }
+    assert!(compared > 0, "CEDC_CHART_SOURCES is set but holds none of the charts {charts:?}");
+}
