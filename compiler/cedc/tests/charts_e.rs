@@ -13,7 +13,9 @@
 //!   without it: the sources cannot be fetched in CI).
 
 mod common;
-use common::{CONFIG, assert_clean, assert_refused, check_json, diags, sync_wave, write_project};
+use common::{
+    CONFIG, assert_clean, assert_refused, chart_project as with_values, check_json, diags, sync_wave, write_project,
+};
 use std::fs;
 use std::process::{Command, Output};
 use tempfile::TempDir;
@@ -30,14 +32,6 @@ const CHARTS: &[&str] =
 /// Run `cedc check` (JSON diagnostics) on a project whose `main.ced` is `main`.
 fn check(main: &str) -> Output {
     check_json(CONFIG, main)
-}
-
-/// A project with one component installing `module`'s chart (at the module's own version)
-/// with `values`, a .ced expression.
-fn with_values(module: &str, release: &str, values: &str) -> String {
-    format!(
-        "import \"std/charts/{module}\"\n\nenv prod {{}}\n\ncomponent platform {{\n  namespace: \"platform\"\n  objects: []\n  chart: {module}.install(\n    version: {module}.chart.version,\n    release: \"{release}\",\n    values: {values},\n  )\n}}\n"
-    )
 }
 
 // ------------------------------------------------------------------------- modules

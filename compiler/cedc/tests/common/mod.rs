@@ -151,3 +151,11 @@ pub fn published_defaults_are_accepted(
     }
     assert!(compared > 0, "CEDC_CHART_SOURCES is set but holds none of the charts {charts:?}");
 }
+
+/// A project with one component installing `module`'s chart (at the module's own version)
+/// with `values`, a .ced expression.
+pub fn chart_project(module: &str, release: &str, values: &str) -> String {
+    format!(
+        "import \"std/charts/{module}\"\n\nenv prod {{}}\n\ncomponent platform {{\n  namespace: \"platform\"\n  objects: []\n  chart: {module}.install(\n    version: {module}.chart.version,\n    release: \"{release}\",\n    values: {values},\n  )\n}}\n"
+    )
+}
