@@ -24,13 +24,15 @@
 //!   (E0499); two paths never sync into one Secret (E0486).
 //!
 //! Invariants: reads are collected by walking values with an explicit stack; each read is
-//! checked by lookups in per-environment indexes (the server's roles and policies by
-//! name), no pair loops over reads; output order follows declaration order.
+//! checked by lookups in an [`Index`] of the Vault built once per environment (mounts and
+//! roles by name, each role's rules resolved from its policies once), then against its
+//! own role's rules only; no pair loops over reads or declarations; output order follows
+//! declaration order.
 
 use crate::{Context, Generator};
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
 use cedc_model::views::delivery::Release;
-use cedc_model::views::vault::{self as names, Policy, Reader, Role, Rule, Server};
+use cedc_model::views::vault::{self as names, Mount, Policy, Reader, Role, Rule, Server};
 use cedc_model::{Environment, Object, Platform, SecretSource, SecretStore, Value, ValueKind, View};
 use serde_json::{Map, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -63,6 +65,41 @@ pub fn servers(platform: &Platform) -> Vec<Served> {
         }
     }
     out
+}
+
+/// A Vault's declarations indexed by name, built once per environment: every read is
+/// checked by lookups here, never by scanning the declarations again.
+struct Index<'a> {
+    server: Server<'a>,
+    mounts: BTreeMap<&'a str, Mount<'a>>,
+    roles: BTreeMap<&'a str, Role<'a>>,
+    /// Each role's rules, from all of its policies, with their Vault paths.
+    rules: BTreeMap<&'a str, Vec<(Rule<'a>, String)>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(server: Server<'a>) -> Index<'a> {
+        let mounts = server.mounts().map(|m| (m.path(), m)).collect();
+        let policies: BTreeMap<&str, Policy> = server.policies().map(|p| (p.name(), p)).collect();
+        let roles: BTreeMap<&str, Role> = server.roles().map(|r| (r.name(), r)).collect();
+        let rules = roles
+            .iter()
+            .map(|(name, role)| {
+                let granted = role.policies().filter_map(|p| policies.get(p.str()?));
+                let rules = granted.flat_map(|p| p.rules().filter_map(|r| Some((r, r.full_path()?)))).collect();
+                (*name, rules)
+            })
+            .collect();
+        Index { server, mounts, roles, rules }
+    }
+    /// The rules of role `role`.
+    fn rules(&self, role: &str) -> &[(Rule<'a>, String)] {
+        self.rules.get(role).map_or(&[], Vec::as_slice)
+    }
+    /// Whether `mount` is a declared KV version 2 mount.
+    fn kv2(&self, mount: &str) -> bool {
+        self.mounts.get(mount).is_some_and(|m| m.engine() == "kv" && m.version() == 2)
+    }
 }
 
 pub(crate) struct SecretSync;
@@ -157,17 +194,18 @@ fn reader<'a>(
 
 /// E0488, E0489, E0498: every Vault read is admitted by the serving Vault.
 fn check_reads(env: &Environment, served: &Served, reads: &[Read], diags: &mut Diagnostics) {
-    let server = Server(View::new(&served.server));
+    let ix = Index::new(Server(View::new(&served.server)));
+    let server = ix.server;
     for r in reads {
         let SecretStore::Vault { mount, path, .. } = &r.source.store else { continue };
         let component = &env.components[r.component];
         let at = r.source.span;
-        match server.mount(mount) {
+        match ix.mounts.get(mount.as_str()) {
             None => {
                 diags.push(
                     Diagnostic::error("E0498", format!("the Vault of `{}` has no mount `{mount}`", served.home))
                         .at(at, "read from it")
-                        .help(format!("declare it in the server's `mounts` (`secrets.kv(\"{mount}\")`), or read from one of its mounts: {}", list(server.mounts().map(|m| m.path())))),
+                        .help(format!("declare it in the server's `mounts` (`secrets.kv(\"{mount}\")`), or read from one of its mounts: {}", list(ix.mounts.keys().copied()))),
                 );
                 continue;
             }
@@ -191,12 +229,12 @@ fn check_reads(env: &Environment, served: &Served, reads: &[Read], diags: &mut D
             );
             continue;
         };
-        let Some(role) = server.role(role_name) else {
+        let Some(&role) = ix.roles.get(role_name) else {
             let mut d = Diagnostic::error("E0488", format!("the Vault of `{}` has no role `{role_name}`", served.home))
                 .at(at, format!("read as role `{role_name}`"))
                 .help(format!(
                     "declare the role in the server's `roles`; its roles are: {}",
-                    list(server.roles().map(|r| r.name()))
+                    list(ix.roles.keys().copied())
                 ));
             if let Some(s) = chosen {
                 d = d.also(s, "the role chosen here");
@@ -225,13 +263,13 @@ fn check_reads(env: &Environment, served: &Served, reads: &[Read], diags: &mut D
         }
         let api_path = format!("{mount}/data/{path}");
         let identity = Identity { namespace: &r.namespace, service_account: sa };
-        let decisive = decisive_rule(server, role, &api_path, identity);
+        let decisive = decisive_rule(ix.rules(role_name), &api_path, identity);
         let granted = decisive.as_ref().is_some_and(|(rule, _)| {
             let caps: Vec<&str> = rule.capabilities().collect();
             caps.contains(&"read") && !caps.contains(&"deny")
         });
         if !granted {
-            diags.push(refused(role_name, &api_path, identity, decisive, server, role, at));
+            diags.push(refused(role_name, &api_path, identity, decisive, ix.rules(role_name), at));
         }
     }
 }
@@ -242,8 +280,7 @@ fn refused(
     api_path: &str,
     identity: Identity,
     decisive: Option<(Rule, String)>,
-    server: Server,
-    role: Role,
+    rules: &[(Rule, String)],
     at: Span,
 ) -> Diagnostic {
     let mut d = Diagnostic::error("E0489", format!("no policy of role `{role_name}` lets it read `{api_path}`"))
@@ -257,11 +294,7 @@ fn refused(
             )
         }
         None => {
-            let rules: Vec<String> = role
-                .policies()
-                .filter_map(|p| server.policy(p.str()?))
-                .flat_map(|p| p.rules().filter_map(Rule::full_path).collect::<Vec<_>>())
-                .collect();
+            let rules: Vec<&str> = rules.iter().map(|(_, path)| path.as_str()).collect();
             let evaluated: Vec<String> = rules.iter().map(|r| evaluate(r, identity)).collect();
             let hint = evaluated.iter().find_map(|r| missing_data(r, api_path)).unwrap_or_default();
             let shown: Vec<String> = rules
@@ -306,22 +339,19 @@ fn evaluate(path: &str, id: Identity) -> String {
 /// The rule of the role's policies that decides for `api_path` (Vault: an exact path
 /// before globs; among globs, the one with fewer `+` segments, then the longer prefix),
 /// with its evaluated path.
-fn decisive_rule<'a>(server: Server<'a>, role: Role<'a>, api_path: &str, id: Identity) -> Option<(Rule<'a>, String)> {
+fn decisive_rule<'a>(rules: &[(Rule<'a>, String)], api_path: &str, id: Identity) -> Option<(Rule<'a>, String)> {
     let mut best: Option<((bool, usize, usize), Rule<'a>, String)> = None;
-    for policy in role.policies().filter_map(|p| server.policy(p.str()?)) {
-        for rule in policy.rules() {
-            let Some(path) = rule.full_path() else { continue };
-            let evaluated = evaluate(&path, id);
-            if !glob_match(&evaluated, api_path) {
-                continue;
-            }
-            let exact = !evaluated.contains(['*', '+']);
-            let plus = evaluated.split('/').filter(|s| *s == "+").count();
-            let prefix = evaluated.find(['*', '+']).unwrap_or(evaluated.len());
-            let rank = (exact, usize::MAX - plus, prefix);
-            if best.as_ref().is_none_or(|(r, _, _)| rank > *r) {
-                best = Some((rank, rule, evaluated));
-            }
+    for (rule, path) in rules {
+        let evaluated = evaluate(path, id);
+        if !glob_match(&evaluated, api_path) {
+            continue;
+        }
+        let exact = !evaluated.contains(['*', '+']);
+        let plus = evaluated.split('/').filter(|s| *s == "+").count();
+        let prefix = evaluated.find(['*', '+']).unwrap_or(evaluated.len());
+        let rank = (exact, usize::MAX - plus, prefix);
+        if best.as_ref().is_none_or(|(r, _, _)| rank > *r) {
+            best = Some((rank, *rule, evaluated));
         }
     }
     best.map(|(_, r, e)| (r, e))
@@ -476,7 +506,8 @@ fn static_secret(
 
 /// Add the vault-config-operator objects of the Vault `home` runs, and check its rules.
 fn configure(env: &mut Environment, home: &Served, cx: &Context, diags: &mut Diagnostics) {
-    let server = Server(View::new(&home.server));
+    let ix = Index::new(Server(View::new(&home.server)));
+    let server = ix.server;
     let Some(i) = env.components.iter().position(|c| c.name == home.component) else { return };
     let served: Vec<&str> = cx.vaults.iter().filter(|s| s.home == env.name).map(|s| s.env.as_str()).collect();
     let auth = json!({ "path": names::HOME_AUTH_MOUNT, "role": server.admin_role() });
@@ -486,10 +517,11 @@ fn configure(env: &mut Environment, home: &Served, cx: &Context, diags: &mut Dia
         let spec = json!({ "authentication": auth, "type": m.engine(), "options": options });
         objects.push(vco(names::SECRET_ENGINE_MOUNT, m.path(), spec, m.path_span()));
     }
+    let mounts = policy_mounts(server, &served, &env.name);
     for p in server.policies() {
-        check_rules(server, p, diags);
-        let mounts = policy_mounts(server, p.name(), &served, &env.name);
-        let spec = json!({ "authentication": auth, "policy": hcl(p, &mounts) });
+        check_rules(&ix, p, diags);
+        let mounts = mounts.get(p.name()).map_or(&[][..], Vec::as_slice);
+        let spec = json!({ "authentication": auth, "policy": hcl(p, mounts) });
         objects.push(vco(names::POLICY, p.name(), spec, p.span()));
     }
     for r in server.roles() {
@@ -524,15 +556,21 @@ fn vco(kind: &str, name: &str, spec: serde_json::Value, span: Span) -> Object {
     Object::from_json(&json, span)
 }
 
-/// The auth mounts through which the roles granting policy `name` log in.
-fn policy_mounts(server: Server, name: &str, served: &[&str], home: &str) -> Vec<String> {
-    let mut out = BTreeSet::new();
-    for r in server.roles().filter(|r| r.policies().any(|p| p.str() == Some(name))) {
-        for e in served.iter().filter(|e| r.envs().is_none_or(|v| v.contains(e))) {
-            out.insert(names::auth_mount(e, home));
+/// For each policy, by name, the auth mounts through which the roles granting it log in
+/// (sorted, each once): one pass over the roles.
+fn policy_mounts<'a>(server: Server<'a>, served: &[&str], home: &str) -> BTreeMap<&'a str, Vec<String>> {
+    let mut out: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for r in server.roles() {
+        let mounts: Vec<String> = served
+            .iter()
+            .filter(|e| r.envs().is_none_or(|v| v.contains(e)))
+            .map(|e| names::auth_mount(e, home))
+            .collect();
+        for p in r.policies().filter_map(View::str) {
+            out.entry(p).or_default().extend(mounts.iter().cloned());
         }
     }
-    out.into_iter().collect()
+    out.into_iter().map(|(p, m)| (p, m.into_iter().collect())).collect()
 }
 
 /// A policy as HCL. A rule naming the reader's identity is written once per auth mount
@@ -566,7 +604,7 @@ fn template(path: &str, mount: &str) -> String {
 
 /// E0499: a rule's path is one Vault reads as written, and KV version 2 rules go
 /// through one of its API segments.
-fn check_rules(server: Server, p: Policy, diags: &mut Diagnostics) {
+fn check_rules(ix: &Index, p: Policy, diags: &mut Diagnostics) {
     for rule in p.rules() {
         let (Some(v), Some(full)) = (rule.path(), rule.full_path()) else { continue };
         let path = full.as_str();
@@ -580,7 +618,7 @@ fn check_rules(server: Server, p: Policy, diags: &mut Diagnostics) {
         }
         let (mount, rest) = path.split_once('/').unwrap_or((path, ""));
         let first = rest.split('/').next().unwrap_or_default();
-        let kv2 = server.mount(mount).is_some_and(|m| m.engine() == "kv" && m.version() == 2);
+        let kv2 = ix.kv2(mount);
         let api = ["data", "metadata", "delete", "undelete", "destroy", "config", "subkeys", "+", "*"];
         if kv2 && !rest.is_empty() && !api.contains(&first) && !first.ends_with('*') {
             diags.push(

@@ -118,16 +118,6 @@ impl<'a> Server<'a> {
     pub fn admin_role(self) -> &'a str {
         self.0.str_field("admin_role").unwrap_or("vault-admin")
     }
-    /// The mount at `path`.
-    pub fn mount(self, path: &str) -> Option<Mount<'a>> {
-        self.mounts().find(|m| m.path() == path)
-    }
-    pub fn role(self, name: &str) -> Option<Role<'a>> {
-        self.roles().find(|r| r.name() == name)
-    }
-    pub fn policy(self, name: &str) -> Option<Policy<'a>> {
-        self.policies().find(|p| p.name() == name)
-    }
 }
 
 impl<'a> Mount<'a> {
