@@ -389,62 +389,65 @@ fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
     if v.is_empty() { "none".to_string() } else { v.join(", ") }
 }
 
-/// Add the sync objects of every namespace reading Vault secrets.
+/// Add the sync objects of every namespace reading Vault secrets, to the first component
+/// reading there (with its labels).
 fn sync(env: &mut Environment, served: Option<&Served>, reads: &[Read]) {
     let Some(served) = served else { return };
     let server = Server(View::new(&served.server));
     let mount = names::auth_mount(&env.name, &served.home);
-    // Per namespace: the first reading component, and what is added there.
-    let mut added: BTreeMap<&str, (usize, Vec<Object>)> = BTreeMap::new();
+    // Per namespace: the first reading component, its labels, and what is added there.
+    let mut added: BTreeMap<&str, (usize, serde_json::Value, Vec<Object>)> = BTreeMap::new();
     let mut auths = BTreeSet::new();
     let mut synced = BTreeSet::new();
     for r in reads {
         let SecretStore::Vault { mount: kv, path, name } = &r.source.store else { continue };
         let at = r.source.span;
-        let (first, objects) = added.entry(&r.namespace).or_insert_with(|| (r.component, Vec::new()));
-        let first = &env.components[*first];
-        let labels = Value::new(ValueKind::Record(first.labels.clone()), at).to_json().unwrap_or_default();
-        if objects.is_empty() {
-            objects.push(Object::from_json(&connection(&r.namespace, server.address()), at));
-        }
-        let component = &env.components[r.component];
-        let auth = format!("{}-vault", component.name);
+        let (first, labels, objects) = added.entry(&r.namespace).or_insert_with(|| {
+            let labels = labels_of(&env.components[r.component].labels, at);
+            let connection = connection(&r.namespace, server.address(), &labels);
+            (r.component, labels, vec![Object::from_json(&connection, at)])
+        });
+        let auth = format!("{}-vault", env.components[r.component].name);
         if auths.insert((r.namespace.clone(), auth.clone())) {
             let (role, sa) = reader(env, r.component, server);
             let role = names::role_name(role.map_or("", |(r, _)| r), &env.name, &served.home);
-            objects.push(Object::from_json(&vault_auth(&auth, &r.namespace, &mount, &role, sa), at));
+            objects.push(Object::from_json(&vault_auth(&auth, &r.namespace, &mount, &role, sa, labels), at));
         }
         if synced.insert((r.namespace.clone(), name.clone())) {
-            let first_auth = format!("{}-vault", first.name);
-            objects.push(Object::from_json(&static_secret(name, &r.namespace, kv, path, &first_auth, &labels), at));
+            let first_auth = format!("{}-vault", env.components[*first].name);
+            objects.push(Object::from_json(&static_secret(name, &r.namespace, kv, path, &first_auth, labels), at));
         }
     }
-    for (_, (component, objects)) in added {
-        let labels = env.components[component].labels.clone();
-        for mut o in objects {
-            add_labels(&mut o, &labels);
-            env.components[component].objects.push(o);
-        }
+    for (_, (component, _, objects)) in added {
+        env.components[component].objects.extend(objects);
     }
 }
 
-/// The component's labels on a generated object's metadata.
-fn add_labels(o: &mut Object, labels: &cedc_model::Fields) {
-    if labels.is_empty() {
-        return;
+/// A component's labels as JSON, for the objects generated for it.
+fn labels_of(labels: &cedc_model::Fields, span: Span) -> serde_json::Value {
+    Value::new(ValueKind::Record(labels.clone()), span).to_json().unwrap_or_default()
+}
+
+/// The metadata of a generated object: its name, namespace (for namespaced kinds), the
+/// labels of the component it belongs to when it has some, and `annotations`.
+fn metadata(
+    name: &str,
+    namespace: Option<&str>,
+    labels: &serde_json::Value,
+    annotations: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let mut m = Map::new();
+    m.insert("name".into(), json!(name));
+    if let Some(ns) = namespace {
+        m.insert("namespace".into(), json!(ns));
     }
-    if let ValueKind::Record(top) = &mut o.value.kind
-        && let Some(ValueKind::Record(meta)) = top.get_mut("metadata").map(|m| &mut m.kind)
-    {
-        let span = o.value.origin.span;
-        let entry =
-            meta.entry("labels".to_string()).or_insert_with(|| Value::new(ValueKind::Record(Default::default()), span));
-        if let ValueKind::Record(l) = &mut entry.kind {
-            for (k, v) in labels {
-                l.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-        }
+    if labels.as_object().is_some_and(|l| !l.is_empty()) {
+        m.insert("labels".into(), labels.clone());
     }
+    if let Some(a) = annotations {
+        m.insert("annotations".into(), a);
+    }
+    serde_json::Value::Object(m)
 }
 
 /// Sync objects are applied before the workloads reading them, in their Application.
@@ -452,20 +455,27 @@ fn early() -> serde_json::Value {
     json!({ "argocd.argoproj.io/sync-wave": "-1" })
 }
 
-fn connection(namespace: &str, address: &str) -> serde_json::Value {
+fn connection(namespace: &str, address: &str, labels: &serde_json::Value) -> serde_json::Value {
     json!({
         "apiVersion": names::VSO_API_VERSION,
         "kind": names::VAULT_CONNECTION,
-        "metadata": { "name": names::CONNECTION_NAME, "namespace": namespace, "annotations": early() },
+        "metadata": metadata(names::CONNECTION_NAME, Some(namespace), labels, Some(early())),
         "spec": { "address": address, "skipTLSVerify": false },
     })
 }
 
-fn vault_auth(name: &str, namespace: &str, mount: &str, role: &str, sa: &str) -> serde_json::Value {
+fn vault_auth(
+    name: &str,
+    namespace: &str,
+    mount: &str,
+    role: &str,
+    sa: &str,
+    labels: &serde_json::Value,
+) -> serde_json::Value {
     json!({
         "apiVersion": names::VSO_API_VERSION,
         "kind": names::VAULT_AUTH,
-        "metadata": { "name": name, "namespace": namespace, "annotations": early() },
+        "metadata": metadata(name, Some(namespace), labels, Some(early())),
         "spec": {
             "vaultConnectionRef": names::CONNECTION_NAME,
             "method": "kubernetes",
@@ -492,7 +502,7 @@ fn static_secret(
     json!({
         "apiVersion": names::VSO_API_VERSION,
         "kind": names::VAULT_STATIC_SECRET,
-        "metadata": { "name": name, "namespace": namespace, "annotations": early() },
+        "metadata": metadata(name, Some(namespace), labels, Some(early())),
         "spec": {
             "vaultAuthRef": auth,
             "type": "kv-v2",
@@ -511,6 +521,11 @@ fn configure(env: &mut Environment, home: &Served, cx: &Context, diags: &mut Dia
     let Some(i) = env.components.iter().position(|c| c.name == home.component) else { return };
     let served: Vec<&str> = cx.vaults.iter().filter(|s| s.home == env.name).map(|s| s.env.as_str()).collect();
     let auth = json!({ "path": names::HOME_AUTH_MOUNT, "role": server.admin_role() });
+    let labels = labels_of(&env.components[i].labels, home.server.span());
+    let vco = |kind: &str, name: &str, spec: serde_json::Value, span: Span| {
+        let json = json!({ "apiVersion": names::VCO_API_VERSION, "kind": kind, "metadata": metadata(name, None, &labels, None), "spec": spec });
+        Object::from_json(&json, span)
+    };
     let mut objects = Vec::new();
     for m in server.mounts() {
         let options = json!({ "version": m.version().to_string() });
@@ -542,18 +557,7 @@ fn configure(env: &mut Environment, home: &Served, cx: &Context, diags: &mut Dia
             ));
         }
     }
-    let c = &mut env.components[i];
-    let labels = c.labels.clone();
-    for mut o in objects {
-        add_labels(&mut o, &labels);
-        c.objects.push(o);
-    }
-}
-
-fn vco(kind: &str, name: &str, spec: serde_json::Value, span: Span) -> Object {
-    let json =
-        json!({ "apiVersion": names::VCO_API_VERSION, "kind": kind, "metadata": { "name": name }, "spec": spec });
-    Object::from_json(&json, span)
+    env.components[i].objects.extend(objects);
 }
 
 /// For each policy, by name, the auth mounts through which the roles granting it log in
