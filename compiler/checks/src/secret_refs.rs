@@ -27,6 +27,11 @@ const CERTIFICATE_KEYS: [&str; 3] = ["tls.crt", "tls.key", "ca.crt"];
 
 pub fn check(env: &Environment, diags: &mut Vec<Diagnostic>) {
     let made = made(env);
+    // Where each name is made, for the help of E0473: built once.
+    let mut by_name: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (ns, name) in made.keys() {
+        by_name.entry(name).or_default().push(ns);
+    }
     for c in &env.components {
         for o in &c.objects {
             let Some(spec) = pod_spec(o) else { continue };
@@ -34,7 +39,10 @@ pub fn check(env: &Environment, diags: &mut Vec<Diagnostic>) {
             for u in spec.secret_uses().into_iter().filter(|u| !u.optional) {
                 let Some(name) = u.name.str() else { continue };
                 match made.get(&(ns.to_string(), name.to_string())) {
-                    None => diags.push(missing(&u, ns, name, &made).in_env(&env.name)),
+                    None => {
+                        let elsewhere = by_name.get(name).map_or(&[][..], Vec::as_slice);
+                        diags.push(missing(&u, ns, name, elsewhere).in_env(&env.name));
+                    }
                     Some(Some(keys)) => {
                         for k in &u.keys {
                             if let Some(key) = k.str().filter(|key| !keys.contains(*key)) {
@@ -103,8 +111,8 @@ fn secret_keys(s: Secret) -> Keys {
 }
 
 /// E0473.
-fn missing(u: &SecretUse, ns: &str, name: &str, made: &BTreeMap<(String, String), Keys>) -> Diagnostic {
-    let elsewhere: Vec<&str> = made.keys().filter(|(_, n)| n == name).map(|(ns, _)| ns.as_str()).collect();
+/// `elsewhere`: the namespaces where a Secret of that name is made.
+fn missing(u: &SecretUse, ns: &str, name: &str, elsewhere: &[&str]) -> Diagnostic {
     let mut help = "make it in the platform (a Secret read from a store: `secrets.vault(...)` with `secrets.env_var` or `secrets.volume`), or read it through `secrets.existing(...)` to declare it made outside the platform".to_string();
     if !elsewhere.is_empty() {
         help = format!(

@@ -152,11 +152,14 @@ fn reads(env: &Environment) -> Vec<Read> {
 /// E0486: two Vault paths whose synced Secrets would have one name.
 fn check_names(reads: &[Read], diags: &mut Diagnostics) {
     let mut first: BTreeMap<&str, &SecretSource> = BTreeMap::new();
+    // A secret read in several places is reported once.
+    let mut reported = BTreeSet::new();
     for r in reads {
         let SecretStore::Vault { mount, path, name } = &r.source.store else { continue };
         let prev = *first.entry(name).or_insert(&r.source);
         if let SecretStore::Vault { mount: m0, path: p0, .. } = &prev.store
             && (m0, p0) != (mount, path)
+            && reported.insert(&*r.source)
         {
             diags.push(
                 Diagnostic::error(
