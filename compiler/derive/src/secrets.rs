@@ -110,14 +110,18 @@ impl Generator for SecretSync {
         let served = cx.vaults.iter().find(|s| s.env == env.name);
         let reads = reads(env);
         check_names(&reads, &mut diags);
-        if let Some(s) = served {
-            check_reads(env, s, &reads, &mut diags);
-        } else if let Some(r) = reads.iter().find(|r| matches!(r.source.store, SecretStore::Vault { .. })) {
-            diags.push(no_vault(r));
-        }
-        sync(env, served, &reads);
-        if let Some(home) = cx.vaults.iter().find(|s| s.home == env.name && s.env == env.name) {
-            configure(env, home, cx, &mut diags);
+        let Some(served) = served else {
+            if let Some(r) = reads.iter().find(|r| matches!(r.source.store, SecretStore::Vault { .. })) {
+                diags.push(no_vault(r));
+            }
+            return diags;
+        };
+        let ix = Index::new(Server(View::new(&served.server)));
+        check_reads(env, served, &ix, &reads, &mut diags);
+        sync(env, served, ix.server, &reads);
+        // The environment Vault runs in gets its configuration.
+        if served.home == env.name {
+            configure(env, served, &ix, cx, &mut diags);
         }
         diags
     }
@@ -196,8 +200,7 @@ fn reader<'a>(
 }
 
 /// E0488, E0489, E0498: every Vault read is admitted by the serving Vault.
-fn check_reads(env: &Environment, served: &Served, reads: &[Read], diags: &mut Diagnostics) {
-    let ix = Index::new(Server(View::new(&served.server)));
+fn check_reads(env: &Environment, served: &Served, ix: &Index, reads: &[Read], diags: &mut Diagnostics) {
     let server = ix.server;
     for r in reads {
         let SecretStore::Vault { mount, path, .. } = &r.source.store else { continue };
@@ -394,9 +397,7 @@ fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
 
 /// Add the sync objects of every namespace reading Vault secrets, to the first component
 /// reading there (with its labels).
-fn sync(env: &mut Environment, served: Option<&Served>, reads: &[Read]) {
-    let Some(served) = served else { return };
-    let server = Server(View::new(&served.server));
+fn sync(env: &mut Environment, served: &Served, server: Server, reads: &[Read]) {
     let mount = names::auth_mount(&env.name, &served.home);
     // Per namespace: the first reading component, its labels, and what is added there.
     let mut added: BTreeMap<&str, (usize, serde_json::Value, Vec<Object>)> = BTreeMap::new();
@@ -518,8 +519,7 @@ fn static_secret(
 }
 
 /// Add the vault-config-operator objects of the Vault `home` runs, and check its rules.
-fn configure(env: &mut Environment, home: &Served, cx: &Context, diags: &mut Diagnostics) {
-    let ix = Index::new(Server(View::new(&home.server)));
+fn configure(env: &mut Environment, home: &Served, ix: &Index, cx: &Context, diags: &mut Diagnostics) {
     let server = ix.server;
     let Some(i) = env.components.iter().position(|c| c.name == home.component) else { return };
     let served: Vec<&str> = cx.vaults.iter().filter(|s| s.home == env.name).map(|s| s.env.as_str()).collect();
@@ -537,7 +537,7 @@ fn configure(env: &mut Environment, home: &Served, cx: &Context, diags: &mut Dia
     }
     let mounts = policy_mounts(server, &served, &env.name);
     for p in server.policies() {
-        check_rules(&ix, p, diags);
+        check_rules(ix, p, diags);
         let mounts = mounts.get(p.name()).map_or(&[][..], Vec::as_slice);
         let spec = json!({ "authentication": auth, "policy": hcl(p, mounts) });
         objects.push(vco(names::POLICY, p.name(), spec, p.span()));
