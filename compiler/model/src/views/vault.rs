@@ -41,9 +41,6 @@ pub const HOME_AUTH_MOUNT: &str = "kubernetes";
 /// identity templating reads for each.
 pub const IDENTITY_SEGMENTS: [(&str, &str); 2] =
     [("$namespace", "service_account_namespace"), ("$service_account", "service_account_name")];
-/// The capabilities a policy rule may grant.
-pub const CAPABILITIES: [&str; 9] =
-    ["create", "read", "update", "patch", "delete", "list", "sudo", "deny", "subscribe"];
 /// The name of the VaultConnection cedc writes in each reading namespace.
 pub const CONNECTION_NAME: &str = "vault";
 /// How often a synced Secret is read again from Vault.
