@@ -334,8 +334,8 @@ struct Identity<'a> {
 fn evaluate(path: &str, id: Identity) -> String {
     path.split('/')
         .map(|s| match s {
-            "$namespace" => id.namespace,
-            "$service_account" => id.service_account,
+            names::NAMESPACE_SEGMENT => id.namespace,
+            names::SERVICE_ACCOUNT_SEGMENT => id.service_account,
             s => s,
         })
         .collect::<Vec<_>>()

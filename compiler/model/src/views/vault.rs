@@ -40,7 +40,11 @@ pub const HOME_AUTH_MOUNT: &str = "kubernetes";
 /// The identity segments of a policy rule's path, and the alias metadata Vault's
 /// identity templating reads for each.
 pub const IDENTITY_SEGMENTS: [(&str, &str); 2] =
-    [("$namespace", "service_account_namespace"), ("$service_account", "service_account_name")];
+    [(NAMESPACE_SEGMENT, "service_account_namespace"), (SERVICE_ACCOUNT_SEGMENT, "service_account_name")];
+/// The segment of a rule path standing for the reader's namespace.
+pub const NAMESPACE_SEGMENT: &str = "$namespace";
+/// The segment of a rule path standing for the reader's service account.
+pub const SERVICE_ACCOUNT_SEGMENT: &str = "$service_account";
 /// The name of the VaultConnection cedc writes in each reading namespace.
 pub const CONNECTION_NAME: &str = "vault";
 /// How often a synced Secret is read again from Vault.
