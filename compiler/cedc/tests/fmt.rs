@@ -43,7 +43,10 @@ fn run_stdin(args: &[&str], dir: &Path, input: Option<&str>) -> Output {
     let mut child = cmd.spawn().expect("run cedc");
     if let Some(text) = input {
         let mut stdin = child.stdin.take().expect("stdin");
-        stdin.write_all(text.as_bytes()).expect("write stdin");
+        // cedc may exit (a usage error) before reading its input: the pipe is then closed.
+        if let Err(e) = stdin.write_all(text.as_bytes()) {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
+        }
     }
     child.wait_with_output().expect("wait for cedc")
 }
