@@ -181,6 +181,7 @@ fn build() -> Registry {
     crate::certmanager::add(&mut registry);
     crate::argocd::add(&mut registry);
     crate::vault::add(&mut registry);
+    crate::eso::add(&mut registry);
     registry
 }
 
@@ -203,13 +204,15 @@ mod tests {
             assert!(r.lookup(b.api_version, b.kind).is_some(), "{} {} did not convert", b.api_version, b.kind);
         }
         assert!(builtins.len() > 80, "{}", builtins.len());
-        // Plus the Gateway API, cert-manager, Argo CD and Vault kinds.
+        // Plus the Gateway API, cert-manager, Argo CD, Vault and External Secrets kinds.
         let gateway = r.kinds.values().filter(|k| k.group == "gateway.networking.k8s.io").count();
         let cert_manager = r.kinds.values().filter(|k| k.group == "cert-manager.io").count();
         let argo_cd = r.kinds.values().filter(|k| k.group == "argoproj.io").count();
         let vault =
             r.kinds.values().filter(|k| k.group == "secrets.hashicorp.com" || k.group == "redhatcop.redhat.io").count();
-        assert_eq!(r.kinds.len(), builtins.len() + gateway + cert_manager + argo_cd + vault);
+        let eso = r.kinds.values().filter(|k| k.group == "external-secrets.io").count();
+        assert_eq!(r.kinds.len(), builtins.len() + gateway + cert_manager + argo_cd + vault + eso);
+        assert_eq!(eso, 3);
         assert_eq!(cert_manager, 4);
         assert_eq!(argo_cd, 3);
         assert_eq!(vault, 6);

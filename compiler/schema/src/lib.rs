@@ -9,6 +9,7 @@
 //! - [`certmanager`]: the cert-manager kinds, hand-written structural schemas.
 //! - [`argocd`]: the Argo CD kinds (Application, AppProject, ApplicationSet), the same.
 //! - [`vault`]: the Vault Secrets Operator's and vault-config-operator's kinds, the same.
+//! - [`eso`]: the External Secrets Operator's stores and ExternalSecret, the same.
 //! - [`validate`]: an evaluated object against its kind's schema, each violation located
 //!   at the `.ced` expression that produced the offending value.
 
@@ -18,6 +19,7 @@ pub mod certmanager;
 pub mod convert;
 pub mod core;
 pub mod crd;
+pub mod eso;
 pub mod gateway;
 pub mod model;
 pub mod validate;

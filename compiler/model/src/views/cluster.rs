@@ -36,6 +36,26 @@ pub const SECRET_TYPE_CLUSTER: &str = "cluster";
 /// The label of a cluster registration naming the environment (or sandbox) it is, which
 /// ApplicationSets' cluster generators select on.
 pub const ENVIRONMENT_LABEL: &str = "cedc.dev/environment";
+/// The keys of the Secret the vcluster chart writes into the virtual cluster's namespace
+/// when it starts ([`vcluster_credentials`]): the certificate authority of the virtual
+/// API server, and a client certificate and key with administrator rights on it (PEM).
+pub const VCLUSTER_CA_KEY: &str = "certificate-authority";
+pub const VCLUSTER_CERT_KEY: &str = "client-certificate";
+pub const VCLUSTER_KEY_KEY: &str = "client-key";
+/// The prefix of the name Argo CD's registration of a cluster gets (`cluster-<env>`),
+/// shared by the objects that make it.
+pub const REGISTRATION_PREFIX: &str = "cluster-";
+
+/// The Secret (in the virtual cluster's namespace of its host) that the vcluster chart
+/// writes the credentials of release `release` into: `vc-<release>`.
+pub fn vcluster_credentials(release: &str) -> String {
+    format!("vc-{release}")
+}
+
+/// The name of the registration of environment (or sandbox) `env` in Argo CD.
+pub fn registration_name(env: &str) -> String {
+    format!("{REGISTRATION_PREFIX}{env}")
+}
 
 impl<'a> Cluster<'a> {
     pub fn host(self) -> Option<HostCluster<'a>> {

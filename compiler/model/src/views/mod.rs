@@ -14,6 +14,7 @@ pub mod certmanager;
 pub mod cluster;
 pub mod core;
 pub mod delivery;
+pub mod eso;
 pub mod gateway;
 pub mod ingress;
 pub mod placement;
