@@ -93,6 +93,7 @@ pub const STDLIB: &[(&str, &str)] = &[
     ("charts/cert-manager", include_str!("../../../stdlib/charts/cert-manager.ced")),
     ("charts/grafana", include_str!("../../../stdlib/charts/grafana.ced")),
     ("charts/external-dns", include_str!("../../../stdlib/charts/external-dns.ced")),
+    ("charts/external-secrets", include_str!("../../../stdlib/charts/external-secrets.ced")),
     ("charts/contour", include_str!("../../../stdlib/charts/contour.ced")),
     ("charts/kuma", include_str!("../../../stdlib/charts/kuma.ced")),
 ];
