@@ -213,9 +213,10 @@ fn core_objects(yaml: &str) -> String {
         .join("---\n")
 }
 
-/// The custom resources every example emits (Gateway API, cert-manager, ...) fit the
-/// upstream CRDs of `../shared/crds`, when that folder is there: a second source of
-/// truth besides the schemas cedc ships and the CRDs the examples name.
+/// The custom resources every example emits (Gateway API, cert-manager, Argo CD, the
+/// External Secrets and Vault Secrets operators) fit the upstream CRDs of
+/// `../shared/crds`, when that folder is there: a second source of truth besides the
+/// schemas cedc ships and the CRDs the examples name.
 #[test]
 fn custom_resources_of_the_examples_fit_the_upstream_crds() {
     let crds = repo().join("../shared/crds");
@@ -267,7 +268,9 @@ fn custom_resources_of_the_examples_fit_the_upstream_crds() {
                 let group = api.rsplit_once('/').map_or("", |(g, _)| g);
                 if !(group == "gateway.networking.k8s.io"
                     || group.ends_with("cert-manager.io")
-                    || group == "argoproj.io")
+                    || group == "argoproj.io"
+                    || group == "external-secrets.io"
+                    || group == "secrets.hashicorp.com")
                 {
                     continue;
                 }

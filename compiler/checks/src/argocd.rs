@@ -29,7 +29,7 @@ use cedc_diagnostics::{Diagnostic, Diagnostics};
 use cedc_model::views::argocd::{
     APP_PROJECT, APPLICATION, AppSource, Application, ApplicationSet, Destination, GROUP, IN_CLUSTER,
 };
-use cedc_model::views::cluster::{SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL};
+use cedc_model::views::cluster::Registration;
 use cedc_model::views::core::{CONFIG_MAP, GROUP as CORE};
 use cedc_model::views::delivery::{Delivery, Release};
 use cedc_model::{Environment, Layout, ObjectView, Platform, View};
@@ -62,21 +62,19 @@ struct Known<'a> {
     clusters: BTreeSet<(&'a str, &'a str)>,
 }
 
-/// The cluster registrations (Secrets labelled as clusters) among `objects`.
-fn registrations<'a>(objects: impl Iterator<Item = &'a cedc_model::Object>) -> impl Iterator<Item = View<'a>> {
-    objects
-        .filter(|o| o.group() == CORE && o.kind == "Secret")
-        .map(|o| View::new(&o.value))
-        .filter(|v| v.at(&["metadata", "labels", SECRET_TYPE_LABEL]).and_then(View::str) == Some(SECRET_TYPE_CLUSTER))
+/// The cluster registrations among `objects`: Secrets labelled as clusters, and the
+/// ExternalSecrets making such Secrets.
+fn registrations<'a>(objects: impl Iterator<Item = &'a cedc_model::Object>) -> impl Iterator<Item = Registration<'a>> {
+    objects.filter_map(Registration::cast)
 }
 
 /// The registrations carrying each label: (key, value) → their positions.
 type LabelIndex<'a> = BTreeMap<(&'a str, &'a str), BTreeSet<usize>>;
 
-fn label_index<'a>(registrations: &[View<'a>]) -> LabelIndex<'a> {
+fn label_index<'a>(registrations: &[Registration<'a>]) -> LabelIndex<'a> {
     let mut index = LabelIndex::new();
     for (i, r) in registrations.iter().enumerate() {
-        let labels = r.at(&["metadata", "labels"]).and_then(View::entries).into_iter().flatten();
+        let labels = r.labels().and_then(View::entries).into_iter().flatten();
         for (k, v) in labels.filter_map(|(k, v)| Some((k, v.str()?))) {
             index.entry((k, v)).or_default().insert(i);
         }
@@ -116,11 +114,10 @@ fn selectors(set: ApplicationSet, labels: &LabelIndex, registrations: usize, out
 }
 
 /// The clusters `registrations` register, with the cluster Argo CD runs in.
-fn registered<'a>(registrations: &[View<'a>]) -> BTreeSet<(&'a str, &'a str)> {
+fn registered<'a>(registrations: &[Registration<'a>]) -> BTreeSet<(&'a str, &'a str)> {
     let mut out = BTreeSet::from([(IN_CLUSTER, IN_CLUSTER_NAME)]);
-    for v in registrations {
-        let data = |k: &str| v.at(&["stringData", k]).and_then(View::str);
-        if let (Some(server), Some(name)) = (data("server"), data("name")) {
+    for r in registrations {
+        if let (Some(server), Some(name)) = (r.data("server"), r.data("name")) {
             out.insert((server, name));
         }
     }
@@ -156,7 +153,7 @@ pub fn check(env: &Environment, dirs: &BTreeSet<String>, diags: &mut Diagnostics
     let applications =
         objects().filter(|o| o.group() == GROUP && o.kind == APPLICATION).map(|o| o.name.as_str()).collect();
     let production = env.is_production();
-    let found: Vec<View> = registrations(objects()).collect();
+    let found: Vec<Registration> = registrations(objects()).collect();
     let mut clusters = registered(&found);
     let labels = label_index(&found);
     if let Some(server) = env.cluster().and_then(|c| c.host()).and_then(|h| h.server()).and_then(|s| s.str()) {

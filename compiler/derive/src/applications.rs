@@ -18,9 +18,17 @@
 //! the Argo CD of its host (a [`Remote`]): its directory holds only its components'
 //! Applications, each targeting the virtual cluster's address; the host's directory
 //! holds the AppProject (whose destinations include the virtual cluster's namespaces),
-//! the virtual cluster's registration (the Argo CD cluster Secret) and its root
-//! Application, both synced after the component installing the virtual cluster.
-//! Everything else targets the cluster Argo CD runs in.
+//! the virtual cluster's registration and its root Application, both synced after the
+//! component installing the virtual cluster. Everything else targets the cluster Argo
+//! CD runs in.
+//!
+//! A registration is the Argo CD cluster Secret `cluster-<env>`, made by the External
+//! Secrets Operator from the credentials the vcluster chart writes when the virtual
+//! cluster starts (they do not exist when cedc builds): a ServiceAccount in Argo CD's
+//! namespace allowed (Role and RoleBinding) to read only the Secret `vc-<release>` of the
+//! virtual cluster's namespace, a SecretStore reading that namespace as it, and an
+//! ExternalSecret templating the Secret in Argo CD's format. Where Argo CD registers
+//! virtual clusters, a component must install the operator's kinds (E0476).
 //!
 //! Invariants: every path an Application names is one the Kustomize emitter writes,
 //! built by [`Layout`]; objects come out in a fixed order (project, root, then the
@@ -31,9 +39,15 @@ use crate::clusters::Hosted;
 use crate::order::{self, Order};
 use crate::{Context, Generator, delivery_of};
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
-use cedc_model::views::argocd::{API_VERSION, APP_PROJECT, APPLICATION, IN_CLUSTER, RESOURCES_FINALIZER, SYNC_WAVE};
-use cedc_model::views::cluster::{ENVIRONMENT_LABEL, SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL};
+use cedc_model::views::argocd::{
+    API_VERSION, APP_PROJECT, APPLICATION, IN_CLUSTER, RESOURCES_FINALIZER, SKIP_DRY_RUN_ON_MISSING_RESOURCE,
+    SYNC_OPTIONS, SYNC_WAVE,
+};
+use cedc_model::views::cluster::{
+    self as cluster, ENVIRONMENT_LABEL, SECRET_TYPE_CLUSTER, SECRET_TYPE_LABEL, registration_name, vcluster_credentials,
+};
 use cedc_model::views::delivery::{Delivery, OCI_SCHEME, Release};
+use cedc_model::views::eso::{self, ClusterCopy};
 use cedc_model::{Component, Environment, Layout, Object, Platform, Value, ValueKind, View};
 use serde_json::json;
 
@@ -50,14 +64,18 @@ impl Generator for Applications {
             let Some(d) = c.delivery.as_ref() else { return diags };
             let Some(settings) = Settings::read(env.is_production(), d, &c.namespace) else { return diags };
             let remotes: Vec<&Remote> = cx.remote.iter().filter(|r| r.hosted.host == env.name).collect();
-            env.delivery = app_of_apps(env, &settings, &order, &remotes);
-            env.delivery.extend(sandbox_projects(env, &settings, &own_server(env)));
+            let mut registrar = Registrar::new(env, &order);
+            env.delivery = app_of_apps(env, &settings, &order, &remotes, &mut registrar);
+            env.delivery.extend(sandbox_projects(env, &settings, &own_server(env), &mut registrar));
+            diags.extend(registrar.finish(env));
         } else if let Some(r) = cx.remote.iter().find(|r| r.hosted.env == env.name) {
             let Some(settings) = Settings::read(env.is_production(), &r.delivery, &r.argocd_namespace) else {
                 return diags;
             };
             env.delivery = applications(env, &settings, &order, &r.hosted.server);
-            env.delivery.extend(sandbox_projects(env, &settings, &r.hosted.server));
+            // Virtual-cluster sandboxes cannot be nested in a virtual cluster (E0484).
+            let mut registrar = Registrar::new(env, &order);
+            env.delivery.extend(sandbox_projects(env, &settings, &r.hosted.server, &mut registrar));
         }
         diags
     }
@@ -164,14 +182,20 @@ impl Settings {
 /// The objects delivering `env`: the project, the root Application, one Application
 /// per component with something to deploy, then the registration and the root of each
 /// virtual cluster of `remotes` (those this environment's Argo CD delivers).
-fn app_of_apps(env: &Environment, s: &Settings, order: &Order, remotes: &[&Remote]) -> Vec<Object> {
+fn app_of_apps(
+    env: &Environment,
+    s: &Settings,
+    order: &Order,
+    remotes: &[&Remote],
+    reg: &mut Registrar,
+) -> Vec<Object> {
     let mut out = vec![project(env, s, remotes), root(&env.name, s, s.span)];
     out.extend(applications(env, s, order, &own_server(env)));
     for r in remotes {
         let installed = env.components.iter().position(|c| c.name == r.hosted.release);
         let wave = installed.map_or(0, |i| order.waves[i] + 1).to_string();
         let Some(theirs) = Settings::read(r.production, &r.delivery, &r.argocd_namespace) else { continue };
-        out.push(registration(&r.hosted, s, &s.project, &wave));
+        out.extend(reg.register(&r.hosted, s, &s.project, installed.map(|i| order.waves[i])));
         let mut root = root(&r.hosted.env, &theirs, r.hosted.span);
         if let ValueKind::Record(fields) = &mut root.value.kind
             && let Some(meta) = fields.get_mut("metadata")
@@ -207,34 +231,161 @@ fn applications(env: &Environment, s: &Settings, order: &Order, server: &str) ->
     apps.filter_map(|(i, c)| application(env, c, s, order.waves[i], server)).collect()
 }
 
-/// The Argo CD cluster Secret registering virtual cluster `h` in the Argo CD of its
-/// host, named `cluster-<env>`, with the address cedc derived. Its credentials are those
-/// the vcluster chart writes into the Secret `vc-<release>` of the virtual cluster's
-/// namespace; they are not known when cedc builds, and the Secret names where they are
-/// (docs/environments.md).
-fn registration(h: &Hosted, s: &Settings, project: &str, wave: &str) -> Object {
+/// The registrations Argo CD makes of virtual clusters in one environment, and the
+/// component copying their credentials (the one installing the External Secrets
+/// Operator's kinds), found once.
+struct Registrar {
+    /// The sync wave of that component.
+    copier: Option<u32>,
+    /// Where registrations were asked for without it.
+    uncopied: Vec<Span>,
+}
+
+impl Registrar {
+    fn new(env: &Environment, order: &Order) -> Registrar {
+        let wanted = [eso::SECRET_STORE, eso::EXTERNAL_SECRET];
+        let copier = env.components.iter().position(|c| {
+            let kinds: Vec<(String, String)> = c.installed_kinds().map(|(k, _)| k).collect();
+            wanted.iter().all(|w| kinds.iter().any(|(g, k)| g == eso::GROUP && k == w))
+        });
+        Registrar { copier: copier.map(|i| order.waves[i]), uncopied: Vec::new() }
+    }
+
+    /// The objects registering virtual cluster `h` in the Argo CD of `s`, in `project`,
+    /// synced after the component installing it (at wave `installed`) and after the
+    /// operator copying its credentials.
+    fn register(&mut self, h: &Hosted, s: &Settings, project: &str, installed: Option<u32>) -> Vec<Object> {
+        let Some(copier) = self.copier else {
+            self.uncopied.push(h.span);
+            return vec![uncopied_registration(h, s, project)];
+        };
+        let wave = installed.map_or(copier, |w| w.max(copier)) + 1;
+        registration(h, s, project, &wave.to_string())
+    }
+
+    /// E0476 when a registration was asked for with nothing to copy its credentials.
+    fn finish(self, env: &Environment) -> Diagnostics {
+        let Some((first, others)) = self.uncopied.split_first() else { return Vec::new() };
+        let mut d = Diagnostic::error(
+            "E0476",
+            format!(
+                "Argo CD in `{}` cannot log in to the virtual clusters it delivers: nothing copies their credentials",
+                env.name
+            ),
+        )
+        .at(*first, "a virtual cluster Argo CD must log in to");
+        for span in others {
+            d = d.also(*span, "another");
+        }
+        vec![d.help(format!(
+            "install the External Secrets Operator in `{}` (`import \"std/charts/external-secrets\" as eso` and a \
+             component with `chart: eso.install(version: \"2.9.0\")`): cedc then copies the certificates each virtual \
+             cluster writes into its namespace (`vc-<release>`) into its registration (docs/environments.md)",
+            env.name
+        ))]
+    }
+}
+
+/// The objects registering virtual cluster `h` (`cluster-<env>`) in the Argo CD of `s`,
+/// all at sync `wave`: in Argo CD's namespace a ServiceAccount, a SecretStore reading
+/// the virtual cluster's namespace as it, and an ExternalSecret making the cluster Secret
+/// (labels, `name`, the derived `server`, `project`, and `config` templated from the
+/// certificates); in the virtual cluster's namespace a Role reading only the Secret the
+/// vcluster chart writes there, bound to that ServiceAccount.
+fn registration(h: &Hosted, s: &Settings, project: &str, wave: &str) -> Vec<Object> {
+    let name = registration_name(&h.env);
+    let argocd = &s.argocd_namespace;
+    let source = vcluster_credentials(&h.release);
+    let reader = format!("{argocd}-{name}");
+    let plain = json!({ SYNC_WAVE: wave });
+    let late_kind = json!({ SYNC_WAVE: wave, SYNC_OPTIONS: SKIP_DRY_RUN_ON_MISSING_RESOURCE });
+    let rbac = "rbac.authorization.k8s.io";
+    let data: Vec<_> = ClusterCopy::KEYS
+        .iter()
+        .map(|(var, key)| json!({ "secretKey": var, "remoteRef": { "key": source, "property": key } }))
+        .collect();
+    let objects = [
+        json!({
+            "apiVersion": "v1", "kind": "ServiceAccount",
+            "metadata": { "name": name, "namespace": argocd, "annotations": plain },
+        }),
+        json!({
+            "apiVersion": format!("{rbac}/v1"), "kind": "Role",
+            "metadata": { "name": reader, "namespace": h.release, "annotations": plain },
+            "rules": [{ "apiGroups": [""], "resources": ["secrets"], "resourceNames": [source], "verbs": ["get"] }],
+        }),
+        json!({
+            "apiVersion": format!("{rbac}/v1"), "kind": "RoleBinding",
+            "metadata": { "name": reader, "namespace": h.release, "annotations": plain },
+            "subjects": [{ "kind": "ServiceAccount", "name": name, "namespace": argocd }],
+            "roleRef": { "apiGroup": rbac, "kind": "Role", "name": reader },
+        }),
+        json!({
+            "apiVersion": eso::API_VERSION, "kind": eso::SECRET_STORE,
+            "metadata": { "name": name, "namespace": argocd, "annotations": late_kind },
+            "spec": { "provider": { "kubernetes": {
+                "remoteNamespace": h.release,
+                "server": {
+                    "url": IN_CLUSTER,
+                    "caProvider": { "type": "ConfigMap", "name": ROOT_CA_CONFIG_MAP, "key": ROOT_CA_KEY },
+                },
+                "auth": { "serviceAccount": { "name": name } },
+            } } },
+        }),
+        json!({
+            "apiVersion": eso::API_VERSION, "kind": eso::EXTERNAL_SECRET,
+            "metadata": { "name": name, "namespace": argocd, "annotations": late_kind },
+            "spec": {
+                "refreshInterval": eso::REFRESH_INTERVAL,
+                "secretStoreRef": { "kind": eso::SECRET_STORE, "name": name },
+                "target": {
+                    "name": name,
+                    "creationPolicy": "Owner",
+                    "template": {
+                        "engineVersion": eso::TEMPLATE_ENGINE,
+                        "type": "Opaque",
+                        "metadata": { "labels": { SECRET_TYPE_LABEL: SECRET_TYPE_CLUSTER, ENVIRONMENT_LABEL: h.env } },
+                        "data": {
+                            "name": h.env,
+                            "server": h.server,
+                            "project": project,
+                            "config": ClusterCopy::config_template(),
+                        },
+                    },
+                },
+                "data": data,
+            },
+        }),
+    ];
+    objects.into_iter().map(|o| api_object(o, h.span)).collect()
+}
+
+/// The registration of `h` without credentials, made only so the checks of what targets
+/// the virtual cluster still run when E0476 stops the build.
+fn uncopied_registration(h: &Hosted, s: &Settings, project: &str) -> Object {
     let json = json!({
         "apiVersion": "v1",
         "kind": "Secret",
         "metadata": {
-            "name": format!("cluster-{}", h.env),
+            "name": registration_name(&h.env),
             "namespace": s.argocd_namespace,
             "labels": { SECRET_TYPE_LABEL: SECRET_TYPE_CLUSTER, ENVIRONMENT_LABEL: h.env },
-            "annotations": {
-                SYNC_WAVE: wave,
-                CREDENTIALS_FROM: format!("{}/vc-{}", h.release, h.release),
-            },
         },
         "type": "Opaque",
-        "stringData": {
-            "name": h.env,
-            "server": h.server,
-            "project": project,
-            "config": CLUSTER_CONFIG,
-        },
+        "stringData": { "name": h.env, "server": h.server, "project": project },
     });
-    let mut o = object(json, h.span, None);
-    o.api_version = "v1".into();
+    api_object(json, h.span)
+}
+
+/// The ConfigMap every namespace holds with the certificate authority of its cluster's
+/// API server, and its key.
+const ROOT_CA_CONFIG_MAP: &str = "kube-root-ca.crt";
+const ROOT_CA_KEY: &str = "ca.crt";
+
+/// A generated object of any API (not only Argo CD's).
+fn api_object(json: serde_json::Value, span: Span) -> Object {
+    let mut o = object(json.clone(), span, None);
+    o.api_version = json["apiVersion"].as_str().unwrap_or_default().to_string();
     o
 }
 
@@ -242,7 +393,7 @@ fn registration(h: &Hosted, s: &Settings, project: &str, wave: &str) -> Object {
 /// deploying from any repository into the sandbox only (nothing cluster-wide), in the
 /// cluster at `server`; for a virtual-cluster sandbox, into any namespace of it, with its
 /// registration.
-fn sandbox_projects(env: &Environment, s: &Settings, server: &str) -> Vec<Object> {
+fn sandbox_projects(env: &Environment, s: &Settings, server: &str, reg: &mut Registrar) -> Vec<Object> {
     use cedc_model::views::sandbox::{Sandboxes, VCLUSTER_KIND};
     let mut out = Vec::new();
     for c in env.components.iter() {
@@ -255,15 +406,12 @@ fn sandbox_projects(env: &Environment, s: &Settings, server: &str) -> Vec<Object
                     env: ns.name.clone(),
                     host: env.name.clone(),
                     release: ns.name.clone(),
-                    server: cedc_model::views::cluster::vcluster_server(&ns.name, &ns.name),
+                    server: cluster::vcluster_server(&ns.name, &ns.name),
                     span,
                 };
-                (
-                    json!({ "server": hosted.server, "namespace": "*" }),
-                    Some(registration(&hosted, s, &ns.name, PROJECT_WAVE)),
-                )
+                (json!({ "server": hosted.server, "namespace": "*" }), reg.register(&hosted, s, &ns.name, None))
             } else {
-                (json!({ "server": server, "namespace": ns.name }), None)
+                (json!({ "server": server, "namespace": ns.name }), Vec::new())
             };
             let spec = json!({
                 "description": format!("The sandbox {}, generated by cedc", ns.name),
@@ -277,15 +425,6 @@ fn sandbox_projects(env: &Environment, s: &Settings, server: &str) -> Vec<Object
     }
     out
 }
-
-/// The annotation of a cluster registration naming the Secret (`namespace/name`) that
-/// holds the virtual cluster's credentials.
-pub const CREDENTIALS_FROM: &str = "cedc.dev/credentials-from";
-
-/// The connection settings of a virtual cluster's registration: TLS verified against the
-/// virtual cluster's own certificate authority (`caData`, with `certData` and `keyData`,
-/// from the Secret [`CREDENTIALS_FROM`] names).
-const CLUSTER_CONFIG: &str = r#"{"tlsClientConfig":{"insecure":false}}"#;
 
 /// The sync wave of the AppProject, below every component's (which start at 0).
 const PROJECT_WAVE: &str = "-1";

@@ -39,7 +39,8 @@ pub struct Hosted {
     pub release: String,
     /// Where Argo CD reaches its API server.
     pub server: String,
-    /// Its `cluster:` declaration.
+    /// What chose its release in the `.ced` input (its `namespace:` argument, else the
+    /// environment's declaration): where what is generated for it comes from.
     pub span: Span,
 }
 
@@ -76,7 +77,7 @@ pub fn derive(platform: &mut Platform) -> (Vec<Hosted>, Diagnostics) {
         chart_version(env, v, &mut diags);
         let server = vcluster_server(&release, &release);
         installs.push((h.clone(), install(v, &release, at)));
-        hosted.push(Hosted { env: env.name.clone(), host: h, release, server, span: v.span() });
+        hosted.push(Hosted { env: env.name.clone(), host: h, release, server, span: at });
     }
     for (h, c) in installs {
         add_install(platform, &h, c, &mut diags);

@@ -155,7 +155,7 @@ fn member_objects(s: Sandboxes, m: &Derived) -> Vec<Object> {
             "kind": "Role",
             "metadata": { "name": OBJECT_NAME, "namespace": ns, "labels": labels },
             "rules": [
-                { "apiGroups": [""], "resources": ["secrets"], "resourceNames": [format!("vc-{ns}")], "verbs": ["get"] },
+                { "apiGroups": [""], "resources": ["secrets"], "resourceNames": [cedc_model::views::cluster::vcluster_credentials(ns)], "verbs": ["get"] },
                 { "apiGroups": [""], "resources": ["pods", "services"], "verbs": ["get", "list"] },
                 { "apiGroups": [""], "resources": ["pods/portforward"], "verbs": ["create"] },
             ],

@@ -66,6 +66,23 @@ fn argocd() -> Component {
     c
 }
 
+/// The External Secrets Operator's chart: what copies the virtual clusters' credentials
+/// into their registrations.
+fn external_secrets() -> Component {
+    let mut c = Component::new("external-secrets", SPAN, "external-secrets", vec![]);
+    let crds: Vec<_> = ["ExternalSecret", "SecretStore"]
+        .iter()
+        .map(|k| json!({ "apiVersion": "external-secrets.io/v1", "kind": k }))
+        .collect();
+    c.chart = Some(value(json!({
+        "chart": { "repository": "https://charts.external-secrets.io", "name": "external-secrets", "version": "2.9.0" },
+        "version": "2.9.0",
+        "name": "external-secrets",
+        "installs": { "crds": crds, "objects": [] },
+    })));
+    c
+}
+
 fn web() -> Component {
     let cm = json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": "a", "namespace": "web" } });
     let o = Object {
@@ -97,7 +114,7 @@ fn find(env: &Environment, kind: &str, name: &str) -> serde_json::Value {
 
 #[test]
 fn a_virtual_cluster_is_installed_in_its_host_and_delivered_by_the_hosts_argo_cd() {
-    let prod = env("prod", host_cluster(), true, vec![argocd(), web()]);
+    let prod = env("prod", host_cluster(), true, vec![argocd(), external_secrets(), web()]);
     let staging = env("staging", virtual_cluster("prod", None), false, vec![web()]);
     let mut p = platform(vec![prod, staging]);
     let diags = derive(&mut p);
@@ -116,11 +133,51 @@ fn a_virtual_cluster_is_installed_in_its_host_and_delivered_by_the_hosts_argo_cd
     assert_eq!(app["spec"]["source"]["helm"]["valuesObject"]["sync"]["ingresses"]["enabled"], true);
     assert_eq!(app["spec"]["destination"]["namespace"], "vcluster-staging");
 
-    let secret = find(prod, "Secret", "cluster-staging");
-    assert_eq!(secret["metadata"]["namespace"], "argocd");
-    assert_eq!(secret["metadata"]["labels"]["argocd.argoproj.io/secret-type"], "cluster");
-    assert_eq!(secret["stringData"]["server"], "https://vcluster-staging.vcluster-staging");
-    assert_eq!(secret["stringData"]["name"], "staging");
+    // The registration: the Secret in Argo CD's format, made by the External Secrets
+    // Operator from the certificates the vcluster chart writes.
+    let copy = find(prod, "ExternalSecret", "cluster-staging");
+    assert_eq!(copy["metadata"]["namespace"], "argocd");
+    let template = &copy["spec"]["target"]["template"];
+    assert_eq!(copy["spec"]["target"]["name"], "cluster-staging");
+    assert_eq!(template["metadata"]["labels"]["argocd.argoproj.io/secret-type"], "cluster");
+    assert_eq!(template["metadata"]["labels"]["cedc.dev/environment"], "staging");
+    assert_eq!(template["data"]["server"], "https://vcluster-staging.vcluster-staging");
+    assert_eq!(template["data"]["name"], "staging");
+    assert_eq!(template["data"]["project"], "platform");
+    let config = template["data"]["config"].as_str().expect("config");
+    assert!(config.contains("\"caData\":\"{{ .caData | b64enc }}\""), "{config}");
+    let keys: Vec<(&str, &str)> = copy["spec"]["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|d| (d["secretKey"].as_str().unwrap_or(""), d["remoteRef"]["property"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        keys,
+        [("caData", "certificate-authority"), ("certData", "client-certificate"), ("keyData", "client-key")]
+    );
+    assert!(
+        copy["spec"]["data"].as_array().expect("data").iter().all(|d| d["remoteRef"]["key"] == "vc-vcluster-staging")
+    );
+    let store = find(prod, "SecretStore", "cluster-staging");
+    let kubernetes = &store["spec"]["provider"]["kubernetes"];
+    assert_eq!(kubernetes["remoteNamespace"], "vcluster-staging");
+    assert_eq!(kubernetes["auth"]["serviceAccount"]["name"], "cluster-staging");
+    assert_eq!(store["metadata"]["annotations"]["argocd.argoproj.io/sync-options"], "SkipDryRunOnMissingResource=true");
+    let account = find(prod, "ServiceAccount", "cluster-staging");
+    assert_eq!(account["metadata"]["namespace"], "argocd");
+    let role = find(prod, "Role", "argocd-cluster-staging");
+    assert_eq!(role["metadata"]["namespace"], "vcluster-staging");
+    assert_eq!(
+        role["rules"],
+        json!([{ "apiGroups": [""], "resources": ["secrets"], "resourceNames": ["vc-vcluster-staging"], "verbs": ["get"] }])
+    );
+    let binding = find(prod, "RoleBinding", "argocd-cluster-staging");
+    assert_eq!(
+        binding["subjects"],
+        json!([{ "kind": "ServiceAccount", "name": "cluster-staging", "namespace": "argocd" }])
+    );
+    assert!(!prod.delivery.iter().any(|o| o.kind == "Secret"), "no Secret without its credentials");
 
     let root = find(prod, "Application", "platform-staging");
     assert_eq!(root["spec"]["source"]["path"], "out/apps/staging");
@@ -132,7 +189,9 @@ fn a_virtual_cluster_is_installed_in_its_host_and_delivered_by_the_hosts_argo_cd
     let wave = |a: &serde_json::Value| a["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"].clone();
     let install_wave: u32 = wave(&app).as_str().and_then(|w| w.parse().ok()).expect("a wave");
     assert_eq!(wave(&root), json!((install_wave + 1).to_string()), "after the virtual cluster is installed");
-    assert_eq!(wave(&secret), wave(&root));
+    for o in [&copy, &store, &account, &role, &binding] {
+        assert_eq!(wave(o), wave(&root), "{o}");
+    }
 
     let project = find(prod, "AppProject", "platform");
     let destinations = project["spec"]["destinations"].as_array().expect("destinations").clone();
@@ -153,12 +212,47 @@ fn a_virtual_cluster_is_installed_in_its_host_and_delivered_by_the_hosts_argo_cd
 
 #[test]
 fn a_written_namespace_names_the_release_and_the_address() {
-    let prod = env("prod", host_cluster(), true, vec![argocd()]);
+    let prod = env("prod", host_cluster(), true, vec![argocd(), external_secrets()]);
     let staging = env("staging", virtual_cluster("prod", Some("virtual-staging")), false, vec![web()]);
     let mut p = platform(vec![prod, staging]);
     assert!(derive(&mut p).is_empty());
-    let secret = find(&p.envs[0], "Secret", "cluster-staging");
-    assert_eq!(secret["stringData"]["server"], "https://virtual-staging.virtual-staging");
+    let copy = find(&p.envs[0], "ExternalSecret", "cluster-staging");
+    assert_eq!(copy["spec"]["target"]["template"]["data"]["server"], "https://virtual-staging.virtual-staging");
+    assert_eq!(copy["spec"]["data"][0]["remoteRef"]["key"], "vc-virtual-staging");
+    let role = find(&p.envs[0], "Role", "argocd-cluster-staging");
+    assert_eq!(role["metadata"]["namespace"], "virtual-staging");
+}
+
+#[test]
+fn registrations_sync_after_the_operator_copying_their_credentials() {
+    // The operator after the virtual cluster: the registration waits for both.
+    let mut eso = external_secrets();
+    eso.after = vec![Value::str("vcluster-staging", SPAN)];
+    let prod = env("prod", host_cluster(), true, vec![argocd(), eso]);
+    let staging = env("staging", virtual_cluster("prod", None), false, vec![web()]);
+    let mut p = platform(vec![prod, staging]);
+    let diags = derive(&mut p);
+    assert!(diags.is_empty(), "{diags:?}");
+    let wave = |kind: &str, name: &str| {
+        let o = find(&p.envs[0], kind, name);
+        o["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"].as_str().and_then(|w| w.parse::<u32>().ok())
+    };
+    let install = wave("Application", "prod-vcluster-staging").expect("install wave");
+    let operator = wave("Application", "prod-external-secrets").expect("operator wave");
+    assert!(operator > install, "{operator} > {install}");
+    assert_eq!(wave("ExternalSecret", "cluster-staging"), Some(operator + 1));
+}
+
+#[test]
+fn without_the_operator_a_registration_is_e0476_at_the_virtual_cluster() {
+    let prod = env("prod", host_cluster(), true, vec![argocd(), web()]);
+    let staging = env("staging", virtual_cluster("prod", None), false, vec![web()]);
+    let mut p = platform(vec![prod, staging]);
+    let diags = derive(&mut p);
+    let codes: Vec<(&str, &[String])> = diags.iter().map(|d| (d.code, d.envs.as_slice())).collect();
+    assert_eq!(codes, [("E0476", &["prod".to_string()][..])]);
+    let help = diags[0].help.as_deref().unwrap_or("");
+    assert!(help.contains("std/charts/external-secrets") && help.contains("vc-<release>"), "{help}");
 }
 
 #[test]
@@ -200,7 +294,7 @@ fn a_host_declaring_its_server_gets_its_applications_there() {
 
 #[test]
 fn the_hosts_project_admits_the_namespaces_a_virtual_clusters_sandboxes_add() {
-    let prod = env("prod", host_cluster(), true, vec![argocd()]);
+    let prod = env("prod", host_cluster(), true, vec![argocd(), external_secrets()]);
     let mut sandboxes = Component::new("sandboxes", SPAN, "sandboxes", vec![]);
     sandboxes.sandboxes = Some(value(json!({ "members": [{ "name": "alice", "user": "alice@example.org" }] })));
     let staging = env("staging", virtual_cluster("prod", None), false, vec![sandboxes]);

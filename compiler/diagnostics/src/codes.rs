@@ -146,6 +146,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0473", "pod reading a Secret the platform does not make"),
     ("E0474", "Secret key read that the Secret does not have"),
     ("E0475", "public material without a reason"),
+    ("E0476", "virtual cluster registration without its credentials"),
     ("E0480", "member name that makes an invalid sandbox name"),
     ("E0481", "two members with one sandbox"),
     ("E0482", "vcluster sandboxes without the vcluster chart"),

@@ -19,6 +19,11 @@ pub const APPLICATION_SET: &str = "ApplicationSet";
 
 /// The annotation ordering an Application among its siblings of one app-of-apps.
 pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+/// The annotation carrying an object's sync options.
+pub const SYNC_OPTIONS: &str = "argocd.argoproj.io/sync-options";
+/// The sync option that lets Argo CD apply an object whose kind's CRD is not installed
+/// yet (one the same sync installs): without it the whole sync's dry run fails.
+pub const SKIP_DRY_RUN_ON_MISSING_RESOURCE: &str = "SkipDryRunOnMissingResource=true";
 /// The finalizer that makes deleting an Application delete what it deployed.
 pub const RESOURCES_FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
 /// The address of the cluster Argo CD runs in.

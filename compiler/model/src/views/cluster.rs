@@ -191,3 +191,41 @@ impl Sync {
         }
     }
 }
+
+/// An Argo CD cluster registration, as written (a Secret in Argo CD's format) or as made
+/// by an ExternalSecret whose template gives that Secret (cedc's registrations of virtual
+/// clusters): its labels and its data (`name`, `server`), read the same way from both.
+#[derive(Clone, Copy, Debug)]
+pub enum Registration<'a> {
+    Secret(View<'a>),
+    Copied(crate::views::eso::ExternalSecret<'a>),
+}
+
+impl<'a> Registration<'a> {
+    /// The registration `o` is, if it is one (labelled as a cluster).
+    pub fn cast(o: &'a crate::Object) -> Option<Registration<'a>> {
+        use crate::ObjectView;
+        let r = if o.group() == crate::views::core::GROUP && o.kind == crate::views::core::SECRET {
+            Registration::Secret(View::new(&o.value))
+        } else {
+            Registration::Copied(crate::views::eso::ExternalSecret::cast(o)?)
+        };
+        let kind = r.labels()?.field(SECRET_TYPE_LABEL)?.str()?;
+        (kind == SECRET_TYPE_CLUSTER).then_some(r)
+    }
+    /// The labels of the registration Secret.
+    pub fn labels(self) -> Option<View<'a>> {
+        match self {
+            Registration::Secret(v) => v.at(&["metadata", "labels"]),
+            Registration::Copied(e) => e.target_labels(),
+        }
+    }
+    /// A key of the registration Secret's data, as text (`stringData` of a written one).
+    pub fn data(self, key: &str) -> Option<&'a str> {
+        match self {
+            Registration::Secret(v) => v.at(&["stringData", key]),
+            Registration::Copied(e) => e.template_data(key),
+        }
+        .and_then(View::str)
+    }
+}
