@@ -36,8 +36,8 @@ crate::object_view!(
 );
 
 impl<'a> ExternalSecret<'a> {
-    /// The name of the Secret it creates: `target.name`, else its own.
-    pub fn target_name(self) -> &'a str {
+    /// The name of the Secret it writes: `target.name`, else its own.
+    pub fn secret_name(self) -> &'a str {
         self.spec().and_then(|s| s.at(&["target", "name"])).and_then(View::str).unwrap_or(self.name())
     }
     /// The labels its template gives the Secret it creates.

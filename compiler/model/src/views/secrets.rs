@@ -1,30 +1,19 @@
 //! Controllers that write Secrets from elsewhere: External Secrets Operator's
-//! `ExternalSecret` and Bitnami's `SealedSecret`. Each names the Secret it writes.
+//! `ExternalSecret` (its family lives in [`crate::views::eso`], re-exported here) and
+//! Bitnami's `SealedSecret`. Each names the Secret it writes.
 
 use crate::view::{ObjectView, View};
 
-/// External Secrets Operator's group.
-pub const EXTERNAL_SECRETS_GROUP: &str = "external-secrets.io";
-pub const EXTERNAL_SECRET: &str = "ExternalSecret";
+pub use crate::views::eso::ExternalSecret;
+
 /// Sealed Secrets' group.
 pub const SEALED_SECRETS_GROUP: &str = "bitnami.com";
 pub const SEALED_SECRET: &str = "SealedSecret";
 
 crate::object_view!(
-    /// An ExternalSecret: a Secret filled from an external store.
-    ExternalSecret, EXTERNAL_SECRETS_GROUP, [EXTERNAL_SECRET]
-);
-crate::object_view!(
     /// A SealedSecret: a Secret decrypted in the cluster.
     SealedSecret, SEALED_SECRETS_GROUP, [SEALED_SECRET]
 );
-
-impl<'a> ExternalSecret<'a> {
-    /// The Secret it writes: `spec.target.name`, by default its own name.
-    pub fn secret_name(self) -> &'a str {
-        self.view().at(&["spec", "target", "name"]).and_then(View::str).unwrap_or(self.name())
-    }
-}
 
 impl<'a> SealedSecret<'a> {
     /// The Secret it writes: `spec.template.metadata.name`, by default its own name.
