@@ -71,7 +71,7 @@ fn with_object(release: &str, kind: &str, name: &str) -> String {
     format!(
         "import \"std/charts/external-secrets\" as eso\n\nenv prod {{}}\n\ncomponent operator {{\n  namespace: \"external-secrets\"\n  chart: eso.install(version: \"2.9.0\", release: \"{release}\")\n  objects: [{{ apiVersion: \"v1\", kind: \"{kind}\", metadata: {{ name: \"{name}\" }}, spec: {{ ports: [{{ port: 80 }}] }} }}]\n}}\n"
     )
-    .replace(", spec: { ports: [{ port: 80 }] }", if kind == "Service" { ", spec: { ports: [{ port: 80 }] }" } else { "" })
+    .replace(", spec: { ports: [{ port: 80 }] }", if kind == "Service" { ", spec: { type: \"ExternalName\", externalName: \"example.org\" }" } else { "" })
 }
 
 #[test]

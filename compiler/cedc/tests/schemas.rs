@@ -274,7 +274,7 @@ component web {{
     apiVersion: \"v1\"
     kind: \"Service\"
     metadata: {{ name: \"web\" }}
-    spec: {{ ports: [http] }}
+    spec: {{ type: \"ExternalName\", externalName: \"web.example.org\", ports: [http] }}
   }}]
 }}
 "
@@ -513,7 +513,7 @@ component web {{
   namespace: \"web\"
   objects: [
     {{ apiVersion: \"v1\", kind: \"Namespace\", metadata: {{ name: \"team.web\" }} }},
-    {{ apiVersion: \"v1\", kind: \"Service\", metadata: {{ name: \"9web\" }}, spec: {{ ports: [{{ port: 80 }}] }} }},
+    {{ apiVersion: \"v1\", kind: \"Service\", metadata: {{ name: \"9web\" }}, spec: {{ type: \"ExternalName\", externalName: \"web.example.org\" }} }},
     {{ apiVersion: \"v1\", kind: \"ConfigMap\", metadata: {{ name: \"web.settings\" }} }},
   ]
 }}

@@ -10,6 +10,7 @@ mod secret_refs;
 mod storage;
 mod traffic;
 mod versions;
+mod workloads;
 
 pub use delivery::exact_version;
 pub use traffic::hostnames_intersect;
@@ -34,6 +35,7 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
         storage::check(platform, env, &mut diags);
         plaintext::check(env, &mut diags);
         secret_refs::check(env, &mut diags);
+        workloads::check(env, &mut diags);
         delivery::check(env, platform.host_of(env), registry, &mut diags);
         argocd::check(env, &dirs, &mut diags);
         let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span)> = BTreeMap::new();

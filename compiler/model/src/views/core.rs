@@ -1,6 +1,8 @@
 //! Core Kubernetes kinds (`v1`, group `""`) and the workload kinds of `apps/v1`: the
-//! fields checks read of Services, Secrets, Namespaces, Deployments and their Pod
-//! templates.
+//! fields checks read of Services, Secrets, ConfigMaps, claims, ServiceAccounts,
+//! Namespaces, Deployments and their Pod templates (volumes, mounts, the objects a pod
+//! reads), and of the objects that select pods by label (NetworkPolicy,
+//! PodDisruptionBudget), with the label-selector semantics they share.
 
 use crate::view::{Items, ObjectKey, ObjectView, View};
 
@@ -19,6 +21,24 @@ pub const POD: &str = "Pod";
 pub const DEPLOYMENT: &str = "Deployment";
 pub const STATEFUL_SET: &str = "StatefulSet";
 pub const DAEMON_SET: &str = "DaemonSet";
+pub const PERSISTENT_VOLUME_CLAIM: &str = "PersistentVolumeClaim";
+pub const SERVICE_ACCOUNT: &str = "ServiceAccount";
+pub const ENDPOINTS: &str = "Endpoints";
+/// The group of EndpointSlices and NetworkPolicies.
+pub const DISCOVERY_GROUP: &str = "discovery.k8s.io";
+pub const ENDPOINT_SLICE: &str = "EndpointSlice";
+/// The label naming the Service an EndpointSlice belongs to.
+pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
+pub const NETWORKING_GROUP: &str = "networking.k8s.io";
+pub const NETWORK_POLICY: &str = "NetworkPolicy";
+pub const POLICY_GROUP: &str = "policy";
+pub const POD_DISRUPTION_BUDGET: &str = "PodDisruptionBudget";
+/// The ServiceAccount every namespace has.
+pub const DEFAULT_SERVICE_ACCOUNT: &str = "default";
+/// The ConfigMap every namespace has, holding the cluster's CA (`ca.crt`).
+pub const ROOT_CA_CONFIG_MAP: &str = "kube-root-ca.crt";
+/// A Service of this type points at a DNS name and selects no pods.
+pub const EXTERNAL_NAME: &str = "ExternalName";
 
 crate::object_view!(
     /// A Service: its ports and the Pods it selects.
@@ -41,9 +61,31 @@ crate::object_view!(
     Workload, APPS_GROUP, [DEPLOYMENT, STATEFUL_SET, DAEMON_SET]
 );
 
+crate::object_view!(
+    /// A ConfigMap: its keys, when written.
+    ConfigMap, GROUP, [CONFIG_MAP]
+);
+crate::object_view!(
+    /// A NetworkPolicy: the pods it applies to (`spec.podSelector`).
+    NetworkPolicy, NETWORKING_GROUP, [NETWORK_POLICY]
+);
+crate::object_view!(
+    /// A PodDisruptionBudget: the pods it protects (`spec.selector`).
+    PodDisruptionBudget, POLICY_GROUP, [POD_DISRUPTION_BUDGET]
+);
+
 crate::part_view!(
     /// One entry of a Service's `spec.ports`.
     ServicePort
+);
+crate::part_view!(
+    /// A label selector (`matchLabels`, `matchExpressions`), as workloads, budgets and
+    /// policies write them.
+    LabelSelector
+);
+crate::part_view!(
+    /// One entry of a Pod spec's `volumes`.
+    Volume
 );
 crate::part_view!(
     /// A workload's `spec.template`.
@@ -76,6 +118,71 @@ impl<'a> Service<'a> {
     /// `spec.selector`: the labels of the Pods it sends traffic to.
     pub fn selector(self) -> Option<View<'a>> {
         self.view().at(&["spec", "selector"])
+    }
+    /// `spec.type`, `ClusterIP` by default.
+    pub fn service_type(self) -> &'a str {
+        self.view().at(&["spec", "type"]).and_then(View::str).unwrap_or("ClusterIP")
+    }
+}
+
+impl<'a> ConfigMap<'a> {
+    /// Its keys (`data` and `binaryData`), when either is written; `None` when the
+    /// ConfigMap is written without contents (filled by something else).
+    pub fn keys(self) -> Option<Vec<&'a str>> {
+        let v = self.view();
+        let (data, binary) = (v.field("data"), v.field("binaryData"));
+        if data.is_none() && binary.is_none() {
+            return None;
+        }
+        let keys = data.into_iter().chain(binary).filter_map(View::entries).flatten().map(|(k, _)| k);
+        Some(keys.collect())
+    }
+}
+
+impl<'a> NetworkPolicy<'a> {
+    pub fn pod_selector(self) -> Option<LabelSelector<'a>> {
+        self.view().at(&["spec", "podSelector"]).map(LabelSelector)
+    }
+}
+
+impl<'a> PodDisruptionBudget<'a> {
+    pub fn selector(self) -> Option<LabelSelector<'a>> {
+        self.view().at(&["spec", "selector"]).map(LabelSelector)
+    }
+}
+
+impl<'a> LabelSelector<'a> {
+    pub fn match_labels(self) -> Option<View<'a>> {
+        self.0.field("matchLabels")
+    }
+    /// Whether it selects nothing in particular (no labels, no expressions): it then
+    /// selects every pod of its namespace.
+    pub fn is_empty(self) -> bool {
+        let labels = self.match_labels().and_then(View::entries).is_some_and(|mut e| e.next().is_some());
+        !labels && self.0.items_of("matchExpressions").next().is_none()
+    }
+    /// Whether pods labelled `labels` are selected (`matchLabels` and every expression:
+    /// `In`, `NotIn`, `Exists`, `DoesNotExist`); an expression it cannot read selects
+    /// nothing.
+    pub fn matches(self, labels: &dyn Fn(&str) -> Option<&'a str>) -> bool {
+        let wanted = self.match_labels().and_then(View::entries).into_iter().flatten();
+        for (k, v) in wanted {
+            if v.str().is_none() || labels(k) != v.str() {
+                return false;
+            }
+        }
+        self.0.items_of("matchExpressions").all(|e| {
+            let Some(key) = e.str_field("key") else { return false };
+            let values: Vec<&str> = e.items_of("values").filter_map(View::str).collect();
+            let have = labels(key);
+            match e.str_field("operator") {
+                Some("In") => have.is_some_and(|h| values.contains(&h)),
+                Some("NotIn") => have.is_none_or(|h| !values.contains(&h)),
+                Some("Exists") => have.is_some(),
+                Some("DoesNotExist") => have.is_none(),
+                _ => false,
+            }
+        })
     }
 }
 
@@ -118,6 +225,15 @@ impl<'a> Workload<'a> {
     pub fn match_labels(self) -> Option<View<'a>> {
         self.view().at(&["spec", "selector", "matchLabels"])
     }
+    /// `spec.selector`.
+    pub fn selector(self) -> Option<LabelSelector<'a>> {
+        self.view().at(&["spec", "selector"]).map(LabelSelector)
+    }
+    /// A StatefulSet's `spec.volumeClaimTemplates`: each makes a claim per pod, mounted
+    /// by its `metadata.name` as if it were a volume.
+    pub fn claim_templates(self) -> Items<'a> {
+        self.view().items_at(&["spec", "volumeClaimTemplates"])
+    }
     pub fn template(self) -> Option<PodTemplate<'a>> {
         self.view().at(&["spec", "template"]).map(PodTemplate)
     }
@@ -142,6 +258,51 @@ impl<'a> PodSpec<'a> {
     }
     pub fn service_account_name(self) -> Option<View<'a>> {
         self.0.field("serviceAccountName")
+    }
+    pub fn volumes(self) -> impl Iterator<Item = Volume<'a>> + use<'a> {
+        self.0.items_of("volumes").map(Volume)
+    }
+    /// Every reference of the pods to an object of kind `kind` ([`CONFIG_MAP`],
+    /// [`PERSISTENT_VOLUME_CLAIM`]) by name, with the keys read: `configMapKeyRef`,
+    /// `envFrom` `configMapRef`, and `configMap`, projected `configMap` and
+    /// `persistentVolumeClaim` volumes.
+    pub fn object_uses(self, kind: &str) -> Vec<SecretUse<'a>> {
+        let optional = |v: View<'a>| v.field("optional").and_then(View::bool) == Some(true);
+        let mut out = Vec::new();
+        if kind == PERSISTENT_VOLUME_CLAIM {
+            for v in self.volumes() {
+                if let Some(name) = v.0.at(&["persistentVolumeClaim", "claimName"]) {
+                    out.push(SecretUse { name, keys: Vec::new(), optional: false });
+                }
+            }
+            return out;
+        }
+        if kind != CONFIG_MAP {
+            return out;
+        }
+        for c in self.containers().chain(self.init_containers()) {
+            for r in c.env().filter_map(|e| e.at(&["valueFrom", "configMapKeyRef"])) {
+                if let Some(name) = r.field("name") {
+                    out.push(SecretUse { name, keys: r.field("key").into_iter().collect(), optional: optional(r) });
+                }
+            }
+            for r in c.0.items_of("envFrom").filter_map(|e| e.field("configMapRef")) {
+                if let Some(name) = r.field("name") {
+                    out.push(SecretUse { name, keys: Vec::new(), optional: optional(r) });
+                }
+            }
+        }
+        for v in self.0.items_of("volumes") {
+            let projected = v.at(&["projected"]).map(|p| p.items_of("sources")).into_iter().flatten();
+            let sources = v.field("configMap").into_iter().chain(projected.filter_map(|s| s.field("configMap")));
+            for s in sources {
+                if let Some(name) = s.field("name") {
+                    let keys = s.items_of("items").filter_map(|i| i.field("key")).collect();
+                    out.push(SecretUse { name, keys, optional: optional(s) });
+                }
+            }
+        }
+        out
     }
     /// The names of the Secrets the pods read, as written: `secretKeyRef` and `secretRef`
     /// of every container's `env` and `envFrom`, `secret` and projected `secret` volumes,
@@ -193,7 +354,14 @@ impl<'a> PodSpec<'a> {
     }
 }
 
-/// One read of a Secret by a pod: its name and the keys read, as written.
+impl<'a> Volume<'a> {
+    pub fn name(self) -> Option<View<'a>> {
+        self.0.field("name")
+    }
+}
+
+/// One read of a Secret (or ConfigMap, or claim) by a pod: its name and the keys read,
+/// as written.
 #[derive(Clone, Debug)]
 pub struct SecretUse<'a> {
     pub name: View<'a>,
@@ -215,5 +383,9 @@ impl<'a> Container<'a> {
     /// `env`: each with `name` and `value` or `valueFrom`.
     pub fn env(self) -> Items<'a> {
         self.0.items_of("env")
+    }
+    /// `volumeMounts`: each names a volume of the pod (`name`).
+    pub fn volume_mounts(self) -> Items<'a> {
+        self.0.items_of("volumeMounts")
     }
 }
