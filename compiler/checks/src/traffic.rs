@@ -14,6 +14,7 @@ use cedc_diagnostics::{Diagnostic, Diagnostics, Span, did_you_mean};
 use cedc_model::views::certmanager::{self, Certificate, Issuer, Solver};
 use cedc_model::views::core::{self, Namespace, Secret, Service};
 use cedc_model::views::gateway::{self, Gateway, GatewayClass, ReferenceGrant, Route};
+use cedc_model::views::ingress::Ingress;
 use cedc_model::views::secrets::{ExternalSecret, SealedSecret};
 use cedc_model::{Component, Environment, ObjectKey, ObjectView, Platform, View};
 use std::collections::{BTreeMap, BTreeSet};
@@ -63,6 +64,8 @@ struct Index<'a> {
     /// Secrets some object of the environment provides, other than Certificates: the
     /// Secret itself, or an ExternalSecret or SealedSecret making it.
     secrets: BTreeSet<ObjectKey<'a>>,
+    /// The Secret objects written in the platform, by key: their type is known.
+    written_secrets: BTreeMap<ObjectKey<'a>, Secret<'a>>,
     /// The certificates cert-manager makes for Gateways carrying its issuer annotation:
     /// Secret → the hostnames of the listeners naming that Secret.
     shim_certificates: BTreeMap<ObjectKey<'a>, Vec<View<'a>>>,
@@ -114,6 +117,7 @@ impl<'a> Index<'a> {
             host: host.map(|h| (h.name.as_str(), provides(h))),
             certificates: BTreeMap::new(),
             secrets: BTreeSet::new(),
+            written_secrets: BTreeMap::new(),
             shim_certificates: BTreeMap::new(),
         };
         for o in env.components.iter().flat_map(Component::visible_objects) {
@@ -131,6 +135,7 @@ impl<'a> Index<'a> {
                 ix.namespaces.insert(n.name(), labels);
             } else if let Some(s) = Secret::cast(o) {
                 ix.secrets.insert(core::secret_key(s.namespace(), s.name()));
+                ix.written_secrets.insert(core::secret_key(s.namespace(), s.name()), s);
             } else if let Some(e) = ExternalSecret::cast(o) {
                 ix.secrets.insert(core::secret_key(e.namespace(), e.secret_name()));
             } else if let Some(s) = SealedSecret::cast(o) {
@@ -274,6 +279,11 @@ pub fn check(platform: &Platform, env: &Environment, diags: &mut Diagnostics) {
             for h in r.hostnames() {
                 domains.check(h, r.kind(), r.name(), &mut out);
             }
+        } else if let Some(i) = Ingress::cast(o) {
+            for h in i.rule_hosts().chain(i.tls().flat_map(|t| t.hosts())) {
+                domains.check(h, i.kind(), i.name(), &mut out);
+            }
+            ingress_tls(i, &ix, production, &mut out);
         }
     }
     attached.conflicts(&mut out);
@@ -448,6 +458,108 @@ fn certificate(c: Certificate, ix: &Index, production: bool, out: &mut Vec<Diagn
     // A `commonName` is usually one of the `dnsNames`: validated once.
     let common = c.common_name().filter(|cn| !c.dns_names().any(|n| n.str().is_some() && n.str() == cn.str()));
     acme_solvable(issuer, c.dns_names().chain(common), (ns, c.labels()), ix, out);
+}
+
+/// The TLS of an Ingress: the issuer its cert-manager annotation names exists, is not a
+/// staging one in production and can validate its TLS hosts; its TLS hosts and rule hosts
+/// agree (E0148); each TLS Secret is made by cert-manager (the annotation, or a
+/// Certificate covering the hosts: E0132) or is a TLS Secret the platform makes (E0150),
+/// and is made by something (E0149, a warning: it may be made outside the platform).
+fn ingress_tls(i: Ingress, ix: &Index, production: bool, out: &mut Vec<Diagnostic>) {
+    let ns = i.namespace();
+    let mut annotated = false;
+    for (annotation, kind) in certmanager::ISSUER_ANNOTATIONS {
+        let Some(v) = i.annotations().and_then(|a| a.field(annotation)) else { continue };
+        annotated = true;
+        let Some(issuer) = issuer_use(i, v, kind, ns, ix, production, out) else { continue };
+        acme_solvable(issuer, i.tls().flat_map(|t| t.hosts()), (ns, i.labels()), ix, out);
+    }
+    if i.tls().next().is_none() {
+        return;
+    }
+    let rules: Vec<View> = i.rule_hosts().filter(|h| h.str().is_some()).collect();
+    let tls: Vec<View> = i.tls().flat_map(|t| t.hosts()).filter(|h| h.str().is_some()).collect();
+    let covers = |t: &View, r: &View| t.str().zip(r.str()).is_some_and(|(t, r)| certificate_covers(t, r));
+    for t in tls.iter().filter(|t| !rules.iter().any(|r| covers(t, r))) {
+        out.push(
+            Diagnostic::error(
+                "E0148",
+                format!(
+                    "TLS host `{}` of Ingress `{}` is the host of none of its rules",
+                    t.str().unwrap_or("?"),
+                    i.name()
+                ),
+            )
+            .at(t.span(), "a TLS host no rule serves")
+            .help(host_list("the rules serve", &rules)),
+        );
+    }
+    for r in rules.iter().filter(|r| !tls.iter().any(|t| covers(t, r))) {
+        out.push(
+            Diagnostic::error(
+                "E0148",
+                format!(
+                    "host `{}` of Ingress `{}` is served without TLS, while the Ingress has TLS for other hosts",
+                    r.str().unwrap_or("?"),
+                    i.name()
+                ),
+            )
+            .at(r.span(), "no TLS host covers it")
+            .help(host_list("its TLS hosts are", &tls)),
+        );
+    }
+    for t in i.tls() {
+        let Some(secret) = t.secret_name() else { continue };
+        let Some(name) = secret.str() else { continue };
+        let key = core::secret_key(ns, name);
+        if annotated {
+            continue;
+        }
+        if let Some(c) = ix.certificates.get(&key) {
+            let names: Vec<&str> = c.dns_names().filter_map(View::str).collect();
+            for h in t.hosts().filter(|h| h.str().is_some_and(|h| !names.iter().any(|n| certificate_covers(n, h)))) {
+                out.push(
+                    Diagnostic::error(
+                        "E0132",
+                        format!(
+                            "Ingress `{}` serves `{}` with Certificate `{}`, which does not cover it",
+                            i.name(),
+                            h.str().unwrap_or("?"),
+                            c.name()
+                        ),
+                    )
+                    .at(h.span(), "not in the certificate")
+                    .also(c.name_span(), "the Certificate writing the Secret")
+                    .help(format!(
+                        "its names are {}: add this one to its `dnsNames`, or give this host its own certificate",
+                        names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                    )),
+                );
+            }
+        } else if let Some(s) = ix.written_secrets.get(&key).filter(|s| s.secret_type() != core::TLS_SECRET_TYPE) {
+            out.push(
+                Diagnostic::error("E0150", format!("Ingress `{}` uses Secret `{name}` as its certificate, which is a Secret of type `{}`", i.name(), s.secret_type()))
+                    .at(secret.span(), "not a TLS Secret")
+                    .also(s.name_span(), "the Secret")
+                    .help("an Ingress's `secretName` names a `kubernetes.io/tls` Secret holding its certificate: let cert-manager make one (`cert-manager.io/cluster-issuer` on the Ingress, or a Certificate), rather than another object's Secret"),
+            );
+        } else if !ix.secrets.contains(&key) {
+            out.push(
+                Diagnostic::warning("E0149", format!("nothing in the platform makes Secret `{name}`, the certificate of Ingress `{}`", i.name()))
+                    .at(secret.span(), "made by nothing here")
+                    .help("annotate the Ingress with `cert-manager.io/cluster-issuer` (cert-manager then makes it), write a Certificate for it, or ignore this if the Secret is made outside the platform"),
+            );
+        }
+    }
+}
+
+/// `what` and the hostnames of `hosts`, for a help line.
+fn host_list(what: &str, hosts: &[View]) -> String {
+    if hosts.is_empty() {
+        return format!("{what} no hostname");
+    }
+    let list: Vec<String> = hosts.iter().filter_map(|h| Some(format!("`{}`", h.str()?))).collect();
+    format!("{what} {}: make the TLS hosts the rule hosts (derive both from one value)", list.join(", "))
 }
 
 /// An issuer named by a Gateway annotation or a Certificate's `issuerRef` exists in the

@@ -37,6 +37,8 @@ pub const POD_DISRUPTION_BUDGET: &str = "PodDisruptionBudget";
 pub const DEFAULT_SERVICE_ACCOUNT: &str = "default";
 /// The ConfigMap every namespace has, holding the cluster's CA (`ca.crt`).
 pub const ROOT_CA_CONFIG_MAP: &str = "kube-root-ca.crt";
+/// The type of a Secret holding a certificate and its key (`tls.crt`, `tls.key`).
+pub const TLS_SECRET_TYPE: &str = "kubernetes.io/tls";
 /// A Service of this type points at a DNS name and selects no pods.
 pub const EXTERNAL_NAME: &str = "ExternalName";
 

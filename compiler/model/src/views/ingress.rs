@@ -23,6 +23,10 @@ crate::part_view!(
     /// An Ingress backend's `service`: a name and a port (by number or name).
     IngressBackend
 );
+crate::part_view!(
+    /// One entry of an Ingress's `spec.tls`: hostnames and the Secret of their certificate.
+    IngressTls
+);
 
 impl<'a> Ingress<'a> {
     /// `spec.ingressClassName`, with its span.
@@ -35,6 +39,23 @@ impl<'a> Ingress<'a> {
         let rules = self.view().items_at(&["spec", "rules"]);
         let paths = rules.flat_map(|r| r.items_at(&["http", "paths"]));
         default.into_iter().chain(paths.filter_map(|p| p.at(&["backend", "service"]))).map(IngressBackend)
+    }
+    /// Each rule's `host`, with its span.
+    pub fn rule_hosts(self) -> impl Iterator<Item = View<'a>> + use<'a> {
+        self.view().items_at(&["spec", "rules"]).filter_map(|r| r.field("host"))
+    }
+    /// `spec.tls`.
+    pub fn tls(self) -> impl Iterator<Item = IngressTls<'a>> + use<'a> {
+        self.view().items_at(&["spec", "tls"]).map(IngressTls)
+    }
+}
+
+impl<'a> IngressTls<'a> {
+    pub fn hosts(self) -> crate::view::Items<'a> {
+        self.0.items_of("hosts")
+    }
+    pub fn secret_name(self) -> Option<View<'a>> {
+        self.0.field("secretName")
     }
 }
 
