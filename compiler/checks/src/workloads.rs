@@ -15,7 +15,10 @@
 //!   `default` ServiceAccount and `kube-root-ca.crt` excepted; Secrets are E0473);
 //! - E0146: a ConfigMap key read that the ConfigMap, written with its contents, lacks;
 //! - E0147 (warning): a NetworkPolicy or PodDisruptionBudget whose selector selects no
-//!   pod template of its namespace.
+//!   pod template of its namespace;
+//! - E0151: a workload name too long for the names and labels Kubernetes derives from
+//!   it (a StatefulSet's `controller-revision-hash` label, a CronJob's Jobs, a Job's
+//!   `job-name` label: at most 63 characters).
 //!
 //! Pods are those of the platform's own objects (bare Pods and the templates of
 //! Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs). A chart's
@@ -77,6 +80,7 @@ pub fn check(env: &Environment, diags: &mut Vec<Diagnostic>) {
             if let Some(w) = Workload::cast(o) {
                 own_template(w, &mut out);
             }
+            name_budget(o, &mut out);
             if let Some(s) = Service::cast(o) {
                 service(s, ns, &index, &mut out);
             }
@@ -459,4 +463,31 @@ fn missing_keys(u: &SecretUse, name: &str, keys: &BTreeSet<&str>) -> Vec<Diagnos
                 })
         })
         .collect()
+}
+
+/// What Kubernetes derives from a workload's name, with the longest name that keeps it
+/// within 63 characters: (group, kind, what is derived, longest name).
+const BUDGETS: [(&str, &str, &str, usize); 3] = [
+    ("apps", "StatefulSet", "its pods' label `controller-revision-hash: <name>-<10 characters>`", 52),
+    ("batch", "CronJob", "its Jobs, named `<name>-<11 digits>` and labelled `job-name` with it", 52),
+    ("batch", "Job", "its pods' label `job-name: <name>`", 63),
+];
+
+/// E0151: the workload's name leaves room for what Kubernetes derives from it.
+fn name_budget(o: &Object, out: &mut Vec<Diagnostic>) {
+    let Some((_, kind, derived, max)) = BUDGETS.iter().find(|(g, k, _, _)| o.group() == *g && o.kind == *k) else {
+        return;
+    };
+    let length = o.name.chars().count();
+    if length <= *max {
+        return;
+    }
+    out.push(
+        Diagnostic::error(
+            "E0151",
+            format!("{kind} `{}` has a {length}-character name: {derived} would exceed 63 characters", o.name),
+        )
+        .at(o.name_span(), format!("{length} characters"))
+        .help(format!("a {kind}'s name can have at most {max} characters: shorten it by {}", length - max)),
+    );
 }

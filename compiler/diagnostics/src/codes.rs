@@ -82,6 +82,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0148", "Ingress TLS hosts and rule hosts disagree"),
     ("E0149", "Ingress certificate Secret made by nothing"),
     ("E0150", "certificate Secret that is not a TLS Secret"),
+    ("E0151", "workload name too long for the names derived from it"),
     ("E0300", "environment field with a computed name"),
     ("E0301", "computed field name in a record"),
     ("E0302", "`with` on a value that is not a record or map"),
