@@ -1,6 +1,7 @@
 //! Checks over the evaluated platform model, run for every environment. Each problem is
 //! reported at the `.ced` span that produced the offending value (provenance).
 
+mod addresses;
 mod argocd;
 mod delivery;
 mod ingress;
@@ -36,6 +37,7 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
         plaintext::check(env, &mut diags);
         secret_refs::check(env, &mut diags);
         workloads::check(env, &mut diags);
+        addresses::check(env, &mut diags);
         delivery::check(env, platform.host_of(env), registry, &mut diags);
         argocd::check(env, &dirs, &mut diags);
         let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span)> = BTreeMap::new();

@@ -370,24 +370,29 @@ fn mounts(p: &Pods, out: &mut Vec<Diagnostic>) {
             let Some(name) = m.field("name") else { continue };
             let Some(text) = name.str().filter(|n| !volumes.contains(n)) else { continue };
             let known = volumes.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
-            out.push(
-                Diagnostic::error(
-                    "E0144",
-                    format!(
-                        "container `{}` mounts the volume `{text}`, which its pod does not declare",
-                        c.name().unwrap_or("?")
-                    ),
-                )
-                .at(name.span(), "no such volume")
-                .help(if known.is_empty() {
-                    format!(
-                        "{} `{}` declares no volumes: add `{text}` to the pod's `volumes`",
-                        p.owner.kind, p.owner.name
-                    )
-                } else {
-                    format!("the pod's volumes are {known}")
-                }),
-            );
+            // The name where the mount writes it; when it comes from elsewhere (a helper's
+            // `mount(volume, path)` copies the volume's own), the mount's path, with the
+            // volume's declaration as the second place.
+            let (at, declared) = match m.field("mountPath") {
+                Some(path) if !within(name.span(), m.span()) => (path.span(), Some(name.span())),
+                _ => (name.span(), None),
+            };
+            let mut d = Diagnostic::error(
+                "E0144",
+                format!(
+                    "container `{}` mounts the volume `{text}`, which its pod does not declare",
+                    c.name().unwrap_or("?")
+                ),
+            )
+            .at(at, "no such volume");
+            if let Some(n) = declared {
+                d = d.also(n, format!("the volume `{text}`, not given to the workload"));
+            }
+            out.push(d.help(if known.is_empty() {
+                format!("{} `{}` declares no volumes: add `{text}` to the pod's `volumes`", p.owner.kind, p.owner.name)
+            } else {
+                format!("the pod's volumes are {known}")
+            }));
         }
     }
 }
@@ -490,4 +495,9 @@ fn name_budget(o: &Object, out: &mut Vec<Diagnostic>) {
         .at(o.name_span(), format!("{length} characters"))
         .help(format!("a {kind}'s name can have at most {max} characters: shorten it by {}", length - max)),
     );
+}
+
+/// Whether `inner` lies within `outer` (the value was written inside that expression).
+fn within(inner: Span, outer: Span) -> bool {
+    inner.file == outer.file && outer.start <= inner.start && inner.end <= outer.end
 }

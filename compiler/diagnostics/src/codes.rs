@@ -83,6 +83,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0149", "Ingress certificate Secret made by nothing"),
     ("E0150", "certificate Secret that is not a TLS Secret"),
     ("E0151", "workload name too long for the names derived from it"),
+    ("E0152", "in-cluster address naming a Service that does not exist"),
+    ("E0153", "short Service name read from another namespace"),
     ("E0300", "environment field with a computed name"),
     ("E0301", "computed field name in a record"),
     ("E0302", "`with` on a value that is not a record or map"),
