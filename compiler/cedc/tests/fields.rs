@@ -160,3 +160,40 @@ fn an_interpolated_field_name_is_e0441() {
     let c = compile("env prod {}\nlet x = \"a\"\ntype T = { \"{x}.ini\": Int }\n");
     assert_eq!(codes(&c), ["E0441"], "{:#?}", c.diagnostics);
 }
+
+/// A Deployment with `replicas` beside `spec` instead of in it.
+const MISPLACED: &str = r#"env prod {}
+
+let d: KIND = {
+  apiVersion: "apps/v1"
+  kind: "Deployment"
+  metadata: { name: "a" }
+  replicas: 2
+  spec: {
+    selector: { matchLabels: { app: "a" } }
+    template: { metadata: { labels: { app: "a" } }, spec: { containers: [{ name: "a", image: "nginx:1.27" }] } }
+  }
+}
+
+component a {
+  namespace: "a"
+  objects: [d]
+}
+"#;
+
+#[test]
+fn a_field_written_one_level_too_high_is_told_where_it_belongs_typed_or_not() {
+    // Typed as the kind: E0022 when checking types.
+    let typed = MISPLACED.replace("KIND", "Kind<\"apps/v1\", \"Deployment\">");
+    let c = compile(&typed);
+    assert_eq!(codes(&c), ["E0022"], "{:#?}", c.diagnostics);
+    let (d, at) = located(&c, &typed, "E0022");
+    assert_eq!(at, "replicas");
+    assert_eq!(d.help.as_deref(), Some("`replicas` is a field of `spec`: move it inside `spec`"));
+    // Untyped: E0100 when checking the object against its schema.
+    let untyped = MISPLACED.replace("KIND", "Object");
+    let c = compile(&untyped);
+    assert_eq!(codes(&c), ["E0100"], "{:#?}", c.diagnostics);
+    let (d, _) = located(&c, &untyped, "E0100");
+    assert_eq!(d.help.as_deref(), Some("`replicas` is a field of `spec`: move it inside `spec`"));
+}

@@ -203,7 +203,10 @@ impl Violation {
                 }
                 if let Some(e) = elsewhere {
                     if !e.is_empty() && !is_prefix_path(e, parent) {
-                        return Some(format!("`{field}` looks like an annotation: put it inside `{e}`"));
+                        if field.contains('/') && e.ends_with("annotations") {
+                            return Some(format!("`{field}` looks like an annotation: put it inside `{e}`"));
+                        }
+                        return Some(format!("`{field}` is a field of `{e}`: move it inside `{e}`"));
                     }
                     return Some(if e.is_empty() {
                         format!("`{field}` is a top-level field of the object; move it there")
@@ -552,11 +555,24 @@ impl<'s> Walk<'s, '_> {
         } else {
             // The nearest enclosing object (not this one) that declares the field.
             let n = self.enclosing.len().saturating_sub(1);
-            self.enclosing[..n]
+            let above = self.enclosing[..n]
                 .iter()
                 .rev()
                 .find(|(o, _)| o.properties.contains_key(key))
-                .map(|(_, len)| self.path[..*len].to_string())
+                .map(|(_, len)| self.path[..*len].to_string());
+            // Else the one field of this object whose own object declares it (`replicas`
+            // written beside `spec` instead of in it).
+            above.or_else(|| {
+                // `status` is written by controllers, never by the platform.
+                let mut below = obj.properties.iter().filter(|(name, p)| match &self.registry.resolve(p).ty {
+                    Ty::Object(o) => *name != "status" && o.properties.contains_key(key),
+                    _ => false,
+                });
+                match (below.next(), below.next()) {
+                    (Some((name, _)), None) => Some(join(&self.path[..parent_len], name)),
+                    _ => None,
+                }
+            })
         };
         self.report(field, ViolationKind::UnknownField { field: key.to_string(), suggestion, elsewhere, known });
     }

@@ -75,9 +75,12 @@ impl Checker<'_> {
     }
 
     pub(super) fn unknown_field(&mut self, k: &str, span: Span, rt: &RecordType) {
-        let help = match did_you_mean(k, rt.fields.keys().map(String::as_str)) {
-            Some(s) => format!("did you mean `{}`?", written(&s)),
-            None => format!("the fields are: {}", field_list(rt)),
+        let help = match (did_you_mean(k, rt.fields.keys().map(String::as_str)), field_of_a_field(k, rt)) {
+            (Some(s), _) => format!("did you mean `{}`?", written(&s)),
+            (None, Some(inner)) => {
+                format!("`{}` is a field of `{}`: move it inside `{}`", written(k), written(inner), written(inner))
+            }
+            (None, None) => format!("the fields are: {}", field_list(rt)),
         };
         let what = rt.name.clone().unwrap_or_else(|| "this record".into());
         let k = written(k);
@@ -188,4 +191,21 @@ pub(super) fn patch_assignable(patch: &Type, base: &Type) -> bool {
 
 pub(super) fn field_list(r: &RecordType) -> String {
     r.fields.keys().map(|k| format!("`{}`", written(k))).collect::<Vec<_>>().join(", ")
+}
+
+/// The one field of `rt` whose own record type declares `k` (`replicas` written beside
+/// `spec` of a `Kind<"apps/v1", "Deployment">` instead of in it); `status`, which
+/// controllers write, is not one.
+fn field_of_a_field<'r>(k: &str, rt: &'r RecordType) -> Option<&'r str> {
+    let mut inner = rt.fields.iter().filter(|(name, f)| {
+        let ty = match &f.ty {
+            Type::Optional(t) => t.as_ref(),
+            t => t,
+        };
+        *name != "status" && matches!(ty, Type::Record(r) if r.fields.contains_key(k))
+    });
+    match (inner.next(), inner.next()) {
+        (Some((name, _)), None) => Some(name.as_str()),
+        _ => None,
+    }
 }
