@@ -29,9 +29,27 @@ impl Generator for PublicMaterial {
     }
 }
 
+/// Whether `v` holds public text anywhere: a walk that builds no paths, so that the
+/// objects without any (nearly all) cost no allocation per value.
+fn has_public(v: &Value) -> bool {
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match &v.kind {
+            ValueKind::Named(n) if n.public.is_some() => return true,
+            ValueKind::List(items) => stack.extend(items.iter()),
+            ValueKind::Record(fields) => stack.extend(fields.values()),
+            _ => {}
+        }
+    }
+    false
+}
+
 /// `path: reason` for each public string of `v`, in document order.
 fn public_lines(v: &Value) -> Vec<String> {
     let mut out = Vec::new();
+    if !has_public(v) {
+        return out;
+    }
     let mut stack: Vec<(&Value, String)> = vec![(v, String::new())];
     while let Some((v, path)) = stack.pop() {
         match &v.kind {
