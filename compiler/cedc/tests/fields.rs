@@ -197,3 +197,57 @@ fn a_field_written_one_level_too_high_is_told_where_it_belongs_typed_or_not() {
     let (d, _) = located(&c, &untyped, "E0100");
     assert_eq!(d.help.as_deref(), Some("`replicas` is a field of `spec`: move it inside `spec`"));
 }
+
+#[test]
+fn a_problem_in_a_helper_used_twice_is_one_report_with_both_uses() {
+    let src = r#"env prod {}
+env staging {}
+
+fn settings(team: String) -> Object = {
+  apiVersion: "v1"
+  kind: "ConfigMap"
+  metadata: { name: "settings-{team}" }
+  data: { first: ["a", "b"][5] }
+}
+
+component a {
+  namespace: "a"
+  objects: [settings("a")]
+}
+
+component b {
+  namespace: "b"
+  objects: [settings("b")]
+}
+"#;
+    let c = compile(src);
+    assert_eq!(codes(&c), ["E0060"], "{:#?}", c.diagnostics);
+    let (d, at) = located(&c, src, "E0060");
+    assert_eq!(at, "5", "the problem is in the helper's body");
+    let uses: Vec<&str> = d.uses.iter().map(|s| &src[s.start as usize..s.end as usize]).collect();
+    assert_eq!(uses, ["settings(\"a\")", "settings(\"b\")"]);
+    assert_eq!(d.envs, ["prod", "staging"]);
+}
+
+#[test]
+fn a_name_computed_from_an_argument_is_reported_at_the_argument() {
+    let src = r#"env prod {}
+
+fn settings(team: String) -> Object = {
+  apiVersion: "v1"
+  kind: "ConfigMap"
+  metadata: { name: "settings-{team}" }
+}
+
+component a {
+  namespace: "a"
+  objects: [settings("Data_Science")]
+}
+"#;
+    let c = compile(src);
+    assert_eq!(codes(&c), ["E0040"], "{:#?}", c.diagnostics);
+    let (d, at) = located(&c, src, "E0040");
+    assert_eq!(at, "\"Data_Science\"");
+    let computed: Vec<&str> = d.secondary.iter().map(|(s, _)| &src[s.start as usize..s.end as usize]).collect();
+    assert_eq!(computed, ["\"settings-{team}\""]);
+}

@@ -27,6 +27,10 @@ pub struct Diagnostic {
     pub message: String,
     pub primary: Option<(Span, String)>,
     pub secondary: Vec<(Span, String)>,
+    /// Where the function that raised it (the primary span is in its body) is called
+    /// from, outermost call first: one entry per use, gathered from every report of the
+    /// same problem when they merge ([`merge_across_envs`]). Shown as `used here` labels.
+    pub uses: Vec<Span>,
     pub help: Option<String>,
     pub notes: Vec<String>,
     /// The environments the problem was found in, in the order it was found there
@@ -45,6 +49,7 @@ impl Diagnostic {
             message: message.into(),
             primary: None,
             secondary: Vec::new(),
+            uses: Vec::new(),
             help: None,
             notes: Vec::new(),
             envs: Vec::new(),
@@ -63,6 +68,13 @@ impl Diagnostic {
     }
     pub fn also(mut self, span: Span, label: impl Into<String>) -> Self {
         self.secondary.push((span, label.into()));
+        self
+    }
+    /// The function raising it is used at `span` (kept once).
+    pub fn used_at(mut self, span: Span) -> Self {
+        if !self.uses.contains(&span) {
+            self.uses.push(span);
+        }
         self
     }
     pub fn help(mut self, help: impl Into<String>) -> Self {
@@ -85,9 +97,10 @@ impl Diagnostic {
         self.primary.as_ref().map(|(s, _)| *s)
     }
 
-    /// The same problem, wherever it was found: equal in everything but `envs`.
+    /// The same problem, wherever it was found (and whichever use of a function found
+    /// it): equal in everything but `envs` and `uses`.
     pub fn same_problem(&self, other: &Diagnostic) -> bool {
-        let Diagnostic { code, severity, message, primary, secondary, help, notes, envs: _ } = self;
+        let Diagnostic { code, severity, message, primary, secondary, uses: _, help, notes, envs: _ } = self;
         *code == other.code
             && *severity == other.severity
             && *message == other.message
@@ -148,12 +161,16 @@ impl Diagnostic {
             "message": self.message,
             "primary": self.primary.as_ref().map(|(s, l)| loc(*s, l)),
             "secondary": self.secondary.iter().map(|(s, l)| loc(*s, l)).collect::<Vec<_>>(),
+            "uses": self.uses.iter().map(|s| loc(*s, USED_HERE)).collect::<Vec<_>>(),
             "help": self.help,
             "notes": self.shown_notes(),
             "environments": self.envs,
         })
     }
 }
+
+/// The label of each place a function raising a diagnostic is used.
+const USED_HERE: &str = "used here";
 
 /// A miette-renderable view of a [`Diagnostic`]: labels in the primary file are drawn
 /// on its source; labels in other files become related reports with their own source.
@@ -209,7 +226,10 @@ impl Rendered {
         if let Some((span, label)) = &d.primary {
             here.push((*span, label, true));
         }
-        for (span, label) in &d.secondary {
+        let uses = d.uses.iter().map(|s| (s, USED_HERE.to_string()));
+        let secondary: Vec<(&Span, String)> = d.secondary.iter().map(|(s, l)| (s, l.clone())).chain(uses).collect();
+        for (span, label) in &secondary {
+            let (span, label) = (*span, label.as_str());
             if Some(span.file) == primary_file {
                 here.push((*span, label, false));
             } else {
@@ -217,11 +237,11 @@ impl Rendered {
                 related.push(Rendered {
                     code: "",
                     severity: miette::Severity::Advice,
-                    message: label.clone(),
+                    message: label.to_string(),
                     source,
                     labels: ranges
                         .into_iter()
-                        .map(|r| LabeledSpan::new_primary_with_span(Some(label.clone()), r))
+                        .map(|r| LabeledSpan::new_primary_with_span(Some(label.to_string()), r))
                         .collect(),
                     help: None,
                     related: Vec::new(),
@@ -324,6 +344,11 @@ pub fn merge_across_envs(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
                 for env in d.envs {
                     if !first.envs.contains(&env) {
                         first.envs.push(env);
+                    }
+                }
+                for span in d.uses {
+                    if !first.uses.contains(&span) {
+                        first.uses.push(span);
                     }
                 }
             }

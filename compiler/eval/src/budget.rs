@@ -43,7 +43,7 @@ pub struct Budget {
 pub enum Over {
     /// Already reported.
     Silent,
-    Report(Diagnostic),
+    Report(Box<Diagnostic>),
 }
 
 impl Budget {
@@ -105,7 +105,7 @@ impl Budget {
 
     fn exhaust(&mut self, d: Diagnostic) -> Over {
         self.exhausted = true;
-        Over::Report(d)
+        Over::Report(Box::new(d))
     }
 }
 

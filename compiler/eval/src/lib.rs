@@ -113,6 +113,10 @@ struct Evaluator<'p> {
     within: Within,
     overrides: HashMap<DeclKey, Vec<&'p OverrideInfo>>,
     depth: usize,
+    /// The bodies of the functions being evaluated, innermost last, and the calls that
+    /// entered them.
+    bodies: Vec<Span>,
+    calls: Vec<Span>,
     budget: Budget,
     diags: Diagnostics,
 }
@@ -139,13 +143,23 @@ impl<'p> Evaluator<'p> {
             within: Within::Nothing,
             overrides,
             depth: 0,
+            bodies: Vec::new(),
+            calls: Vec::new(),
             budget: Budget::default(),
             diags: Vec::new(),
         }
     }
 
     /// Record a diagnostic found while evaluating this environment.
-    fn fail(&mut self, d: Diagnostic) -> Stop {
+    /// Report `d`. A problem found in a function's body names where the function is
+    /// used (the outermost call), so that one problem of a helper used N times is one
+    /// report with its N uses once the reports merge.
+    fn fail(&mut self, mut d: Diagnostic) -> Stop {
+        if let (Some(at), Some(body), Some(call)) = (d.span(), self.bodies.last(), self.calls.first())
+            && within(at, *body)
+        {
+            d = d.used_at(*call);
+        }
         self.diags.push(d.in_env(&*self.env));
         Stop::Failed
     }
@@ -154,7 +168,7 @@ impl<'p> Evaluator<'p> {
     fn over(&mut self, o: Over) -> Stop {
         match o {
             Over::Silent => Stop::Failed,
-            Over::Report(d) => self.fail(d),
+            Over::Report(d) => self.fail(*d),
         }
     }
 
@@ -630,8 +644,24 @@ impl<'p> Evaluator<'p> {
         }
     }
 
+    /// Where a value used inside the function being evaluated came from, when that is
+    /// outside its body: an argument (or what an argument was computed from).
+    fn argument_origin(&self, v: &Value) -> Option<Span> {
+        let body = *self.bodies.last()?;
+        if let Some(i) = v.origin.input {
+            return Some(i);
+        }
+        (!within(v.origin.span, body)).then_some(v.origin.span)
+    }
+
     fn invalid(&mut self, origin: Origin, msg: &str, code: &'static str, help: &str) -> Stop {
-        let mut d = Diagnostic::error(code, msg.to_string()).at(origin.span, "computed here").help(help.to_string());
+        let mut d = match origin.input {
+            Some(input) => Diagnostic::error(code, msg.to_string())
+                .at(input, "the input it is computed from")
+                .also(origin.span, "computed here"),
+            None => Diagnostic::error(code, msg.to_string()).at(origin.span, "computed here"),
+        }
+        .help(help.to_string());
         if let Some(base) = origin.overrides {
             d = d.also(base, "base value, overridden for this environment");
         }
@@ -651,8 +681,11 @@ impl<'p> Evaluator<'p> {
             ExprKind::Env => v(ValueKind::Env(self.env.clone())),
             ExprKind::Str(s) => {
                 let mut reads = Vec::new();
-                let text = self.string_reading(s, span, &mut reads)?;
-                v(secrets::text(text, reads))
+                let mut input = None;
+                let text = self.string_reading(s, span, &mut reads, &mut input)?;
+                let mut value = Value::new(secrets::text(text, reads), span);
+                value.origin.input = input;
+                Ok(value)
             }
             ExprKind::Ident(id) => self.ident(id),
             ExprKind::List(items) => {
@@ -803,18 +836,28 @@ impl<'p> Evaluator<'p> {
     }
 
     fn string(&mut self, s: &StrExpr, span: Span) -> Result<String, Stop> {
-        self.string_reading(s, span, &mut Vec::new())
+        self.string_reading(s, span, &mut Vec::new(), &mut None)
     }
 
     /// An interpolated string; the secrets named by the parts (`secret_ref(...).name`)
-    /// are added to `reads`.
-    fn string_reading(&mut self, s: &StrExpr, span: Span, reads: &mut Vec<Arc<SecretSource>>) -> Result<String, Stop> {
+    /// are added to `reads`, and `input` is set to the first part that came into the
+    /// function being evaluated through an argument (see [`Origin::input`]).
+    fn string_reading(
+        &mut self,
+        s: &StrExpr,
+        span: Span,
+        reads: &mut Vec<Arc<SecretSource>>,
+        input: &mut Option<Span>,
+    ) -> Result<String, Stop> {
         let mut out = String::new();
         for p in &s.parts {
             match p {
                 StrPart::Text(t) => self.push_str(&mut out, t, span)?,
                 StrPart::Interp(x) => {
                     let xv = self.expr(x)?;
+                    if input.is_none() {
+                        *input = self.argument_origin(&xv);
+                    }
                     match &xv.kind {
                         ValueKind::Str(t) => self.push_str(&mut out, t, x.span)?,
                         ValueKind::Int(i) => self.push_str(&mut out, &i.to_string(), x.span)?,
@@ -1125,7 +1168,11 @@ impl<'p> Evaluator<'p> {
             locals.push((p.name.clone(), v));
         }
         self.depth += 1;
+        self.bodies.push(decl.body.span);
+        self.calls.push(e.span);
         let r = self.in_module(m, locals, |ev| ev.expr(&decl.body));
+        self.calls.pop();
+        self.bodies.pop();
         self.depth -= 1;
         self.conform(r?, &sig.ret)
     }
@@ -1348,4 +1395,9 @@ fn take_list(v: Option<Value>) -> Vec<Value> {
         Some(ValueKind::List(items)) => items,
         _ => Vec::new(),
     }
+}
+
+/// Whether `inner` lies within `outer`.
+fn within(inner: Span, outer: Span) -> bool {
+    inner.file == outer.file && outer.start <= inner.start && inner.end <= outer.end
 }

@@ -12,11 +12,15 @@ pub struct Origin {
     pub span: Span,
     /// For a value set by an `in <env> { ... }` override: the base value's span.
     pub overrides: Option<Span>,
+    /// For a string computed inside a function from a value that came into it through
+    /// an argument (a name built from a parameter): that argument's span, the input a
+    /// diagnostic about the string points at (with `span` as the place it was computed).
+    pub input: Option<Span>,
 }
 
 impl Origin {
     pub fn at(span: Span) -> Origin {
-        Origin { span, overrides: None }
+        Origin { span, overrides: None, input: None }
     }
 }
 

@@ -949,7 +949,7 @@ fn embedded_resources() {
 fn overridden_values_carry_the_base_span() {
     let schema = object(vec![("replicas", int()), ("spec", object(vec![("x", int())], &["x"]))], &[]);
     let mut replicas = s("three", 50);
-    replicas.origin = Origin { span: sp(50), overrides: Some(sp(10)) };
+    replicas.origin = Origin { span: sp(50), overrides: Some(sp(10)), input: None };
     let mut spec = rec(60, vec![]);
     spec.origin.overrides = Some(sp(20));
     let v = check(&schema, &rec(0, vec![("replicas", replicas), ("spec", spec)]));
