@@ -269,26 +269,30 @@ impl<'a> PodSpec<'a> {
     /// `envFrom` `configMapRef`, and `configMap`, projected `configMap` and
     /// `persistentVolumeClaim` volumes.
     pub fn object_uses(self, kind: &str) -> Vec<SecretUse<'a>> {
+        match kind {
+            PERSISTENT_VOLUME_CLAIM => self
+                .volumes()
+                .filter_map(|v| v.0.at(&["persistentVolumeClaim", "claimName"]))
+                .map(|name| SecretUse { name, keys: Vec::new(), optional: false })
+                .collect(),
+            CONFIG_MAP => self.reads(&CONFIG_MAP_REFS),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every read by the pods of the kind `refs` describes: its key references in `env`,
+    /// its `envFrom` entries, and its volumes (plain and projected), with the keys read
+    /// and whether the pod starts without it (`optional: true`).
+    fn reads(self, refs: &Refs) -> Vec<SecretUse<'a>> {
         let optional = |v: View<'a>| v.field("optional").and_then(View::bool) == Some(true);
         let mut out = Vec::new();
-        if kind == PERSISTENT_VOLUME_CLAIM {
-            for v in self.volumes() {
-                if let Some(name) = v.0.at(&["persistentVolumeClaim", "claimName"]) {
-                    out.push(SecretUse { name, keys: Vec::new(), optional: false });
-                }
-            }
-            return out;
-        }
-        if kind != CONFIG_MAP {
-            return out;
-        }
         for c in self.containers().chain(self.init_containers()) {
-            for r in c.env().filter_map(|e| e.at(&["valueFrom", "configMapKeyRef"])) {
+            for r in c.env().filter_map(|e| e.at(&["valueFrom", refs.key_ref])) {
                 if let Some(name) = r.field("name") {
                     out.push(SecretUse { name, keys: r.field("key").into_iter().collect(), optional: optional(r) });
                 }
             }
-            for r in c.0.items_of("envFrom").filter_map(|e| e.field("configMapRef")) {
+            for r in c.0.items_of("envFrom").filter_map(|e| e.field(refs.env_from)) {
                 if let Some(name) = r.field("name") {
                     out.push(SecretUse { name, keys: Vec::new(), optional: optional(r) });
                 }
@@ -296,9 +300,10 @@ impl<'a> PodSpec<'a> {
         }
         for v in self.0.items_of("volumes") {
             let projected = v.at(&["projected"]).map(|p| p.items_of("sources")).into_iter().flatten();
-            let sources = v.field("configMap").into_iter().chain(projected.filter_map(|s| s.field("configMap")));
-            for s in sources {
-                if let Some(name) = s.field("name") {
+            let sources = v.field(refs.volume).map(|s| (s, refs.volume_name)).into_iter();
+            let sources = sources.chain(projected.filter_map(|s| s.field(refs.volume)).map(|s| (s, "name")));
+            for (s, field) in sources {
+                if let Some(name) = s.field(field) {
                     let keys = s.items_of("items").filter_map(|i| i.field("key")).collect();
                     out.push(SecretUse { name, keys, optional: optional(s) });
                 }
@@ -327,32 +332,7 @@ impl<'a> PodSpec<'a> {
     /// Every read of a Secret by the pods, with the key read when one is (`secretKeyRef`,
     /// a volume's `items`), and whether the pod starts without it (`optional: true`).
     pub fn secret_uses(self) -> Vec<SecretUse<'a>> {
-        let optional = |v: View<'a>| v.field("optional").and_then(View::bool) == Some(true);
-        let mut out = Vec::new();
-        for c in self.containers().chain(self.init_containers()) {
-            for r in c.env().filter_map(|e| e.at(&["valueFrom", "secretKeyRef"])) {
-                if let Some(name) = r.field("name") {
-                    out.push(SecretUse { name, keys: r.field("key").into_iter().collect(), optional: optional(r) });
-                }
-            }
-            for r in c.0.items_of("envFrom").filter_map(|e| e.field("secretRef")) {
-                if let Some(name) = r.field("name") {
-                    out.push(SecretUse { name, keys: Vec::new(), optional: optional(r) });
-                }
-            }
-        }
-        for v in self.0.items_of("volumes") {
-            let projected = v.at(&["projected"]).map(|p| p.items_of("sources")).into_iter().flatten();
-            let sources = v.field("secret").map(|s| (s, "secretName")).into_iter();
-            let sources = sources.chain(projected.filter_map(|s| s.field("secret")).map(|s| (s, "name")));
-            for (s, field) in sources {
-                if let Some(name) = s.field(field) {
-                    let keys = s.items_of("items").filter_map(|i| i.field("key")).collect();
-                    out.push(SecretUse { name, keys, optional: optional(s) });
-                }
-            }
-        }
-        out
+        self.reads(&SECRET_REFS)
     }
 }
 
@@ -361,6 +341,21 @@ impl<'a> Volume<'a> {
         self.0.field("name")
     }
 }
+
+/// Where a pod spec names objects of one kind: the field of an `env` entry's
+/// `valueFrom`, of an `envFrom` entry, of a volume (and of a projected volume's source),
+/// and the volume's field holding the name.
+struct Refs {
+    key_ref: &'static str,
+    env_from: &'static str,
+    volume: &'static str,
+    volume_name: &'static str,
+}
+
+const SECRET_REFS: Refs =
+    Refs { key_ref: "secretKeyRef", env_from: "secretRef", volume: "secret", volume_name: "secretName" };
+const CONFIG_MAP_REFS: Refs =
+    Refs { key_ref: "configMapKeyRef", env_from: "configMapRef", volume: "configMap", volume_name: "name" };
 
 /// One read of a Secret (or ConfigMap, or claim) by a pod: its name and the keys read,
 /// as written.
