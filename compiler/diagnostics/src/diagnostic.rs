@@ -170,7 +170,7 @@ impl Diagnostic {
 }
 
 /// The label of each place a function raising a diagnostic is used.
-const USED_HERE: &str = "used here";
+pub const USED_HERE: &str = "used here";
 
 /// A miette-renderable view of a [`Diagnostic`]: labels in the primary file are drawn
 /// on its source; labels in other files become related reports with their own source.

@@ -213,13 +213,17 @@ fn to_lsp(files: &Files, d: &Diagnostic, uri_of: &dyn Fn(FileId) -> Option<lsp_t
     for n in &d.shown_notes() {
         message.push_str(&format!("\nnote: {n}"));
     }
+    // The secondary places, then every place the function raising it is used.
+    let uses = d.uses.iter().map(|s| (*s, cedc_diagnostics::USED_HERE.to_string()));
     let related: Vec<lsp_types::DiagnosticRelatedInformation> = d
         .secondary
         .iter()
+        .cloned()
+        .chain(uses)
         .filter_map(|(s, label)| {
             Some(lsp_types::DiagnosticRelatedInformation {
-                location: lsp_types::Location { uri: uri_of(s.file)?, range: range(*s) },
-                message: label.clone(),
+                location: lsp_types::Location { uri: uri_of(s.file)?, range: range(s) },
+                message: label,
             })
         })
         .collect();
@@ -234,5 +238,27 @@ fn to_lsp(files: &Files, d: &Diagnostic, uri_of: &dyn Fn(FileId) -> Option<lsp_t
         message,
         related_information: (!related.is_empty()).then_some(related),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_lsp;
+    use cedc_diagnostics::{Diagnostic, Files, Span};
+
+    #[test]
+    fn the_uses_of_a_helper_are_related_information() {
+        let mut files = Files::new();
+        let f = files.add("main.ced", "fn f() = 1\nlet a = f()\nlet b = f()\n");
+        let d = Diagnostic::error("E0060", "boom")
+            .at(Span::new(f, 9, 10), "here")
+            .used_at(Span::new(f, 19, 22))
+            .used_at(Span::new(f, 31, 34));
+        let uri: lsp_types::Uri = "file:///p/main.ced".parse().expect("uri");
+        let lsp = to_lsp(&files, &d, &|_| Some(uri.clone()));
+        let related = lsp.related_information.expect("related information");
+        let lines: Vec<(u32, &str)> =
+            related.iter().map(|r| (r.location.range.start.line, r.message.as_str())).collect();
+        assert_eq!(lines, [(1, "used here"), (2, "used here")]);
     }
 }
