@@ -65,6 +65,9 @@ struct Index<'a> {
     by_ns: BTreeMap<&'a str, BTreeSet<usize>>,
     /// (kind, namespace, name) → the ConfigMap's keys when known.
     made: BTreeMap<(&'a str, &'a str, &'a str), Option<BTreeSet<&'a str>>>,
+    /// (kind, name) → the namespaces an object of that kind and name is made in (the
+    /// help of E0145).
+    by_name: BTreeMap<(&'a str, &'a str), BTreeSet<&'a str>>,
     /// Services whose endpoints an Endpoints or EndpointSlice object gives.
     filled: BTreeSet<(&'a str, &'a str)>,
     /// Namespaces where a chart runs pods cedc does not see.
@@ -106,6 +109,7 @@ impl<'a> Index<'a> {
             by_label: BTreeMap::new(),
             by_ns: BTreeMap::new(),
             made: BTreeMap::new(),
+            by_name: BTreeMap::new(),
             filled: BTreeSet::new(),
             charted: BTreeSet::new(),
         };
@@ -134,9 +138,11 @@ impl<'a> Index<'a> {
                 core::CONFIG_MAP => {
                     let keys = ConfigMap::cast(o).and_then(ConfigMap::keys).map(|k| k.into_iter().collect());
                     self.made.insert((core::CONFIG_MAP, ns, &o.name), keys);
+                    self.by_name.entry((core::CONFIG_MAP, &o.name)).or_default().insert(ns);
                 }
                 core::PERSISTENT_VOLUME_CLAIM | core::SERVICE_ACCOUNT => {
                     self.made.insert((o.kind.as_str(), ns, &o.name), None);
+                    self.by_name.entry((o.kind.as_str(), &o.name)).or_default().insert(ns);
                 }
                 core::ENDPOINTS => {
                     self.filled.insert((ns, &o.name));
@@ -374,7 +380,7 @@ fn mounts(p: &Pods, out: &mut Vec<Diagnostic>) {
             // `mount(volume, path)` copies the volume's own), the mount's path, with the
             // volume's declaration as the second place.
             let (at, declared) = match m.field("mountPath") {
-                Some(path) if !within(name.span(), m.span()) => (path.span(), Some(name.span())),
+                Some(path) if !m.span().contains(name.span()) => (path.span(), Some(name.span())),
                 _ => (name.span(), None),
             };
             let mut d = Diagnostic::error(
@@ -423,13 +429,8 @@ fn reads<'a>(p: &Pods<'a>, ix: &Index<'a>, out: &mut Vec<Diagnostic>) {
 
 /// E0145, naming the namespaces where an object of that kind and name is made.
 fn not_made(kind: &str, name: &str, ns: &str, at: Span, ix: &Index) -> Diagnostic {
-    let elsewhere: Vec<String> = ix
-        .made
-        .range((kind, "", "")..)
-        .take_while(|((k, _, _), _)| *k == kind)
-        .filter(|((_, _, n), _)| *n == name)
-        .map(|((_, other, _), _)| format!("`{other}`"))
-        .collect();
+    let elsewhere: Vec<String> =
+        ix.by_name.get(&(kind, name)).into_iter().flatten().map(|other| format!("`{other}`")).collect();
     let help = if elsewhere.is_empty() {
         let optional = if kind == core::CONFIG_MAP {
             ", or mark the reference `optional: true` if the pods start without it"
@@ -495,9 +496,4 @@ fn name_budget(o: &Object, out: &mut Vec<Diagnostic>) {
         .at(o.name_span(), format!("{length} characters"))
         .help(format!("a {kind}'s name can have at most {max} characters: shorten it by {}", length - max)),
     );
-}
-
-/// Whether `inner` lies within `outer` (the value was written inside that expression).
-fn within(inner: Span, outer: Span) -> bool {
-    inner.file == outer.file && outer.start <= inner.start && inner.end <= outer.end
 }

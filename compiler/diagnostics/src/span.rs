@@ -22,6 +22,10 @@ impl Span {
     pub fn to(self, other: Span) -> Span {
         Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
     }
+    /// Whether `inner` lies within this span (same file).
+    pub fn contains(self, inner: Span) -> bool {
+        inner.file == self.file && self.start <= inner.start && inner.end <= self.end
+    }
     pub fn len(self) -> usize {
         (self.end - self.start) as usize
     }

@@ -156,7 +156,7 @@ impl<'p> Evaluator<'p> {
     /// report with its N uses once the reports merge.
     fn fail(&mut self, mut d: Diagnostic) -> Stop {
         if let (Some(at), Some(body), Some(call)) = (d.span(), self.bodies.last(), self.calls.first())
-            && within(at, *body)
+            && body.contains(at)
         {
             d = d.used_at(*call);
         }
@@ -651,7 +651,7 @@ impl<'p> Evaluator<'p> {
         if let Some(i) = v.origin.input {
             return Some(i);
         }
-        (!within(v.origin.span, body)).then_some(v.origin.span)
+        (!body.contains(v.origin.span)).then_some(v.origin.span)
     }
 
     fn invalid(&mut self, origin: Origin, msg: &str, code: &'static str, help: &str) -> Stop {
@@ -1395,9 +1395,4 @@ fn take_list(v: Option<Value>) -> Vec<Value> {
         Some(ValueKind::List(items)) => items,
         _ => Vec::new(),
     }
-}
-
-/// Whether `inner` lies within `outer`.
-fn within(inner: Span, outer: Span) -> bool {
-    inner.file == outer.file && outer.start <= inner.start && inner.end <= outer.end
 }
