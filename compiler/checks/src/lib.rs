@@ -40,12 +40,13 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
         addresses::check(env, &mut diags);
         delivery::check(env, platform.host_of(env), registry, &mut diags);
         argocd::check(env, &dirs, &mut diags);
-        let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span)> = BTreeMap::new();
+        let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span, Written)> = BTreeMap::new();
         let owned = env.components.iter().flat_map(|c| {
             // What the chart installs first: an object of the component clashing with
             // one is then the one pointed at.
             let installed = c.installed.iter().map(move |o| (c.name.as_str(), o, Written::ByHelm));
-            installed.chain(c.objects.iter().map(move |o| (c.name.as_str(), o, Written::ByCedc)))
+            let outside = c.outside.iter().map(move |o| (c.name.as_str(), o, Written::Outside));
+            installed.chain(outside).chain(c.objects.iter().map(move |o| (c.name.as_str(), o, Written::ByCedc)))
         });
         // The generated objects first: a hand-written object of the same identity is
         // then the one pointed at.
@@ -57,7 +58,14 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
             }
             let id = o.id();
             match seen.get(&id) {
-                Some((other, span)) => {
+                Some((other, span, first)) => {
+                    if *first == Written::Outside && written == Written::Outside {
+                        continue; // two components reading the same object made outside
+                    }
+                    if *first == Written::Outside || written == Written::Outside {
+                        diags.push(made_and_outside(&id, (other, *span, *first), (owner, name_span)).in_env(&env.name));
+                        continue;
+                    }
                     let where_ = if *other == owner {
                         format!("twice in {}", owner_name(owner))
                     } else if *other != DELIVERY && owner != DELIVERY {
@@ -74,7 +82,7 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
                     );
                 }
                 None => {
-                    seen.insert(id, (owner, name_span));
+                    seen.insert(id, (owner, name_span, written));
                 }
             }
         }
@@ -82,12 +90,34 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
     diags
 }
 
-/// Who writes an object: cedc (into the emitted tree) or Helm (a chart's installs,
-/// declared with the chart and checked only for references and identity).
+/// Who writes an object: cedc (into the emitted tree), Helm (a chart's installs,
+/// declared with the chart), or someone outside the platform (a component's
+/// `made_outside`). Only what cedc writes is held to the object rules; all of them to
+/// their identity.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Written {
     ByCedc,
     ByHelm,
+    Outside,
+}
+
+/// E0070 for an object declared made outside the platform (`made_outside`) that the
+/// platform also makes.
+fn made_and_outside(
+    id: &ObjectId,
+    first: (&str, cedc_diagnostics::Span, Written),
+    second: (&str, cedc_diagnostics::Span),
+) -> Diagnostic {
+    let (other, span, how) = first;
+    let (label, also) = if how == Written::Outside {
+        ("made here", format!("declared made outside the platform by {}", owner_name(other)))
+    } else {
+        ("declared made outside the platform here", format!("made by {}", owner_name(other)))
+    };
+    Diagnostic::error("E0070", format!("{id} is both made by the platform and declared made outside it"))
+        .at(second.1, label)
+        .also(span, also)
+        .help("`made_outside` lists only what the platform's declarations do not make: remove the entry, or the object")
 }
 
 /// The owner of the objects delivering an environment (its Argo CD Applications).

@@ -113,7 +113,7 @@ fn secret_keys(s: Secret) -> Keys {
 /// E0473.
 /// `elsewhere`: the namespaces where a Secret of that name is made.
 fn missing(u: &SecretUse, ns: &str, name: &str, elsewhere: &[&str]) -> Diagnostic {
-    let mut help = "make it in the platform (a Secret read from a store: `secrets.vault(...)` with `secrets.env_var` or `secrets.volume`), or read it through `secrets.existing(...)` to declare it made outside the platform".to_string();
+    let mut help = "make it in the platform (a Secret read from a store: `secrets.vault(...)` with `secrets.env_var` or `secrets.volume`), or read it through `secrets.existing(...)` (or list it in the component's `made_outside`) to declare it made outside the platform".to_string();
     if !elsewhere.is_empty() {
         help = format!(
             "a Secret `{name}` is made in {}, not here (a pod reads Secrets of its own namespace); {help}",

@@ -132,7 +132,7 @@ fn claim_check(what: &str, claim: ClaimSpec, classes: &Classes, out: &mut Vec<Di
         let help = match did_you_mean(name, classes.by_name.keys().copied()) {
             Some(s) => format!("did you mean `{s}`?"),
             None if classes.by_name.is_empty() => format!(
-                "no StorageClass exists in {}: deploy the storage system that provides it there (its chart installs its classes)",
+                "no StorageClass exists in {}: deploy the storage system that provides it there (its chart installs its classes); a class the cluster comes with is listed in a component's `made_outside` (`k8s.outside(\"StorageClass\", \"{name}\")`)",
                 classes.place
             ),
             None => format!("the classes there are {}", classes.listed()),

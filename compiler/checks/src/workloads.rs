@@ -437,7 +437,9 @@ fn not_made(kind: &str, name: &str, ns: &str, at: Span, ix: &Index) -> Diagnosti
         } else {
             ""
         };
-        format!("make a {kind} `{name}` in `{ns}` in this environment{optional}")
+        format!(
+            "make a {kind} `{name}` in `{ns}` in this environment{optional}; one made outside the platform's declarations is listed in the component's `made_outside` (`k8s.outside(\"{kind}\", \"{name}\")`)"
+        )
     } else {
         format!(
             "a {kind} `{name}` is made in {}, not in `{ns}`: pods read objects of their own namespace",

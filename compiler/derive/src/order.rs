@@ -106,7 +106,8 @@ fn providers(env: &Environment, diags: &mut Diagnostics) -> Providers {
         for name in &c.provides {
             p.controllers.entry(name.clone()).or_insert(i);
         }
-        for o in c.visible_objects() {
+        // What is made outside the platform is made by no component: nothing waits on it.
+        for o in c.objects.iter().chain(&c.installed) {
             if let Some(secret) = written_secret(o) {
                 p.secrets.entry(secret).or_insert(i);
             }

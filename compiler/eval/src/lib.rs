@@ -464,6 +464,7 @@ impl<'p> Evaluator<'p> {
             _ => None,
         });
         let after = take_list(fields.shift_remove("after"));
+        let made_outside = take_list(fields.shift_remove("made_outside"));
         let given = |v: Option<Value>| v.filter(|d| !matches!(d.kind, ValueKind::None));
         let delivery = given(fields.shift_remove("delivery"));
         let needs_host = given(fields.shift_remove("needs_host"));
@@ -486,6 +487,13 @@ impl<'p> Evaluator<'p> {
                 None => ok = false,
             }
         }
+        let mut outside = Vec::new();
+        for o in made_outside {
+            match self.object(o, &ns_value, None) {
+                Some(obj) => outside.push(obj),
+                None => ok = false,
+            }
+        }
         let labels = labels.and_then(|l| l.as_record().cloned()).unwrap_or_default();
         ok.then(|| Component {
             name: d.name.name.clone(),
@@ -496,6 +504,7 @@ impl<'p> Evaluator<'p> {
             labels,
             chart,
             installed,
+            outside,
             after,
             delivery,
             needs_host,

@@ -53,6 +53,11 @@ pub struct Component {
     /// completed like the component's own objects: the checks see them, the emitters
     /// do not write them (Helm does).
     pub installed: Vec<Object>,
+    /// What the component's objects read that is made outside the platform's
+    /// declarations (`made_outside:`, by hand, by the cluster's distribution, by a
+    /// controller cedc does not know): the reference checks see them, nothing emits
+    /// them, nothing is ordered after them.
+    pub outside: Vec<Object>,
     /// Components this one is synchronised after (`after:`), each a string with its span.
     pub after: Vec<Value>,
     /// Where Argo CD finds the platform (a prelude `Delivery` record), on the component
@@ -147,10 +152,11 @@ impl Component {
         chart.chain(objects)
     }
 
-    /// Every object the component puts in its environment: its own (emitted by cedc),
-    /// then what its chart installs (emitted by Helm). Checks of references read these.
+    /// Every object the component's environment has through it: its own (emitted by
+    /// cedc), what its chart installs (emitted by Helm), then what it declares made
+    /// outside the platform. Checks of references read these.
     pub fn visible_objects(&self) -> impl Iterator<Item = &Object> {
-        self.objects.iter().chain(&self.installed)
+        self.objects.iter().chain(&self.installed).chain(&self.outside)
     }
 
     /// A component with objects only, as the checks' and emitters' tests build them.
@@ -164,6 +170,7 @@ impl Component {
             labels: Fields::new(),
             chart: None,
             installed: Vec::new(),
+            outside: Vec::new(),
             after: Vec::new(),
             delivery: None,
             needs_host: None,
