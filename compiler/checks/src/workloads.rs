@@ -18,7 +18,9 @@
 //!   pod template of its namespace;
 //! - E0151: a workload name too long for the names and labels Kubernetes derives from
 //!   it (a StatefulSet's `controller-revision-hash` label, a CronJob's Jobs, a Job's
-//!   `job-name` label: at most 63 characters).
+//!   `job-name` label: at most 63 characters), or for the names an operator derives
+//!   from it (the ClickHouse operator's per-host ConfigMap and volume,
+//!   [`cedc_model::views::clickhouse`]).
 //!
 //! Pods are those of the platform's own objects (bare Pods and the templates of
 //! Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs). A chart's
@@ -30,6 +32,7 @@
 //! a lookup, each selector an intersection of the index's sets.
 
 use cedc_diagnostics::{Diagnostic, Span};
+use cedc_model::views::clickhouse::Named;
 use cedc_model::views::core::{
     self as core, ConfigMap, DEFAULT_SERVICE_ACCOUNT, EXTERNAL_NAME, LabelSelector, NetworkPolicy, Pod,
     PodDisruptionBudget, PodSpec, ROOT_CA_CONFIG_MAP, SERVICE_NAME_LABEL, SecretUse, Service, Workload,
@@ -84,6 +87,9 @@ pub fn check(env: &Environment, diags: &mut Vec<Diagnostic>) {
                 own_template(w, &mut out);
             }
             name_budget(o, &mut out);
+            if let Some(i) = Named::cast(o) {
+                operator_budget(i, &mut out);
+            }
             if let Some(s) = Service::cast(o) {
                 service(s, ns, &index, &mut out);
             }
@@ -498,4 +504,35 @@ fn name_budget(o: &Object, out: &mut Vec<Diagnostic>) {
         .at(o.name_span(), format!("{length} characters"))
         .help(format!("a {kind}'s name can have at most {max} characters: shorten it by {}", length - max)),
     );
+}
+
+/// E0151 for a ClickHouse installation whose longest per-host name (the ConfigMap the
+/// operator mounts as a volume, a DNS label) exceeds 63 characters: reported at the
+/// installation's name, with the cluster's name beside it.
+fn operator_budget(i: Named, out: &mut Vec<Diagnostic>) {
+    const MAX: usize = 63;
+    for c in i.clusters() {
+        let cluster = c.name().and_then(View::str).unwrap_or_default();
+        let derived = i.config_map_name(cluster, &c.longest_host());
+        let length = derived.chars().count();
+        if length <= MAX {
+            continue;
+        }
+        let mut d = Diagnostic::error(
+            "E0151",
+            format!(
+                "{} `{}`: the operator names a host's ConfigMap and volume `{derived}`, {length} characters",
+                i.object.kind, i.object.name
+            ),
+        )
+        .at(i.object.name_span(), format!("{} characters too many", length - MAX));
+        if let Some(n) = c.name() {
+            d = d.also(n.span(), "the cluster's name is part of it");
+        }
+        out.push(d.help(format!(
+            "a volume name has at most {MAX} characters and the operator does not shorten it (the StatefulSet is refused, and the operator retries without saying why): shorten the installation's or the cluster's name by {} in all (it makes `{}-<name>-deploy-confd-<cluster>-<shard>-<replica>` for each host)",
+            length - MAX,
+            i.prefix
+        )));
+    }
 }

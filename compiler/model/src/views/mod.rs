@@ -11,6 +11,7 @@
 
 pub mod argocd;
 pub mod certmanager;
+pub mod clickhouse;
 pub mod cluster;
 pub mod core;
 pub mod delivery;
