@@ -230,6 +230,46 @@ component b {
 }
 
 #[test]
+fn a_check_finding_a_problem_in_a_helper_names_each_use() {
+    // The checks (not the evaluator) find these: a Service made by a project function
+    // selecting nothing, used twice; and a Job name computed from an argument.
+    let src = r#"env prod {}
+
+fn front(team: String) -> Object = {
+  apiVersion: "v1"
+  kind: "Service"
+  metadata: { name: "{team}-front" }
+  spec: { selector: { app: "frontend" }, ports: [{ port: 80 }] }
+}
+
+fn job(team: String) -> Object = {
+  apiVersion: "batch/v1"
+  kind: "Job"
+  metadata: { name: "{team}-a-job-name-long-enough-to-leave-no-room-for-the-label-kubernetes-adds" }
+  spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "j", image: "busybox:1.37" }] } } }
+}
+
+component a {
+  namespace: "a"
+  objects: [front("one"), front("two"), job("abc")]
+}
+"#;
+    let c = compile(src);
+    assert_eq!(codes(&c), ["E0141", "E0141", "E0151"], "{:#?}", c.diagnostics);
+    let text = |s: &cedc_diagnostics::Span| &src[s.start as usize..s.end as usize];
+    let services: Vec<_> = c.diagnostics.iter().filter(|d| d.code == "E0141").collect();
+    for (d, call) in services.iter().zip(["front(\"one\")", "front(\"two\")"]) {
+        assert_eq!(d.span().map(|s| text(&s)), Some("{ app: \"frontend\" }"), "in the helper's body");
+        let uses: Vec<&str> = d.uses.iter().map(text).collect();
+        assert_eq!(uses, [call], "each report names the call that made its Service");
+    }
+    let (d, at) = located(&c, src, "E0151");
+    assert_eq!(at, "\"abc\"", "the name's input");
+    assert!(d.secondary.iter().any(|(s, l)| l == "computed here" && text(s).starts_with("\"{team}")), "{d:#?}");
+    assert!(d.uses.is_empty(), "the argument is inside the call: {d:#?}");
+}
+
+#[test]
 fn a_name_computed_from_an_argument_is_reported_at_the_argument() {
     let src = r#"env prod {}
 

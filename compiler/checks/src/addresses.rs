@@ -32,7 +32,9 @@ pub fn check(env: &Environment, diags: &mut Vec<Diagnostic>) {
     for c in &env.components {
         for o in &c.objects {
             let ns = o.namespace.as_deref().unwrap_or(&c.namespace);
+            let from = out.len();
             scan(&o.value, ns, &services, &mut out);
+            crate::at_input(&mut out[from..], o);
         }
         if let Some(chart) = &c.chart {
             scan(chart, &c.namespace, &services, &mut out);

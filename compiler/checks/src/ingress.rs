@@ -87,12 +87,14 @@ pub fn check(platform: &Platform, env: &Environment, diags: &mut Diagnostics) {
     let known = !served.classes.names.is_empty() || env.virtual_cluster().is_some() || !env.delivery.is_empty();
     let mut out = Vec::new();
     for i in ingresses {
+        let from = out.len();
         if known {
             class(i, &served, &mut out);
         }
         for b in i.backends() {
             backend(i, b, &services, &mut out);
         }
+        crate::at_input(&mut out[from..], i.object());
     }
     diags.extend(out.into_iter().map(|d| d.in_env(&env.name)));
 }

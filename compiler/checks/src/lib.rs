@@ -54,7 +54,9 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
         for (owner, o, written) in delivery.chain(owned) {
             let name_span = o.name_span();
             if written == Written::ByCedc {
+                let from = diags.len();
                 object_rules(o, registry, unchecked, &mut validator, &env.name, &mut diags);
+                at_input(&mut diags[from..], o);
             }
             let id = o.id();
             match seen.get(&id) {
@@ -119,6 +121,32 @@ fn made_and_outside(
         .also(span, also)
         .help("`made_outside` lists only what the platform's declarations do not make: remove the entry, or the object")
 }
+
+/// Point the reports `out`, found in object `o`, at the `.ced` input: one at a string
+/// computed inside a function from an argument moves to that argument (the function's
+/// line second, "computed here"); one found inside the function that built `o` names
+/// the call that did as where it is used. Checks call it on the reports of each object
+/// they look at, so a helper used N times with one mistake is one report with N uses.
+pub(crate) fn at_input(out: &mut [Diagnostic], o: &Object) {
+    let call = o.made_by();
+    for d in out {
+        let Some((span, label)) = d.primary.clone() else { continue };
+        let input = o.value.origin_of(span).and_then(|origin| origin.input).filter(|i| *i != span);
+        if let Some(input) = input {
+            d.primary = Some((input, label));
+            d.secondary.insert(0, (span, COMPUTED_HERE.to_string()));
+        }
+        if let Some(call) = call
+            && !call.contains(d.span().unwrap_or(span))
+            && !d.uses.contains(&call)
+        {
+            d.uses.push(call);
+        }
+    }
+}
+
+/// The label of the place a value was computed, when its report points at its input.
+const COMPUTED_HERE: &str = "computed here";
 
 /// The owner of the objects delivering an environment (its Argo CD Applications).
 const DELIVERY: &str = "";

@@ -35,9 +35,11 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
     let mut seen = BTreeSet::new();
     let objects = env.components.iter().flat_map(|c| &c.objects).chain(&env.delivery);
     for o in objects {
+        let from = out.len();
         exported(o, &mut out);
         contents(o, &mut out);
         scan(&o.value, &mut seen, &mut out);
+        crate::at_input(&mut out[from..], o);
     }
     for c in &env.components {
         if let Some(values) = c.chart.as_ref().and_then(|r| Release(View::new(r)).values()) {

@@ -36,6 +36,7 @@ pub fn check(env: &Environment, diags: &mut Vec<Diagnostic>) {
         for o in &c.objects {
             let Some(spec) = pod_spec(o) else { continue };
             let ns = o.namespace.as_deref().unwrap_or(&c.namespace);
+            let from = diags.len();
             for u in spec.secret_uses().into_iter().filter(|u| !u.optional) {
                 let Some(name) = u.name.str() else { continue };
                 match made.get(&(ns.to_string(), name.to_string())) {
@@ -53,6 +54,7 @@ pub fn check(env: &Environment, diags: &mut Vec<Diagnostic>) {
                     Some(None) => {}
                 }
             }
+            crate::at_input(&mut diags[from..], o);
         }
     }
 }

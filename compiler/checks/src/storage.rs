@@ -72,12 +72,12 @@ pub fn check(platform: &Platform, env: &Environment, diags: &mut Diagnostics) {
     let mut claims = Vec::new();
     for o in env.components.iter().flat_map(|c| c.objects.iter()) {
         if let Some(pvc) = PersistentVolumeClaim::cast(o) {
-            claims.extend(pvc.claim().map(|c| (format!("PersistentVolumeClaim `{}`", pvc.name()), c)));
+            claims.extend(pvc.claim().map(|c| (o, format!("PersistentVolumeClaim `{}`", pvc.name()), c)));
         } else if let Some(w) = Workload::cast(o) {
             for t in w.view().items_at(&["spec", "volumeClaimTemplates"]) {
                 let name = t.at(&["metadata", "name"]).and_then(View::str).unwrap_or("?");
                 claims.extend(
-                    t.field("spec").map(|s| (format!("claim `{name}` of {} `{}`", w.kind(), w.name()), ClaimSpec(s))),
+                    t.field("spec").map(|s| (o, format!("claim `{name}` of {} `{}`", w.kind(), w.name()), ClaimSpec(s))),
                 );
             }
         }
@@ -91,8 +91,10 @@ pub fn check(platform: &Platform, env: &Environment, diags: &mut Diagnostics) {
         return;
     }
     let mut out = Vec::new();
-    for (what, claim) in claims {
+    for (o, what, claim) in claims {
+        let from = out.len();
         claim_check(&what, claim, &classes, &mut out);
+        crate::at_input(&mut out[from..], o);
     }
     diags.extend(out.into_iter().map(|d| d.in_env(&env.name)));
 }

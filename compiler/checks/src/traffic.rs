@@ -264,6 +264,7 @@ pub fn check(platform: &Platform, env: &Environment, diags: &mut Diagnostics) {
     let mut claims = Claims::default();
     let mut attached = Attached::default();
     for o in env.components.iter().flat_map(Component::visible_objects) {
+        let from = out.len();
         if let Some(g) = Gateway::cast(o) {
             gateway(g, &ix, &mut out);
             gateway_issuers(g, &ix, production, &mut out);
@@ -285,6 +286,7 @@ pub fn check(platform: &Platform, env: &Environment, diags: &mut Diagnostics) {
             }
             ingress_tls(i, &ix, production, &mut out);
         }
+        crate::at_input(&mut out[from..], o);
     }
     attached.conflicts(&mut out);
     diags.extend(out.into_iter().map(|d: Diagnostic| d.in_env(&env.name)));

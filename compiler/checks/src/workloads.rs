@@ -82,6 +82,7 @@ pub fn check(env: &Environment, diags: &mut Vec<Diagnostic>) {
     let mut out = Vec::new();
     for c in &env.components {
         for o in &c.objects {
+            let from = out.len();
             let ns = o.namespace.as_deref().unwrap_or(&c.namespace);
             if let Some(w) = Workload::cast(o) {
                 own_template(w, &mut out);
@@ -99,11 +100,14 @@ pub fn check(env: &Environment, diags: &mut Vec<Diagnostic>) {
             if let Some(p) = PodDisruptionBudget::cast(o) {
                 selects_something(p.selector(), ns, o, &index, &mut out);
             }
+            crate::at_input(&mut out[from..], o);
         }
     }
     for p in &index.pods {
+        let from = out.len();
         mounts(p, &mut out);
         reads(p, &index, &mut out);
+        crate::at_input(&mut out[from..], p.owner);
     }
     diags.extend(out.into_iter().map(|d| d.in_env(&env.name)));
 }
@@ -291,7 +295,10 @@ fn no_pods(s: Service, ns: &str, selector: View, ix: &Index) -> Diagnostic {
             let p = &ix.pods[*i];
             let labels = p.labels.and_then(View::entries).into_iter().flatten();
             let labels: Vec<String> = labels.filter_map(|(k, v)| Some(format!("{k}: {}", v.str()?))).collect();
-            format!("{} `{}` has {{ {} }}", p.owner.kind, p.owner.name, labels.join(", "))
+            match labels.is_empty() {
+                true => format!("{} `{}` has no labels", p.owner.kind, p.owner.name),
+                false => format!("{} `{}` has {{ {} }}", p.owner.kind, p.owner.name, labels.join(", ")),
+            }
         })
         .collect();
     if let Some(first) = ix.by_ns.get(ns).and_then(|s| s.first()) {

@@ -114,9 +114,31 @@ fn compile_here(
     diags.extend(merge_across_envs(eval_diags));
     let derived = cedc_derive::derive(&mut platform);
     diags.extend(merge_across_envs(derived));
-    let checks = cedc_checks::check(&platform, &registry, &schemas.unchecked);
+    let mut checks = cedc_checks::check(&platform, &registry, &schemas.unchecked);
+    uses_of_functions(&mut checks, &program);
     diags.extend(merge_across_envs(checks));
     Compilation { program, checked: Some(checked), platform: Some(platform), registry, diagnostics: diags }
+}
+
+/// The checks name the call that made an object as where a problem found in it is used;
+/// that holds only for a problem inside a function's body. Elsewhere (a component's own
+/// labels put on a helper's object) the call is dropped.
+fn uses_of_functions(diags: &mut Diagnostics, program: &cedc_names::Program) {
+    if diags.iter().all(|d| d.uses.is_empty()) {
+        return;
+    }
+    let bodies: Vec<Span> = program
+        .items()
+        .filter_map(|(_, i)| match &i.kind {
+            cedc_syntax::ast::ItemKind::Fn(f) => Some(f.body.span),
+            _ => None,
+        })
+        .collect();
+    for d in diags.iter_mut().filter(|d| !d.uses.is_empty()) {
+        if !d.span().is_some_and(|at| bodies.iter().any(|b| b.contains(at))) {
+            d.uses.clear();
+        }
+    }
 }
 
 /// The built-in kinds plus the project's CRDs. A CRD file that cannot be read points at

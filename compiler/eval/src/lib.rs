@@ -1183,7 +1183,11 @@ impl<'p> Evaluator<'p> {
         self.calls.pop();
         self.bodies.pop();
         self.depth -= 1;
-        self.conform(r?, &sig.ret)
+        let mut v = self.conform(r?, &sig.ret)?;
+        if self.calls.is_empty() {
+            made_by_call(&mut v, decl.body.span, e.span);
+        }
+        Ok(v)
     }
 
     fn builtin(&mut self, e: &Expr, b: Builtin, args: &[Arg]) -> R {
@@ -1399,6 +1403,22 @@ fn internal(span: Span, what: &str) -> Diagnostic {
 }
 
 /// The items of an optional list field taken out of a record (empty when absent or none).
+/// A record made inside a function's `body` and returned to a call outside any function
+/// (or such a list's records) remembers the call, as its [`Origin::input`]: the
+/// place a problem found in it later points at besides the function's line.
+fn made_by_call(v: &mut Value, body: Span, call: Span) {
+    let mut tag = |v: &mut Value| {
+        if matches!(v.kind, ValueKind::Record(_)) && v.origin.input.is_none() && body.contains(v.origin.span) {
+            v.origin.input = Some(call);
+        }
+    };
+    if let ValueKind::List(items) = &mut v.kind {
+        items.iter_mut().for_each(&mut tag);
+    } else {
+        tag(v);
+    }
+}
+
 fn take_list(v: Option<Value>) -> Vec<Value> {
     match v.map(|v| v.kind) {
         Some(ValueKind::List(items)) => items,

@@ -210,6 +210,13 @@ impl Object {
         }
     }
 
+    /// The call outside any function that made the object, when a function built it (a
+    /// `std/k8s` helper, a function of the project): where a problem found inside that
+    /// function is used ([`crate::Origin::input`]).
+    pub fn made_by(&self) -> Option<Span> {
+        self.value.origin.input.filter(|_| matches!(self.value.kind, crate::ValueKind::Record(_)))
+    }
+
     /// API group (`""` for the core group): `apps/v1` → `apps`, `v1` → `""`.
     pub fn group(&self) -> &str {
         match self.api_version.rsplit_once('/') {

@@ -15,6 +15,9 @@ pub struct Origin {
     /// For a string computed inside a function from a value that came into it through
     /// an argument (a name built from a parameter): that argument's span, the input a
     /// diagnostic about the string points at (with `span` as the place it was computed).
+    /// For a record made inside a function and returned to a call outside any function
+    /// (an object built by a helper, or each record of a list it returns): that call,
+    /// where a problem found in the record is used ([`crate::Object::made_by`]).
     pub input: Option<Span>,
 }
 
@@ -212,6 +215,24 @@ impl Value {
             }
         }
         out
+    }
+
+    /// The origin of the first value (in document order) this value holds, itself
+    /// included, whose expression is at `span`.
+    pub fn origin_of(&self, span: Span) -> Option<Origin> {
+        // Iterative: values can be as deep as the user's data.
+        let mut stack = vec![self];
+        while let Some(v) = stack.pop() {
+            if v.origin.span == span {
+                return Some(v.origin);
+            }
+            match &v.kind {
+                ValueKind::List(items) => stack.extend(items.iter().rev()),
+                ValueKind::Record(fields) => stack.extend(fields.values().rev()),
+                _ => {}
+            }
+        }
+        None
     }
 
     /// The origin of the value at a JSON-ish path (`["spec", "replicas"]`, list indices
