@@ -503,6 +503,7 @@ fn build(dir: &Path, out: Option<PathBuf>, check: bool, r: &Reporter) -> Outcome
     let Some(platform) = &c.platform else { return Outcome::UserError };
     let out = out.unwrap_or_else(|| project.root.join(&project.out));
     let shown = project::display(&out);
+    let mut clock = cedc_driver::Clock::from_env();
     let tree = match kustomize_tree(platform) {
         Ok(t) => t,
         Err(d) => {
@@ -510,6 +511,7 @@ fn build(dir: &Path, out: Option<PathBuf>, check: bool, r: &Reporter) -> Outcome
             return Outcome::UserError;
         }
     };
+    clock.lap("emit");
     if check {
         return match cedc_emit::check_tree(&out, &tree) {
             Ok(drift) if drift.is_empty() => {
@@ -530,7 +532,9 @@ fn build(dir: &Path, out: Option<PathBuf>, check: bool, r: &Reporter) -> Outcome
             Err(e) => output_error(&e, r),
         };
     }
-    match cedc_emit::write_tree(&out, &tree) {
+    let written = cedc_emit::write_tree(&out, &tree);
+    clock.lap("write");
+    match written {
         Ok(report) => {
             for w in &report.warnings {
                 eprintln!("cedc: warning: {w}");

@@ -17,7 +17,7 @@ pub use delivery::exact_version;
 pub use traffic::hostnames_intersect;
 
 use cedc_diagnostics::{Diagnostic, Diagnostics};
-use cedc_model::{Object, ObjectId, PathSeg, Platform, is_cluster_scoped};
+use cedc_model::{Environment, Object, ObjectId, PathSeg, Platform, is_cluster_scoped};
 use cedc_schema::validate::{Validator, Violation, ViolationKind};
 use cedc_schema::{Registry, Scope};
 use std::collections::BTreeMap;
@@ -25,67 +25,78 @@ use std::collections::BTreeMap;
 /// Check every object of every environment: its schema (unless its kind is listed in
 /// `unchecked`, as `apiVersion/Kind`), its identity, name, labels and scope.
 pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> Diagnostics {
+    let dirs = argocd::output_dirs(platform);
+    // Environments are checked independently: in parallel, reports in their order.
+    let per_env = cedc_model::parallel::map(&platform.envs, |env| check_env(platform, env, registry, unchecked, &dirs));
+    per_env.into_iter().flatten().collect()
+}
+
+/// Every check of one environment.
+fn check_env(
+    platform: &Platform,
+    env: &Environment,
+    registry: &Registry,
+    unchecked: &[String],
+    dirs: &std::collections::BTreeSet<String>,
+) -> Diagnostics {
     let mut diags = Vec::new();
     let mut validator = Validator::new(registry);
-    let dirs = argocd::output_dirs(platform);
-    for env in &platform.envs {
-        traffic::check(platform, env, &mut diags);
-        ingress::check(platform, env, &mut diags);
-        versions::check(env, &mut diags);
-        placement::check(platform, env, &mut diags);
-        storage::check(platform, env, &mut diags);
-        plaintext::check(env, &mut diags);
-        secret_refs::check(env, &mut diags);
-        workloads::check(env, &mut diags);
-        addresses::check(env, &mut diags);
-        delivery::check(env, platform.host_of(env), registry, &mut diags);
-        argocd::check(env, &dirs, &mut diags);
-        let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span, Written)> = BTreeMap::new();
-        let owned = env.components.iter().flat_map(|c| {
-            // What the chart installs first: an object of the component clashing with
-            // one is then the one pointed at.
-            let installed = c.installed.iter().map(move |o| (c.name.as_str(), o, Written::ByHelm));
-            let outside = c.outside.iter().map(move |o| (c.name.as_str(), o, Written::Outside));
-            installed.chain(outside).chain(c.objects.iter().map(move |o| (c.name.as_str(), o, Written::ByCedc)))
-        });
-        // The generated objects first: a hand-written object of the same identity is
-        // then the one pointed at.
-        let delivery = env.delivery.iter().map(|o| (DELIVERY, o, Written::ByCedc));
-        for (owner, o, written) in delivery.chain(owned) {
-            let name_span = o.name_span();
-            if written == Written::ByCedc {
-                let from = diags.len();
-                object_rules(o, registry, unchecked, &mut validator, &env.name, &mut diags);
-                at_input(&mut diags[from..], o);
+    traffic::check(platform, env, &mut diags);
+    ingress::check(platform, env, &mut diags);
+    versions::check(env, &mut diags);
+    placement::check(platform, env, &mut diags);
+    storage::check(platform, env, &mut diags);
+    plaintext::check(env, &mut diags);
+    secret_refs::check(env, &mut diags);
+    workloads::check(env, &mut diags);
+    addresses::check(env, &mut diags);
+    delivery::check(env, platform.host_of(env), registry, &mut diags);
+    argocd::check(env, dirs, &mut diags);
+    let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span, Written)> = BTreeMap::new();
+    let owned = env.components.iter().flat_map(|c| {
+        // What the chart installs first: an object of the component clashing with
+        // one is then the one pointed at.
+        let installed = c.installed.iter().map(move |o| (c.name.as_str(), o, Written::ByHelm));
+        let outside = c.outside.iter().map(move |o| (c.name.as_str(), o, Written::Outside));
+        installed.chain(outside).chain(c.objects.iter().map(move |o| (c.name.as_str(), o, Written::ByCedc)))
+    });
+    // The generated objects first: a hand-written object of the same identity is
+    // then the one pointed at.
+    let delivery = env.delivery.iter().map(|o| (DELIVERY, o, Written::ByCedc));
+    for (owner, o, written) in delivery.chain(owned) {
+        let name_span = o.name_span();
+        if written == Written::ByCedc {
+            let from = diags.len();
+            object_rules(o, registry, unchecked, &mut validator, &env.name, &mut diags);
+            at_input(&mut diags[from..], o);
+        }
+        let id = o.id();
+        match seen.get(&id) {
+            Some((other, span, first)) => {
+                if *first == Written::Outside && written == Written::Outside {
+                    continue; // two components reading the same object made outside
+                }
+                if *first == Written::Outside || written == Written::Outside {
+                    diags.push(made_and_outside(&id, (other, *span, *first), (owner, name_span)).in_env(&env.name));
+                    continue;
+                }
+                let where_ = if *other == owner {
+                    format!("twice in {}", owner_name(owner))
+                } else if *other != DELIVERY && owner != DELIVERY {
+                    format!("in components `{other}` and `{owner}`")
+                } else {
+                    format!("in {} and {}", owner_name(other), owner_name(owner))
+                };
+                diags.push(
+                    Diagnostic::error("E0070", format!("{id} is defined {where_}"))
+                        .at(name_span, "second definition")
+                        .also(*span, "first definition")
+                        .help("each object (group, kind, namespace, name) exists once per environment: rename one or remove it")
+                        .in_env(&env.name),
+                );
             }
-            let id = o.id();
-            match seen.get(&id) {
-                Some((other, span, first)) => {
-                    if *first == Written::Outside && written == Written::Outside {
-                        continue; // two components reading the same object made outside
-                    }
-                    if *first == Written::Outside || written == Written::Outside {
-                        diags.push(made_and_outside(&id, (other, *span, *first), (owner, name_span)).in_env(&env.name));
-                        continue;
-                    }
-                    let where_ = if *other == owner {
-                        format!("twice in {}", owner_name(owner))
-                    } else if *other != DELIVERY && owner != DELIVERY {
-                        format!("in components `{other}` and `{owner}`")
-                    } else {
-                        format!("in {} and {}", owner_name(other), owner_name(owner))
-                    };
-                    diags.push(
-                        Diagnostic::error("E0070", format!("{id} is defined {where_}"))
-                            .at(name_span, "second definition")
-                            .also(*span, "first definition")
-                            .help("each object (group, kind, namespace, name) exists once per environment: rename one or remove it")
-                            .in_env(&env.name),
-                    );
-                }
-                None => {
-                    seen.insert(id, (owner, name_span, written));
-                }
+            None => {
+                seen.insert(id, (owner, name_span, written));
             }
         }
     }

@@ -4,4 +4,4 @@
 mod pipeline;
 pub mod project;
 
-pub use pipeline::{Compilation, Schemas, compile, compile_project, compile_with, crd_problem};
+pub use pipeline::{Clock, Compilation, Schemas, compile, compile_project, compile_with, crd_problem};

@@ -92,10 +92,14 @@ fn compile_here(
     config: Option<(String, String)>,
     schemas: &Schemas,
 ) -> Compilation {
+    let mut clock = Clock::from_env();
     let (mut program, mut diags) = cedc_names::load_project(fs, entries);
+    clock.lap("load and parse");
     let config_file = config.map(|(name, text)| program.files.add(name, text));
     let registry = load_schemas(fs, &mut program.files, config_file, &schemas.crds, &mut diags);
+    clock.lap("schemas");
     let (checked, type_diags) = cedc_types::check_with(&program, &registry);
+    clock.lap("types");
     diags.extend(type_diags);
     if checked.envs.is_empty() && diags.is_empty() {
         diags.push(
@@ -112,12 +116,32 @@ fn compile_here(
     };
     let (mut platform, eval_diags) = cedc_eval::evaluate(&program, &checked, &cluster_scoped);
     diags.extend(merge_across_envs(eval_diags));
+    clock.lap("eval");
     let derived = cedc_derive::derive(&mut platform);
     diags.extend(merge_across_envs(derived));
+    clock.lap("derive");
     let mut checks = cedc_checks::check(&platform, &registry, &schemas.unchecked);
     uses_of_functions(&mut checks, &program);
     diags.extend(merge_across_envs(checks));
+    clock.lap("checks");
     Compilation { program, checked: Some(checked), platform: Some(platform), registry, diagnostics: diags }
+}
+
+/// With `CEDC_TIMINGS` set, how long each stage took, on standard error (for
+/// `scripts/bench` and profiling; never in any output).
+pub struct Clock(Option<std::time::Instant>);
+
+impl Clock {
+    pub fn from_env() -> Clock {
+        Clock(std::env::var_os("CEDC_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+    /// Print how long since the last lap `stage` took (when timing).
+    pub fn lap(&mut self, stage: &str) {
+        if let Some(start) = self.0 {
+            eprintln!("cedc timings: {stage:<16} {:>8.1} ms", start.elapsed().as_secs_f64() * 1000.0);
+            self.0 = Some(std::time::Instant::now());
+        }
+    }
 }
 
 /// The checks name the call that made an object as where a problem found in it is used;

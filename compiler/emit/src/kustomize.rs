@@ -55,13 +55,18 @@ pub fn kustomize_tree(platform: &Platform) -> Result<Tree, EmitError> {
     // Per env, the overlays it holds, in component declaration order.
     let mut env_overlays: Vec<Vec<String>> = vec![Vec::new(); platform.envs.len()];
 
-    for (component, deployed) in &deployments {
-        if deployed.is_empty() {
-            continue;
-        }
+    // Components are laid out independently: in parallel, merged in declaration order.
+    let deployed: Vec<(&String, &Vec<(usize, usize)>)> = deployments.iter().filter(|(_, d)| !d.is_empty()).collect();
+    let emitted = cedc_model::parallel::map(&deployed, |(component, deployed)| {
         let per_env: Vec<&Objects> = deployed.iter().map(|(e, c)| &prepared[*e][*c]).collect();
         let envs: Vec<usize> = deployed.iter().map(|(e, _)| *e).collect();
-        let overlays = emit_component(platform, component, &envs, &per_env, &mut tree);
+        let mut files = Tree::new();
+        let overlays = emit_component(platform, component, &envs, &per_env, &mut files);
+        (files, overlays)
+    });
+    for ((component, _), (files, overlays)) in deployed.iter().zip(emitted) {
+        let component: &String = component;
+        tree.extend(files);
         for (env_index, overlay) in overlays {
             let env = &platform.envs[env_index].name;
             env_overlays[env_index].push(Layout::relative(&Layout::env_root(env), &overlay));
@@ -93,27 +98,24 @@ pub fn kustomize_tree(platform: &Platform) -> Result<Tree, EmitError> {
 /// declaration order.
 type Objects = Vec<(Identity, Value)>;
 
-/// The emitted JSON of every object, computed once: `[env][component in env]`.
+/// The emitted JSON of every object, computed once: `[env][component in env]`, each
+/// environment on its own thread.
 fn prepare(platform: &Platform) -> Result<Vec<Vec<Objects>>, EmitError> {
-    platform
-        .envs
-        .iter()
-        .map(|env| {
-            env.components
-                .iter()
-                .map(|c| {
-                    c.objects
-                        .iter()
-                        .map(|object| {
-                            let json =
-                                crate::object_json(object).map_err(|span| EmitError::Unrepresentable { span })?;
-                            Ok((Identity::of(&json, object.span())?, json))
-                        })
-                        .collect()
-                })
-                .collect()
-        })
-        .collect()
+    let per_env = cedc_model::parallel::map(&platform.envs, |env| {
+        env.components
+            .iter()
+            .map(|c| {
+                c.objects
+                    .iter()
+                    .map(|object| {
+                        let json = crate::object_json(object).map_err(|span| EmitError::Unrepresentable { span })?;
+                        Ok((Identity::of(&json, object.span())?, json))
+                    })
+                    .collect()
+            })
+            .collect()
+    });
+    per_env.into_iter().collect()
 }
 
 /// The files of one component, deployed to `envs` (env indices, in declaration order)

@@ -5,7 +5,10 @@
 //! limit; the step counter only grows, so every evaluation ends.
 //!
 //! The budget is shared by all environments of one compilation (`cedc check`/`build`);
-//! a language-server hover evaluates one expression with a budget of its own.
+//! a language-server hover evaluates one expression with a budget of its own. When the
+//! environments are evaluated in parallel each gets an equal [`Budget::share`]; one that
+//! spends its share has the whole evaluation done again in order with the shared budget,
+//! so what is reported never depends on how the work was split.
 
 use cedc_diagnostics::{Diagnostic, Span};
 use cedc_model::{Value, ValueKind};
@@ -31,10 +34,13 @@ pub const MAX_STEPS: u64 = 100_000_000;
 pub const SLOT_BYTES: u64 = std::mem::size_of::<Value>() as u64 + 16;
 
 /// What is left of the budget.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Budget {
     steps: u64,
     bytes: u64,
+    /// What this budget may spend: the compilation's limits, or a share of them.
+    max_steps: u64,
+    max_bytes: u64,
     /// Set once a limit was crossed: everything after that stops silently.
     exhausted: bool,
 }
@@ -46,7 +52,24 @@ pub enum Over {
     Report(Box<Diagnostic>),
 }
 
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget { steps: 0, bytes: 0, max_steps: MAX_STEPS, max_bytes: MAX_VALUE_BYTES, exhausted: false }
+    }
+}
+
 impl Budget {
+    /// One of `n` equal shares of the compilation's budget.
+    pub fn share(n: usize) -> Budget {
+        let n = n.max(1) as u64;
+        Budget { max_steps: MAX_STEPS / n, max_bytes: MAX_VALUE_BYTES / n, ..Budget::default() }
+    }
+
+    /// Whether a limit was crossed.
+    pub fn exhausted(&self) -> bool {
+        self.exhausted
+    }
+
     /// Spend `steps` steps and `bytes` bytes on the expression at `span`.
     pub fn charge(&mut self, span: Span, steps: u64, bytes: u64) -> Result<(), Over> {
         if self.exhausted {
@@ -54,10 +77,10 @@ impl Budget {
         }
         self.steps = self.steps.saturating_add(steps);
         self.bytes = self.bytes.saturating_add(bytes);
-        if self.bytes > MAX_VALUE_BYTES {
+        if self.bytes > self.max_bytes {
             return Err(self.exhaust(size_budget(span)));
         }
-        if self.steps > MAX_STEPS {
+        if self.steps > self.max_steps {
             return Err(self.exhaust(
                 Diagnostic::error("E0064", format!("evaluation takes more than {MAX_STEPS} steps"))
                     .at(span, "the step budget ran out here")
@@ -149,6 +172,19 @@ pub fn copy_cost(v: &Value) -> (u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_share_is_spent_at_its_part_of_the_limits() {
+        let mut third = Budget::share(3);
+        assert!(third.charge(Span::default(), MAX_STEPS / 3, 0).is_ok());
+        assert!(!third.exhausted());
+        assert!(matches!(third.charge(Span::default(), 1, 0), Err(Over::Report(_))));
+        assert!(third.exhausted());
+        let mut bytes = Budget::share(2);
+        assert!(matches!(bytes.charge(Span::default(), 0, MAX_VALUE_BYTES / 2 + 1), Err(Over::Report(_))));
+        // The whole budget takes what a share refuses.
+        assert!(Budget::default().charge(Span::default(), MAX_STEPS / 3 + 1, MAX_VALUE_BYTES / 2 + 1).is_ok());
+    }
 
     #[test]
     fn a_long_string_is_refused_before_it_is_built() {

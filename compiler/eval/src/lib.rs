@@ -9,7 +9,7 @@ use cedc_model::{
 };
 use cedc_names::{Builtin, ModuleId, Program};
 use cedc_syntax::ast::*;
-use cedc_types::{Checked, DeclKey, OverrideInfo, Type};
+use cedc_types::{Checked, DeclKey, EnvInfo, OverrideInfo, Type};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -21,7 +21,7 @@ pub use budget::{MAX_CALL_DEPTH, MAX_ITEMS, MAX_STEPS, MAX_STRING_BYTES, MAX_VAL
 
 /// Whether a kind (`group`, `kind`) is cluster-scoped: its objects get no namespace.
 /// The driver answers from the schema registry (built-in kinds and the project's CRDs).
-pub type ClusterScoped<'a> = &'a dyn Fn(&str, &str) -> bool;
+pub type ClusterScoped<'a> = &'a (dyn Fn(&str, &str) -> bool + Sync);
 
 /// Evaluate every environment. Errors in one component do not stop the others.
 pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterScoped) -> (Platform, Diagnostics) {
@@ -33,28 +33,52 @@ pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterSco
             platform.components.push(ComponentInfo { name: c.name.name.clone(), span: c.name.span });
         }
     }
-    for env in &checked.envs {
-        let mut ev = Evaluator::new(program, checked, &env.name, cluster_scoped);
-        ev.budget = std::mem::take(&mut budget);
-        let attributes = ev.unit(|ev| ev.env_attributes(env.module, env.item, env.span)).ok();
-        ev.attributes = attributes.clone();
-        let mut components = Vec::new();
-        for (m, idx) in &checked.components {
-            if let Some(c) = ev.component(*m, *idx) {
-                components.push(c);
-            }
+    // Each environment on its own share of the budget, in parallel; if one spends its
+    // share, again in order with the whole budget shared (see `budget`).
+    let share = |env: &EnvInfo| evaluate_env(program, checked, cluster_scoped, env, Budget::share(checked.envs.len()));
+    let mut envs = cedc_model::parallel::map(&checked.envs, share);
+    if envs.iter().any(|(_, _, b)| b.exhausted()) {
+        envs.clear();
+        for env in &checked.envs {
+            let done = evaluate_env(program, checked, cluster_scoped, env, budget);
+            budget = done.2;
+            envs.push((done.0, done.1, Budget::default()));
         }
-        budget = std::mem::take(&mut ev.budget);
-        diags.extend(ev.diags);
-        platform.envs.push(Environment {
-            name: env.name.clone(),
-            span: env.span,
-            attributes: attributes.unwrap_or_else(|| Value::new(ValueKind::Record(Fields::new()), env.span)),
-            components,
-            delivery: Vec::new(),
-        });
+    }
+    for (env, env_diags, _) in envs {
+        diags.extend(env_diags);
+        platform.envs.push(env);
     }
     (platform, diags)
+}
+
+/// Evaluate environment `env` on `budget`: its model, its diagnostics and what is left
+/// of the budget.
+fn evaluate_env(
+    program: &Program,
+    checked: &Checked,
+    cluster_scoped: ClusterScoped,
+    env: &EnvInfo,
+    budget: Budget,
+) -> (Environment, Diagnostics, Budget) {
+    let mut ev = Evaluator::new(program, checked, &env.name, cluster_scoped);
+    ev.budget = budget;
+    let attributes = ev.unit(|ev| ev.env_attributes(env.module, env.item, env.span)).ok();
+    ev.attributes = attributes.clone();
+    let mut components = Vec::new();
+    for (m, idx) in &checked.components {
+        if let Some(c) = ev.component(*m, *idx) {
+            components.push(c);
+        }
+    }
+    let environment = Environment {
+        name: env.name.clone(),
+        span: env.span,
+        attributes: attributes.unwrap_or_else(|| Value::new(ValueKind::Record(Fields::new()), env.span)),
+        components,
+        delivery: Vec::new(),
+    };
+    (environment, ev.diags, ev.budget)
 }
 
 /// Evaluate one expression of module `m` in the environment `env`, for tools (the

@@ -4,6 +4,7 @@
 //! provenance.
 
 mod layout;
+pub mod parallel;
 mod platform;
 mod value;
 mod view;
