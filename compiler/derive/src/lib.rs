@@ -58,7 +58,7 @@ pub(crate) fn delivery_of(env: &Environment) -> Option<(&Value, &str)> {
 /// after the generators listed before it in [`GENERATORS`] ran on every environment, and
 /// may edit its components' objects: consume the markers it owns and add the objects
 /// they imply.
-trait Generator {
+trait Generator: Sync {
     /// Generate into `env`. Diagnostics are returned without the environment's name;
     /// [`derive`] adds it.
     fn generate(&self, env: &mut Environment, cx: &Context) -> Diagnostics;
@@ -84,10 +84,12 @@ pub fn derive(platform: &mut Platform) -> Diagnostics {
     for generator in GENERATORS {
         let remote = applications::remotes(platform, &hosted);
         let cx = Context { components: &platform.components, hosted: &hosted, remote: &remote, vaults: &vaults };
-        for env in &mut platform.envs {
+        // Environments are independent for a generator: in parallel, reports in order.
+        let found = cedc_model::parallel::map_mut(&mut platform.envs, |env| {
             let found = generator.generate(env, &cx);
-            diags.extend(found.into_iter().map(|d| d.in_env(&env.name)));
-        }
+            found.into_iter().map(|d| d.in_env(&env.name)).collect::<Vec<_>>()
+        });
+        diags.extend(found.into_iter().flatten());
     }
     diags
 }

@@ -57,6 +57,10 @@ pub fn compile(fs: &(dyn FileSystem + Sync), entries: &[String], config: Option<
     compile_with(fs, entries, config, &Schemas::default())
 }
 
+/// The stack of the threads compiling: checking and evaluation recurse over the program
+/// and values as deep as the parser allows.
+const STACK: usize = 1 << 30;
+
 /// [`compile`], with the project's CRDs and unchecked kinds.
 pub fn compile_with(
     fs: &(dyn FileSystem + Sync),
@@ -64,7 +68,6 @@ pub fn compile_with(
     config: Option<(String, String)>,
     schemas: &Schemas,
 ) -> Compilation {
-    const STACK: usize = 1 << 30;
     std::thread::scope(|s| {
         let worker = std::thread::Builder::new()
             .name("cedc-compile".into())
@@ -93,6 +96,11 @@ fn compile_here(
     schemas: &Schemas,
 ) -> Compilation {
     let mut clock = Clock::from_env();
+    // The built-in schemas are the same for every project: built while the project is
+    // read and parsed (`load_schemas` waits for them).
+    let _ = std::thread::Builder::new().name("cedc-schemas".into()).stack_size(STACK).spawn(|| {
+        cedc_schema::core::registry();
+    });
     let (mut program, mut diags) = cedc_names::load_project(fs, entries);
     clock.lap("load and parse");
     let config_file = config.map(|(name, text)| program.files.add(name, text));

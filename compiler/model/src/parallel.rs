@@ -48,6 +48,41 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
         .collect()
 }
 
+/// `f` applied to each of `items` in place (as [`map`]), the results in their order.
+pub fn map_mut<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let workers = cores.min(items.len());
+    if workers <= 1 {
+        return items.iter_mut().map(f).collect();
+    }
+    let len = items.len();
+    // The tasks, handed out one at a time: each `&mut` item goes to exactly one worker.
+    let tasks = Mutex::new(items.iter_mut().enumerate());
+    let slots: Vec<Mutex<Option<R>>> = (0..len).map(|_| Mutex::new(None)).collect();
+    let take = || tasks.lock().ok().and_then(|mut t| t.next());
+    std::thread::scope(|s| {
+        for w in 0..workers {
+            let work = || {
+                while let Some((i, item)) = take() {
+                    let r = f(item);
+                    if let Ok(mut slot) = slots[i].lock() {
+                        *slot = Some(r);
+                    }
+                }
+            };
+            let _ = std::thread::Builder::new().name(format!("cedc-env-{w}")).stack_size(STACK).spawn_scoped(s, work);
+        }
+        // Whatever no worker took (none could be started) is done here.
+        while let Some((i, item)) = take() {
+            let r = f(item);
+            if let Ok(mut slot) = slots[i].lock() {
+                *slot = Some(r);
+            }
+        }
+    });
+    slots.into_iter().filter_map(|s| s.into_inner().ok().flatten()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -59,5 +94,16 @@ mod tests {
             i * 2
         });
         assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn each_item_is_changed_once_in_place() {
+        let mut items: Vec<u64> = (0..50).collect();
+        let out = super::map_mut(&mut items, |i| {
+            *i += 100;
+            *i
+        });
+        assert_eq!(items, (100..150).collect::<Vec<_>>());
+        assert_eq!(out, items);
     }
 }
