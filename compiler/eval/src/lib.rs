@@ -579,7 +579,8 @@ impl<'p> Evaluator<'p> {
             (true, _) => None,
             (false, Some(v)) => v.as_str().map(str::to_string),
             (false, None) => {
-                meta_fields.shift_insert(1.min(meta_fields.len()), "namespace".into(), ns.clone());
+                let at = 1.min(meta_fields.len());
+                meta_fields.shift_insert(at, "namespace".into(), ns.clone());
                 ns.as_str().map(str::to_string)
             }
         };

@@ -33,8 +33,74 @@ pub struct Value {
     pub origin: Origin,
 }
 
-/// Records keep their fields in source order (output follows the order users wrote).
-pub type Fields = IndexMap<String, Value>;
+/// The fields of a record, in source order (output follows the order users wrote),
+/// hashed with a fixed hasher (no per-run seed).
+pub type FieldMap = IndexMap<String, Value, foldhash::fast::FixedState>;
+
+/// A record's fields, shared: copying a record (reading a variable, passing an
+/// argument) is a new reference to the same fields, and a change copies one level
+/// first when they are shared (`DerefMut` is copy-on-write). Read and changed as a
+/// [`FieldMap`] through `Deref`/`DerefMut`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Fields(Arc<FieldMap>);
+
+impl Fields {
+    pub fn new() -> Fields {
+        Fields::default()
+    }
+    pub fn with_capacity(n: usize) -> Fields {
+        Fields(Arc::new(FieldMap::with_capacity_and_hasher(n, Default::default())))
+    }
+}
+
+impl std::ops::Deref for Fields {
+    type Target = FieldMap;
+    fn deref(&self) -> &FieldMap {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Fields {
+    fn deref_mut(&mut self) -> &mut FieldMap {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl FromIterator<(String, Value)> for Fields {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Fields {
+        Fields(Arc::new(iter.into_iter().collect()))
+    }
+}
+
+impl Extend<(String, Value)> for Fields {
+    fn extend<I: IntoIterator<Item = (String, Value)>>(&mut self, iter: I) {
+        std::ops::DerefMut::deref_mut(self).extend(iter);
+    }
+}
+
+impl IntoIterator for Fields {
+    type Item = (String, Value);
+    type IntoIter = indexmap::map::IntoIter<String, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        Arc::unwrap_or_clone(self.0).into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Fields {
+    type Item = (&'a String, &'a Value);
+    type IntoIter = indexmap::map::Iter<'a, String, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Fields {
+    type Item = (&'a String, &'a mut Value);
+    type IntoIter = indexmap::map::IterMut<'a, String, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        Arc::make_mut(&mut self.0).iter_mut()
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ValueKind {
