@@ -98,24 +98,26 @@ pub fn kustomize_tree(platform: &Platform) -> Result<Tree, EmitError> {
 /// declaration order.
 type Objects = Vec<(Identity, Value)>;
 
-/// The emitted JSON of every object, computed once: `[env][component in env]`, each
-/// environment on its own thread.
+/// The emitted JSON of every object, computed once: `[env][component in env]`, the
+/// components of all environments spread over the threads.
 fn prepare(platform: &Platform) -> Result<Vec<Vec<Objects>>, EmitError> {
-    let per_env = cedc_model::parallel::map(&platform.envs, |env| {
-        env.components
+    let tasks: Vec<&cedc_model::Component> = platform.envs.iter().flat_map(|e| &e.components).collect();
+    let mut done = cedc_model::parallel::map(&tasks, |c| -> Result<Objects, EmitError> {
+        c.objects
             .iter()
-            .map(|c| {
-                c.objects
-                    .iter()
-                    .map(|object| {
-                        let json = crate::object_json(object).map_err(|span| EmitError::Unrepresentable { span })?;
-                        Ok((Identity::of(&json, object.span())?, json))
-                    })
-                    .collect()
+            .map(|object| {
+                let json = crate::object_json(object).map_err(|span| EmitError::Unrepresentable { span })?;
+                Ok((Identity::of(&json, object.span())?, json))
             })
             .collect()
-    });
-    per_env.into_iter().collect()
+    })
+    .into_iter();
+    // Regrouped by environment, in order: the first error in that order is the one.
+    let mut out = Vec::with_capacity(platform.envs.len());
+    for env in &platform.envs {
+        out.push(done.by_ref().take(env.components.len()).collect::<Result<Vec<Objects>, EmitError>>()?);
+    }
+    Ok(out)
 }
 
 /// The files of one component, deployed to `envs` (env indices, in declaration order)
