@@ -26,32 +26,49 @@ use std::collections::BTreeMap;
 /// `unchecked`, as `apiVersion/Kind`), its identity, name, labels and scope.
 pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> Diagnostics {
     let dirs = argocd::output_dirs(platform);
-    // Environments are checked independently: in parallel, reports in their order.
-    let per_env = cedc_model::parallel::map(&platform.envs, |env| check_env(platform, env, registry, unchecked, &dirs));
-    per_env.into_iter().flatten().collect()
+    let cx = Cx { platform, registry, unchecked, dirs: &dirs };
+    // Every check of every environment is an independent task: in parallel, the
+    // reports in the order of the environments, then of `CHECKS`.
+    let tasks: Vec<(&Environment, &Check)> =
+        platform.envs.iter().flat_map(|env| CHECKS.iter().map(move |c| (env, c))).collect();
+    let done = cedc_model::parallel::map(&tasks, |(env, check)| {
+        let mut diags = Vec::new();
+        check(&cx, env, &mut diags);
+        diags
+    });
+    done.into_iter().flatten().collect()
 }
 
-/// Every check of one environment.
-fn check_env(
-    platform: &Platform,
-    env: &Environment,
-    registry: &Registry,
-    unchecked: &[String],
-    dirs: &std::collections::BTreeSet<String>,
-) -> Diagnostics {
-    let mut diags = Vec::new();
+/// What every check may read besides its environment.
+struct Cx<'a> {
+    platform: &'a Platform,
+    registry: &'a Registry,
+    unchecked: &'a [String],
+    dirs: &'a std::collections::BTreeSet<String>,
+}
+
+type Check = fn(&Cx, &Environment, &mut Diagnostics);
+
+/// The checks of an environment, in the order their reports come.
+const CHECKS: &[Check] = &[
+    |cx, env, d| traffic::check(cx.platform, env, d),
+    |cx, env, d| ingress::check(cx.platform, env, d),
+    |_, env, d| versions::check(env, d),
+    |cx, env, d| placement::check(cx.platform, env, d),
+    |cx, env, d| storage::check(cx.platform, env, d),
+    |_, env, d| plaintext::check(env, d),
+    |_, env, d| secret_refs::check(env, d),
+    |_, env, d| workloads::check(env, d),
+    |_, env, d| addresses::check(env, d),
+    |cx, env, d| delivery::check(env, cx.platform.host_of(env), cx.registry, d),
+    |cx, env, d| argocd::check(env, cx.dirs, d),
+    |cx, env, d| objects(env, cx.registry, cx.unchecked, d),
+];
+
+/// Each object's own rules (name, schema, scope, labels) and its identity: one object
+/// (group, kind, namespace, name) per environment (E0070).
+fn objects(env: &Environment, registry: &Registry, unchecked: &[String], diags: &mut Diagnostics) {
     let mut validator = Validator::new(registry);
-    traffic::check(platform, env, &mut diags);
-    ingress::check(platform, env, &mut diags);
-    versions::check(env, &mut diags);
-    placement::check(platform, env, &mut diags);
-    storage::check(platform, env, &mut diags);
-    plaintext::check(env, &mut diags);
-    secret_refs::check(env, &mut diags);
-    workloads::check(env, &mut diags);
-    addresses::check(env, &mut diags);
-    delivery::check(env, platform.host_of(env), registry, &mut diags);
-    argocd::check(env, dirs, &mut diags);
     let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span, Written)> = BTreeMap::new();
     let owned = env.components.iter().flat_map(|c| {
         // What the chart installs first: an object of the component clashing with
@@ -67,7 +84,7 @@ fn check_env(
         let name_span = o.name_span();
         if written == Written::ByCedc {
             let from = diags.len();
-            object_rules(o, registry, unchecked, &mut validator, &env.name, &mut diags);
+            object_rules(o, registry, unchecked, &mut validator, &env.name, diags);
             at_input(&mut diags[from..], o);
         }
         let id = o.id();
@@ -100,7 +117,6 @@ fn check_env(
             }
         }
     }
-    diags
 }
 
 /// Who writes an object: cedc (into the emitted tree), Helm (a chart's installs,
