@@ -80,7 +80,7 @@ fn text(s: &str, at: Span, ns: &str, services: &Services, out: &mut Vec<Diagnost
                     .at(at, "an in-cluster address")
                     .help(match services.by_name.get(name) {
                         Some(nss) => format!("a Service `{name}` is made in {}: fix the namespace in the address", nss.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
-                        None => "write the address of a Service of this environment (`<service>.<namespace>.svc`), or ignore this if it is made outside the platform".to_string(),
+                        None => format!("write the address of a Service of this environment (`<service>.<namespace>.svc`), or list it in a component's `made_outside` (`k8s.outside(\"Service\", \"{name}\", namespace: \"{namespace}\")`) if it is made outside the platform"),
                     }),
             ),
             Some(ports) => {

@@ -549,7 +549,7 @@ fn ingress_tls(i: Ingress, ix: &Index, production: bool, out: &mut Vec<Diagnosti
             out.push(
                 Diagnostic::warning("E0149", format!("nothing in the platform makes Secret `{name}`, the certificate of Ingress `{}`", i.name()))
                     .at(secret.span(), "made by nothing here")
-                    .help("annotate the Ingress with `cert-manager.io/cluster-issuer` (cert-manager then makes it), write a Certificate for it, or ignore this if the Secret is made outside the platform"),
+                    .help("annotate the Ingress with `cert-manager.io/cluster-issuer` (cert-manager then makes it), write a Certificate for it, or list it in the component's `made_outside` (`k8s.outside(\"Secret\", ...)`) if it is made outside the platform"),
             );
         }
     }
