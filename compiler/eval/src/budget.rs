@@ -2,7 +2,9 @@
 //! accounting behind them. Invariant: a value is charged to the budget *before* it is
 //! built or copied (its size is computed from lengths already known), so a program that
 //! would exceed a limit stops with a diagnostic while its memory is still within the
-//! limit; the step counter only grows, so every evaluation ends.
+//! limit; the step counter only grows, so every evaluation ends. Records share their
+//! fields: reading a variable copies nothing (one step); a change to shared fields
+//! copies one level, charged where it happens (`Evaluator::own`, `with`).
 //!
 //! The budget is shared by all environments of one compilation (`cedc check`/`build`);
 //! a language-server hover evaluates one expression with a budget of its own. When the

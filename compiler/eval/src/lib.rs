@@ -653,6 +653,7 @@ impl<'p> Evaluator<'p> {
             }
             (Type::Record(rt), ValueKind::Record(mut fields)) => {
                 self.charge(v.origin.span, rt.fields.len() as u64, 0)?;
+                self.own(&fields, v.origin.span)?;
                 for (name, ft) in &rt.fields {
                     match fields.get_mut(name) {
                         Some(x) => {
@@ -676,6 +677,15 @@ impl<'p> Evaluator<'p> {
             }
             (_, kind) => Ok(Value { kind, origin: v.origin }),
         }
+    }
+
+    /// Charge the copy a change to `fields` makes first when they are shared (one level:
+    /// the values inside are shared by the copy).
+    fn own(&mut self, fields: &Fields, span: Span) -> Result<(), Stop> {
+        if fields.is_shared() {
+            self.charge_items(span, fields.len(), fields.len())?;
+        }
+        Ok(())
     }
 
     /// Where a value used inside the function being evaluated came from, when that is
@@ -779,7 +789,7 @@ impl<'p> Evaluator<'p> {
                             )),
                         }
                     }
-                    (ValueKind::Record(mut fields), ValueKind::Str(k)) => match fields.swap_remove(&**k) {
+                    (ValueKind::Record(mut fields), ValueKind::Str(k)) => match take_field(&mut fields, k) {
                         Some(x) => Ok(x),
                         None => Err(self.missing_key(k, &fields, idx.span)),
                     },
@@ -924,8 +934,9 @@ impl<'p> Evaluator<'p> {
 
     fn ident(&mut self, id: &Ident) -> R {
         if let Some(i) = self.locals.iter().rposition(|(n, _)| *n == id.name) {
-            let (slots, bytes) = budget::copy_cost(&self.locals[i].1);
-            self.charge(id.span, slots.max(1), bytes)?;
+            // Records share their fields: the copy is a reference (one step, nothing
+            // built); a change to it later is charged where it copies (`own`).
+            self.charge(id.span, 1, 0)?;
             return Ok(self.locals[i].1.clone());
         }
         let m = self.module;
@@ -958,7 +969,7 @@ impl<'p> Evaluator<'p> {
         let b = self.expr(base)?;
         // `b` is ours: take the field out rather than copying it.
         match b.kind {
-            ValueKind::Record(mut fields) => match fields.swap_remove(&f.name) {
+            ValueKind::Record(mut fields) => match take_field(&mut fields, &f.name) {
                 Some(x) => Ok(x),
                 // Typed records carry every declared field (absent optional ones as
                 // `none`, see `conform`), so a missing key is a map miss.
@@ -1093,7 +1104,9 @@ impl<'p> Evaluator<'p> {
         match (op, &lv.kind, &rv.kind) {
             (BinaryOp::With, _, _) => {
                 if let (ValueKind::Record(a), ValueKind::Record(b)) = (&lv.kind, &rv.kind) {
-                    self.charge_items(span, a.len().saturating_add(b.len()), b.len())?;
+                    // The left side's fields are copied when shared, then the right's added.
+                    let new = if a.is_shared() { a.len().saturating_add(b.len()) } else { b.len() };
+                    self.charge_items(span, a.len().saturating_add(b.len()), new)?;
                 }
                 Ok(merge(lv, rv, span))
             }
@@ -1428,6 +1441,13 @@ fn internal(span: Span, what: &str) -> Diagnostic {
 }
 
 /// The items of an optional list field taken out of a record (empty when absent or none).
+/// The field `name` of a record being taken apart: moved out when the record is ours
+/// alone, copied (a reference) when it is shared, rather than copying the record to
+/// remove one field from it.
+fn take_field(fields: &mut Fields, name: &str) -> Option<Value> {
+    if fields.is_shared() { fields.get(name).cloned() } else { fields.swap_remove(name) }
+}
+
 /// A record made inside a function's `body` and returned to a call outside any function
 /// (or such a list's records) remembers the call, as its [`Origin::input`]: the
 /// place a problem found in it later points at besides the function's line.

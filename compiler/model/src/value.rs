@@ -60,6 +60,13 @@ impl std::ops::Deref for Fields {
     }
 }
 
+impl Fields {
+    /// Whether changing them would copy them first.
+    pub fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.0) > 1
+    }
+}
+
 impl std::ops::DerefMut for Fields {
     fn deref_mut(&mut self) -> &mut FieldMap {
         Arc::make_mut(&mut self.0)
