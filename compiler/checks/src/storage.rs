@@ -77,7 +77,8 @@ pub fn check(platform: &Platform, env: &Environment, diags: &mut Diagnostics) {
             for t in w.view().items_at(&["spec", "volumeClaimTemplates"]) {
                 let name = t.at(&["metadata", "name"]).and_then(View::str).unwrap_or("?");
                 claims.extend(
-                    t.field("spec").map(|s| (o, format!("claim `{name}` of {} `{}`", w.kind(), w.name()), ClaimSpec(s))),
+                    t.field("spec")
+                        .map(|s| (o, format!("claim `{name}` of {} `{}`", w.kind(), w.name()), ClaimSpec(s))),
                 );
             }
         }
