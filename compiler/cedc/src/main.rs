@@ -1,6 +1,7 @@
 //! The `cedc` command line. Exit codes: 0 success, 1 user errors (diagnostics, drift
 //! with `build --check`, unformatted files with `fmt --check`), 2 usage or I/O errors.
 
+mod github;
 mod import;
 mod import_chart;
 
@@ -25,7 +26,8 @@ struct Cli {
     /// TERM=dumb).
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
     color: Color,
-    /// How to print diagnostics: for people, or one JSON object per line for tools.
+    /// How to print diagnostics: for people, one JSON object per line for tools, or
+    /// GitHub Actions annotations.
     #[arg(long, value_enum, default_value_t = MessageFormat::Human, global = true)]
     message_format: MessageFormat,
     #[command(subcommand)]
@@ -43,6 +45,8 @@ enum Color {
 enum MessageFormat {
     Human,
     Json,
+    /// GitHub Actions workflow commands: annotations on the files and lines.
+    Github,
 }
 
 #[derive(Subcommand)]
@@ -157,17 +161,28 @@ enum Outcome {
 
 struct Reporter {
     color: bool,
-    json: bool,
+    format: MessageFormat,
 }
+
+/// The directory the file names of diagnostics are relative to: the project's, once it
+/// is known (for `--message-format github`, which names files from the repository root).
+static BASE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
 
 impl Reporter {
     fn report(&self, files: &Files, diags: &[Diagnostic]) {
         let mut err = std::io::stderr().lock();
+        let base = BASE.get().map_or(Path::new("."), PathBuf::as_path);
+        let root = (self.format == MessageFormat::Github)
+            .then(|| github::repository_root(base, std::env::var_os("GITHUB_WORKSPACE").map(PathBuf::from)));
         for d in diags {
-            let text = if self.json { format!("{}\n", d.to_json(files)) } else { d.render(files, self.color) };
+            let text = match (self.format, &root) {
+                (MessageFormat::Json, _) => format!("{}\n", d.to_json(files)),
+                (MessageFormat::Github, Some(root)) => format!("{}\n", github::line(d, files, base, root)),
+                _ => d.render(files, self.color),
+            };
             let _ = err.write_all(text.as_bytes());
         }
-        if !self.json && !diags.is_empty() {
+        if self.format != MessageFormat::Json && !diags.is_empty() {
             let plural = |n: usize| if n == 1 { "" } else { "s" };
             let errors = diags.iter().filter(|d| d.is_error()).count();
             let warnings = diags.len() - errors;
@@ -223,7 +238,7 @@ fn main() -> ExitCode {
         Color::Never => false,
         Color::Auto => auto_color(std::io::stderr().is_terminal(), |k| std::env::var(k).ok()),
     };
-    let reporter = Reporter { color, json: cli.message_format == MessageFormat::Json };
+    let reporter = Reporter { color, format: cli.message_format };
     let run =
         std::thread::Builder::new().name("cedc".into()).stack_size(STACK).spawn(move || run(cli.command, &reporter));
     let outcome = match run.map(|h| h.join()) {
@@ -394,6 +409,7 @@ fn explain(code: &str) -> Outcome {
 /// platform value by value took a tenth of `cedc check`'s time (scripts/bench).
 fn compile(dir: &Path, r: &Reporter) -> Result<(Project, ManuallyDrop<cedc::Compilation>), Outcome> {
     let mut files = Files::new();
+    let _ = BASE.set(dir.to_path_buf());
     let project = match project::load(dir, &mut files) {
         Ok(p) => p,
         Err(e) => {

@@ -1173,3 +1173,59 @@ fn render_all_envs_is_every_environment_in_one_call() {
     assert_eq!(found, headers, "dev is declared after prod");
     assert_exit(&run(&["render", ".", "--all-envs", "--env", "dev"], p.path()), 2);
 }
+
+/// A workflow command parsed as the GitHub Actions runner reads it: its kind, its
+/// properties (unescaped) and its message (unescaped). `None` for another line.
+fn workflow_command(line: &str) -> Option<(String, BTreeMap<String, String>, String)> {
+    let rest = line.strip_prefix("::")?;
+    let (head, message) = rest.split_once("::")?;
+    let (kind, props) = head.split_once(' ').unwrap_or((head, ""));
+    let unescape = |s: &str| s.replace("%0D", "\r").replace("%0A", "\n").replace("%3A", ":").replace("%2C", ",").replace("%25", "%");
+    let props = props
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.to_string(), unescape(v)))
+        .collect();
+    let message = message.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%");
+    Some((kind.to_string(), props, message))
+}
+
+#[test]
+fn github_annotations_name_files_from_the_repository_root_wherever_cedc_runs() {
+    let repo = tempfile::tempdir().expect("tempdir");
+    fs::create_dir_all(repo.path().join(".git")).expect("mkdir .git");
+    let platform = repo.path().join("deploy/platform");
+    fs::create_dir_all(platform.join("lib")).expect("mkdir");
+    fs::write(platform.join("cedc.toml"), CONFIG).expect("write");
+    let main = "import \"./lib/apps.ced\"\n\nenv prod {}\n\ncomponent a {\n  namespace: \"a\"\n  objects: [apps.front(\"one\"), apps.front(\"Two, and: 100%\")]\n}\n";
+    let lib = "fn front(team: String) -> Object = {\n  apiVersion: \"v1\"\n  kind: \"ConfigMap\"\n  metadata: { name: team }\n}\n";
+    fs::write(platform.join("main.ced"), main).expect("write");
+    fs::write(platform.join("lib/apps.ced"), lib).expect("write");
+    // Run from the repository's root, from the project and from a directory inside it;
+    // the runner's GITHUB_WORKSPACE is not set (as on a developer's machine).
+    for cwd in [repo.path().to_path_buf(), platform.clone(), platform.join("lib")] {
+        let dir = if cwd == platform.join("lib") { ".." } else if cwd == platform { "." } else { "deploy/platform" };
+        let o = Command::new(CEDC)
+            .args(["--message-format", "github", "check", dir])
+            .current_dir(&cwd)
+            .env_remove("GITHUB_WORKSPACE")
+            .output()
+            .expect("run cedc");
+        assert_exit(&o, 1);
+        let commands: Vec<_> = stderr(&o).lines().filter_map(workflow_command).collect();
+        assert_eq!(commands.len(), 1, "one annotation per diagnostic: {}", stderr(&o));
+        let (kind, props, message) = &commands[0];
+        assert_eq!(kind, "error");
+        assert_eq!(props.get("file").map(String::as_str), Some("deploy/platform/main.ced"), "from {cwd:?}");
+        assert_eq!(props.get("line").map(String::as_str), Some("7"));
+        assert_eq!(props.get("col").map(String::as_str), Some("43"), "at the argument");
+        assert!(props.get("title").is_some_and(|t| t.starts_with("E0040 ")), "{props:?}");
+        assert!(message.contains("\"Two, and: 100%\" is not a valid Name"), "{message}");
+        assert!(message.contains("\nhelp: "), "the help on its own line: {message}");
+    }
+    // With GITHUB_WORKSPACE, paths are relative to it.
+    let o = run_env(&["--message-format", "github", "check", "."], &platform, &[("GITHUB_WORKSPACE", "../..")]);
+    let commands: Vec<_> = stderr(&o).lines().filter_map(workflow_command).collect();
+    assert_eq!(commands[0].1.get("file").map(String::as_str), Some("deploy/platform/main.ced"));
+}
