@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 /// The line for `d`, whose file names are relative to `base` (the project directory).
 pub fn line(d: &Diagnostic, files: &Files, base: &Path, root: &Path) -> String {
-    let places = d.primary.iter().map(|(s, _)| *s).chain(d.uses.iter().copied()).chain(d.secondary.iter().map(|(s, _)| *s));
+    let places =
+        d.primary.iter().map(|(s, _)| *s).chain(d.uses.iter().copied()).chain(d.secondary.iter().map(|(s, _)| *s));
     let located = places.filter_map(|s| locate(s, files, base, root)).next();
     let kind = match d.severity {
         Severity::Error => "error",
@@ -34,9 +35,9 @@ pub fn line(d: &Diagnostic, files: &Files, base: &Path, root: &Path) -> String {
 
 /// `span`'s file (relative to `root`, with `/`), start and end as (line, column), when
 /// the file is in the repository.
-type Located = (String, (usize, usize), (usize, usize));
+pub type Located = (String, (usize, usize), (usize, usize));
 
-fn locate(span: Span, files: &Files, base: &Path, root: &Path) -> Option<Located> {
+pub fn locate(span: Span, files: &Files, base: &Path, root: &Path) -> Option<Located> {
     let file = files.try_get(span.file)?;
     let path = base.join(&file.name);
     if !path.is_file() {

@@ -4,6 +4,7 @@
 mod github;
 mod import;
 mod import_chart;
+mod sarif;
 
 use cedc::project::{self, Project};
 use cedc_diagnostics::{Diagnostic, Files, codes};
@@ -47,6 +48,8 @@ enum MessageFormat {
     Json,
     /// GitHub Actions workflow commands: annotations on the files and lines.
     Github,
+    /// A SARIF 2.1.0 log, printed on stdout when the command ends.
+    Sarif,
 }
 
 #[derive(Subcommand)]
@@ -162,6 +165,8 @@ enum Outcome {
 struct Reporter {
     color: bool,
     format: MessageFormat,
+    /// The SARIF results reported so far (`--message-format sarif`).
+    sarif: std::sync::Mutex<Vec<serde_json::Value>>,
 }
 
 /// The directory the file names of diagnostics are relative to: the project's, once it
@@ -172,17 +177,23 @@ impl Reporter {
     fn report(&self, files: &Files, diags: &[Diagnostic]) {
         let mut err = std::io::stderr().lock();
         let base = BASE.get().map_or(Path::new("."), PathBuf::as_path);
-        let root = (self.format == MessageFormat::Github)
+        let root = matches!(self.format, MessageFormat::Github | MessageFormat::Sarif)
             .then(|| github::repository_root(base, std::env::var_os("GITHUB_WORKSPACE").map(PathBuf::from)));
         for d in diags {
             let text = match (self.format, &root) {
                 (MessageFormat::Json, _) => format!("{}\n", d.to_json(files)),
                 (MessageFormat::Github, Some(root)) => format!("{}\n", github::line(d, files, base, root)),
+                (MessageFormat::Sarif, Some(root)) => {
+                    if let Ok(mut results) = self.sarif.lock() {
+                        results.push(sarif::result(d, files, base, root));
+                    }
+                    continue;
+                }
                 _ => d.render(files, self.color),
             };
             let _ = err.write_all(text.as_bytes());
         }
-        if self.format != MessageFormat::Json && !diags.is_empty() {
+        if matches!(self.format, MessageFormat::Human | MessageFormat::Github) && !diags.is_empty() {
             let plural = |n: usize| if n == 1 { "" } else { "s" };
             let errors = diags.iter().filter(|d| d.is_error()).count();
             let warnings = diags.len() - errors;
@@ -238,9 +249,15 @@ fn main() -> ExitCode {
         Color::Never => false,
         Color::Auto => auto_color(std::io::stderr().is_terminal(), |k| std::env::var(k).ok()),
     };
-    let reporter = Reporter { color, format: cli.message_format };
-    let run =
-        std::thread::Builder::new().name("cedc".into()).stack_size(STACK).spawn(move || run(cli.command, &reporter));
+    let reporter = Reporter { color, format: cli.message_format, sarif: Default::default() };
+    let run = std::thread::Builder::new().name("cedc".into()).stack_size(STACK).spawn(move || {
+        let outcome = run(cli.command, &reporter);
+        if reporter.format == MessageFormat::Sarif {
+            let results = reporter.sarif.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default();
+            println!("{:#}", sarif::log(results));
+        }
+        outcome
+    });
     let outcome = match run.map(|h| h.join()) {
         Ok(Ok(o)) => o,
         _ => {

@@ -1180,7 +1180,9 @@ fn workflow_command(line: &str) -> Option<(String, BTreeMap<String, String>, Str
     let rest = line.strip_prefix("::")?;
     let (head, message) = rest.split_once("::")?;
     let (kind, props) = head.split_once(' ').unwrap_or((head, ""));
-    let unescape = |s: &str| s.replace("%0D", "\r").replace("%0A", "\n").replace("%3A", ":").replace("%2C", ",").replace("%25", "%");
+    let unescape = |s: &str| {
+        s.replace("%0D", "\r").replace("%0A", "\n").replace("%3A", ":").replace("%2C", ",").replace("%25", "%")
+    };
     let props = props
         .split(',')
         .filter(|p| !p.is_empty())
@@ -1205,7 +1207,13 @@ fn github_annotations_name_files_from_the_repository_root_wherever_cedc_runs() {
     // Run from the repository's root, from the project and from a directory inside it;
     // the runner's GITHUB_WORKSPACE is not set (as on a developer's machine).
     for cwd in [repo.path().to_path_buf(), platform.clone(), platform.join("lib")] {
-        let dir = if cwd == platform.join("lib") { ".." } else if cwd == platform { "." } else { "deploy/platform" };
+        let dir = if cwd == platform.join("lib") {
+            ".."
+        } else if cwd == platform {
+            "."
+        } else {
+            "deploy/platform"
+        };
         let o = Command::new(CEDC)
             .args(["--message-format", "github", "check", dir])
             .current_dir(&cwd)
