@@ -31,6 +31,9 @@ struct Cli {
     /// GitHub Actions annotations.
     #[arg(long, value_enum, default_value_t = MessageFormat::Human, global = true)]
     message_format: MessageFormat,
+    /// Fail (exit 1, nothing written) when the project has warnings, as on errors.
+    #[arg(long, global = true)]
+    deny_warnings: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -167,6 +170,8 @@ struct Reporter {
     format: MessageFormat,
     /// The SARIF results reported so far (`--message-format sarif`).
     sarif: std::sync::Mutex<Vec<serde_json::Value>>,
+    /// `--deny-warnings`: a warning fails the command.
+    deny_warnings: bool,
 }
 
 /// The directory the file names of diagnostics are relative to: the project's, once it
@@ -249,7 +254,8 @@ fn main() -> ExitCode {
         Color::Never => false,
         Color::Auto => auto_color(std::io::stderr().is_terminal(), |k| std::env::var(k).ok()),
     };
-    let reporter = Reporter { color, format: cli.message_format, sarif: Default::default() };
+    let reporter =
+        Reporter { color, format: cli.message_format, sarif: Default::default(), deny_warnings: cli.deny_warnings };
     let run = std::thread::Builder::new().name("cedc".into()).stack_size(STACK).spawn(move || {
         let outcome = run(cli.command, &reporter);
         if reporter.format == MessageFormat::Sarif {
@@ -437,11 +443,12 @@ fn compile(dir: &Path, r: &Reporter) -> Result<(Project, ManuallyDrop<cedc::Comp
     let fs = OsFs { root: dir.to_path_buf() };
     let config = std::fs::read_to_string(dir.join(project::CONFIG_FILE)).ok();
     let c = ManuallyDrop::new(cedc::compile_project(&fs, &project, config));
-    if !c.ok() {
+    // With `--deny-warnings` a warning fails the command as an error does (nothing is
+    // written); without, warnings do not stop the build, but are shown.
+    if !c.ok() || (r.deny_warnings && !c.diagnostics.is_empty()) {
         r.report(c.files(), &c.diagnostics);
         return Err(Outcome::UserError);
     }
-    // Warnings do not stop the build, but are shown.
     if !c.diagnostics.is_empty() {
         r.report(c.files(), &c.diagnostics);
     }

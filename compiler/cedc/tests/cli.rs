@@ -1237,3 +1237,21 @@ fn github_annotations_name_files_from_the_repository_root_wherever_cedc_runs() {
     let commands: Vec<_> = stderr(&o).lines().filter_map(workflow_command).collect();
     assert_eq!(commands[0].1.get("file").map(String::as_str), Some("deploy/platform/main.ced"));
 }
+
+#[test]
+fn deny_warnings_fails_on_a_warning_and_writes_nothing() {
+    // A Service without a selector that nothing fills is a warning (E0142).
+    let main = "env prod {}\n\ncomponent a {\n  namespace: \"a\"\n  objects: [{\n    apiVersion: \"v1\"\n    kind: \"Service\"\n    metadata: { name: \"lonely\" }\n    spec: { ports: [{ port: 80 }] }\n  }]\n}\n";
+    let p = project(&[("cedc.toml", CONFIG), ("main.ced", main)]);
+    let o = run(&["build"], p.path());
+    assert_exit(&o, 0);
+    assert!(stderr(&o).contains("E0142"), "the warning is shown: {}", stderr(&o));
+    assert!(p.path().join("out").is_dir(), "a warning does not stop the build");
+    fs::remove_dir_all(p.path().join("out")).expect("remove out");
+    for args in [&["--deny-warnings", "build"][..], &["build", "--deny-warnings"], &["--deny-warnings", "check"]] {
+        let o = run(args, p.path());
+        assert_exit(&o, 1);
+        assert!(stderr(&o).contains("E0142"), "{args:?}: {}", stderr(&o));
+        assert!(!p.path().join("out").exists(), "{args:?}: nothing written");
+    }
+}
