@@ -431,6 +431,10 @@ fn explain(code: &str) -> Outcome {
 /// compilation is never dropped: the command ends the process, and freeing a large
 /// platform value by value took a tenth of `cedc check`'s time (scripts/bench).
 fn compile(dir: &Path, r: &Reporter) -> Result<(Project, ManuallyDrop<cedc::Compilation>), Outcome> {
+    // Run from inside a project (its `lib/`, say), the project is the nearest directory
+    // above holding cedc.toml, as the language server finds it.
+    let found = project::find_root(dir);
+    let dir = found.as_deref().unwrap_or(dir);
     let mut files = Files::new();
     let _ = BASE.set(dir.to_path_buf());
     let project = match project::load(dir, &mut files) {

@@ -1255,3 +1255,20 @@ fn deny_warnings_fails_on_a_warning_and_writes_nothing() {
         assert!(!p.path().join("out").exists(), "{args:?}: nothing written");
     }
 }
+
+#[test]
+fn a_project_is_found_from_a_directory_inside_it() {
+    let p = project(&[("cedc.toml", CONFIG), ("main.ced", GOOD), ("lib/notes.txt", "")]);
+    let o = run(&["check"], &p.path().join("lib"));
+    assert_exit(&o, 0);
+    assert!(stderr(&o).contains("checked"), "{}", stderr(&o));
+    let o = run(&["build"], &p.path().join("lib"));
+    assert_exit(&o, 0);
+    assert!(p.path().join("out/cedc-index.json").is_file(), "the project's own `out`, not one under lib/");
+    assert!(!p.path().join("lib/out").exists());
+    // Outside any project it is still an error naming the directory.
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let o = run(&["check"], elsewhere.path());
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("not a cedc project"), "{}", stderr(&o));
+}

@@ -70,6 +70,25 @@ pub struct ProjectError {
 }
 
 /// Read `DIR/cedc.toml`. The file is added to `files` so diagnostics can point into it.
+/// The project `dir` is in: `dir` itself when it holds cedc.toml, else the nearest
+/// directory above it that does; `None` when none does (or `dir` is not a directory).
+pub fn find_root(dir: &Path) -> Option<PathBuf> {
+    if !dir.is_dir() {
+        return None;
+    }
+    // Walked as `dir/..`, `dir/../..`: the path stays as relative as `dir` was (it is
+    // shown in messages), bounded by the depth of its absolute form.
+    let depth = std::path::absolute(dir).ok()?.ancestors().count();
+    let mut candidate = dir.to_path_buf();
+    for _ in 0..depth {
+        if candidate.join(CONFIG_FILE).is_file() {
+            return Some(candidate);
+        }
+        candidate.push("..");
+    }
+    None
+}
+
 pub fn load(dir: &Path, files: &mut Files) -> Result<Project, ProjectError> {
     let path = dir.join(CONFIG_FILE);
     let shown = display(dir);
