@@ -102,6 +102,13 @@ enum Command {
     },
     /// Explain a diagnostic code, such as E0030.
     Explain { code: String },
+    /// Print a completion script for a shell (`cedc completions bash > /etc/bash_completion.d/cedc`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), made from these very definitions (`cedc man | man -l -`).
+    Man,
     /// Run the language server over stdin/stdout (editors start this).
     Lsp,
     /// Format .ced files in place, in the canonical style (docs/formatting.md).
@@ -281,6 +288,21 @@ fn main() -> ExitCode {
 fn run(command: Command, r: &Reporter) -> Outcome {
     match command {
         Command::Explain { code } => explain(&code),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "cedc", &mut std::io::stdout());
+            Outcome::Ok
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => Outcome::Ok,
+                Err(e) => {
+                    eprintln!("cedc: cannot write the manual page: {e}");
+                    Outcome::UsageError
+                }
+            }
+        }
         Command::Lsp => match cedc_lsp::run_stdio() {
             Ok(()) => Outcome::Ok,
             Err(e) => {

@@ -1272,3 +1272,33 @@ fn a_project_is_found_from_a_directory_inside_it() {
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("not a cedc project"), "{}", stderr(&o));
 }
+
+#[test]
+fn completions_and_the_manual_page_come_from_the_command_definitions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let subcommands = ["build", "check", "render", "fmt", "lsp", "explain", "import", "completions", "man"];
+    let o = run(&["completions", "bash"], dir.path());
+    assert_exit(&o, 0);
+    let script = stdout(&o);
+    for s in subcommands {
+        assert!(script.contains(s), "bash completion offers `{s}`");
+    }
+    assert!(script.contains("--message-format") && script.contains("sarif"), "options and their values");
+    let path = dir.path().join("cedc.bash");
+    fs::write(&path, &script).expect("write");
+    let syntax = Command::new("bash").arg("-n").arg(&path).output().expect("run bash -n");
+    assert!(syntax.status.success(), "bash reads the script: {}", String::from_utf8_lossy(&syntax.stderr));
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let o = run(&["completions", shell], dir.path());
+        assert_exit(&o, 0);
+        assert!(stdout(&o).contains("deny-warnings"), "{shell}");
+    }
+    let o = run(&["man"], dir.path());
+    assert_exit(&o, 0);
+    let page = stdout(&o);
+    assert!(page.contains(".TH cedc 1"), "a section 1 page: {}", &page[..page.len().min(200)]);
+    assert!(page.contains(".SH SYNOPSIS") && page.contains(".SH SUBCOMMANDS"), "{page}");
+    for s in subcommands {
+        assert!(page.contains(&format!("cedc\\-{s}")) || page.contains(&format!("cedc-{s}")), "the page names `{s}`");
+    }
+}
