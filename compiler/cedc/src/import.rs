@@ -43,11 +43,19 @@ fn import_into(dir: &Path, sources: &[PathBuf], files: &mut Files) -> Result<Imp
     let mut problems = Vec::new();
     let mut recorded = Vec::new();
     for source in sources {
-        // Only regular files: a FIFO or a device would block or never end.
-        let text = cedc_names::read_regular_file(source)
-            .map_err(|e| io_error(source, &e.to_string()))
-            .and_then(|b| String::from_utf8(b).map_err(|_| io_error(source, "not valid UTF-8")))?;
-        let rel = project_path(&root, source, &text)?;
+        let (text, rel) = if source.as_os_str() == STDIN {
+            let text = read_stdin()?;
+            let name = stdin_name(&text)?;
+            let rel = copy_into(&root, &name, &text)?;
+            (text, rel)
+        } else {
+            // Only regular files: a FIFO or a device would block or never end.
+            let text = cedc_names::read_regular_file(source)
+                .map_err(|e| io_error(source, &e.to_string()))
+                .and_then(|b| String::from_utf8(b).map_err(|_| io_error(source, "not valid UTF-8")))?;
+            let rel = project_path(&root, source, &text)?;
+            (text, rel)
+        };
         let loaded = crd::load_crds(&rel, &text);
         let file = files.add(rel.clone(), text.clone());
         for p in &loaded.problems {
@@ -79,6 +87,36 @@ fn import_into(dir: &Path, sources: &[PathBuf], files: &mut Files) -> Result<Imp
     Ok(Imported { summary, problems, files: std::mem::take(files), recorded })
 }
 
+/// The source naming standard input.
+const STDIN: &str = "-";
+
+/// The most standard input is read for CRDs (the largest upstream CRD bundles are a few
+/// MiB): more is refused rather than read without end.
+const STDIN_MAX: u64 = 64 << 20;
+
+fn read_stdin() -> Result<String, Diagnostic> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let read = std::io::stdin().lock().take(STDIN_MAX + 1).read_to_end(&mut bytes);
+    let stdin = Path::new("standard input");
+    read.map_err(|e| io_error(stdin, &e.to_string()))?;
+    if bytes.len() as u64 > STDIN_MAX {
+        return Err(io_error(stdin, &format!("more than {} MiB", STDIN_MAX >> 20)));
+    }
+    String::from_utf8(bytes).map_err(|_| io_error(stdin, "not valid UTF-8"))
+}
+
+/// The file CRDs read from standard input are kept in: `<kind>.<group>.yaml`, after the
+/// first kind they define (`widget.example.com.yaml`).
+fn stdin_name(text: &str) -> Result<String, Diagnostic> {
+    let loaded = crd::load_crds("-", text);
+    let first = loaded.kinds.first().ok_or_else(|| {
+        Diagnostic::error("E0110", "standard input holds no CustomResourceDefinition cedc can read")
+            .help("pipe CRD YAML (`kubectl get crd widgets.example.com -o yaml | cedc import crd -`)")
+    })?;
+    Ok(format!("{}.{}.yaml", first.kind.to_lowercase(), first.group))
+}
+
 fn io_error(path: &Path, why: &str) -> Diagnostic {
     Diagnostic::error("E0110", format!("cannot read `{}`: {why}", project::display(path)))
         .help("pass CRD files (YAML) that exist")
@@ -92,7 +130,13 @@ fn project_path(root: &Path, source: &Path, text: &str) -> Result<String, Diagno
         return Ok(project::display(rel));
     }
     let name = full.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "crds.yaml".into());
-    let target = root.join("crds").join(&name);
+    copy_into(root, &name, text)
+}
+
+/// Copy `text` into the project's `crds/name` (refusing to overwrite a different file of
+/// that name); its project-relative path.
+fn copy_into(root: &Path, name: &str, text: &str) -> Result<String, Diagnostic> {
+    let target = root.join("crds").join(name);
     match std::fs::read_to_string(&target) {
         Ok(existing) if existing == text => {}
         Ok(_) => {

@@ -131,7 +131,7 @@ enum Import {
     /// Read CustomResourceDefinition files, report their kinds, and record them in
     /// `[schemas] crds` of cedc.toml (files outside the project are copied to `crds/`).
     Crd {
-        /// CRD files (YAML, several documents allowed).
+        /// CRD files (YAML, several documents allowed); `-` reads standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// The project directory (holding cedc.toml).

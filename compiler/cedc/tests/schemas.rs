@@ -540,3 +540,37 @@ fn crd_globs_work_whatever_form_the_project_directory_is_given_in() {
     let out = Command::new(CEDC).arg("check").arg(&roundabout).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn import_crd_reads_standard_input() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("cedc.toml"), "[project]\nname = \"t\"\n").unwrap();
+    std::fs::write(root.join("main.ced"), "env prod {}\n").unwrap();
+    let import = |input: &str| {
+        let mut child = Command::new(CEDC)
+            .args(["import", "crd", "-", "--dir"])
+            .arg(root)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = import(ISSUER_CRD);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("crds/clusterissuer.certs.example.org.yaml: 1 CRD, 1 kind"), "{err}");
+    assert_eq!(std::fs::read_to_string(root.join("crds/clusterissuer.certs.example.org.yaml")).unwrap(), ISSUER_CRD);
+    let toml = std::fs::read_to_string(root.join("cedc.toml")).unwrap();
+    assert!(toml.contains("crds = [\"crds/clusterissuer.certs.example.org.yaml\"]"), "{toml}");
+    // Nothing a CRD: refused, nothing recorded.
+    let out = import("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("E0110"));
+    assert_eq!(std::fs::read_to_string(root.join("cedc.toml")).unwrap(), toml);
+}
