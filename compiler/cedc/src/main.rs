@@ -1,6 +1,7 @@
 //! The `cedc` command line. Exit codes: 0 success, 1 user errors (diagnostics, drift
 //! with `build --check`, unformatted files with `fmt --check`), 2 usage or I/O errors.
 
+mod diff;
 mod github;
 mod import;
 mod import_chart;
@@ -53,6 +54,13 @@ enum MessageFormat {
     Github,
     /// A SARIF 2.1.0 log, printed on stdout when the command ends.
     Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -109,6 +117,20 @@ enum Command {
     },
     /// Print the manual page (roff), made from these very definitions (`cedc man | man -l -`).
     Man,
+    /// Show what changed in the platform since a git revision: per environment,
+    /// component and object, each field with its old and new value and the `.ced` line
+    /// that sets it. Exit status 1 when something changed.
+    Diff {
+        /// The project directory (holding cedc.toml), in a git repository.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The git revision to compare with (`main`, `HEAD~1`, a commit).
+        #[arg(long)]
+        against: String,
+        /// `text` for a terminal, `markdown` for a pull-request comment, `json` for tools.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+    },
     /// Run the language server over stdin/stdout (editors start this).
     Lsp,
     /// Format .ced files in place, in the canonical style (docs/formatting.md).
@@ -293,6 +315,7 @@ fn run(command: Command, r: &Reporter) -> Outcome {
             clap_complete::generate(shell, &mut Cli::command(), "cedc", &mut std::io::stdout());
             Outcome::Ok
         }
+        Command::Diff { dir, against, format } => diff_against(&dir, &against, format, r),
         Command::Man => {
             use clap::CommandFactory;
             match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
@@ -479,6 +502,68 @@ fn compile(dir: &Path, r: &Reporter) -> Result<(Project, ManuallyDrop<cedc::Comp
         r.report(c.files(), &c.diagnostics);
     }
     Ok((project, c))
+}
+
+/// `cedc diff --against REV`: the project now against the same project at `rev`,
+/// checked out by git into a temporary worktree (removed afterwards) and compiled there.
+fn diff_against(dir: &Path, rev: &str, format: DiffFormat, r: &Reporter) -> Outcome {
+    let (_, now) = match compile(dir, r) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let Some(new) = &now.platform else { return Outcome::UserError };
+    let git = |args: &[&str], at: &Path| {
+        let o = std::process::Command::new("git").args(args).current_dir(at).output();
+        match o {
+            Ok(o) if o.status.success() => Ok(String::from_utf8_lossy(&o.stdout).trim().to_string()),
+            Ok(o) => Err(String::from_utf8_lossy(&o.stderr).trim().to_string()),
+            Err(e) => Err(format!("cannot run git: {e}")),
+        }
+    };
+    let here = project::find_root(dir).unwrap_or_else(|| dir.to_path_buf());
+    let (top, prefix) =
+        match (git(&["rev-parse", "--show-toplevel"], &here), git(&["rev-parse", "--show-prefix"], &here)) {
+            (Ok(t), Ok(p)) => (PathBuf::from(t), p),
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!("cedc: diff: {} is not in a git repository: {e}", project::display(&here));
+                return Outcome::UsageError;
+            }
+        };
+    let scratch = std::env::temp_dir().join(format!("cedc-diff-{}", std::process::id()));
+    let worktree = scratch.join("tree");
+    let tree = worktree.to_string_lossy().into_owned();
+    if let Err(e) = git(&["worktree", "add", "--detach", "--quiet", &tree, rev], &top) {
+        eprintln!("cedc: diff: cannot check out `{rev}`: {e}");
+        let _ = std::fs::remove_dir_all(&scratch);
+        return Outcome::UsageError;
+    }
+    let then_dir = worktree.join(&prefix);
+    let then = cedc::project::load(&then_dir, &mut Files::new()).ok().map(|p| {
+        let fs = OsFs { root: then_dir.clone() };
+        let config = std::fs::read_to_string(then_dir.join(project::CONFIG_FILE)).ok();
+        ManuallyDrop::new(cedc::compile_project(&fs, &p, config))
+    });
+    let _ = git(&["worktree", "remove", "--force", &tree], &top);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let Some(old) = then.as_ref().filter(|c| c.ok()).and_then(|c| c.platform.as_ref()) else {
+        eprintln!("cedc: diff: the project does not compile at `{rev}`; nothing to compare with");
+        return Outcome::UsageError;
+    };
+    let changes = diff::changes(old, new, now.files());
+    let shown = match format {
+        DiffFormat::Text if changes.is_empty() => String::new(),
+        DiffFormat::Text => diff::text(&changes),
+        DiffFormat::Markdown => diff::markdown(&changes),
+        DiffFormat::Json => format!("{:#}\n", diff::json(&changes)),
+    };
+    print!("{shown}");
+    if changes.is_empty() {
+        eprintln!("cedc: no change to the platform since `{rev}`");
+        Outcome::Ok
+    } else {
+        eprintln!("cedc: {} change{} since `{rev}`", changes.len(), if changes.len() == 1 { "" } else { "s" });
+        Outcome::UserError
+    }
 }
 
 fn render(dir: &Path, env: &str, component: Option<&str>, delivery: bool, r: &Reporter) -> Outcome {

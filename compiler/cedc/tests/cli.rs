@@ -1276,7 +1276,7 @@ fn a_project_is_found_from_a_directory_inside_it() {
 #[test]
 fn completions_and_the_manual_page_come_from_the_command_definitions() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let subcommands = ["build", "check", "render", "fmt", "lsp", "explain", "import", "completions", "man"];
+    let subcommands = ["build", "check", "render", "fmt", "lsp", "explain", "import", "diff", "completions", "man"];
     let o = run(&["completions", "bash"], dir.path());
     assert_exit(&o, 0);
     let script = stdout(&o);
