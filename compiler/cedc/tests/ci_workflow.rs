@@ -58,16 +58,26 @@ fn the_documented_workflow_passes_on_a_good_platform_and_fails_on_a_bad_one() {
     let env = wf["env"].as_object().expect("the workflow's env").clone();
     let platform = env["PLATFORM"].as_str().expect("PLATFORM").to_string();
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir_all(dir.path().join(".git")).expect("a repository");
     let project = dir.path().join(&platform);
     copy_dir(&repo().join("examples/webapp"), &project);
     let _ = std::fs::remove_dir_all(project.join("out"));
-    // The tree is committed with the platform.
+    // The tree is committed with the platform; the pull request's base is that commit.
     let built = Command::new(CEDC).arg("build").arg(&project).output().expect("build");
     assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    for args in [&["init", "-q"][..], &["add", "-A"], &["commit", "-qm", "base"]] {
+        let o = Command::new("git")
+            .args(["-c", "user.email=t@example.org", "-c", "user.name=t"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("git is installed");
+        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let mut env = env;
+    env.insert("BASE".into(), "HEAD".into());
 
     let steps = run_steps(dir.path(), &env);
-    assert_eq!(steps.len(), 3, "the check, the tree and the SARIF steps run cedc: {steps:?}");
+    assert_eq!(steps.len(), 4, "the check, the tree, the SARIF and the diff steps run cedc: {steps:?}");
     for (name, code, err) in &steps {
         assert_eq!(*code, 0, "{name}: {err}");
     }
@@ -75,11 +85,24 @@ fn the_documented_workflow_passes_on_a_good_platform_and_fails_on_a_bad_one() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("cedc.sarif")).expect("cedc.sarif written"))
             .expect("SARIF");
     assert_eq!(sarif["runs"][0]["results"].as_array().map(Vec::len), Some(0));
+    let comment = std::fs::read_to_string(dir.path().join("platform-diff.md")).expect("the diff is written");
+    assert!(comment.contains("no change to the platform"), "{comment}");
+
+    // A change the platform accepts: the diff comment shows it where it is set.
+    let components = project.join("components.ced");
+    let text = std::fs::read_to_string(&components).expect("read");
+    let scaled = text.replacen("replicas: 3", "replicas: 5", 1);
+    assert_ne!(scaled, text, "the example has the line this test changes");
+    std::fs::write(&components, &scaled).expect("write");
+    let steps = run_steps(dir.path(), &env);
+    assert_eq!(steps[0].1, 0, "still a valid platform: {}", steps[0].2);
+    assert_ne!(steps[1].1, 0, "but the committed tree is stale");
+    let comment = std::fs::read_to_string(dir.path().join("platform-diff.md")).expect("the diff is written");
+    assert!(comment.contains("| `spec.replicas` | 3 | 5 | components.ced:"), "{comment}");
+    std::fs::write(&components, &text).expect("restore");
 
     // A problem in the platform: the check fails with an annotation on the line, the
     // tree is stale, and the SARIF log lists it.
-    let components = project.join("components.ced");
-    let text = std::fs::read_to_string(&components).expect("read");
     let broken = text.replacen("namespace: \"databases\"", "namespace: \"Databases\"", 1);
     assert_ne!(broken, text, "the example has the line this test breaks");
     std::fs::write(&components, broken).expect("write");
