@@ -2,9 +2,10 @@
 //! per environment, component and object, each changed field with its old and new value
 //! and the `.ced` place that produced the new one.
 //!
-//! Both sides are compiled platforms (the project now, and as it was at a git revision),
-//! compared object by object as they are emitted (so moving a value between a base and
-//! an overlay is no change). Invariants: the report is in environment, component and
+//! The new side is the project compiled now; the old side the same project compiled at a
+//! git revision, or a tree `cedc build` wrote (its overlays read back: the base's
+//! objects with each environment's JSON patches applied). Objects are compared as they are
+//! emitted (so moving a value between a base and an overlay is no change). Invariants: the report is in environment, component and
 //! object order, fields in document order, and deterministic; the contents of Secrets
 //! are never shown (a change says only that they changed).
 
@@ -40,14 +41,45 @@ pub enum What {
 /// The text shown for a Secret's contents.
 const HIDDEN: &str = "(hidden: Secret contents)";
 
+/// One side of a comparison: per environment (in order), the emitted JSON of each
+/// object by (component, identity), with the object when it is a compiled one (for the
+/// places values are set).
+pub type Side<'a> = Vec<(String, Objects<'a>)>;
+
+/// The objects of one environment of a [`Side`].
+pub type Objects<'a> = BTreeMap<(String, ObjectId), (Value, Option<&'a Object>)>;
+
+fn find<'s, 'a>(side: &'s Side<'a>, env: &str) -> Option<&'s Objects<'a>> {
+    side.iter().find(|(n, _)| n == env).map(|(_, o)| o)
+}
+
+/// The side of a compiled platform.
+pub fn side(p: &Platform) -> Side<'_> {
+    p.envs
+        .iter()
+        .map(|e| {
+            let mut objects = BTreeMap::new();
+            for c in &e.components {
+                for o in &c.objects {
+                    if let Some(json) = json_of(o) {
+                        objects.insert((c.name.clone(), o.id()), (json, Some(o)));
+                    }
+                }
+            }
+            (e.name.clone(), objects)
+        })
+        .collect()
+}
+
 /// Every change from `old` to `new` (`files` are `new`'s, for the places).
-pub fn changes(old: &Platform, new: &Platform, files: &Files) -> Vec<Change> {
+pub fn changes(old: &Side, new: &Side, files: &Files) -> Vec<Change> {
     let mut out = Vec::new();
-    let mut envs: Vec<&str> = new.envs.iter().map(|e| e.name.as_str()).collect();
-    envs.extend(old.envs.iter().map(|e| e.name.as_str()).filter(|n| new.env(n).is_none()));
+    let empty = BTreeMap::new();
+    let mut envs: Vec<&str> = new.iter().map(|(n, _)| n.as_str()).collect();
+    envs.extend(old.iter().map(|(n, _)| n.as_str()).filter(|n| find(new, n).is_none()));
     for env in envs {
-        let before = objects(old, env);
-        let after = objects(new, env);
+        let before = find(old, env).unwrap_or(&empty);
+        let after = find(new, env).unwrap_or(&empty);
         let mut keys: Vec<&(String, ObjectId)> = after.keys().collect();
         keys.extend(before.keys().filter(|k| !after.contains_key(*k)));
         for key in keys {
@@ -56,13 +88,12 @@ pub fn changes(old: &Platform, new: &Platform, files: &Files) -> Vec<Change> {
             match (before.get(key), after.get(key)) {
                 (None, Some(_)) => out.push(change(What::Added)),
                 (Some(_), None) => out.push(change(What::Removed)),
-                (Some(a), Some(b)) => {
+                (Some((ja, _)), Some((jb, b))) => {
                     let secret = id.group.is_empty() && id.kind == "Secret";
-                    let (Some(ja), Some(jb)) = (json_of(a), json_of(b)) else { continue };
                     let mut fields = Vec::new();
-                    compare(&ja, &jb, &mut Vec::new(), &mut fields);
+                    compare(ja, jb, &mut Vec::new(), &mut fields);
                     for (path, old, new) in fields {
-                        let at = place(b, &path, files);
+                        let at = b.and_then(|b| place(b, &path, files));
                         let hide =
                             secret && matches!(path.first(), Some(PathSeg::Key(k)) if k == "data" || k == "stringData");
                         let (old, new) =
@@ -72,17 +103,6 @@ pub fn changes(old: &Platform, new: &Platform, files: &Files) -> Vec<Change> {
                 }
                 (None, None) => {}
             }
-        }
-    }
-    out
-}
-
-/// The objects of `env` by (component, identity), in declaration order of the map's keys.
-fn objects<'a>(p: &'a Platform, env: &str) -> BTreeMap<(String, ObjectId), &'a Object> {
-    let mut out = BTreeMap::new();
-    for c in p.env(env).into_iter().flat_map(|e| &e.components) {
-        for o in &c.objects {
-            out.insert((c.name.clone(), o.id()), o);
         }
     }
     out
@@ -251,4 +271,162 @@ pub fn json(changes: &[Change]) -> Value {
         })
         .collect();
     json!({ "changes": list })
+}
+
+// ------------------------------------------------------------------ a built tree
+
+/// The side of a tree `cedc build` wrote in `dir`: each component overlay its index
+/// lists, read back as Kustomize would build it (the resources, then the JSON 6902
+/// patches cedc writes: `add`, `replace`, `remove`).
+pub fn side_of_tree(dir: &std::path::Path) -> Result<Side<'static>, String> {
+    let read = |rel: &str| -> Result<String, String> {
+        let path = dir.join(rel);
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let index: Value = serde_json::from_str(&read("cedc-index.json")?)
+        .map_err(|e| format!("{} is not a cedc index: {e}", dir.join("cedc-index.json").display()))?;
+    if index["generator"] != "cedc" {
+        return Err(format!("{} was not written by cedc", dir.join("cedc-index.json").display()));
+    }
+    let mut side: Side = Vec::new();
+    for root in index["roots"].as_array().into_iter().flatten() {
+        let (Some(path), Some(env), Some(component)) =
+            (root["path"].as_str(), root["env"].as_str(), root["component"].as_str())
+        else {
+            continue;
+        };
+        let objects = build_root(path, &read)?;
+        let at = match side.iter().position(|(n, _)| n == env) {
+            Some(i) => i,
+            None => {
+                side.push((env.to_string(), BTreeMap::new()));
+                side.len() - 1
+            }
+        };
+        for json in objects {
+            side[at].1.insert((component.to_string(), id_of(&json)), (json, None));
+        }
+    }
+    Ok(side)
+}
+
+fn yaml(text: &str, what: &str) -> Result<Value, String> {
+    serde_saphyr::from_str(text).map_err(|e| format!("{what} is not YAML cedc wrote: {e}"))
+}
+
+/// The objects the Kustomization in directory `path` builds.
+fn build_root(path: &str, read: &dyn Fn(&str) -> Result<String, String>) -> Result<Vec<Value>, String> {
+    let file = format!("{path}/kustomization.yaml");
+    let k = yaml(&read(&file)?, &file)?;
+    let mut objects = Vec::new();
+    for r in k["resources"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        let rel = normalize(&format!("{path}/{r}"));
+        if r.ends_with(".yaml") {
+            objects.push(yaml(&read(&rel)?, &rel)?);
+        } else {
+            objects.extend(build_root(&rel, read)?);
+        }
+    }
+    for p in k["patches"].as_array().into_iter().flatten() {
+        let (Some(file), target) = (p["path"].as_str(), &p["target"]) else { continue };
+        let rel = normalize(&format!("{path}/{file}"));
+        let ops = yaml(&read(&rel)?, &rel)?;
+        let hit = objects.iter_mut().find(|o| {
+            o["kind"] == target["kind"]
+                && o["metadata"]["name"] == target["name"]
+                && o["metadata"]["namespace"] == target["namespace"]
+        });
+        if let Some(o) = hit {
+            for op in ops.as_array().into_iter().flatten() {
+                apply(o, op).map_err(|e| format!("{rel}: {e}"))?;
+            }
+        }
+    }
+    Ok(objects)
+}
+
+/// `a/b/../c` → `a/c`.
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+/// Apply one JSON 6902 operation (`add`, `replace`, `remove`) to `doc`.
+fn apply(doc: &mut Value, op: &Value) -> Result<(), String> {
+    let path = op["path"].as_str().ok_or("an operation without a path")?;
+    let segs: Vec<String> = path.split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~")).collect();
+    let (last, parents) = segs.split_last().ok_or("an operation on the whole object")?;
+    let mut at = &mut *doc;
+    for s in parents {
+        at = match at {
+            Value::Object(m) => m.get_mut(s.as_str()),
+            Value::Array(a) => s.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
+            _ => None,
+        }
+        .ok_or_else(|| format!("no `{path}` to change"))?;
+    }
+    let kind = op["op"].as_str().unwrap_or("");
+    match (kind, at) {
+        ("remove", Value::Object(m)) => {
+            m.remove(last.as_str());
+        }
+        ("remove", Value::Array(a)) => {
+            let i: usize = last.parse().map_err(|_| format!("`{path}`: not an index"))?;
+            if i < a.len() {
+                a.remove(i);
+            }
+        }
+        ("add" | "replace", Value::Object(m)) => {
+            m.insert(last.clone(), op["value"].clone());
+        }
+        ("add", Value::Array(a)) if last == "-" => a.push(op["value"].clone()),
+        ("add", Value::Array(a)) => {
+            let i: usize = last.parse().map_err(|_| format!("`{path}`: not an index"))?;
+            a.insert(i.min(a.len()), op["value"].clone());
+        }
+        ("replace", Value::Array(a)) => {
+            let i: usize = last.parse().map_err(|_| format!("`{path}`: not an index"))?;
+            *a.get_mut(i).ok_or_else(|| format!("no `{path}` to replace"))? = op["value"].clone();
+        }
+        (other, _) => return Err(format!("cannot apply `{other}` at `{path}`")),
+    }
+    Ok(())
+}
+
+/// The identity of an emitted object.
+fn id_of(json: &Value) -> ObjectId {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let api = text(&json["apiVersion"]);
+    ObjectId {
+        group: api.rsplit_once('/').map_or(String::new(), |(g, _)| g.to_string()),
+        kind: text(&json["kind"]),
+        namespace: json["metadata"]["namespace"].as_str().map(str::to_string),
+        name: text(&json["metadata"]["name"]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patches_apply_as_json_6902_says() {
+        let mut doc = json!({ "spec": { "a/b": 1, "list": [1, 2, 3] } });
+        apply(&mut doc, &json!({ "op": "replace", "path": "/spec/a~1b", "value": 2 })).unwrap();
+        apply(&mut doc, &json!({ "op": "remove", "path": "/spec/list/0" })).unwrap();
+        apply(&mut doc, &json!({ "op": "add", "path": "/spec/list/-", "value": 4 })).unwrap();
+        apply(&mut doc, &json!({ "op": "add", "path": "/spec/new", "value": "x" })).unwrap();
+        assert_eq!(doc, json!({ "spec": { "a/b": 2, "list": [2, 3, 4], "new": "x" } }));
+        assert!(apply(&mut doc, &json!({ "op": "replace", "path": "/nothing/here", "value": 1 })).is_err());
+        assert_eq!(normalize("components/a/overlays/prod/../../base"), "components/a/base");
+    }
 }

@@ -124,7 +124,8 @@ enum Command {
         /// The project directory (holding cedc.toml), in a git repository.
         #[arg(default_value = ".")]
         dir: PathBuf,
-        /// The git revision to compare with (`main`, `HEAD~1`, a commit).
+        /// The git revision to compare with (`main`, `HEAD~1`, a commit), or a directory
+        /// holding a tree `cedc build` wrote (the committed output, `golden/`).
         #[arg(long)]
         against: String,
         /// `text` for a terminal, `markdown` for a pull-request comment, `json` for tools.
@@ -505,13 +506,24 @@ fn compile(dir: &Path, r: &Reporter) -> Result<(Project, ManuallyDrop<cedc::Comp
 }
 
 /// `cedc diff --against REV`: the project now against the same project at `rev`,
-/// checked out by git into a temporary worktree (removed afterwards) and compiled there.
+/// checked out by git into a temporary worktree (removed afterwards) and compiled there,
+/// or against the tree `cedc build` wrote in the directory `rev`.
 fn diff_against(dir: &Path, rev: &str, format: DiffFormat, r: &Reporter) -> Outcome {
     let (_, now) = match compile(dir, r) {
         Ok(x) => x,
         Err(o) => return o,
     };
     let Some(new) = &now.platform else { return Outcome::UserError };
+    let tree = Path::new(rev);
+    if tree.join("cedc-index.json").is_file() {
+        return match diff::side_of_tree(tree) {
+            Ok(old) => show_diff(&diff::changes(&old, &diff::side(new), now.files()), rev, format),
+            Err(e) => {
+                eprintln!("cedc: diff: {e}");
+                Outcome::UsageError
+            }
+        };
+    }
     let git = |args: &[&str], at: &Path| {
         let o = std::process::Command::new("git").args(args).current_dir(at).output();
         match o {
@@ -549,12 +561,16 @@ fn diff_against(dir: &Path, rev: &str, format: DiffFormat, r: &Reporter) -> Outc
         eprintln!("cedc: diff: the project does not compile at `{rev}`; nothing to compare with");
         return Outcome::UsageError;
     };
-    let changes = diff::changes(old, new, now.files());
+    show_diff(&diff::changes(&diff::side(old), &diff::side(new), now.files()), rev, format)
+}
+
+/// Print `changes` in `format`; the exit status says whether anything changed.
+fn show_diff(changes: &[diff::Change], rev: &str, format: DiffFormat) -> Outcome {
     let shown = match format {
         DiffFormat::Text if changes.is_empty() => String::new(),
-        DiffFormat::Text => diff::text(&changes),
-        DiffFormat::Markdown => diff::markdown(&changes),
-        DiffFormat::Json => format!("{:#}\n", diff::json(&changes)),
+        DiffFormat::Text => diff::text(changes),
+        DiffFormat::Markdown => diff::markdown(changes),
+        DiffFormat::Json => format!("{:#}\n", diff::json(changes)),
     };
     print!("{shown}");
     if changes.is_empty() {

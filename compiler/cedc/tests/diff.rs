@@ -139,3 +139,63 @@ fn outside_a_repository_or_with_an_unknown_revision_it_says_so() {
     assert_eq!(o.status.code(), Some(2), "no commit yet: {}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot check out `HEAD`"));
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn every_golden_tree_reads_back_as_its_example_and_a_change_shows_against_it() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // Base, overlays and patches read back are exactly what each example compiles to.
+    for example in ["hello", "webapp", "traffic", "cedille"] {
+        let o = Command::new(CEDC)
+            .args(["diff", "--against"])
+            .arg(repo.join("golden").join(example))
+            .arg(repo.join("examples").join(example))
+            .output()
+            .expect("run cedc");
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{example}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&repo.join("examples/webapp"), &dir.path().join("webapp"));
+    copy_dir(&repo.join("golden/webapp"), &dir.path().join("golden"));
+    let components = dir.path().join("webapp/components.ced");
+    let text = std::fs::read_to_string(&components).expect("read");
+    std::fs::write(&components, text.replacen("replicas: 3", "replicas: 5", 1)).expect("write");
+    let line = text.lines().position(|l| l.contains("replicas: 3")).expect("the example sets 3 replicas") + 1;
+    let o = Command::new(CEDC)
+        .args(["diff", "webapp", "--against", "golden"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run cedc");
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        out,
+        format!(
+            "prod · api · Deployment webapp/api: changed\n    spec.replicas: 3 → 5, set at components.ced:{line}\n"
+        )
+    );
+    // A directory that is not a cedc tree is not taken for one.
+    let o = Command::new(CEDC)
+        .args(["diff", "webapp", "--against", "webapp"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run cedc");
+    assert_eq!(o.status.code(), Some(2), "not a tree, not a git revision: {}", String::from_utf8_lossy(&o.stderr));
+}
