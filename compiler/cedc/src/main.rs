@@ -214,6 +214,23 @@ impl Reporter {
         let base = BASE.get().map_or(Path::new("."), PathBuf::as_path);
         let root = matches!(self.format, MessageFormat::Github | MessageFormat::Sarif)
             .then(|| github::repository_root(base, std::env::var_os("GITHUB_WORKSPACE").map(PathBuf::from)));
+        // For people, a project given by a relative path other than `.` shows its files
+        // from the current directory (`examples/webapp/main.ced`); the standard library
+        // keeps its names.
+        let shown;
+        let files = match base
+            .to_str()
+            .filter(|b| self.format == MessageFormat::Human && base.is_relative() && *b != "." && !diags.is_empty())
+        {
+            Some(_) => {
+                shown = files.renamed(|name| {
+                    let path = base.join(name);
+                    if path.is_file() { project::display(&path) } else { name.to_string() }
+                });
+                &shown
+            }
+            None => files,
+        };
         for d in diags {
             let text = match (self.format, &root) {
                 (MessageFormat::Json, _) => format!("{}\n", d.to_json(files)),

@@ -1302,3 +1302,22 @@ fn completions_and_the_manual_page_come_from_the_command_definitions() {
         assert!(page.contains(&format!("cedc\\-{s}")) || page.contains(&format!("cedc-{s}")), "the page names `{s}`");
     }
 }
+
+#[test]
+fn diagnostics_name_files_from_the_current_directory() {
+    let p = project(&[
+        ("deploy/cedc.toml", CONFIG),
+        ("deploy/main.ced", "env prod {}\nlet x: Port = 0\n"),
+        ("deploy/lib/a.txt", ""),
+    ]);
+    let o = run(&["check", "deploy"], p.path());
+    assert_exit(&o, 1);
+    assert!(stderr(&o).contains("[deploy/main.ced:2:15]"), "{}", stderr(&o));
+    let o = run(&["check"], &p.path().join("deploy/lib"));
+    assert!(stderr(&o).contains("[../main.ced:2:15]"), "{}", stderr(&o));
+    let o = run(&["check"], &p.path().join("deploy"));
+    assert!(stderr(&o).contains("[main.ced:2:15]"), "{}", stderr(&o));
+    // Tools get the project-relative name, whatever the current directory.
+    let o = run(&["--message-format", "json", "check", "deploy"], p.path());
+    assert_eq!(json_diags(&o)[0]["primary"]["file"], "main.ced");
+}

@@ -100,6 +100,12 @@ impl Files {
         let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         Span::new(file, start, end)
     }
+    /// The same files under other names (`rename` gets each name), for showing paths
+    /// from another directory than the project's.
+    pub fn renamed(&self, rename: impl Fn(&str) -> String) -> Files {
+        let files = self.files.iter().map(|f| SourceFile::new(rename(&f.name), f.text.clone())).collect();
+        Files { files }
+    }
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         let id = FileId(self.files.len() as u32);
         self.files.push(SourceFile::new(name.into(), text.into()));
