@@ -84,7 +84,7 @@ pub fn find_root(dir: &Path) -> Option<PathBuf> {
         if candidate.join(CONFIG_FILE).is_file() {
             return Some(candidate);
         }
-        candidate.push("..");
+        candidate = if candidate.as_os_str() == "." { PathBuf::from("..") } else { candidate.join("..") };
     }
     None
 }
