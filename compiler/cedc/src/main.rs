@@ -559,6 +559,9 @@ fn diff_against(dir: &Path, rev: &str, format: DiffFormat, r: &Reporter) -> Outc
             }
         };
     let scratch = std::env::temp_dir().join(format!("cedc-diff-{}", std::process::id()));
+    // A leftover of a run that was killed (same process id): gone first, and git told.
+    let _ = std::fs::remove_dir_all(&scratch);
+    let _ = git(&["worktree", "prune"], &top);
     let worktree = scratch.join("tree");
     let tree = worktree.to_string_lossy().into_owned();
     if let Err(e) = git(&["worktree", "add", "--detach", "--quiet", &tree, rev], &top) {
