@@ -3,6 +3,9 @@
 //! `examples/webapp` — passing on the example as it is, and failing with annotations when
 //! the platform has a problem or its tree is stale.
 
+mod common;
+
+use common::copy_dir;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -18,18 +21,6 @@ fn workflow() -> serde_json::Value {
     let start = doc.find("```yaml\n").expect("a yaml block") + "```yaml\n".len();
     let end = start + doc[start..].find("```").expect("its end");
     serde_saphyr::from_str(&doc[start..end]).expect("the workflow is YAML")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 /// Run the workflow's `cedc` steps in `repo_dir`; each step's name and exit code.

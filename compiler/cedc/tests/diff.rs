@@ -1,6 +1,9 @@
 //! `cedc diff --against REV`: the platform now against the same project at a git
 //! revision, in a real repository (git must be installed: the command runs it).
 
+mod common;
+
+use common::copy_dir;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -138,18 +141,6 @@ fn outside_a_repository_or_with_an_unknown_revision_it_says_so() {
     let o = diff(dir.path(), "text");
     assert_eq!(o.status.code(), Some(2), "no commit yet: {}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot check out `HEAD`"));
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 #[test]

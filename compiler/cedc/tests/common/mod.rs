@@ -159,3 +159,16 @@ pub fn chart_project(module: &str, release: &str, values: &str) -> String {
         "import \"std/charts/{module}\"\n\nenv prod {{}}\n\ncomponent platform {{\n  namespace: \"platform\"\n  objects: []\n  chart: {module}.install(\n    version: {module}.chart.version,\n    release: \"{release}\",\n    values: {values},\n  )\n}}\n"
     )
 }
+
+/// Copy the directory `from` (recursively) to `to`.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
