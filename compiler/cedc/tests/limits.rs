@@ -124,3 +124,17 @@ fn a_real_cycle_is_still_a_cycle() {
     let c = compile(&using("let a = b + 1\nlet b = a + 1", "string(a)"));
     assert!(codes(&c).contains(&"E0024"), "{:#?}", c.diagnostics);
 }
+
+#[test]
+fn copies_of_a_list_through_a_parameter_stop_at_the_size_budget() {
+    // Records are shared when copied, lists are not: each `l` below copies 65,536 items,
+    // 1,024 times over, which the budget must count before the memory is taken.
+    let src = using(
+        "fn dbl(l: List<String>, n: Int) -> List<String> = if n <= 0 then l else dbl(l + l, n - 1)\n\
+         fn keep(l: List<String>, n: Int) -> List<List<String>> = [for i in dbl([\"x\"], n): l]\n\
+         let copies = keep(dbl([\"ab\"], 16), 10)",
+        "string(len(copies))",
+    );
+    let c = compile(&src);
+    assert_eq!(codes(&c), vec!["E0063"], "{:#?}", c.diagnostics);
+}

@@ -72,10 +72,23 @@ impl Diagnostic {
     }
     /// The function raising it is used at `span` (kept once).
     pub fn used_at(mut self, span: Span) -> Self {
+        self.add_use(span);
+        self
+    }
+    /// [`Diagnostic::used_at`], in place.
+    pub fn add_use(&mut self, span: Span) {
         if !self.uses.contains(&span) {
             self.uses.push(span);
         }
-        self
+    }
+    /// The value reported was computed at the primary place from `input` (an argument
+    /// of the function computing it): the report moves to `input`, keeping its label,
+    /// and the place it was computed comes second ([`COMPUTED_HERE`]).
+    pub fn move_to_input(&mut self, input: Span) {
+        if let Some((span, label)) = self.primary.take() {
+            self.secondary.insert(0, (span, COMPUTED_HERE.to_string()));
+            self.primary = Some((input, label));
+        }
     }
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
@@ -171,6 +184,9 @@ impl Diagnostic {
 
 /// The label of each place a function raising a diagnostic is used.
 pub const USED_HERE: &str = "used here";
+
+/// The label of the place a value was computed, when its report is at its input.
+pub const COMPUTED_HERE: &str = "computed here";
 
 /// A miette-renderable view of a [`Diagnostic`]: labels in the primary file are drawn
 /// on its source; labels in other files become related reports with their own source.

@@ -6,7 +6,7 @@ mod diagnostic;
 mod span;
 mod window;
 
-pub use diagnostic::{Diagnostic, Severity, USED_HERE, a_or_an, did_you_mean, merge_across_envs};
+pub use diagnostic::{COMPUTED_HERE, Diagnostic, Severity, USED_HERE, a_or_an, did_you_mean, merge_across_envs};
 pub use span::{FileId, Files, SourceFile, Span};
 
 /// Diagnostics collected by a phase. Phases keep going after an error so that one run

@@ -3,8 +3,9 @@
 //! built or copied (its size is computed from lengths already known), so a program that
 //! would exceed a limit stops with a diagnostic while its memory is still within the
 //! limit; the step counter only grows, so every evaluation ends. Records share their
-//! fields: reading a variable copies nothing (one step); a change to shared fields
-//! copies one level, charged where it happens (`Evaluator::own`, `with`).
+//! fields: reading a variable copies only the items of the lists in it ([`copy_cost`]);
+//! a change to shared fields copies one level, charged where it happens
+//! (`Evaluator::own`, `with`).
 //!
 //! The budget is shared by all environments of one compilation (`cedc check`/`build`);
 //! a language-server hover evaluates one expression with a budget of its own. When the
@@ -13,6 +14,8 @@
 //! so what is reported never depends on how the work was split.
 
 use cedc_diagnostics::{Diagnostic, Span};
+#[cfg(test)]
+use cedc_model::Fields;
 use cedc_model::{Value, ValueKind};
 
 /// Deepest chain of function calls (E0061).
@@ -144,10 +147,10 @@ fn size_budget(span: Span) -> Diagnostic {
         ))
 }
 
-/// Slots and bytes a deep copy of `v` allocates: one slot per list item, map entry and
-/// record field, plus the bytes of record keys. Strings are reference-counted and
-/// shared by a copy. Iterative, so a deeply nested value cannot overflow the stack.
-pub fn copy_cost(v: &Value) -> (u64, u64) {
+/// Slots and bytes of the whole of `v`: one slot per list item, map entry and record
+/// field, plus the bytes of record keys — the work of looking at every part of it (a
+/// comparison). Iterative, so a deeply nested value cannot overflow the stack.
+pub fn walk_cost(v: &Value) -> (u64, u64) {
     let mut slots: u64 = 0;
     let mut bytes: u64 = 0;
     let mut todo = vec![v];
@@ -169,6 +172,21 @@ pub fn copy_cost(v: &Value) -> (u64, u64) {
         }
     }
     (slots, bytes)
+}
+
+/// Slots and bytes a copy of `v` allocates: records share their fields (nothing), strings
+/// are reference-counted (nothing), a list's items are copied (a slot each, and what
+/// copying each of them allocates). Iterative, like [`walk_cost`].
+pub fn copy_cost(v: &Value) -> (u64, u64) {
+    let mut slots: u64 = 0;
+    let mut todo = vec![v];
+    while let Some(v) = todo.pop() {
+        if let ValueKind::List(xs) = &v.kind {
+            slots += xs.len() as u64;
+            todo.extend(xs);
+        }
+    }
+    (slots, slots * SLOT_BYTES)
 }
 
 #[cfg(test)]
@@ -214,5 +232,16 @@ mod tests {
         let inner = Value::new(ValueKind::List(vec![Value::new(ValueKind::Int(1), s); 3]), s);
         let outer = Value::new(ValueKind::List(vec![inner.clone(), inner]), s);
         assert_eq!(copy_cost(&outer).0, 2 + 3 + 3);
+    }
+
+    #[test]
+    fn a_copy_shares_records_and_a_walk_counts_them() {
+        let s = Span::default();
+        let fields: Fields = (0..4).map(|i| (format!("f{i}"), Value::new(ValueKind::Int(i), s))).collect();
+        let record = Value::new(ValueKind::Record(fields), s);
+        let list = Value::new(ValueKind::List(vec![record.clone(), record.clone()]), s);
+        assert_eq!(copy_cost(&record), (0, 0), "a record's copy is a reference");
+        assert_eq!(copy_cost(&list).0, 2, "a list's copy copies its items, not their records' fields");
+        assert_eq!(walk_cost(&list).0, 2 + 4 + 4, "a comparison looks at every field");
     }
 }

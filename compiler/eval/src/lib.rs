@@ -2,7 +2,7 @@
 //! model — environments → components → objects — where every value keeps the span of
 //! the expression that produced it (and, when an override replaced it, the base span).
 
-use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
+use cedc_diagnostics::{COMPUTED_HERE, Diagnostic, Diagnostics, Span};
 use cedc_model::{
     Component, ComponentInfo, Environment, Fields, Object, Origin, Platform, SecretSource, Value, ValueKind,
     is_cluster_scoped,
@@ -38,12 +38,15 @@ pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterSco
     let share = |env: &EnvInfo| evaluate_env(program, checked, cluster_scoped, env, Budget::share(checked.envs.len()));
     let mut envs = cedc_model::parallel::map(&checked.envs, share);
     if envs.iter().any(|(_, _, b)| b.exhausted()) {
-        envs.clear();
-        for env in &checked.envs {
-            let done = evaluate_env(program, checked, cluster_scoped, env, budget);
-            budget = done.2;
-            envs.push((done.0, done.1, Budget::default()));
-        }
+        envs = checked
+            .envs
+            .iter()
+            .map(|env| {
+                let (e, d, left) = evaluate_env(program, checked, cluster_scoped, env, std::mem::take(&mut budget));
+                budget = left;
+                (e, d, Budget::default())
+            })
+            .collect();
     }
     for (env, env_diags, _) in envs {
         diags.extend(env_diags);
@@ -702,8 +705,8 @@ impl<'p> Evaluator<'p> {
         let mut d = match origin.input {
             Some(input) => Diagnostic::error(code, msg.to_string())
                 .at(input, "the input it is computed from")
-                .also(origin.span, "computed here"),
-            None => Diagnostic::error(code, msg.to_string()).at(origin.span, "computed here"),
+                .also(origin.span, COMPUTED_HERE),
+            None => Diagnostic::error(code, msg.to_string()).at(origin.span, COMPUTED_HERE),
         }
         .help(help.to_string());
         if let Some(base) = origin.overrides {
@@ -934,9 +937,10 @@ impl<'p> Evaluator<'p> {
 
     fn ident(&mut self, id: &Ident) -> R {
         if let Some(i) = self.locals.iter().rposition(|(n, _)| *n == id.name) {
-            // Records share their fields: the copy is a reference (one step, nothing
-            // built); a change to it later is charged where it copies (`own`).
-            self.charge(id.span, 1, 0)?;
+            // Records share their fields: a copy builds only the items of the lists in it
+            // (`copy_cost`); a change to a record later is charged where it copies (`own`).
+            let (slots, bytes) = budget::copy_cost(&self.locals[i].1);
+            self.charge(id.span, slots.max(1), bytes)?;
             return Ok(self.locals[i].1.clone());
         }
         let m = self.module;
@@ -1112,7 +1116,7 @@ impl<'p> Evaluator<'p> {
             }
             (BinaryOp::Eq | BinaryOp::Ne, _, _) => {
                 // Comparing looks at up to every item of the smaller side.
-                let work = budget::copy_cost(&lv).0.min(budget::copy_cost(&rv).0);
+                let work = budget::walk_cost(&lv).0.min(budget::walk_cost(&rv).0);
                 self.charge(span, work, 0)?;
                 out(ValueKind::Bool(same(&lv, &rv) == (op == BinaryOp::Eq)))
             }
@@ -1290,7 +1294,7 @@ impl<'p> Evaluator<'p> {
             },
             (Builtin::Contains, [c, item]) => {
                 let work = match (&c.kind, &item.kind) {
-                    (ValueKind::List(_), _) => budget::copy_cost(c).0,
+                    (ValueKind::List(_), _) => budget::walk_cost(c).0,
                     (ValueKind::Str(s), ValueKind::Str(t)) => (s.len() + t.len()) as u64 / 64,
                     _ => 0,
                 };
@@ -1440,7 +1444,6 @@ fn internal(span: Span, what: &str) -> Diagnostic {
         .help("the type checker should have rejected this; please report it as a cedc bug")
 }
 
-/// The items of an optional list field taken out of a record (empty when absent or none).
 /// The field `name` of a record being taken apart: moved out when the record is ours
 /// alone, copied (a reference) when it is shared, rather than copying the record to
 /// remove one field from it.
@@ -1464,6 +1467,7 @@ fn made_by_call(v: &mut Value, body: Span, call: Span) {
     }
 }
 
+/// The items of an optional list field taken out of a record (empty when absent or none).
 fn take_list(v: Option<Value>) -> Vec<Value> {
     match v.map(|v| v.kind) {
         Some(ValueKind::List(items)) => items,
