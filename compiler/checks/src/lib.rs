@@ -157,23 +157,15 @@ fn made_and_outside(
 pub(crate) fn at_input(out: &mut [Diagnostic], o: &Object) {
     let call = o.made_by();
     for d in out {
-        let Some((span, label)) = d.primary.clone() else { continue };
-        let input = o.value.origin_of(span).and_then(|origin| origin.input).filter(|i| *i != span);
-        if let Some(input) = input {
-            d.primary = Some((input, label));
-            d.secondary.insert(0, (span, COMPUTED_HERE.to_string()));
+        let Some(span) = d.span() else { continue };
+        if let Some(input) = o.value.origin_of(span).and_then(|origin| origin.input).filter(|i| *i != span) {
+            d.move_to_input(input);
         }
-        if let Some(call) = call
-            && !call.contains(d.span().unwrap_or(span))
-            && !d.uses.contains(&call)
-        {
-            d.uses.push(call);
+        if let Some(call) = call.filter(|c| !d.span().is_some_and(|at| c.contains(at))) {
+            d.add_use(call);
         }
     }
 }
-
-/// The label of the place a value was computed, when its report points at its input.
-const COMPUTED_HERE: &str = "computed here";
 
 /// The owner of the objects delivering an environment (its Argo CD Applications).
 const DELIVERY: &str = "";
