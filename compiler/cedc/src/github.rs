@@ -13,9 +13,7 @@ use std::path::{Path, PathBuf};
 
 /// The line for `d`, whose file names are relative to `base` (the project directory).
 pub fn line(d: &Diagnostic, files: &Files, base: &Path, root: &Path) -> String {
-    let places =
-        d.primary.iter().map(|(s, _)| *s).chain(d.uses.iter().copied()).chain(d.secondary.iter().map(|(s, _)| *s));
-    let located = places.filter_map(|s| locate(s, files, base, root)).next();
+    let located = first_located(d, files, base, root);
     let kind = match d.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -26,11 +24,25 @@ pub fn line(d: &Diagnostic, files: &Files, base: &Path, root: &Path) -> String {
         props.push(format!("line={line},col={col},endLine={end_line},endColumn={end_col}"));
     }
     props.push(format!("title={}", property(&format!("{} {}", d.code, d.message))));
+    let mut text = message_lines(d);
+    text.push(format!("(`cedc explain {}` tells more)", d.code));
+    format!("::{kind} {}::{}", props.join(","), data(&text.join("\n")))
+}
+
+/// The message of `d` as plain lines: the message, its help, its notes (environments).
+pub fn message_lines(d: &Diagnostic) -> Vec<String> {
     let mut text = vec![d.message.clone()];
     text.extend(d.help.iter().map(|h| format!("help: {h}")));
     text.extend(d.shown_notes().into_iter().map(|n| format!("note: {n}")));
-    text.push(format!("(`cedc explain {}` tells more)", d.code));
-    format!("::{kind} {}::{}", props.join(","), data(&text.join("\n")))
+    text
+}
+
+/// The first place of `d` in the repository: the primary one, else where the function
+/// raising it is used, else a secondary one.
+pub fn first_located(d: &Diagnostic, files: &Files, base: &Path, root: &Path) -> Option<Located> {
+    let places =
+        d.primary.iter().map(|(s, _)| *s).chain(d.uses.iter().copied()).chain(d.secondary.iter().map(|(s, _)| *s));
+    places.filter_map(|s| locate(s, files, base, root)).next()
 }
 
 /// `span`'s file (relative to `root`, with `/`), start and end as (line, column), when

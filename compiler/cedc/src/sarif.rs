@@ -9,7 +9,7 @@
 //! The log is printed on stdout when the command ends; nothing in it depends on the
 //! machine (no absolute path, no time).
 
-use crate::github::{Located, locate};
+use crate::github::{Located, first_located, locate, message_lines};
 use cedc_diagnostics::{Diagnostic, Files, Severity, codes};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -18,14 +18,12 @@ use std::path::Path;
 /// The result for `d`, whose file names are relative to `base`.
 pub fn result(d: &Diagnostic, files: &Files, base: &Path, root: &Path) -> Value {
     let at = |span| locate(span, files, base, root);
-    let primary =
-        d.primary.iter().map(|(s, _)| *s).chain(d.uses.iter().copied()).chain(d.secondary.iter().map(|(s, _)| *s));
-    let locations: Vec<Value> = primary.filter_map(at).take(1).map(|l| location(&l)).collect();
+    let locations: Vec<Value> = first_located(d, files, base, root).iter().map(location).collect();
     let related = d
         .secondary
         .iter()
         .map(|(s, label)| (*s, label.as_str()))
-        .chain(d.uses.iter().map(|s| (*s, "used here")))
+        .chain(d.uses.iter().map(|s| (*s, cedc_diagnostics::USED_HERE)))
         .filter_map(|(s, label)| Some((at(s)?, label)))
         .enumerate()
         .map(|(i, (l, label))| {
@@ -35,13 +33,10 @@ pub fn result(d: &Diagnostic, files: &Files, base: &Path, root: &Path) -> Value 
             v
         })
         .collect::<Vec<_>>();
-    let mut text = vec![d.message.clone()];
-    text.extend(d.help.iter().map(|h| format!("help: {h}")));
-    text.extend(d.shown_notes().into_iter().map(|n| format!("note: {n}")));
     let mut r = json!({
         "ruleId": d.code,
         "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
-        "message": { "text": text.join("\n") },
+        "message": { "text": message_lines(d).join("\n") },
         "locations": locations,
     });
     if !related.is_empty() {
