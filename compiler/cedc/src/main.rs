@@ -493,23 +493,30 @@ fn explain(code: &str) -> Outcome {
 /// Load and compile a project; `Err` when it has errors (already reported). The
 /// compilation is never dropped: the command ends the process, and freeing a large
 /// platform value by value took a tenth of `cedc check`'s time (scripts/bench).
+/// Load the project whose root is `dir` and compile it, reporting nothing; a project
+/// that cannot be loaded is the error, with the files it points into.
+fn compile_at(dir: &Path) -> Result<(Project, ManuallyDrop<cedc::Compilation>), (Files, project::ProjectError)> {
+    let mut files = Files::new();
+    let project = project::load(dir, &mut files).map_err(|e| (files, e))?;
+    let fs = OsFs { root: dir.to_path_buf() };
+    let config = std::fs::read_to_string(dir.join(project::CONFIG_FILE)).ok();
+    let c = ManuallyDrop::new(cedc::compile_project(&fs, &project, config));
+    Ok((project, c))
+}
+
 fn compile(dir: &Path, r: &Reporter) -> Result<(Project, ManuallyDrop<cedc::Compilation>), Outcome> {
     // Run from inside a project (its `lib/`, say), the project is the nearest directory
     // above holding cedc.toml, as the language server finds it.
     let found = project::find_root(dir);
     let dir = found.as_deref().unwrap_or(dir);
-    let mut files = Files::new();
     let _ = BASE.set(dir.to_path_buf());
-    let project = match project::load(dir, &mut files) {
-        Ok(p) => p,
-        Err(e) => {
+    let (project, c) = match compile_at(dir) {
+        Ok(x) => x,
+        Err((files, e)) => {
             r.report(&files, &[e.diagnostic]);
             return Err(if e.io { Outcome::UsageError } else { Outcome::UserError });
         }
     };
-    let fs = OsFs { root: dir.to_path_buf() };
-    let config = std::fs::read_to_string(dir.join(project::CONFIG_FILE)).ok();
-    let c = ManuallyDrop::new(cedc::compile_project(&fs, &project, config));
     // With `--deny-warnings` a warning fails the command as an error does (nothing is
     // written); without, warnings do not stop the build, but are shown.
     if !c.ok() || (r.deny_warnings && !c.diagnostics.is_empty()) {
@@ -570,11 +577,7 @@ fn diff_against(dir: &Path, rev: &str, format: DiffFormat, r: &Reporter) -> Outc
         return Outcome::UsageError;
     }
     let then_dir = worktree.join(&prefix);
-    let then = cedc::project::load(&then_dir, &mut Files::new()).ok().map(|p| {
-        let fs = OsFs { root: then_dir.clone() };
-        let config = std::fs::read_to_string(then_dir.join(project::CONFIG_FILE)).ok();
-        ManuallyDrop::new(cedc::compile_project(&fs, &p, config))
-    });
+    let then = compile_at(&then_dir).ok().map(|(_, c)| c);
     let _ = git(&["worktree", "remove", "--force", &tree], &top);
     let _ = std::fs::remove_dir_all(&scratch);
     let Some(old) = then.as_ref().filter(|c| c.ok()).and_then(|c| c.platform.as_ref()) else {
