@@ -4,48 +4,17 @@
 //! downstream (diagnostics, output) depends on scheduling.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The stack each worker gets: evaluation and the checks recurse over values as deep as
 /// the user's data, as on the compiling thread.
 const STACK: usize = 1 << 30;
 
-/// `f` applied to each of `items`, on up to as many threads as the machine has cores;
-/// on the calling thread alone when there is one item, one core, or no thread can be
-/// started. A task that panics makes the caller panic, as if it had run it.
+/// `f` applied to each of `items`, on up to as many threads as the machine has cores
+/// (the calling thread among them); on the calling thread alone when there is one item
+/// or one core. A task that panics makes the caller panic, as if it had run it.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let workers = cores.min(items.len());
-    if workers <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for w in 0..workers {
-            let work = || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = items.get(i) else { break };
-                    let r = f(item);
-                    if let Ok(mut slot) = slots[i].lock() {
-                        *slot = Some(r);
-                    }
-                }
-            };
-            // A worker that cannot be started leaves its tasks to the others (or to
-            // the caller, below).
-            let _ = std::thread::Builder::new().name(format!("cedc-env-{w}")).stack_size(STACK).spawn_scoped(s, work);
-        }
-    });
-    items
-        .iter()
-        .zip(slots)
-        .map(|(item, slot)| match slot.into_inner().ok().flatten() {
-            Some(r) => r,
-            None => f(item),
-        })
-        .collect()
+    let mut refs: Vec<&T> = items.iter().collect();
+    map_mut(&mut refs, |t| f(t))
 }
 
 /// `f` applied to each of `items` in place (as [`map`]), the results in their order.
@@ -56,31 +25,34 @@ pub fn map_mut<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R + Sync
         return items.iter_mut().map(f).collect();
     }
     let len = items.len();
-    // The tasks, handed out one at a time: each `&mut` item goes to exactly one worker.
+    // The tasks, handed out one at a time: each `&mut` item goes to exactly one thread,
+    // which keeps its results with their indexes.
     let tasks = Mutex::new(items.iter_mut().enumerate());
-    let slots: Vec<Mutex<Option<R>>> = (0..len).map(|_| Mutex::new(None)).collect();
-    let take = || tasks.lock().ok().and_then(|mut t| t.next());
-    std::thread::scope(|s| {
-        for w in 0..workers {
-            let work = || {
-                while let Some((i, item)) = take() {
-                    let r = f(item);
-                    if let Ok(mut slot) = slots[i].lock() {
-                        *slot = Some(r);
-                    }
-                }
-            };
-            let _ = std::thread::Builder::new().name(format!("cedc-env-{w}")).stack_size(STACK).spawn_scoped(s, work);
+    let run = || {
+        let mut done = Vec::new();
+        while let Some((i, item)) = tasks.lock().ok().and_then(|mut t| t.next()) {
+            done.push((i, f(item)));
         }
-        // Whatever no worker took (none could be started) is done here.
-        while let Some((i, item)) = take() {
-            let r = f(item);
-            if let Ok(mut slot) = slots[i].lock() {
-                *slot = Some(r);
+        done
+    };
+    let mut results: Vec<Option<R>> = (0..len).map(|_| None).collect();
+    std::thread::scope(|s| {
+        // A worker that cannot be started leaves its tasks to the others.
+        let spawn =
+            |w| std::thread::Builder::new().name(format!("cedc-work-{w}")).stack_size(STACK).spawn_scoped(s, run);
+        let helpers: Vec<_> = (1..workers).filter_map(|w| spawn(w).ok()).collect();
+        let mut done = run();
+        for h in helpers {
+            match h.join() {
+                Ok(d) => done.extend(d),
+                Err(panic) => std::panic::resume_unwind(panic),
             }
         }
+        for (i, r) in done {
+            results[i] = Some(r);
+        }
     });
-    slots.into_iter().filter_map(|s| s.into_inner().ok().flatten()).collect()
+    results.into_iter().flatten().collect()
 }
 
 #[cfg(test)]
