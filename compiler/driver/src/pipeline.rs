@@ -96,10 +96,13 @@ fn compile_here(
     schemas: &Schemas,
 ) -> Compilation {
     let mut clock = Clock::from_env();
-    // The built-in schemas are the same for every project: built while the project is
-    // read and parsed (`load_schemas` waits for them).
-    let _ = std::thread::Builder::new().name("cedc-schemas".into()).stack_size(STACK).spawn(|| {
-        cedc_schema::core::registry();
+    // The built-in schemas are the same for every project: built once per process, the
+    // first time while the project is read and parsed (`load_schemas` waits for them).
+    static SCHEMAS: std::sync::Once = std::sync::Once::new();
+    SCHEMAS.call_once(|| {
+        let _ = std::thread::Builder::new().name("cedc-schemas".into()).stack_size(STACK).spawn(|| {
+            cedc_schema::core::registry();
+        });
     });
     let (mut program, mut diags) = cedc_names::load_project(fs, entries);
     clock.lap("load and parse");

@@ -65,7 +65,6 @@ pub fn kustomize_tree(platform: &Platform) -> Result<Tree, EmitError> {
         (files, overlays)
     });
     for ((component, _), (files, overlays)) in deployed.iter().zip(emitted) {
-        let component: &String = component;
         tree.extend(files);
         for (env_index, overlay) in overlays {
             let env = &platform.envs[env_index].name;
@@ -73,7 +72,7 @@ pub fn kustomize_tree(platform: &Platform) -> Result<Tree, EmitError> {
             roots.push(IndexRoot {
                 path: overlay,
                 env: env.clone(),
-                component: Some(component.clone()),
+                component: Some(component.to_string()),
                 delivery: false,
             });
         }

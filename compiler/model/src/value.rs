@@ -51,19 +51,16 @@ impl Fields {
     pub fn with_capacity(n: usize) -> Fields {
         Fields(Arc::new(FieldMap::with_capacity_and_hasher(n, Default::default())))
     }
+    /// Whether changing them would copy them first.
+    pub fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.0) > 1
+    }
 }
 
 impl std::ops::Deref for Fields {
     type Target = FieldMap;
     fn deref(&self) -> &FieldMap {
         &self.0
-    }
-}
-
-impl Fields {
-    /// Whether changing them would copy them first.
-    pub fn is_shared(&self) -> bool {
-        Arc::strong_count(&self.0) > 1
     }
 }
 
