@@ -500,27 +500,10 @@ impl<'p> Evaluator<'p> {
         let vault = given(fields.shift_remove("vault"));
         let reader = given(fields.shift_remove("reads_secrets_as"));
         let mut ok = true;
-        let mut objects = Vec::new();
-        for o in list {
-            match self.object(o, &ns_value, labels.as_ref()) {
-                Some(obj) => objects.push(obj),
-                None => ok = false,
-            }
-        }
-        let mut installed = Vec::new();
-        for o in take_list(installs) {
-            match self.object(o, &ns_value, None) {
-                Some(obj) => installed.push(obj),
-                None => ok = false,
-            }
-        }
-        let mut outside = Vec::new();
-        for o in made_outside {
-            match self.object(o, &ns_value, None) {
-                Some(obj) => outside.push(obj),
-                None => ok = false,
-            }
-        }
+        let objects = self.objects(list, &ns_value, labels.as_ref(), &mut ok);
+        // What a chart installs or is made outside gets no labels of the component.
+        let installed = self.objects(take_list(installs), &ns_value, None, &mut ok);
+        let outside = self.objects(made_outside, &ns_value, None, &mut ok);
         let labels = labels.and_then(|l| l.as_record().cloned()).unwrap_or_default();
         ok.then(|| Component {
             name: d.name.name.clone(),
@@ -541,6 +524,19 @@ impl<'p> Evaluator<'p> {
             vault,
             reader,
         })
+    }
+
+    /// Each value of `list` as an object of the component (see `object`); `ok` turns
+    /// false when one cannot be.
+    fn objects(&mut self, list: Vec<Value>, ns: &Value, labels: Option<&Value>, ok: &mut bool) -> Vec<Object> {
+        let mut out = Vec::with_capacity(list.len());
+        for o in list {
+            match self.object(o, ns, labels) {
+                Some(obj) => out.push(obj),
+                None => *ok = false,
+            }
+        }
+        out
     }
 
     fn object(&mut self, mut o: Value, ns: &Value, labels: Option<&Value>) -> Option<Object> {
