@@ -4,12 +4,14 @@
 //!
 //! The new side is the project compiled now; the old side the same project compiled at a
 //! git revision, or a tree `cedc build` wrote (its overlays read back: the base's
-//! objects with each environment's JSON patches applied). Objects are compared as they are
-//! emitted (so moving a value between a base and an overlay is no change). Invariants: the report is in environment, component and
-//! object order, fields in document order, and deterministic; the contents of Secrets
-//! are never shown (a change says only that they changed).
+//! objects with each environment's JSON patches applied). Objects are compared as they
+//! are emitted (so moving a value between a base and an overlay is no change).
+//! Invariants: the report is in environment, component and object order, fields in
+//! document order, and deterministic; the contents of Secrets are never shown (a change
+//! says only that they changed).
 
 use cedc_diagnostics::Files;
+use cedc_model::views::core;
 use cedc_model::{Object, ObjectId, PathSeg, Platform};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -89,7 +91,7 @@ pub fn changes(old: &Side, new: &Side, files: &Files) -> Vec<Change> {
                 (None, Some(_)) => out.push(change(What::Added)),
                 (Some(_), None) => out.push(change(What::Removed)),
                 (Some((ja, _)), Some((jb, b))) => {
-                    let secret = id.group.is_empty() && id.kind == "Secret";
+                    let secret = id.group == core::GROUP && id.kind == core::SECRET;
                     let mut fields = Vec::new();
                     compare(ja, jb, &mut Vec::new(), &mut fields);
                     for (path, old, new) in fields {
