@@ -273,22 +273,11 @@ fn plan(target: &Target, tree: &Tree, out: &Path) -> Result<(WriteReport, Vec<Un
             ),
         ));
     }
-    // Each file compared with the one in place, on several threads (reading thousands
-    // of files is most of an unchanged build); reported in the tree's order.
-    let files: Vec<(&String, &Vec<u8>)> = tree.iter().collect();
-    let found = cedc_model::parallel::map(&files, |(path, bytes)| match fs::symlink_metadata(target.path.join(path)) {
-        Ok(meta) if meta.is_file() => {
-            let same = fs::read(target.path.join(path)).map(|old| old == **bytes).unwrap_or(false);
-            if same { Found::Same } else { Found::Changed }
-        }
-        Ok(_) => Found::Changed,
-        Err(_) => Found::Added,
-    });
-    for ((path, _), found) in files.iter().zip(found) {
+    for (path, found) in compare_files(&target.path, tree) {
         match found {
             Found::Same => {}
-            Found::Changed => report.changed.push((*path).clone()),
-            Found::Added => report.added.push((*path).clone()),
+            Found::Absent => report.added.push(path.clone()),
+            Found::Different | Found::Directory | Found::Unreadable(_) => report.changed.push(path.clone()),
         }
     }
     report.removed = prev.stale;
@@ -296,11 +285,36 @@ fn plan(target: &Target, tree: &Tree, out: &Path) -> Result<(WriteReport, Vec<Un
     Ok((report, prev.units))
 }
 
-/// How a file of the new tree compares with what is in place.
+/// How a file of the new tree compares with what is at its place.
 enum Found {
     Same,
-    Changed,
-    Added,
+    /// Another file (or a link, or anything that is not a regular file or directory).
+    Different,
+    Directory,
+    /// Nothing there (or an ancestor that is a file: the tree's file cannot be there).
+    Absent,
+    Unreadable(io::Error),
+}
+
+/// Each file of `tree` compared with the one at its place under `dir`, on several
+/// threads (reading thousands of files is most of an unchanged build), in the tree's
+/// order. Used by a build (what it changes) and by `build --check` (the drift).
+fn compare_files<'t>(dir: &Path, tree: &'t Tree) -> Vec<(&'t String, Found)> {
+    let files: Vec<(&String, &Vec<u8>)> = tree.iter().collect();
+    let found = cedc_model::parallel::map(&files, |(path, bytes)| {
+        let file = dir.join(path);
+        match fs::symlink_metadata(&file) {
+            Ok(m) if m.is_file() => match fs::read(&file) {
+                Ok(old) if old == **bytes => Found::Same,
+                Ok(_) => Found::Different,
+                Err(e) => Found::Unreadable(e),
+            },
+            Ok(m) if m.is_dir() => Found::Directory,
+            Ok(_) => Found::Different,
+            Err(_) => Found::Absent,
+        }
+    });
+    files.into_iter().map(|(path, _)| path).zip(found).collect()
 }
 
 /// Steps 2–6 of the commit protocol (module documentation).
@@ -399,23 +413,14 @@ pub fn check_tree(out: &Path, tree: &Tree) -> Result<Vec<Drift>, OutputError> {
         return Ok(tree.keys().map(|path| Drift { path: path.clone(), kind: DriftKind::Missing }).collect());
     }
     let mut drifts = Vec::new();
-    for (path, bytes) in tree {
-        let file = out.join(path);
-        let kind = match fs::symlink_metadata(&file) {
-            Ok(m) if m.is_file() => match fs::read(&file) {
-                Ok(old) if old == *bytes => None,
-                Ok(_) => Some(DriftKind::Different),
-                Err(e) => return Err(OutputError::io("read", &file, &e)),
-            },
-            Ok(m) if m.is_dir() => Some(DriftKind::Missing),
-            Ok(_) => Some(DriftKind::Different),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Some(DriftKind::Missing),
-            // An ancestor that is a file, say: the tree's file cannot be there.
-            Err(_) => Some(DriftKind::Missing),
+    for (path, found) in compare_files(out, tree) {
+        let kind = match found {
+            Found::Same => continue,
+            Found::Different => DriftKind::Different,
+            Found::Directory | Found::Absent => DriftKind::Missing,
+            Found::Unreadable(e) => return Err(OutputError::io("read", &out.join(path), &e)),
         };
-        if let Some(kind) = kind {
-            drifts.push(Drift { path: path.clone(), kind });
-        }
+        drifts.push(Drift { path: path.clone(), kind });
     }
     for path in previous_generated(out) {
         if tree.contains_key(&path) {
