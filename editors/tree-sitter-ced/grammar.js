@@ -34,8 +34,8 @@ const PREC = {
 // Every keyword of the language (pest: `keyword`). They cannot be identifiers, but they
 // can be field names (after a dot, in an override path, in a record type).
 const KEYWORDS = [
-  'import', 'as', 'let', 'type', 'fn', 'env', 'component', 'in', 'if', 'then',
-  'else', 'match', 'for', 'true', 'false', 'none', 'with',
+  'import', 'as', 'let', 'type', 'fn', 'composite', 'env', 'component', 'in', 'if',
+  'then', 'else', 'match', 'for', 'true', 'false', 'none', 'with',
 ];
 
 /**
@@ -89,6 +89,7 @@ module.exports = grammar({
       $.let_declaration,
       $.type_declaration,
       $.function_declaration,
+      $.composite_declaration,
       $.env_declaration,
       $.component_declaration,
       $.override_block,
@@ -140,6 +141,20 @@ module.exports = grammar({
       ':',
       field('type', $._type),
       optional(seq('=', field('default', $._expression))),
+    ),
+
+    // pest: composite_decl. A Crossplane composite resource type: its apiVersion, its
+    // kind (a type name) and exactly one parameter (its spec), then the composition.
+    composite_declaration: $ => seq(
+      'composite',
+      field('api_version', alias($.plain_string, $.string)),
+      field('name', alias($.identifier, $.type_identifier)),
+      '(',
+      field('parameter', $.parameter),
+      optional(','),
+      ')',
+      '=',
+      field('body', $._expression),
     ),
 
     // pest: env_decl

@@ -3,6 +3,7 @@
 
 mod addresses;
 mod argocd;
+mod crossplane;
 mod delivery;
 mod ingress;
 mod placement;
@@ -62,6 +63,7 @@ const CHECKS: &[Check] = &[
     |_, env, d| addresses::check(env, d),
     |cx, env, d| delivery::check(env, cx.platform.host_of(env), cx.registry, d),
     |cx, env, d| argocd::check(env, cx.dirs, d),
+    |cx, env, d| crossplane::check(env, cx.platform.host_of(env), cx.registry, d),
     |cx, env, d| objects(env, cx.registry, cx.unchecked, d),
 ];
 
@@ -250,7 +252,7 @@ fn schema(
     }
 }
 
-fn violation(o: &Object, v: &Violation) -> Diagnostic {
+pub(crate) fn violation(o: &Object, v: &Violation) -> Diagnostic {
     let label = match &v.kind {
         ViolationKind::UnknownField { .. } => "not a field here".to_string(),
         ViolationKind::MissingField { field } => format!("`{field}` is missing here"),

@@ -107,7 +107,7 @@ fn compile_here(
     let (mut program, mut diags) = cedc_names::load_project(fs, entries);
     clock.lap("load and parse");
     let config_file = config.map(|(name, text)| program.files.add(name, text));
-    let registry = load_schemas(fs, &mut program.files, config_file, &schemas.crds, &mut diags);
+    let mut registry = load_schemas(fs, &mut program.files, config_file, &schemas.crds, &mut diags);
     clock.lap("schemas");
     let (checked, type_diags) = cedc_types::check_with(&program, &registry);
     clock.lap("types");
@@ -121,16 +121,19 @@ fn compile_here(
     if diags.iter().any(Diagnostic::is_error) {
         return Compilation { program, checked: Some(checked), platform: None, registry, diagnostics: diags };
     }
-    let cluster_scoped = |group: &str, kind: &str| match registry.scope_of(group, kind) {
-        Some(scope) => scope == Scope::Cluster,
-        None => cedc_model::is_cluster_scoped(group, kind),
+    let (mut platform, eval_diags) = {
+        let cluster_scoped = |group: &str, kind: &str| match registry.scope_of(group, kind) {
+            Some(scope) => scope == Scope::Cluster,
+            None => cedc_model::is_cluster_scoped(group, kind),
+        };
+        cedc_eval::evaluate(&program, &checked, &cluster_scoped)
     };
-    let (mut platform, eval_diags) = cedc_eval::evaluate(&program, &checked, &cluster_scoped);
     diags.extend(merge_across_envs(eval_diags));
     clock.lap("eval");
     let derived = cedc_derive::derive(&mut platform);
     diags.extend(merge_across_envs(derived));
     clock.lap("derive");
+    add_composite_kinds(&mut registry, &platform);
     let mut checks = cedc_checks::check(&platform, &registry, &schemas.unchecked);
     uses_of_functions(&mut checks, &program);
     diags.extend(merge_across_envs(checks));
@@ -257,4 +260,25 @@ fn located(d: Diagnostic, span: Option<Span>, label: &str) -> Diagnostic {
 pub fn compile_project(fs: &(dyn FileSystem + Sync), project: &Project, config_text: Option<String>) -> Compilation {
     let config = config_text.map(|t| (CONFIG_FILE.to_string(), t));
     compile_with(fs, &project.entry, config, &Schemas::of(project))
+}
+
+/// The composite resource kinds the platform's CompositeResourceDefinitions define
+/// (those of `composite` declarations, and any written by hand), so that composite
+/// resources are checked against the schema their definition states.
+fn add_composite_kinds(registry: &mut Registry, platform: &cedc_model::Platform) {
+    use cedc_model::ObjectView;
+    use cedc_model::views::crossplane::CompositeResourceDefinition;
+    for env in &platform.envs {
+        for component in &env.components {
+            for object in &component.objects {
+                if CompositeResourceDefinition::cast(object).is_none() {
+                    continue;
+                }
+                let Ok(json) = object.value.to_json() else { continue };
+                for kind in cedc_schema::xrd::kinds(&json, &object.name) {
+                    registry.insert(kind);
+                }
+            }
+        }
+    }
 }

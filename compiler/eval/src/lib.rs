@@ -4,8 +4,8 @@
 
 use cedc_diagnostics::{COMPUTED_HERE, Diagnostic, Diagnostics, Span};
 use cedc_model::{
-    Component, ComponentInfo, Environment, Fields, Object, Origin, Platform, SecretSource, Value, ValueKind,
-    is_cluster_scoped,
+    Component, ComponentInfo, Environment, Fields, Object, Origin, PatchSource, Platform, SecretSource, Value,
+    ValueKind, is_cluster_scoped,
 };
 use cedc_names::{Builtin, ModuleId, Program};
 use cedc_syntax::ast::*;
@@ -13,7 +13,10 @@ use cedc_types::{Checked, DeclKey, EnvInfo, OverrideInfo, Type};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use cedc_model::views::crossplane as xp_views;
+
 mod budget;
+mod composite;
 mod secrets;
 
 use budget::{Budget, DECL_SLICE, Over};
@@ -146,6 +149,9 @@ struct Evaluator<'p> {
     calls: Vec<Span>,
     budget: Budget,
     diags: Diagnostics,
+    /// How many `composite` bodies are being evaluated: while one is, values may read
+    /// the composite's spec ([`ValueKind::Patch`], see `composite.rs`).
+    composing: usize,
 }
 
 impl<'p> Evaluator<'p> {
@@ -174,6 +180,7 @@ impl<'p> Evaluator<'p> {
             calls: Vec::new(),
             budget: Budget::default(),
             diags: Vec::new(),
+            composing: 0,
         }
     }
 
@@ -346,8 +353,13 @@ impl<'p> Evaluator<'p> {
         if let Some(r) = self.memo(false, &key, use_span) {
             return r;
         }
-        let Some(ItemKind::Let(d)) = self.p.module(m).item(name).map(|i| &i.kind) else {
-            return Err(self.fail(internal(use_span, "let")));
+        // A composite's value is memoized and guarded like a `let`'s (its name is unique
+        // in its module too).
+        let item = self.p.module(m).item(name).map(|i| &i.kind);
+        let decl_span = match item {
+            Some(ItemKind::Let(d)) => d.name.span,
+            Some(ItemKind::Composite(d)) => d.name.span,
+            _ => return Err(self.fail(internal(use_span, "let"))),
         };
         if self.decl_stack.len() >= DECL_SLICE && !self.decl_stack.contains(&key) {
             return Err(Stop::Deeper(Pending { key, component: false, env: self.env.clone(), span: use_span }));
@@ -359,8 +371,13 @@ impl<'p> Evaluator<'p> {
             return Err(self.fail(d));
         }
         self.decl_stack.push(key.clone());
-        let within = Within::Let(name.to_string(), d.name.span);
+        let within = Within::Let(name.to_string(), decl_span);
         let r = self.within(within, |ev| {
+            let d = match item {
+                Some(ItemKind::Let(d)) => d,
+                Some(ItemKind::Composite(d)) => return ev.composite(&key, d),
+                _ => return Err(ev.fail(internal(use_span, "let"))),
+            };
             ev.in_module(m, Vec::new(), |ev| {
                 let v = ev.expr(&d.value)?;
                 let v = match ev.c.let_annotations.get(&key) {
@@ -553,7 +570,10 @@ impl<'p> Evaluator<'p> {
             return None;
         };
         let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
-        let cluster = (self.cluster_scoped)(group, &kind);
+        let cluster = match self.composite_scope(&api_version, &kind) {
+            Some(scope) => scope == xp_views::SCOPE_CLUSTER || scope == xp_views::SCOPE_LEGACY_CLUSTER,
+            None => (self.cluster_scoped)(group, &kind),
+        };
         let ValueKind::Record(fields) = &mut o.kind else { return None };
         let meta = fields.get_mut("metadata")?;
         let ValueKind::Record(meta_fields) = &mut meta.kind else { return None };
@@ -722,10 +742,11 @@ impl<'p> Evaluator<'p> {
             ExprKind::Bool(b) => v(ValueKind::Bool(*b)),
             ExprKind::None => v(ValueKind::None),
             ExprKind::Env => v(ValueKind::Env(self.env.clone())),
+            ExprKind::Str(s) if self.composing > 0 => self.string_composing(s, span),
             ExprKind::Str(s) => {
                 let mut reads = Vec::new();
                 let mut input = None;
-                let text = self.string_reading(s, span, &mut reads, &mut input)?;
+                let text = self.string_reading(s, span, &mut reads, &mut input, None)?;
                 let mut value = Value::new(secrets::text(text, reads), span);
                 value.origin.input = input;
                 Ok(value)
@@ -742,6 +763,7 @@ impl<'p> Evaluator<'p> {
                         }
                         ListItem::Spread(x) => {
                             let sv = self.expr(x)?;
+                            self.known(&sv, x.span, "a spread")?;
                             match sv.kind {
                                 ValueKind::List(xs) => {
                                     self.charge_items(span, out.len().saturating_add(xs.len()), xs.len())?;
@@ -772,6 +794,8 @@ impl<'p> Evaluator<'p> {
             ExprKind::Index(base, idx) => {
                 let b = self.expr(base)?;
                 let i = self.expr(idx)?;
+                self.known(&b, base.span, "an index into it")?;
+                self.known(&i, idx.span, "an index")?;
                 // `b` is ours: take the item out rather than copying it.
                 match (b.kind, &i.kind) {
                     (ValueKind::List(mut xs), ValueKind::Int(n)) => {
@@ -798,6 +822,7 @@ impl<'p> Evaluator<'p> {
             ExprKind::Call(callee, args) => self.call(e, callee, args),
             ExprKind::Unary(op, x) => {
                 let xv = self.expr(x)?;
+                self.known(&xv, x.span, "this operation")?;
                 match (op, xv.kind) {
                     (UnaryOp::Not, ValueKind::Bool(b)) => v(ValueKind::Bool(!b)),
                     (UnaryOp::Neg, ValueKind::Int(i)) => match i.checked_neg() {
@@ -810,10 +835,14 @@ impl<'p> Evaluator<'p> {
             ExprKind::Binary(op, l, r) => self.binary(span, *op, l, r),
             ExprKind::If(c, t, f) => {
                 let cv = self.expr(c)?;
+                self.known(&cv, c.span, "a condition")?;
                 if matches!(cv.kind, ValueKind::Bool(true)) { self.expr(t) } else { self.expr(f) }
             }
             ExprKind::Match(subject, arms) => {
                 let sv = self.expr(subject)?;
+                if let ValueKind::Patch(p) = &sv.kind {
+                    return self.patch_match(p, arms, span);
+                }
                 for arm in arms {
                     if arm.patterns.iter().any(|p| matches_pattern(p, &sv)) {
                         return self.expr(&arm.body);
@@ -827,6 +856,7 @@ impl<'p> Evaluator<'p> {
             }
             ExprKind::For(f) => {
                 let it = self.expr(&f.iter)?;
+                self.known(&it, f.iter.span, "a `for` over it")?;
                 let pairs: Vec<(Value, Value)> = match it.kind {
                     ValueKind::List(xs) => xs
                         .into_iter()
@@ -879,7 +909,27 @@ impl<'p> Evaluator<'p> {
     }
 
     fn string(&mut self, s: &StrExpr, span: Span) -> Result<String, Stop> {
-        self.string_reading(s, span, &mut Vec::new(), &mut None)
+        self.string_reading(s, span, &mut Vec::new(), &mut None, None)
+    }
+
+    /// A string inside a composite's body: with the composite's fields in it, a patch.
+    fn string_composing(&mut self, s: &StrExpr, span: Span) -> R {
+        let (mut reads, mut input, mut patches) = (Vec::new(), None, Vec::new());
+        let text = self.string_reading(s, span, &mut reads, &mut input, Some(&mut patches))?;
+        if patches.is_empty() {
+            let mut value = Value::new(secrets::text(text, reads), span);
+            value.origin.input = input;
+            return Ok(value);
+        }
+        let mut texts = Vec::new();
+        let mut at = 0;
+        for (pos, _, _) in &patches {
+            texts.push(text.get(at..*pos).unwrap_or("").to_string());
+            at = *pos;
+        }
+        texts.push(text.get(at..).unwrap_or("").to_string());
+        let reads = patches.into_iter().map(|(_, p, s)| (p, s)).collect();
+        self.patch_string(texts, reads, span)
     }
 
     /// An interpolated string; the secrets named by the parts (`secret_ref(...).name`)
@@ -891,6 +941,7 @@ impl<'p> Evaluator<'p> {
         span: Span,
         reads: &mut Vec<Arc<SecretSource>>,
         input: &mut Option<Span>,
+        mut patches: Option<&mut Vec<(usize, Arc<PatchSource>, Span)>>,
     ) -> Result<String, Stop> {
         let mut out = String::new();
         for p in &s.parts {
@@ -909,6 +960,14 @@ impl<'p> Evaluator<'p> {
                         ValueKind::Named(n) => {
                             self.push_str(&mut out, &n.text, x.span)?;
                             reads.extend(n.reads.iter().cloned());
+                        }
+                        ValueKind::Patch(p) if patches.is_some() => {
+                            if let Some(list) = patches.as_deref_mut() {
+                                list.push((out.len(), Arc::clone(p), x.span));
+                            }
+                        }
+                        ValueKind::Patch(_) => {
+                            return Err(self.not_composable(x.span, "this string"));
                         }
                         _ => {
                             return Err(self.fail(
@@ -941,7 +1000,7 @@ impl<'p> Evaluator<'p> {
         }
         let m = self.module;
         match self.p.module(m).item(&id.name).map(|i| &i.kind) {
-            Some(ItemKind::Let(_)) => return self.let_value(m, &id.name, id.span),
+            Some(ItemKind::Let(_) | ItemKind::Composite(_)) => return self.let_value(m, &id.name, id.span),
             Some(ItemKind::Component(_)) => return self.component_value(m, &id.name, id.span),
             Some(ItemKind::Env(e)) => return Ok(Value::new(ValueKind::Env(e.name.name.as_str().into()), id.span)),
             _ => {}
@@ -1001,6 +1060,7 @@ impl<'p> Evaluator<'p> {
                 }
             }
             ValueKind::None => Ok(Value::new(ValueKind::None, f.span)),
+            ValueKind::Patch(p) => self.patch_field(&p, &f.name, f.span),
             _ => Err(self.fail(internal(f.span, "field"))),
         }
     }
@@ -1088,6 +1148,10 @@ impl<'p> Evaluator<'p> {
                 };
             }
             BinaryOp::Coalesce => {
+                if let ValueKind::Patch(p) = &lv.kind {
+                    let rv = self.expr(r)?;
+                    return self.patch_default(p, rv, span);
+                }
                 if !matches!(lv.kind, ValueKind::None) {
                     return Ok(lv);
                 }
@@ -1100,6 +1164,26 @@ impl<'p> Evaluator<'p> {
             _ => {}
         }
         let rv = self.expr(r)?;
+        if self.composing > 0 {
+            match (op, &lv.kind, &rv.kind) {
+                (BinaryOp::Mul, ValueKind::Patch(p), ValueKind::Int(n))
+                | (BinaryOp::Mul, ValueKind::Int(n), ValueKind::Patch(p)) => {
+                    let (p, n) = (Arc::clone(p), *n);
+                    return self.patch_multiply(&p, n, span);
+                }
+                _ => {
+                    let what = match op {
+                        BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                            "a comparison"
+                        }
+                        BinaryOp::With => "a `with`",
+                        _ => "this operation",
+                    };
+                    self.known(&lv, l.span, what)?;
+                    self.known(&rv, r.span, what)?;
+                }
+            }
+        }
         let out = |k| Ok(Value::new(k, span));
         match (op, &lv.kind, &rv.kind) {
             (BinaryOp::With, _, _) => {
@@ -1232,7 +1316,9 @@ impl<'p> Evaluator<'p> {
         let span = e.span;
         let mut vals = Vec::new();
         for a in args {
-            vals.push(self.expr(&a.value)?);
+            let v = self.expr(&a.value)?;
+            self.known(&v, a.value.span, "a built-in function's argument")?;
+            vals.push(v);
         }
         let out = |k| Ok(Value::new(k, span));
         match (b, vals.as_slice()) {

@@ -558,6 +558,7 @@ impl<'a> Builder<'a> {
                 concat(vec![text("type "), name, text(" ="), self.type_rhs(&d.ty)])
             }
             ItemKind::Fn(d) => self.fn_decl(d),
+            ItemKind::Composite(d) => self.composite_decl(d),
             ItemKind::Env(d) => {
                 let name = self.ident(&d.name);
                 let body = self.record(&d.fields, start(d.body_span), self.end_of(d.body_span).saturating_sub(1));
@@ -650,6 +651,32 @@ impl<'a> Builder<'a> {
         }));
         v.push(self.leading(arrow));
         v.push(indent(concat(vec![text(" -> "), self.ty(&d.ret)])));
+        v.push(text(" ="));
+        v.push(self.rhs(&d.body));
+        concat(v)
+    }
+
+    /// `composite "group/version" Kind(spec: Type) = body`.
+    fn composite_decl(&mut self, d: &CompositeDecl) -> Doc {
+        let api = self.verbatim(start(d.api_version_span), end(d.api_version_span));
+        let before_name = self.leading(start(d.name.span));
+        let mut v = vec![text("composite "), api, text(" "), before_name, self.ident(&d.name)];
+        let open = self.skip_fwd(end(d.name.span));
+        v.push(self.leading(open));
+        let eq = self.skip_back(start(d.body.span)).saturating_sub(1);
+        let close = self.skip_back(eq).saturating_sub(1);
+        let entries = [Entry { start: start(d.param.span), end: self.end_of(d.param.span) }];
+        let spec = Spec {
+            open: "(",
+            close: ")",
+            open_pos: open,
+            close_pos: close,
+            sep: Sep::Comma,
+            pad: false,
+            force: false,
+            docs: false,
+        };
+        v.push(self.seq(spec, &entries, &mut |b, _| b.param(&d.param)));
         v.push(text(" ="));
         v.push(self.rhs(&d.body));
         concat(v)

@@ -444,6 +444,7 @@ fn decl_item(
             }),
         ),
         ItemKind::Type(_) => (CompletionItemKind::STRUCT, Some("type".into())),
+        ItemKind::Composite(d) => (CompletionItemKind::STRUCT, Some(format!("composite {}", d.api_version))),
         ItemKind::Env(_) => (CompletionItemKind::ENUM_MEMBER, Some("environment".into())),
         ItemKind::Component(_) => (CompletionItemKind::CLASS, Some("component".into())),
         ItemKind::Import(_) | ItemKind::Override(_) => (CompletionItemKind::TEXT, None),

@@ -209,6 +209,12 @@ impl Analysis {
                         let lines: Vec<&str> = src.lines().filter(|l| !l.trim_start().starts_with("///")).collect();
                         if lines.len() > 40 { format!("{}\n  …", lines[..40].join("\n")) } else { lines.join("\n") }
                     }
+                    ItemKind::Composite(d) => match checked.and_then(|c| c.composites.get(&key)) {
+                        Some(info) => {
+                            format!("composite \"{}\" {name}({}: {})", d.api_version, d.param.name.name, info.spec)
+                        }
+                        None => format!("composite \"{}\" {name}", d.api_version),
+                    },
                     ItemKind::Env(_) => format!("env {name}"),
                     ItemKind::Component(_) => format!("component {name}"),
                     ItemKind::Import(_) | ItemKind::Override(_) => name.clone(),
@@ -327,6 +333,7 @@ impl Analysis {
                     ItemKind::Let(d) => (d.name.name.clone(), SymbolKind::CONSTANT, d.name.span),
                     ItemKind::Type(d) => (d.name.name.clone(), SymbolKind::STRUCT, d.name.span),
                     ItemKind::Fn(d) => (d.name.name.clone(), SymbolKind::FUNCTION, d.name.span),
+                    ItemKind::Composite(d) => (d.name.name.clone(), SymbolKind::STRUCT, d.name.span),
                     ItemKind::Env(d) => (d.name.name.clone(), SymbolKind::NAMESPACE, d.name.span),
                     ItemKind::Component(d) => (d.name.name.clone(), SymbolKind::CLASS, d.name.span),
                     ItemKind::Override(o) => {
@@ -408,7 +415,7 @@ impl Analysis {
                 }
             }
             Def::Decl { module, name } => match &self.module(*module).item(name)?.kind {
-                ItemKind::Type(_) => 1,
+                ItemKind::Type(_) | ItemKind::Composite(_) => 1,
                 ItemKind::Fn(_) => 2,
                 ItemKind::Let(_) => 3,
                 ItemKind::Env(_) => 5,

@@ -125,6 +125,24 @@ pub enum ValueKind {
     /// emitted, those secrets are read, and derive syncs them there), or that it was
     /// declared public material (`public(text, reason)`). Emitted as its text.
     Named(Arc<Named>),
+    /// Only while a `composite` declaration's body is evaluated: a read of the spec of
+    /// the composites Crossplane will compose — a patch, whose value cedc never knows.
+    /// Evaluating the composite turns each into a patch of its Composition, so none
+    /// reaches the platform (docs/crossplane.md).
+    Patch(Arc<PatchSource>),
+}
+
+/// A read of a composite's fields, with what Crossplane does to it on the way.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PatchSource {
+    /// The composite's field paths read (`spec.name`): one, or several combined.
+    pub from: Vec<String>,
+    /// For several fields: the format that joins them (`%s.%s`).
+    pub combine: Option<String>,
+    /// The transforms, in order, each a record in Crossplane's form.
+    pub transforms: Vec<Value>,
+    /// What the composed resource holds while the field is unset (`x ?? default`).
+    pub fallback: Option<Box<Value>>,
 }
 
 /// Where a secret lives, and the key of it that is read.
@@ -248,7 +266,7 @@ impl Value {
                 serde_json::Value::Object(map)
             }
             ValueKind::Named(n) => serde_json::Value::String(n.text.to_string()),
-            ValueKind::Env(_) | ValueKind::Secret(_) => return Err(self.span()),
+            ValueKind::Env(_) | ValueKind::Secret(_) | ValueKind::Patch(_) => return Err(self.span()),
         })
     }
 
@@ -259,7 +277,7 @@ impl Value {
         let mut stack = vec![self];
         while let Some(v) = stack.pop() {
             match &v.kind {
-                ValueKind::Env(_) | ValueKind::Secret(_) => return Some(v),
+                ValueKind::Env(_) | ValueKind::Secret(_) | ValueKind::Patch(_) => return Some(v),
                 ValueKind::List(items) => stack.extend(items.iter().rev()),
                 ValueKind::Record(fields) => {
                     stack.extend(fields.values().rev().filter(|f| !matches!(f.kind, ValueKind::None)))

@@ -81,6 +81,7 @@ pub const STDLIB: &[(&str, &str)] = &[
     ("gateway", include_str!("../../../stdlib/gateway.ced")),
     ("clusters", include_str!("../../../stdlib/clusters.ced")),
     ("secrets", include_str!("../../../stdlib/secrets.ced")),
+    ("crossplane", include_str!("../../../stdlib/crossplane.ced")),
     ("charts/vault", include_str!("../../../stdlib/charts/vault.ced")),
     ("charts/vault-secrets-operator", include_str!("../../../stdlib/charts/vault-secrets-operator.ced")),
     ("charts/vault-config-operator", include_str!("../../../stdlib/charts/vault-config-operator.ced")),
@@ -96,4 +97,5 @@ pub const STDLIB: &[(&str, &str)] = &[
     ("charts/external-secrets", include_str!("../../../stdlib/charts/external-secrets.ced")),
     ("charts/contour", include_str!("../../../stdlib/charts/contour.ced")),
     ("charts/kuma", include_str!("../../../stdlib/charts/kuma.ced")),
+    ("providers/gcp-dns", include_str!("../../../stdlib/providers/gcp-dns.ced")),
 ];

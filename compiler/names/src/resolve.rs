@@ -133,6 +133,13 @@ impl Resolver<'_> {
                 }
                 self.expr(&d.body);
             }
+            ItemKind::Composite(d) => {
+                self.push(d.name.span, self.decl_def(&d.name.name), true);
+                self.ty(&d.param.ty);
+                self.push(d.param.name.span, Def::Local { span: d.param.name.span }, true);
+                self.locals.push((d.param.name.name.clone(), d.param.name.span));
+                self.expr(&d.body);
+            }
             ItemKind::Env(d) => {
                 self.push(d.name.span, self.decl_def(&d.name.name), true);
                 self.fields(&d.fields);

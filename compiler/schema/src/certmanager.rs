@@ -510,7 +510,7 @@ fn service_account_ref() -> Schema {
 }
 
 /// A Kubernetes quantity (`100m`, `64Mi`, `1e3`), in its string form.
-const QUANTITY_PATTERN: &str = concat!(
+pub(crate) const QUANTITY_PATTERN: &str = concat!(
     r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))",
     r"(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$",
 );

@@ -179,6 +179,8 @@ fn build() -> Registry {
     }
     crate::gateway::add(&mut registry);
     crate::certmanager::add(&mut registry);
+    crate::crossplane::add(&mut registry);
+    crate::gcp::add(&mut registry);
     crate::argocd::add(&mut registry);
     crate::vault::add(&mut registry);
     crate::eso::add(&mut registry);
@@ -204,15 +206,19 @@ mod tests {
             assert!(r.lookup(b.api_version, b.kind).is_some(), "{} {} did not convert", b.api_version, b.kind);
         }
         assert!(builtins.len() > 80, "{}", builtins.len());
-        // Plus the Gateway API, cert-manager, Argo CD, Vault and External Secrets kinds.
+        // Plus the Gateway API, cert-manager, Argo CD, Vault, External Secrets and Crossplane kinds.
         let gateway = r.kinds.values().filter(|k| k.group == "gateway.networking.k8s.io").count();
         let cert_manager = r.kinds.values().filter(|k| k.group == "cert-manager.io").count();
         let argo_cd = r.kinds.values().filter(|k| k.group == "argoproj.io").count();
         let vault =
             r.kinds.values().filter(|k| k.group == "secrets.hashicorp.com" || k.group == "redhatcop.redhat.io").count();
         let eso = r.kinds.values().filter(|k| k.group == "external-secrets.io").count();
-        assert_eq!(r.kinds.len(), builtins.len() + gateway + cert_manager + argo_cd + vault + eso);
+        let crossplane = r.kinds.values().filter(|k| k.group.ends_with(".crossplane.io")).count();
+        let gcp = r.kinds.values().filter(|k| k.group.ends_with("gcp.upbound.io")).count();
+        assert_eq!(r.kinds.len(), builtins.len() + gateway + cert_manager + argo_cd + vault + eso + crossplane + gcp);
         assert_eq!(eso, 3);
+        assert_eq!(crossplane, 8);
+        assert_eq!(gcp, 5);
         assert_eq!(cert_manager, 4);
         assert_eq!(argo_cd, 3);
         assert_eq!(vault, 6);

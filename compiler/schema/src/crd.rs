@@ -433,7 +433,7 @@ struct Version<'a> {
 }
 
 /// Convert a version's `openAPIV3Schema` and give its top level the object envelope.
-fn top_level(json: &Value, path: &str, api_version: &str, kind: &str) -> Result<Schema, ConvertError> {
+pub(crate) fn top_level(json: &Value, path: &str, api_version: &str, kind: &str) -> Result<Schema, ConvertError> {
     let mut schema = convert::from_openapi_at(json, path)?;
     match &mut schema.ty {
         Ty::Object(object) => add_envelope(object, api_version, kind),

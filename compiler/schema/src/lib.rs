@@ -10,6 +10,7 @@
 //! - [`argocd`]: the Argo CD kinds (Application, AppProject, ApplicationSet), the same.
 //! - [`vault`]: the Vault Secrets Operator's and vault-config-operator's kinds, the same.
 //! - [`eso`]: the External Secrets Operator's stores and ExternalSecret, the same.
+//! - [`crossplane`]: Crossplane's core kinds and function-patch-and-transform's input, the same.
 //! - [`validate`]: an evaluated object against its kind's schema, each violation located
 //!   at the `.ced` expression that produced the offending value.
 
@@ -19,11 +20,14 @@ pub mod certmanager;
 pub mod convert;
 pub mod core;
 pub mod crd;
+pub mod crossplane;
 pub mod eso;
 pub mod gateway;
+pub mod gcp;
 pub mod model;
 pub mod validate;
 pub mod vault;
+pub mod xrd;
 
 pub use model::*;
 

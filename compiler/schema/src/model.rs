@@ -135,6 +135,8 @@ pub enum Source {
     Shipped { package: &'static str },
     /// A CustomResourceDefinition in a file of the project (project-relative path).
     Crd { file: String },
+    /// The CompositeResourceDefinition of a `composite` declaration (its kind's name).
+    Composite { kind: String },
 }
 
 /// A kind at one version: `apps/v1` `Deployment`.

@@ -780,6 +780,7 @@ fn found(value: &Value) -> &'static str {
         ValueKind::Int(_) => "an integer",
         ValueKind::Str(_) | ValueKind::Env(_) | ValueKind::Named(_) => "a string",
         ValueKind::Secret(_) => "a secret",
+        ValueKind::Patch(_) => "a composite's field",
         ValueKind::List(_) => "a list",
         ValueKind::Record(_) => "an object",
     }
@@ -923,6 +924,9 @@ fn render_into(value: &Value, depth: usize, out: &mut String) {
         ValueKind::Str(s) | ValueKind::Env(s) => out.push_str(&quote(s)),
         ValueKind::Named(n) => out.push_str(&quote(&n.text)),
         ValueKind::Secret(_) => out.push_str("<secret>"),
+        ValueKind::Patch(p) => {
+            let _ = write!(out, "<{}>", p.from.join(", "));
+        }
         ValueKind::List(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {

@@ -38,6 +38,7 @@ pub enum ItemKind {
     Let(LetDecl),
     Type(TypeDecl),
     Fn(FnDecl),
+    Composite(CompositeDecl),
     Env(EnvDecl),
     Component(ComponentDecl),
     Override(OverrideBlock),
@@ -51,6 +52,7 @@ impl Item {
             ItemKind::Let(d) => Some(&d.name),
             ItemKind::Type(d) => Some(&d.name),
             ItemKind::Fn(d) => Some(&d.name),
+            ItemKind::Composite(d) => Some(&d.name),
             ItemKind::Env(d) => Some(&d.name),
             ItemKind::Component(d) => Some(&d.name),
         }
@@ -82,6 +84,19 @@ pub struct FnDecl {
     pub name: Ident,
     pub params: Vec<Param>,
     pub ret: TypeExpr,
+    pub body: Expr,
+}
+
+/// `composite "dns.example.org/v1alpha1" DnsRecord(spec: DnsRecordSpec) = body`: a
+/// Crossplane composite resource type — its `apiVersion`, its kind (the name), the type
+/// of its `spec` (the parameter's) — and the body, how it is composed, where the
+/// parameter stands for the `spec` of each composite Crossplane will compose.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompositeDecl {
+    pub api_version: String,
+    pub api_version_span: Span,
+    pub name: Ident,
+    pub param: Param,
     pub body: Expr,
 }
 

@@ -15,6 +15,7 @@ pub const KEYWORDS: &[&str] = &[
     "let",
     "type",
     "fn",
+    "composite",
     "env",
     "component",
     "in",

@@ -199,9 +199,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::let_decl
         | Rule::type_decl
         | Rule::fn_decl
+        | Rule::composite_decl
         | Rule::env_decl
         | Rule::component_decl
-        | Rule::override_block => "a declaration (`let`, `type`, `fn`, `env`, `component`, `import` or `in`)",
+        | Rule::override_block => {
+            "a declaration (`let`, `type`, `fn`, `composite`, `env`, `component`, `import` or `in`)"
+        }
         Rule::expr
         | Rule::postfix_expr
         | Rule::if_expr
@@ -369,18 +372,22 @@ impl Builder<'_> {
                 let mut p2 = next(&mut it)?;
                 if p2.as_rule() == Rule::params {
                     for param in kids(p2) {
-                        let pspan = self.span(&param);
-                        let mut pi = kids(param);
-                        let pname = self.ident(next(&mut pi)?);
-                        let ty = self.type_expr(next(&mut pi)?)?;
-                        let default = pi.next().map(|d| self.expr(d)).transpose()?;
-                        params.push(Param { name: pname, ty, default, span: pspan });
+                        params.push(self.param(param)?);
                     }
                     p2 = next(&mut it)?;
                 }
                 let ret = self.type_expr(p2)?;
                 let body = self.expr(next(&mut it)?)?;
                 ItemKind::Fn(FnDecl { name, params, ret, body })
+            }
+            Rule::composite_decl => {
+                let api = next(&mut it)?;
+                let api_version_span = self.span(&api);
+                let api_version = self.plain_string(api)?;
+                let name = self.ident(next(&mut it)?);
+                let param = self.param(next(&mut it)?)?;
+                let body = self.expr(next(&mut it)?)?;
+                ItemKind::Composite(CompositeDecl { api_version, api_version_span, name, param, body })
             }
             Rule::env_decl => {
                 let name = self.ident(next(&mut it)?);
@@ -770,6 +777,16 @@ impl Builder<'_> {
             fields.push(RecordField { key, value, doc, span: fspan });
         }
         Ok(fields)
+    }
+
+    /// `name: Type = default` of a function or a composite.
+    fn param(&mut self, param: Pair<Rule>) -> R<Param> {
+        let span = self.span(&param);
+        let mut pi = kids(param);
+        let name = self.ident(next(&mut pi)?);
+        let ty = self.type_expr(next(&mut pi)?)?;
+        let default = pi.next().map(|d| self.expr(d)).transpose()?;
+        Ok(Param { name, ty, default, span })
     }
 
     fn plain_string(&mut self, p: Pair<Rule>) -> R<String> {

@@ -22,6 +22,10 @@ pub fn item_exprs<'a>(item: &'a ItemKind, mut f: impl FnMut(&'a Expr)) {
             d.params.iter().filter_map(|p| p.default.as_ref()).for_each(&mut f);
             f(&d.body);
         }
+        ItemKind::Composite(d) => {
+            d.param.default.iter().for_each(&mut f);
+            f(&d.body);
+        }
         ItemKind::Env(d) => d.fields.iter().for_each(|x| f(&x.value)),
         ItemKind::Component(d) => f(&d.body),
         ItemKind::Override(o) => o.sets.iter().for_each(|s| f(&s.value)),

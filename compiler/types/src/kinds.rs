@@ -124,7 +124,7 @@ impl<'r> KindTypes<'r> {
 }
 
 /// `"value"` as the default expression of a field.
-fn string_default(value: &str) -> DefaultExpr {
+pub(crate) fn string_default(value: &str) -> DefaultExpr {
     let expr = Expr {
         kind: ExprKind::Str(StrExpr { parts: vec![StrPart::Text(value.to_string())], triple: false }),
         span: Span::default(),

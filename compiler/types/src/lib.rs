@@ -6,6 +6,6 @@ pub mod domain;
 pub mod kinds;
 mod ty;
 
-pub use check::{Checked, DeclKey, EnvInfo, FnSig, OverrideInfo, ParamSig, check, check_with};
+pub use check::{Checked, CompositeInfo, DeclKey, EnvInfo, FnSig, OverrideInfo, ParamSig, check, check_with};
 pub use domain::Domain;
 pub use ty::{DefaultExpr, FieldType, RecordType, Type, assignable, join};

@@ -69,7 +69,8 @@
 (match_arm
   pattern: (identifier) @constant)
 
-; Types
+; Types (the name of a type declaration and the kind of a composite declaration are
+; type_identifiers too)
 
 ((type_identifier) @type.builtin
   (#any-of? @type.builtin
@@ -113,6 +114,12 @@
 
 (let_declaration
   value: (identifier) @variable)
+
+(function_declaration
+  body: (identifier) @variable)
+
+(composite_declaration
+  body: (identifier) @variable)
 
 (component_declaration
   value: (identifier) @variable)
@@ -210,7 +217,10 @@
 
 "fn" @keyword.function
 
-"type" @keyword.type
+[
+  "type"
+  "composite"
+] @keyword.type
 
 [
   "import"

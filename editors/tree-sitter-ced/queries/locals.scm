@@ -1,14 +1,16 @@
 ; Scopes, definitions and references of .ced names.
 ;
 ; Top-level declarations are visible in the whole file (in any order); parameters in
-; their function; `let … in` bindings in the rest of their let expression; `for`
-; variables in their comprehension.
+; their function, and a composite's parameter in its declaration; `let … in` bindings
+; in the rest of their let expression; `for` variables in their comprehension.
 
 ; Scopes
 
 (source_file) @local.scope
 
 (function_declaration) @local.scope
+
+(composite_declaration) @local.scope
 
 (let_expression) @local.scope
 
@@ -23,6 +25,9 @@
   name: (identifier) @local.definition)
 
 (type_declaration
+  name: (type_identifier) @local.definition)
+
+(composite_declaration
   name: (type_identifier) @local.definition)
 
 (env_declaration

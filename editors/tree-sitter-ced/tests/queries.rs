@@ -90,6 +90,8 @@ in prod {
   web.namespace = true
   web.labels["app.kubernetes.io/name"] = "web"
 }
+
+composite "dns.example.org/v1alpha1" DnsRecord(spec: DnsRecordSpec,) = { resources: [record(spec.name)] }
 "#;
 
 #[test]
@@ -138,6 +140,13 @@ fn highlights_capture_each_construct() {
         ("\"grafana.ini\"", 0, "string"),
         ("labels", 2, "property"),
         ("\"app.kubernetes.io/name\"", 0, "string"),
+        ("composite", 0, "keyword.type"),
+        ("\"dns.example.org/v1alpha1\"", 0, "string"),
+        ("DnsRecord", 0, "type"),
+        ("spec", 1, "variable.parameter"),
+        ("DnsRecordSpec", 0, "type"),
+        ("record", 0, "function.call"),
+        ("spec", 2, "variable"),
     ];
     let mut missing = Vec::new();
     for (text, n, capture) in expect {
@@ -209,19 +218,20 @@ fn every_identifier_is_highlighted() {
 
 #[test]
 fn locals_find_definitions_references_and_scopes() {
-    let source = "fn f(a: Int) -> Int = let b = a + 1 in [for c in [b]: c]\nlet d = f(1)\nin prod { d = 2 }\n";
+    let source = "fn f(a: Int) -> Int = let b = a + 1 in [for c in [b]: c]\nlet d = f(1)\nin prod { d = 2 }\n\
+                  composite \"a.example.org/v1\" K(s: S) = [s]\n";
     let found = captures(&query(tree_sitter_ced::LOCALS_QUERY), source);
     let names_of = |capture: &str| -> Vec<&str> {
         found.values().filter(|(_, n)| n.iter().any(|x| x == capture)).map(|(t, _)| t.as_str()).collect()
     };
     let mut definitions = names_of("local.definition");
     definitions.sort();
-    assert_eq!(definitions, ["a", "b", "c", "d", "f"]);
+    assert_eq!(definitions, ["K", "a", "b", "c", "d", "f", "s"]);
     let mut references = names_of("local.reference");
     references.sort();
-    assert_eq!(references, ["Int", "Int", "a", "b", "c", "d", "f", "prod"]);
+    assert_eq!(references, ["Int", "Int", "S", "a", "b", "c", "d", "f", "prod", "s"]);
     let scopes = names_of("local.scope");
-    assert_eq!(scopes.len(), 4, "file, function, let expression, comprehension: {scopes:?}");
+    assert_eq!(scopes.len(), 5, "file, function, let expression, comprehension, composite: {scopes:?}");
 }
 
 #[test]

@@ -10,11 +10,13 @@
 //! and built-in functions), [`overrides`] (`in` blocks).
 
 mod calls;
+mod composites;
 mod operators;
 mod overrides;
 mod records;
 mod type_exprs;
 
+pub use composites::CompositeInfo;
 use records::field_list;
 
 use crate::domain::Domain;
@@ -97,6 +99,8 @@ pub struct Checked {
     /// otherwise give it, by span: the right side of `a ?? b` takes the type of `a`'s
     /// value, so `(opt ?? {}).field` reads an omitted optional field as `none`.
     pub conform_at: HashMap<Span, Type>,
+    /// Every `composite` declaration (docs/crossplane.md), in the order first met.
+    pub composites: IndexMap<DeclKey, CompositeInfo>,
 }
 
 /// Check a program knowing no Kubernetes kinds (`Kind<...>` types are errors).
@@ -139,6 +143,7 @@ struct Checker<'p> {
 enum Decl<'a> {
     Let(&'a LetDecl),
     Fn(&'a FnDecl),
+    Composite(&'a CompositeDecl),
     Type(&'a TypeDecl),
     Env,
     Component(&'a ComponentDecl),
@@ -158,6 +163,7 @@ impl<'p> Checker<'p> {
         let d = match &item.kind {
             ItemKind::Let(d) => Decl::Let(d),
             ItemKind::Fn(d) => Decl::Fn(d),
+            ItemKind::Composite(d) => Decl::Composite(d),
             ItemKind::Type(d) => Decl::Type(d),
             ItemKind::Env(_) => Decl::Env,
             ItemKind::Component(d) => Decl::Component(d),
@@ -193,6 +199,7 @@ impl<'p> Checker<'p> {
                         self.alias_type(m.id, &d.name.name, d.name.span);
                     }
                     ItemKind::Fn(d) => self.check_fn(m.id, d),
+                    ItemKind::Composite(d) => self.check_composite(m.id, d),
                     ItemKind::Component(d) => {
                         if let Err(why) = crate::domain::dns_label(&d.name.name) {
                             self.err(
@@ -806,6 +813,7 @@ impl<'p> Checker<'p> {
         match self.decl(m, &id.name) {
             Some((_, Decl::Let(_))) => return self.let_type(m, &id.name, id.span),
             Some((_, Decl::Component(_))) => return self.out.component_type.clone(),
+            Some((_, Decl::Composite(_))) => return self.prelude_type("Composite"),
             Some((_, Decl::Env)) => return Type::Env,
             Some((_, Decl::Fn(_))) => {
                 self.err(
@@ -881,6 +889,7 @@ impl<'p> Checker<'p> {
             return match self.decl(m, &field.name) {
                 Some((_, Decl::Let(_))) => self.let_type(m, &field.name, field.span),
                 Some((_, Decl::Component(_))) => self.out.component_type.clone(),
+                Some((_, Decl::Composite(_))) => self.prelude_type("Composite"),
                 Some((_, Decl::Fn(_))) => {
                     self.err(
                         Diagnostic::error("E0309", format!("`{}` is a function; call it", field.name))

@@ -145,8 +145,10 @@ impl Checker<'_> {
                 return if name == "List" { Type::List(Box::new(inner)) } else { Type::Map(Box::new(inner)) };
             }
             arity(self, 0, name);
-            if let Some((_, Decl::Type(_))) = self.decl(self.module, name) {
-                return self.alias_type(self.module, name, single.span);
+            match self.decl(self.module, name) {
+                Some((_, Decl::Type(_))) => return self.alias_type(self.module, name, single.span),
+                Some((_, Decl::Composite(_))) => return self.composite_type(self.module, name),
+                _ => {}
             }
             if let Some(pm) = self.p.prelude
                 && let Some((_, Decl::Type(_))) = self.decl(pm, name)
@@ -176,8 +178,10 @@ impl Checker<'_> {
         if let [module, name] = path {
             if let Some((im, _)) = self.p.module(self.module).imports.get(&module.name).copied() {
                 arity(self, 0, &name.name);
-                if let Some((_, Decl::Type(_))) = self.decl(im, &name.name) {
-                    return self.alias_type(im, &name.name, name.span);
+                match self.decl(im, &name.name) {
+                    Some((_, Decl::Type(_))) => return self.alias_type(im, &name.name, name.span),
+                    Some((_, Decl::Composite(_))) => return self.composite_type(im, &name.name),
+                    _ => {}
                 }
                 self.err(
                     Diagnostic::error("E0038", format!("module `{}` declares no type `{}`", module.name, name.name))

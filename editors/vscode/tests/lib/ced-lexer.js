@@ -13,8 +13,8 @@
 'use strict';
 
 const KEYWORDS = new Set([
-  'import', 'as', 'let', 'type', 'fn', 'env', 'component', 'in', 'if', 'then', 'else',
-  'match', 'for', 'true', 'false', 'none', 'with',
+  'import', 'as', 'let', 'type', 'fn', 'composite', 'env', 'component', 'in', 'if', 'then',
+  'else', 'match', 'for', 'true', 'false', 'none', 'with',
 ]);
 
 const isIdentStart = (c) => /[A-Za-z_]/.test(c);

@@ -38,6 +38,7 @@ const KEYWORD_SCOPES = {
   let: ['keyword.declaration.let.ced'],
   type: ['keyword.declaration.type.ced'],
   fn: ['keyword.declaration.function.ced'],
+  composite: ['keyword.declaration.composite.ced'],
   env: ['keyword.declaration.env.ced', 'variable.language.env.ced'],
   component: ['keyword.declaration.component.ced'],
   in: ['keyword.other.in.ced', 'keyword.declaration.override.ced'],

@@ -1,0 +1,340 @@
+//! Crossplane's composite resources, checked before anything reaches a cluster
+//! (docs/crossplane.md): each Composition's composite type against the definitions the
+//! environment makes (E0162), and each resource it composes with
+//! function-patch-and-transform — names unique in the Composition (E0157), a kind some
+//! installed provider or CRD serves (E0158), its base against the kind's schema with the
+//! fields its patches set counted as set (E0100–E0104), every patch's target a field of
+//! the kind (E0159), a name that differs from one composite to the next (E0160) — and the
+//! spec fields of a definition no patch reads (E0161).
+//!
+//! Indexes are built once per environment: the definitions by group and kind, and the
+//! provider packages installed in the environment or its host.
+
+use crate::{at_input, violation};
+use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
+use cedc_model::views::crossplane::{
+    ComposedResource, CompositeResourceDefinition, Composition, PipelineStep, Provider,
+};
+use cedc_model::views::gcp;
+use cedc_model::{Environment, Object, ObjectView, View};
+use cedc_schema::validate::{Validator, ViolationKind};
+use cedc_schema::{Additional, Registry, Schema, Source, Ty};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Provider packages (the OCI repository, without tag) and the API groups of the managed
+/// resources they serve, for the kinds cedc ships.
+const PROVIDERS: &[(&str, &[&str])] = &[(DNS_PROVIDER_PACKAGE, &[gcp::GROUP_DNS])];
+
+/// The GCP DNS provider's package (its OCI repository).
+const DNS_PROVIDER_PACKAGE: &str = "xpkg.upbound.io/upbound/provider-gcp-dns";
+
+/// Check the Compositions of `env` (its host's providers count for a virtual cluster's
+/// compositions).
+pub(crate) fn check(env: &Environment, host: Option<&Environment>, registry: &Registry, diags: &mut Diagnostics) {
+    let objects = || env.components.iter().flat_map(|c| c.objects.iter());
+    let compositions: Vec<(&Object, Composition)> =
+        objects().filter_map(|o| Composition::cast(o).map(|c| (o, c))).collect();
+    if compositions.is_empty() {
+        return;
+    }
+    let definitions: BTreeMap<(&str, &str), CompositeResourceDefinition> = objects()
+        .filter_map(CompositeResourceDefinition::cast)
+        .filter_map(|d| Some(((d.group()?.str()?, d.names_kind()?.str()?), d)))
+        .collect();
+    let installed: BTreeSet<&str> = [Some(env), host]
+        .into_iter()
+        .flatten()
+        .flat_map(|e| e.components.iter().flat_map(|c| c.objects.iter()))
+        .filter_map(|o| Provider::cast(o)?.package()?.str())
+        .map(repository)
+        .collect();
+    let mut validator = Validator::new(registry);
+    let input_schema = cedc_schema::crossplane::patch_and_transform_input();
+    let mut read: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+    for (o, c) in compositions {
+        let from = diags.len();
+        let definition = type_ref(c, &definitions, &env.name, diags);
+        for step in c.pipeline().filter(|s| s.is_patch_and_transform()) {
+            input(o, step, &input_schema, &mut validator, &env.name, diags);
+            let reads = resources(step, registry, &installed, &mut validator, &env.name, diags);
+            if let Some(key) = definition {
+                read.entry(key).or_default().extend(reads);
+            }
+        }
+        at_input(&mut diags[from..], o);
+    }
+    for (key, reads) in read {
+        if let Some(d) = definitions.get(&key) {
+            unread(*d, &reads, &env.name, diags);
+        }
+    }
+}
+
+/// The step's input against function-patch-and-transform's schema (its resources'
+/// bases are open there: each is checked against its own kind below).
+fn input(
+    o: &Object,
+    step: PipelineStep<'_>,
+    schema: &Schema,
+    validator: &mut Validator,
+    env: &str,
+    diags: &mut Diagnostics,
+) {
+    let Some(input) = step.input() else { return };
+    for v in validator.validate(schema, input.value()) {
+        diags.push(violation(o, &v).note("in the input of function-patch-and-transform").in_env(env));
+    }
+}
+
+/// `xpkg.upbound.io/upbound/provider-gcp-dns` of `…:v1.14.0` or `…@sha256:…`.
+fn repository(package: &str) -> &str {
+    let package = package.split('@').next().unwrap_or(package);
+    match package.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => repo,
+        _ => package,
+    }
+}
+
+/// E0162 when the composite type the Composition composes is not one a definition of
+/// the environment serves and lets Compositions name; the definition's key otherwise.
+fn type_ref<'a>(
+    c: Composition<'a>,
+    definitions: &BTreeMap<(&'a str, &'a str), CompositeResourceDefinition<'a>>,
+    env: &str,
+    diags: &mut Diagnostics,
+) -> Option<(&'a str, &'a str)> {
+    let t = c.composite_type_ref()?;
+    let (api_version, kind) = (t.api_version()?, t.kind()?);
+    let (group, version) = api_version.str()?.split_once('/')?;
+    let key = (group, kind.str()?);
+    let Some(d) = definitions.get(&key) else {
+        // A definition made elsewhere (another tool, another cluster) is not ours to judge.
+        return None;
+    };
+    let ok = d.versions().any(|v| v.served() && v.referenceable() && v.name().and_then(View::str) == Some(version));
+    if !ok {
+        let versions: Vec<&str> =
+            d.versions().filter(|v| v.served() && v.referenceable()).filter_map(|v| v.name()?.str()).collect();
+        diags.push(
+            Diagnostic::error(
+                "E0162",
+                format!("the definition of {} does not serve version `{version}` to Compositions", key.1),
+            )
+            .at(api_version.span(), "composes this version")
+            .also(d.object().name_span(), "defined here")
+            .help(format!(
+                "name a version the definition serves and marks referenceable: {}",
+                if versions.is_empty() { "it has none".to_string() } else { versions.join(", ") }
+            ))
+            .in_env(env),
+        );
+    }
+    Some(key)
+}
+
+/// The resources of one patch-and-transform step; returns the composite's field paths
+/// their patches read.
+fn resources(
+    step: PipelineStep<'_>,
+    registry: &Registry,
+    installed: &BTreeSet<&str>,
+    validator: &mut Validator,
+    env: &str,
+    diags: &mut Diagnostics,
+) -> Vec<String> {
+    let mut names: BTreeMap<&str, Span> = BTreeMap::new();
+    let mut reads = Vec::new();
+    for r in step.resources() {
+        if let Some(name) = r.name() {
+            if let Some(first) = name.str().and_then(|n| names.get(n)) {
+                diags.push(
+                    Diagnostic::error(
+                        "E0157",
+                        format!("two resources of one Composition are named `{}`", name.str().unwrap_or("")),
+                    )
+                    .at(name.span(), "named again here")
+                    .also(*first, "first named here")
+                    .help("Crossplane tells composed resources apart by these names: give each its own")
+                    .in_env(env),
+                );
+            } else if let Some(n) = name.str() {
+                names.insert(n, name.span());
+            }
+        }
+        reads.extend(r.patches().flat_map(|p| p.from_paths()).filter_map(View::str).map(str::to_string));
+        composed(r, registry, installed, validator, env, diags);
+    }
+    reads
+}
+
+/// One composed resource: its kind, its base and its patches' targets.
+fn composed(
+    r: ComposedResource<'_>,
+    registry: &Registry,
+    installed: &BTreeSet<&str>,
+    validator: &mut Validator,
+    env: &str,
+    diags: &mut Diagnostics,
+) {
+    let Some(base) = r.base() else { return };
+    let (Some(api_version), Some(kind)) = (base.str_field("apiVersion"), base.str_field("kind")) else { return };
+    let what = format!("{kind} composed as `{}`", r.name().and_then(View::str).unwrap_or("?"));
+    let Some(k) = registry.lookup(api_version, kind) else {
+        let at = base.field("kind").map_or(base.span(), View::span);
+        diags.push(
+            Diagnostic::error("E0158", format!("no installed provider serves `{kind}` in `{api_version}`"))
+                .at(at, "composed here")
+                .help("install the provider of this kind (`crossplane.provider(...)`) and give cedc its CRDs (`[schemas] crds`)")
+                .in_env(env),
+        );
+        return;
+    };
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    if let Source::Shipped { .. } = k.source
+        && let Some((package, _)) = PROVIDERS.iter().find(|(_, groups)| groups.contains(&group))
+        && !installed.contains(package)
+    {
+        let at = base.field("kind").map_or(base.span(), View::span);
+        diags.push(
+            Diagnostic::error("E0158", format!("no installed provider serves `{kind}` in `{api_version}`"))
+                .at(at, "composed here")
+                .help(format!(
+                    "install the provider in this environment or its host: `crossplane.provider(\"{}\", \"{package}:<version>\")`",
+                    package.rsplit('/').next().unwrap_or(package)
+                ))
+                .in_env(env),
+        );
+    }
+    let targets: Vec<(String, Span)> =
+        r.patches().filter_map(|p| p.to_path()).filter_map(|t| Some((t.str()?.to_string(), t.span()))).collect();
+    let as_object = Object {
+        api_version: api_version.to_string(),
+        kind: kind.to_string(),
+        name: base.at(&["metadata", "name"]).and_then(View::str).unwrap_or_default().to_string(),
+        namespace: None,
+        value: base.value().clone(),
+    };
+    for v in validator.validate(&k.schema, base.value()) {
+        // A required field a patch sets is set; a field no schema has that a patch sets
+        // is E0159 below.
+        let full = match &v.kind {
+            ViolationKind::MissingField { field } | ViolationKind::UnknownField { field, .. } => {
+                if v.path == *field || v.path.ends_with(&format!(".{field}")) || v.path.is_empty() {
+                    if v.path.is_empty() { field.clone() } else { v.path.clone() }
+                } else {
+                    format!("{}.{field}", v.path)
+                }
+            }
+            _ => String::new(),
+        };
+        let missing = matches!(v.kind, ViolationKind::MissingField { .. });
+        if !full.is_empty()
+            && ((missing && (full == "metadata" || full == "metadata.name"))
+                || targets.iter().any(|(t, _)| covers(&full, t)))
+        {
+            continue;
+        }
+        diags.push(violation(&as_object, &v).note(format!("in {what}")).in_env(env));
+    }
+    for (to, span) in &targets {
+        if !field_exists(registry, &k.schema, to) {
+            diags.push(
+                Diagnostic::error("E0159", format!("`{to}` is not a field of {kind}"))
+                    .at(*span, "patched here")
+                    .help(format!(
+                        "a patch sets a field of the composed resource: see the schema of {kind} ({api_version})"
+                    ))
+                    .in_env(env),
+            );
+        }
+    }
+    let patched_name = targets.iter().any(|(t, _)| t == "metadata.name" || t.starts_with("metadata.name"));
+    if let Some(name) = base.at(&["metadata", "name"]).filter(|_| !patched_name) {
+        diags.push(
+            Diagnostic::warning("E0160", format!("every {kind} this Composition composes is named `{}`", name.str().unwrap_or("")))
+                .at(name.span(), "the same for every composite")
+                .help("compose the name from the composite's spec (`name: \"{spec.name}-record\"`), or leave `metadata` out for Crossplane to name it")
+                .in_env(env),
+        );
+    }
+}
+
+/// Whether setting `target` gives the missing field `field` (a path) a value.
+fn covers(field: &str, target: &str) -> bool {
+    target == field || target.starts_with(&format!("{field}.")) || target.starts_with(&format!("{field}["))
+}
+
+/// Whether the field path `path` (`spec.forProvider.rrdatas[0]`, `metadata.labels[a.b/c]`)
+/// leads somewhere in `schema`.
+fn field_exists(registry: &Registry, schema: &Schema, path: &str) -> bool {
+    let mut s = registry.resolve(schema);
+    for segment in segments(path) {
+        s = match (&s.ty, segment) {
+            (Ty::Any, _) => return true,
+            (Ty::Object(o), Segment::Key(k)) => match o.properties.get(k) {
+                Some(p) => registry.resolve(p),
+                None => match &o.additional {
+                    Additional::Any => return true,
+                    Additional::Schema(p) => registry.resolve(p),
+                    Additional::Forbidden => return false,
+                },
+            },
+            (Ty::Array(a), Segment::Index) => match &a.items {
+                Some(items) => registry.resolve(items),
+                None => return true,
+            },
+            _ => return false,
+        };
+    }
+    true
+}
+
+enum Segment<'a> {
+    Key(&'a str),
+    Index,
+}
+
+/// The segments of a Crossplane field path: `a.b[0][c.d]` → `a`, `b`, index, `c.d`.
+fn segments(path: &str) -> Vec<Segment<'_>> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(inner) = rest.strip_prefix('[') {
+            let end = inner.find(']').unwrap_or(inner.len());
+            let key = &inner[..end];
+            out.push(if key.chars().all(|c| c.is_ascii_digit()) { Segment::Index } else { Segment::Key(key) });
+            rest = inner.get(end + 1..).unwrap_or("");
+        } else {
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            if end > 0 {
+                out.push(Segment::Key(&rest[..end]));
+            }
+            rest = &rest[end..];
+        }
+        rest = rest.strip_prefix('.').unwrap_or(rest);
+    }
+    out
+}
+
+/// E0161 for each field of a definition's spec (at the top) that no patch reads.
+fn unread(d: CompositeResourceDefinition<'_>, reads: &[String], env: &str, diags: &mut Diagnostics) {
+    for version in d.versions() {
+        let Some(props) = version.view().at(&["schema", "openAPIV3Schema", "properties", "spec", "properties"]) else {
+            continue;
+        };
+        let Some(fields) = props.entries() else { continue };
+        for (name, field) in fields {
+            let path = format!("spec.{name}");
+            if reads.iter().any(|r| covers(&path, r) || covers(r, &path)) {
+                continue;
+            }
+            diags.push(
+                Diagnostic::warning("E0161", format!("no patch of the Composition reads `{path}`"))
+                    .at(field.span(), "never read")
+                    .help("a field no composed resource reads does nothing: read it in a resource's base, or remove it")
+                    .note(format!("in the definition of {}", d.names_kind().and_then(View::str).unwrap_or("?")))
+                    .in_env(env),
+            );
+        }
+    }
+}
