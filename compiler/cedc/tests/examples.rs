@@ -214,7 +214,7 @@ fn core_objects(yaml: &str) -> String {
 }
 
 /// The custom resources every example emits (Gateway API, cert-manager, Argo CD, the
-/// External Secrets and Vault Secrets operators) fit the upstream CRDs of
+/// External Secrets and Vault Secrets operators, Crossplane) fit the upstream CRDs of
 /// `../shared/crds`, when that folder is there: a second source of truth besides the
 /// schemas cedc ships and the CRDs the examples name.
 #[test]
@@ -270,7 +270,8 @@ fn custom_resources_of_the_examples_fit_the_upstream_crds() {
                     || group.ends_with("cert-manager.io")
                     || group == "argoproj.io"
                     || group == "external-secrets.io"
-                    || group == "secrets.hashicorp.com")
+                    || group == "secrets.hashicorp.com"
+                    || group.ends_with("crossplane.io"))
                 {
                     continue;
                 }

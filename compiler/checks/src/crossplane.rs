@@ -13,20 +13,12 @@
 use crate::{at_input, violation};
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
 use cedc_model::views::crossplane::{
-    ComposedResource, CompositeResourceDefinition, Composition, PipelineStep, Provider,
+    ComposedResource, CompositeResourceDefinition, Composition, PROVIDERS, PipelineStep, Provider, provider_kinds,
 };
-use cedc_model::views::gcp;
 use cedc_model::{Environment, Object, ObjectView, View};
 use cedc_schema::validate::{Validator, ViolationKind};
 use cedc_schema::{Additional, Registry, Schema, Source, Ty};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Provider packages (the OCI repository, without tag) and the API groups of the managed
-/// resources they serve, for the kinds cedc ships.
-const PROVIDERS: &[(&str, &[&str])] = &[(DNS_PROVIDER_PACKAGE, &[gcp::GROUP_DNS])];
-
-/// The GCP DNS provider's package (its OCI repository).
-const DNS_PROVIDER_PACKAGE: &str = "xpkg.upbound.io/upbound/provider-gcp-dns";
 
 /// Check the Compositions of `env` (its host's providers count for a virtual cluster's
 /// compositions).
@@ -41,12 +33,13 @@ pub(crate) fn check(env: &Environment, host: Option<&Environment>, registry: &Re
         .filter_map(CompositeResourceDefinition::cast)
         .filter_map(|d| Some(((d.group()?.str()?, d.names_kind()?.str()?), d)))
         .collect();
-    let installed: BTreeSet<&str> = [Some(env), host]
+    let installed: BTreeSet<(&str, &str)> = [Some(env), host]
         .into_iter()
         .flatten()
         .flat_map(|e| e.components.iter().flat_map(|c| c.objects.iter()))
         .filter_map(|o| Provider::cast(o)?.package()?.str())
-        .map(repository)
+        .flat_map(provider_kinds)
+        .copied()
         .collect();
     let mut validator = Validator::new(registry);
     let input_schema = cedc_schema::crossplane::patch_and_transform_input();
@@ -83,15 +76,6 @@ fn input(
     let Some(input) = step.input() else { return };
     for v in validator.validate(schema, input.value()) {
         diags.push(violation(o, &v).note("in the input of function-patch-and-transform").in_env(env));
-    }
-}
-
-/// `xpkg.upbound.io/upbound/provider-gcp-dns` of `…:v1.14.0` or `…@sha256:…`.
-fn repository(package: &str) -> &str {
-    let package = package.split('@').next().unwrap_or(package);
-    match package.rsplit_once(':') {
-        Some((repo, tag)) if !tag.contains('/') => repo,
-        _ => package,
     }
 }
 
@@ -137,7 +121,7 @@ fn type_ref<'a>(
 fn resources(
     step: PipelineStep<'_>,
     registry: &Registry,
-    installed: &BTreeSet<&str>,
+    installed: &BTreeSet<(&str, &str)>,
     validator: &mut Validator,
     env: &str,
     diags: &mut Diagnostics,
@@ -171,7 +155,7 @@ fn resources(
 fn composed(
     r: ComposedResource<'_>,
     registry: &Registry,
-    installed: &BTreeSet<&str>,
+    installed: &BTreeSet<(&str, &str)>,
     validator: &mut Validator,
     env: &str,
     diags: &mut Diagnostics,
@@ -191,8 +175,8 @@ fn composed(
     };
     let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
     if let Source::Shipped { .. } = k.source
-        && let Some((package, _)) = PROVIDERS.iter().find(|(_, groups)| groups.contains(&group))
-        && !installed.contains(package)
+        && let Some((package, _)) = PROVIDERS.iter().find(|(_, kinds)| kinds.contains(&(group, kind)))
+        && !installed.contains(&(group, kind))
     {
         let at = base.field("kind").map_or(base.span(), View::span);
         diags.push(

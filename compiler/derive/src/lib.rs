@@ -19,6 +19,7 @@ use cedc_model::{ComponentInfo, Environment, Platform, Value};
 mod applications;
 pub mod clusters;
 mod grants;
+mod late;
 pub mod order;
 mod public;
 mod sandboxes;
@@ -70,6 +71,7 @@ const GENERATORS: &[&dyn Generator] = &[
     &grants::ReferenceGrants,
     &sandboxes::SandboxGenerator,
     &secrets::SecretSync,
+    &late::LateKinds,
     &applications::Applications,
     &public::PublicMaterial,
 ];

@@ -371,6 +371,19 @@ impl Evaluator<'_> {
         Ok(patch(p, span))
     }
 
+    /// `composite_name()`: a read of the composite's `metadata.name`.
+    pub(super) fn composite_name(&mut self, span: Span) -> R {
+        if self.composing == 0 {
+            return Err(self.fail(
+                Diagnostic::error("E0163", "`composite_name()` is used outside a composite's body")
+                    .at(span, "no composite is being composed here")
+                    .help("`composite_name()` names each composite Crossplane composes: call it in a `composite` declaration's body (or a function that body calls)"),
+            ));
+        }
+        let from = vec!["metadata.name".to_string()];
+        Ok(patch(PatchSource { from, combine: None, transforms: Vec::new(), fallback: None }, span))
+    }
+
     /// E0156 at `span`: `what` needs a value Crossplane reads only when it composes.
     pub(super) fn not_composable(&mut self, span: Span, what: &str) -> Stop {
         self.fail(
@@ -439,7 +452,11 @@ fn take_patches(base: &mut Value, out: &mut Vec<(String, PatchSource, Span)>) {
         match &mut v.kind {
             ValueKind::Record(fields) => {
                 for (k, x) in fields.iter_mut() {
-                    let p = if path.is_empty() { k.clone() } else { format!("{path}.{}", field_segment(k)) };
+                    let segment = field_segment(k);
+                    let p = match (path.is_empty(), segment.starts_with('[')) {
+                        (true, _) | (false, true) => format!("{path}{segment}"),
+                        (false, false) => format!("{path}.{segment}"),
+                    };
                     stack.push((x, p));
                 }
             }

@@ -1367,6 +1367,7 @@ impl<'p> Evaluator<'p> {
                 };
                 out(ValueKind::Str(s.into()))
             }
+            (Builtin::CompositeName, []) => self.composite_name(span),
             (Builtin::ComponentName, []) => match self.within.clone() {
                 Within::Component(name) => {
                     self.charge_string(span, name.len(), name.len())?;
@@ -1419,6 +1420,7 @@ impl<'p> Evaluator<'p> {
                 | Builtin::String
                 | Builtin::Contains
                 | Builtin::ComponentName
+                | Builtin::CompositeName
                 | Builtin::VaultSecret
                 | Builtin::ExistingSecret
                 | Builtin::SecretRef

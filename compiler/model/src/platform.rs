@@ -132,7 +132,9 @@ impl Platform {
 
 impl Component {
     /// The kinds whose CRDs the component installs, as (group, kind) with the span that
-    /// says so: its chart's `installs.crds`, then its CustomResourceDefinition objects.
+    /// says so: its chart's `installs.crds`, then its CustomResourceDefinition objects,
+    /// then the composite kinds of its Crossplane definitions and the kinds of the
+    /// Crossplane providers it installs that cedc knows.
     pub fn installed_kinds(&self) -> impl Iterator<Item = ((String, String), Span)> + '_ {
         use crate::View;
         use crate::views::delivery::Release;
@@ -149,7 +151,23 @@ impl Component {
             let kind = spec.at(&["names", "kind"])?;
             Some(((group.to_string(), kind.str()?.to_string()), kind.span()))
         });
-        chart.chain(objects)
+        // What Crossplane makes of the component's objects: a definition's composite
+        // kind, and the kinds of a provider cedc knows.
+        let crossplane = self.objects.iter().flat_map(|o| {
+            use crate::ObjectView;
+            use crate::views::crossplane::{CompositeResourceDefinition, Provider, provider_kinds};
+            let composite = CompositeResourceDefinition::cast(o).and_then(|d| {
+                let kind = d.names_kind()?;
+                Some(((d.group()?.str()?.to_string(), kind.str()?.to_string()), kind.span()))
+            });
+            let provided = Provider::cast(o).and_then(|p| p.package()).into_iter().flat_map(|package| {
+                provider_kinds(package.str().unwrap_or_default())
+                    .iter()
+                    .map(move |(g, k)| (((*g).to_string(), (*k).to_string()), package.span()))
+            });
+            composite.into_iter().chain(provided)
+        });
+        chart.chain(objects).chain(crossplane)
     }
 
     /// Every object the component's environment has through it: its own (emitted by

@@ -18,6 +18,7 @@ pub enum Builtin {
     String,
     Contains,
     ComponentName,
+    CompositeName,
     VaultSecret,
     ExistingSecret,
     SecretRef,
@@ -94,6 +95,13 @@ pub const FUNCTIONS: &[BuiltinFn] = &[
         params: &[],
         signature: "component_name() -> Label",
         doc: "the name of the component being evaluated; only in a component's body and the functions it calls (E0440 in a `let`)",
+    },
+    BuiltinFn {
+        builtin: Builtin::CompositeName,
+        name: "composite_name",
+        params: &[],
+        signature: "composite_name() -> Name",
+        doc: "in a `composite` body: the name of each composite resource Crossplane composes (a patch from its `metadata.name`); E0163 elsewhere",
     },
     BuiltinFn {
         builtin: Builtin::VaultSecret,

@@ -236,6 +236,26 @@ fn runtime_config(package: View<'_>) -> &str {
     package.at(&["spec", "runtimeConfigRef", "name"]).and_then(View::str).unwrap_or(DEFAULT_RUNTIME_CONFIG)
 }
 
+/// Provider packages cedc knows (their OCI repositories) and the kinds each installs.
+pub const PROVIDERS: &[(&str, &[(&str, &str)])] =
+    &[(super::gcp::DNS_PROVIDER_REPOSITORY, super::gcp::DNS_PROVIDER_KINDS)];
+
+/// A package's OCI repository: `xpkg.upbound.io/upbound/provider-gcp-dns` of
+/// `…:v2.6.0` or `…@sha256:…`.
+pub fn repository(package: &str) -> &str {
+    let package = package.split('@').next().unwrap_or(package);
+    match package.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => repo,
+        _ => package,
+    }
+}
+
+/// The kinds the provider of `package` installs, when cedc knows it.
+pub fn provider_kinds(package: &str) -> &'static [(&'static str, &'static str)] {
+    let repo = repository(package);
+    PROVIDERS.iter().find(|(r, _)| *r == repo).map_or(&[], |(_, kinds)| kinds)
+}
+
 crate::part_view!(
     /// One resource of function-patch-and-transform's input (`resources[]`).
     ComposedResource

@@ -42,6 +42,14 @@ pub const PROVIDER_CONFIG_API_VERSION: &str = "gcp.upbound.io/v1beta1";
 /// How a managed resource authenticates to GCP: a project and credentials.
 pub const PROVIDER_CONFIG: &str = "ProviderConfig";
 
+/// The provider's package: its OCI repository, without a tag.
+pub const DNS_PROVIDER_REPOSITORY: &str = "xpkg.upbound.io/upbound/provider-gcp-dns";
+/// The kinds of cedc knows the provider installs, as `(group, kind)`: its managed
+/// resources and its family's ProviderConfig (the family provider comes with it as a
+/// dependency).
+pub const DNS_PROVIDER_KINDS: &[(&str, &str)] =
+    &[(GROUP_DNS, MANAGED_ZONE), (GROUP_DNS, RECORD_SET), (PROVIDER_CONFIG_GROUP, PROVIDER_CONFIG)];
+
 /// The ProviderConfig a managed resource uses when it names none.
 pub const DEFAULT_PROVIDER_CONFIG: &str = "default";
 /// What happens to the external resource when its object is deleted, when unset.

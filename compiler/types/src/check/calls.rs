@@ -201,15 +201,19 @@ impl Checker<'_> {
                 Builtin::Keys => Type::List(Box::new(Type::String)),
                 Builtin::Join | Builtin::Lower | Builtin::Upper | Builtin::String => Type::String,
                 Builtin::ComponentName => Type::Domain(Domain::Label),
+                Builtin::CompositeName => Type::Domain(Domain::Name),
                 Builtin::VaultSecret | Builtin::ExistingSecret => Type::Secret,
                 Builtin::SecretRef => secret_key_ref(),
                 Builtin::Public => Type::String,
             };
         }
         // Whether it is called where a component is evaluated is known only then (E0440).
-        let Some(a0) = args.first().map(|a| &a.value) else { return Type::Domain(Domain::Label) };
+        let Some(a0) = args.first().map(|a| &a.value) else {
+            return if b == Builtin::CompositeName { Type::Domain(Domain::Name) } else { Type::Domain(Domain::Label) };
+        };
         match b {
             Builtin::ComponentName => Type::Domain(Domain::Label),
+            Builtin::CompositeName => Type::Domain(Domain::Name),
             Builtin::Len => {
                 let t = self.infer(a0);
                 if !matches!(t, Type::List(_) | Type::Map(_) | Type::Record(_) | Type::Any | Type::Error)
