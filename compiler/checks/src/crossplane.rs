@@ -13,7 +13,8 @@
 use crate::{at_input, violation};
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
 use cedc_model::views::crossplane::{
-    ComposedResource, CompositeResourceDefinition, Composition, PROVIDERS, PipelineStep, Provider, provider_kinds,
+    COMBINE_FROM_COMPOSITE, ComposedResource, CompositeResourceDefinition, Composition, PROVIDERS, PipelineStep,
+    Provider, ResourcePatch, provider_kinds,
 };
 use cedc_model::{Environment, Object, ObjectView, View};
 use cedc_schema::validate::{Validator, ViolationKind};
@@ -24,6 +25,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// compositions).
 pub(crate) fn check(env: &Environment, host: Option<&Environment>, registry: &Registry, diags: &mut Diagnostics) {
     let objects = || env.components.iter().flat_map(|c| c.objects.iter());
+    for d in objects().filter_map(CompositeResourceDefinition::cast) {
+        definition_names(d, &env.name, diags);
+    }
     let compositions: Vec<(&Object, Composition)> =
         objects().filter_map(|o| Composition::cast(o).map(|c| (o, c))).collect();
     if compositions.is_empty() {
@@ -47,10 +51,20 @@ pub(crate) fn check(env: &Environment, host: Option<&Environment>, registry: &Re
     for (o, c) in compositions {
         let from = diags.len();
         let definition = type_ref(c, &definitions, &env.name, diags);
+        // The schema of the composite the Composition composes, when the environment
+        // defines it: the type each patch reads.
+        let source = definition.and_then(|(key, version)| {
+            let d = definitions.get(&key)?;
+            d.versions()
+                .find(|v| v.name().and_then(View::str) == Some(version))?
+                .view()
+                .at(&["schema", "openAPIV3Schema"])
+        });
+        let mut cx = Cx { registry, installed: &installed, validator: &mut validator, env: &env.name, source };
         for step in c.pipeline().filter(|s| s.is_patch_and_transform()) {
-            input(o, step, &input_schema, &mut validator, &env.name, diags);
-            let reads = resources(step, registry, &installed, &mut validator, &env.name, diags);
-            if let Some(key) = definition {
+            input(o, step, &input_schema, cx.validator, &env.name, diags);
+            let reads = resources(step, &mut cx, diags);
+            if let Some((key, _)) = definition {
                 read.entry(key).or_default().extend(reads);
             }
         }
@@ -79,14 +93,85 @@ fn input(
     }
 }
 
+/// E0154 when a definition's names break Crossplane's and Kubernetes' rules: its name is
+/// `<plural>.<group>`, the plural a lowercase DNS label, the group a subdomain with a dot,
+/// the kind UpperCamelCase.
+fn definition_names(d: CompositeResourceDefinition<'_>, env: &str, diags: &mut Diagnostics) {
+    let mut problems: Vec<(Span, String, &str)> = Vec::new();
+    if let Some(plural) = d.names_plural()
+        && let Some(p) = plural.str()
+        && !is_label(p)
+    {
+        problems.push((
+            plural.span(),
+            format!("the plural `{p}` is not a lowercase DNS label"),
+            "a lowercase plural such as `records`",
+        ));
+    }
+    if let Some(group) = d.group()
+        && let Some(g) = group.str()
+        && (!g.contains('.') || !g.split('.').all(is_label))
+    {
+        problems.push((
+            group.span(),
+            format!("the group `{g}` is not a DNS subdomain with a dot"),
+            "a domain you own: `dns.example.org`",
+        ));
+    }
+    if let Some(kind) = d.names_kind()
+        && let Some(k) = kind.str()
+        && !(k.starts_with(|c: char| c.is_ascii_uppercase()) && k.chars().all(|c| c.is_ascii_alphanumeric()))
+    {
+        problems.push((kind.span(), format!("the kind `{k}` is not UpperCamelCase"), "a kind such as `DnsRecord`"));
+    }
+    if problems.is_empty()
+        && let Some(expected) = d.expected_name()
+        && d.object().name != expected
+    {
+        problems.push((
+            d.object().name_span(),
+            format!("its name is not `{expected}`"),
+            "Crossplane requires a definition's name to be `<plural>.<group>`",
+        ));
+    }
+    for (span, why, fix) in problems {
+        diags.push(
+            Diagnostic::error("E0154", format!("the definition `{}` is refused: {why}", d.object().name))
+                .at(span, "breaks the naming rules")
+                .help(format!("write {fix}"))
+                .in_env(env),
+        );
+    }
+}
+
+/// A DNS-1123 label.
+fn is_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// What the checks of one Composition's resources read.
+struct Cx<'a, 'r> {
+    registry: &'a Registry,
+    installed: &'a BTreeSet<(&'a str, &'a str)>,
+    validator: &'a mut Validator<'r>,
+    env: &'a str,
+    /// The `openAPIV3Schema` of the composite's version the Composition composes.
+    source: Option<View<'a>>,
+}
+
 /// E0162 when the composite type the Composition composes is not one a definition of
-/// the environment serves and lets Compositions name; the definition's key otherwise.
+/// the environment serves and lets Compositions name; the definition's key and the
+/// version otherwise.
 fn type_ref<'a>(
     c: Composition<'a>,
     definitions: &BTreeMap<(&'a str, &'a str), CompositeResourceDefinition<'a>>,
     env: &str,
     diags: &mut Diagnostics,
-) -> Option<(&'a str, &'a str)> {
+) -> Option<((&'a str, &'a str), &'a str)> {
     let t = c.composite_type_ref()?;
     let (api_version, kind) = (t.api_version()?, t.kind()?);
     let (group, version) = api_version.str()?.split_once('/')?;
@@ -113,19 +198,13 @@ fn type_ref<'a>(
             .in_env(env),
         );
     }
-    Some(key)
+    Some((key, version))
 }
 
 /// The resources of one patch-and-transform step; returns the composite's field paths
 /// their patches read.
-fn resources(
-    step: PipelineStep<'_>,
-    registry: &Registry,
-    installed: &BTreeSet<(&str, &str)>,
-    validator: &mut Validator,
-    env: &str,
-    diags: &mut Diagnostics,
-) -> Vec<String> {
+fn resources(step: PipelineStep<'_>, cx: &mut Cx<'_, '_>, diags: &mut Diagnostics) -> Vec<String> {
+    let env = cx.env;
     let mut names: BTreeMap<&str, Span> = BTreeMap::new();
     let mut reads = Vec::new();
     for r in step.resources() {
@@ -146,20 +225,14 @@ fn resources(
             }
         }
         reads.extend(r.patches().flat_map(|p| p.from_paths()).filter_map(View::str).map(str::to_string));
-        composed(r, registry, installed, validator, env, diags);
+        composed(r, cx, diags);
     }
     reads
 }
 
 /// One composed resource: its kind, its base and its patches' targets.
-fn composed(
-    r: ComposedResource<'_>,
-    registry: &Registry,
-    installed: &BTreeSet<(&str, &str)>,
-    validator: &mut Validator,
-    env: &str,
-    diags: &mut Diagnostics,
-) {
+fn composed(r: ComposedResource<'_>, cx: &mut Cx<'_, '_>, diags: &mut Diagnostics) {
+    let (registry, installed, env) = (cx.registry, cx.installed, cx.env);
     let Some(base) = r.base() else { return };
     let (Some(api_version), Some(kind)) = (base.str_field("apiVersion"), base.str_field("kind")) else { return };
     let what = format!("{kind} composed as `{}`", r.name().and_then(View::str).unwrap_or("?"));
@@ -198,7 +271,7 @@ fn composed(
         namespace: None,
         value: base.value().clone(),
     };
-    for v in validator.validate(&k.schema, base.value()) {
+    for v in cx.validator.validate(&k.schema, base.value()) {
         // A required field a patch sets is set; a field no schema has that a patch sets
         // is E0159 below.
         let full = match &v.kind {
@@ -220,8 +293,24 @@ fn composed(
         }
         diags.push(violation(&as_object, &v).note(format!("in {what}")).in_env(env));
     }
+    for p in r.patches() {
+        let (Some(to), Some(source)) = (p.to_path(), cx.source) else { continue };
+        let Some(target) = to.str().and_then(|t| field_schema(registry, &k.schema, t)) else { continue };
+        let Some(given) = patch_type(p, source) else { continue };
+        if !accepts(target, given) {
+            diags.push(
+                Diagnostic::error(
+                    "E0164",
+                    format!("this patch gives {} to `{}`, which takes {}", a_type(given), to.str().unwrap_or(""), expects(target)),
+                )
+                .at(to.span(), "patched here")
+                .help("convert the value on the way (`\"{x}\"` makes text of it), or read a field of the spec of the type the target takes")
+                .in_env(env),
+            );
+        }
+    }
     for (to, span) in &targets {
-        if !field_exists(registry, &k.schema, to) {
+        if field_schema(registry, &k.schema, to).is_none() {
             diags.push(
                 Diagnostic::error("E0159", format!("`{to}` is not a field of {kind}"))
                     .at(*span, "patched here")
@@ -248,29 +337,126 @@ fn covers(field: &str, target: &str) -> bool {
     target == field || target.starts_with(&format!("{field}.")) || target.starts_with(&format!("{field}["))
 }
 
-/// Whether the field path `path` (`spec.forProvider.rrdatas[0]`, `metadata.labels[a.b/c]`)
-/// leads somewhere in `schema`.
-fn field_exists(registry: &Registry, schema: &Schema, path: &str) -> bool {
+/// The schema the field path `path` (`spec.forProvider.rrdatas[0]`,
+/// `metadata.labels[a.b/c]`) leads to in `schema`; `None` when it leads nowhere. Inside
+/// an open part, the open part's schema.
+fn field_schema<'s>(registry: &'s Registry, schema: &'s Schema, path: &str) -> Option<&'s Schema> {
     let mut s = registry.resolve(schema);
     for segment in segments(path) {
         s = match (&s.ty, segment) {
-            (Ty::Any, _) => return true,
+            (Ty::Any, _) => return Some(s),
             (Ty::Object(o), Segment::Key(k)) => match o.properties.get(k) {
                 Some(p) => registry.resolve(p),
                 None => match &o.additional {
-                    Additional::Any => return true,
+                    Additional::Any => return Some(&OPEN),
                     Additional::Schema(p) => registry.resolve(p),
-                    Additional::Forbidden => return false,
+                    Additional::Forbidden => return None,
                 },
             },
             (Ty::Array(a), Segment::Index) => match &a.items {
                 Some(items) => registry.resolve(items),
-                None => return true,
+                None => return Some(&OPEN),
             },
-            _ => return false,
+            _ => return None,
         };
     }
-    true
+    Some(s)
+}
+
+/// The schema of an open part: anything.
+static OPEN: Schema = Schema { ty: Ty::Any, nullable: false, description: None, default: None, cel_rules: Vec::new() };
+
+/// The JSON type (`string`, `integer`, `boolean`, `array`, `object`) a patch gives its
+/// target: its source field's, in the composite's schema, through its transforms.
+/// `None` when unknown (an open field, a transform whose result cedc does not follow).
+fn patch_type<'a>(p: ResourcePatch<'a>, source: View<'a>) -> Option<&'a str> {
+    if p.patch_type() == COMBINE_FROM_COMPOSITE {
+        return Some("string");
+    }
+    let from = p.from_paths().next()?.str()?;
+    let mut t = if from == "metadata.name" { Some("string") } else { source_field_type(source, from) };
+    for transform in p.view().items_of("transforms") {
+        t = match transform.str_field("type")? {
+            "string" => Some("string"),
+            "math" => Some("integer"),
+            "convert" => match transform.at(&["convert", "toType"]).and_then(View::str)? {
+                "string" => Some("string"),
+                "int" | "int64" => Some("integer"),
+                "bool" => Some("boolean"),
+                "float64" => Some("number"),
+                "object" => Some("object"),
+                "array" => Some("array"),
+                _ => None,
+            },
+            "map" => {
+                let mut kinds = transform.at(&["map"])?.entries()?.map(|(_, v)| json_type(v));
+                let first = kinds.next()?;
+                if kinds.all(|k| k == first) { first } else { None }
+            }
+            _ => None,
+        };
+    }
+    t
+}
+
+/// The `type` of the field at `path` in a composite's schema (a definition's JSON).
+fn source_field_type<'a>(schema: View<'a>, path: &str) -> Option<&'a str> {
+    let mut s = schema;
+    for segment in segments(path) {
+        s = match segment {
+            Segment::Key(k) => s.at(&["properties", k]).or_else(|| s.field("additionalProperties"))?,
+            Segment::Index => s.field("items")?,
+        };
+    }
+    s.str_field("type")
+}
+
+/// The JSON type of a value cedc wrote.
+fn json_type(v: View<'_>) -> Option<&'static str> {
+    match &v.value().kind {
+        cedc_model::ValueKind::Str(_) | cedc_model::ValueKind::Named(_) => Some("string"),
+        cedc_model::ValueKind::Int(_) => Some("integer"),
+        cedc_model::ValueKind::Bool(_) => Some("boolean"),
+        cedc_model::ValueKind::List(_) => Some("array"),
+        cedc_model::ValueKind::Record(_) => Some("object"),
+        _ => None,
+    }
+}
+
+/// Whether a field of schema `target` takes a value of JSON type `given`.
+fn accepts(target: &Schema, given: &str) -> bool {
+    match &target.ty {
+        Ty::Any | Ty::Ref(_) => true,
+        Ty::String(_) => given == "string",
+        Ty::Integer(_) => given == "integer",
+        Ty::Number(_) => given == "integer" || given == "number",
+        Ty::Boolean => given == "boolean",
+        Ty::IntOrString(_) => given == "integer" || given == "string",
+        Ty::Array(_) => given == "array",
+        Ty::Object(_) => given == "object",
+    }
+}
+
+fn a_type(t: &str) -> String {
+    match t {
+        "integer" => "an integer".into(),
+        "array" => "a list".into(),
+        "object" => "an object".into(),
+        other => format!("a {other}"),
+    }
+}
+
+fn expects(target: &Schema) -> &'static str {
+    match &target.ty {
+        Ty::String(_) => "a string",
+        Ty::Integer(_) => "an integer",
+        Ty::Number(_) => "a number",
+        Ty::Boolean => "a boolean",
+        Ty::IntOrString(_) => "an integer or a string",
+        Ty::Array(_) => "a list",
+        Ty::Object(_) => "an object",
+        Ty::Any | Ty::Ref(_) => "anything",
+    }
 }
 
 enum Segment<'a> {

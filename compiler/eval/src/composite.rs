@@ -43,14 +43,15 @@ impl Evaluator<'_> {
         });
         self.composing -= 1;
         let body = body?;
-        let plural = match body.as_record().and_then(|f| f.get("plural")).and_then(Value::as_str) {
-            Some(p) => p.to_string(),
-            None => format!("{}s", info.kind.to_lowercase()),
+        let plural = match body.as_record().and_then(|f| f.get("plural")).filter(|p| p.as_str().is_some()) {
+            Some(p) => p.clone(),
+            None => s(&format!("{}s", info.kind.to_lowercase()), d.name.span),
         };
+        self.known(&plural, plural.span(), "the kind's plural")?;
         let scope = self.known_str(&body, "scope")?.unwrap_or_else(|| "Namespaced".into());
-        let name = format!("{plural}.{}", info.group());
+        let name = format!("{}.{}", plural.as_str().unwrap_or_default(), info.group());
         let span = d.name.span;
-        let definition = self.definition(info, &name, &plural, &scope, span)?;
+        let definition = self.definition(info, &name, plural, &scope, span)?;
         let composition = self.composition(info, &name, &body, span)?;
         let mut out = Fields::new();
         out.insert("definition".into(), definition);
@@ -83,7 +84,7 @@ impl Evaluator<'_> {
     }
 
     /// The CompositeResourceDefinition (Crossplane v2).
-    fn definition(&mut self, info: &CompositeInfo, name: &str, plural: &str, scope: &str, span: Span) -> R {
+    fn definition(&mut self, info: &CompositeInfo, name: &str, plural: Value, scope: &str, span: Span) -> R {
         let spec_schema = self.schema(&info.spec, span)?;
         let mut top = rec(span);
         top.insert("type".into(), s("object", span));
@@ -110,7 +111,7 @@ impl Evaluator<'_> {
         let spec = record(
             [
                 ("group", s(info.group(), span)),
-                ("names", record([("kind", s(&info.kind, span)), ("plural", s(plural, span))], span)),
+                ("names", record([("kind", s(&info.kind, span)), ("plural", plural)], span)),
                 ("scope", s(scope, span)),
                 ("defaultCompositionRef", record([("name", s(name, span))], span)),
                 ("versions", Value::new(ValueKind::List(vec![version]), span)),

@@ -1060,7 +1060,7 @@ impl<'p> Evaluator<'p> {
                 }
             }
             ValueKind::None => Ok(Value::new(ValueKind::None, f.span)),
-            ValueKind::Patch(p) => self.patch_field(&p, &f.name, f.span),
+            ValueKind::Patch(p) => self.patch_field(&p, &f.name, base.span.to(f.span)),
             _ => Err(self.fail(internal(f.span, "field"))),
         }
     }
