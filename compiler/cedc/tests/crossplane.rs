@@ -86,6 +86,8 @@ composite "dns.example.org/v1alpha1" Record(spec: RecordSpec) = {
         weight: "{spec.weight ?? 7}"
       }
     }
+    readinessChecks: [{ type: "NonEmpty", fieldPath: "data.zone" }]
+    connectionDetails: [{ name: "zone", type: "FromFieldPath", fromFieldPath: "data.zone" }]
   }]
 }
 
@@ -155,6 +157,11 @@ fn every_form_of_read_becomes_its_patch() {
         );
         assert_eq!(from(by_target("data.weight")), "spec.weight");
         assert_eq!(patches.len(), 9, "{patches:#?}");
+        assert_eq!(resource["readinessChecks"], json!([{ "type": "NonEmpty", "fieldPath": "data.zone" }]));
+        assert_eq!(
+            resource["connectionDetails"],
+            json!([{ "name": "zone", "type": "FromFieldPath", "fromFieldPath": "data.zone" }])
+        );
 
         // The definition: cluster scope, the spec type's schema, the Composition chosen.
         let xrd = find(&docs, "CompositeResourceDefinition", "records.dns.example.org");

@@ -282,7 +282,8 @@ fn composed(r: ComposedResource<'_>, cx: &mut Cx<'_, '_>, diags: &mut Diagnostic
                     format!("{}.{field}", v.path)
                 }
             }
-            _ => String::new(),
+            // The value a patch replaces (a read inside a list leaves `null` there).
+            _ => v.path.clone(),
         };
         let missing = matches!(v.kind, ViolationKind::MissingField { .. });
         if !full.is_empty()
@@ -309,6 +310,7 @@ fn composed(r: ComposedResource<'_>, cx: &mut Cx<'_, '_>, diags: &mut Diagnostic
             );
         }
     }
+    reads_of_resource(r, registry, &k.schema, kind, env, diags);
     for (to, span) in &targets {
         if field_schema(registry, &k.schema, to).is_none() {
             diags.push(
@@ -330,6 +332,84 @@ fn composed(r: ComposedResource<'_>, cx: &mut Cx<'_, '_>, diags: &mut Diagnostic
                 .in_env(env),
         );
     }
+}
+
+/// E0165 for a readiness check or a connection detail that reads a field the composed
+/// kind does not have, of the wrong type for the check, or lacks what its type needs.
+fn reads_of_resource(
+    r: ComposedResource<'_>,
+    registry: &Registry,
+    schema: &Schema,
+    kind: &str,
+    env: &str,
+    diags: &mut Diagnostics,
+) {
+    let mut problem = |at: Span, why: String| {
+        diags.push(
+            Diagnostic::error("E0165", why)
+                .at(at, "read here")
+                .help(format!("see the schema of {kind}: readiness checks and connection details read its fields (`status.atProvider...`)"))
+                .in_env(env),
+        );
+    };
+    for check in r.readiness_checks() {
+        let t = check.str_field("type").unwrap_or("");
+        let (needs, wants): (&[&str], Option<&str>) = match t {
+            "MatchString" => (&["fieldPath", "matchString"], Some("string")),
+            "MatchInteger" => (&["fieldPath", "matchInteger"], Some("integer")),
+            "MatchTrue" | "MatchFalse" => (&["fieldPath"], Some("boolean")),
+            "NonEmpty" => (&["fieldPath"], None),
+            "MatchCondition" => (&["matchCondition"], None),
+            _ => (&[], None),
+        };
+        for field in needs {
+            if check.field(field).is_none() {
+                problem(check.span(), format!("a `{t}` readiness check needs `{field}`"));
+            }
+        }
+        let Some(path) = check.field("fieldPath") else { continue };
+        match field_schema(registry, schema, path.str().unwrap_or("")) {
+            None => problem(path.span(), format!("`{}` is not a field of {kind}", path.str().unwrap_or(""))),
+            Some(target) => {
+                if let Some(w) = wants
+                    && !accepts_only(target, w)
+                {
+                    problem(
+                        path.span(),
+                        format!(
+                            "a `{t}` check reads {}, and `{}` is {}",
+                            a_type(w),
+                            path.str().unwrap_or(""),
+                            expects(target)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    for detail in r.connection_details() {
+        let t = detail.str_field("type").unwrap_or("");
+        let needs = match t {
+            "FromConnectionSecretKey" => "fromConnectionSecretKey",
+            "FromFieldPath" => "fromFieldPath",
+            _ => "value",
+        };
+        if detail.field(needs).is_none() {
+            problem(detail.span(), format!("a `{t}` connection detail needs `{needs}`"));
+        }
+        if t == "FromFieldPath"
+            && let Some(path) = detail.field("fromFieldPath")
+            && field_schema(registry, schema, path.str().unwrap_or("")).is_none()
+        {
+            problem(path.span(), format!("`{}` is not a field of {kind}", path.str().unwrap_or("")));
+        }
+    }
+}
+
+/// Whether a field of schema `target` holds only values of JSON type `given` (or
+/// anything, when open).
+fn accepts_only(target: &Schema, given: &str) -> bool {
+    matches!(target.ty, Ty::Any | Ty::Ref(_)) || (accepts(target, given) && !matches!(target.ty, Ty::IntOrString(_)))
 }
 
 /// Whether setting `target` gives the missing field `field` (a path) a value.

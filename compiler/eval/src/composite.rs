@@ -43,11 +43,12 @@ impl Evaluator<'_> {
         });
         self.composing -= 1;
         let body = body?;
-        let plural = match body.as_record().and_then(|f| f.get("plural")).filter(|p| p.as_str().is_some()) {
+        let plural = match body.as_record().and_then(|f| f.get("plural")).filter(|p| !matches!(p.kind, ValueKind::None))
+        {
             Some(p) => p.clone(),
             None => s(&format!("{}s", info.kind.to_lowercase()), d.name.span),
         };
-        self.known(&plural, plural.span(), "the kind's plural")?;
+        self.no_patch(&plural, plural.span(), "the kind's plural")?;
         let scope = self.known_str(&body, "scope")?.unwrap_or_else(|| "Namespaced".into());
         let name = format!("{}.{}", plural.as_str().unwrap_or_default(), info.group());
         let span = d.name.span;
@@ -175,6 +176,12 @@ impl Evaluator<'_> {
         out.insert("base".into(), base);
         if !patches.is_empty() {
             out.insert("patches".into(), Value::new(ValueKind::List(patches), r.span()));
+        }
+        for field in ["readinessChecks", "connectionDetails"] {
+            if let Some(v) = fields.get(field).filter(|v| !matches!(v.kind, ValueKind::None)) {
+                self.no_patch(v, v.span(), &format!("a composed resource's `{field}`"))?;
+                out.insert(field.into(), v.clone());
+            }
         }
         Ok(Value::new(ValueKind::Record(out), r.span()))
     }
@@ -399,6 +406,11 @@ impl Evaluator<'_> {
         if self.composing == 0 {
             return Ok(());
         }
+        self.no_patch(v, span, what)
+    }
+
+    /// E0156 if `v` reads the composite's spec.
+    fn no_patch(&mut self, v: &Value, span: Span, what: &str) -> Result<(), Stop> {
         match v.unwritable() {
             Some(x) if matches!(x.kind, ValueKind::Patch(_)) => Err(self.not_composable(span, what)),
             _ => Ok(()),

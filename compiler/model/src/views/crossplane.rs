@@ -289,6 +289,14 @@ impl<'a> ComposedResource<'a> {
     pub fn patches(self) -> impl Iterator<Item = ResourcePatch<'a>> + use<'a> {
         self.0.items_of("patches").map(ResourcePatch)
     }
+    /// `readinessChecks`, in order: each `type`, and the `fieldPath` it reads.
+    pub fn readiness_checks(self) -> Items<'a> {
+        self.0.items_of("readinessChecks")
+    }
+    /// `connectionDetails`, in order.
+    pub fn connection_details(self) -> Items<'a> {
+        self.0.items_of("connectionDetails")
+    }
 }
 
 impl<'a> ResourcePatch<'a> {
