@@ -271,3 +271,56 @@ fn the_composition_input_fits_the_upstream_function_crd() {
     }
     assert_eq!(checked, 2);
 }
+
+const CLAIMS: &str = r#"
+import "std/crossplane"
+
+env prod {}
+
+type BucketSpec = {
+  region: "eu" | "us"
+  size: Int = 10
+}
+
+/// A bucket, claimed from a namespace.
+composite "storage.example.org/v1alpha1" Bucket(spec: BucketSpec) = {
+  claim: "BucketClaim"
+  resources: [{
+    name: "config"
+    base: {
+      apiVersion: "v1"
+      kind: "ConfigMap"
+      metadata: { name: composite_name(), namespace: "buckets" }
+      data: { region: spec.region }
+    }
+  }]
+}
+
+let logs: Bucket = { kind: "BucketClaim", metadata: { name: "logs" }, spec: { region: "eu" } }
+let shared: Bucket = { metadata: { name: "shared" }, spec: { region: "us", size: 100 } }
+
+component storage {
+  namespace: "storage"
+  objects: [...crossplane.objects(Bucket), logs, shared]
+}
+"#;
+
+#[test]
+fn a_composite_with_claims_takes_the_v1_form() {
+    let p = project(CLAIMS);
+    let docs = render(p.path(), "prod");
+    let xrd = find(&docs, "CompositeResourceDefinition", "buckets.storage.example.org");
+    assert_eq!(xrd["apiVersion"], "apiextensions.crossplane.io/v1");
+    assert!(xrd["spec"].get("scope").is_none(), "a v1 definition has no scope: {xrd:#?}");
+    assert_eq!(xrd["spec"]["claimNames"], json!({ "kind": "BucketClaim", "plural": "bucketclaims" }));
+    // Claims live in the component's namespace; composites in the cluster.
+    let claim = find(&docs, "BucketClaim", "logs");
+    assert_eq!(claim["metadata"]["namespace"], "storage");
+    assert_eq!(claim["spec"], json!({ "region": "eu", "size": 10 }));
+    let composite = find(&docs, "Bucket", "shared");
+    assert!(composite["metadata"].get("namespace").is_none(), "{composite:#?}");
+    // Both are delivered after Crossplane has read the definition.
+    for o in [claim, composite] {
+        assert_eq!(o["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"], "1");
+    }
+}

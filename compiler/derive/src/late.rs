@@ -45,9 +45,11 @@ fn made_by_crossplane(c: &Component) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     for o in &c.objects {
         if let Some(d) = CompositeResourceDefinition::cast(o)
-            && let (Some(g), Some(k)) = (d.group().and_then(View::str), d.names_kind().and_then(View::str))
+            && let Some(g) = d.group().and_then(View::str)
         {
-            out.insert((g.to_string(), k.to_string()));
+            for k in [d.names_kind(), d.claim_kind()].into_iter().flatten().filter_map(View::str) {
+                out.insert((g.to_string(), k.to_string()));
+            }
         }
         if let Some(package) = Provider::cast(o).and_then(|p| p.package()).and_then(View::str) {
             out.extend(provider_kinds(package).iter().map(|(g, k)| ((*g).to_string(), (*k).to_string())));

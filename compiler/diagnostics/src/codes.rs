@@ -97,6 +97,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0163", "`composite_name()` outside a composite's body"),
     ("E0164", "patch giving a value of the wrong type"),
     ("E0165", "readiness check or connection detail reading what the composed resource does not have"),
+    ("E0166", "composite's claims declared in a way a definition cannot have"),
     ("E0300", "environment field with a computed name"),
     ("E0301", "computed field name in a record"),
     ("E0302", "`with` on a value that is not a record or map"),

@@ -49,9 +49,20 @@ impl Evaluator<'_> {
             None => s(&format!("{}s", info.kind.to_lowercase()), d.name.span),
         };
         self.no_patch(&plural, plural.span(), "the kind's plural")?;
-        let scope = self.known_str(&body, "scope")?.unwrap_or_else(|| "Namespaced".into());
+        let scope = self.known_str(&body, "scope")?;
+        if info.claim.is_some()
+            && scope.as_deref() == Some(xp::SCOPE_NAMESPACED)
+            && let Some(at) = body.as_record().and_then(|f| f.get("scope")).map(Value::span)
+        {
+            return Err(self.fail(
+                Diagnostic::error("E0166", "a composite with claims is cluster-scoped")
+                    .at(at, "namespaced")
+                    .help("claims live in namespaces and their composites in the cluster (Crossplane's v1 form): remove `scope`, or the `claim` to have namespaced composites without claims"),
+            ));
+        }
         let name = format!("{}.{}", plural.as_str().unwrap_or_default(), info.group());
         let span = d.name.span;
+        let scope = scope.unwrap_or_else(|| xp::SCOPE_NAMESPACED.into());
         let definition = self.definition(info, &name, plural, &scope, span)?;
         let composition = self.composition(info, &name, &body, span)?;
         let mut out = Fields::new();
@@ -66,13 +77,20 @@ impl Evaluator<'_> {
         if self.c.composites.is_empty() {
             return None;
         }
-        let (key, _) = self.c.composites.iter().find(|(_, i)| i.api_version == api_version && i.kind == kind)?;
-        let key = key.clone();
-        let span = self.c.composites.get(&key)?.span;
+        let (key, info) = self
+            .c
+            .composites
+            .iter()
+            .find(|(_, i)| i.api_version == api_version && (i.kind == kind || i.claim.as_deref() == Some(kind)))?;
+        if info.claim.as_deref() == Some(kind) {
+            return Some(xp::SCOPE_NAMESPACED.to_string());
+        }
+        let (key, span) = (key.clone(), info.span);
         let value = self.let_value(key.0, &key.1, span).ok()?;
         let definition = value.as_record()?.get("definition")?;
         let spec = definition.as_record()?.get("spec")?.as_record()?;
-        spec.get("scope")?.as_str().map(str::to_string)
+        // A v1 definition (with claims) has no scope: its composites are cluster-scoped.
+        Some(spec.get("scope").and_then(Value::as_str).unwrap_or(xp::SCOPE_CLUSTER).to_string())
     }
 
     /// A string field of the body that must be known now.
@@ -84,7 +102,8 @@ impl Evaluator<'_> {
         Ok(v.as_str().map(str::to_string))
     }
 
-    /// The CompositeResourceDefinition (Crossplane v2).
+    /// The CompositeResourceDefinition: Crossplane v2's, or the v1 form (cluster-scoped,
+    /// no `scope`, and `claimNames`) for a composite with claims.
     fn definition(&mut self, info: &CompositeInfo, name: &str, plural: Value, scope: &str, span: Span) -> R {
         let spec_schema = self.schema(&info.spec, span)?;
         let mut top = rec(span);
@@ -109,18 +128,30 @@ impl Evaluator<'_> {
             ],
             span,
         );
-        let spec = record(
-            [
-                ("group", s(info.group(), span)),
-                ("names", record([("kind", s(&info.kind, span)), ("plural", plural)], span)),
-                ("scope", s(scope, span)),
-                ("defaultCompositionRef", record([("name", s(name, span))], span)),
-                ("versions", Value::new(ValueKind::List(vec![version]), span)),
-            ],
-            span,
-        );
+        let mut spec = Fields::new();
+        spec.insert("group".into(), s(info.group(), span));
+        spec.insert("names".into(), record([("kind", s(&info.kind, span)), ("plural", plural)], span));
+        let api_version = match &info.claim {
+            Some(claim) => {
+                let plural = s(&format!("{}s", claim.to_lowercase()), span);
+                spec.insert("claimNames".into(), record([("kind", s(claim, span)), ("plural", plural)], span));
+                xp::XRD_API_VERSION_V1
+            }
+            None => {
+                spec.insert("scope".into(), s(scope, span));
+                xp::XRD_API_VERSION
+            }
+        };
+        spec.insert("defaultCompositionRef".into(), record([("name", s(name, span))], span));
+        spec.insert("versions".into(), Value::new(ValueKind::List(vec![version]), span));
         self.charge(span, 16, 0)?;
-        Ok(object(xp::XRD_API_VERSION, xp::COMPOSITE_RESOURCE_DEFINITION, name, spec, span))
+        Ok(object(
+            api_version,
+            xp::COMPOSITE_RESOURCE_DEFINITION,
+            name,
+            Value::new(ValueKind::Record(spec), span),
+            span,
+        ))
     }
 
     /// The Composition: one pipeline step of function-patch-and-transform.

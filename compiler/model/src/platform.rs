@@ -156,16 +156,19 @@ impl Component {
         let crossplane = self.objects.iter().flat_map(|o| {
             use crate::ObjectView;
             use crate::views::crossplane::{CompositeResourceDefinition, Provider, provider_kinds};
-            let composite = CompositeResourceDefinition::cast(o).and_then(|d| {
-                let kind = d.names_kind()?;
-                Some(((d.group()?.str()?.to_string(), kind.str()?.to_string()), kind.span()))
+            let composite = CompositeResourceDefinition::cast(o).into_iter().flat_map(|d| {
+                let group = d.group().and_then(View::str).unwrap_or_default();
+                [d.names_kind(), d.claim_kind()]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(move |kind| Some(((group.to_string(), kind.str()?.to_string()), kind.span())))
             });
             let provided = Provider::cast(o).and_then(|p| p.package()).into_iter().flat_map(|package| {
                 provider_kinds(package.str().unwrap_or_default())
                     .iter()
                     .map(move |(g, k)| (((*g).to_string(), (*k).to_string()), package.span()))
             });
-            composite.into_iter().chain(provided)
+            composite.chain(provided)
         });
         chart.chain(objects).chain(crossplane)
     }

@@ -15,6 +15,8 @@ use std::sync::Arc;
 
 /// Fields Crossplane adds to a v1 composite's (or claim's) `spec`.
 const V1_SPEC_FIELDS: &[&str] = &[
+    "compositeDeletePolicy",
+    "resourceRef",
     "compositionRef",
     "compositionSelector",
     "compositionRevisionRef",
@@ -43,6 +45,7 @@ pub fn kinds(xrd: &Value, kind_name: &str) -> Vec<Kind> {
         None if v2 => Scope::Namespaced,
         None => Scope::Cluster,
     };
+    let claim = spec.pointer("/claimNames/kind").and_then(Value::as_str);
     let mut out = Vec::new();
     for (i, version) in spec.get("versions").and_then(Value::as_array).into_iter().flatten().enumerate() {
         let Some(name) = version.get("name").and_then(Value::as_str) else { continue };
@@ -54,6 +57,20 @@ pub fn kinds(xrd: &Value, kind_name: &str) -> Vec<Kind> {
         let Some(json) = version.pointer("/schema/openAPIV3Schema") else { continue };
         let Ok(mut schema) = top_level(json, &path, &api_version, kind) else { continue };
         open_crossplane_fields(&mut schema, v2);
+        // A v1 definition's claims: namespaced objects of the same spec.
+        if let Some(claim) = claim.filter(|_| !v2)
+            && let Ok(mut claim_schema) = top_level(json, &path, &api_version, claim)
+        {
+            open_crossplane_fields(&mut claim_schema, false);
+            out.push(Kind {
+                group: group.to_string(),
+                version: name.to_string(),
+                kind: claim.to_string(),
+                scope: Scope::Namespaced,
+                schema: Arc::new(claim_schema),
+                source: Source::Composite { kind: kind_name.to_string() },
+            });
+        }
         out.push(Kind {
             group: group.to_string(),
             version: name.to_string(),

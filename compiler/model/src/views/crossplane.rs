@@ -19,7 +19,9 @@ pub const APIEXTENSIONS_V2: &str = "v2";
 pub const APIEXTENSIONS_V1: &str = "v1";
 /// `apiVersion` of the CompositeResourceDefinitions cedc writes.
 pub const XRD_API_VERSION: &str = "apiextensions.crossplane.io/v2";
-/// `apiVersion` of Compositions.
+/// `apiVersion` of a v1 CompositeResourceDefinition: the form with claims.
+pub const XRD_API_VERSION_V1: &str = "apiextensions.crossplane.io/v1";
+/// `apiVersion` of a Composition.
 pub const COMPOSITION_API_VERSION: &str = "apiextensions.crossplane.io/v1";
 /// The declaration of a composite resource's API (an "XRD").
 pub const COMPOSITE_RESOURCE_DEFINITION: &str = "CompositeResourceDefinition";
@@ -119,6 +121,10 @@ impl<'a> CompositeResourceDefinition<'a> {
     /// `spec.names.plural`.
     pub fn names_plural(self) -> Option<View<'a>> {
         self.view().at(&["spec", "names", "plural"])
+    }
+    /// `spec.claimNames.kind`: the kind of its claims (v1 form), if it has claims.
+    pub fn claim_kind(self) -> Option<View<'a>> {
+        self.view().at(&["spec", "claimNames", "kind"])
     }
     /// The name Crossplane requires of the XRD (`<plural>.<group>`), when both are given.
     pub fn expected_name(self) -> Option<String> {

@@ -14,7 +14,7 @@ use super::{Checker, Decl};
 use crate::ty::{FieldType, RecordType, Type};
 use cedc_diagnostics::{Diagnostic, Span, a_or_an};
 use cedc_names::ModuleId;
-use cedc_syntax::ast::CompositeDecl;
+use cedc_syntax::ast::{CompositeDecl, ExprKind, Key, StrPart};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -26,6 +26,8 @@ pub struct CompositeInfo {
     pub kind: String,
     /// The type of the composite's `spec` (the parameter's type).
     pub spec: Type,
+    /// The kind of its claims (the body's `claim`), for the v1 form.
+    pub claim: Option<String>,
     /// The prelude's `Composition`: the type of the body's value.
     pub composition: Type,
     /// The declaration's doc comment: the definition's description.
@@ -54,9 +56,11 @@ impl Checker<'_> {
         let spec = self.with_module(m, |c| c.resolve_type(&d.param.ty));
         let doc = self.p.module(m).ast.items[idx].doc.clone();
         let composition = self.prelude_type("Composition");
+        let claim = claim_literal(d).and_then(|c| c.ok()).map(|(k, _)| k);
         let info = CompositeInfo {
             api_version: d.api_version.clone(),
             kind: d.name.name.clone(),
+            claim,
             spec,
             composition,
             doc,
@@ -71,10 +75,17 @@ impl Checker<'_> {
         let Some(info) = self.composite_info(m, name) else { return Type::Error };
         let mut fields = indexmap::IndexMap::new();
         for (field, value) in [("apiVersion", info.api_version.as_str()), ("kind", info.kind.as_str())] {
+            // A composite with claims: its objects are composites or claims.
+            let mut values = BTreeSet::from([value.to_string()]);
+            if field == "kind"
+                && let Some(claim) = &info.claim
+            {
+                values.insert(claim.clone());
+            }
             fields.insert(
                 field.to_string(),
                 FieldType {
-                    ty: Type::Enum(Arc::new(BTreeSet::from([value.to_string()]))),
+                    ty: Type::Enum(Arc::new(values)),
                     optional: false,
                     default: Some(Arc::new(crate::kinds::string_default(value))),
                     doc: Some(format!("Always `{value}` for a {}.", info.kind)),
@@ -91,6 +102,19 @@ impl Checker<'_> {
 
     pub(super) fn check_composite(&mut self, m: ModuleId, d: &CompositeDecl) {
         self.composite_names(d);
+        match claim_literal(d) {
+            Some(Err(span)) => self.err(
+                Diagnostic::error("E0166", "a composite's claim kind is written out")
+                    .at(span, "computed")
+                    .help("the claim kind is a type name too: write it as a plain string, `claim: \"DnsRecordClaim\"`"),
+            ),
+            Some(Ok((claim, span))) if !is_kind(&claim) || claim == d.name.name => self.err(
+                Diagnostic::error("E0154", format!("`{claim}` cannot be the kind of the claims"))
+                    .at(span, "not an UpperCamelCase kind of its own")
+                    .help("a claim kind starts with an upper-case letter, holds only letters and digits, and differs from the composite's: `DnsRecordClaim`"),
+            ),
+            _ => {}
+        }
         if let Some(default) = &d.param.default {
             self.err(
                 Diagnostic::error("E0155", "a composite's parameter has no default")
@@ -129,9 +153,7 @@ impl Checker<'_> {
             }
         }
         let kind = &d.name.name;
-        let camel = kind.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-            && kind.chars().all(|c| c.is_ascii_alphanumeric());
-        if !camel {
+        if !is_kind(kind) {
             self.err(
                 Diagnostic::error("E0154", format!("`{kind}` cannot be a kind"))
                     .at(d.name.span, "not an UpperCamelCase kind")
@@ -169,6 +191,25 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// An UpperCamelCase kind: a capital first, then letters and digits.
+fn is_kind(k: &str) -> bool {
+    k.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && k.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// The body's `claim: "Kind"`, when the body is a record literal that has one: the
+/// kind and its span, or the span of a value that is not a plain string.
+fn claim_literal(d: &CompositeDecl) -> Option<Result<(String, Span), Span>> {
+    let ExprKind::Record(fields) = &d.body.kind else { return None };
+    let field = fields.iter().find(|f| matches!(&f.key, Key::Static(k, _) if k == "claim"))?;
+    Some(match &field.value.kind {
+        ExprKind::Str(s) => match s.parts.as_slice() {
+            [StrPart::Text(t)] => Ok((t.clone(), field.value.span)),
+            _ => Err(field.value.span),
+        },
+        _ => Err(field.value.span),
+    })
 }
 
 /// `v1`, `v1alpha1`, `v2beta3`: Kubernetes' API version form.
