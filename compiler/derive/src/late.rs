@@ -60,17 +60,7 @@ fn made_by_crossplane(c: &Component) -> BTreeSet<(String, String)> {
 
 fn annotate(o: &mut Object) {
     let span = o.value.span();
-    let ValueKind::Record(top) = &mut o.value.kind else { return };
-    let meta =
-        top.entry("metadata".to_string()).or_insert_with(|| Value::new(ValueKind::Record(Default::default()), span));
-    let ValueKind::Record(meta) = &mut meta.kind else { return };
-    let annotations = meta
-        .entry("annotations".to_string())
-        .or_insert_with(|| Value::new(ValueKind::Record(Default::default()), span));
-    if matches!(annotations.kind, ValueKind::None) {
-        *annotations = Value::new(ValueKind::Record(Default::default()), span);
-    }
-    let ValueKind::Record(a) = &mut annotations.kind else { return };
+    let Some(a) = o.annotations_mut() else { return };
     for (key, value) in [(SYNC_WAVE, LATE_WAVE), (SYNC_OPTIONS, SKIP_DRY_RUN_ON_MISSING_RESOURCE)] {
         if a.get(key).is_none_or(|v| matches!(v.kind, ValueKind::None)) {
             a.insert(key.to_string(), Value::str(value, span));

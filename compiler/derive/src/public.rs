@@ -76,14 +76,7 @@ fn join(path: &str, key: &str) -> String {
 
 fn annotate(o: &mut Object, text: String) {
     let span = o.value.span();
-    let ValueKind::Record(top) = &mut o.value.kind else { return };
-    let meta =
-        top.entry("metadata".to_string()).or_insert_with(|| Value::new(ValueKind::Record(Default::default()), span));
-    let ValueKind::Record(meta) = &mut meta.kind else { return };
-    let annotations = meta
-        .entry("annotations".to_string())
-        .or_insert_with(|| Value::new(ValueKind::Record(Default::default()), span));
-    if let ValueKind::Record(a) = &mut annotations.kind {
+    if let Some(a) = o.annotations_mut() {
         a.insert(ANNOTATION.to_string(), Value::str(&text, span));
     }
 }

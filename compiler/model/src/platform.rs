@@ -1,7 +1,7 @@
 //! The typed platform model between evaluation and the emitters: environments →
 //! components → objects. Emitters read only this, never the syntax tree.
 
-use crate::value::{Fields, Value};
+use crate::value::{Fields, Value, ValueKind};
 use cedc_diagnostics::Span;
 
 /// The whole platform, evaluated once per environment, in declaration order.
@@ -217,6 +217,24 @@ pub struct Object {
 }
 
 impl Object {
+    /// The object's `metadata.annotations`, made (empty) when it has none: where derive
+    /// adds the annotations it owns. Values added take the object's span.
+    pub fn annotations_mut(&mut self) -> Option<&mut Fields> {
+        let span = self.value.span();
+        let ValueKind::Record(top) = &mut self.value.kind else { return None };
+        let meta =
+            top.entry("metadata".to_string()).or_insert_with(|| Value::new(ValueKind::Record(Fields::new()), span));
+        let ValueKind::Record(meta) = &mut meta.kind else { return None };
+        let annotations = meta.entry("annotations".to_string()).or_insert_with(|| Value::new(ValueKind::None, span));
+        if matches!(annotations.kind, ValueKind::None) {
+            *annotations = Value::new(ValueKind::Record(Fields::new()), span);
+        }
+        match &mut annotations.kind {
+            ValueKind::Record(a) => Some(a),
+            _ => None,
+        }
+    }
+
     /// An object from its JSON (`apiVersion`, `kind`, `metadata.name`, maybe
     /// `metadata.namespace`), every value's origin at `span`: how generated objects are
     /// made.

@@ -164,3 +164,61 @@ impl Refine for Schema {
         self
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Parts of Kubernetes' own kinds that custom kinds embed (a solver's or a runtime's pod)
+
+/// A list of strings.
+pub(crate) fn strings() -> Schema {
+    array(string())
+}
+
+/// A label selector (`matchLabels`, `matchExpressions`).
+pub(crate) fn label_selector() -> Schema {
+    obj([("matchExpressions", array(requirement())), ("matchLabels", map(string()))])
+}
+
+/// A `key operator values` requirement of a selector.
+pub(crate) fn requirement() -> Schema {
+    obj([("key", string()), ("operator", string()), ("values", strings())]).required(["key", "operator"])
+}
+
+/// A pod's affinity: node affinity, pod affinity and anti-affinity.
+pub(crate) fn affinity() -> Schema {
+    let node_selector_term =
+        || obj([("matchExpressions", array(requirement())), ("matchFields", array(requirement()))]);
+    let node_affinity = obj([
+        (
+            "preferredDuringSchedulingIgnoredDuringExecution",
+            array(obj([("preference", node_selector_term()), ("weight", int32())]).required(["preference", "weight"])),
+        ),
+        (
+            "requiredDuringSchedulingIgnoredDuringExecution",
+            obj([("nodeSelectorTerms", array(node_selector_term()))]).required(["nodeSelectorTerms"]),
+        ),
+    ]);
+    let pod_affinity_term = || {
+        obj([
+            ("labelSelector", label_selector()),
+            ("matchLabelKeys", strings()),
+            ("mismatchLabelKeys", strings()),
+            ("namespaceSelector", label_selector()),
+            ("namespaces", strings()),
+            ("topologyKey", string()),
+        ])
+        .required(["topologyKey"])
+    };
+    let pod_affinity = || {
+        obj([
+            (
+                "preferredDuringSchedulingIgnoredDuringExecution",
+                array(
+                    obj([("podAffinityTerm", pod_affinity_term()), ("weight", int32())])
+                        .required(["podAffinityTerm", "weight"]),
+                ),
+            ),
+            ("requiredDuringSchedulingIgnoredDuringExecution", array(pod_affinity_term())),
+        ])
+    };
+    obj([("nodeAffinity", node_affinity), ("podAffinity", pod_affinity()), ("podAntiAffinity", pod_affinity())])
+}

@@ -135,16 +135,6 @@ fn strings() -> Schema {
     array(string())
 }
 
-/// A label selector (`matchLabels`, `matchExpressions`).
-fn label_selector() -> Schema {
-    obj([("matchExpressions", array(requirement())), ("matchLabels", map(string()))])
-}
-
-/// A `key operator values` requirement of a selector.
-fn requirement() -> Schema {
-    obj([("key", string()), ("operator", string()), ("values", strings())]).required(["key", "operator"])
-}
-
 /// The labels and annotations given to what is made from a template.
 fn labels_and_annotations() -> Schema {
     obj([("annotations", map(string())), ("labels", map(string()))])
@@ -429,45 +419,6 @@ fn pod_spec() -> Schema {
         ("workloadRef", workload_ref),
     ])
     .required(["containers"])
-}
-
-fn affinity() -> Schema {
-    let node_selector_term =
-        || obj([("matchExpressions", array(requirement())), ("matchFields", array(requirement()))]);
-    let node_affinity = obj([
-        (
-            "preferredDuringSchedulingIgnoredDuringExecution",
-            array(obj([("preference", node_selector_term()), ("weight", int32())]).required(["preference", "weight"])),
-        ),
-        (
-            "requiredDuringSchedulingIgnoredDuringExecution",
-            obj([("nodeSelectorTerms", array(node_selector_term()))]).required(["nodeSelectorTerms"]),
-        ),
-    ]);
-    let pod_affinity_term = || {
-        obj([
-            ("labelSelector", label_selector()),
-            ("matchLabelKeys", strings()),
-            ("mismatchLabelKeys", strings()),
-            ("namespaceSelector", label_selector()),
-            ("namespaces", strings()),
-            ("topologyKey", string()),
-        ])
-        .required(["topologyKey"])
-    };
-    let pod_affinity = || {
-        obj([
-            (
-                "preferredDuringSchedulingIgnoredDuringExecution",
-                array(
-                    obj([("podAffinityTerm", pod_affinity_term()), ("weight", int32())])
-                        .required(["podAffinityTerm", "weight"]),
-                ),
-            ),
-            ("requiredDuringSchedulingIgnoredDuringExecution", array(pod_affinity_term())),
-        ])
-    };
-    obj([("nodeAffinity", node_affinity), ("podAffinity", pod_affinity()), ("podAntiAffinity", pod_affinity())])
 }
 
 /// A container; an ephemeral one also names the container it targets.
