@@ -84,6 +84,9 @@ composite "dns.example.org/v1alpha1" Record(spec: RecordSpec) = {
         short: match spec.type { "A" => "a", "CNAME" => "c" }
         minutes: "{spec.ttl * 60}"
         weight: "{spec.weight ?? 7}"
+        loud: upper(spec.name)
+        quiet: lower("{spec.type}")
+        ttl: string(spec.ttl)
       }
     }
     readinessChecks: [{ type: "NonEmpty", fieldPath: "data.zone" }]
@@ -156,7 +159,17 @@ fn every_form_of_read_becomes_its_patch() {
             ])
         );
         assert_eq!(from(by_target("data.weight")), "spec.weight");
-        assert_eq!(patches.len(), 9, "{patches:#?}");
+        let convert = |to: &str| json!({ "type": "string", "string": { "type": "Convert", "convert": to } });
+        assert_eq!(by_target("data.loud")["transforms"], json!([convert("ToUpper")]));
+        assert_eq!(
+            by_target("data.quiet")["transforms"],
+            json!([{ "type": "convert", "convert": { "toType": "string" } }, convert("ToLower")])
+        );
+        assert_eq!(
+            by_target("data.ttl")["transforms"],
+            json!([{ "type": "convert", "convert": { "toType": "string" } }])
+        );
+        assert_eq!(patches.len(), 12, "{patches:#?}");
         assert_eq!(resource["readinessChecks"], json!([{ "type": "NonEmpty", "fieldPath": "data.zone" }]));
         assert_eq!(
             resource["connectionDetails"],

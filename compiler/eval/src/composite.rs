@@ -17,6 +17,7 @@ use super::{Evaluator, R, Stop, internal};
 use cedc_diagnostics::{Diagnostic, Span};
 use cedc_model::views::crossplane as xp;
 use cedc_model::{Fields, PatchSource, Value, ValueKind};
+use cedc_names::Builtin;
 use cedc_syntax::ast::{Arm, CompositeDecl, Pattern};
 use cedc_types::{CompositeInfo, DeclKey, Domain, Type};
 use std::sync::Arc;
@@ -26,7 +27,7 @@ use std::sync::Arc;
 pub const STEP: &str = "patch-and-transform";
 pub const FUNCTION: &str = "function-patch-and-transform";
 
-const HELP: &str = "a composed resource may read the composite's fields as they are, put them in strings, give them a default with `??`, map string values with `match` or multiply integers; anything else is computed before: make it a field of the spec";
+const HELP: &str = "a composed resource may read the composite's fields as they are, put them in strings, give them a default with `??`, map string values with `match`, multiply integers or pass them to `upper`, `lower` or `string`; anything else is computed before: make it a field of the spec";
 
 impl Evaluator<'_> {
     /// The value of the composite `key`: `{ definition, composition }`.
@@ -398,6 +399,25 @@ impl Evaluator<'_> {
         Ok(patch(p, span))
     }
 
+    /// `upper(x)`, `lower(x)` and `string(x)` of a read of the composite: the transforms
+    /// Crossplane has for them. `None` for other built-ins (E0156 follows).
+    pub(super) fn patch_builtin(&mut self, p: &PatchSource, b: Builtin, rest: &[Value], span: Span) -> Option<R> {
+        let transform = match (b, rest) {
+            (Builtin::Upper | Builtin::Lower, []) => {
+                let to = if b == Builtin::Upper { "ToUpper" } else { "ToLower" };
+                string_transform(record([("type", s("Convert", span)), ("convert", s(to, span))], span), span)
+            }
+            (Builtin::String, []) => {
+                record([("type", s("convert", span)), ("convert", record([("toType", s("string", span))], span))], span)
+            }
+            _ => return None,
+        };
+        let mut p = p.clone();
+        p.transforms.push(transform);
+        p.fallback = None;
+        Some(Ok(patch(p, span)))
+    }
+
     /// `x * n`.
     pub(super) fn patch_multiply(&mut self, p: &PatchSource, n: i64, span: Span) -> R {
         let mut p = p.clone();
@@ -518,6 +538,11 @@ fn take_patches(base: &mut Value, out: &mut Vec<(String, PatchSource, Span)>) {
 /// A key in a Crossplane field path: `a.b`, or `a[b.c]` for a key with dots.
 fn field_segment(k: &str) -> String {
     if k.contains('.') || k.contains('[') { format!("[{k}]") } else { k.to_string() }
+}
+
+/// A `string` transform of the given kind (its `type` and settings).
+fn string_transform(inner: Value, span: Span) -> Value {
+    record([("type", s("string", span)), ("string", inner)], span)
 }
 
 fn patch(p: PatchSource, span: Span) -> Value {

@@ -1316,9 +1316,17 @@ impl<'p> Evaluator<'p> {
         let span = e.span;
         let mut vals = Vec::new();
         for a in args {
-            let v = self.expr(&a.value)?;
-            self.known(&v, a.value.span, "a built-in function's argument")?;
-            vals.push(v);
+            vals.push(self.expr(&a.value)?);
+        }
+        // Built-ins Crossplane has a transform for apply to a read of the composite.
+        if let Some(ValueKind::Patch(p)) = vals.first().map(|v| &v.kind) {
+            let p = Arc::clone(p);
+            if let Some(r) = self.patch_builtin(&p, b, &vals[1..], span) {
+                return r;
+            }
+        }
+        for (v, a) in vals.iter().zip(args) {
+            self.known(v, a.value.span, "a built-in function's argument")?;
         }
         let out = |k| Ok(Value::new(k, span));
         match (b, vals.as_slice()) {
