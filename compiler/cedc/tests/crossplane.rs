@@ -192,6 +192,12 @@ fn every_form_of_read_becomes_its_patch() {
         assert_eq!(spec["properties"]["labels"]["additionalProperties"], json!({ "type": "string" }));
         assert_eq!(spec["properties"]["port"], json!({ "type": "integer", "minimum": 1, "maximum": 65535 }));
 
+        // The function every Composition runs is installed, once, where none is declared.
+        let function = find(&docs, "Function", "function-patch-and-transform");
+        let package = cedc_model::views::crossplane::function_package("function-patch-and-transform");
+        assert_eq!(function["spec"]["package"].as_str(), package.as_deref());
+        assert_eq!(docs.iter().filter(|d| d["kind"] == "Function").count(), 1);
+
         // A composite of a cluster-scoped definition has no namespace.
         let www = find(&docs, "Record", "www");
         assert!(www["metadata"].get("namespace").is_none(), "{www:#?}");
@@ -336,4 +342,15 @@ fn a_composite_with_claims_takes_the_v1_form() {
     for o in [claim, composite] {
         assert_eq!(o["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"], "1");
     }
+}
+
+#[test]
+fn std_crossplane_installs_the_release_cedc_writes_compositions_for() {
+    let p = project(
+        "import \"std/crossplane\"\nenv prod {}\ncomponent xp {\n  namespace: \"crossplane-system\"\n  objects: [crossplane.patch_and_transform()]\n}\n",
+    );
+    let docs = render(p.path(), "prod");
+    let function = find(&docs, "Function", "function-patch-and-transform");
+    let package = cedc_model::views::crossplane::function_package("function-patch-and-transform");
+    assert_eq!(function["spec"]["package"].as_str(), package.as_deref());
 }

@@ -8,7 +8,8 @@
 //! spec fields of a definition no patch reads (E0161).
 //!
 //! Indexes are built once per environment: the definitions by group and kind, and the
-//! provider packages installed in the environment or its host.
+//! provider packages installed in the environment (a virtual cluster's Crossplane does
+//! not see its host's).
 
 use crate::{at_input, violation};
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
@@ -21,9 +22,8 @@ use cedc_schema::validate::{Validator, ViolationKind};
 use cedc_schema::{Additional, Registry, Schema, Source, Ty};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Check the Compositions of `env` (its host's providers count for a virtual cluster's
-/// compositions).
-pub(crate) fn check(env: &Environment, host: Option<&Environment>, registry: &Registry, diags: &mut Diagnostics) {
+/// Check the definitions and Compositions of `env`.
+pub(crate) fn check(env: &Environment, registry: &Registry, diags: &mut Diagnostics) {
     let objects = || env.components.iter().flat_map(|c| c.objects.iter());
     for d in objects().filter_map(CompositeResourceDefinition::cast) {
         definition_names(d, &env.name, diags);
@@ -37,14 +37,9 @@ pub(crate) fn check(env: &Environment, host: Option<&Environment>, registry: &Re
         .filter_map(CompositeResourceDefinition::cast)
         .filter_map(|d| Some(((d.group()?.str()?, d.names_kind()?.str()?), d)))
         .collect();
-    let installed: BTreeSet<(&str, &str)> = [Some(env), host]
-        .into_iter()
-        .flatten()
-        .flat_map(|e| e.components.iter().flat_map(|c| c.objects.iter()))
-        .filter_map(|o| Provider::cast(o)?.package()?.str())
-        .flat_map(provider_kinds)
-        .copied()
-        .collect();
+    // A virtual cluster's Crossplane does not see its host's providers.
+    let installed: BTreeSet<(&str, &str)> =
+        objects().filter_map(|o| Provider::cast(o)?.package()?.str()).flat_map(provider_kinds).copied().collect();
     let mut validator = Validator::new(registry);
     let input_schema = cedc_schema::crossplane::patch_and_transform_input();
     let mut read: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
@@ -256,7 +251,7 @@ fn composed(r: ComposedResource<'_>, cx: &mut Cx<'_, '_>, diags: &mut Diagnostic
             Diagnostic::error("E0158", format!("no installed provider serves `{kind}` in `{api_version}`"))
                 .at(at, "composed here")
                 .help(format!(
-                    "install the provider in this environment or its host: `crossplane.provider(\"{}\", \"{package}:<version>\")`",
+                    "install the provider in this environment (a virtual cluster's Crossplane does not see its host's): `crossplane.provider(\"{}\", \"{package}:<version>\")`",
                     package.rsplit('/').next().unwrap_or(package)
                 ))
                 .in_env(env),

@@ -63,7 +63,7 @@ const CHECKS: &[Check] = &[
     |_, env, d| addresses::check(env, d),
     |cx, env, d| delivery::check(env, cx.platform.host_of(env), cx.registry, d),
     |cx, env, d| argocd::check(env, cx.dirs, d),
-    |cx, env, d| crossplane::check(env, cx.platform.host_of(env), cx.registry, d),
+    |cx, env, d| crossplane::check(env, cx.registry, d),
     |cx, env, d| objects(env, cx.registry, cx.unchecked, d),
 ];
 

@@ -18,6 +18,7 @@ use cedc_model::{ComponentInfo, Environment, Platform, Value};
 
 mod applications;
 pub mod clusters;
+mod functions;
 mod grants;
 mod late;
 pub mod order;
@@ -71,6 +72,7 @@ const GENERATORS: &[&dyn Generator] = &[
     &grants::ReferenceGrants,
     &sandboxes::SandboxGenerator,
     &secrets::SecretSync,
+    &functions::Functions,
     &late::LateKinds,
     &applications::Applications,
     &public::PublicMaterial,

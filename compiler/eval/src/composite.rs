@@ -22,10 +22,8 @@ use cedc_syntax::ast::{Arm, CompositeDecl, Pattern};
 use cedc_types::{CompositeInfo, DeclKey, Domain, Type};
 use std::sync::Arc;
 
-/// The step of the Composition's pipeline that runs function-patch-and-transform, and
-/// the Function's name (the package `crossplane.patch_and_transform()` installs).
+/// The step of the Composition's pipeline that runs function-patch-and-transform.
 pub const STEP: &str = "patch-and-transform";
-pub const FUNCTION: &str = "function-patch-and-transform";
 
 const HELP: &str = "a composed resource may read the composite's fields as they are, put them in strings, give them a default with `??`, map string values with `match`, multiply integers or pass them to `upper`, `lower` or `string`; anything else is computed before: make it a field of the spec";
 
@@ -171,7 +169,11 @@ impl Evaluator<'_> {
             span,
         );
         let step = record(
-            [("step", s(STEP, span)), ("functionRef", record([("name", s(FUNCTION, span))], span)), ("input", input)],
+            [
+                ("step", s(STEP, span)),
+                ("functionRef", record([("name", s(xp::PATCH_AND_TRANSFORM, span))], span)),
+                ("input", input),
+            ],
             span,
         );
         let spec = record(

@@ -242,6 +242,18 @@ fn runtime_config(package: View<'_>) -> &str {
     package.at(&["spec", "runtimeConfigRef", "name"]).and_then(View::str).unwrap_or(DEFAULT_RUNTIME_CONFIG)
 }
 
+/// function-patch-and-transform: its Function's name (the one every Composition of a
+/// `composite` declaration runs), its package, and the release those Compositions are
+/// written for (`std/crossplane` pins the same one).
+pub const PATCH_AND_TRANSFORM: &str = "function-patch-and-transform";
+pub const PATCH_AND_TRANSFORM_PACKAGE: &str = "xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform";
+pub const PATCH_AND_TRANSFORM_VERSION: &str = "v0.10.8";
+
+/// The package (with its tag) of the function named `name`, when cedc knows it.
+pub fn function_package(name: &str) -> Option<String> {
+    (name == PATCH_AND_TRANSFORM).then(|| format!("{PATCH_AND_TRANSFORM_PACKAGE}:{PATCH_AND_TRANSFORM_VERSION}"))
+}
+
 /// Provider packages cedc knows (their OCI repositories) and the kinds each installs.
 pub const PROVIDERS: &[(&str, &[(&str, &str)])] =
     &[(super::gcp::DNS_PROVIDER_REPOSITORY, super::gcp::DNS_PROVIDER_KINDS)];
