@@ -3,3 +3,5 @@
 //! command line on top of it.
 
 pub use cedc_driver::{Compilation, Schemas, compile, compile_project, compile_with, project};
+
+pub mod doc;

@@ -132,6 +132,17 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
     },
+    /// Write a documentation site of the project and the standard library: an
+    /// environment × component matrix, per environment its hostnames, routes,
+    /// certificates and sync-order graph, and every module's types and functions.
+    Doc {
+        /// The project directory (holding cedc.toml).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Output directory (default: `doc` in the project).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Run the language server over stdin/stdout (editors start this).
     Lsp,
     /// Format .ced files in place, in the canonical style (docs/formatting.md).
@@ -375,6 +386,7 @@ fn run(command: Command, r: &Reporter) -> Outcome {
         }
         Command::Render { dir, env: None, delivery, .. } => render_all(&dir, delivery, r),
         Command::Build { dir, out, check } => build(&dir, out, check, r),
+        Command::Doc { dir, out } => doc(&dir, out, r),
         Command::Fmt { paths, check, stdin } => fmt(&paths, check, stdin, r),
         Command::Import { what: Import::Crd { files, dir } } => import_crd(&dir, &files, r),
         Command::Import { what: Import::Chart { path, out, repository, helm } } => {
@@ -740,6 +752,31 @@ fn build(dir: &Path, out: Option<PathBuf>, check: bool, r: &Reporter) -> Outcome
                     report.removed.len()
                 );
             }
+            Outcome::Ok
+        }
+        Err(e) => output_error(&e, r),
+    }
+}
+
+/// `cedc doc`: the site, written like a build's tree (whole or not at all, only over
+/// files it wrote before).
+fn doc(dir: &Path, out: Option<PathBuf>, r: &Reporter) -> Outcome {
+    let (project, c) = match compile(dir, r) {
+        Ok(x) => x,
+        Err(o) => return o,
+    };
+    let out = out.unwrap_or_else(|| project.root.join("doc"));
+    let shown = project::display(&out);
+    let tree = match cedc::doc::site(&c, &project.name) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("cedc: cannot make the documentation site: {e}");
+            return Outcome::UsageError;
+        }
+    };
+    match cedc_emit::write_tree(&out, &tree) {
+        Ok(report) => {
+            eprintln!("cedc: wrote {shown}: {} files, open {shown}/index.html", report.files);
             Outcome::Ok
         }
         Err(e) => output_error(&e, r),
