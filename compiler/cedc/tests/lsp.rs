@@ -21,6 +21,11 @@ struct Client {
 
 impl Client {
     fn start(root: &Path) -> Client {
+        Client::start_with(root, json!({}))
+    }
+
+    /// Start a session announcing the client `capabilities`.
+    fn start_with(root: &Path, capabilities: Value) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_cedc"))
             .arg("lsp")
             .stdin(Stdio::piped())
@@ -61,7 +66,7 @@ impl Client {
         let mut c = Client { child, stdin, rx, next_id: 0, notifications: Vec::new() };
         let init = c.request(
             "initialize",
-            json!({"processId": null, "rootUri": uri(root), "capabilities": {}, "workspaceFolders": [{"uri": uri(root), "name": "test"}]}),
+            json!({"processId": null, "rootUri": uri(root), "capabilities": capabilities, "workspaceFolders": [{"uri": uri(root), "name": "test"}]}),
         );
         assert_eq!(init["result"]["serverInfo"]["name"], "cedc", "{init}");
         c.notify("initialized", json!({}));
@@ -674,5 +679,120 @@ fn completion_in_comments_strings_and_unclosed_calls() {
     c.change(&main, 5, &text);
     let l = complete(&mut c, &text, pos(&text, "{sh", 0, 3));
     assert!(l.contains(&"shop".to_string()), "{l:?}");
+    c.shutdown();
+}
+
+#[test]
+fn signature_help_follows_the_argument_being_written() {
+    let (_d, main, _) = project();
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    c.diagnostics(&main);
+    // Inside a complete call, on a named argument: that parameter.
+    let at = pos(MAIN, "replicas: shop", 0, 10);
+    let h = c.at("textDocument/signatureHelp", &main, at, json!({}));
+    let sig = &h["result"]["signatures"][0];
+    assert!(
+        sig["label"].as_str().unwrap().starts_with("deployment(name: Name, image: String, replicas: Int = …"),
+        "{h}"
+    );
+    let active = h["result"]["activeParameter"].as_u64().unwrap() as usize;
+    let [from, to] = [0, 1].map(|i| sig["parameters"][active]["label"][i].as_u64().unwrap() as usize);
+    // Offsets in UTF-16 code units (here, every character is one).
+    let label: String = sig["label"].as_str().unwrap().chars().skip(from).take(to - from).collect();
+    assert_eq!(label, "replicas: Int = …");
+    // Half typed (the call unclosed): the next positional parameter.
+    let typing = MAIN.replace(
+        "k8s.deployment(\"web\", image: \"nginx:1.27\", replicas: shop.size, port: 80),",
+        "k8s.deployment(\"web\", ",
+    );
+    c.change(&main, 2, &typing);
+    let at = pos(&typing, "deployment(\"web\", ", 0, 19);
+    let h = c.at("textDocument/signatureHelp", &main, at, json!({}));
+    assert_eq!(h["result"]["activeParameter"], 1, "{h}");
+    // Completion offers the parameters not given yet, positionally or by name.
+    let r = c.at("textDocument/completion", &main, at, json!({}));
+    let l = labels(&r);
+    assert!(l.contains(&"image:".to_string()) && !l.contains(&"name:".to_string()), "{l:?}");
+    // A built-in: its documented signature.
+    let with_len = MAIN.replace("let shop: Shop", "let n = len(\nlet shop: Shop");
+    c.change(&main, 3, &with_len);
+    let at = pos(&with_len, "len(", 0, 4);
+    let h = c.at("textDocument/signatureHelp", &main, at, json!({}));
+    assert_eq!(h["result"]["signatures"][0]["label"], "len(x) -> Int", "{h}");
+    assert_eq!(h["result"]["activeParameter"], 0);
+    // Outside any call: nothing.
+    let h = c.at("textDocument/signatureHelp", &main, (0, 0), json!({}));
+    assert_eq!(h["result"], Value::Null, "{h}");
+    c.shutdown();
+}
+
+#[test]
+fn workspace_symbols_list_the_projects_declarations() {
+    let (_d, main, lib) = project();
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    c.diagnostics(&main);
+    let names = |c: &mut Client, query: &str| -> Vec<(String, String)> {
+        let r = c.request("workspace/symbol", json!({"query": query}));
+        r["result"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{r}"))
+            .iter()
+            .map(|s| (s["name"].as_str().unwrap().to_string(), s["location"]["uri"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    let all = names(&mut c, "");
+    let main_uri = uri(&main);
+    let lib_uri = uri(&lib);
+    for (name, file) in [("replicas", &lib_uri), ("Tier", &lib_uri), ("Shop", &main_uri), ("web", &main_uri)] {
+        assert!(all.iter().any(|(n, u)| n == name && u == file), "{name} in {file}: {all:?}");
+    }
+    assert!(!all.iter().any(|(n, _)| n == "deployment"), "the standard library is not the workspace: {all:?}");
+    let some = names(&mut c, "shp");
+    let found: Vec<&str> = some.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(found, ["Shop", "shop"], "a fuzzy query");
+    c.shutdown();
+}
+
+#[test]
+fn the_server_asks_to_watch_the_project_files_when_the_client_can() {
+    let (_d, main, _) = project();
+    let caps = json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}});
+    let mut c = Client::start_with(main.parent().unwrap(), caps);
+    c.open(&main);
+    c.diagnostics(&main);
+    let registration = c
+        .notifications
+        .iter()
+        .find(|m| m["method"] == "client/registerCapability")
+        .unwrap_or_else(|| panic!("no registration among {:?}", c.notifications))
+        .clone();
+    let r = &registration["params"]["registrations"][0];
+    assert_eq!(r["method"], "workspace/didChangeWatchedFiles");
+    let globs: Vec<&str> = r["registerOptions"]["watchers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["globPattern"].as_str().unwrap())
+        .collect();
+    assert!(globs.contains(&"**/*.ced") && globs.contains(&"**/cedc.toml"), "{globs:?}");
+    // The client answers; a change on disk reported through the watch is checked again.
+    c.send(&json!({"jsonrpc": "2.0", "id": registration["id"], "result": null}));
+    std::fs::write(main.parent().unwrap().join("lib.ced"), LIB.replace("let replicas = 2", "let replicas = \"two\""))
+        .unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&main.parent().unwrap().join("lib.ced")), "type": 2}]}),
+    );
+    let d = c.diagnostics(&main);
+    assert!(d.iter().any(|d| d["code"] == "E0030" || d["message"].as_str().unwrap().contains("String")), "{d:?}");
+    c.shutdown();
+
+    // A client that cannot register watchers is not asked.
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    c.diagnostics(&main);
+    assert!(!c.notifications.iter().any(|m| m["method"] == "client/registerCapability"));
     c.shutdown();
 }

@@ -10,7 +10,10 @@ use cedc_diagnostics::FileId;
 use cedc_names::{Def, Program};
 use cedc_syntax::ast::{ExprKind, ItemKind, Key};
 use cedc_types::{Checked, RecordType, Type};
-use lsp_types::{CompletionItem, CompletionItemKind, Documentation, MarkupContent, MarkupKind};
+use lsp_types::{
+    CompletionItem, CompletionItemKind, Documentation, MarkupContent, MarkupKind, ParameterInformation, ParameterLabel,
+    SignatureHelp, SignatureInformation,
+};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -98,6 +101,12 @@ enum Frame {
 /// Read `before` as the lexer would: the frames left open at its end, and whether it
 /// ends in a comment.
 fn scan(before: &str) -> (Vec<Frame>, bool) {
+    scan_with(before, &mut |_, _| {})
+}
+
+/// [`scan`], calling `comma(at, depth)` for each comma of the code (not in a string or
+/// a comment), with the number of frames open there.
+fn scan_with(before: &str, comma: &mut dyn FnMut(usize, usize)) -> (Vec<Frame>, bool) {
     let b = before.as_bytes();
     let mut stack: Vec<Frame> = Vec::new();
     let mut i = 0;
@@ -132,6 +141,7 @@ fn scan(before: &str) -> (Vec<Frame>, bool) {
                     stack.push(Frame::Str { triple });
                 }
                 b'{' | b'[' | b'(' => stack.push(Frame::Open(i)),
+                b',' => comma(i, stack.len()),
                 // A closing bracket closes the innermost bracket, or the interpolation.
                 b'}' | b']' | b')' if matches!(top, Some(Frame::Open(_))) => {
                     stack.pop();
@@ -155,35 +165,15 @@ fn lexical(before: &str) -> Lexical {
     }
 }
 
-/// Inside `f(…)`: the parameters of `f` not given yet, as named arguments.
+/// Inside `f(…)`: the parameters of `f` not given yet, as named arguments — neither
+/// named already nor taken by the positional arguments before the cursor.
 fn call_params(view: &View, text: &str, at: usize, items: &mut Vec<CompletionItem>) {
-    let before = &text[..at];
-    let Some(open) = innermost_open_at(before) else { return };
-    if !before[open..].starts_with('(') {
-        return;
-    }
-    let callee_end = before[..open].trim_end().len();
-    let callee_start = before[..callee_end]
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| is_word(*c) || *c == '.')
-        .last()
-        .map_or(callee_end, |(i, _)| i);
-    let callee = &before[callee_start..callee_end];
-    let Some(module) = view.file else { return };
-    let (target, name) = match callee.split_once('.') {
-        Some((alias, name)) => match module.imports.get(alias) {
-            Some((m, _)) => (view.program.module(*m), name),
-            None => return,
-        },
-        None => (module, callee),
-    };
+    let Some(call) = call_at(&text[..at]) else { return };
+    let Some((target, name)) = callee(view, call.callee) else { return };
     let Some(ItemKind::Fn(f)) = target.item(name).map(|i| &i.kind) else { return };
-    let args = &before[open + 1..];
     let sig = view.checked.and_then(|c| c.fns.get(&(target.id, name.to_string())));
     for (i, p) in f.params.iter().enumerate() {
-        let given = args.contains(&format!("{}:", p.name.name));
-        if given {
+        if i < call.positional || call.named.iter().any(|n| *n == p.name.name) {
             continue;
         }
         items.push(CompletionItem {
@@ -195,6 +185,165 @@ fn call_params(view: &View, text: &str, at: usize, items: &mut Vec<CompletionIte
             ..Default::default()
         });
     }
+}
+
+/// A call the cursor is inside of, read from the text before the cursor.
+#[derive(Debug, PartialEq)]
+struct Call<'a> {
+    /// `f` or `alias.f`.
+    callee: &'a str,
+    /// Arguments before the one at the cursor: how many are positional, and the names of
+    /// the named ones.
+    positional: usize,
+    named: Vec<&'a str>,
+    /// The name of the argument at the cursor, when it is written `name: …`.
+    current: Option<&'a str>,
+}
+
+fn call_at(before: &str) -> Option<Call<'_>> {
+    let open = innermost_open_at(before)?;
+    if !before[open..].starts_with('(') {
+        return None;
+    }
+    let callee_end = before[..open].trim_end().len();
+    let callee_start = before[..callee_end]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_word(*c) || *c == '.')
+        .last()
+        .map_or(callee_end, |(i, _)| i);
+    let callee = &before[callee_start..callee_end];
+    if callee.is_empty() {
+        return None;
+    }
+    let mut args = split_args(&before[open + 1..]);
+    let current = args.pop().and_then(arg_name);
+    let named: Vec<&str> = args.iter().filter_map(|a| arg_name(a)).collect();
+    Some(Call { callee, positional: args.len() - named.len(), named, current })
+}
+
+/// `name: value` → `name`.
+fn arg_name(arg: &str) -> Option<&str> {
+    let (name, _) = arg.split_once(':')?;
+    let name = name.trim();
+    (!name.is_empty() && name.chars().all(is_word)).then_some(name)
+}
+
+/// The arguments of a call's text after `(`, split at its top-level commas (strings,
+/// comments and brackets inside an argument are skipped by the same scanner that finds
+/// the call).
+fn split_args(args: &str) -> Vec<&str> {
+    let mut commas = Vec::new();
+    scan_with(args, &mut |at, depth| {
+        if depth == 0 {
+            commas.push(at);
+        }
+    });
+    let mut out = Vec::with_capacity(commas.len() + 1);
+    let mut start = 0;
+    for at in commas {
+        out.push(&args[start..at]);
+        start = at + 1;
+    }
+    out.push(&args[start..]);
+    out
+}
+
+/// The module and name a callee names (`f` in `module`, or `alias.f`).
+fn callee<'v>(view: &View<'v>, callee: &'v str) -> Option<(&'v cedc_names::Module, &'v str)> {
+    let module = view.file?;
+    match callee.split_once('.') {
+        Some((alias, name)) => module.imports.get(alias).map(|(m, _)| (view.program.module(*m), name)),
+        None => Some((module, callee)),
+    }
+}
+
+/// Signature help inside a call: the function's parameters, the one being written
+/// highlighted (by name when it is named, else by position).
+pub fn signature_help(last: &Analysis, docs: &Documents, path: &Path, offset: usize) -> Option<SignatureHelp> {
+    let text = docs.get(path)?;
+    let offset = floor_boundary(text, offset.min(text.len()));
+    if lexical(&text[..offset]) != Lexical::Code {
+        return None;
+    }
+    let call = call_at(&text[..offset])?;
+    // A built-in: its documented signature, its parameters by position.
+    if !call.callee.contains('.')
+        && let Some(b) = cedc_names::Builtin::named(call.callee)
+    {
+        let spec = b.spec();
+        let params: Vec<(String, Option<String>)> = spec.params.iter().map(|p| ((*p).to_string(), None)).collect();
+        return Some(signature(spec.signature, Some(spec.doc.to_string()), &params, &call));
+    }
+    let start = word_start(text, offset);
+    let repaired = repaired_check(last, docs, path, text, start, offset, &Position::Expr);
+    let rel = relative(last.root(), path);
+    let view = match &repaired {
+        Some((program, checked)) => View { program, checked: Some(checked), file: None },
+        None => View { program: &last.compilation.program, checked: last.compilation.checked.as_ref(), file: None },
+    };
+    let view = View { file: view.program.modules.iter().find(|m| Some(&m.name) == rel.as_ref()), ..view };
+    let (target, name) = callee(&view, call.callee)?;
+    let item = target.item(name)?;
+    let ItemKind::Fn(f) = &item.kind else { return None };
+    let sig = view.checked.and_then(|c| c.fns.get(&(target.id, name.to_string())));
+    let params: Vec<(String, Option<String>)> = f
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let ty = sig.and_then(|s| s.params.get(i)).map(|ps| ps.ty.to_string());
+            let default = if p.default.is_some() { " = …" } else { "" };
+            (format!("{}: {}{default}", p.name.name, ty.unwrap_or_else(|| "?".into())), Some(p.name.name.clone()))
+        })
+        .collect();
+    let ret = sig.map_or_else(|| "?".to_string(), |s| s.ret.to_string());
+    let label = format!("{}({}) -> {ret}", name, params.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>().join(", "));
+    Some(signature(&label, item.doc.clone(), &params, &call))
+}
+
+/// One signature: `label`, whose parameters are `params` (their text in the label, and
+/// their names for named arguments), the active one found from `call`.
+fn signature(label: &str, doc: Option<String>, params: &[(String, Option<String>)], call: &Call) -> SignatureHelp {
+    let open = label.find('(').map_or(0, |i| i + 1);
+    let mut from = open;
+    let parameters: Vec<ParameterInformation> = params
+        .iter()
+        .map(|(text, _)| {
+            let at = label[from..].find(text.as_str()).map_or(from, |i| from + i);
+            from = at + text.len();
+            ParameterInformation {
+                label: ParameterLabel::LabelOffsets([utf16(&label[..at]), utf16(&label[..at + text.len()])]),
+                documentation: None,
+            }
+        })
+        .collect();
+    let active = match call.current {
+        Some(name) => params.iter().position(|(_, n)| n.as_deref() == Some(name)),
+        None if call.named.is_empty() => Some(call.positional),
+        // After a named argument, the next unnamed one fills the first parameter left.
+        None => params
+            .iter()
+            .enumerate()
+            .position(|(i, (_, n))| i >= call.positional && !n.as_deref().is_some_and(|n| call.named.contains(&n))),
+    }
+    .filter(|i| *i < params.len());
+    let active = active.map(|i| i as u32);
+    SignatureHelp {
+        signatures: vec![SignatureInformation {
+            label: label.to_string(),
+            documentation: doc
+                .map(|d| Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value: d })),
+            parameters: Some(parameters),
+            active_parameter: active,
+        }],
+        active_signature: Some(0),
+        active_parameter: active,
+    }
+}
+
+fn utf16(s: &str) -> u32 {
+    s.encode_utf16().count() as u32
 }
 
 fn floor_boundary(text: &str, mut i: usize) -> usize {
@@ -553,6 +702,19 @@ mod tests {
         assert_eq!(ctx("let a = f(x, "), Position::Expr);
         assert_eq!(ctx("let a = { x: \"{\" + "), Position::Expr);
         assert_eq!(innermost_open("{ \"a{\" // {\n ["), Some('['));
+    }
+
+    #[test]
+    fn calls_from_text() {
+        let call = call_at("let a = k8s.deployment(\"web\", image: \"x, y\", replicas: f(1, 2), ").unwrap();
+        assert_eq!(
+            call,
+            Call { callee: "k8s.deployment", positional: 1, named: vec!["image", "replicas"], current: None }
+        );
+        let call = call_at("let a = f(1, 2, port: 8").unwrap();
+        assert_eq!((call.positional, call.current), (2, Some("port")));
+        assert_eq!(call_at("let a = [1, "), None);
+        assert_eq!(call_at("let a = (1 + "), None);
     }
 
     #[test]

@@ -324,24 +324,7 @@ impl Analysis {
             .items
             .iter()
             .map(|item| {
-                let (name, kind, sel) = match &item.kind {
-                    ItemKind::Import(i) => {
-                        let sel = i.alias.as_ref().map_or(i.path_span, |a| a.span);
-                        let alias = module.imports.iter().find(|(_, (_, s))| *s == sel).map(|(a, _)| a.clone());
-                        (alias.unwrap_or_else(|| i.path.clone()), SymbolKind::MODULE, sel)
-                    }
-                    ItemKind::Let(d) => (d.name.name.clone(), SymbolKind::CONSTANT, d.name.span),
-                    ItemKind::Type(d) => (d.name.name.clone(), SymbolKind::STRUCT, d.name.span),
-                    ItemKind::Fn(d) => (d.name.name.clone(), SymbolKind::FUNCTION, d.name.span),
-                    ItemKind::Composite(d) => (d.name.name.clone(), SymbolKind::STRUCT, d.name.span),
-                    ItemKind::Env(d) => (d.name.name.clone(), SymbolKind::NAMESPACE, d.name.span),
-                    ItemKind::Component(d) => (d.name.name.clone(), SymbolKind::CLASS, d.name.span),
-                    ItemKind::Override(o) => {
-                        let envs: Vec<&str> = o.envs.iter().map(|e| e.name.as_str()).collect();
-                        let first = o.envs.first().map_or(item.span, |e| e.span);
-                        (format!("in {}", envs.join(", ")), SymbolKind::EVENT, first)
-                    }
-                };
+                let (name, kind, sel) = item_symbol(module, item);
                 let full = self.range(item.span);
                 DocumentSymbol {
                     name,
@@ -355,6 +338,34 @@ impl Analysis {
                 }
             })
             .collect()
+    }
+
+    /// The declarations of the project's own files (not the standard library's) whose
+    /// name holds every character of `query` in order (case-insensitive), as the
+    /// editor's "go to symbol in workspace" lists them.
+    #[allow(deprecated)] // `SymbolInformation::deprecated` must still be written.
+    pub fn workspace_symbols(&self, query: &str) -> Vec<lsp_types::SymbolInformation> {
+        let query = query.to_lowercase();
+        let mut out = Vec::new();
+        for module in self.compilation.program.modules.iter().filter(|m| !m.is_std) {
+            let container = Some(module.name.clone());
+            for item in &module.ast.items {
+                let (name, kind, sel) = item_symbol(module, item);
+                if matches!(item.kind, ItemKind::Import(_)) || !subsequence(&query, &name.to_lowercase()) {
+                    continue;
+                }
+                let Some(location) = self.location(sel) else { continue };
+                out.push(lsp_types::SymbolInformation {
+                    name,
+                    kind,
+                    tags: None,
+                    deprecated: None,
+                    location,
+                    container_name: container.clone(),
+                });
+            }
+        }
+        out
     }
 
     // ----------------------------------------------------------- semantic tokens
@@ -462,6 +473,34 @@ fn collect_values<'a>(v: &'a Value, span: Span, env: &'a str, out: &mut Vec<(&'a
             _ => {}
         }
     }
+}
+
+/// A declaration's name, symbol kind and the span to select.
+fn item_symbol(module: &Module, item: &cedc_syntax::ast::Item) -> (String, SymbolKind, Span) {
+    match &item.kind {
+        ItemKind::Import(i) => {
+            let sel = i.alias.as_ref().map_or(i.path_span, |a| a.span);
+            let alias = module.imports.iter().find(|(_, (_, s))| *s == sel).map(|(a, _)| a.clone());
+            (alias.unwrap_or_else(|| i.path.clone()), SymbolKind::MODULE, sel)
+        }
+        ItemKind::Let(d) => (d.name.name.clone(), SymbolKind::CONSTANT, d.name.span),
+        ItemKind::Type(d) => (d.name.name.clone(), SymbolKind::STRUCT, d.name.span),
+        ItemKind::Fn(d) => (d.name.name.clone(), SymbolKind::FUNCTION, d.name.span),
+        ItemKind::Composite(d) => (d.name.name.clone(), SymbolKind::STRUCT, d.name.span),
+        ItemKind::Env(d) => (d.name.name.clone(), SymbolKind::NAMESPACE, d.name.span),
+        ItemKind::Component(d) => (d.name.name.clone(), SymbolKind::CLASS, d.name.span),
+        ItemKind::Override(o) => {
+            let envs: Vec<&str> = o.envs.iter().map(|e| e.name.as_str()).collect();
+            let first = o.envs.first().map_or(item.span, |e| e.span);
+            (format!("in {}", envs.join(", ")), SymbolKind::EVENT, first)
+        }
+    }
+}
+
+/// Whether every character of `query` appears in `name`, in order.
+fn subsequence(query: &str, name: &str) -> bool {
+    let mut chars = name.chars();
+    query.chars().all(|q| chars.any(|c| c == q))
 }
 
 // --------------------------------------------------------------- AST locating

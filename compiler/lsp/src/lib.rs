@@ -75,10 +75,13 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
 }
 
 fn serve_with(connection: &Connection, analyzer: fn(ProjectKey, &Documents) -> Analysis) -> Result<(), String> {
-    let (id, _params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
     let result = InitializeResult { capabilities: capabilities(), server_info: Some(server_info()) };
     let result = serde_json::to_value(result).map_err(|e| e.to_string())?;
     connection.initialize_finish(id, result).map_err(|e| e.to_string())?;
+    if watches_files(&params) {
+        let _ = connection.sender.send(Message::Request(watch_registration()));
+    }
     let mut server = Server {
         conn: connection,
         docs: Documents::new(),
@@ -89,6 +92,43 @@ fn serve_with(connection: &Connection, analyzer: fn(ProjectKey, &Documents) -> A
         analyzer,
     };
     server.run()
+}
+
+/// Whether the client lets the server ask it to watch files (`workspace/
+/// didChangeWatchedFiles` with dynamic registration).
+fn watches_files(params: &serde_json::Value) -> bool {
+    params
+        .pointer("/capabilities/workspace/didChangeWatchedFiles/dynamicRegistration")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// The id of the request asking the client to watch the project's files.
+pub const WATCH_REGISTRATION: &str = "cedc-watch-files";
+
+/// Ask the client to report changes on disk to `.ced` files, `cedc.toml` and the YAML
+/// files CRDs are read from (a `git checkout`, a file written by another tool): every
+/// project is then checked again.
+fn watch_registration() -> Request {
+    let watchers: Vec<lsp_types::FileSystemWatcher> = ["**/*.ced", "**/cedc.toml", "**/*.{yaml,yml}"]
+        .into_iter()
+        .map(|glob| lsp_types::FileSystemWatcher {
+            glob_pattern: lsp_types::GlobPattern::String(glob.into()),
+            kind: None,
+        })
+        .collect();
+    let options = lsp_types::DidChangeWatchedFilesRegistrationOptions { watchers };
+    let registration = lsp_types::Registration {
+        id: WATCH_REGISTRATION.into(),
+        method: notif::DidChangeWatchedFiles::METHOD.into(),
+        register_options: serde_json::to_value(options).ok(),
+    };
+    let params = lsp_types::RegistrationParams { registrations: vec![registration] };
+    Request::new(
+        lsp_server::RequestId::from(WATCH_REGISTRATION.to_string()),
+        req::RegisterCapability::METHOD.into(),
+        params,
+    )
 }
 
 fn server_info() -> ServerInfo {
@@ -110,6 +150,12 @@ fn capabilities() -> ServerCapabilities {
             ..Default::default()
         }),
         document_symbol_provider: Some(OneOf::Left(true)),
+        workspace_symbol_provider: Some(OneOf::Left(true)),
+        signature_help_provider: Some(lsp_types::SignatureHelpOptions {
+            trigger_characters: Some(vec!["(".into(), ",".into()]),
+            retrigger_characters: Some(vec![":".into()]),
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        }),
         document_formatting_provider: Some(OneOf::Left(true)),
         semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
             SemanticTokensOptions {
@@ -416,6 +462,20 @@ impl Server<'_> {
                 let offset = LineIndex::new(text).offset(p.text_document_position.position);
                 json(completion::complete(self.get(&key)?, &self.docs, &path, offset))
             }
+            req::SignatureHelpRequest::METHOD => {
+                let p = params::<req::SignatureHelpRequest>(r)?;
+                let tp = &p.text_document_position_params;
+                let (key, path) = self.fresh(&tp.text_document.uri)?;
+                let Some(text) = self.docs.get(&path) else { return json(None::<()>) };
+                let offset = LineIndex::new(text).offset(tp.position);
+                json(completion::signature_help(self.get(&key)?, &self.docs, &path, offset))
+            }
+            req::WorkspaceSymbolRequest::METHOD => {
+                let p = params::<req::WorkspaceSymbolRequest>(r)?;
+                let symbols: Vec<lsp_types::SymbolInformation> =
+                    self.analyses.values().flat_map(|a| a.workspace_symbols(&p.query)).collect();
+                json(lsp_types::WorkspaceSymbolResponse::Flat(dedup_symbols(symbols)))
+            }
             req::DocumentSymbolRequest::METHOD => {
                 let p = params::<req::DocumentSymbolRequest>(r)?;
                 let (key, path) = self.fresh(&p.text_document.uri)?;
@@ -446,6 +506,22 @@ impl Server<'_> {
             _ => Err(Failure(ErrorCode::MethodNotFound, format!("cedc does not implement {}", r.method))),
         }
     }
+}
+
+/// Symbols in the order of their files and positions, each once (a file several
+/// analyses read is in each of them).
+fn dedup_symbols(mut symbols: Vec<lsp_types::SymbolInformation>) -> Vec<lsp_types::SymbolInformation> {
+    let key = |s: &lsp_types::SymbolInformation| {
+        (
+            s.location.uri.as_str().to_string(),
+            s.location.range.start.line,
+            s.location.range.start.character,
+            s.name.clone(),
+        )
+    };
+    symbols.sort_by_key(key);
+    symbols.dedup_by_key(|s| key(s));
+    symbols
 }
 
 #[doc(hidden)]
