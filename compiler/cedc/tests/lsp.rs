@@ -796,3 +796,28 @@ fn the_server_asks_to_watch_the_project_files_when_the_client_can() {
     assert!(!c.notifications.iter().any(|m| m["method"] == "client/registerCapability"));
     c.shutdown();
 }
+
+#[test]
+fn environment_attributes_have_a_definition_references_and_a_rename() {
+    let (_d, main, _) = project();
+    let text = MAIN
+        .replace("let shop: Shop", "let host = \"shop.{env.domain}\"\nlet prod_host = prod.domain\n\nlet shop: Shop");
+    std::fs::write(&main, &text).unwrap();
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    assert!(c.diagnostics(&main).is_empty());
+    let on_use = pos(&text, "env.domain", 0, 5);
+    let d = c.at("textDocument/definition", &main, on_use, json!({}));
+    let first_key = pos(&text, "domain:", 0, 0);
+    assert_eq!(d["result"]["range"]["start"]["line"], first_key.0, "{d}");
+    assert_eq!(d["result"]["range"]["start"]["character"], first_key.1, "{d}");
+    // Every environment's key and every read, `prod.domain` included.
+    let r = c.at("textDocument/references", &main, on_use, json!({"context": {"includeDeclaration": true}}));
+    assert_eq!(r["result"].as_array().unwrap().len(), 4, "{r}");
+    let h = c.at("textDocument/hover", &main, pos(&text, "prod.domain", 0, 6), json!({}));
+    assert!(h["result"]["contents"]["value"].as_str().unwrap().contains("env.domain: String"), "{h}");
+    let e = c.at("textDocument/rename", &main, on_use, json!({"newName": "site"}));
+    let edits = e["result"]["changes"][uri(&main)].as_array().unwrap();
+    assert_eq!(edits.len(), 4, "{e}");
+    c.shutdown();
+}

@@ -43,6 +43,8 @@ impl Analysis {
             Def::Decl { module, name } => self.module(*module).item(name)?.name().map(|i| i.span),
             Def::Local { span } => Some(*span),
             Def::Module(m) => Some(Span::new(self.module(*m).file, 0, 0)),
+            // The first environment declaring the attribute.
+            Def::EnvField { .. } => self.resolution.definition(def).map(|o| o.span),
         }
     }
 
@@ -239,6 +241,10 @@ impl Analysis {
                 let decls: Vec<&str> = m.decls.keys().map(String::as_str).collect();
                 format!("module `{}`\n\ndeclares: {}", m.name, decls.join(", "))
             }
+            Def::EnvField { name } => {
+                let ty = checked.and_then(|c| c.env_fields.get(name)).map_or(String::new(), |t| format!(": {t}"));
+                format!("```ced\nenv.{name}{ty}\n```\nan attribute of every environment")
+            }
         }
     }
 
@@ -425,6 +431,7 @@ impl Analysis {
                     3
                 }
             }
+            Def::EnvField { .. } => 3,
             Def::Decl { module, name } => match &self.module(*module).item(name)?.kind {
                 ItemKind::Type(_) | ItemKind::Composite(_) => 1,
                 ItemKind::Fn(_) => 2,

@@ -21,6 +21,9 @@ pub enum Def {
     Local { span: Span },
     /// A module, named through an import alias.
     Module(ModuleId),
+    /// An attribute every environment declares (`domain` in `env prod { domain: … }`),
+    /// read as `env.domain` or `prod.domain`; each environment's key defines it.
+    EnvField { name: String },
 }
 
 /// One identifier in the source and what it refers to.
@@ -142,6 +145,11 @@ impl Resolver<'_> {
             }
             ItemKind::Env(d) => {
                 self.push(d.name.span, self.decl_def(&d.name.name), true);
+                for f in &d.fields {
+                    if let Key::Static(k, span) = &f.key {
+                        self.push(*span, Def::EnvField { name: k.clone() }, true);
+                    }
+                }
                 self.fields(&d.fields);
             }
             ItemKind::Component(d) => {
@@ -182,6 +190,20 @@ impl Resolver<'_> {
             {
                 self.push(second.span, Def::Decl { module: target, name: second.name.clone() }, false);
             }
+        }
+    }
+
+    /// Whether `e` is an environment: `env`, or the name of one not shadowed here.
+    fn is_env(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Env => true,
+            ExprKind::Ident(id) => {
+                let declared = self.p.module(self.module).item(&id.name).map(|i| &i.kind);
+                self.envs.contains_key(&id.name)
+                    && !self.locals.iter().any(|(n, _)| *n == id.name)
+                    && matches!(declared, None | Some(ItemKind::Env(_)))
+            }
+            _ => false,
         }
     }
 
@@ -277,6 +299,8 @@ impl Resolver<'_> {
                     && self.p.module(target).decls.contains_key(&name.name)
                 {
                     self.push(name.span, Def::Decl { module: target, name: name.name.clone() }, false);
+                } else if self.is_env(base) && name.name != "name" {
+                    self.push(name.span, Def::EnvField { name: name.name.clone() }, false);
                 }
             }
             ExprKind::Call(f, args) => {
