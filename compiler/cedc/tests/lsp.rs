@@ -821,3 +821,23 @@ fn environment_attributes_have_a_definition_references_and_a_rename() {
     assert_eq!(edits.len(), 4, "{e}");
     c.shutdown();
 }
+
+#[test]
+fn override_paths_complete_the_fields_of_their_target() {
+    let (_d, main, _) = project();
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    c.diagnostics(&main);
+    // Half typed in an override block, then in an expression.
+    let typing = MAIN.replace("in dev { shop.size = 1 }", "in dev { shop. }");
+    c.change(&main, 2, &typing);
+    let r = c.at("textDocument/completion", &main, pos(&typing, "shop. }", 0, 5), json!({}));
+    let l = labels(&r);
+    assert!(l.contains(&"tier".to_string()) && l.contains(&"size".to_string()), "{l:?}");
+    let typing = MAIN.replace("replicas: shop.size", "replicas: shop.");
+    c.change(&main, 3, &typing);
+    let r = c.at("textDocument/completion", &main, pos(&typing, "replicas: shop.", 0, 15), json!({}));
+    let l = labels(&r);
+    assert!(l.contains(&"size".to_string()), "{l:?}");
+    c.shutdown();
+}

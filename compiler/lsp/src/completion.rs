@@ -364,8 +364,10 @@ fn word_start(text: &str, offset: usize) -> usize {
 fn context(text: &str, start: usize) -> Position {
     let before = &text[..start];
     if let Some(q) = before.strip_suffix('.') {
-        let qs = word_start(q, q.len());
-        if qs < q.len() {
+        // The whole dotted path before the dot: `k8s`, `shop`, `sizing.limits`.
+        let qs =
+            q.char_indices().rev().take_while(|(_, c)| is_word(*c) || *c == '.').last().map_or(q.len(), |(i, _)| i);
+        if qs < q.len() && !q[qs..].starts_with('.') {
             return Position::Qualified(q[qs..].to_string());
         }
     }
@@ -439,7 +441,13 @@ fn repaired_check(
     let word = &text[start..offset];
     let fills: Vec<String> = match pos {
         Position::Key => vec![format!("{PLACEHOLDER}: none "), format!("{PLACEHOLDER}: none, ")],
-        Position::Qualified(_) => vec![word.to_string(), format!("{PLACEHOLDER} "), format!("{PLACEHOLDER}, ")],
+        // In an override path, the set needs its value too.
+        Position::Qualified(_) => vec![
+            word.to_string(),
+            format!("{PLACEHOLDER} "),
+            format!("{PLACEHOLDER}, "),
+            format!("{PLACEHOLDER} = none "),
+        ],
         _ => vec![word.to_string(), "none ".into(), "none, ".into()],
     };
     // Half-typed code usually leaves brackets open (`f(a, ` at the end of a line):
@@ -550,6 +558,9 @@ fn field_values(view: &View, at: usize, key: &str, items: &mut Vec<CompletionIte
 }
 
 fn qualified(view: &View, q: &str, items: &mut Vec<CompletionItem>) {
+    if q.contains('.') || view.file.is_some_and(|m| !m.imports.contains_key(q)) && q != "env" {
+        return path_fields(view, q, items);
+    }
     if q == "env" {
         for (name, ty) in view.checked.map(|c| &c.env_fields).into_iter().flatten() {
             items.push(CompletionItem {
@@ -570,6 +581,49 @@ fn qualified(view: &View, q: &str, items: &mut Vec<CompletionItem>) {
         }
         let item = &target.ast.items[*idx];
         items.push(decl_item(view, target.id, name, &item.kind, item.doc.as_deref()));
+    }
+}
+
+/// After `decl.a.b.` (in an expression or an override path): the fields of the record
+/// type the path leads to, from the declaration's type.
+fn path_fields(view: &View, path: &str, items: &mut Vec<CompletionItem>) {
+    let (Some(module), Some(checked)) = (view.file, view.checked) else { return };
+    let mut segments = path.split('.');
+    let Some(first) = segments.next() else { return };
+    let mut ty = match module.item(first).map(|i| &i.kind) {
+        Some(ItemKind::Let(_)) => match checked.let_types.get(&(module.id, first.to_string())) {
+            Some(t) => t.clone(),
+            None => return,
+        },
+        Some(ItemKind::Component(_)) => checked.component_type.clone(),
+        _ => return,
+    };
+    for segment in segments {
+        let Some(field) = record_of(&ty).and_then(|r| r.fields.get(segment)) else { return };
+        ty = field.ty.clone();
+    }
+    let Some(record) = record_of(&ty) else { return };
+    for (i, (name, field)) in record.fields.iter().enumerate() {
+        items.push(CompletionItem {
+            label: name.clone(),
+            kind: Some(CompletionItemKind::FIELD),
+            detail: Some(field.ty.to_string()),
+            documentation: field
+                .doc
+                .as_ref()
+                .map(|d| Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value: d.clone() })),
+            sort_text: Some(format!("0{i:03}")),
+            ..Default::default()
+        });
+    }
+}
+
+/// The record type `t` is, or holds as an optional.
+fn record_of(t: &Type) -> Option<&RecordType> {
+    match t {
+        Type::Record(r) => Some(r),
+        Type::Optional(inner) => record_of(inner),
+        _ => None,
     }
 }
 
@@ -693,6 +747,7 @@ mod tests {
     fn context_from_text() {
         let ctx = |s: &str| context(s, word_start(s, s.len()));
         assert_eq!(ctx("let a = k8s."), Position::Qualified("k8s".into()));
+        assert_eq!(ctx("in dev { sizing.limits.mem"), Position::Qualified("sizing.limits".into()));
         assert_eq!(ctx("let a = k8s.dep"), Position::Qualified("k8s".into()));
         assert_eq!(ctx("component web {\n  rep"), Position::Key);
         assert_eq!(ctx("let a = { x: 1, "), Position::Key);
