@@ -841,3 +841,20 @@ fn override_paths_complete_the_fields_of_their_target() {
     assert!(l.contains(&"size".to_string()), "{l:?}");
     c.shutdown();
 }
+
+#[test]
+fn hover_on_an_override_target_shows_every_environments_value() {
+    let (_d, main, _) = project();
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    c.diagnostics(&main);
+    for (needle, delta) in [("shop.size = 1", 0), ("shop.size = 1", 6)] {
+        let h = c.at("textDocument/hover", &main, pos(MAIN, needle, 0, delta), json!({}));
+        let text = h["result"]["contents"]["value"].as_str().unwrap_or_else(|| panic!("{h}"));
+        assert!(text.contains("overridden in `dev`"), "{text}");
+        // prod keeps the base value (lib.replicas = 2), dev has its override.
+        assert!(text.contains("- `prod`: `2` — set at `lib.ced:2`"), "{text}");
+        assert!(text.contains("- `dev`: `1` — overridden at `main.ced:22`"), "{text}");
+    }
+    c.shutdown();
+}

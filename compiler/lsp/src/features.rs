@@ -105,6 +105,9 @@ impl Analysis {
 
     pub fn hover(&self, file: FileId, offset: usize) -> Option<Hover> {
         let module = self.module_of(file)?;
+        if let Some(h) = self.override_hover(module, offset) {
+            return Some(h);
+        }
         let mut sections: Vec<String> = Vec::new();
         let mut value_span = None;
         let mut range = None;
@@ -178,6 +181,42 @@ impl Analysis {
                 value: sections.join("\n\n---\n\n"),
             }),
             range,
+        })
+    }
+
+    /// On an override's target path (`shop.size` in `in dev { shop.size = 1 }`): the
+    /// path's effective value in every environment, overrides applied, and where each
+    /// was set.
+    fn override_hover(&self, module: &Module, offset: usize) -> Option<Hover> {
+        let in_path = |p: &[cedc_syntax::ast::Ident]| {
+            let (first, last) = (p.first()?, p.last()?);
+            let span = first.span.to(last.span);
+            (span.start as usize <= offset && offset <= span.end as usize).then_some(span)
+        };
+        let (set, envs, span) = module.ast.items.iter().find_map(|item| match &item.kind {
+            ItemKind::Override(o) => o.sets.iter().find_map(|set| Some((set, &o.envs, in_path(&set.path)?))),
+            _ => None,
+        })?;
+        let mut path = set.path.iter();
+        let first = path.next()?;
+        let mut e = Expr { kind: ExprKind::Ident(first.clone()), span: first.span };
+        for segment in path {
+            e = Expr { kind: ExprKind::Field(Box::new(e), segment.clone()), span: first.span.to(segment.span) };
+        }
+        let envs: Vec<&str> = envs.iter().map(|e| e.name.as_str()).collect();
+        let head = format!(
+            "```ced\n{}\n```\noverridden in {}",
+            self.text(span.file).get(span.start as usize..span.end as usize).unwrap_or(""),
+            envs.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+        );
+        let sections: Vec<String> =
+            [head, self.evaluated_section(module.id, &e)].into_iter().filter(|s| !s.is_empty()).collect();
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: sections.join("\n\n---\n\n"),
+            }),
+            range: Some(self.range(span)),
         })
     }
 
