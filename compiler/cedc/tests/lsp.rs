@@ -714,9 +714,18 @@ fn signature_help_follows_the_argument_being_written() {
     let r = c.at("textDocument/completion", &main, at, json!({}));
     let l = labels(&r);
     assert!(l.contains(&"image:".to_string()) && !l.contains(&"name:".to_string()), "{l:?}");
+    // Nor those named later in the call.
+    let later = MAIN.replace(
+        "k8s.deployment(\"web\", image: \"nginx:1.27\", replicas: shop.size, port: 80),",
+        "k8s.deployment(\"web\", , replicas: shop.size),",
+    );
+    c.change(&main, 3, &later);
+    let r = c.at("textDocument/completion", &main, pos(&later, "\"web\", ", 0, 7), json!({}));
+    let l = labels(&r);
+    assert!(l.contains(&"image:".to_string()) && !l.contains(&"replicas:".to_string()), "{l:?}");
     // A built-in: its documented signature.
     let with_len = MAIN.replace("let shop: Shop", "let n = len(\nlet shop: Shop");
-    c.change(&main, 3, &with_len);
+    c.change(&main, 4, &with_len);
     let at = pos(&with_len, "len(", 0, 4);
     let h = c.at("textDocument/signatureHelp", &main, at, json!({}));
     assert_eq!(h["result"]["signatures"][0]["label"], "len(x) -> Int", "{h}");

@@ -172,8 +172,10 @@ fn call_params(view: &View, text: &str, at: usize, items: &mut Vec<CompletionIte
     let Some((target, name)) = callee(view, call.callee) else { return };
     let Some(ItemKind::Fn(f)) = target.item(name).map(|i| &i.kind) else { return };
     let sig = view.checked.and_then(|c| c.fns.get(&(target.id, name.to_string())));
+    let later = named_after(&text[at..]);
     for (i, p) in f.params.iter().enumerate() {
-        if i < call.positional || call.named.iter().any(|n| *n == p.name.name) {
+        let given = |n: &&str| *n == p.name.name;
+        if i < call.positional || call.named.iter().any(given) || later.iter().any(given) {
             continue;
         }
         items.push(CompletionItem {
@@ -220,6 +222,38 @@ fn call_at(before: &str) -> Option<Call<'_>> {
     let current = args.pop().and_then(arg_name);
     let named: Vec<&str> = args.iter().filter_map(|a| arg_name(a)).collect();
     Some(Call { callee, positional: args.len() - named.len(), named, current })
+}
+
+/// The names of the named arguments after the cursor, up to the call's `)`: the text
+/// after it is read up to the first closing bracket no bracket after the cursor opened
+/// (strings skipped).
+fn named_after(after: &str) -> Vec<&str> {
+    let b = after.as_bytes();
+    let (mut depth, mut in_str, mut start) = (0usize, false, 0usize);
+    let mut args = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if in_str => i += 1,
+            b'"' => in_str = !in_str,
+            b'\n' if in_str => in_str = false,
+            _ if in_str => {}
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' if depth == 0 => {
+                args.push(&after[start..i]);
+                break;
+            }
+            b')' | b']' | b'}' => depth -= 1,
+            b',' if depth == 0 => {
+                args.push(&after[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    // The first piece is the argument being written (the cursor is in it).
+    args.into_iter().skip(1).filter_map(arg_name).collect()
 }
 
 /// `name: value` → `name`.
@@ -769,6 +803,8 @@ mod tests {
         let call = call_at("let a = f(1, 2, port: 8").unwrap();
         assert_eq!((call.positional, call.current), (2, Some("port")));
         assert_eq!(call_at("let a = [1, "), None);
+        assert_eq!(named_after(", image: \"a, b\", args: [1, 2]) + f(port: 1)"), vec!["image", "args"]);
+        assert_eq!(named_after("x, port: g(a: 1))"), vec!["port"]);
         assert_eq!(call_at("let a = (1 + "), None);
     }
 
