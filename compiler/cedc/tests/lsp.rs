@@ -867,3 +867,65 @@ fn hover_on_an_override_target_shows_every_environments_value() {
     }
     c.shutdown();
 }
+
+#[test]
+fn a_did_you_mean_becomes_a_quick_fix() {
+    let (_d, main, _) = project();
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    c.diagnostics(&main);
+    let typo = MAIN.replace("size: lib.replicas", "size: lib.replicsa");
+    c.change(&main, 2, &typo);
+    let d = c.diagnostics(&main);
+    assert!(!d.is_empty(), "the typo is reported");
+    let (line, character) = pos(&typo, "replicsa", 0, 2);
+    let at = json!({"line": line, "character": character});
+    let r = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri(&main)}, "range": {"start": at, "end": at}, "context": {"diagnostics": d}}),
+    );
+    let actions = r["result"].as_array().unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(actions.len(), 1, "{r}");
+    assert_eq!(actions[0]["title"], "Replace with `replicas`");
+    assert_eq!(actions[0]["kind"], "quickfix");
+    let edit = &actions[0]["edit"]["changes"][uri(&main)][0];
+    assert_eq!(edit["newText"], "replicas");
+    let start = pos(&typo, "replicsa", 0, 0);
+    assert_eq!(
+        (edit["range"]["start"]["line"].as_u64(), edit["range"]["start"]["character"].as_u64()),
+        (Some(start.0.into()), Some(start.1.into()))
+    );
+    // Applying it leaves a project without diagnostics.
+    c.change(&main, 3, &typo.replace("replicsa", "replicas"));
+    assert!(c.diagnostics(&main).is_empty());
+    // A misspelt field of an object: a fix only ever replaces the misspelt key.
+    let object = typo.replace("replicsa", "replicas").replace(
+        "k8s.deployment(",
+        "{ apiVersion: \"v1\", kind: \"ConfigMap\", metadata: { name: \"c\" }, dta: { a: \"b\" } },\n    k8s.deployment(",
+    );
+    c.change(&main, 4, &object);
+    let d = c.diagnostics(&main);
+    assert!(d.iter().any(|d| d["code"] == "E0100"), "{d:?}");
+    let line = pos(&object, "dta:", 0, 0).0;
+    let whole = json!({"start": {"line": line, "character": 0}, "end": {"line": line + 1, "character": 0}});
+    let r = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri(&main)}, "range": whole, "context": {"diagnostics": d}}),
+    );
+    for a in r["result"].as_array().unwrap() {
+        let e = &a["edit"]["changes"][uri(&main)][0];
+        let (start, end) = (
+            e["range"]["start"]["character"].as_u64().unwrap() as usize,
+            e["range"]["end"]["character"].as_u64().unwrap() as usize,
+        );
+        let text = object.lines().nth(line as usize).unwrap();
+        assert_eq!(&text[start..end], "dta", "{a}");
+    }
+    // Elsewhere, no fix is offered.
+    let r = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri(&main)}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": []}}),
+    );
+    assert_eq!(r["result"], json!([]), "{r}");
+    c.shutdown();
+}

@@ -189,6 +189,50 @@ impl Analysis {
     }
 }
 
+impl Analysis {
+    /// Quick fixes for the diagnostics of `file` whose span meets `[start, end]` and
+    /// whose help names one replacement (`did you mean `replicas`?`): replace the text
+    /// the diagnostic points at with it.
+    pub fn code_actions(&self, file: FileId, start: usize, end: usize) -> Vec<lsp_types::CodeAction> {
+        let mut out = Vec::new();
+        for d in &self.compilation.diagnostics {
+            let (Some(span), Some(help)) = (d.span(), d.help.as_deref()) else { continue };
+            if span.file != file || (span.end as usize) < start || (span.start as usize) > end {
+                continue;
+            }
+            let Some(replacement) = suggestion(help) else { continue };
+            // Only where the diagnostic points at the misspelt name itself (not at a value
+            // whose field is misspelt): the text there is close to the suggestion.
+            let written = self.text(file).get(span.start as usize..span.end as usize).unwrap_or("");
+            if cedc_diagnostics::did_you_mean(written, [replacement]).as_deref() != Some(replacement) {
+                continue;
+            }
+            let Some(uri) = self.path(file).and_then(|p| crate::text::path_to_uri(&p)) else { continue };
+            let edit = lsp_types::TextEdit { range: self.range(span), new_text: replacement.to_string() };
+            #[allow(clippy::mutable_key_type)] // `Uri` hashes and compares as its text.
+            let changes = std::collections::HashMap::from([(uri, vec![edit])]);
+            let files = &self.compilation.program.files;
+            out.push(lsp_types::CodeAction {
+                title: format!("Replace with `{replacement}`"),
+                kind: Some(lsp_types::CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![to_lsp(files, d, &|f| self.path(f).and_then(|p| crate::text::path_to_uri(&p)))]),
+                edit: Some(lsp_types::WorkspaceEdit { changes: Some(changes), ..Default::default() }),
+                is_preferred: Some(true),
+                ..Default::default()
+            });
+        }
+        out
+    }
+}
+
+/// The replacement a help line offers: `did you mean `x`?` → `x`.
+fn suggestion(help: &str) -> Option<&str> {
+    let rest = help.split("did you mean `").nth(1)?;
+    let end = rest.find("`?")?;
+    let name = &rest[..end];
+    (!name.is_empty() && !name.contains('`')).then_some(name)
+}
+
 /// A project-relative path with forward slashes, if `path` lies under `root`.
 pub fn relative(root: &Path, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(root).ok()?;

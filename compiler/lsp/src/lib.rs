@@ -151,6 +151,10 @@ fn capabilities() -> ServerCapabilities {
         }),
         document_symbol_provider: Some(OneOf::Left(true)),
         workspace_symbol_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(lsp_types::CodeActionProviderCapability::Options(lsp_types::CodeActionOptions {
+            code_action_kinds: Some(vec![lsp_types::CodeActionKind::QUICKFIX]),
+            ..Default::default()
+        })),
         signature_help_provider: Some(lsp_types::SignatureHelpOptions {
             trigger_characters: Some(vec!["(".into(), ",".into()]),
             retrigger_characters: Some(vec![":".into()]),
@@ -469,6 +473,15 @@ impl Server<'_> {
                 let Some(text) = self.docs.get(&path) else { return json(None::<()>) };
                 let offset = LineIndex::new(text).offset(tp.position);
                 json(completion::signature_help(self.get(&key)?, &self.docs, &path, offset))
+            }
+            req::CodeActionRequest::METHOD => {
+                let p = params::<req::CodeActionRequest>(r)?;
+                let (key, path) = self.fresh(&p.text_document.uri)?;
+                let a = self.get(&key)?;
+                let Some(file) = a.file_id(&path) else { return json(Vec::<()>::new()) };
+                let lines = a.lines(file);
+                let (start, end) = (lines.offset(p.range.start), lines.offset(p.range.end));
+                json(a.code_actions(file, start.min(end), start.max(end)))
             }
             req::WorkspaceSymbolRequest::METHOD => {
                 let p = params::<req::WorkspaceSymbolRequest>(r)?;
