@@ -318,7 +318,7 @@ fn composed(r: ComposedResource<'_>, cx: &mut Cx<'_, '_>, diags: &mut Diagnostic
             );
         }
     }
-    let patched_name = targets.iter().any(|(t, _)| t == "metadata.name" || t.starts_with("metadata.name"));
+    let patched_name = targets.iter().any(|(t, _)| covers("metadata.name", t));
     if let Some(name) = base.at(&["metadata", "name"]).filter(|_| !patched_name) {
         diags.push(
             Diagnostic::warning("E0160", format!("every {kind} this Composition composes is named `{}`", name.str().unwrap_or("")))

@@ -11,8 +11,7 @@
 use crate::{Context, Generator};
 use cedc_diagnostics::Diagnostics;
 use cedc_model::views::argocd::{SKIP_DRY_RUN_ON_MISSING_RESOURCE, SYNC_OPTIONS, SYNC_WAVE};
-use cedc_model::views::crossplane::{CompositeResourceDefinition, Provider, provider_kinds};
-use cedc_model::{Component, Environment, Object, ObjectView, Value, ValueKind, View};
+use cedc_model::{Component, Environment, Object, Value, ValueKind};
 use std::collections::BTreeSet;
 
 /// The wave, within its Application, of an object whose kind Crossplane makes.
@@ -29,7 +28,7 @@ impl Generator for LateKinds {
 
 /// Annotate the objects of `c` whose kind Crossplane makes from `c`'s objects.
 fn late(c: &mut Component) {
-    let made = made_by_crossplane(c);
+    let made: BTreeSet<(String, String)> = c.crossplane_kinds().map(|(k, _)| k).collect();
     if made.is_empty() {
         return;
     }
@@ -38,24 +37,6 @@ fn late(c: &mut Component) {
             annotate(o);
         }
     }
-}
-
-/// The kinds Crossplane makes from the component's own objects, as (group, kind).
-fn made_by_crossplane(c: &Component) -> BTreeSet<(String, String)> {
-    let mut out = BTreeSet::new();
-    for o in &c.objects {
-        if let Some(d) = CompositeResourceDefinition::cast(o)
-            && let Some(g) = d.group().and_then(View::str)
-        {
-            for k in [d.names_kind(), d.claim_kind()].into_iter().flatten().filter_map(View::str) {
-                out.insert((g.to_string(), k.to_string()));
-            }
-        }
-        if let Some(package) = Provider::cast(o).and_then(|p| p.package()).and_then(View::str) {
-            out.extend(provider_kinds(package).iter().map(|(g, k)| ((*g).to_string(), (*k).to_string())));
-        }
-    }
-    out
 }
 
 fn annotate(o: &mut Object) {

@@ -105,14 +105,14 @@ impl Evaluator<'_> {
     /// no `scope`, and `claimNames`) for a composite with claims.
     fn definition(&mut self, info: &CompositeInfo, name: &str, plural: Value, scope: &str, span: Span) -> R {
         let spec_schema = self.schema(&info.spec, span)?;
-        let mut top = rec(span);
+        let mut top = Fields::new();
         top.insert("type".into(), s("object", span));
         if let Some(doc) = &info.doc {
             top.insert("description".into(), s(doc, span));
         }
-        let mut props = rec(span);
+        let mut props = Fields::new();
         props.insert("spec".into(), spec_schema);
-        let mut status = rec(span);
+        let mut status = Fields::new();
         status.insert("type".into(), s("object", span));
         status.insert("x-kubernetes-preserve-unknown-fields".into(), Value::new(ValueKind::Bool(true), span));
         props.insert("status".into(), Value::new(ValueKind::Record(status), span));
@@ -224,7 +224,7 @@ impl Evaluator<'_> {
     /// recursive and nest no deeper than the parser allows, so this recursion is bounded.
     fn schema(&mut self, t: &Type, span: Span) -> R {
         self.charge(span, 1, 0)?;
-        let mut out = rec(span);
+        let mut out = Fields::new();
         let ty = |t: &str| s(t, span);
         match t {
             Type::Optional(inner) => return self.schema(inner, span),
@@ -268,7 +268,7 @@ impl Evaluator<'_> {
             }
             Type::Record(r) => {
                 out.insert("type".into(), ty("object"));
-                let mut props = rec(span);
+                let mut props = Fields::new();
                 let mut required = Vec::new();
                 for (k, f) in &r.fields {
                     let fspan = f.span.unwrap_or(span);
@@ -553,10 +553,6 @@ fn patch(p: PatchSource, span: Span) -> Value {
 
 fn s(text: &str, span: Span) -> Value {
     Value::str(text, span)
-}
-
-fn rec(_span: Span) -> Fields {
-    Fields::new()
 }
 
 fn record<const N: usize>(fields: [(&str, Value); N], span: Span) -> Value {

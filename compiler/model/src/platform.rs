@@ -151,9 +151,15 @@ impl Component {
             let kind = spec.at(&["names", "kind"])?;
             Some(((group.to_string(), kind.str()?.to_string()), kind.span()))
         });
-        // What Crossplane makes of the component's objects: a definition's composite
-        // kind, and the kinds of a provider cedc knows.
-        let crossplane = self.objects.iter().flat_map(|o| {
+        chart.chain(objects).chain(self.crossplane_kinds())
+    }
+
+    /// The kinds Crossplane makes from the component's objects, as (group, kind) with
+    /// the span that says so: a definition's composite (and claim) kind, and the kinds
+    /// of a provider cedc knows.
+    pub fn crossplane_kinds(&self) -> impl Iterator<Item = ((String, String), Span)> + '_ {
+        use crate::View;
+        self.objects.iter().flat_map(|o| {
             use crate::ObjectView;
             use crate::views::crossplane::{CompositeResourceDefinition, Provider, provider_kinds};
             let composite = CompositeResourceDefinition::cast(o).into_iter().flat_map(|d| {
@@ -169,8 +175,7 @@ impl Component {
                     .map(move |(g, k)| (((*g).to_string(), (*k).to_string()), package.span()))
             });
             composite.chain(provided)
-        });
-        chart.chain(objects).chain(crossplane)
+        })
     }
 
     /// Every object the component's environment has through it: its own (emitted by

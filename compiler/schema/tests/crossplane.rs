@@ -8,12 +8,14 @@ use cedc_diagnostics::Span;
 use cedc_model::Value;
 use cedc_schema::crd::{self, OBJECT_META};
 use cedc_schema::crossplane::{self, OPEN_PATHS};
-use cedc_schema::validate::{Violation, ViolationKind, validate};
-use cedc_schema::{Additional, Kind, Registry, Scope, Source, Ty, split_api_version};
+use cedc_schema::validate::{ViolationKind, validate};
+use cedc_schema::{Additional, Registry, Scope, Source, Ty, split_api_version};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
+mod builtin;
 mod common;
+use builtin::{assert_valid, check, kind, registry, summary};
 use common::Compare;
 
 /// Every built-in kind here: apiVersion, kind, scope, package.
@@ -27,35 +29,6 @@ const KINDS: [(&str, &str, Scope, &str); 8] = [
     ("pkg.crossplane.io/v1beta1", "DeploymentRuntimeConfig", Scope::Cluster, crossplane::PACKAGE),
     ("pt.fn.crossplane.io/v1beta1", "Resources", Scope::Namespaced, crossplane::PT_PACKAGE),
 ];
-
-fn registry() -> &'static Registry {
-    cedc_schema::core::registry()
-}
-
-fn kind(api_version: &str, name: &str) -> &'static Kind {
-    registry().lookup(api_version, name).unwrap_or_else(|| panic!("{api_version} {name} is not built in"))
-}
-
-/// The violations of a JSON object against its (built-in) kind.
-fn check(object: serde_json::Value) -> Vec<Violation> {
-    let k = kind(object["apiVersion"].as_str().expect("an apiVersion"), object["kind"].as_str().expect("a kind"));
-    validate(registry(), &k.schema, &Value::from_json(&object, Span::default()))
-}
-
-fn assert_valid(object: serde_json::Value) {
-    let name = format!("{} {} {}", object["apiVersion"], object["kind"], object["metadata"]["name"]);
-    let v = check(object);
-    assert!(
-        v.is_empty(),
-        "{name}: {:#?}",
-        v.iter().map(|v| format!("{}: {}", v.path, v.message())).collect::<Vec<_>>()
-    );
-}
-
-/// Each violation as `path: kind`, for readable assertions.
-fn summary(v: &[Violation]) -> Vec<(String, ViolationKind)> {
-    v.iter().map(|v| (v.path.clone(), v.kind.clone())).collect()
-}
 
 fn xrd(api_version: &str, spec: serde_json::Value) -> serde_json::Value {
     json!({

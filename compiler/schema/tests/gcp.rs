@@ -3,19 +3,19 @@
 //! `CEDC_GCP_DNS_CRDS` names a directory holding the provider's CRDs) they match the
 //! upstream CRDs node by node.
 
-use cedc_diagnostics::Span;
-use cedc_model::Value;
 use cedc_schema::crd::{self, OBJECT_META};
 use cedc_schema::gcp::{self, OPEN_PATHS};
-use cedc_schema::validate::{Violation, ViolationKind, validate};
+use cedc_schema::validate::ViolationKind;
 use cedc_schema::{Additional, Kind, Registry, Scope, Source, Ty};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 // Only the comparison: the upstream CRDs come from `CEDC_GCP_DNS_CRDS`, not `../shared`.
+mod builtin;
 #[allow(dead_code)]
 mod common;
+use builtin::{assert_valid, check, kind, registry, summary};
 use common::Compare;
 
 /// Every built-in kind, by `apiVersion` and kind.
@@ -32,35 +32,6 @@ const KINDS: [(&str, &str); 5] = [
 /// `gcp.upbound.io_providerconfigs.yaml`, from `package/crds` of provider-upjet-gcp at
 /// the tag in `gcp::PROVIDER_VERSION`).
 const CRDS_VAR: &str = "CEDC_GCP_DNS_CRDS";
-
-fn registry() -> &'static Registry {
-    cedc_schema::core::registry()
-}
-
-fn kind(api_version: &str, name: &str) -> &'static Kind {
-    registry().lookup(api_version, name).unwrap_or_else(|| panic!("{api_version} {name} is not built in"))
-}
-
-/// The violations of a JSON object against its (built-in) kind.
-fn check(object: serde_json::Value) -> Vec<Violation> {
-    let k = kind(object["apiVersion"].as_str().expect("an apiVersion"), object["kind"].as_str().expect("a kind"));
-    validate(registry(), &k.schema, &Value::from_json(&object, Span::default()))
-}
-
-fn assert_valid(object: serde_json::Value) {
-    let name = format!("{} {} {}", object["apiVersion"], object["kind"], object["metadata"]["name"]);
-    let v = check(object);
-    assert!(
-        v.is_empty(),
-        "{name}: {:#?}",
-        v.iter().map(|v| format!("{}: {}", v.path, v.message())).collect::<Vec<_>>()
-    );
-}
-
-/// Each violation as `path: kind`, for readable assertions.
-fn summary(v: &[Violation]) -> Vec<(String, ViolationKind)> {
-    v.iter().map(|v| (v.path.clone(), v.kind.clone())).collect()
-}
 
 /// A RecordSet as a platform team writes it: an A record in the zone of a ManagedZone
 /// object.

@@ -24,7 +24,7 @@ use cedc_model::{Environment, ObjectView, Platform, View};
 use cedc_names::{Program, STDLIB};
 use cedc_syntax::ast::{self, ItemKind, TypeExprKind};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("templates/base.html")),
@@ -42,13 +42,14 @@ pub fn site(c: &crate::Compilation, name: &str) -> Result<Tree, String> {
     let modules = modules(&c.program);
     let mut tree = Tree::new();
     let links: Vec<ModuleLink> = modules.iter().map(|m| m.link.clone()).collect();
-    let envs = c.platform.as_ref().map(|p| p.envs.iter().map(|e| env_page(p, e)).collect()).unwrap_or_default();
+    let envs: Vec<EnvPage> =
+        c.platform.as_ref().map(|p| p.envs.iter().map(|e| env_page(p, e)).collect()).unwrap_or_default();
     let nav: Vec<String> = c.platform.iter().flat_map(|p| p.envs.iter().map(|e| e.name.clone())).collect();
     let overview = Overview {
         project: name.to_string(),
         root: String::new(),
         nav: nav.clone(),
-        matrix: c.platform.as_ref().map(matrix).unwrap_or_default(),
+        matrix: c.platform.as_ref().map(|p| matrix(p, &envs)).unwrap_or_default(),
         envs,
         modules: links.clone(),
     };
@@ -101,27 +102,20 @@ struct MatrixRow {
     cells: Vec<Option<u32>>,
 }
 
-fn matrix(p: &Platform) -> Matrix {
-    let waves: Vec<Vec<u32>> = p.envs.iter().map(|e| waves(p, e)).collect();
+/// The matrix of the environments' pages (each holds its components' waves, computed
+/// once).
+fn matrix(p: &Platform, envs: &[EnvPage]) -> Matrix {
+    let waves: Vec<BTreeMap<&str, u32>> =
+        envs.iter().map(|e| e.components.iter().map(|n| (n.name.as_str(), n.wave)).collect()).collect();
     let rows = p
         .components
         .iter()
         .map(|c| MatrixRow {
             component: c.name.clone(),
-            cells: p
-                .envs
-                .iter()
-                .zip(&waves)
-                .map(|(e, w)| e.components.iter().position(|x| x.name == c.name).and_then(|i| w.get(i).copied()))
-                .collect(),
+            cells: waves.iter().map(|w| w.get(c.name.as_str()).copied()).collect(),
         })
         .collect();
-    Matrix { envs: p.envs.iter().map(|e| e.name.clone()).collect(), rows }
-}
-
-/// The sync wave of each component of `e`, in its order.
-fn waves(p: &Platform, e: &Environment) -> Vec<u32> {
-    order(p, e).waves
+    Matrix { envs: envs.iter().map(|e| e.name.clone()).collect(), rows }
 }
 
 fn order(p: &Platform, e: &Environment) -> cedc_derive::order::Order {
@@ -233,7 +227,7 @@ fn env_page(p: &Platform, e: &Environment) -> EnvPage {
 
 /// Every hostname a route of `e` serves, sorted, with its routes.
 fn hostnames(e: &Environment) -> Vec<Hostname> {
-    let mut by_name: std::collections::BTreeMap<String, Vec<RouteRow>> = Default::default();
+    let mut by_name: BTreeMap<String, Vec<RouteRow>> = BTreeMap::new();
     for c in &e.components {
         for o in &c.objects {
             let Some(r) = Route::cast(o) else { continue };

@@ -9,7 +9,7 @@
 //! `v2`, `LegacyCluster` at `v1`; a Composition's `mode` is `Pipeline`; a package runs
 //! with the DeploymentRuntimeConfig named `default`).
 
-use crate::view::{Items, ObjectKey, ObjectView, View};
+use crate::view::{Items, ObjectView, View};
 
 /// The API group of CompositeResourceDefinitions and Compositions.
 pub const APIEXTENSIONS_GROUP: &str = "apiextensions.crossplane.io";
@@ -98,16 +98,6 @@ crate::part_view!(
     /// One entry of a Composition's `spec.pipeline`.
     PipelineStep
 );
-
-/// The key of the Function named `name` (cluster-scoped), as a pipeline step names it.
-pub fn function_key(name: &str) -> ObjectKey<'_> {
-    ObjectKey::cluster(PKG_GROUP, FUNCTION, name)
-}
-
-/// The key of the XRD named `name` (cluster-scoped; `<plural>.<group>`).
-pub fn xrd_key(name: &str) -> ObjectKey<'_> {
-    ObjectKey::cluster(APIEXTENSIONS_GROUP, COMPOSITE_RESOURCE_DEFINITION, name)
-}
 
 impl<'a> CompositeResourceDefinition<'a> {
     /// `spec.group`: the API group of the composite resource.
@@ -209,20 +199,12 @@ impl<'a> PipelineStep<'a> {
                 && i.str_field("apiVersion").and_then(|v| v.split_once('/')).is_some_and(|(g, _)| g == PT_GROUP)
         })
     }
-    /// `credentials`, in order.
-    pub fn credentials(self) -> Items<'a> {
-        self.0.items_of("credentials")
-    }
 }
 
 impl<'a> Provider<'a> {
     /// `spec.package`: the OCI reference of the package.
     pub fn package(self) -> Option<View<'a>> {
         self.view().at(&["spec", "package"])
-    }
-    /// `spec.runtimeConfigRef.name`, `default` when left out.
-    pub fn runtime_config(self) -> &'a str {
-        runtime_config(self.view())
     }
 }
 
@@ -231,15 +213,6 @@ impl<'a> Function<'a> {
     pub fn package(self) -> Option<View<'a>> {
         self.view().at(&["spec", "package"])
     }
-    /// `spec.runtimeConfigRef.name`, `default` when left out.
-    pub fn runtime_config(self) -> &'a str {
-        runtime_config(self.view())
-    }
-}
-
-/// A package's `spec.runtimeConfigRef.name`, `default` when left out.
-fn runtime_config(package: View<'_>) -> &str {
-    package.at(&["spec", "runtimeConfigRef", "name"]).and_then(View::str).unwrap_or(DEFAULT_RUNTIME_CONFIG)
 }
 
 /// function-patch-and-transform: its Function's name (the one every Composition of a
@@ -408,7 +381,6 @@ mod tests {
                 (Some("ready"), Some("function-auto-ready"), false)
             ]
         );
-        assert_eq!(function_key("function-auto-ready").to_string(), "Function.pkg.crossplane.io function-auto-ready");
         assert!(CompositeResourceDefinition::cast(&composition).is_none());
 
         let provider = object(json!({
@@ -416,7 +388,6 @@ mod tests {
             "spec": { "package": "xpkg.crossplane.io/crossplane-contrib/provider-nop:v0.4.0" }
         }));
         let p = Provider::cast(&provider).expect("a Provider");
-        assert_eq!(p.runtime_config(), DEFAULT_RUNTIME_CONFIG);
         assert_eq!(p.package().and_then(View::str), Some("xpkg.crossplane.io/crossplane-contrib/provider-nop:v0.4.0"));
         assert!(Function::cast(&provider).is_none());
         let function = object(json!({
@@ -424,7 +395,7 @@ mod tests {
             "spec": { "package": "xpkg.crossplane.io/crossplane-contrib/function-auto-ready:v0.5.0",
                       "runtimeConfigRef": { "name": "debug" } }
         }));
-        assert_eq!(Function::cast(&function).map(Function::runtime_config), Some("debug"));
+        assert!(Function::cast(&function).is_some());
         assert!(Provider::cast(&function).is_none());
     }
 }
