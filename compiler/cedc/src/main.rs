@@ -2,9 +2,11 @@
 //! with `build --check`, unformatted files with `fmt --check`), 2 usage or I/O errors.
 
 mod diff;
+mod fetch;
 mod github;
 mod import;
 mod import_chart;
+mod oci;
 mod sarif;
 
 use cedc::project::{self, Project};
@@ -142,6 +144,25 @@ enum Command {
         /// Output directory (default: `doc` in the project).
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Download the dependencies cedc.toml declares (git commits, OCI artifacts) into
+    /// the cache and pin them in cedc.lock; builds only read what this fetched.
+    Fetch {
+        /// The project directory (holding cedc.toml).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Resolve every `rev` and `tag` again, instead of fetching what cedc.lock pins.
+        #[arg(long)]
+        update: bool,
+    },
+    /// Push a library (a directory of .ced files) to an OCI registry, for other
+    /// projects to depend on.
+    Publish {
+        /// The library's directory.
+        dir: PathBuf,
+        /// Where to: `registry/repository:tag`.
+        #[arg(long, value_name = "REFERENCE:TAG")]
+        to: String,
     },
     /// Run the language server over stdin/stdout (editors start this).
     Lsp,
@@ -387,6 +408,17 @@ fn run(command: Command, r: &Reporter) -> Outcome {
         Command::Render { dir, env: None, delivery, .. } => render_all(&dir, delivery, r),
         Command::Build { dir, out, check } => build(&dir, out, check, r),
         Command::Doc { dir, out } => doc(&dir, out, r),
+        Command::Fetch { dir, update } => fetch_deps(&dir, update, r),
+        Command::Publish { dir, to } => match fetch::publish(&dir, &to) {
+            Ok(line) => {
+                eprintln!("cedc: {line}");
+                Outcome::Ok
+            }
+            Err(d) => {
+                r.report(&Files::new(), &[d]);
+                Outcome::UserError
+            }
+        },
         Command::Fmt { paths, check, stdin } => fmt(&paths, check, stdin, r),
         Command::Import { what: Import::Crd { files, dir } } => import_crd(&dir, &files, r),
         Command::Import { what: Import::Chart { path, out, repository, helm } } => {
@@ -487,6 +519,27 @@ fn import_chart(req: import_chart::Request, out: Option<&Path>, r: &Reporter) ->
     }
     eprintln!("cedc: wrote {}", project::display(out));
     Outcome::Ok
+}
+
+/// `cedc fetch`: a line per dependency on stderr; a dependency that cannot be fetched
+/// is an error (exit 1) and leaves its lock entry as it was.
+fn fetch_deps(dir: &Path, update: bool, r: &Reporter) -> Outcome {
+    let found = project::find_root(dir);
+    let dir = found.as_deref().unwrap_or(dir);
+    let _ = BASE.set(dir.to_path_buf());
+    match fetch::fetch(dir, update) {
+        Ok(done) => {
+            for line in &done.lines {
+                eprintln!("cedc: {line}");
+            }
+            r.report(&done.files, &done.problems);
+            if done.problems.is_empty() { Outcome::Ok } else { Outcome::UserError }
+        }
+        Err((files, d)) => {
+            r.report(&files, &[d]);
+            Outcome::UserError
+        }
+    }
 }
 
 fn explain(code: &str) -> Outcome {

@@ -73,7 +73,7 @@ fn check_case(path: &Path) -> Result<usize, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let mut expected = marks(&text);
     let unchecked = text.lines().filter_map(|l| l.strip_prefix("// unchecked: ")).map(|k| k.trim().to_string());
-    let schemas = cedc::Schemas { crds: Vec::new(), unchecked: unchecked.collect() };
+    let schemas = cedc::Settings { unchecked: unchecked.collect(), ..Default::default() };
     let mut fs = MemoryFs::default();
     fs.files.insert("main.ced".into(), text.into_bytes());
     let c = cedc::compile_with(&fs, &["main.ced".to_string()], None, &schemas);

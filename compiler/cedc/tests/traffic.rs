@@ -1030,7 +1030,7 @@ component secrets {
     let mut fs = cedc_names::MemoryFs::default();
     fs.files.insert("main.ced".into(), external.into_bytes());
     let schemas =
-        cedc::Schemas { unchecked: vec!["external-secrets.io/v1/ExternalSecret".into()], ..Default::default() };
+        cedc::Settings { unchecked: vec!["external-secrets.io/v1/ExternalSecret".into()], ..Default::default() };
     let c = cedc::compile_with(&fs, &["main.ced".to_string()], None, &schemas);
     assert!(c.ok(), "{:#?}", c.diagnostics);
 }

@@ -14,6 +14,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0011", "import cycle"),
     ("E0012", "invalid import path"),
     ("E0013", "import chain too long"),
+    ("E0014", "dependency not available"),
+    ("E0015", "dependency cannot be fetched or published"),
     ("E0020", "undefined name"),
     ("E0021", "duplicate declaration"),
     ("E0022", "unknown field"),

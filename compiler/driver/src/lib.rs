@@ -1,7 +1,8 @@
 //! The pipeline every front end runs — the command line (`cedc`) and the language server
 //! (`cedc_lsp`) — and the project file, `cedc.toml`. Front ends add only their I/O.
 
+pub mod packages;
 mod pipeline;
 pub mod project;
 
-pub use pipeline::{Clock, Compilation, Schemas, compile, compile_project, compile_with, crd_problem};
+pub use pipeline::{Clock, Compilation, Settings, compile, compile_project, compile_with, crd_problem};

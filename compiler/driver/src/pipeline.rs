@@ -3,11 +3,12 @@
 //! stages are sequenced in one place, `compile_here`. Each phase reports all it finds;
 //! evaluation only runs on a program that type-checks.
 
-use crate::project::{CONFIG_FILE, CrdFile, Project};
+use crate::project::{CONFIG_FILE, CrdFile, Dependency, Project};
 use cedc_diagnostics::{Diagnostic, Diagnostics, Files, merge_across_envs};
 use cedc_diagnostics::{FileId, Severity, Span};
 use cedc_model::Platform;
 use cedc_names::{FileSystem, Program};
+use std::path::PathBuf;
 use cedc_schema::{Registry, Scope};
 use cedc_types::Checked;
 
@@ -32,18 +33,26 @@ impl Compilation {
     }
 }
 
-/// What the project says about schemas: its CRD files and the kinds it leaves
-/// unchecked (see `[schemas]` in cedc.toml).
+/// What cedc.toml says besides the entry files: the CRD files and the kinds left
+/// unchecked (`[schemas]`), and the dependencies (`[dependencies]`, found from `root`).
 #[derive(Clone, Debug, Default)]
-pub struct Schemas {
+pub struct Settings {
     pub crds: Vec<CrdFile>,
     /// `apiVersion/Kind` of kinds whose objects are not checked against a schema.
     pub unchecked: Vec<String>,
+    pub dependencies: Vec<Dependency>,
+    /// The project directory: path dependencies and cedc.lock are found from it.
+    pub root: PathBuf,
 }
 
-impl Schemas {
-    pub fn of(project: &Project) -> Schemas {
-        Schemas { crds: project.crds.clone(), unchecked: project.unchecked.clone() }
+impl Settings {
+    pub fn of(project: &Project) -> Settings {
+        Settings {
+            crds: project.crds.clone(),
+            unchecked: project.unchecked.clone(),
+            dependencies: project.dependencies.clone(),
+            root: project.root.clone(),
+        }
     }
 }
 
@@ -54,7 +63,7 @@ impl Schemas {
 /// user input (bounded by the nesting, call and declaration-chain limits), and a debug
 /// build's frames are big. The stack is reserved lazily, so this costs nothing unused.
 pub fn compile(fs: &(dyn FileSystem + Sync), entries: &[String], config: Option<(String, String)>) -> Compilation {
-    compile_with(fs, entries, config, &Schemas::default())
+    compile_with(fs, entries, config, &Settings::default())
 }
 
 /// The stack of the threads compiling: checking and evaluation recurse over the program
@@ -66,7 +75,7 @@ pub fn compile_with(
     fs: &(dyn FileSystem + Sync),
     entries: &[String],
     config: Option<(String, String)>,
-    schemas: &Schemas,
+    schemas: &Settings,
 ) -> Compilation {
     std::thread::scope(|s| {
         let worker = std::thread::Builder::new()
@@ -93,7 +102,7 @@ fn compile_here(
     fs: &(dyn FileSystem + Sync),
     entries: &[String],
     config: Option<(String, String)>,
-    schemas: &Schemas,
+    schemas: &Settings,
 ) -> Compilation {
     let mut clock = Clock::from_env();
     // The built-in schemas are the same for every project: built once per process, the
@@ -104,9 +113,19 @@ fn compile_here(
             cedc_schema::core::registry();
         });
     });
-    let (mut program, mut diags) = cedc_names::load_project(fs, entries);
+    let (packages, problems) = crate::packages::resolve(&schemas.root, &schemas.dependencies);
+    let unavailable: Vec<String> =
+        schemas.dependencies.iter().map(|d| d.name.clone()).filter(|n| !packages.contains_key(n)).collect();
+    let (mut program, mut diags) = cedc_names::load_project_with(fs, entries, packages, &unavailable);
     clock.lap("load and parse");
     let config_file = config.map(|(name, text)| program.files.add(name, text));
+    for p in problems {
+        let d = Diagnostic::error("E0014", p.message).help(p.help);
+        diags.push(match config_file {
+            Some(f) => d.at(Span::new(f, p.span.start, p.span.end), "this dependency"),
+            None => d,
+        });
+    }
     let mut registry = load_schemas(fs, &mut program.files, config_file, &schemas.crds, &mut diags);
     clock.lap("schemas");
     let (checked, type_diags) = cedc_types::check_with(&program, &registry);
@@ -259,7 +278,7 @@ fn located(d: Diagnostic, span: Option<Span>, label: &str) -> Diagnostic {
 /// Compile the project as its cedc.toml describes it.
 pub fn compile_project(fs: &(dyn FileSystem + Sync), project: &Project, config_text: Option<String>) -> Compilation {
     let config = config_text.map(|t| (CONFIG_FILE.to_string(), t));
-    compile_with(fs, &project.entry, config, &Schemas::of(project))
+    compile_with(fs, &project.entry, config, &Settings::of(project))
 }
 
 /// The composite resource kinds the platform's CompositeResourceDefinitions define

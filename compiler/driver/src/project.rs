@@ -18,6 +18,50 @@ pub struct Project {
     pub crds: Vec<CrdFile>,
     /// Kinds checked against no schema, as `apiVersion/Kind` (`example.com/v1/Widget`).
     pub unchecked: Vec<String>,
+    /// The libraries it imports by name, sorted by name (`[dependencies]`).
+    pub dependencies: Vec<Dependency>,
+}
+
+/// A library the project imports by name (`import "netlib/dns"`), and where it comes
+/// from. See [`crate::packages`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    pub name: String,
+    pub source: Source,
+    /// Its entry in cedc.toml (byte range), where problems with it are reported.
+    pub span: std::ops::Range<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A directory, relative to the project (a monorepo's shared library).
+    Path(String),
+    /// A git repository at a commit (`rev`: a commit hash, a tag or a branch; the lock
+    /// file records the commit it named).
+    Git { url: String, rev: String },
+    /// An OCI artifact: `registry/repository`, and a tag, a digest or both.
+    Oci { reference: String, tag: Option<String>, digest: Option<String> },
+}
+
+impl Source {
+    /// The source as one string, recorded in the lock file: an entry locked for another
+    /// string is out of date.
+    pub fn id(&self) -> String {
+        match self {
+            Source::Path(p) => format!("path+{p}"),
+            Source::Git { url, rev } => format!("git+{url}#{rev}"),
+            Source::Oci { reference, tag, digest } => {
+                let mut s = format!("oci+{reference}");
+                if let Some(t) = tag {
+                    s.push_str(&format!(":{t}"));
+                }
+                if let Some(d) = digest {
+                    s.push_str(&format!("@{d}"));
+                }
+                s
+            }
+        }
+    }
 }
 
 /// A CRD file to load, and the `crds` pattern of cedc.toml that named it (byte range
@@ -34,6 +78,21 @@ struct Config {
     project: ProjectSection,
     #[serde(default)]
     schemas: SchemasSection,
+    #[serde(default)]
+    dependencies: std::collections::BTreeMap<String, toml::Spanned<DependencySpec>>,
+}
+
+/// One `[dependencies]` entry: `name = { path = "../lib" }`, `{ git = URL, rev = REV }`
+/// or `{ oci = "registry/repository", tag = TAG, digest = DIGEST }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DependencySpec {
+    path: Option<String>,
+    git: Option<String>,
+    rev: Option<String>,
+    oci: Option<String>,
+    tag: Option<String>,
+    digest: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -187,7 +246,80 @@ pub fn load(dir: &Path, files: &mut Files) -> Result<Project, ProjectError> {
             }
         }
     }
-    Ok(Project { root: dir.to_path_buf(), name: p.name, entry: p.entry, out: p.out, crds, unchecked })
+    let mut dependencies = Vec::new();
+    for (name, spec) in &cfg.dependencies {
+        let span = spec.span();
+        let source = dependency(name, spec.get_ref()).map_err(|(why, help)| bad(why, Some(span.clone()), help))?;
+        dependencies.push(Dependency { name: name.clone(), source, span });
+    }
+    Ok(Project { root: dir.to_path_buf(), name: p.name, entry: p.entry, out: p.out, crds, unchecked, dependencies })
+}
+
+/// A `[dependencies]` entry checked: a name `import` can use, and exactly one source
+/// with the keys it takes.
+fn dependency(name: &str, spec: &DependencySpec) -> Result<Source, (String, &'static str)> {
+    let sources = "write `{ path = \"../lib\" }`, `{ git = \"https://...\", rev = \"<commit or tag>\" }` or `{ oci = \"registry/repository\", tag = \"1.0.0\" }`";
+    let ident = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !ident || name == "std" {
+        return Err((
+            format!("`{name}` cannot name a dependency"),
+            "a dependency's name is what `import \"<name>/<file>\"` starts with: letters, digits, `_` and `-`, not `std`",
+        ));
+    }
+    let DependencySpec { path, git, rev, oci, tag, digest } = spec;
+    let given = [path.is_some(), git.is_some(), oci.is_some()].iter().filter(|b| **b).count();
+    if given != 1 {
+        return Err((format!("the dependency `{name}` needs exactly one of `path`, `git` and `oci`"), sources));
+    }
+    let stray = |key: &str| Err((format!("`{key}` does not go with this kind of dependency (`{name}`)"), sources));
+    if let Some(path) = path {
+        return match (rev, tag, digest) {
+            (Some(_), _, _) => stray("rev"),
+            (_, Some(_), _) => stray("tag"),
+            (_, _, Some(_)) => stray("digest"),
+            _ => Ok(Source::Path(path.clone())),
+        };
+    }
+    if let Some(url) = git {
+        if tag.is_some() || digest.is_some() {
+            return stray(if tag.is_some() { "tag" } else { "digest" });
+        }
+        let Some(rev) = rev else {
+            return Err((
+                format!("the git dependency `{name}` needs a `rev`"),
+                "pin it: `rev = \"<commit hash>\"` or a tag (`rev = \"v1.2.0\"`); cedc.lock then records the commit",
+            ));
+        };
+        if url.starts_with('-') || rev.starts_with('-') || rev.is_empty() || url.is_empty() {
+            return Err((format!("the git dependency `{name}` has an invalid `git` or `rev`"), sources));
+        }
+        return Ok(Source::Git { url: url.clone(), rev: rev.clone() });
+    }
+    let reference = oci.clone().unwrap_or_default();
+    if rev.is_some() {
+        return stray("rev");
+    }
+    if tag.is_none() && digest.is_none() {
+        return Err((
+            format!("the OCI dependency `{name}` needs a `tag` or a `digest`"),
+            "pin it: `tag = \"1.0.0\"` (cedc.lock then records the digest) or `digest = \"sha256:...\"`",
+        ));
+    }
+    let valid_digest = digest.as_deref().is_none_or(|d| {
+        d.strip_prefix("sha256:").is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    });
+    if !valid_digest {
+        return Err((format!("the digest of `{name}` is not `sha256:` and 64 hex digits"), sources));
+    }
+    let tagged = reference.rsplit('/').next().is_some_and(|last| last.contains(':'));
+    if reference.contains("://") || !reference.contains('/') || reference.contains(['@', ' ']) || tagged {
+        return Err((
+            format!("`{reference}` is not an OCI repository reference"),
+            "write the registry and repository without tag: `oci = \"registry.example.com/platform/netlib\"` (the tag goes in `tag`)",
+        ));
+    }
+    Ok(Source::Oci { reference, tag: tag.clone(), digest: digest.clone() })
 }
 
 /// The files a `crds` pattern names, project-relative with forward slashes, sorted.

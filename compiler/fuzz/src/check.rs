@@ -15,7 +15,7 @@
 use crate::case::Case;
 use crate::generate::BLOB_KIND;
 use cedc_diagnostics::{Diagnostic, FileId, codes};
-use cedc_driver::{Compilation, Schemas};
+use cedc_driver::{Compilation, Settings};
 use cedc_names::MemoryFs;
 use cedc_syntax::ast::Module;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -113,7 +113,7 @@ fn compile(case: &Case) -> Compilation {
     for (name, bytes) in &case.files {
         fs.files.insert(name.clone(), bytes.clone());
     }
-    let schemas = Schemas { crds: Vec::new(), unchecked: vec![BLOB_KIND.to_string()] };
+    let schemas = Settings { unchecked: vec![BLOB_KIND.to_string()], ..Default::default() };
     cedc_driver::compile_with(&fs, &case.entries, Some(("cedc.toml".into(), config_text())), &schemas)
 }
 

@@ -3,7 +3,7 @@
 //! answered from the newest analysis of the document's project.
 
 use cedc_diagnostics::{Diagnostic, FileId, Files, Severity, Span};
-use cedc_driver::{Compilation, Schemas, compile_with, project};
+use cedc_driver::{Compilation, Settings, compile_with, project};
 use cedc_names::{FileSystem, Resolution, resolve};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -21,15 +21,20 @@ pub struct Overlay<'a> {
 
 impl FileSystem for Overlay<'_> {
     fn read(&self, rel: &str) -> std::io::Result<Vec<u8>> {
-        let path = self.root.join(rel);
+        self.read_path(&self.root.join(rel))
+    }
+
+    /// A dependency's file open in the editor (a path dependency being edited beside
+    /// the project) is read from the editor too.
+    fn read_path(&self, path: &Path) -> std::io::Result<Vec<u8>> {
         if let Some((p, text)) = self.replace
             && p == path
         {
             return Ok(text.as_bytes().to_vec());
         }
-        match self.docs.get(&path) {
+        match self.docs.get(path) {
             Some(text) => Ok(text.as_bytes().to_vec()),
-            None => cedc_names::read_regular_file(&path),
+            None => cedc_names::read_regular_file(path),
         }
     }
 }
@@ -84,12 +89,12 @@ impl Analysis {
         let mut config_error = None;
         let mut config = None;
         let mut entries = Vec::new();
-        let mut schemas = Schemas::default();
+        let mut schemas = Settings::default();
         if let ProjectKey::Project(_) = key {
             let mut files = Files::new();
             match project::load(&root, &mut files) {
                 Ok(p) => {
-                    schemas = Schemas::of(&p);
+                    schemas = Settings::of(&p);
                     entries = p.entry;
                     config = std::fs::read_to_string(root.join(project::CONFIG_FILE))
                         .ok()
@@ -126,11 +131,15 @@ impl Analysis {
         self.key.root()
     }
 
-    /// The absolute path of a file of the compilation (`None` for the standard library).
+    /// The absolute path of a file of the compilation (`None` for the standard library);
+    /// a dependency's file is where the dependency is (its directory, or the cache).
     pub fn path(&self, file: FileId) -> Option<PathBuf> {
         let name = &self.compilation.program.files.get(file).name;
         if let Some(std_name) = name.strip_prefix("std/") {
             return crate::stdlib::path(std_name);
+        }
+        if let Some(path) = cedc_names::package_file(&self.compilation.program.packages, name) {
+            return Some(path);
         }
         Some(self.root().join(name))
     }

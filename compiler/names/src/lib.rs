@@ -7,7 +7,10 @@ mod load;
 mod resolve;
 
 pub use builtins::Builtin;
-pub use load::{FileSystem, MemoryFs, NotRegularFile, OsFs, is_not_regular, load_project, read_regular_file};
+pub use load::{
+    FileSystem, MemoryFs, NotRegularFile, OsFs, PACKAGE_PREFIX, Packages, is_not_regular, load_project, load_project_with,
+    package_file, read_regular_file,
+};
 pub use resolve::{Def, Occurrence, Resolution, resolve};
 
 use cedc_diagnostics::{FileId, Files, Span};
@@ -22,7 +25,8 @@ pub struct ModuleId(pub u32);
 pub struct Module {
     pub id: ModuleId,
     pub file: FileId,
-    /// Project-relative path (`lib/app.ced`) or `std/k8s.ced`.
+    /// Project-relative path (`lib/app.ced`), `std/k8s.ced`, or a dependency's file
+    /// (`@netlib/dns.ced`, see [`PACKAGE_PREFIX`]).
     pub name: String,
     pub ast: ast::Module,
     /// `alias → (module, span of the import)`.
@@ -45,6 +49,8 @@ pub struct Program {
     pub files: Files,
     pub modules: Vec<Module>,
     pub prelude: Option<ModuleId>,
+    /// The project's dependencies: name → directory (see [`load_project_with`]).
+    pub packages: Packages,
 }
 
 impl Program {

@@ -14,7 +14,20 @@ pub const MAX_IMPORT_DEPTH: usize = 64;
 pub trait FileSystem {
     /// Read a project-relative path (forward slashes).
     fn read(&self, rel: &str) -> std::io::Result<Vec<u8>>;
+    /// Read a file of a dependency (a path under one of the [`Packages`]' roots).
+    fn read_path(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        read_regular_file(path)
+    }
 }
+
+/// The project's dependencies as the loader sees them: name → the directory holding the
+/// library's files (a path dependency's directory, or a fetched copy in the cache).
+/// `import "name/path"` loads `path.ced` there, as the module `@name/path.ced`.
+pub type Packages = std::collections::BTreeMap<String, PathBuf>;
+
+/// The prefix of a dependency's module names (`@netlib/dns.ced`): no project path
+/// starts with it, so modules of the project and of its dependencies never share a name.
+pub const PACKAGE_PREFIX: char = '@';
 
 pub struct OsFs {
     pub root: PathBuf,
@@ -93,16 +106,39 @@ impl FileSystem for MemoryFs {
     fn read(&self, rel: &str) -> std::io::Result<Vec<u8>> {
         self.files.get(rel).cloned().ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
     }
+    /// Dependencies' files are keyed by their whole path (`/libs/net/dns.ced`).
+    fn read_path(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.read(&path.to_string_lossy())
+    }
 }
 
 /// Load the prelude, the entry files (project-relative paths) and all their imports.
 /// Returns the program (with every module that could be loaded) and the diagnostics.
 pub fn load_project(fs: &dyn FileSystem, entries: &[String]) -> (Program, Diagnostics) {
-    let mut l =
-        Loader { fs, program: Program::default(), diags: Vec::new(), by_name: HashMap::new(), stack: Vec::new() };
+    load_project_with(fs, entries, Packages::new(), &[])
+}
+
+/// [`load_project`] for a project with dependencies: `import "name/path"` reads from
+/// `packages[name]`. `unavailable` names the dependencies that are declared but cannot
+/// be read (reported on cedc.toml): importing them is E0014 at the import.
+pub fn load_project_with(
+    fs: &dyn FileSystem,
+    entries: &[String],
+    packages: Packages,
+    unavailable: &[String],
+) -> (Program, Diagnostics) {
+    let mut l = Loader {
+        fs,
+        program: Program::default(),
+        diags: Vec::new(),
+        by_name: HashMap::new(),
+        stack: Vec::new(),
+        unavailable,
+    };
+    l.program.packages = packages;
     l.program.prelude = l.load_std("prelude", None);
     for e in entries {
-        match normalize(e) {
+        match normalize(e).filter(|p| !p.starts_with(PACKAGE_PREFIX)) {
             Some(p) => {
                 l.load_file(&p, None);
             }
@@ -123,6 +159,7 @@ struct Loader<'a> {
     by_name: HashMap<String, ModuleId>,
     /// Import chain being followed: (module name, import span).
     stack: Vec<(String, Option<Span>)>,
+    unavailable: &'a [String],
 }
 
 impl Loader<'_> {
@@ -175,7 +212,11 @@ impl Loader<'_> {
             }
             return Some(*id);
         }
-        let bytes = match self.fs.read(rel) {
+        let read = match package_file(&self.program.packages, rel) {
+            Some(path) => self.fs.read_path(&path),
+            None => self.fs.read(rel),
+        };
+        let bytes = match read {
             Ok(b) => b,
             Err(e) => {
                 let what = if e.kind() == std::io::ErrorKind::NotFound {
@@ -191,7 +232,13 @@ impl Loader<'_> {
                     None => d.note(format!("`{rel}` is an entry file named in cedc.toml")),
                 };
                 self.diags.push(d.help(if e.kind() == std::io::ErrorKind::NotFound {
-                    "check the path; import paths are relative to the importing file".to_string()
+                    match rel.split_once('/').filter(|(p, _)| p.starts_with(PACKAGE_PREFIX)) {
+                        Some((pkg, path)) => format!(
+                            "`{}` has no file `{path}`; import paths inside a dependency are relative to its directory",
+                            &pkg[1..]
+                        ),
+                        None => "check the path; import paths are relative to the importing file".to_string(),
+                    }
                 } else if is_not_regular(&e) {
                     format!("{e}: replace `{rel}` with a regular .ced file")
                 } else {
@@ -290,40 +337,12 @@ impl Loader<'_> {
 
     fn import(&mut self, from_module: &str, imp: &ast::Import, resolved: &mut IndexMap<String, (ModuleId, Span)>) {
         let span = imp.path_span;
-        let target = if let Some(std_name) = imp.path.strip_prefix("std/") {
-            Target::Std(std_name.to_string())
-        } else if imp.path.starts_with("./") || imp.path.starts_with("../") {
-            let dir = match from_module.rsplit_once('/') {
-                Some((d, _)) if !from_module.starts_with("std/") => format!("{d}/"),
-                _ => String::new(),
-            };
-            let mut p = format!("{dir}{}", imp.path);
-            if !p.ends_with(".ced") {
-                p.push_str(".ced");
+        let target = match self.target(from_module, &imp.path) {
+            Ok(t) => t,
+            Err(d) => {
+                self.diags.push(d.at(span, "invalid import path"));
+                return;
             }
-            match normalize(&p) {
-                Some(n) if !from_module.starts_with("std/") => Target::File(n),
-                _ => {
-                    self.diags.push(
-                        Diagnostic::error("E0012", format!("import path `{}` leaves the project directory", imp.path))
-                            .at(span, "outside the project")
-                            .help(
-                                "a project may only import files inside its own directory (the one holding cedc.toml)",
-                            ),
-                    );
-                    return;
-                }
-            }
-        } else {
-            self.diags.push(
-                Diagnostic::error("E0012", format!("`{}` is not an import path cedc understands", imp.path))
-                    .at(span, "invalid import path")
-                    .help(format!(
-                        "write `\"./{0}\"` for a file next to this one, or `\"std/<name>\"` for the standard library",
-                        imp.path
-                    )),
-            );
-            return;
         };
         let stem = imp.path.trim_end_matches(".ced").rsplit('/').next().unwrap_or("").to_string();
         let alias = match &imp.alias {
@@ -379,6 +398,71 @@ impl Loader<'_> {
 enum Target {
     Std(String),
     File(String),
+}
+
+impl Loader<'_> {
+    /// What `import "path"` written in `from_module` names: a standard library module,
+    /// a file of the project, or a file of a dependency (`name/path`). A relative path
+    /// stays inside the project, or inside the dependency the importing file belongs to.
+    fn target(&self, from_module: &str, path: &str) -> Result<Target, Diagnostic> {
+        if let Some(std_name) = path.strip_prefix("std/") {
+            return Ok(Target::Std(std_name.to_string()));
+        }
+        let with_ext = |p: String| if p.ends_with(".ced") { p } else { format!("{p}.ced") };
+        if path.starts_with("./") || path.starts_with("../") {
+            let (dir, package) = match from_module.rsplit_once('/') {
+                _ if from_module.starts_with("std/") => (String::new(), None),
+                Some((d, _)) => (format!("{d}/"), from_module.split_once('/').map(|(p, _)| p)),
+                None => (String::new(), None),
+            };
+            let package = package.filter(|p| p.starts_with(PACKAGE_PREFIX));
+            let inside = |n: &String| match package {
+                Some(p) => n.strip_prefix(p).is_some_and(|rest| rest.starts_with('/')),
+                None => !n.starts_with(PACKAGE_PREFIX),
+            };
+            return match normalize(&with_ext(format!("{dir}{path}"))) {
+                Some(n) if !from_module.starts_with("std/") && inside(&n) => Ok(Target::File(n)),
+                _ => Err(match package {
+                    Some(p) => Diagnostic::error("E0012", format!("import path `{path}` leaves the dependency `{}`", &p[1..]))
+                        .help("a dependency's files may import only files inside its own directory, the standard library and other dependencies"),
+                    None => Diagnostic::error("E0012", format!("import path `{path}` leaves the project directory"))
+                        .help("a project imports files inside its own directory (the one holding cedc.toml); to share files between projects, declare a dependency in cedc.toml's `[dependencies]` (see docs/packages.md)"),
+                }),
+            };
+        }
+        if let Some((name, rest)) = path.split_once('/')
+            && self.program.packages.contains_key(name)
+        {
+            return match normalize(&with_ext(rest.to_string())) {
+                Some(n) => Ok(Target::File(format!("{PACKAGE_PREFIX}{name}/{n}"))),
+                None => Err(Diagnostic::error("E0012", format!("import path `{path}` leaves the dependency `{name}`"))
+                    .help(format!("write the path of a file inside `{name}`: `\"{name}/<file>\"`"))),
+            };
+        }
+        let head = path.split('/').next().unwrap_or(path);
+        if self.unavailable.iter().any(|u| u == head) {
+            return Err(Diagnostic::error("E0014", format!("the dependency `{head}` is not available"))
+                .help("see the error on its line in cedc.toml (most often: run `cedc fetch`)"));
+        }
+        let mut d = Diagnostic::error("E0012", format!("`{path}` is not an import path cedc understands"));
+        d = match did_you_mean(head, self.program.packages.keys().map(String::as_str)) {
+            Some(m) if path.contains('/') => d.help(format!("did you mean the dependency `{m}`?")),
+            _ if self.program.packages.contains_key(path) => d.help(format!(
+                "name a file of the dependency: `\"{path}/<file>\"`"
+            )),
+            _ => d.help(format!(
+                "write `\"./{path}\"` for a file next to this one, `\"std/<name>\"` for the standard library, or `\"<dependency>/<file>\"` for a file of a dependency declared in cedc.toml's `[dependencies]`"
+            )),
+        };
+        Err(d)
+    }
+}
+
+/// Where a dependency's module (`@netlib/dns.ced`) is on disk; `None` for a project file.
+pub fn package_file(packages: &Packages, module: &str) -> Option<PathBuf> {
+    let rest = module.strip_prefix(PACKAGE_PREFIX)?;
+    let (name, path) = rest.split_once('/')?;
+    Some(packages.get(name)?.join(path))
 }
 
 /// Normalize a project-relative path: resolve `.` and `..`, reject paths that leave
