@@ -34,7 +34,8 @@ pub fn fetch(dir: &Path, update: bool) -> Result<Fetched, (Files, Diagnostic)> {
             Lock::default()
         }
         Err(why) => {
-            let d = Diagnostic::error("E0015", why).help("run `cedc fetch --update` to write cedc.lock again from cedc.toml");
+            let d = Diagnostic::error("E0015", why)
+                .help("run `cedc fetch --update` to write cedc.lock again from cedc.toml");
             return Err((files, d));
         }
     };
@@ -72,7 +73,9 @@ pub fn fetch(dir: &Path, update: bool) -> Result<Fetched, (Files, Diagnostic)> {
     let new = Lock::new(locked);
     let path = dir.join(packages::LOCK_FILE);
     let unchanged = Lock::read(dir).ok().flatten().is_some_and(|l| l == new);
-    if !unchanged && !(new.packages.is_empty() && !path.exists()) {
+    // A project with only path dependencies gets no lock file.
+    let needed = !new.packages.is_empty() || path.exists();
+    if !unchanged && needed {
         let tmp = dir.join(format!(".{}.{}.cedc-tmp", packages::LOCK_FILE, std::process::id()));
         let written = std::fs::write(&tmp, new.to_text()).and_then(|()| std::fs::rename(&tmp, &path));
         if let Err(e) = written {
@@ -99,8 +102,9 @@ fn fetch_one(dep: &Dependency, previous: Option<&Locked>, cache: &Path) -> Resul
         }
         Source::Oci { reference, tag, digest } => {
             let pinned = digest.as_deref().or(previous.and_then(|p| p.digest.as_deref()));
-            let pulled = oci::pull(reference, tag.as_deref(), pinned)
-                .map_err(|why| (why, "check the reference and the tag, and that the registry is reachable".to_string()))?;
+            let pulled = oci::pull(reference, tag.as_deref(), pinned).map_err(|why| {
+                (why, "check the reference and the tag, and that the registry is reachable".to_string())
+            })?;
             (pulled.files, None, Some(pulled.digest))
         }
         Source::Path(_) => return Err(("a path dependency is not fetched".into(), String::new())),
@@ -117,7 +121,8 @@ fn fetch_one(dep: &Dependency, previous: Option<&Locked>, cache: &Path) -> Resul
     if files.is_empty() {
         return Err(("it holds no .ced file".into(), "a library is a directory of .ced files".into()));
     }
-    let (hash, _) = packages::store(cache, &files).map_err(|why| (why, "check that the cache directory is writable".into()))?;
+    let (hash, _) =
+        packages::store(cache, &files).map_err(|why| (why, "check that the cache directory is writable".into()))?;
     let what = match (&commit, &digest) {
         (Some(c), _) => format!("commit {}", &c[..c.len().min(12)]),
         (_, Some(d)) => d.clone(),
@@ -128,7 +133,9 @@ fn fetch_one(dep: &Dependency, previous: Option<&Locked>, cache: &Path) -> Resul
 }
 
 fn git_help(url: &str) -> String {
-    format!("check that `git` runs, that `{url}` is a repository you can read, and that `rev` names a commit, tag or branch of it")
+    format!(
+        "check that `git` runs, that `{url}` is a repository you can read, and that `rev` names a commit, tag or branch of it"
+    )
 }
 
 /// The files of `url` at `rev` (a commit, tag or branch) and the commit it names, read
@@ -143,7 +150,10 @@ fn git(url: &str, rev: &str) -> Result<(String, PackageFiles), String> {
     let object = if shallow.is_ok() {
         "FETCH_HEAD^{commit}".to_string()
     } else {
-        run_git(repo, &["fetch", "--quiet", "--end-of-options", url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"])?;
+        run_git(
+            repo,
+            &["fetch", "--quiet", "--end-of-options", url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+        )?;
         format!("{rev}^{{commit}}")
     };
     let commit = run_git(repo, &["rev-parse", "--verify", "--quiet", "--end-of-options", &object])
@@ -182,11 +192,19 @@ pub fn publish(dir: &Path, target: &str) -> Result<String, Diagnostic> {
             ));
         }
     };
-    let files = packages::read_dir(dir).map_err(|why| bad(format!("cannot read the library: {why}"), "publish a directory of .ced files"))?;
+    let files = packages::read_dir(dir)
+        .map_err(|why| bad(format!("cannot read the library: {why}"), "publish a directory of .ced files"))?;
     if !files.keys().any(|f| f.ends_with(".ced")) {
-        return Err(bad(format!("`{}` holds no .ced file", project::display(dir)), "publish a directory of .ced files"));
+        return Err(bad(
+            format!("`{}` holds no .ced file", project::display(dir)),
+            "publish a directory of .ced files",
+        ));
     }
-    let digest = oci::push(reference, tag, &files)
-        .map_err(|why| bad(format!("cannot publish to {target}: {why}"), "check the reference and that the registry is reachable and writable"))?;
+    let digest = oci::push(reference, tag, &files).map_err(|why| {
+        bad(
+            format!("cannot publish to {target}: {why}"),
+            "check the reference and that the registry is reachable and writable",
+        )
+    })?;
     Ok(format!("published {} files to {target} ({digest}, {})", files.len(), packages::content_hash(&files)))
 }

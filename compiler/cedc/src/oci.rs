@@ -68,7 +68,13 @@ impl Client {
     }
 
     /// Send a request, and once more with a token when the registry asks for one.
-    fn send(&mut self, method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Result<Response, String> {
+    fn send(
+        &mut self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Result<Response, String> {
         let mut retried = false;
         loop {
             let mut req = ureq::http::Request::builder().method(method).uri(url);
@@ -78,12 +84,14 @@ impl Client {
             if let Some(t) = &self.token {
                 req = req.header("Authorization", format!("Bearer {t}"));
             }
-            let req = req.body(body.unwrap_or_default().to_vec()).map_err(|e| format!("invalid request to {url}: {e}"))?;
+            let req =
+                req.body(body.unwrap_or_default().to_vec()).map_err(|e| format!("invalid request to {url}: {e}"))?;
             let resp = self.agent.run(req).map_err(|e| format!("{method} {url}: {e}"))?;
             if resp.status() != 401 || retried {
                 return Ok(resp);
             }
-            let challenge = resp.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            let challenge =
+                resp.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
             self.token = Some(self.authenticate(&challenge)?);
             retried = true;
         }
@@ -95,7 +103,9 @@ impl Client {
             return Err(format!("the registry refused access ({challenge}); cedc speaks only its token protocol"));
         };
         let param = |key: &str| {
-            params.split(',').find_map(|p| p.trim().strip_prefix(key)?.strip_prefix("=\"")?.strip_suffix('"').map(str::to_string))
+            params
+                .split(',')
+                .find_map(|p| p.trim().strip_prefix(key)?.strip_prefix("=\"")?.strip_suffix('"').map(str::to_string))
         };
         let realm = param("realm").ok_or("the registry's challenge names no realm")?;
         let mut url = realm.clone();
@@ -107,17 +117,23 @@ impl Client {
             }
         }
         let mut req = self.agent.get(&url);
-        if let (Ok(user), Ok(password)) = (std::env::var("CEDC_REGISTRY_USERNAME"), std::env::var("CEDC_REGISTRY_PASSWORD")) {
+        if let (Ok(user), Ok(password)) =
+            (std::env::var("CEDC_REGISTRY_USERNAME"), std::env::var("CEDC_REGISTRY_PASSWORD"))
+        {
             use base64::Engine as _;
             let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
             req = req.header("Authorization", &format!("Basic {basic}"));
         }
         let mut resp = req.call().map_err(|e| format!("GET {realm}: {e}"))?;
         if resp.status() != 200 {
-            return Err(format!("the registry's token service answered {} (set CEDC_REGISTRY_USERNAME and CEDC_REGISTRY_PASSWORD for a private repository)", resp.status()));
+            return Err(format!(
+                "the registry's token service answered {} (set CEDC_REGISTRY_USERNAME and CEDC_REGISTRY_PASSWORD for a private repository)",
+                resp.status()
+            ));
         }
         let body = resp.body_mut().with_config().limit(1 << 20).read_to_vec().map_err(|e| e.to_string())?;
-        let json: serde_json::Value = serde_json::from_slice(&body).map_err(|e| format!("the token service's answer is not JSON: {e}"))?;
+        let json: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|e| format!("the token service's answer is not JSON: {e}"))?;
         json.get("token")
             .or_else(|| json.get("access_token"))
             .and_then(|t| t.as_str())
@@ -161,7 +177,11 @@ impl Client {
         if resp.status() != 202 {
             return Err(self.failed(&mut resp, "starting an upload"));
         }
-        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).ok_or("the registry gave no upload location")?;
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .ok_or("the registry gave no upload location")?;
         let mut put = if location.starts_with('/') {
             let origin = self.repo.base.split("/v2/").next().unwrap_or_default();
             format!("{origin}{location}")
@@ -271,7 +291,8 @@ pub fn untar_files<R: Read>(reader: R) -> Result<PackageFiles, String> {
         if entry.header().entry_type() != tar::EntryType::Regular {
             continue;
         }
-        let path = entry.path().map_err(|e| format!("a tar entry with a bad path: {e}"))?.to_string_lossy().into_owned();
+        let path =
+            entry.path().map_err(|e| format!("a tar entry with a bad path: {e}"))?.to_string_lossy().into_owned();
         let path = path.trim_start_matches("./").to_string();
         if path.starts_with('/') || path.split('/').any(|p| p == "..") || !packages::is_package_file(&path) {
             continue;
@@ -279,7 +300,11 @@ pub fn untar_files<R: Read>(reader: R) -> Result<PackageFiles, String> {
         let size = entry.header().size().unwrap_or(u64::MAX);
         total = total.saturating_add(size);
         if files.len() >= packages::MAX_FILES || total > packages::MAX_BYTES {
-            return Err(format!("the package holds more than {} files or {} MiB", packages::MAX_FILES, packages::MAX_BYTES >> 20));
+            return Err(format!(
+                "the package holds more than {} files or {} MiB",
+                packages::MAX_FILES,
+                packages::MAX_BYTES >> 20
+            ));
         }
         let mut bytes = Vec::new();
         entry.by_ref().take(size).read_to_end(&mut bytes).map_err(|e| format!("reading {path}: {e}"))?;
@@ -298,8 +323,10 @@ mod tests {
 
     #[test]
     fn layers_are_deterministic_and_read_back() {
-        let files: PackageFiles =
-            [("dns.ced", "let a = 1\n"), ("lib/x.ced", "let x = 2\n")].iter().map(|(p, t)| (p.to_string(), t.as_bytes().to_vec())).collect();
+        let files: PackageFiles = [("dns.ced", "let a = 1\n"), ("lib/x.ced", "let x = 2\n")]
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
+            .collect();
         let a = tar_gz(&files).expect("tar");
         let b = tar_gz(&files).expect("tar");
         assert_eq!(sha256(&a), sha256(&b));
@@ -308,8 +335,14 @@ mod tests {
 
     #[test]
     fn registries_on_loopback_are_plain_http() {
-        assert_eq!(Repo::parse("localhost:5000/platform/net").map(|r| r.base).ok().as_deref(), Some("http://localhost:5000/v2/platform/net"));
-        assert_eq!(Repo::parse("ghcr.io/acme/net").map(|r| r.base).ok().as_deref(), Some("https://ghcr.io/v2/acme/net"));
+        assert_eq!(
+            Repo::parse("localhost:5000/platform/net").map(|r| r.base).ok().as_deref(),
+            Some("http://localhost:5000/v2/platform/net")
+        );
+        assert_eq!(
+            Repo::parse("ghcr.io/acme/net").map(|r| r.base).ok().as_deref(),
+            Some("https://ghcr.io/v2/acme/net")
+        );
         assert!(Repo::parse("net").is_err());
     }
 }

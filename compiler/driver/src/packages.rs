@@ -77,7 +77,8 @@ pub fn read_dir(dir: &Path) -> Result<PackageFiles, String> {
                 }
                 stack.push((entry.path(), child, depth + 1));
             } else if kind.is_file() && is_package_file(&child) {
-                let bytes = cedc_names::read_regular_file(&entry.path()).map_err(|e| format!("cannot read `{child}`: {e}"))?;
+                let bytes =
+                    cedc_names::read_regular_file(&entry.path()).map_err(|e| format!("cannot read `{child}`: {e}"))?;
                 total += bytes.len() as u64;
                 if files.len() >= MAX_FILES || total > MAX_BYTES {
                     return Err(format!("it holds more than {MAX_FILES} files or {} MiB", MAX_BYTES >> 20));
@@ -135,9 +136,13 @@ impl Lock {
             Err(e) => return Err(format!("cannot read {LOCK_FILE}: {e}")),
         };
         let text = String::from_utf8(bytes).map_err(|_| format!("{LOCK_FILE} is not valid UTF-8"))?;
-        let lock: Lock = toml::from_str(&text).map_err(|e| format!("{LOCK_FILE} is not a lock file: {}", e.message()))?;
+        let lock: Lock =
+            toml::from_str(&text).map_err(|e| format!("{LOCK_FILE} is not a lock file: {}", e.message()))?;
         if lock.version != LOCK_VERSION {
-            return Err(format!("{LOCK_FILE} has version {}, and this cedc reads version {LOCK_VERSION}", lock.version));
+            return Err(format!(
+                "{LOCK_FILE} has version {}, and this cedc reads version {LOCK_VERSION}",
+                lock.version
+            ));
         }
         Ok(Some(lock))
     }
@@ -145,9 +150,7 @@ impl Lock {
     /// The text written to `cedc.lock`.
     pub fn to_text(&self) -> String {
         let body = toml::to_string(self).unwrap_or_default();
-        format!(
-            "# cedc.lock: written by `cedc fetch`. Commit it: builds use exactly these versions.\n\n{body}"
-        )
+        format!("# cedc.lock: written by `cedc fetch`. Commit it: builds use exactly these versions.\n\n{body}")
     }
 
     pub fn get(&self, dep: &Dependency) -> Option<&Locked> {
@@ -225,7 +228,9 @@ fn fetched_dir(
     let fetch = "run `cedc fetch`: it downloads the dependencies cedc.toml declares and records them in cedc.lock";
     let lock = match lock {
         Ok(Some(lock)) => lock,
-        Ok(None) => return Err((format!("the dependency `{}` is not fetched: there is no {LOCK_FILE}", dep.name), fetch)),
+        Ok(None) => {
+            return Err((format!("the dependency `{}` is not fetched: there is no {LOCK_FILE}", dep.name), fetch));
+        }
         Err(why) => return Err((why.clone(), "run `cedc fetch` to write cedc.lock again")),
     };
     let Some(locked) = lock.get(dep) else {
@@ -244,9 +249,13 @@ fn fetched_dir(
     };
     let dir = package_dir(cache, &locked.hash);
     if !dir.is_dir() {
-        return Err((format!("`{}` ({}) is not in the cache: it was never fetched here", dep.name, locked.hash), fetch));
+        return Err((
+            format!("`{}` ({}) is not in the cache: it was never fetched here", dep.name, locked.hash),
+            fetch,
+        ));
     }
-    let files = read_dir(&dir).map_err(|why| (format!("the fetched copy of `{}` cannot be read: {why}", dep.name), fetch))?;
+    let files =
+        read_dir(&dir).map_err(|why| (format!("the fetched copy of `{}` cannot be read: {why}", dep.name), fetch))?;
     let found = content_hash(&files);
     if found != locked.hash {
         return Err((
@@ -344,8 +353,20 @@ mod tests {
     #[test]
     fn the_lock_file_round_trips_sorted() {
         let lock = Lock::new(vec![
-            Locked { name: "z".into(), source: "git+file:///r#v1".into(), commit: Some("ab".repeat(20)), digest: None, hash: "sha256:00".into() },
-            Locked { name: "a".into(), source: "oci+localhost:5000/a:1".into(), commit: None, digest: Some("sha256:11".into()), hash: "sha256:22".into() },
+            Locked {
+                name: "z".into(),
+                source: "git+file:///r#v1".into(),
+                commit: Some("ab".repeat(20)),
+                digest: None,
+                hash: "sha256:00".into(),
+            },
+            Locked {
+                name: "a".into(),
+                source: "oci+localhost:5000/a:1".into(),
+                commit: None,
+                digest: Some("sha256:11".into()),
+                hash: "sha256:22".into(),
+            },
         ]);
         let text = lock.to_text();
         assert!(text.find("name = \"a\"") < text.find("name = \"z\""), "{text}");

@@ -8,9 +8,9 @@ use cedc_diagnostics::{Diagnostic, Diagnostics, Files, merge_across_envs};
 use cedc_diagnostics::{FileId, Severity, Span};
 use cedc_model::Platform;
 use cedc_names::{FileSystem, Program};
-use std::path::PathBuf;
 use cedc_schema::{Registry, Scope};
 use cedc_types::Checked;
+use std::path::PathBuf;
 
 pub struct Compilation {
     pub program: Program,
@@ -128,6 +128,11 @@ fn compile_here(
     }
     let mut registry = load_schemas(fs, &mut program.files, config_file, &schemas.crds, &mut diags);
     clock.lap("schemas");
+    if !unavailable.is_empty() {
+        // Names from a dependency that is not there would each be another error: the
+        // project is checked once its dependencies are available.
+        return Compilation { program, checked: None, platform: None, registry, diagnostics: diags };
+    }
     let (checked, type_diags) = cedc_types::check_with(&program, &registry);
     clock.lap("types");
     diags.extend(type_diags);

@@ -300,6 +300,13 @@ fn dependency(name: &str, spec: &DependencySpec) -> Result<Source, (String, &'st
     if rev.is_some() {
         return stray("rev");
     }
+    let tagged = reference.rsplit('/').next().is_some_and(|last| last.contains(':'));
+    if reference.contains("://") || !reference.contains('/') || reference.contains(['@', ' ']) || tagged {
+        return Err((
+            format!("`{reference}` is not an OCI repository reference"),
+            "write the registry and repository without tag: `oci = \"registry.example.com/platform/netlib\"` (the tag goes in `tag`)",
+        ));
+    }
     if tag.is_none() && digest.is_none() {
         return Err((
             format!("the OCI dependency `{name}` needs a `tag` or a `digest`"),
@@ -311,13 +318,6 @@ fn dependency(name: &str, spec: &DependencySpec) -> Result<Source, (String, &'st
     });
     if !valid_digest {
         return Err((format!("the digest of `{name}` is not `sha256:` and 64 hex digits"), sources));
-    }
-    let tagged = reference.rsplit('/').next().is_some_and(|last| last.contains(':'));
-    if reference.contains("://") || !reference.contains('/') || reference.contains(['@', ' ']) || tagged {
-        return Err((
-            format!("`{reference}` is not an OCI repository reference"),
-            "write the registry and repository without tag: `oci = \"registry.example.com/platform/netlib\"` (the tag goes in `tag`)",
-        ));
     }
     Ok(Source::Oci { reference, tag: tag.clone(), digest: digest.clone() })
 }

@@ -339,8 +339,8 @@ impl Loader<'_> {
         let span = imp.path_span;
         let target = match self.target(from_module, &imp.path) {
             Ok(t) => t,
-            Err(d) => {
-                self.diags.push(d.at(span, "invalid import path"));
+            Err((d, label)) => {
+                self.diags.push(d.at(span, label));
                 return;
             }
         };
@@ -404,7 +404,7 @@ impl Loader<'_> {
     /// What `import "path"` written in `from_module` names: a standard library module,
     /// a file of the project, or a file of a dependency (`name/path`). A relative path
     /// stays inside the project, or inside the dependency the importing file belongs to.
-    fn target(&self, from_module: &str, path: &str) -> Result<Target, Diagnostic> {
+    fn target(&self, from_module: &str, path: &str) -> Result<Target, (Diagnostic, &'static str)> {
         if let Some(std_name) = path.strip_prefix("std/") {
             return Ok(Target::Std(std_name.to_string()));
         }
@@ -422,12 +422,12 @@ impl Loader<'_> {
             };
             return match normalize(&with_ext(format!("{dir}{path}"))) {
                 Some(n) if !from_module.starts_with("std/") && inside(&n) => Ok(Target::File(n)),
-                _ => Err(match package {
+                _ => Err((match package {
                     Some(p) => Diagnostic::error("E0012", format!("import path `{path}` leaves the dependency `{}`", &p[1..]))
                         .help("a dependency's files may import only files inside its own directory, the standard library and other dependencies"),
                     None => Diagnostic::error("E0012", format!("import path `{path}` leaves the project directory"))
-                        .help("a project imports files inside its own directory (the one holding cedc.toml); to share files between projects, declare a dependency in cedc.toml's `[dependencies]` (see docs/packages.md)"),
-                }),
+                        .help("a project imports only files inside its own directory; to share files between projects, declare a dependency in cedc.toml's `[dependencies]`"),
+                }, "outside the project")),
             };
         }
         if let Some((name, rest)) = path.split_once('/')
@@ -435,14 +435,20 @@ impl Loader<'_> {
         {
             return match normalize(&with_ext(rest.to_string())) {
                 Some(n) => Ok(Target::File(format!("{PACKAGE_PREFIX}{name}/{n}"))),
-                None => Err(Diagnostic::error("E0012", format!("import path `{path}` leaves the dependency `{name}`"))
-                    .help(format!("write the path of a file inside `{name}`: `\"{name}/<file>\"`"))),
+                None => Err((
+                    Diagnostic::error("E0012", format!("import path `{path}` leaves the dependency `{name}`"))
+                        .help(format!("write the path of a file inside `{name}`: `\"{name}/<file>\"`")),
+                    "outside the dependency",
+                )),
             };
         }
         let head = path.split('/').next().unwrap_or(path);
         if self.unavailable.iter().any(|u| u == head) {
-            return Err(Diagnostic::error("E0014", format!("the dependency `{head}` is not available"))
-                .help("see the error on its line in cedc.toml (most often: run `cedc fetch`)"));
+            return Err((
+                Diagnostic::error("E0014", format!("the dependency `{head}` is not available"))
+                    .help("see the error on its line in cedc.toml (most often: run `cedc fetch`)"),
+                "not available",
+            ));
         }
         let mut d = Diagnostic::error("E0012", format!("`{path}` is not an import path cedc understands"));
         d = match did_you_mean(head, self.program.packages.keys().map(String::as_str)) {
@@ -454,7 +460,7 @@ impl Loader<'_> {
                 "write `\"./{path}\"` for a file next to this one, `\"std/<name>\"` for the standard library, or `\"<dependency>/<file>\"` for a file of a dependency declared in cedc.toml's `[dependencies]`"
             )),
         };
-        Err(d)
+        Err((d, "invalid import path"))
     }
 }
 
