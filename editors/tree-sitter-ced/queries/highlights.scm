@@ -1,22 +1,29 @@
 ; Syntax highlighting for .ced files.
 ;
+; Capture names are scopes that Helix's themes know (docs.helix-editor.com/themes.html);
+; an editor without the exact name falls back to a shorter prefix (`@keyword.conditional`
+; to `@keyword`), as Helix and Neovim do. Where Neovim's names differ (@namespace,
+; @constant.numeric.integer, @constant.builtin.boolean, @constant.character.escape,
+; @variable.other.member, @comment.line.documentation), editors/neovim/plugin/ced.lua
+; links them to Neovim's groups (@module, @number, ...).
+;
 ; Each node gets one capture, whatever the order in which an editor applies the
 ; patterns (tree-sitter-highlight and Helix let the first match win, Neovim the
 ; last). The one exception is the name of a called module function
 ; (`k8s.deployment(...)`): @function.call comes first and wins in Helix, Neovim
-; shows it as @property.
+; shows it as a field (@variable.other.member).
 
 ; Comments
 
 (comment) @comment
 
-(doc_comment) @comment.documentation
+(doc_comment) @comment.line.documentation
 
 ; Literals
 
 (string) @string
 
-(escape_sequence) @string.escape
+(escape_sequence) @constant.character.escape
 
 (interpolation
   [
@@ -24,9 +31,9 @@
     "}"
   ] @punctuation.special)
 
-(integer) @number
+(integer) @constant.numeric.integer
 
-(boolean) @boolean
+(boolean) @constant.builtin.boolean
 
 (none) @constant.builtin
 
@@ -55,7 +62,7 @@
   name: (identifier) @variable.parameter)
 
 (import_declaration
-  alias: (identifier) @module)
+  alias: (identifier) @namespace)
 
 (let_binding
   name: (identifier) @variable)
@@ -83,7 +90,7 @@
     "Any" "Env" "Secret"))
 
 (named_type
-  module: (identifier) @module)
+  module: (identifier) @namespace)
 
 ; Calls
 
@@ -108,7 +115,7 @@
 
 ; Fields
 
-(field_name) @property
+(field_name) @variable.other.member
 
 ; Names used as values (every expression position but a call's function)
 

@@ -100,11 +100,12 @@ fn highlights_capture_each_construct() {
     let expect = [
         ("import", 0, "keyword.import"),
         ("\"std/k8s\"", 0, "string"),
+        ("k8s", 0, "namespace"),
         ("// A comment.", 0, "comment"),
-        ("/// Documentation.", 0, "comment.documentation"),
+        ("/// Documentation.", 0, "comment.line.documentation"),
         ("type", 0, "keyword.type"),
         ("Size", 0, "type"),
-        ("cpu", 0, "property"),
+        ("cpu", 0, "variable.other.member"),
         ("Quantity", 0, "type.builtin"),
         ("Resources", 0, "type"),
         ("..", 0, "operator"),
@@ -112,13 +113,13 @@ fn highlights_capture_each_construct() {
         ("fn", 0, "keyword.function"),
         ("host", 0, "function"),
         ("service", 0, "variable.parameter"),
-        ("\\n", 0, "string.escape"),
+        ("\\n", 0, "constant.character.escape"),
         ("env", 0, "keyword"),
         ("env", 1, "variable.builtin"),
         ("replicas", 0, "constant"),
         ("match", 0, "keyword.conditional"),
         ("_", 0, "variable.builtin"),
-        ("3", 0, "number"),
+        ("3", 0, "constant.numeric.integer"),
         ("for", 0, "keyword.repeat"),
         ("k", 0, "variable"),
         ("base", 0, "variable"),
@@ -129,16 +130,16 @@ fn highlights_capture_each_construct() {
         ("deployment", 0, "function.call"),
         ("image", 0, "variable.parameter"),
         ("with", 0, "keyword.operator"),
-        ("spec", 0, "property"),
+        ("spec", 0, "variable.other.member"),
         ("component", 0, "keyword"),
         ("web", 0, "constant"),
         ("object", 0, "constant"),
         ("object", 1, "variable"),
         ("...", 0, "operator"),
-        ("true", 0, "boolean"),
+        ("true", 0, "constant.builtin.boolean"),
         // Quoted field names are strings, as quoted record keys are.
         ("\"grafana.ini\"", 0, "string"),
-        ("labels", 2, "property"),
+        ("labels", 2, "variable.other.member"),
         ("\"app.kubernetes.io/name\"", 0, "string"),
         ("composite", 0, "keyword.type"),
         ("\"dns.example.org/v1alpha1\"", 0, "string"),
@@ -169,7 +170,7 @@ fn overlapping_captures(source: &str) -> Vec<String> {
     let found = captures(&query(tree_sitter_ced::HIGHLIGHTS_QUERY), source);
     found
         .values()
-        .filter(|(_, names)| names.len() > 1 && names.as_slice() != ["function.call", "property"])
+        .filter(|(_, names)| names.len() > 1 && names.as_slice() != ["function.call", "variable.other.member"])
         .map(|(text, names)| format!("`{text}`: {names:?}"))
         .collect()
 }
@@ -193,7 +194,73 @@ fn highlights_give_one_capture_per_node() {
     assert!(failures.is_empty(), "nodes with several captures:\n{}", failures.join("\n"));
     // The exception exists, as the query's header says.
     let found = captures(&query(tree_sitter_ced::HIGHLIGHTS_QUERY), "let a = k8s.service(1)");
-    assert_eq!(captured(&found, "service"), ["function.call", "property"]);
+    assert_eq!(captured(&found, "service"), ["function.call", "variable.other.member"]);
+}
+
+#[test]
+fn highlight_captures_are_helix_scopes() {
+    // The syntax scopes of Helix's theme documentation (book/src/themes.md). A theme
+    // styles a capture by its longest known prefix, so `keyword.conditional` shows as
+    // `keyword`; a capture with no known prefix (`number`, `property`) is not shown.
+    const HELIX: &[&str] = &[
+        "attribute",
+        "type",
+        "type.builtin",
+        "type.parameter",
+        "type.enum.variant",
+        "constructor",
+        "constant",
+        "constant.builtin",
+        "constant.builtin.boolean",
+        "constant.character",
+        "constant.character.escape",
+        "constant.numeric",
+        "constant.numeric.integer",
+        "constant.numeric.float",
+        "string",
+        "string.regexp",
+        "string.special",
+        "comment",
+        "comment.line",
+        "comment.line.documentation",
+        "comment.block",
+        "comment.block.documentation",
+        "variable",
+        "variable.builtin",
+        "variable.parameter",
+        "variable.other.member",
+        "label",
+        "punctuation",
+        "punctuation.delimiter",
+        "punctuation.bracket",
+        "punctuation.special",
+        "keyword",
+        "keyword.control",
+        "keyword.operator",
+        "keyword.directive",
+        "keyword.function",
+        "keyword.storage",
+        "operator",
+        "function",
+        "function.builtin",
+        "function.method",
+        "function.macro",
+        "function.special",
+        "tag",
+        "namespace",
+        "special",
+    ];
+    let query = query(tree_sitter_ced::HIGHLIGHTS_QUERY);
+    let unknown: Vec<&str> = query
+        .capture_names()
+        .iter()
+        .copied()
+        .filter(|name| {
+            let parts: Vec<&str> = name.split('.').collect();
+            !(1..=parts.len()).any(|n| HELIX.contains(&parts[..n].join(".").as_str()))
+        })
+        .collect();
+    assert!(unknown.is_empty(), "captures Helix's themes do not style: {unknown:?}");
 }
 
 #[test]
