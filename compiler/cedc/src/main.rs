@@ -6,6 +6,7 @@ mod fetch;
 mod github;
 mod import;
 mod import_chart;
+mod import_repo;
 mod oci;
 mod sarif;
 
@@ -183,6 +184,23 @@ enum Command {
 
 #[derive(Subcommand)]
 enum Import {
+    /// Turn a repository of Kustomize directories (bases and `overlays/<env>`) into a
+    /// cedc project rendering the same objects, with a report (IMPORT.md) of what was
+    /// not carried over and what cedc's checks find in it.
+    Repo {
+        /// The repository (or a directory of it).
+        source: PathBuf,
+        /// The new project's directory (must not exist, or be empty).
+        #[arg(long)]
+        out: PathBuf,
+        /// The kubectl whose `kustomize` builds each directory (default: $CEDC_KUBECTL,
+        /// else `kubectl` on PATH).
+        #[arg(long, value_name = "PATH")]
+        kubectl: Option<PathBuf>,
+        /// The environment's name when the repository has no overlays.
+        #[arg(long, default_value = "prod")]
+        env: String,
+    },
     /// Read CustomResourceDefinition files, report their kinds, and record them in
     /// `[schemas] crds` of cedc.toml (files outside the project are copied to `crds/`).
     Crd {
@@ -421,6 +439,9 @@ fn run(command: Command, r: &Reporter) -> Outcome {
         },
         Command::Fmt { paths, check, stdin } => fmt(&paths, check, stdin, r),
         Command::Import { what: Import::Crd { files, dir } } => import_crd(&dir, &files, r),
+        Command::Import { what: Import::Repo { source, out, kubectl, env } } => {
+            import_repo(import_repo::Request { source, out, kubectl, env }, r)
+        }
         Command::Import { what: Import::Chart { path, out, repository, helm } } => {
             import_chart(import_chart::Request { chart: path, repository, helm }, out.as_deref(), r)
         }
@@ -485,6 +506,52 @@ fn import_crd(dir: &Path, files: &[PathBuf], r: &Reporter) -> Outcome {
             Outcome::UserError
         }
     }
+}
+
+/// `cedc import repo`: write the project, check it, write IMPORT.md. The project's
+/// own problems (defects of the input) are reported, but do not fail the import.
+fn import_repo(req: import_repo::Request, r: &Reporter) -> Outcome {
+    let done = match import_repo::import(&req) {
+        Ok(d) => d,
+        Err(why) => {
+            let d = Diagnostic::error("E0438", format!("cannot import `{}`: {why}", project::display(&req.source)))
+                .help("import a directory holding Kustomize roots (kustomization.yaml) into a new directory");
+            r.report(&Files::new(), &[d]);
+            return Outcome::UserError;
+        }
+    };
+    let (checks, errors) = match compile_at(&req.out) {
+        Ok((_, c)) => {
+            let text: String = c.diagnostics.iter().map(|d| d.render(c.files(), false)).collect();
+            (text, c.diagnostics.iter().filter(|d| d.is_error()).count())
+        }
+        Err((files, e)) => (e.diagnostic.render(&files, false), 1),
+    };
+    let report = import_repo::report(&done, &checks, errors);
+    if let Err(e) = std::fs::write(req.out.join("IMPORT.md"), report) {
+        eprintln!("cedc: cannot write IMPORT.md: {e}");
+        return Outcome::UsageError;
+    }
+    for c in &done.components {
+        eprintln!(
+            "cedc: imported {} ({} objects, {} overrides) from {}",
+            c.name,
+            c.objects,
+            c.overrides,
+            c.sources.join(", ")
+        );
+    }
+    for (dir, why) in &done.failed {
+        eprintln!("cedc: not imported: {dir}: {}", why.lines().next().unwrap_or(""));
+    }
+    eprintln!(
+        "cedc: wrote {} ({} environments, {} components); cedc check finds {errors} error{}: see IMPORT.md",
+        project::display(&req.out),
+        done.envs.len(),
+        done.components.len(),
+        if errors == 1 { "" } else { "s" }
+    );
+    Outcome::Ok
 }
 
 /// `cedc import chart`: the module on stdout or in `--out`; diagnostics and notes on

@@ -151,6 +151,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E0435", "invalid chart repository"),
     ("E0436", "chart repository not given"),
     ("E0437", "chart module cannot be written"),
+    ("E0438", "repository cannot be imported"),
     ("E0440", "`component_name()` outside a component"),
     ("E0441", "interpolated field name in a record type or override path"),
     ("E0450", "virtual cluster whose host is not a host cluster"),

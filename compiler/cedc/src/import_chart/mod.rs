@@ -8,7 +8,7 @@ mod comments;
 mod helm;
 mod read;
 mod types;
-mod write;
+pub(crate) mod write;
 
 use cedc_diagnostics::{Diagnostic, Files, Span};
 use serde_json::Value;

@@ -97,6 +97,12 @@ fn object(o: &Found, release: &str, indent: usize) -> String {
 /// The widest line written.
 const WIDTH: usize = 100;
 
+/// A JSON value as a `.ced` literal (strings without interpolation), laid out as
+/// [`block`] does: `cedc import repo` writes objects with it.
+pub fn value(v: &Value, indent: usize, around: usize) -> String {
+    block(v, "", indent, around)
+}
+
 /// A literal on one line when it fits at `indent` after `around` more characters (its
 /// key, a comma), else one field or item per line.
 fn block(v: &Value, release: &str, indent: usize, around: usize) -> String {
@@ -141,8 +147,12 @@ fn literal(v: &Value, release: &str) -> String {
     }
 }
 
-/// A string literal in which each occurrence of `release` becomes `{release}`.
+/// A string literal in which each occurrence of `release` becomes `{release}` (none
+/// when `release` is empty).
 fn interpolated(s: &str, release: &str) -> String {
+    if release.is_empty() {
+        return string(s);
+    }
     let parts: Vec<String> = s.split(release).map(|p| unquoted(&field::quote(p))).collect();
     format!("\"{}\"", parts.join("{release}"))
 }
