@@ -929,3 +929,52 @@ fn a_did_you_mean_becomes_a_quick_fix() {
     assert_eq!(r["result"], json!([]), "{r}");
     c.shutdown();
 }
+
+#[test]
+fn a_missing_field_is_added_by_a_quick_fix() {
+    let (_d, main, _) = project();
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    c.diagnostics(&main);
+    // `size` left out of a one-line record, `namespace` out of a component's body.
+    let text = MAIN
+        .replace("{ tier: \"frontend\", size: lib.replicas }", "{ tier: \"frontend\" }")
+        .replace("  namespace: \"web\"\n", "");
+    c.change(&main, 2, &text);
+    let d = c.diagnostics(&main);
+    assert!(d.iter().filter(|d| d["code"] == "E0031").count() == 2, "{d:?}");
+    let mut fixed = Vec::new();
+    for (needle, want) in [("{ tier: \"frontend\" }", ", size: 0"), ("component web {", "  namespace: \"\"\n")] {
+        // On the `{` the diagnostic points at.
+        let (line, character) = pos(&text, needle, 0, needle.find('{').unwrap());
+        let at = json!({"line": line, "character": character});
+        let r = c.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri(&main)}, "range": {"start": at, "end": at}, "context": {"diagnostics": d}}),
+        );
+        let actions = r["result"].as_array().unwrap_or_else(|| panic!("{r}"));
+        let action = actions
+            .iter()
+            .find(|a| a["title"].as_str().is_some_and(|t| t.starts_with("Add missing field")))
+            .unwrap_or_else(|| panic!("no fix at {needle}: {r}"));
+        let edit = &action["edit"]["changes"][uri(&main)][0];
+        assert_eq!(edit["newText"], want, "{action}");
+        fixed.push(edit.clone());
+    }
+    // Applied, the record and the component have their fields where cedc fmt puts them.
+    let offset = |e: &serde_json::Value| {
+        let line = e["range"]["start"]["line"].as_u64().unwrap() as usize;
+        let ch = e["range"]["start"]["character"].as_u64().unwrap() as usize;
+        text.split_inclusive('\n').take(line).map(str::len).sum::<usize>() + ch
+    };
+    let mut applied = text.clone();
+    let mut edits: Vec<(usize, String)> =
+        fixed.iter().map(|e| (offset(e), e["newText"].as_str().unwrap().to_string())).collect();
+    edits.sort_by(|a, b| b.0.cmp(&a.0));
+    for (at, t) in edits {
+        applied.insert_str(at, &t);
+    }
+    assert!(applied.contains("{ tier: \"frontend\", size: 0 }"), "{applied}");
+    assert!(applied.contains("  ]\n  namespace: \"\"\n}\n"), "{applied}");
+    c.shutdown();
+}

@@ -209,6 +209,11 @@ impl Analysis {
             if span.file != file || (span.end as usize) < start || (span.start as usize) > end {
                 continue;
             }
+            if let Some((title, offset, text)) = crate::fixes::add_missing_fields(self, file, d) {
+                let at = Span::new(file, offset, offset);
+                out.extend(self.quick_fix(file, d, title, at, text, false));
+                continue;
+            }
             let Some(replacement) = suggestion(help) else { continue };
             // Only where the diagnostic points at the misspelt name itself (not at a value
             // whose field is misspelt): the text there is close to the suggestion.
@@ -216,21 +221,41 @@ impl Analysis {
             if cedc_diagnostics::did_you_mean(written, [replacement]).as_deref() != Some(replacement) {
                 continue;
             }
-            let Some(uri) = self.path(file).and_then(|p| crate::text::path_to_uri(&p)) else { continue };
-            let edit = lsp_types::TextEdit { range: self.range(span), new_text: replacement.to_string() };
-            #[allow(clippy::mutable_key_type)] // `Uri` hashes and compares as its text.
-            let changes = std::collections::HashMap::from([(uri, vec![edit])]);
-            let files = &self.compilation.program.files;
-            out.push(lsp_types::CodeAction {
-                title: format!("Replace with `{replacement}`"),
-                kind: Some(lsp_types::CodeActionKind::QUICKFIX),
-                diagnostics: Some(vec![to_lsp(files, d, &|f| self.path(f).and_then(|p| crate::text::path_to_uri(&p)))]),
-                edit: Some(lsp_types::WorkspaceEdit { changes: Some(changes), ..Default::default() }),
-                is_preferred: Some(true),
-                ..Default::default()
-            });
+            out.extend(self.quick_fix(
+                file,
+                d,
+                format!("Replace with `{replacement}`"),
+                span,
+                replacement.into(),
+                true,
+            ));
         }
         out
+    }
+
+    /// A quick fix for `d`: `new_text` in place of `at`.
+    fn quick_fix(
+        &self,
+        file: FileId,
+        d: &Diagnostic,
+        title: String,
+        at: Span,
+        new_text: String,
+        preferred: bool,
+    ) -> Option<lsp_types::CodeAction> {
+        let uri = self.path(file).and_then(|p| crate::text::path_to_uri(&p))?;
+        let edit = lsp_types::TextEdit { range: self.range(at), new_text };
+        #[allow(clippy::mutable_key_type)] // `Uri` hashes and compares as its text.
+        let changes = std::collections::HashMap::from([(uri, vec![edit])]);
+        let files = &self.compilation.program.files;
+        Some(lsp_types::CodeAction {
+            title,
+            kind: Some(lsp_types::CodeActionKind::QUICKFIX),
+            diagnostics: Some(vec![to_lsp(files, d, &|f| self.path(f).and_then(|p| crate::text::path_to_uri(&p)))]),
+            edit: Some(lsp_types::WorkspaceEdit { changes: Some(changes), ..Default::default() }),
+            is_preferred: Some(preferred),
+            ..Default::default()
+        })
     }
 }
 

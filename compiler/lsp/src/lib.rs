@@ -10,6 +10,7 @@
 mod analysis;
 mod completion;
 mod features;
+mod fixes;
 mod stdlib;
 mod text;
 mod transport;

@@ -1,0 +1,121 @@
+//! Quick fixes that write code, beside the "did you mean" replacement in
+//! `analysis.rs`: "Add missing fields" for E0031, inserting each required field the
+//! record literal leaves out, with a placeholder of its type, where `cedc fmt` would put
+//! it (a line of its own in a multi-line record, `, name: value` in a one-line one).
+//!
+//! Invariant: a fix only inserts text inside the record literal the diagnostic points at
+//! (found by its span among the checker's record literals), never elsewhere.
+
+use crate::analysis::Analysis;
+use cedc_diagnostics::{Diagnostic, FileId, Span};
+use cedc_types::Type;
+
+/// The edit adding the fields E0031 reports missing: (title, offset, text to insert).
+pub fn add_missing_fields(a: &Analysis, file: FileId, d: &Diagnostic) -> Option<(String, usize, String)> {
+    if d.code != "E0031" {
+        return None;
+    }
+    let at = d.span()?;
+    let (record, rt) =
+        a.compilation.checked.as_ref()?.record_literals.iter().find(|(s, _)| s.file == file && s.start == at.start)?;
+    let missing = missing_names(&d.message);
+    let fields: Vec<String> = missing
+        .iter()
+        .filter_map(|name| {
+            let f = rt.fields.get(name.as_str())?;
+            Some(format!("{}: {}", cedc_syntax::field::written(name), placeholder(&f.ty)))
+        })
+        .collect();
+    if fields.is_empty() {
+        return None;
+    }
+    let title = format!(
+        "Add missing field{} {}",
+        if fields.len() == 1 { "" } else { "s" },
+        missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+    );
+    let (offset, text) = insertion(a.text(file), *record, &fields)?;
+    Some((title, offset, text))
+}
+
+/// The names in backquotes before " of " in "missing required fields `a`, `b` of T".
+fn missing_names(message: &str) -> Vec<String> {
+    let list = message.rsplit_once(" of ").map_or(message, |(l, _)| l);
+    list.split('`').skip(1).step_by(2).map(str::to_string).collect()
+}
+
+/// Where and what to insert, so that the record reads as `cedc fmt` writes it.
+fn insertion(text: &str, record: Span, fields: &[String]) -> Option<(usize, String)> {
+    let (start, end) = (record.start as usize, record.end as usize);
+    let literal = text.get(start..end)?;
+    if !literal.ends_with('}') {
+        return None;
+    }
+    let close = end - 1;
+    let inner = &literal[1..literal.len() - 1];
+    if inner.contains('\n') {
+        // Before the line holding the closing brace, indented one level more than it.
+        let line_start = text[..close].rfind('\n').map_or(0, |i| i + 1);
+        let before = &text[line_start..close];
+        if !before.trim().is_empty() {
+            return None;
+        }
+        let pad = format!("{before}  ");
+        let lines: String = fields.iter().map(|f| format!("{pad}{f}\n")).collect();
+        return Some((line_start, lines));
+    }
+    if inner.trim().is_empty() {
+        let joined = fields.join(", ");
+        return Some((start + 1, if inner.is_empty() { format!(" {joined} ") } else { format!(" {joined}") }));
+    }
+    let trimmed = inner.trim_end();
+    let offset = start + 1 + trimmed.len();
+    let comma = if trimmed.ends_with(',') { " " } else { ", " };
+    Some((offset, format!("{comma}{}", fields.join(", "))))
+}
+
+/// A value of the type for the user to replace: the empty one, the first choice of an
+/// enum, `none` for an optional.
+fn placeholder(ty: &Type) -> String {
+    match ty {
+        Type::Bool => "false".into(),
+        Type::Int => "0".into(),
+        Type::Enum(choices) => choices.iter().next().map_or("\"\"".into(), |c| cedc_syntax::field::quote(c)),
+        Type::List(_) => "[]".into(),
+        Type::Map(_) | Type::Record(_) => "{}".into(),
+        Type::Optional(_) => "none".into(),
+        Type::Env => "env".into(),
+        _ => "\"\"".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_missing_names_are_read_from_the_message() {
+        assert_eq!(missing_names("missing required field `namespace` of Component"), vec!["namespace"]);
+        assert_eq!(missing_names("missing required fields `a`, `b-c` of record"), vec!["a", "b-c"]);
+    }
+
+    fn insert(text: &str, fields: &[&str]) -> String {
+        let start = text.find('{').unwrap();
+        let end = text.rfind('}').unwrap() + 1;
+        let span = Span::new(FileId(0), start, end);
+        let fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+        let (at, t) = insertion(text, span, &fields).expect("an insertion");
+        format!("{}{t}{}", &text[..at], &text[at..])
+    }
+
+    #[test]
+    fn fields_go_where_cedc_fmt_puts_them() {
+        assert_eq!(insert("x = {\n  a: 1\n}\n", &["b: 2"]), "x = {\n  a: 1\n  b: 2\n}\n");
+        assert_eq!(insert("x = { a: 1 }", &["b: 2"]), "x = { a: 1, b: 2 }");
+        assert_eq!(insert("x = {}", &["b: 2"]), "x = { b: 2 }");
+        assert_eq!(
+            insert("component web {\n}\n", &["namespace: \"\"", "objects: []"]),
+            "component web {\n  namespace: \"\"\n  objects: []\n}\n"
+        );
+    }
+}
