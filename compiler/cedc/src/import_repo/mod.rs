@@ -290,12 +290,7 @@ struct Tracked<'a> {
     values: Vec<(&'a str, &'a Value)>,
 }
 
-fn component_file(
-    name: &str,
-    sources: &[String],
-    per_env: &PerEnv,
-    envs: &[String],
-) -> (String, ComponentReport) {
+fn component_file(name: &str, sources: &[String], per_env: &PerEnv, envs: &[String]) -> (String, ComponentReport) {
     // Objects in the order of the first environment that has them. An object is the
     // same across environments by kind and name (overlays often change the namespace),
     // the n-th of that kind and name in each.
