@@ -533,13 +533,13 @@ fn import_repo(req: import_repo::Request, r: &Reporter) -> Outcome {
         return Outcome::UsageError;
     }
     for c in &done.components {
-        eprintln!(
-            "cedc: imported {} ({} objects, {} overrides) from {}",
-            c.name,
-            c.objects,
-            c.overrides,
-            c.sources.join(", ")
-        );
+        let sources = c.sources.join(", ");
+        match &c.chart {
+            Some((said, _)) => eprintln!("cedc: chart component {} ({said}) from {sources}", c.name),
+            None => {
+                eprintln!("cedc: imported {} ({} objects, {} overrides) from {sources}", c.name, c.objects, c.overrides)
+            }
+        }
     }
     for (dir, why) in &done.failed {
         eprintln!("cedc: not imported: {dir}: {}", why.lines().next().unwrap_or(""));

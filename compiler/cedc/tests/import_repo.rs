@@ -58,6 +58,27 @@ fn fixture(root: &Path) {
         &root.join("apps/preview/overlays/staging/cm.yaml"),
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: preview\ndata:\n  url: https://preview.example.com\n",
     );
+    // A Helm Application with its values in the repository and a plain directory of
+    // objects beside the chart (the reference platform's shape), and one at the version
+    // of the standard library's module.
+    write(&root.join("system/grafana/kustomization.yaml"), "resources:\n  - grafana-app.yaml\n");
+    write(
+        &root.join("system/grafana/grafana-app.yaml"),
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: grafana\n  namespace: argocd\nspec:\n  project: default\n  destination:\n    namespace: grafana\n    server: https://kubernetes.default.svc\n  sources:\n    - chart: grafana\n      repoURL: https://grafana.github.io/helm-charts\n      targetRevision: 7.0.1\n      helm:\n        releaseName: grafana\n        valueFiles:\n          - $values/system/grafana/helm/values.yaml\n        valuesObject:\n          ingress:\n            enabled: true\n    - repoURL: https://git.example.com/platform.git\n      targetRevision: main\n      ref: values\n    - repoURL: https://git.example.com/platform.git\n      targetRevision: main\n      path: system/grafana/ingress\n  syncPolicy:\n    automated:\n      selfHeal: true\n",
+    );
+    write(
+        &root.join("system/grafana/helm/values.yaml"),
+        "replicas: 2\ningress:\n  enabled: false\n  hosts: [grafana.example.com]\n",
+    );
+    write(
+        &root.join("system/grafana/ingress/route.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: grafana-extra\n  namespace: grafana\ndata:\n  a: b\n",
+    );
+    write(&root.join("system/certs/kustomization.yaml"), "resources:\n  - app.yaml\n");
+    write(
+        &root.join("system/certs/app.yaml"),
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: cert-manager\n  namespace: argocd\nspec:\n  project: default\n  destination:\n    namespace: cert-manager\n    server: https://kubernetes.default.svc\n  source:\n    chart: cert-manager\n    repoURL: https://charts.jetstack.io\n    targetRevision: v1.21.1\n    helm:\n      valuesObject:\n        crds:\n          enabled: true\n",
+    );
     write(&root.join("system/monitoring/kustomization.yaml"), "namespace: monitoring\nresources:\n  - objects.yaml\n");
     write(
         &root.join("system/monitoring/objects.yaml"),
@@ -94,6 +115,7 @@ struct Outcome {
     units: usize,
     compared: usize,
     objects: usize,
+    charts: usize,
 }
 
 /// Import `source`, then compare every unit the import names with kustomize.
@@ -118,6 +140,23 @@ fn import_and_compare(kubectl: &Path, source: &Path, out: &Path) -> Outcome {
         let dirs = rest.split(" from ").nth(1).expect("its directories");
         units.extend(dirs.split(", ").map(|d| (component.clone(), d.to_string())));
     }
+    // `cedc: chart component <name> (<what>) from the Application `<app>` in <dir>, <path>...`
+    let mut charts: Vec<(String, String, String, Vec<String>)> = Vec::new();
+    for line in stderr.lines() {
+        let Some(rest) = line.strip_prefix("cedc: chart component ") else { continue };
+        let component = rest.split(' ').next().expect("a component").to_string();
+        let from = rest.split(") from the Application `").nth(1).expect("its Application");
+        let (app, dirs) = from.split_once("` in ").expect("its directory");
+        let mut dirs = dirs.split(", ").map(str::to_string);
+        let unit = dirs.next().expect("the Application's directory");
+        charts.push((component, app.to_string(), unit, dirs.collect()));
+    }
+    let converted = |dir: &str, o: &Value| {
+        o.get("kind").and_then(Value::as_str) == Some("Application")
+            && charts.iter().any(|(_, app, unit, _)| {
+                unit == dir && o.pointer("/metadata/name").and_then(Value::as_str) == Some(app.as_str())
+            })
+    };
     let envs: Vec<String> = report
         .lines()
         .find_map(|l| l.strip_prefix("Environments: "))
@@ -144,7 +183,8 @@ fn import_and_compare(kubectl: &Path, source: &Path, out: &Path) -> Outcome {
             Some((_, env)) => envs.iter().filter(|e| e.as_str() == env.to_ascii_lowercase()).collect(),
             None => envs.iter().collect(),
         };
-        let want = testing::kustomize_with(kubectl, &source.join(dir));
+        let want: Vec<Value> =
+            testing::kustomize_with(kubectl, &source.join(dir)).into_iter().filter(|o| !converted(dir, o)).collect();
         let namespace = component_namespace(out, component);
         for env in in_envs {
             let e = platform.envs.iter().find(|e| &e.name == env).expect("the environment");
@@ -185,7 +225,57 @@ fn import_and_compare(kubectl: &Path, source: &Path, out: &Path) -> Outcome {
             compared += 1;
         }
     }
-    Outcome { units: units.len(), compared, objects }
+    // A chart component installs the chart its Application named, at its version, and
+    // holds the objects of the Application's other paths.
+    for (component, app, unit, paths) in &charts {
+        let original = testing::kustomize_with(kubectl, &source.join(unit))
+            .into_iter()
+            .find(|o| converted(unit, o) && o.pointer("/metadata/name").and_then(Value::as_str) == Some(app.as_str()))
+            .expect("the Application in its directory");
+        let spec = &original["spec"];
+        let chart_source = spec
+            .get("sources")
+            .and_then(Value::as_array)
+            .and_then(|s| s.iter().find(|s| s.get("chart").is_some()).cloned())
+            .unwrap_or_else(|| spec["source"].clone());
+        let mut want_objects: Vec<Value> = Vec::new();
+        for path in paths {
+            let dir = source.join(path);
+            if ["kustomization.yaml", "kustomization.yml", "Kustomization"].iter().any(|k| dir.join(k).is_file()) {
+                want_objects.extend(testing::kustomize_with(kubectl, &dir));
+                continue;
+            }
+            let mut files: Vec<PathBuf> =
+                std::fs::read_dir(&dir).expect("read").map(|e| e.expect("entry").path()).collect();
+            files.sort();
+            for f in files.iter().filter(|f| f.extension().is_some_and(|x| x == "yaml" || x == "yml")) {
+                want_objects.extend(testing::parse_documents(&std::fs::read_to_string(f).expect("read")));
+            }
+        }
+        for env in &envs {
+            let e = platform.envs.iter().find(|e| &e.name == env).expect("the environment");
+            let c = e.components.iter().find(|c| &c.name == component).expect("the chart component");
+            let release = c.chart.as_ref().expect("a chart").to_json().expect("the release as JSON");
+            assert_eq!(release["chart"]["name"], chart_source["chart"], "{component}: {release:#}");
+            assert_eq!(release["version"], chart_source["targetRevision"], "{component}: {release:#}");
+            let rendered = cedc_emit::render_objects(&c.objects.iter().collect::<Vec<_>>()).expect("render");
+            let got: Vec<Value> = testing::parse_documents(&rendered).iter().map(without_nulls).collect();
+            assert_eq!(got.len(), want_objects.len(), "{component} in {env}: {got:#?}");
+            let namespace = component_namespace(out, component);
+            for w in &want_objects {
+                let mut w = without_nulls(w);
+                if w.pointer("/metadata/namespace").is_none() && w.get("metadata").is_some_and(Value::is_object) {
+                    let mut defaulted = w.clone();
+                    defaulted["metadata"]["namespace"] = Value::String(namespace.clone());
+                    if got.contains(&defaulted) {
+                        w = defaulted;
+                    }
+                }
+                assert!(got.contains(&w), "{component} in {env}: {w:#} not rendered");
+            }
+        }
+    }
+    Outcome { units: units.len(), compared, objects, charts: charts.len() }
 }
 
 #[test]
@@ -195,9 +285,23 @@ fn an_imported_repository_renders_what_kustomize_builds() {
     let (source, out) = (t.path().join("repo"), t.path().join("platform"));
     fixture(&source);
     let outcome = import_and_compare(&kubectl, &source, &out);
-    // web (prod, staging), preview (staging), monitoring (both).
-    assert_eq!((outcome.units, outcome.compared), (4, 5), "units and environment renders compared");
+    // web (prod, staging), preview (staging), monitoring (both); grafana and certs are
+    // chart components.
+    assert_eq!((outcome.units, outcome.compared, outcome.charts), (4, 5, 2), "units, renders and charts compared");
     assert_eq!(outcome.objects, 4 + 3 + 1 + 3 * 2, "objects compared");
+    // The values Argo CD would pass: the value file, then valuesObject over it.
+    let grafana = std::fs::read_to_string(out.join("components/grafana.ced")).expect("grafana.ced");
+    let flat = grafana.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("values: { replicas: 2, ingress: { enabled: true, hosts: [\"grafana.example.com\"] } }"),
+        "{grafana}"
+    );
+    assert!(flat.contains("version: \"7.0.1\"") && !flat.contains(".install("), "an untyped Release: {grafana}");
+    // At the module's version, the typed install.
+    let certs = std::fs::read_to_string(out.join("components/cert-manager.ced")).expect("cert-manager.ced");
+    assert!(certs.contains("import \"std/charts/cert-manager\" as cert_manager_chart"), "{certs}");
+    assert!(certs.contains("cert_manager_chart.install(version: \"v1.21.1\""), "{certs}");
+    assert!(!out.join("components/certs.ced").exists(), "a directory holding only the Application is no component");
 
     // Overlays became overrides of one set of objects, not copies.
     let web = std::fs::read_to_string(out.join("components/web.ced")).expect("web.ced");
@@ -216,6 +320,7 @@ fn an_imported_repository_renders_what_kustomize_builds() {
     assert!(config.contains("\"example.com/v1/Widget\""), "{config}");
     let report = std::fs::read_to_string(out.join("IMPORT.md")).expect("IMPORT.md");
     assert!(report.contains("`example.com/v1/Widget`") && report.contains("finds nothing wrong"), "{report}");
+    assert!(report.contains("## Helm Applications") && report.contains("syncPolicy"), "{report}");
     // The project is formatted and checks clean.
     let fmt = cedc(&["fmt", "--check", &out.to_string_lossy()]);
     assert!(fmt.status.success(), "{}", String::from_utf8_lossy(&fmt.stderr));
@@ -308,12 +413,13 @@ fn the_reference_platform_imports() {
             .filter(|l| l.starts_with("- "))
             .count();
         eprintln!(
-            "reference {}: {} of {} Kustomize roots imported, {} renders and {} objects equal to kustomize's; {} kinds without a schema",
+            "reference {}: {} Kustomize roots imported ({} not), {} renders and {} objects equal to kustomize's; {} Helm Applications as chart components; {} kinds without a schema",
             snapshot.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
             outcome.units,
-            outcome.units + not_imported,
+            not_imported,
             outcome.compared,
             outcome.objects,
+            outcome.charts,
             unchecked
         );
         assert!(outcome.units > 0);

@@ -24,6 +24,8 @@
 //! this and everything else that was not carried over as is, and what cedc's checks find
 //! in the imported platform.
 
+mod apps;
+
 use crate::import_chart::write::value as literal;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -72,6 +74,9 @@ pub struct Imported {
 
 pub struct ComponentReport {
     pub name: String,
+    /// The chart it installs, for a Helm Application turned into a chart component:
+    /// what it says of the chart, and what was not carried over.
+    pub chart: Option<(String, Vec<String>)>,
     pub sources: Vec<String>,
     pub objects: usize,
     pub overrides: usize,
@@ -119,10 +124,12 @@ pub fn import(req: &Request) -> Result<Imported, String> {
             }
         }
     }
+    let charts = chart_components(&mut built, &units, &req.source, &kubectl, &mut failed);
     let mut files = BTreeMap::new();
     let mut reports = Vec::new();
     for (name, (sources, per_env)) in &built {
-        let (text, report) = component_file(name, sources, per_env, &envs);
+        let chart = charts.iter().find(|(n, _)| n == name).map(|(_, c)| c);
+        let (text, report) = component_file(name, sources, per_env, &envs, chart);
         files.insert(format!("components/{name}.ced"), text);
         reports.push(report);
     }
@@ -131,6 +138,76 @@ pub fn import(req: &Request) -> Result<Imported, String> {
     files.insert("cedc.toml".into(), config(&req.source, &unchecked));
     write_all(&req.out, &files)?;
     Ok(Imported { envs, components: reports, failed, unchecked })
+}
+
+/// Turn the Helm Applications of components that are the same in every environment
+/// into chart components (see [`apps`]); components left with no object (a directory
+/// that held only the Application) go. Returns each chart component's name and chart.
+fn chart_components(
+    built: &mut BTreeMap<String, (Vec<String>, PerEnv)>,
+    units: &[Unit],
+    source: &Path,
+    kubectl: &Path,
+    failed: &mut Vec<(String, String)>,
+) -> Vec<(String, apps::ChartApp)> {
+    let everywhere = |name: &String| units.iter().filter(|u| &u.component == name).all(|u| u.env.is_none());
+    let mut found: Vec<(String, String, apps::ChartApp)> = Vec::new();
+    for (name, (sources, per_env)) in built.iter_mut() {
+        if !everywhere(name) {
+            continue;
+        }
+        let Some(first) = per_env.values().next() else { continue };
+        let charts: Vec<apps::ChartApp> = first.iter().filter_map(|o| apps::chart_app(o, source)).collect();
+        if charts.is_empty() {
+            continue;
+        }
+        let converted: BTreeSet<String> = charts.iter().map(|c| c.app.clone()).collect();
+        for objects in per_env.values_mut() {
+            objects.retain(|o| {
+                let name = o.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+                apps::chart_app(o, source).is_none() || !converted.contains(name)
+            });
+        }
+        let from = sources.join(", ");
+        found.extend(charts.into_iter().map(|c| (from.clone(), name.clone(), c)));
+    }
+    let envs: Vec<String> =
+        built.values().flat_map(|(_, e)| e.keys().cloned()).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut out = Vec::new();
+    for (from, _, app) in found {
+        let mut objects = Vec::new();
+        let mut sources = vec![format!("the Application `{}` in {from}", app.app)];
+        for path in &app.paths {
+            // A directory imported as a component of its own joins this one.
+            let unit = units.iter().find(|u| u.rel == *path && u.env.is_none());
+            if let Some(unit) = unit
+                && let Some((_, per_env)) = built.remove(&unit.component)
+            {
+                objects.extend(per_env.into_values().next().unwrap_or_default());
+            } else {
+                let dir = source.join(path);
+                let read = if KUSTOMIZATION.iter().any(|k| dir.join(k).is_file()) {
+                    kustomize(kubectl, &dir)
+                } else {
+                    apps::plain_directory(&dir)
+                };
+                match read {
+                    Ok(o) => objects.extend(o),
+                    Err(why) => failed.push((path.clone(), why)),
+                }
+            }
+            sources.push(path.clone());
+        }
+        let mut name = name_of(&app.app);
+        if built.get(&name).is_some_and(|(_, e)| e.values().any(|o| !o.is_empty())) {
+            name = format!("{name}-chart");
+        }
+        let per_env: PerEnv = envs.iter().map(|e| (e.clone(), objects.clone())).collect();
+        built.insert(name.clone(), (sources, per_env));
+        out.push((name, app));
+    }
+    built.retain(|name, (_, per_env)| out.iter().any(|(n, _)| n == name) || per_env.values().any(|o| !o.is_empty()));
+    out
 }
 
 fn find_kubectl(flag: Option<&Path>) -> Result<PathBuf, String> {
@@ -290,7 +367,13 @@ struct Tracked<'a> {
     values: Vec<(&'a str, &'a Value)>,
 }
 
-fn component_file(name: &str, sources: &[String], per_env: &PerEnv, envs: &[String]) -> (String, ComponentReport) {
+fn component_file(
+    name: &str,
+    sources: &[String],
+    per_env: &PerEnv,
+    envs: &[String],
+    chart: Option<&apps::ChartApp>,
+) -> (String, ComponentReport) {
     // Objects in the order of the first environment that has them. An object is the
     // same across environments by kind and name (overlays often change the namespace),
     // the n-th of that kind and name in each.
@@ -324,11 +407,18 @@ fn component_file(name: &str, sources: &[String], per_env: &PerEnv, envs: &[Stri
         })
         .collect();
     let all: Vec<&Value> = tracked.iter().flat_map(|t| t.values.iter().map(|(_, v)| *v)).collect();
-    let namespace = main_namespace(&all, name);
+    let namespace = match chart.and_then(|c| c.namespace.clone()) {
+        Some(ns) => ns,
+        None => main_namespace(&all, name),
+    };
+    let release = chart.map(|c| release_expr(name, c));
     let component_envs: Vec<&String> = envs.iter().filter(|e| per_env.contains_key(*e)).collect();
 
     let mut out = String::new();
     let _ = writeln!(out, "// Imported by `cedc import repo` from {}.", sources.join(", "));
+    if let Some((Some(import), _, _)) = &release {
+        let _ = writeln!(out, "\n{import}");
+    }
     let mut overrides: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut partial = 0;
     let mut defaulted = 0;
@@ -377,6 +467,9 @@ fn component_file(name: &str, sources: &[String], per_env: &PerEnv, envs: &[Stri
         .collect();
     let objects = if parts.is_empty() { "[]".to_string() } else { parts.join(" + ") };
     let _ = writeln!(out, "  objects: {objects}");
+    if let Some((_, expr, _)) = &release {
+        let _ = writeln!(out, "  chart: {expr}");
+    }
     out.push_str("}\n");
     let mut count = 0;
     for env in envs {
@@ -392,6 +485,7 @@ fn component_file(name: &str, sources: &[String], per_env: &PerEnv, envs: &[Stri
     let out = cedc_format::format_source(&out).unwrap_or(out);
     let report = ComponentReport {
         name: name.to_string(),
+        chart: release.map(|(_, _, said)| (said, chart.map(|c| c.notes.clone()).unwrap_or_default())),
         sources: sources.to_vec(),
         objects: tracked.len(),
         overrides: count,
@@ -400,6 +494,38 @@ fn component_file(name: &str, sources: &[String], per_env: &PerEnv, envs: &[Stri
         defaulted_namespace: defaulted,
     };
     (out, report)
+}
+
+/// The `chart:` of a chart component: the standard module's typed `install` when it is
+/// written for this version, else a `Release` record. Returns the import it needs, the
+/// expression, and a sentence for the report.
+fn release_expr(component: &str, c: &apps::ChartApp) -> (Option<String>, String, String) {
+    let s = crate::import_chart::write::string;
+    let values = literal(&c.values, 1, 10);
+    let said = format!("chart `{}` {} from {}, release `{}`", c.chart, c.version, c.repository, c.release);
+    match apps::std_module(&c.chart, &c.version) {
+        Ok(module) => {
+            let alias = format!("{}_chart", c.chart.replace('-', "_"));
+            let release = if c.release == component { String::new() } else { format!(", release: {}", s(&c.release)) };
+            let expr = format!("{alias}.install(version: {}{release}, values: {values})", s(&c.version));
+            (Some(format!("import \"{module}\" as {alias}")), expr, format!("{said}; values typed by `{module}`"))
+        }
+        Err(written) => {
+            let expr = format!(
+                "{{ chart: {{ repository: {}, name: {}, version: {} }}, version: {}, name: {}, values: {values} }}",
+                s(&c.repository),
+                s(&c.chart),
+                s(&c.version),
+                s(&c.version),
+                s(&c.release)
+            );
+            let why = match written {
+                Some(w) => format!("values untyped: `std/charts/{}` is written for {w}", c.chart),
+                None => "values untyped: no chart module (`cedc import chart` writes one)".to_string(),
+            };
+            (None, expr, format!("{said}; {why}"))
+        }
+    }
 }
 
 /// A `let` name for an object: its kind and name, in lower case with `_`.
@@ -528,6 +654,17 @@ pub fn report(done: &Imported, checks: &str, errors: usize) -> String {
     out.push_str("
 Each component renders the objects `kubectl kustomize` built from its directories. A namespaced object that set no namespace now gets the component's (the last column counts them; Argo CD would have put them in its destination namespace).
 ");
+    let charts: Vec<&ComponentReport> = done.components.iter().filter(|c| c.chart.is_some()).collect();
+    if !charts.is_empty() {
+        out.push_str("\n## Helm Applications\n\nThese Argo CD Applications installed a Helm chart; each is now a chart component (`chart:`), whose Application cedc writes when the platform declares `delivery` (docs/delivery.md):\n\n");
+        for c in charts {
+            let Some((said, notes)) = &c.chart else { continue };
+            let _ = writeln!(out, "- `{}`: {said}.", c.name);
+            for n in notes {
+                let _ = writeln!(out, "  - {n}");
+            }
+        }
+    }
     if !done.unchecked.is_empty() {
         out.push_str("
 ## Kinds without a schema
