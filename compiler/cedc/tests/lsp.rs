@@ -970,7 +970,7 @@ fn a_missing_field_is_added_by_a_quick_fix() {
     let mut applied = text.clone();
     let mut edits: Vec<(usize, String)> =
         fixed.iter().map(|e| (offset(e), e["newText"].as_str().unwrap().to_string())).collect();
-    edits.sort_by(|a, b| b.0.cmp(&a.0));
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
     for (at, t) in edits {
         applied.insert_str(at, &t);
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Checks language-configuration.json: it parses, its regular expressions compile as
 // JavaScript regexes (VS Code evaluates them so) and behave as intended on typical lines,
-// and its comment and bracket settings agree with the language.
+// and its comment and bracket settings agree with the language. Also the editor defaults
+// package.json sets for .ced files (contributes.configurationDefaults).
 'use strict';
 
 const assert = require('assert');
@@ -114,6 +115,18 @@ check('Enter in a `///` comment continues it', () => {
     ['let x = 1 /// not at the start', false],
   ]);
   assert.deepStrictEqual(rule.action, { indent: 'none', appendText: '/// ' });
+});
+
+check('.ced files default to 2-space indentation (as `cedc fmt` writes), whatever the file holds', () => {
+  const defaults = (manifest.contributes.configurationDefaults || {})['[ced]'];
+  assert.deepStrictEqual(defaults, { 'editor.tabSize': 2, 'editor.insertSpaces': true, 'editor.detectIndentation': false });
+  // Only .ced files: the extension changes no other language's settings.
+  assert.deepStrictEqual(Object.keys(manifest.contributes.configurationDefaults), ['[ced]']);
+  // The formatter's own description still says two spaces.
+  const formatter = path.join(EXTENSION_DIR, '..', '..', 'compiler', 'format', 'src', 'lib.rs');
+  if (fs.existsSync(formatter)) {
+    assert.match(fs.readFileSync(formatter, 'utf8'), /two spaces of indentation/, `${formatter} no longer says "two spaces of indentation": check editor.tabSize`);
+  }
 });
 
 if (failed) {
