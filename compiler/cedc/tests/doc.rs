@@ -174,12 +174,9 @@ fn pixels_of((_, _, image, channels): &(u32, u32, Vec<u8>, usize), rgb: [u8; 3])
 
 #[test]
 fn a_real_browser_shows_the_matrix_and_the_graph() {
-    let Some(chromium) = std::env::var("CEDC_CHROMIUM").ok().filter(|c| !c.is_empty()) else {
-        let required = std::env::var("CEDC_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
-        assert!(!required, "CEDC_REQUIRE_TOOLS=1 but CEDC_CHROMIUM is unset: run scripts/install-tools");
-        eprintln!(
-            "SKIPPED: CEDC_CHROMIUM is unset, so the site was not rendered in a real browser (run scripts/install-tools and set CEDC_CHROMIUM=target/tools/bin/chromium)"
-        );
+    let Some(chromium) =
+        cedc_emit::testing::tool_var("CEDC_CHROMIUM", "chromium", "the site was not rendered in a real browser")
+    else {
         return;
     };
     let (dir, _) = site(&repo());

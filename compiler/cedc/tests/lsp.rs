@@ -978,3 +978,54 @@ fn a_missing_field_is_added_by_a_quick_fix() {
     assert!(applied.contains("  ]\n  namespace: \"\"\n}\n"), "{applied}");
     c.shutdown();
 }
+
+#[test]
+fn a_field_one_level_too_high_is_moved_by_a_quick_fix() {
+    let (_d, main, _) = project();
+    let mut c = Client::start(main.parent().unwrap());
+    c.open(&main);
+    c.diagnostics(&main);
+    let decls = "type Sizing = { spec: { replicas?: Int, memory?: String } }\n\nlet a: Sizing = {\n  replicas: 2\n  spec: { memory: \"1Gi\" }\n}\n\nlet b: Sizing = { replicas: 3 }\n";
+    let text = MAIN.replace("let shop: Shop", &format!("{decls}\nlet shop: Shop"));
+    c.change(&main, 2, &text);
+    let d = c.diagnostics(&main);
+    assert_eq!(d.iter().filter(|d| d["code"] == "E0022").count(), 2, "{d:?}");
+    let mut applied = text.clone();
+    // Fix the later one first, so that the earlier offsets stay right.
+    for (needle, title) in
+        [("{ replicas: 3 }", "Move `replicas` into `spec`"), ("  replicas: 2\n", "Move `replicas` into `spec`")]
+    {
+        let (line, character) = pos(&text, needle, 0, needle.find("replicas").unwrap());
+        let at = json!({"line": line, "character": character});
+        let r = c.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri(&main)}, "range": {"start": at, "end": at}, "context": {"diagnostics": d}}),
+        );
+        let actions = r["result"].as_array().unwrap_or_else(|| panic!("{r}"));
+        let action = actions.iter().find(|a| a["title"] == title).unwrap_or_else(|| panic!("no move at {needle}: {r}"));
+        let mut edits: Vec<(usize, usize, String)> = action["edit"]["changes"][uri(&main)]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let offset = |p: &serde_json::Value| {
+                    let line = p["line"].as_u64().unwrap() as usize;
+                    text.split_inclusive('\n').take(line).map(str::len).sum::<usize>()
+                        + p["character"].as_u64().unwrap() as usize
+                };
+                let (s, t) = (offset(&e["range"]["start"]), offset(&e["range"]["end"]));
+                (s, t - s, e["newText"].as_str().unwrap().to_string())
+            })
+            .collect();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+        for (at, len, t) in edits {
+            applied.replace_range(at..at + len, &t);
+        }
+    }
+    assert!(applied.contains("let a: Sizing = {\n  spec: { memory: \"1Gi\", replicas: 2 }\n}"), "{applied}");
+    assert!(applied.contains("let b: Sizing = { spec: { replicas: 3 } }"), "{applied}");
+    // The fixed file has no diagnostics left.
+    c.change(&main, 3, &applied);
+    assert!(c.diagnostics(&main).is_empty(), "{applied}");
+    c.shutdown();
+}

@@ -426,12 +426,11 @@ fn the_neovim_queries_are_the_grammars() {
 
 #[test]
 fn the_documented_neovim_setup_works() {
-    let Some(nvim) = std::env::var("CEDC_NVIM").ok().filter(|c| !c.is_empty()) else {
-        let required = std::env::var("CEDC_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
-        assert!(!required, "CEDC_REQUIRE_TOOLS=1 but CEDC_NVIM is unset: run scripts/install-tools");
-        eprintln!(
-            "SKIPPED: CEDC_NVIM is unset, so the Neovim setup of docs/editors.md was not run in a real Neovim (run scripts/install-tools and set CEDC_NVIM=target/tools/bin/nvim)"
-        );
+    let Some(nvim) = cedc_emit::testing::tool_var(
+        "CEDC_NVIM",
+        "nvim",
+        "the Neovim setup of docs/editors.md was not run in a real Neovim",
+    ) else {
         return;
     };
     let root = repo();

@@ -269,12 +269,11 @@ fn start_registry(binary: &str) -> Registry {
 
 #[test]
 fn a_library_published_to_a_registry_is_a_dependency() {
-    let Some(binary) = std::env::var("CEDC_DOCKER_REGISTRY").ok().filter(|b| !b.is_empty()) else {
-        let required = std::env::var("CEDC_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
-        assert!(!required, "CEDC_REQUIRE_TOOLS=1 but CEDC_DOCKER_REGISTRY is unset: run scripts/install-tools");
-        eprintln!(
-            "SKIPPED: CEDC_DOCKER_REGISTRY is unset, so publishing to and fetching from a real OCI registry was not tested (run scripts/install-tools and set CEDC_DOCKER_REGISTRY=target/tools/bin/docker-registry)"
-        );
+    let Some(binary) = cedc_emit::testing::tool_var(
+        "CEDC_DOCKER_REGISTRY",
+        "docker-registry",
+        "publishing to and fetching from a real OCI registry was not tested",
+    ) else {
         return;
     };
     let registry = start_registry(&binary);

@@ -33,31 +33,35 @@ pub fn kubernetes_validate() -> Option<PathBuf> {
 }
 
 fn tool(var: &str, name: &str) -> Option<PathBuf> {
-    match std::env::var_os(var).filter(|v| !v.is_empty()) {
-        Some(path) => {
-            let path = PathBuf::from(path);
-            assert!(path.is_file(), "{var}={} does not exist; run scripts/install-tools", path.display());
-            Some(path)
-        }
-        None => {
-            let required = std::env::var("CEDC_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
-            assert!(
-                !required,
-                "CEDC_REQUIRE_TOOLS=1 but {var} is unset: run scripts/install-tools \
-                 and set {var}=target/tools/bin/{name}"
-            );
-            // Straight to the process's stderr: libtest captures `eprintln!` of passing
-            // tests, and a skip must be visible in a plain `cargo test` run.
-            let _ = std::io::stderr().write_all(
-                format!(
-                    "SKIPPED: {var} is unset, so a real-{name} check did not run \
-                     (run scripts/install-tools and set {var}=target/tools/bin/{name})\n"
-                )
-                .as_bytes(),
-            );
-            None
-        }
+    let path = PathBuf::from(tool_var(var, name, &format!("a real-{name} check did not run"))?);
+    assert!(path.is_file(), "{var}={} does not exist; run scripts/install-tools", path.display());
+    Some(path)
+}
+
+/// The value of a tool's variable (`CEDC_NVIM`), or `None` after printing
+/// `SKIPPED: <var> is unset, so <what>` to stderr.
+///
+/// # Panics
+/// When `CEDC_REQUIRE_TOOLS=1` and the variable is unset: in CI a missing tool is a
+/// failure, never a skip.
+pub fn tool_var(var: &str, name: &str, what: &str) -> Option<String> {
+    if let Some(value) = std::env::var(var).ok().filter(|v| !v.is_empty()) {
+        return Some(value);
     }
+    let required = std::env::var("CEDC_REQUIRE_TOOLS").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "CEDC_REQUIRE_TOOLS=1 but {var} is unset: run scripts/install-tools and set {var}=target/tools/bin/{name}"
+    );
+    // Straight to the process's stderr: libtest captures `eprintln!` of passing tests,
+    // and a skip must be visible in a plain `cargo test` run.
+    let _ = std::io::stderr().write_all(
+        format!(
+            "SKIPPED: {var} is unset, so {what} (run scripts/install-tools and set {var}=target/tools/bin/{name})\n"
+        )
+        .as_bytes(),
+    );
+    None
 }
 
 /// `kubectl kustomize <dir>` with the kubectl of `CEDC_KUBECTL`, its output parsed into

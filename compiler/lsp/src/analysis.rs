@@ -210,8 +210,11 @@ impl Analysis {
                 continue;
             }
             if let Some((title, offset, text)) = crate::fixes::add_missing_fields(self, file, d) {
-                let at = Span::new(file, offset, offset);
-                out.extend(self.quick_fix(file, d, title, at, text, false));
+                out.extend(self.quick_fix(file, d, title, vec![(offset, 0, text)], false));
+                continue;
+            }
+            if let Some((title, edits)) = crate::fixes::move_inside(self, file, d) {
+                out.extend(self.quick_fix(file, d, title, edits, true));
                 continue;
             }
             let Some(replacement) = suggestion(help) else { continue };
@@ -225,28 +228,32 @@ impl Analysis {
                 file,
                 d,
                 format!("Replace with `{replacement}`"),
-                span,
-                replacement.into(),
+                vec![(span.start as usize, span.len(), replacement.into())],
                 true,
             ));
         }
         out
     }
 
-    /// A quick fix for `d`: `new_text` in place of `at`.
+    /// A quick fix for `d`: each `(offset, length, text)` replaces that much of the file.
     fn quick_fix(
         &self,
         file: FileId,
         d: &Diagnostic,
         title: String,
-        at: Span,
-        new_text: String,
+        edits: crate::fixes::Edits,
         preferred: bool,
     ) -> Option<lsp_types::CodeAction> {
         let uri = self.path(file).and_then(|p| crate::text::path_to_uri(&p))?;
-        let edit = lsp_types::TextEdit { range: self.range(at), new_text };
+        let edits = edits
+            .into_iter()
+            .map(|(at, len, new_text)| lsp_types::TextEdit {
+                range: self.range(Span::new(file, at, at + len)),
+                new_text,
+            })
+            .collect();
         #[allow(clippy::mutable_key_type)] // `Uri` hashes and compares as its text.
-        let changes = std::collections::HashMap::from([(uri, vec![edit])]);
+        let changes = std::collections::HashMap::from([(uri, edits)]);
         let files = &self.compilation.program.files;
         Some(lsp_types::CodeAction {
             title,

@@ -1,14 +1,91 @@
 //! Quick fixes that write code, beside the "did you mean" replacement in
-//! `analysis.rs`: "Add missing fields" for E0031, inserting each required field the
-//! record literal leaves out, with a placeholder of its type, where `cedc fmt` would put
-//! it (a line of its own in a multi-line record, `, name: value` in a one-line one).
+//! `analysis.rs`:
 //!
-//! Invariant: a fix only inserts text inside the record literal the diagnostic points at
-//! (found by its span among the checker's record literals), never elsewhere.
+//! - "Add missing fields" for E0031: each required field the record literal leaves
+//!   out, with a placeholder of its type, where `cedc fmt` would put it (a line of its
+//!   own in a multi-line record, `, name: value` in a one-line one);
+//! - "Move into `spec`" for a field written one level too high (a diagnostic whose help
+//!   says "move it inside `spec`"): the field leaves its record and joins the `spec`
+//!   record beside it, or a new `spec: { … }` takes its place.
+//!
+//! Invariant: a fix only edits the record literal the diagnostic points at (found by its
+//! span among the checker's record literals, or in the module's syntax tree).
 
 use crate::analysis::Analysis;
 use cedc_diagnostics::{Diagnostic, FileId, Span};
+use cedc_syntax::ast::{ExprKind, Key};
 use cedc_types::Type;
+
+/// Edits of one fix: (offset, length replaced, new text), in the diagnostic's file.
+pub type Edits = Vec<(usize, usize, String)>;
+
+/// "Move into `inner`": the field the diagnostic points at, out of its record and into
+/// the record `inner` beside it (created when there is none).
+pub fn move_inside(a: &Analysis, file: FileId, d: &Diagnostic) -> Option<(String, Edits)> {
+    let help = d.help.as_deref()?;
+    let inner = help.split("move it inside `").nth(1)?.split('`').next()?;
+    let at = d.span()?;
+    let module = a.module_of(file)?;
+    let text = a.text(file);
+    let (field, record) = crate::features::field_at(module, at.start as usize)?;
+    if field.key.span() != at {
+        return None;
+    }
+    let start = field.key.span().start as usize;
+    let end = field.value.span.end as usize;
+    let moved = text.get(start..end)?.to_string();
+    let mut siblings = None;
+    crate::features::walk_module(module, &mut |e| {
+        if e.span == record
+            && let ExprKind::Record(fields) = &e.kind
+        {
+            siblings = Some(fields.clone());
+        }
+    });
+    let target = siblings?.into_iter().find(|f| matches!(&f.key, Key::Static(k, _) if k == inner));
+    let title = format!("Move `{}` into `{inner}`", text.get(start..field.key.span().end as usize)?);
+    let Some(target) = target else {
+        // No `inner` yet: the field becomes `inner: { field }`.
+        let key = cedc_syntax::field::written(inner);
+        return Some((title, vec![(start, end - start, format!("{key}: {{ {moved} }}"))]));
+    };
+    if !matches!(target.value.kind, ExprKind::Record(_)) {
+        return None;
+    }
+    let (offset, insert) = insertion(text, target.value.span, &[moved])?;
+    let (del_at, del_len) = removal(text, start, end);
+    // Edits must not overlap: the insertion is inside the other field.
+    if offset >= del_at && offset <= del_at + del_len {
+        return None;
+    }
+    Some((title, vec![(del_at, del_len, String::new()), (offset, 0, insert)]))
+}
+
+/// What to delete to take the field `start..end` out of its record: its whole line when
+/// it stands alone on one, else the field and the comma joining it to the next (or the
+/// previous) field.
+fn removal(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    let rest = text[end..line_end].trim();
+    if text[line_start..start].trim().is_empty() && (rest.is_empty() || rest == ",") {
+        let through = if line_end < text.len() { line_end + 1 } else { line_end };
+        return (line_start, through - line_start);
+    }
+    let after = &text[end..];
+    let comma = after.len() - after.trim_start().len();
+    if after.trim_start().starts_with(',') {
+        let skip = comma + 1;
+        let spaces = after[skip..].len() - after[skip..].trim_start_matches(' ').len();
+        return (start, end - start + skip + spaces);
+    }
+    let before = text[..start].trim_end();
+    if before.ends_with(',') {
+        let from = before.len() - 1;
+        return (from, end - from);
+    }
+    (start, end - start)
+}
 
 /// The edit adding the fields E0031 reports missing: (title, offset, text to insert).
 pub fn add_missing_fields(a: &Analysis, file: FileId, d: &Diagnostic) -> Option<(String, usize, String)> {
@@ -106,6 +183,18 @@ mod tests {
         let fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
         let (at, t) = insertion(text, span, &fields).expect("an insertion");
         format!("{}{t}{}", &text[..at], &text[at..])
+    }
+
+    #[test]
+    fn a_moved_field_leaves_no_gap() {
+        let cut = |text: &str, field: &str| {
+            let start = text.find(field).unwrap();
+            let (at, len) = removal(text, start, start + field.len());
+            format!("{}{}", &text[..at], &text[at + len..])
+        };
+        assert_eq!(cut("x = {\n  a: 1\n  b: 2\n}\n", "a: 1"), "x = {\n  b: 2\n}\n");
+        assert_eq!(cut("x = { a: 1, b: 2 }", "a: 1"), "x = { b: 2 }");
+        assert_eq!(cut("x = { a: 1, b: 2 }", "b: 2"), "x = { a: 1 }");
     }
 
     #[test]
