@@ -315,6 +315,15 @@ fn an_imported_repository_renders_what_kustomize_builds() {
     assert!(only_prod.contains("poddisruptionbudget_web"), "the PodDisruptionBudget is prod's only:\n{web}");
     let preview = std::fs::read_to_string(out.join("components/preview.ced")).expect("preview.ced");
     assert!(preview.contains("envs: [staging]"), "{preview}");
+    // Objects a std/k8s helper writes exactly are its calls; the others stay raw.
+    let flat = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ").replace("( ", "(");
+    assert!(
+        preview.contains("import \"std/k8s\"") && flat(&preview).contains("k8s.config_map(\"preview\""),
+        "{preview}"
+    );
+    let monitoring = std::fs::read_to_string(out.join("components/monitoring.ced")).expect("monitoring.ced");
+    assert!(flat(&monitoring).contains("k8s.config_map(\"dashboards\""), "{monitoring}");
+    assert!(monitoring.contains("let clusterrole_monitoring_read: Object = {"), "{monitoring}");
     // The unknown kind is left unchecked, and said so.
     let config = std::fs::read_to_string(out.join("cedc.toml")).expect("cedc.toml");
     assert!(config.contains("\"example.com/v1/Widget\""), "{config}");

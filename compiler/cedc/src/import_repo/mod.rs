@@ -414,20 +414,39 @@ fn component_file(
     let release = chart.map(|c| release_expr(name, c));
     let component_envs: Vec<&String> = envs.iter().filter(|e| per_env.contains_key(*e)).collect();
 
+    // An object every environment that has it agrees on, and that a `std/k8s` helper
+    // writes exactly, is written as the helper's call.
+    let helpers: Vec<Option<String>> = tracked
+        .iter()
+        .map(|t| {
+            let (_, base) = t.values[0];
+            if t.values.iter().any(|(_, v)| *v != base) { None } else { helper_call(base, &namespace) }
+        })
+        .collect();
     let mut out = String::new();
     let _ = writeln!(out, "// Imported by `cedc import repo` from {}.", sources.join(", "));
+    if helpers.iter().any(Option::is_some) {
+        out.push_str("\nimport \"std/k8s\"\n");
+    }
     if let Some((Some(import), _, _)) = &release {
         let _ = writeln!(out, "\n{import}");
     }
     let mut overrides: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut partial = 0;
     let mut defaulted = 0;
-    for t in &tracked {
+    for (t, helper) in tracked.iter().zip(&helpers) {
         let (_, base) = t.values[0];
         if base.pointer("/metadata/namespace").is_none() {
             defaulted += 1;
         }
-        let _ = writeln!(out, "\nlet {}: Object = {}", t.decl, literal(base, 0, t.decl.len() + 14));
+        match helper {
+            Some(call) => {
+                let _ = writeln!(out, "\nlet {}: Object = {call}", t.decl);
+            }
+            None => {
+                let _ = writeln!(out, "\nlet {}: Object = {}", t.decl, literal(base, 0, t.decl.len() + 14));
+            }
+        }
         for (env, v) in &t.values[1..] {
             let mut lines = Vec::new();
             diff(&t.decl, &mut Vec::new(), base, v, &mut lines);
@@ -525,6 +544,49 @@ fn release_expr(component: &str, c: &apps::ChartApp) -> (Option<String>, String,
             };
             (None, expr, format!("{said}; {why}"))
         }
+    }
+}
+
+/// The `std/k8s` call that writes exactly `object` in a component whose namespace is
+/// `namespace` (the helpers leave the namespace to the component), if there is one:
+/// a ConfigMap of string data, a Namespace (with labels), a ServiceAccount — with no
+/// other field.
+fn helper_call(object: &Value, namespace: &str) -> Option<String> {
+    let s = crate::import_chart::write::string;
+    let o = object.as_object()?;
+    let meta = o.get("metadata")?.as_object()?;
+    let name = meta.get("name")?.as_str()?;
+    let in_namespace = meta.get("namespace").is_none_or(|n| n.as_str() == Some(namespace));
+    let only = |fields: &[&str], meta_fields: &[&str]| {
+        o.keys().all(|k| fields.contains(&k.as_str())) && meta.keys().all(|k| meta_fields.contains(&k.as_str()))
+    };
+    match (o.get("apiVersion")?.as_str()?, o.get("kind")?.as_str()?) {
+        ("v1", "ConfigMap")
+            if in_namespace && only(&["apiVersion", "kind", "metadata", "data"], &["name", "namespace"]) =>
+        {
+            let data = o.get("data")?.as_object()?;
+            if data.is_empty() || !data.values().all(Value::is_string) {
+                return None;
+            }
+            Some(format!("k8s.config_map({}, data: {})", s(name), literal(&Value::Object(data.clone()), 0, 60)))
+        }
+        ("v1", "ServiceAccount")
+            if in_namespace && only(&["apiVersion", "kind", "metadata"], &["name", "namespace"]) =>
+        {
+            Some(format!("k8s.service_account({})", s(name)))
+        }
+        ("v1", "Namespace") if only(&["apiVersion", "kind", "metadata"], &["name", "labels"]) => {
+            match meta.get("labels").and_then(Value::as_object) {
+                Some(labels) if !labels.is_empty() && labels.values().all(Value::is_string) => Some(format!(
+                    "k8s.namespace({}, labels: {})",
+                    s(name),
+                    literal(&Value::Object(labels.clone()), 0, 60)
+                )),
+                Some(_) => None,
+                None => Some(format!("k8s.namespace({})", s(name))),
+            }
+        }
+        _ => None,
     }
 }
 
