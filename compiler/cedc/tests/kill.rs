@@ -15,7 +15,14 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const CEDC: &str = env!("CARGO_BIN_EXE_cedc");
+/// The cedc under test: this build, or `CEDC_KILL_TEST_BIN` — how the test was run
+/// against the writer before the kill-safe one, to see it fail (docs/reliability.md).
+fn cedc() -> String {
+    std::env::var("CEDC_KILL_TEST_BIN")
+        .ok()
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_cedc").into())
+}
 const CONFIG: &str = "[project]\nname = \"test\"\nentry = [\"main.ced\"]\nout = \"out\"\n";
 const FOREIGN: usize = 2000;
 const KILLS: usize = 24;
@@ -54,7 +61,7 @@ fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn build(project: &Path, out: Option<&Path>) {
-    let mut cmd = Command::new(CEDC);
+    let mut cmd = Command::new(cedc());
     cmd.arg("build").arg(project);
     if let Some(out) = out {
         cmd.arg("--out").arg(out);
@@ -164,8 +171,13 @@ fn builds_killed_at_random_moments_keep_a_complete_tree_and_every_foreign_file()
         target = 1 - current;
         fs::write(project.join("main.ced"), source(target)).unwrap();
         let before = leftovers(&project);
-        let mut child =
-            Command::new(CEDC).arg("build").arg(&project).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let mut child = Command::new(cedc())
+            .arg("build")
+            .arg(&project)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         // Two kills in three land while the build writes (after its temporary directory
         // appears); the others anywhere in the whole build.
         let delay = if i % 3 < 2 {
