@@ -786,6 +786,7 @@ fn the_server_asks_to_watch_the_project_files_when_the_client_can() {
         .map(|w| w["globPattern"].as_str().unwrap())
         .collect();
     assert!(globs.contains(&"**/*.ced") && globs.contains(&"**/cedc.toml"), "{globs:?}");
+    assert!(globs.contains(&"**/cedc.lock"), "`cedc fetch` writes cedc.lock: {globs:?}");
     // The client answers; a change on disk reported through the watch is checked again.
     c.send(&json!({"jsonrpc": "2.0", "id": registration["id"], "result": null}));
     std::fs::write(main.parent().unwrap().join("lib.ced"), LIB.replace("let replicas = 2", "let replicas = \"two\""))

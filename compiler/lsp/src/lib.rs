@@ -107,11 +107,11 @@ fn watches_files(params: &serde_json::Value) -> bool {
 /// The id of the request asking the client to watch the project's files.
 pub const WATCH_REGISTRATION: &str = "cedc-watch-files";
 
-/// Ask the client to report changes on disk to `.ced` files, `cedc.toml` and the YAML
-/// files CRDs are read from (a `git checkout`, a file written by another tool): every
-/// project is then checked again.
+/// Ask the client to report changes on disk to `.ced` files, `cedc.toml`, `cedc.lock`
+/// (`cedc fetch` in a terminal) and the YAML files CRDs are read from (a `git
+/// checkout`, a file written by another tool): every project is then checked again.
 fn watch_registration() -> Request {
-    let watchers: Vec<lsp_types::FileSystemWatcher> = ["**/*.ced", "**/cedc.toml", "**/*.{yaml,yml}"]
+    let watchers: Vec<lsp_types::FileSystemWatcher> = ["**/*.ced", "**/cedc.toml", "**/cedc.lock", "**/*.{yaml,yml}"]
         .into_iter()
         .map(|glob| lsp_types::FileSystemWatcher {
             glob_pattern: lsp_types::GlobPattern::String(glob.into()),
