@@ -72,7 +72,8 @@ pub fn fetch(dir: &Path, update: bool) -> Result<Fetched, (Files, Diagnostic)> {
     }
     let new = Lock::new(locked);
     let path = dir.join(packages::LOCK_FILE);
-    let unchanged = Lock::read(dir).ok().flatten().is_some_and(|l| l == new);
+    // `lock` is what the file held (the default, version 0, when there was none).
+    let unchanged = lock == new;
     // A project with only path dependencies gets no lock file.
     let needed = !new.packages.is_empty() || path.exists();
     if !unchanged && needed {

@@ -279,8 +279,8 @@ fn tar_gz(files: &PackageFiles) -> Result<Vec<u8>, String> {
     gz.finish().map_err(|e| e.to_string())
 }
 
-/// The package's files out of a layer (or of `git archive`'s tar when `gzipped` is
-/// false): regular files that belong to a package, within the size limits. Paths are
+/// The package's files out of a tar (a layer, ungzipped, or `git archive`'s output):
+/// regular files that belong to a package, within the size limits. Paths are
 /// checked: nothing absolute, no `..`.
 pub fn untar_files<R: Read>(reader: R) -> Result<PackageFiles, String> {
     let mut archive = tar::Archive::new(reader);

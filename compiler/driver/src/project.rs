@@ -259,12 +259,10 @@ pub fn load(dir: &Path, files: &mut Files) -> Result<Project, ProjectError> {
 /// with the keys it takes.
 fn dependency(name: &str, spec: &DependencySpec) -> Result<Source, (String, &'static str)> {
     let sources = "write `{ path = \"../lib\" }`, `{ git = \"https://...\", rev = \"<commit or tag>\" }` or `{ oci = \"registry/repository\", tag = \"1.0.0\" }`";
-    let ident = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if !ident || name == "std" {
+    if !cedc_names::is_ident(name) || name == "std" {
         return Err((
             format!("`{name}` cannot name a dependency"),
-            "a dependency's name is what `import \"<name>/<file>\"` starts with: letters, digits, `_` and `-`, not `std`",
+            "a dependency's name is what `import \"<name>/<file>\"` starts with: letters, digits, `_` and inner `-`, not `std`",
         ));
     }
     let DependencySpec { path, git, rev, oci, tag, digest } = spec;

@@ -13,7 +13,7 @@
 
 use crate::analysis::Analysis;
 use cedc_diagnostics::{Diagnostic, FileId, Span};
-use cedc_syntax::ast::{ExprKind, Key};
+use cedc_syntax::ast::{ExprKind, Key, RecordField};
 use cedc_types::Type;
 
 /// Edits of one fix: (offset, length replaced, new text), in the diagnostic's file.
@@ -34,15 +34,8 @@ pub fn move_inside(a: &Analysis, file: FileId, d: &Diagnostic) -> Option<(String
     let start = field.key.span().start as usize;
     let end = field.value.span.end as usize;
     let moved = text.get(start..end)?.to_string();
-    let mut siblings = None;
-    crate::features::walk_module(module, &mut |e| {
-        if e.span == record
-            && let ExprKind::Record(fields) = &e.kind
-        {
-            siblings = Some(fields.clone());
-        }
-    });
-    let target = siblings?.into_iter().find(|f| matches!(&f.key, Key::Static(k, _) if k == inner));
+    let target =
+        record_fields(a, file, record)?.into_iter().find(|f| matches!(&f.key, Key::Static(k, _) if k == inner));
     let title = format!("Move `{}` into `{inner}`", text.get(start..field.key.span().end as usize)?);
     let Some(target) = target else {
         // No `inner` yet: the field becomes `inner: { field }`.
@@ -59,6 +52,19 @@ pub fn move_inside(a: &Analysis, file: FileId, d: &Diagnostic) -> Option<(String
         return None;
     }
     Some((title, vec![(del_at, del_len, String::new()), (offset, 0, insert)]))
+}
+
+/// The fields of the record literal at `record` in `file`.
+fn record_fields(a: &Analysis, file: FileId, record: Span) -> Option<Vec<RecordField>> {
+    let mut fields = None;
+    crate::features::walk_module(a.module_of(file)?, &mut |e| {
+        if e.span == record
+            && let ExprKind::Record(f) = &e.kind
+        {
+            fields = Some(f.clone());
+        }
+    });
+    fields
 }
 
 /// What to delete to take the field `start..end` out of its record: its whole line when
@@ -95,13 +101,19 @@ pub fn add_missing_fields(a: &Analysis, file: FileId, d: &Diagnostic) -> Option<
     let at = d.span()?;
     let (record, rt) =
         a.compilation.checked.as_ref()?.record_literals.iter().find(|(s, _)| s.file == file && s.start == at.start)?;
-    let missing = missing_names(&d.message);
+    // Required fields of the type the literal does not give (as the checker found them).
+    let given: Vec<String> = record_fields(a, file, *record)?
+        .iter()
+        .filter_map(|f| match &f.key {
+            Key::Static(k, _) => Some(k.clone()),
+            Key::Dynamic(..) => None,
+        })
+        .collect();
+    let missing: Vec<(&String, &cedc_types::FieldType)> =
+        rt.fields.iter().filter(|(k, f)| f.required() && !given.contains(k)).collect();
     let fields: Vec<String> = missing
         .iter()
-        .filter_map(|name| {
-            let f = rt.fields.get(name.as_str())?;
-            Some(format!("{}: {}", cedc_syntax::field::written(name), placeholder(&f.ty)))
-        })
+        .map(|(name, f)| format!("{}: {}", cedc_syntax::field::written(name), placeholder(&f.ty)))
         .collect();
     if fields.is_empty() {
         return None;
@@ -109,16 +121,10 @@ pub fn add_missing_fields(a: &Analysis, file: FileId, d: &Diagnostic) -> Option<
     let title = format!(
         "Add missing field{} {}",
         if fields.len() == 1 { "" } else { "s" },
-        missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+        missing.iter().map(|(m, _)| format!("`{m}`")).collect::<Vec<_>>().join(", ")
     );
     let (offset, text) = insertion(a.text(file), *record, &fields)?;
     Some((title, offset, text))
-}
-
-/// The names in backquotes before " of " in "missing required fields `a`, `b` of T".
-fn missing_names(message: &str) -> Vec<String> {
-    let list = message.rsplit_once(" of ").map_or(message, |(l, _)| l);
-    list.split('`').skip(1).step_by(2).map(str::to_string).collect()
 }
 
 /// Where and what to insert, so that the record reads as `cedc fmt` writes it.
@@ -169,12 +175,6 @@ fn placeholder(ty: &Type) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_missing_names_are_read_from_the_message() {
-        assert_eq!(missing_names("missing required field `namespace` of Component"), vec!["namespace"]);
-        assert_eq!(missing_names("missing required fields `a`, `b-c` of record"), vec!["a", "b-c"]);
-    }
 
     fn insert(text: &str, fields: &[&str]) -> String {
         let start = text.find('{').unwrap();

@@ -8,7 +8,7 @@ mod resolve;
 
 pub use builtins::Builtin;
 pub use load::{
-    FileSystem, MemoryFs, NotRegularFile, OsFs, PACKAGE_PREFIX, Packages, is_not_regular, load_project,
+    FileSystem, MemoryFs, NotRegularFile, OsFs, PACKAGE_PREFIX, Packages, is_ident, is_not_regular, load_project,
     load_project_with, package_file, read_regular_file,
 };
 pub use resolve::{Def, Occurrence, Resolution, resolve};

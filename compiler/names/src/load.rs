@@ -490,7 +490,9 @@ pub(crate) fn normalize(p: &str) -> Option<String> {
     if parts.is_empty() { None } else { Some(parts.join("/")) }
 }
 
-fn is_ident(s: &str) -> bool {
+/// Whether `s` can name a module (an import without `as` binds its stem) or a
+/// dependency (what `import "<name>/…"` starts with): letters, digits, `_` and inner `-`.
+pub fn is_ident(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')

@@ -35,9 +35,7 @@ pub struct ChartApp {
 /// The chart source of an Application and everything else its sources say, or `None`
 /// when it installs no chart (or more than one).
 pub fn chart_app(app: &Value, source_root: &Path) -> Option<ChartApp> {
-    if app.get("kind").and_then(Value::as_str) != Some("Application")
-        || !app.get("apiVersion").and_then(Value::as_str).is_some_and(|a| a.starts_with("argoproj.io/"))
-    {
+    if !is_application(app) {
         return None;
     }
     let spec = app.get("spec")?;
@@ -101,6 +99,12 @@ pub fn chart_app(app: &Value, source_root: &Path) -> Option<ChartApp> {
     }
     let namespace = spec.pointer("/destination/namespace").and_then(Value::as_str).map(str::to_string);
     Some(ChartApp { app: name, namespace, repository, chart, version, release, values, paths, notes })
+}
+
+/// Whether an object is an Argo CD Application.
+pub fn is_application(o: &Value) -> bool {
+    o.get("kind").and_then(Value::as_str) == Some("Application")
+        && o.get("apiVersion").and_then(Value::as_str).is_some_and(|a| a.starts_with("argoproj.io/"))
 }
 
 /// A `valueFiles` entry: `$values/<path>` (a `ref: values` source, taken to be this

@@ -11,8 +11,8 @@
 //! - one file per component (`components/<name>.ced`): each object a `let` typed
 //!   `Object`, written from its value in the first environment that has it;
 //! - what an environment changes is an override in `in <env> { … }` at the deepest path
-//!   where the values differ (a record whose keys differ, a list, or a field whose
-//!   path is not written with plain names, is replaced whole);
+//!   where the values differ (`decl.metadata.labels["app.kubernetes.io/name"]`; a record
+//!   whose keys differ, or a list, is replaced whole);
 //! - an object only some environments have is listed for those only
 //!   (`if env.name == … then [...] else []`); a component only some have gets `envs:`.
 //!
@@ -27,6 +27,7 @@
 mod apps;
 
 use crate::import_chart::write::value as literal;
+use cedc_syntax::field::segment;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -165,7 +166,7 @@ fn chart_components(
         for objects in per_env.values_mut() {
             objects.retain(|o| {
                 let name = o.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
-                apps::chart_app(o, source).is_none() || !converted.contains(name)
+                !(apps::is_application(o) && converted.contains(name))
             });
         }
         let from = sources.join(", ");
@@ -610,10 +611,6 @@ fn diff(decl: &str, path: &mut Vec<String>, base: &Value, value: &Value, out: &m
         && b.keys().collect::<BTreeSet<_>>() == v.keys().collect::<BTreeSet<_>>()
     {
         for (k, bv) in b {
-            if !is_plain(k) {
-                // A path written with quoted names: replace the record holding it.
-                return out.push(assign(decl, path, value));
-            }
             path.push(k.clone());
             diff(decl, path, bv, &v[k], out);
             path.pop();
@@ -623,17 +620,10 @@ fn diff(decl: &str, path: &mut Vec<String>, base: &Value, value: &Value, out: &m
     out.push(assign(decl, path, value));
 }
 
+/// `decl.a["b.c"] = value`: each key written as an override path writes it.
 fn assign(decl: &str, path: &[String], value: &Value) -> String {
-    let target = std::iter::once(decl.to_string()).chain(path.iter().cloned()).collect::<Vec<_>>().join(".");
+    let target: String = std::iter::once(decl.to_string()).chain(path.iter().map(|k| segment(k))).collect();
     format!("{target} = {}", literal(value, 1, target.len() + 3))
-}
-
-/// A field name an override path can use as it is.
-fn is_plain(k: &str) -> bool {
-    let mut chars = k.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !cedc_syntax::KEYWORDS.contains(&k)
 }
 
 fn main_file<'a>(envs: &[String], components: impl Iterator<Item = &'a String>) -> String {
@@ -808,7 +798,7 @@ mod tests {
             vec![
                 "web.spec.replicas = 1".to_string(),
                 "web.spec.template.labels = { a: \"1\", b: \"2\" }".to_string(),
-                "web.metadata.labels = { \"app.kubernetes.io/name\": \"y\" }".to_string(),
+                "web.metadata.labels[\"app.kubernetes.io/name\"] = \"y\"".to_string(),
             ]
         );
     }
