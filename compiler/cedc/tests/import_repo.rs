@@ -17,73 +17,73 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write");
 }
 
+const FIXTURE: &[(&str, &str)] = &[
+    (
+        "apps/web/base/kustomization.yaml",
+        "resources:\n  - deployment.yaml\n  - service.yaml\nconfigMapGenerator:\n  - name: web-config\n    literals:\n      - MODE=base\n",
+    ),
+    (
+        "apps/web/base/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n    app.kubernetes.io/name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n          envFrom:\n            - configMapRef:\n                name: web-config\n          resources:\n            limits:\n              memory: 128Mi\n",
+    ),
+    (
+        "apps/web/base/service.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n  ports:\n    - port: 80\n      targetPort: 8080\n",
+    ),
+    (
+        "apps/web/overlays/prod/kustomization.yaml",
+        "namespace: web\nresources:\n  - ../../base\n  - pdb.yaml\nreplicas:\n  - name: web\n    count: 4\npatches:\n  - path: memory.yaml\n",
+    ),
+    (
+        "apps/web/overlays/prod/memory.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          resources:\n            limits:\n              memory: 512Mi\n",
+    ),
+    (
+        "apps/web/overlays/prod/pdb.yaml",
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels:\n      app: web\n",
+    ),
+    (
+        "apps/web/overlays/staging/kustomization.yaml",
+        "namespace: web-staging\nresources:\n  - ../../base\nimages:\n  - name: nginx\n    newTag: 1.27-alpine\nlabels:\n  - pairs:\n      tier: staging\nconfigMapGenerator:\n  - name: web-config\n    behavior: merge\n    literals:\n      - MODE=staging\n",
+    ),
+    ("apps/preview/overlays/staging/kustomization.yaml", "namespace: preview\nresources:\n  - cm.yaml\n"),
+    (
+        "apps/preview/overlays/staging/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: preview\ndata:\n  url: https://preview.example.com\n",
+    ),
+    // A Helm Application with its values in the repository and a plain directory of
+    // objects beside the chart (the reference platform's shape), and one at the version
+    // of the standard library's module.
+    ("system/grafana/kustomization.yaml", "resources:\n  - grafana-app.yaml\n"),
+    (
+        "system/grafana/grafana-app.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: grafana\n  namespace: argocd\nspec:\n  project: default\n  destination:\n    namespace: grafana\n    server: https://kubernetes.default.svc\n  sources:\n    - chart: grafana\n      repoURL: https://grafana.github.io/helm-charts\n      targetRevision: 7.0.1\n      helm:\n        releaseName: grafana\n        valueFiles:\n          - $values/system/grafana/helm/values.yaml\n        valuesObject:\n          ingress:\n            enabled: true\n    - repoURL: https://git.example.com/platform.git\n      targetRevision: main\n      ref: values\n    - repoURL: https://git.example.com/platform.git\n      targetRevision: main\n      path: system/grafana/ingress\n  syncPolicy:\n    automated:\n      selfHeal: true\n",
+    ),
+    ("system/grafana/helm/values.yaml", "replicas: 2\ningress:\n  enabled: false\n  hosts: [grafana.example.com]\n"),
+    (
+        "system/grafana/ingress/route.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: grafana-extra\n  namespace: grafana\ndata:\n  a: b\n",
+    ),
+    ("system/certs/kustomization.yaml", "resources:\n  - app.yaml\n"),
+    (
+        "system/certs/app.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: cert-manager\n  namespace: argocd\nspec:\n  project: default\n  destination:\n    namespace: cert-manager\n    server: https://kubernetes.default.svc\n  source:\n    chart: cert-manager\n    repoURL: https://charts.jetstack.io\n    targetRevision: v1.21.1\n    helm:\n      valuesObject:\n        crds:\n          enabled: true\n",
+    ),
+    ("system/monitoring/kustomization.yaml", "namespace: monitoring\nresources:\n  - objects.yaml\n"),
+    (
+        "system/monitoring/objects.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dashboards\ndata:\n  home.json: '{\"title\": \"home\"}'\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: monitoring-read\nrules:\n  - apiGroups: [\"\"]\n    resources: [pods]\n    verbs: [get, list]\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: gauge\nspec:\n  size: 3\n",
+    ),
+];
+
 /// A repository with a base and two overlays (namespace, replicas, images, labels,
 /// a strategic-merge patch, a generated ConfigMap with its hash suffix, an object in
 /// one overlay only), a component only staging has, a plain root with a cluster-scoped
 /// object, and a kind cedc has no schema for.
 fn fixture(root: &Path) {
-    write(
-        &root.join("apps/web/base/kustomization.yaml"),
-        "resources:\n  - deployment.yaml\n  - service.yaml\nconfigMapGenerator:\n  - name: web-config\n    literals:\n      - MODE=base\n",
-    );
-    write(
-        &root.join("apps/web/base/deployment.yaml"),
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n    app.kubernetes.io/name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n          envFrom:\n            - configMapRef:\n                name: web-config\n          resources:\n            limits:\n              memory: 128Mi\n",
-    );
-    write(
-        &root.join("apps/web/base/service.yaml"),
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n  ports:\n    - port: 80\n      targetPort: 8080\n",
-    );
-    write(
-        &root.join("apps/web/overlays/prod/kustomization.yaml"),
-        "namespace: web\nresources:\n  - ../../base\n  - pdb.yaml\nreplicas:\n  - name: web\n    count: 4\npatches:\n  - path: memory.yaml\n",
-    );
-    write(
-        &root.join("apps/web/overlays/prod/memory.yaml"),
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          resources:\n            limits:\n              memory: 512Mi\n",
-    );
-    write(
-        &root.join("apps/web/overlays/prod/pdb.yaml"),
-        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels:\n      app: web\n",
-    );
-    write(
-        &root.join("apps/web/overlays/staging/kustomization.yaml"),
-        "namespace: web-staging\nresources:\n  - ../../base\nimages:\n  - name: nginx\n    newTag: 1.27-alpine\nlabels:\n  - pairs:\n      tier: staging\nconfigMapGenerator:\n  - name: web-config\n    behavior: merge\n    literals:\n      - MODE=staging\n",
-    );
-    write(
-        &root.join("apps/preview/overlays/staging/kustomization.yaml"),
-        "namespace: preview\nresources:\n  - cm.yaml\n",
-    );
-    write(
-        &root.join("apps/preview/overlays/staging/cm.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: preview\ndata:\n  url: https://preview.example.com\n",
-    );
-    // A Helm Application with its values in the repository and a plain directory of
-    // objects beside the chart (the reference platform's shape), and one at the version
-    // of the standard library's module.
-    write(&root.join("system/grafana/kustomization.yaml"), "resources:\n  - grafana-app.yaml\n");
-    write(
-        &root.join("system/grafana/grafana-app.yaml"),
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: grafana\n  namespace: argocd\nspec:\n  project: default\n  destination:\n    namespace: grafana\n    server: https://kubernetes.default.svc\n  sources:\n    - chart: grafana\n      repoURL: https://grafana.github.io/helm-charts\n      targetRevision: 7.0.1\n      helm:\n        releaseName: grafana\n        valueFiles:\n          - $values/system/grafana/helm/values.yaml\n        valuesObject:\n          ingress:\n            enabled: true\n    - repoURL: https://git.example.com/platform.git\n      targetRevision: main\n      ref: values\n    - repoURL: https://git.example.com/platform.git\n      targetRevision: main\n      path: system/grafana/ingress\n  syncPolicy:\n    automated:\n      selfHeal: true\n",
-    );
-    write(
-        &root.join("system/grafana/helm/values.yaml"),
-        "replicas: 2\ningress:\n  enabled: false\n  hosts: [grafana.example.com]\n",
-    );
-    write(
-        &root.join("system/grafana/ingress/route.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: grafana-extra\n  namespace: grafana\ndata:\n  a: b\n",
-    );
-    write(&root.join("system/certs/kustomization.yaml"), "resources:\n  - app.yaml\n");
-    write(
-        &root.join("system/certs/app.yaml"),
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: cert-manager\n  namespace: argocd\nspec:\n  project: default\n  destination:\n    namespace: cert-manager\n    server: https://kubernetes.default.svc\n  source:\n    chart: cert-manager\n    repoURL: https://charts.jetstack.io\n    targetRevision: v1.21.1\n    helm:\n      valuesObject:\n        crds:\n          enabled: true\n",
-    );
-    write(&root.join("system/monitoring/kustomization.yaml"), "namespace: monitoring\nresources:\n  - objects.yaml\n");
-    write(
-        &root.join("system/monitoring/objects.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dashboards\ndata:\n  home.json: '{\"title\": \"home\"}'\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: monitoring-read\nrules:\n  - apiGroups: [\"\"]\n    resources: [pods]\n    verbs: [get, list]\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: gauge\nspec:\n  size: 3\n",
-    );
+    for (path, text) in FIXTURE {
+        write(&root.join(path), text);
+    }
 }
 
 fn cedc(args: &[&str]) -> std::process::Output {

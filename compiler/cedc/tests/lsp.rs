@@ -963,18 +963,7 @@ fn a_missing_field_is_added_by_a_quick_fix() {
         fixed.push(edit.clone());
     }
     // Applied, the record and the component have their fields where cedc fmt puts them.
-    let offset = |e: &serde_json::Value| {
-        let line = e["range"]["start"]["line"].as_u64().unwrap() as usize;
-        let ch = e["range"]["start"]["character"].as_u64().unwrap() as usize;
-        text.split_inclusive('\n').take(line).map(str::len).sum::<usize>() + ch
-    };
-    let mut applied = text.clone();
-    let mut edits: Vec<(usize, String)> =
-        fixed.iter().map(|e| (offset(e), e["newText"].as_str().unwrap().to_string())).collect();
-    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
-    for (at, t) in edits {
-        applied.insert_str(at, &t);
-    }
+    let applied = apply_edits(&text, &text, &fixed);
     assert!(applied.contains("{ tier: \"frontend\", size: 0 }"), "{applied}");
     assert!(applied.contains("  ]\n  namespace: \"\"\n}\n"), "{applied}");
     c.shutdown();
@@ -1004,24 +993,8 @@ fn a_field_one_level_too_high_is_moved_by_a_quick_fix() {
         );
         let actions = r["result"].as_array().unwrap_or_else(|| panic!("{r}"));
         let action = actions.iter().find(|a| a["title"] == title).unwrap_or_else(|| panic!("no move at {needle}: {r}"));
-        let mut edits: Vec<(usize, usize, String)> = action["edit"]["changes"][uri(&main)]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                let offset = |p: &serde_json::Value| {
-                    let line = p["line"].as_u64().unwrap() as usize;
-                    text.split_inclusive('\n').take(line).map(str::len).sum::<usize>()
-                        + p["character"].as_u64().unwrap() as usize
-                };
-                let (s, t) = (offset(&e["range"]["start"]), offset(&e["range"]["end"]));
-                (s, t - s, e["newText"].as_str().unwrap().to_string())
-            })
-            .collect();
-        edits.sort_by_key(|e| std::cmp::Reverse(e.0));
-        for (at, len, t) in edits {
-            applied.replace_range(at..at + len, &t);
-        }
+        let edits = action["edit"]["changes"][uri(&main)].as_array().unwrap();
+        applied = apply_edits(&text, &applied, edits);
     }
     assert!(applied.contains("let a: Sizing = {\n  spec: { memory: \"1Gi\", replicas: 2 }\n}"), "{applied}");
     assert!(applied.contains("let b: Sizing = { spec: { replicas: 3 } }"), "{applied}");
@@ -1029,4 +1002,27 @@ fn a_field_one_level_too_high_is_moved_by_a_quick_fix() {
     c.change(&main, 3, &applied);
     assert!(c.diagnostics(&main).is_empty(), "{applied}");
     c.shutdown();
+}
+
+/// `target` with the LSP text edits applied, their positions read in `original` (the
+/// text the server saw), from the last to the first so that earlier offsets hold.
+fn apply_edits(original: &str, target: &str, edits: &[serde_json::Value]) -> String {
+    let offset = |p: &serde_json::Value| {
+        let line = p["line"].as_u64().unwrap() as usize;
+        original.split_inclusive('\n').take(line).map(str::len).sum::<usize>()
+            + p["character"].as_u64().unwrap() as usize
+    };
+    let mut edits: Vec<(usize, usize, String)> = edits
+        .iter()
+        .map(|e| {
+            let (s, t) = (offset(&e["range"]["start"]), offset(&e["range"]["end"]));
+            (s, t - s, e["newText"].as_str().unwrap().to_string())
+        })
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = target.to_string();
+    for (at, len, t) in edits {
+        out.replace_range(at..at + len, &t);
+    }
+    out
 }

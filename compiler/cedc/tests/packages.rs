@@ -313,7 +313,7 @@ fn a_library_published_to_a_registry_is_a_dependency() {
     assert_eq!(rendered_ttl(&app, &cache), "60");
     project(&app, &format!("{{ oci = \"{reference}\", digest = \"sha256:{}\" }}", "1".repeat(64)));
     refused(&cedc(&app, &cache, &["fetch", "."]), "E0015", "cannot fetch `netlib`", "an unknown digest");
-    // Not a cedc package, and a repository that is not there.
+    // A repository that is not there.
     project(&app, &format!("{{ oci = \"localhost:{port}/platform/nothing\", tag = \"1\" }}"));
     refused(&cedc(&app, &cache, &["fetch", "."]), "E0015", "cannot fetch `netlib`", "an unknown repository");
 }
