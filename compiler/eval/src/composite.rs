@@ -36,7 +36,7 @@ impl Evaluator<'_> {
         let spec = PatchSource { from: vec!["spec".into()], combine: None, transforms: Vec::new(), fallback: None };
         let param = Value::new(ValueKind::Patch(Arc::new(spec)), d.param.name.span);
         self.composing += 1;
-        let body = self.in_module(key.0, vec![(d.param.name.name.clone(), param)], |ev| {
+        let body = self.in_module(key.0, vec![(d.param.name.span, param)], |ev| {
             let v = ev.expr(&d.body)?;
             ev.conform(v, &info.composition)
         });

@@ -7,7 +7,7 @@ use cedc_model::{
     Component, ComponentInfo, Environment, Fields, Object, Origin, PatchSource, Platform, SecretSource, Value,
     ValueKind, is_cluster_scoped,
 };
-use cedc_names::{Builtin, ModuleId, Program};
+use cedc_names::{Builtin, Def, ModuleId, Program};
 use cedc_syntax::ast::*;
 use cedc_types::{Checked, DeclKey, EnvInfo, OverrideInfo, Type};
 use std::collections::HashMap;
@@ -136,7 +136,9 @@ struct Evaluator<'p> {
     env: Arc<str>,
     attributes: Option<Value>,
     module: ModuleId,
-    locals: Vec<(String, Value)>,
+    /// The locals in scope, innermost last, by the span of their binding's name: what
+    /// the resolution's `Def::Local` names.
+    locals: Vec<(Span, Value)>,
     lets: HashMap<DeclKey, Option<Value>>,
     components: HashMap<DeclKey, Option<Value>>,
     decl_stack: Vec<DeclKey>,
@@ -293,7 +295,7 @@ impl<'p> Evaluator<'p> {
         r
     }
 
-    fn in_module<T>(&mut self, m: ModuleId, locals: Vec<(String, Value)>, f: impl FnOnce(&mut Self) -> T) -> T {
+    fn in_module<T>(&mut self, m: ModuleId, locals: Vec<(Span, Value)>, f: impl FnOnce(&mut Self) -> T) -> T {
         let saved_m = std::mem::replace(&mut self.module, m);
         let saved_l = std::mem::replace(&mut self.locals, locals);
         let r = f(self);
@@ -874,9 +876,9 @@ impl<'p> Evaluator<'p> {
                 for (k, x) in pairs {
                     self.locals.truncate(n);
                     if let Some(kn) = &f.key {
-                        self.locals.push((kn.name.clone(), k));
+                        self.locals.push((kn.span, k));
                     }
-                    self.locals.push((f.var.name.clone(), x));
+                    self.locals.push((f.var.span, x));
                     if let Some(c) = &f.cond {
                         match self.expr(c) {
                             Ok(cv) if matches!(cv.kind, ValueKind::Bool(false)) => continue,
@@ -900,7 +902,7 @@ impl<'p> Evaluator<'p> {
             }
             ExprKind::LetIn(l) => {
                 let val = self.expr(&l.value)?;
-                self.locals.push((l.name.name.clone(), val));
+                self.locals.push((l.name.span, val));
                 let r = self.expr(&l.body);
                 self.locals.pop();
                 r
@@ -990,29 +992,39 @@ impl<'p> Evaluator<'p> {
         Ok(())
     }
 
+    /// Where in `locals` the local bound at `binding` (a `Def::Local` of the resolution)
+    /// is.
+    fn local_index(&self, binding: Span) -> Option<usize> {
+        self.locals.iter().rposition(|(s, _)| *s == binding)
+    }
+
+    fn local(&self, binding: Span) -> Option<&Value> {
+        self.local_index(binding).map(|i| &self.locals[i].1)
+    }
+
     fn ident(&mut self, id: &Ident) -> R {
-        if let Some(i) = self.locals.iter().rposition(|(n, _)| *n == id.name) {
-            // Records share their fields: a copy builds only the items of the lists in it
-            // (`copy_cost`); a change to a record later is charged where it copies (`own`).
-            let (slots, bytes) = budget::copy_cost(&self.locals[i].1);
-            self.charge(id.span, slots.max(1), bytes)?;
-            return Ok(self.locals[i].1.clone());
+        match self.p.resolution.name(id.span) {
+            Some(Def::Local { span }) => {
+                let Some(i) = self.local_index(*span) else { return Err(self.fail(internal(id.span, "name"))) };
+                // Records share their fields: a copy builds only the items of the lists in
+                // it (`copy_cost`); a change to a record later is charged where it copies
+                // (`own`).
+                let (slots, bytes) = budget::copy_cost(&self.locals[i].1);
+                self.charge(id.span, slots.max(1), bytes)?;
+                Ok(self.locals[i].1.clone())
+            }
+            Some(Def::Decl { module, name }) => match self.p.module(*module).item(name).map(|i| &i.kind) {
+                Some(ItemKind::Let(_) | ItemKind::Composite(_)) => self.let_value(*module, name, id.span),
+                Some(ItemKind::Component(_)) => self.component_value(*module, name, id.span),
+                Some(ItemKind::Env(e)) => Ok(Value::new(ValueKind::Env(e.name.name.as_str().into()), id.span)),
+                _ => Err(self.fail(internal(id.span, "name"))),
+            },
+            _ => Err(self.fail(internal(id.span, "name"))),
         }
-        let m = self.module;
-        match self.p.module(m).item(&id.name).map(|i| &i.kind) {
-            Some(ItemKind::Let(_) | ItemKind::Composite(_)) => return self.let_value(m, &id.name, id.span),
-            Some(ItemKind::Component(_)) => return self.component_value(m, &id.name, id.span),
-            Some(ItemKind::Env(e)) => return Ok(Value::new(ValueKind::Env(e.name.name.as_str().into()), id.span)),
-            _ => {}
-        }
-        if self.c.envs.iter().any(|e| e.name == id.name) {
-            return Ok(Value::new(ValueKind::Env(id.name.as_str().into()), id.span));
-        }
-        Err(self.fail(internal(id.span, "name")))
     }
 
     fn module_alias(&self, e: &Expr) -> Option<ModuleId> {
-        self.p.module_alias(self.module, e, |n| self.locals.iter().any(|(l, _)| l == n))
+        self.p.resolution.module_of(e)
     }
 
     fn field(&mut self, base: &Expr, f: &Ident) -> R {
@@ -1080,21 +1092,22 @@ impl<'p> Evaluator<'p> {
         }
         let ExprKind::Ident(root) = &cur.kind else { return None };
         path.reverse();
-        let (slots, bytes) = budget::copy_cost(self.find_in_place(&root.name, &path)?);
+        let (slots, bytes) = budget::copy_cost(self.find_in_place(root, &path)?);
         if let Err(stop) = self.charge(f.span, path.len() as u64 + slots, bytes) {
             return Some(Err(stop));
         }
-        self.find_in_place(&root.name, &path).cloned().map(Ok)
+        self.find_in_place(root, &path).cloned().map(Ok)
     }
 
-    /// The value at `path` inside the local or evaluated `let` named `root`.
-    fn find_in_place(&self, root: &str, path: &[&str]) -> Option<&Value> {
-        let mut v = match self.locals.iter().rev().find(|(n, _)| n == root) {
-            Some((_, v)) => v,
-            None => match self.p.module(self.module).item(root).map(|i| &i.kind) {
-                Some(ItemKind::Let(_)) => self.lets.get(&(self.module, root.to_string()))?.as_ref()?,
+    /// The value at `path` inside the local or evaluated `let` that `root` names.
+    fn find_in_place(&self, root: &Ident, path: &[&str]) -> Option<&Value> {
+        let mut v = match self.p.resolution.name(root.span)? {
+            Def::Local { span } => self.local(*span)?,
+            Def::Decl { module, name } => match self.p.module(*module).item(name).map(|i| &i.kind) {
+                Some(ItemKind::Let(_)) => self.lets.get(&(*module, name.clone()))?.as_ref()?,
                 _ => return None,
             },
+            _ => return None,
         };
         for k in path {
             v = v.as_record()?.get(*k)?;
@@ -1289,14 +1302,14 @@ impl<'p> Evaluator<'p> {
             }
         }
         let mut locals = Vec::new();
-        for (p, v) in sig.params.iter().zip(values) {
+        for ((p, binding), v) in sig.params.iter().zip(&decl.params).zip(values) {
             let v = match (v, &p.default) {
                 (Some(v), _) => v,
                 (None, Some(def)) => self.in_module(def.module, Vec::new(), |ev| ev.expr(&def.expr))?,
                 (None, None) => Value::new(ValueKind::None, e.span),
             };
             let v = self.conform(v, &p.ty)?;
-            locals.push((p.name.clone(), v));
+            locals.push((binding.name.span, v));
         }
         self.depth += 1;
         self.bodies.push(decl.body.span);

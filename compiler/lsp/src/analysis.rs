@@ -4,7 +4,7 @@
 
 use cedc_diagnostics::{Diagnostic, FileId, Files, Severity, Span};
 use cedc_driver::{Compilation, Settings, compile_with, project};
-use cedc_names::{FileSystem, Resolution, resolve};
+use cedc_names::{FileSystem, Resolution};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -73,7 +73,6 @@ impl ProjectKey {
 pub struct Analysis {
     pub key: ProjectKey,
     pub compilation: Compilation,
-    pub resolution: Resolution,
     /// The entry files analysed (project-relative).
     pub entries: Vec<String>,
     /// Line starts of each file, computed on first use: requests convert many spans.
@@ -122,9 +121,13 @@ impl Analysis {
             // A lone file is usually a library: not declaring an environment is fine.
             compilation.diagnostics.retain(|d| d.code != "E0081");
         }
-        let resolution = resolve(&compilation.program);
         let lines = (0..compilation.program.files.iter().count()).map(|_| std::sync::OnceLock::new()).collect();
-        Analysis { key, compilation, resolution, entries, lines, config_error }
+        Analysis { key, compilation, entries, lines, config_error }
+    }
+
+    /// What every name of the program refers to (resolved once, when it was loaded).
+    pub fn resolution(&self) -> &Resolution {
+        &self.compilation.program.resolution
     }
 
     pub fn root(&self) -> &Path {

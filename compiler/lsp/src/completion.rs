@@ -707,7 +707,7 @@ fn scope(view: &View, at: usize, items: &mut Vec<CompletionItem>) {
     if let Some(m) = view.file {
         // Locals: bindings of the enclosing declaration that start before the cursor.
         if let Some(item) = m.ast.items.iter().find(|i| i.span.start as usize <= at && at <= i.span.end as usize) {
-            let res = cedc_names::resolve(view.program);
+            let res = &view.program.resolution;
             let text = &view.program.files.get(m.file).text;
             for o in res.occurrences.iter().filter(|o| o.is_def && o.span.file == m.file) {
                 if let Def::Local { span } = o.def

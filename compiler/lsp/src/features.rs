@@ -44,18 +44,18 @@ impl Analysis {
             Def::Local { span } => Some(*span),
             Def::Module(m) => Some(Span::new(self.module(*m).file, 0, 0)),
             // The first environment declaring the attribute.
-            Def::EnvField { .. } => self.resolution.definition(def).map(|o| o.span),
+            Def::EnvField { .. } => self.resolution().definition(def).map(|o| o.span),
         }
     }
 
     pub fn definition(&self, file: FileId, offset: usize) -> Option<Location> {
-        let occ = self.resolution.at(file, offset)?;
+        let occ = self.resolution().at(file, offset)?;
         self.location(self.def_span(&occ.def)?)
     }
 
     pub fn references(&self, file: FileId, offset: usize, include_declaration: bool) -> Vec<Location> {
-        let Some(occ) = self.resolution.at(file, offset) else { return Vec::new() };
-        self.resolution
+        let Some(occ) = self.resolution().at(file, offset) else { return Vec::new() };
+        self.resolution()
             .references(&occ.def)
             .filter(|o| include_declaration || !o.is_def)
             .filter_map(|o| self.location(o.span))
@@ -65,7 +65,7 @@ impl Analysis {
     /// The name under the cursor, if it can be renamed: a declaration or local of the
     /// project (not the standard library, not a module alias).
     pub fn prepare_rename(&self, file: FileId, offset: usize) -> Result<(Span, String), String> {
-        let occ = self.resolution.at(file, offset).ok_or("there is no name here to rename")?;
+        let occ = self.resolution().at(file, offset).ok_or("there is no name here to rename")?;
         let def_span = self.def_span(&occ.def).ok_or("this name has no declaration to rename")?;
         match &occ.def {
             Def::Module(_) => return Err("module aliases are renamed in their `import … as` line".into()),
@@ -89,12 +89,12 @@ impl Analysis {
         if KEYWORDS.contains(&new_name) {
             return Err(format!("`{new_name}` is a keyword"));
         }
-        let occ = self.resolution.at(file, offset).ok_or("there is no name here to rename")?;
+        let occ = self.resolution().at(file, offset).ok_or("there is no name here to rename")?;
         // `Uri` caches its parse inside (clippy's "mutable key"); its hash and equality
         // are those of the text, so it is a sound map key.
         #[allow(clippy::mutable_key_type)]
         let mut changes: HashMap<lsp_types::Uri, Vec<TextEdit>> = HashMap::new();
-        for o in self.resolution.references(&occ.def) {
+        for o in self.resolution().references(&occ.def) {
             let Some(loc) = self.location(o.span) else { continue };
             changes.entry(loc.uri).or_default().push(TextEdit { range: loc.range, new_text: new_name.to_string() });
         }
@@ -111,7 +111,7 @@ impl Analysis {
         let mut sections: Vec<String> = Vec::new();
         let mut value_span = None;
         let mut range = None;
-        if let Some(occ) = self.resolution.at(file, offset) {
+        if let Some(occ) = self.resolution().at(file, offset) {
             range = Some(self.range(occ.span));
             sections.push(self.describe(&occ.def));
             if let Def::Decl { module: m, name } = &occ.def
@@ -432,7 +432,7 @@ impl Analysis {
             .collect();
         let mut out = Vec::new();
         let (mut prev_line, mut prev_col) = (0u32, 0u32);
-        for o in self.resolution.occurrences.iter().filter(|o| o.span.file == file) {
+        for o in self.resolution().occurrences.iter().filter(|o| o.span.file == file) {
             let Some(kind) = self.token_kind(&o.def, &params) else { continue };
             let start = idx.position(o.span.start as usize);
             let end = idx.position(o.span.end as usize);

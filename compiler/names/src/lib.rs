@@ -51,6 +51,8 @@ pub struct Program {
     pub prelude: Option<ModuleId>,
     /// The project's dependencies: name → directory (see [`load_project_with`]).
     pub packages: Packages,
+    /// What every identifier names, resolved once when the program is loaded.
+    pub resolution: Resolution,
 }
 
 impl Program {
@@ -60,23 +62,6 @@ impl Program {
     /// Declarations across all modules, in load order: `(module, item)`.
     pub fn items(&self) -> impl Iterator<Item = (&Module, &ast::Item)> {
         self.modules.iter().flat_map(|m| m.ast.items.iter().map(move |i| (m, i)))
-    }
-    /// The scoping rule for a qualified name `x.name` written in module `module`: `x`
-    /// is an import alias (the module it names is returned) unless a local value or a
-    /// declaration of the module shadows it. The checker, the evaluator and the
-    /// resolver for tools all decide `x.name` here.
-    pub fn module_alias(
-        &self,
-        module: ModuleId,
-        base: &ast::Expr,
-        is_local: impl Fn(&str) -> bool,
-    ) -> Option<ModuleId> {
-        let ast::ExprKind::Ident(id) = &base.kind else { return None };
-        let m = self.module(module);
-        if is_local(&id.name) || m.decls.contains_key(&id.name) {
-            return None;
-        }
-        m.imports.get(&id.name).map(|(t, _)| *t)
     }
 }
 

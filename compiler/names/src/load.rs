@@ -148,6 +148,7 @@ pub fn load_project_with(
             ),
         }
     }
+    l.program.resolution = crate::resolve(&l.program);
     (l.program, l.diags)
 }
 

@@ -1,5 +1,8 @@
-//! Name resolution for tools: every identifier occurrence in the program, linked to what
-//! it names. The language server answers definition, references and rename with it.
+//! Name resolution: every identifier occurrence in the program, linked to what it names.
+//! Computed once when a program is loaded ([`crate::Program::resolution`]) and read by
+//! every consumer: the checker and the evaluator ask [`Resolution::name`] what an
+//! identifier of an expression or a type names; the language server answers definition,
+//! references and rename from the occurrences.
 //!
 //! The rules are the checker's: a local (parameter, `let … in`, `for` variable) shadows a
 //! declaration of the module, which shadows an environment name, which shadows an import
@@ -35,13 +38,33 @@ pub struct Occurrence {
     pub is_def: bool,
 }
 
-/// Every occurrence in a program, sorted by position.
+/// Every occurrence in a program, sorted by position, and the uses by span.
 #[derive(Debug, Default)]
 pub struct Resolution {
     pub occurrences: Vec<Occurrence>,
+    /// Each use (an occurrence that does not introduce its name) by its span: what the
+    /// checker and the evaluator look identifiers up in.
+    uses: HashMap<Span, Def, foldhash::fast::FixedState>,
 }
 
 impl Resolution {
+    /// What the identifier at `span` (an `Ident` expression, the alias of `alias.name`,
+    /// a type name) names; `None` when nothing in scope has that name (a built-in
+    /// function, or an undefined name the checker reports).
+    pub fn name(&self, span: Span) -> Option<&Def> {
+        self.uses.get(&span)
+    }
+    /// The module an expression names: an import alias that nothing shadows.
+    pub fn module_of(&self, e: &Expr) -> Option<ModuleId> {
+        match &e.kind {
+            ExprKind::Ident(id) => match self.name(id.span) {
+                Some(Def::Module(m)) => Some(*m),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// The occurrence covering `offset` in `file` (an offset at the end of a name counts,
     /// as editors put the cursor there).
     pub fn at(&self, file: FileId, offset: usize) -> Option<&Occurrence> {
@@ -79,7 +102,8 @@ pub fn resolve(program: &Program) -> Resolution {
     }
     r.out.sort_by_key(|o| (o.span.file, o.span.start, o.span.end));
     r.out.dedup();
-    Resolution { occurrences: r.out }
+    let uses = r.out.iter().filter(|o| !o.is_def).map(|o| (o.span, o.def.clone())).collect();
+    Resolution { occurrences: r.out, uses }
 }
 
 struct Resolver<'p> {
@@ -218,11 +242,12 @@ impl Resolver<'_> {
             TypeExprKind::Named { path, args } => {
                 match path.as_slice() {
                     [single] if !crate::builtins::TYPES.contains(&single.name.as_str()) => {
-                        let here = self.p.module(self.module);
-                        if here.decls.contains_key(&single.name) {
+                        // A type or composite of this module, else a type of the prelude.
+                        let kind = |m: ModuleId| self.p.module(m).item(&single.name).map(|i| &i.kind);
+                        if matches!(kind(self.module), Some(ItemKind::Type(_) | ItemKind::Composite(_))) {
                             self.push(single.span, self.decl_def(&single.name), false);
                         } else if let Some(pm) = self.p.prelude
-                            && self.p.module(pm).decls.contains_key(&single.name)
+                            && matches!(kind(pm), Some(ItemKind::Type(_)))
                         {
                             self.push(single.span, Def::Decl { module: pm, name: single.name.clone() }, false);
                         }
@@ -246,7 +271,11 @@ impl Resolver<'_> {
                 for f in fields {
                     self.ty(&f.ty);
                     if let Some(d) = &f.default {
+                        // A default is computed where the record is made, not where its
+                        // type is written: no local is in scope.
+                        let saved = std::mem::take(&mut self.locals);
                         self.expr(d);
+                        self.locals = saved;
                     }
                 }
             }
@@ -255,25 +284,37 @@ impl Resolver<'_> {
         }
     }
 
-    /// The import alias an expression names, unless a local or declaration shadows it.
+    /// The import alias an expression names, unless a local, a declaration or an
+    /// environment shadows it (the rule of [`Self::lookup`]).
     fn module_alias(&self, e: &Expr) -> Option<ModuleId> {
-        self.p.module_alias(self.module, e, |n| self.locals.iter().any(|(l, _)| l == n))
+        match &e.kind {
+            ExprKind::Ident(id) => match self.lookup(&id.name) {
+                Some(Def::Module(m)) => Some(m),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
-    fn ident(&mut self, span: Span, name: &str) {
+    /// The scoping rule, in one place: a local shadows a declaration of the module,
+    /// which shadows an environment, which shadows an import alias.
+    fn lookup(&self, name: &str) -> Option<Def> {
         if let Some((_, def)) = self.locals.iter().rev().find(|(n, _)| n == name) {
-            let def = *def;
-            self.push(span, Def::Local { span: def }, false);
-            return;
+            return Some(Def::Local { span: *def });
         }
         let m = self.p.module(self.module);
         if m.decls.contains_key(name) {
-            self.push(span, self.decl_def(name), false);
-        } else if self.envs.contains_key(name) {
-            self.env_name(span, name);
-        } else if let Some((t, _)) = m.imports.get(name) {
-            let t = *t;
-            self.push(span, Def::Module(t), false);
+            return Some(self.decl_def(name));
+        }
+        if let Some(env_module) = self.envs.get(name) {
+            return Some(Def::Decl { module: *env_module, name: name.to_string() });
+        }
+        m.imports.get(name).map(|(t, _)| Def::Module(*t))
+    }
+
+    fn ident(&mut self, span: Span, name: &str) {
+        if let Some(def) = self.lookup(name) {
+            self.push(span, def, false);
         }
     }
 
@@ -409,6 +450,35 @@ mod tests {
         // References of the top-level `n`: its declaration and the argument value only.
         assert_eq!(r.references(&top).count(), 2);
         assert!(r.definition(&top).unwrap().is_def);
+    }
+
+    #[test]
+    fn uses_are_looked_up_by_span_and_defaults_see_no_locals() {
+        let (p, r) = resolved(&[
+            (
+                "main.ced",
+                "import \"./lib\" as l\nlet x = 1\nfn f(x: Int) -> { a: Int = x } = { a: x + l.size }\nenv prod {}\n",
+            ),
+            ("lib.ced", "let size = 3\n"),
+        ]);
+        let main = p.modules.iter().find(|m| m.name == "main.ced").unwrap();
+        let span_of = |needle: &str, nth: usize| {
+            let (file, at) = offset(&p, "main.ced", needle, nth);
+            Span::new(file, at, at + 1)
+        };
+        // In the record type's default, the parameter is not in scope: `x` is the `let`.
+        assert_eq!(r.name(span_of("x }", 0)), Some(&Def::Decl { module: main.id, name: "x".into() }));
+        // In the body, it is the parameter.
+        let param = span_of("x: Int", 0);
+        assert_eq!(r.name(span_of("x + l", 0)), Some(&Def::Local { span: param }));
+        // `l` in `l.size` names the module; a declaration is not a use.
+        let base = cedc_syntax::ast::Expr {
+            kind: ExprKind::Ident(cedc_syntax::ast::Ident { name: "l".into(), span: span_of("l.size", 0) }),
+            span: span_of("l.size", 0),
+        };
+        let lib = p.modules.iter().find(|m| m.name == "lib.ced").unwrap().id;
+        assert_eq!(r.module_of(&base), Some(lib));
+        assert_eq!(r.name(span_of("x = 1", 0)), None);
     }
 
     #[test]

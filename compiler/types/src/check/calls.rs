@@ -7,7 +7,7 @@ impl Checker<'_> {
     pub(super) fn call(&mut self, e: &Expr, callee: &Expr, args: &[Arg]) -> Type {
         let (m, name, name_span) = match &callee.kind {
             ExprKind::Ident(id) => {
-                if self.locals.iter().any(|(n, _)| *n == id.name) {
+                if let Some(Def::Local { .. }) = self.p.resolution.name(id.span) {
                     self.err(
                         Diagnostic::error("E0023", format!("`{}` is a local value, not a function", id.name))
                             .at(id.span, "not callable")
@@ -16,7 +16,7 @@ impl Checker<'_> {
                     self.infer_args(args);
                     return Type::Error;
                 }
-                if !self.p.module(self.module).decls.contains_key(&id.name)
+                if !matches!(self.p.resolution.name(id.span), Some(Def::Decl { .. }))
                     && let Some(b) = Builtin::named(&id.name)
                 {
                     return self.builtin(e, b, args);

@@ -10,7 +10,7 @@
 //! Invariant: every composite that checks without error has its [`CompositeInfo`] in
 //! [`super::Checked::composites`], which evaluation reads to build the definition's schema.
 
-use super::{Checker, Decl};
+use super::{Checker, Decl, Local};
 use crate::ty::{FieldType, RecordType, Type};
 use cedc_diagnostics::{Diagnostic, Span, a_or_an};
 use cedc_names::ModuleId;
@@ -126,7 +126,7 @@ impl Checker<'_> {
         self.composite_spec(&info.spec, d.param.ty.span);
         self.out.local_types.insert(d.param.name.span, info.spec.clone());
         self.with_module(m, |c| {
-            c.locals = vec![(d.param.name.name.clone(), info.spec.clone())];
+            c.locals = vec![Local::new(&d.param.name, info.spec.clone())];
             c.check(&d.body, &info.composition);
         });
     }

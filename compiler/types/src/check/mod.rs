@@ -22,7 +22,7 @@ use records::field_list;
 use crate::domain::Domain;
 use crate::ty::{DefaultExpr, FieldType, RecordType, Type, assignable, join};
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span, a_or_an, did_you_mean};
-use cedc_names::{Builtin, ModuleId, Program};
+use cedc_names::{Builtin, Def, ModuleId, Program};
 use cedc_syntax::ast::*;
 use cedc_syntax::field::{segment, written};
 use indexmap::IndexMap;
@@ -33,6 +33,20 @@ use std::sync::Arc;
 const MAX_DECL_CHAIN: usize = 512;
 
 pub type DeclKey = (ModuleId, String);
+
+/// A local value in scope: a parameter, a `let … in` binding or a `for` variable.
+struct Local {
+    name: String,
+    /// The span of the binding's name: what `Def::Local` names.
+    span: Span,
+    ty: Type,
+}
+
+impl Local {
+    fn new(binding: &Ident, ty: Type) -> Local {
+        Local { name: binding.name.clone(), span: binding.span, ty }
+    }
+}
 
 /// Fields one environment declares: name → (type, span of the name).
 type EnvFields = IndexMap<String, (Type, Span)>;
@@ -132,7 +146,9 @@ struct Checker<'p> {
     registry: &'p cedc_schema::Registry,
     diags: Diagnostics,
     module: ModuleId,
-    locals: Vec<(String, Type)>,
+    /// The locals in scope, innermost last. A use finds its local by the span of the
+    /// binding the resolution names (`Def::Local`), never by name.
+    locals: Vec<Local>,
     /// Resolved type expressions, by span (each resolved and its defaults checked once).
     type_cache: HashMap<Span, Type>,
     alias_stack: Vec<DeclKey>,
@@ -448,7 +464,7 @@ impl<'p> Checker<'p> {
             self.out.local_types.insert(p.name.span, ps.ty.clone());
         }
         self.with_module(m, |c| {
-            c.locals = sig.params.iter().map(|p| (p.name.clone(), p.ty.clone())).collect();
+            c.locals = d.params.iter().zip(&sig.params).map(|(p, ps)| Local::new(&p.name, ps.ty.clone())).collect();
             c.check(&d.body, &sig.ret);
         });
     }
@@ -802,15 +818,33 @@ impl<'p> Checker<'p> {
             None => self.infer(&l.value),
         };
         self.out.local_types.insert(l.name.span, t.clone());
-        self.locals.push((l.name.name.clone(), t));
+        self.locals.push(Local::new(&l.name, t));
+    }
+
+    /// The type of the local bound at `binding` (a `Def::Local` of the resolution).
+    fn local(&self, binding: Span) -> Option<&Type> {
+        self.locals.iter().rev().find(|l| l.span == binding).map(|l| &l.ty)
     }
 
     fn ident_type(&mut self, id: &Ident) -> Type {
-        if let Some((_, t)) = self.locals.iter().rev().find(|(n, _)| *n == id.name) {
-            return t.clone();
-        }
-        let m = self.module;
-        match self.decl(m, &id.name) {
+        let (m, name) = match self.p.resolution.name(id.span) {
+            // A local always has its binding in scope where the resolution found it.
+            Some(Def::Local { span }) => match self.local(*span) {
+                Some(t) => return t.clone(),
+                None => (self.module, id.name.as_str()),
+            },
+            Some(Def::Decl { module, name }) => (*module, name.as_str()),
+            Some(Def::Module(_)) => {
+                self.err(
+                    Diagnostic::error("E0311", format!("`{}` is a module, not a value", id.name))
+                        .at(id.span, "a module")
+                        .help(format!("use a declaration inside it: `{}.name`", id.name)),
+                );
+                return Type::Error;
+            }
+            Some(Def::EnvField { .. }) | None => (self.module, id.name.as_str()),
+        };
+        match self.decl(m, name) {
             Some((_, Decl::Let(_))) => return self.let_type(m, &id.name, id.span),
             Some((_, Decl::Component(_))) => return self.out.component_type.clone(),
             Some((_, Decl::Composite(_))) => return self.prelude_type("Composite"),
@@ -833,24 +867,13 @@ impl<'p> Checker<'p> {
             }
             None => {}
         }
-        if self.is_env(&id.name) {
-            return Type::Env;
-        }
-        if self.p.module(m).imports.contains_key(&id.name) {
-            self.err(
-                Diagnostic::error("E0311", format!("`{}` is a module, not a value", id.name))
-                    .at(id.span, "a module")
-                    .help(format!("use a declaration inside it: `{}.name`", id.name)),
-            );
-            return Type::Error;
-        }
         self.undefined(id, &[]);
         Type::Error
     }
 
     fn undefined(&mut self, id: &Ident, extra: &[&str]) {
         let m = self.p.module(self.module);
-        let mut names: Vec<&str> = self.locals.iter().map(|(n, _)| n.as_str()).collect();
+        let mut names: Vec<&str> = self.locals.iter().map(|l| l.name.as_str()).collect();
         names.extend(m.decls.keys().map(String::as_str));
         names.extend(m.imports.keys().map(String::as_str));
         names.extend(self.env_names());
@@ -881,7 +904,7 @@ impl<'p> Checker<'p> {
 
     /// An import alias not shadowed by a local or a declaration.
     fn module_alias(&self, e: &Expr) -> Option<ModuleId> {
-        self.p.module_alias(self.module, e, |n| self.locals.iter().any(|(l, _)| l == n))
+        self.p.resolution.module_of(e)
     }
 
     fn field_type(&mut self, base: &Expr, field: &Ident) -> Type {

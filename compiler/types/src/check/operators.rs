@@ -117,10 +117,10 @@ impl Checker<'_> {
         let n = self.locals.len();
         if let Some(k) = &f.key {
             self.out.local_types.insert(k.span, kt.clone());
-            self.locals.push((k.name.clone(), kt));
+            self.locals.push(Local::new(k, kt));
         }
         self.out.local_types.insert(f.var.span, vt.clone());
-        self.locals.push((f.var.name.clone(), vt));
+        self.locals.push(Local::new(&f.var, vt));
         if let Some(c) = &f.cond {
             self.check(c, &Type::Bool);
         }

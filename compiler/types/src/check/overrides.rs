@@ -17,7 +17,7 @@ impl Checker<'_> {
             }
         }
         for (si, set) in o.sets.iter().enumerate() {
-            let Some((target, decl_span, mut ty, rest)) = self.override_target(m, &set.path) else { continue };
+            let Some((target, decl_span, mut ty, rest)) = self.override_target(&set.path) else { continue };
             let mut path = Vec::new();
             let mut ok = true;
             for seg in rest {
@@ -92,27 +92,28 @@ impl Checker<'_> {
 
     /// Resolve the declaration an override path starts at. Returns the declaration,
     /// its name span, its type, and the remaining field path.
-    pub(super) fn override_target<'a>(
-        &mut self,
-        m: ModuleId,
-        path: &'a [Ident],
-    ) -> Option<(DeclKey, Span, Type, &'a [Ident])> {
+    pub(super) fn override_target<'a>(&mut self, path: &'a [Ident]) -> Option<(DeclKey, Span, Type, &'a [Ident])> {
         let first = path.first()?;
-        let (tm, name, rest) = if self.p.module(m).decls.contains_key(&first.name) {
-            (m, first, &path[1..])
-        } else if let Some((im, _)) = self.p.module(m).imports.get(&first.name) {
-            let Some(second) = path.get(1) else {
-                self.err(
-                    Diagnostic::error("E0050", format!("`{}` is a module; name a declaration inside it", first.name))
+        let (tm, name, rest) = match self.p.resolution.name(first.span).cloned() {
+            Some(Def::Decl { module, .. }) => (module, first, &path[1..]),
+            Some(Def::Module(im)) => {
+                let Some(second) = path.get(1) else {
+                    self.err(
+                        Diagnostic::error(
+                            "E0050",
+                            format!("`{}` is a module; name a declaration inside it", first.name),
+                        )
                         .at(first.span, "a module")
                         .help(format!("write `{}.<declaration>.<field> = ...`", first.name)),
-                );
+                    );
+                    return None;
+                };
+                (im, second, &path[2..])
+            }
+            _ => {
+                self.undefined(first, &[]);
                 return None;
-            };
-            (*im, second, &path[2..])
-        } else {
-            self.undefined(first, &[]);
-            return None;
+            }
         };
         match self.decl(tm, &name.name) {
             Some((_, Decl::Let(d))) => {

@@ -145,15 +145,13 @@ impl Checker<'_> {
                 return if name == "List" { Type::List(Box::new(inner)) } else { Type::Map(Box::new(inner)) };
             }
             arity(self, 0, name);
-            match self.decl(self.module, name) {
-                Some((_, Decl::Type(_))) => return self.alias_type(self.module, name, single.span),
-                Some((_, Decl::Composite(_))) => return self.composite_type(self.module, name),
-                _ => {}
-            }
-            if let Some(pm) = self.p.prelude
-                && let Some((_, Decl::Type(_))) = self.decl(pm, name)
-            {
-                return self.alias_type(pm, name, single.span);
+            // A type or composite of this module, else a type of the prelude.
+            if let Some(Def::Decl { module, .. }) = self.p.resolution.name(single.span) {
+                match self.decl(*module, name) {
+                    Some((_, Decl::Type(_))) => return self.alias_type(*module, name, single.span),
+                    Some((_, Decl::Composite(_))) => return self.composite_type(*module, name),
+                    _ => {}
+                }
             }
             let mut candidates: Vec<&str> = BUILTIN_TYPES.to_vec();
             let m = self.p.module(self.module);
@@ -176,7 +174,7 @@ impl Checker<'_> {
             return Type::Error;
         }
         if let [module, name] = path {
-            if let Some((im, _)) = self.p.module(self.module).imports.get(&module.name).copied() {
+            if let Some(Def::Module(im)) = self.p.resolution.name(module.span).cloned() {
                 arity(self, 0, &name.name);
                 match self.decl(im, &name.name) {
                     Some((_, Decl::Type(_))) => return self.alias_type(im, &name.name, name.span),
