@@ -173,6 +173,7 @@ pub fn run(cfg: &RunConfig, seeds: &[(String, Case)]) -> Summary {
             && last_progress.elapsed() >= every
         {
             last_progress = Instant::now();
+            s.inputs = index;
             s.elapsed = start.elapsed();
             eprintln!(
                 "cedc-fuzz: {} inputs, {:.0}/s, {} failing, {} distinct",
