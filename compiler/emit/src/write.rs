@@ -34,6 +34,16 @@
 //! complete previous tree back (recovery rule 1). A first build (no `out`) renames the
 //! staging directory into place. If nothing would change, nothing is touched.
 //!
+//! Unchanged files cost neither a read nor a write. The previous `cedc-index.json` holds
+//! the SHA-256 of every file the previous build wrote, and its modification time is set
+//! after the last of them was written: a file on disk is taken as unchanged, without
+//! reading it, when its recorded hash is the new file's, its size is the new size and
+//! it was last modified strictly before the index (file times are coarse: a file
+//! changed within the index's own tick is read). Anything else is read and compared. In step 3,
+//! an unchanged file is hard-linked from `out` into the staging tree instead of being
+//! written again (a file that cannot be linked is written). `check_tree` (`build
+//! --check`) always compares bytes.
+//!
 //! A kill before step 5 leaves `out` untouched and a staging leftover holding
 //! generated files (listed in its index) and links to files still in `out`; a kill
 //! after it leaves the new `out` and the previous tree, whose files are generated or
@@ -44,7 +54,7 @@
 use crate::Tree;
 use crate::index::{INDEX_FILE, Index};
 use cedc_diagnostics::Diagnostic;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::fs;
 use std::io;
@@ -247,21 +257,23 @@ pub fn write_tree(out: &Path, tree: &Tree) -> Result<WriteReport, OutputError> {
     let notes = recover::recover(&target)?;
     // Recovery may have put a previous tree back: look again.
     let target = resolve_out(out)?;
-    let (mut report, units) = plan(&target, tree, out)?;
+    let (mut report, units, same) = plan(&target, tree, out)?;
     report.warnings = notes;
     if target.existing.is_some() && report.is_unchanged() {
         return Ok(report);
     }
-    commit(&target, tree, &units, report)
+    commit(&target, tree, &units, &same, report)
 }
 
-/// What writing `tree` over `target` would change, and the foreign entries to carry
-/// over. `Err` when a foreign file is in the way.
-fn plan(target: &Target, tree: &Tree, out: &Path) -> Result<(WriteReport, Vec<Unit>), OutputError> {
+/// What writing `tree` over `target` would change, the foreign entries to carry over
+/// and the files already in place with the right bytes. `Err` when a foreign file is in
+/// the way.
+fn plan(target: &Target, tree: &Tree, out: &Path) -> Result<(WriteReport, Vec<Unit>, BTreeSet<String>), OutputError> {
     let mut report = WriteReport { files: tree.len(), ..WriteReport::default() };
+    let mut same = BTreeSet::new();
     if target.existing.is_none() {
         report.added = tree.keys().cloned().collect();
-        return Ok((report, Vec::new()));
+        return Ok((report, Vec::new(), same));
     }
     let prev = scan(&target.path, tree)?;
     if !prev.conflicts.is_empty() {
@@ -273,16 +285,53 @@ fn plan(target: &Target, tree: &Tree, out: &Path) -> Result<(WriteReport, Vec<Un
             ),
         ));
     }
-    for (path, found) in compare_files(&target.path, tree) {
+    let recorded = Recorded::read(&target.path, tree);
+    for (path, found) in compare_files(&target.path, tree, recorded.as_ref()) {
         match found {
-            Found::Same => {}
+            Found::Same => {
+                same.insert(path.clone());
+            }
             Found::Absent => report.added.push(path.clone()),
             Found::Different | Found::Directory | Found::Unreadable(_) => report.changed.push(path.clone()),
         }
     }
     report.removed = prev.stale;
     report.kept = prev.units.iter().map(|u| if u.is_dir { format!("{}/", u.path) } else { u.path.clone() }).collect();
-    Ok((report, prev.units))
+    Ok((report, prev.units, same))
+}
+
+/// What the previous build recorded of the files it wrote, set against the new tree:
+/// the files whose recorded hash is the new file's hash, and when the record was
+/// completed (the modification time of the previous index).
+struct Recorded<'t> {
+    /// Tree paths whose previous hash equals the new one.
+    same_hash: BTreeSet<&'t str>,
+    completed: std::time::SystemTime,
+}
+
+impl<'t> Recorded<'t> {
+    /// `None` when `out` has no index cedc wrote (every file is then read).
+    fn read(out: &Path, tree: &'t Tree) -> Option<Recorded<'t>> {
+        let index_path = out.join(INDEX_FILE);
+        let meta = fs::symlink_metadata(&index_path).ok().filter(fs::Metadata::is_file)?;
+        let completed = meta.modified().ok()?;
+        let previous = Index::parse(&fs::read(&index_path).ok()?)?;
+        let new = Index::parse(tree.get(INDEX_FILE)?)?;
+        let before: HashMap<&str, &str> = previous.files.iter().map(|f| (f.path.as_str(), f.sha256.as_str())).collect();
+        let same_hash = new
+            .files
+            .iter()
+            .filter(|f| before.get(f.path.as_str()) == Some(&f.sha256.as_str()))
+            .filter_map(|f| tree.get_key_value(&f.path).map(|(k, _)| k.as_str()))
+            .collect();
+        Some(Recorded { same_hash, completed })
+    }
+
+    /// Whether the file at `path`, whose metadata is `meta`, can be taken to hold the
+    /// new bytes (`len` of them) without reading it.
+    fn vouches_for(&self, path: &str, meta: &fs::Metadata, len: usize) -> bool {
+        self.same_hash.contains(path) && meta.len() == len as u64 && meta.modified().is_ok_and(|m| m < self.completed)
+    }
 }
 
 /// How a file of the new tree compares with what is at its place.
@@ -297,13 +346,15 @@ enum Found {
 }
 
 /// Each file of `tree` compared with the one at its place under `dir`, on several
-/// threads (reading thousands of files is most of an unchanged build), in the tree's
-/// order. Used by a build (what it changes) and by `build --check` (the drift).
-fn compare_files<'t>(dir: &Path, tree: &'t Tree) -> Vec<(&'t String, Found)> {
+/// threads, in the tree's order. Used by a build (what it changes; `recorded` spares
+/// reading the files the previous index vouches for) and by `build --check` (the
+/// drift; every file read).
+fn compare_files<'t>(dir: &Path, tree: &'t Tree, recorded: Option<&Recorded>) -> Vec<(&'t String, Found)> {
     let files: Vec<(&String, &Vec<u8>)> = tree.iter().collect();
     let found = cedc_model::parallel::map(&files, |(path, bytes)| {
         let file = dir.join(path);
         match fs::symlink_metadata(&file) {
+            Ok(m) if m.is_file() && recorded.is_some_and(|r| r.vouches_for(path, &m, bytes.len())) => Found::Same,
             Ok(m) if m.is_file() => match fs::read(&file) {
                 Ok(old) if old == **bytes => Found::Same,
                 Ok(_) => Found::Different,
@@ -318,9 +369,15 @@ fn compare_files<'t>(dir: &Path, tree: &'t Tree) -> Vec<(&'t String, Found)> {
 }
 
 /// Steps 2–6 of the commit protocol (module documentation).
-fn commit(target: &Target, tree: &Tree, units: &[Unit], mut report: WriteReport) -> Result<WriteReport, OutputError> {
+fn commit(
+    target: &Target,
+    tree: &Tree,
+    units: &[Unit],
+    same: &BTreeSet<String>,
+    mut report: WriteReport,
+) -> Result<WriteReport, OutputError> {
     let staging = Staging::create(target)?;
-    write_files(&staging.path, tree)?;
+    write_files(&staging.path, tree, &target.path, same)?;
     let Some(existing) = &target.existing else {
         rename(&staging.path, &target.path, "move the new tree into place")?;
         staging.disarm();
@@ -342,18 +399,32 @@ fn commit(target: &Target, tree: &Tree, units: &[Unit], mut report: WriteReport)
     Ok(report)
 }
 
-/// Write every file of `tree` under `dir`, the index first.
-fn write_files(dir: &Path, tree: &Tree) -> Result<(), OutputError> {
+/// Write every file of `tree` under `dir`, the index first; a file of `same` (in place
+/// in `out` with these bytes) is hard-linked from there. Then the index's modification
+/// time is set: every file was written or linked before it ([`Recorded`]).
+fn write_files(dir: &Path, tree: &Tree, out: &Path, same: &BTreeSet<String>) -> Result<(), OutputError> {
     let index = tree.get_key_value(INDEX_FILE);
+    let mut made = BTreeSet::new();
     for (path, bytes) in index.into_iter().chain(tree.iter().filter(|(p, _)| *p != INDEX_FILE)) {
         let dest = dir.join(path);
-        if let Some(parent) = dest.parent() {
+        if let Some(parent) = dest.parent()
+            && !made.contains(parent)
+        {
             fs::create_dir_all(parent).map_err(|e| OutputError::io("create directory", parent, &e))?;
+            made.insert(parent.to_path_buf());
         }
-        fs::write(&dest, bytes).map_err(|e| OutputError::io("write", &dest, &e))?;
+        let linked = same.contains(path) && fs::hard_link(out.join(path), &dest).is_ok();
+        if !linked {
+            fs::write(&dest, bytes).map_err(|e| OutputError::io("write", &dest, &e))?;
+        }
         fault::point()?;
     }
-    Ok(())
+    let index = dir.join(INDEX_FILE);
+    fs::File::options()
+        .write(true)
+        .open(&index)
+        .and_then(|f| f.set_modified(std::time::SystemTime::now()))
+        .map_err(|e| OutputError::io("write", &index, &e))
 }
 
 /// Step 5: put the staging directory in the place of `out`. Returns where the previous
@@ -413,7 +484,7 @@ pub fn check_tree(out: &Path, tree: &Tree) -> Result<Vec<Drift>, OutputError> {
         return Ok(tree.keys().map(|path| Drift { path: path.clone(), kind: DriftKind::Missing }).collect());
     }
     let mut drifts = Vec::new();
-    for (path, found) in compare_files(out, tree) {
+    for (path, found) in compare_files(out, tree, None) {
         let kind = match found {
             Found::Same => continue,
             Found::Different => DriftKind::Different,

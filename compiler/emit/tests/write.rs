@@ -4,6 +4,8 @@
 use cedc_emit::{DriftKind, INDEX_FILE, Index, IndexRoot, Tree, check_tree, write_tree};
 use std::collections::BTreeMap;
 use std::fs;
+#[cfg(unix)]
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 fn tree(files: &[(&str, &str)]) -> Tree {
@@ -93,6 +95,59 @@ fn rewriting_the_same_tree_touches_nothing() {
     assert!(report.is_unchanged(), "{report:?}");
     assert_eq!(fs::metadata(&marker).unwrap().modified().unwrap(), before);
     assert_eq!(check_tree(&out, &tree_a()).unwrap(), []);
+}
+
+#[cfg(unix)]
+fn inode(path: &Path) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(&fs::metadata(path).unwrap())
+}
+
+/// Set a file's modification time `seconds` before now.
+fn age(path: &Path, seconds: u64) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(seconds);
+    fs::File::options().write(true).open(path).unwrap().set_modified(then).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_rebuild_writes_only_the_files_that_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    write_tree(&out, &tree_a()).unwrap();
+    let kept = out.join("components/web/base/kustomization.yaml");
+    let edited = out.join("envs/prod/kustomization.yaml");
+    let (kept_before, edited_before) = (inode(&kept), inode(&edited));
+    let report = write_tree(&out, &tree_b()).unwrap();
+    assert_eq!(report.changed, ["cedc-index.json", "envs/prod/kustomization.yaml"]);
+    assert_eq!(only_files(snapshot(&out)), files_of(&tree_b()));
+    // The unchanged file is the same file, linked into the new tree, not a copy.
+    assert_eq!(inode(&kept), kept_before);
+    assert_ne!(inode(&edited), edited_before);
+    assert_eq!(fs::metadata(&kept).unwrap().nlink(), 1, "the previous tree's link is gone");
+    assert_no_leftovers(tmp.path());
+}
+
+#[test]
+fn an_unchanged_build_trusts_the_index_for_files_older_than_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    write_tree(&out, &tree_a()).unwrap();
+    let file = out.join("components/web/base/kustomization.yaml");
+    // A change of the same size with a fresh modification time is seen (and undone)...
+    fs::write(&file, "WEB\n").unwrap();
+    age(&out.join(INDEX_FILE), 60);
+    let report = write_tree(&out, &tree_a()).unwrap();
+    assert_eq!(report.changed, ["components/web/base/kustomization.yaml"]);
+    assert_eq!(fs::read_to_string(&file).unwrap(), "web\n");
+    // ...while a file older than the index whose recorded hash, size and time match
+    // is not read: cedc-index.json vouches for it (`build --check` reads every byte).
+    fs::write(&file, "WEB\n").unwrap();
+    age(&file, 3600);
+    assert!(write_tree(&out, &tree_a()).unwrap().is_unchanged());
+    assert_eq!(fs::read_to_string(&file).unwrap(), "WEB\n");
+    let drift = check_tree(&out, &tree_a()).unwrap();
+    assert_eq!(drift.len(), 1);
+    assert_eq!(drift[0].kind, DriftKind::Different);
 }
 
 #[test]
