@@ -245,7 +245,24 @@ fn read_documents(text: &str, duplicate_keys: DuplicateKeyPolicy) -> Result<Docu
 /// Load a file's CRDs into `registry`. A kind the registry already knows (same group,
 /// version and kind) is replaced; the report lists it.
 pub fn load_into(registry: &mut Registry, file: &str, text: &str) -> LoadReport {
-    let crds = load_crds(file, text);
+    insert_all(registry, load_crds(file, text))
+}
+
+/// [`load_into`] for one CRD already parsed (a built-in CRD made in code): no YAML
+/// text is written and read back.
+pub fn load_value_into(registry: &mut Registry, file: &str, crd: &Value) -> LoadReport {
+    let mut out = CrdFile::default();
+    out.documents += 1;
+    if is_crd(crd) {
+        out.crds += 1;
+        read_crd(crd, &At { file, document: 1, line: None }, &mut out);
+    } else {
+        out.other_objects += 1;
+    }
+    insert_all(registry, out)
+}
+
+fn insert_all(registry: &mut Registry, crds: CrdFile) -> LoadReport {
     let mut report = LoadReport { problems: crds.problems, ..LoadReport::default() };
     for kind in crds.kinds {
         report.loaded.push((kind.group.clone(), kind.version.clone(), kind.kind.clone()));
