@@ -9,6 +9,8 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
 const CEDC: &str = env!("CARGO_BIN_EXE_cedc");
 /// Generous: these finish in seconds; the limit only turns a hang into a failure.
 const LIMIT: Duration = Duration::from_secs(180);
@@ -104,43 +106,20 @@ fn a_million_character_misspelled_name_is_reported_without_a_suggestion_search()
 }
 
 #[cfg(unix)]
-const CRD: &str = r#"apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  names: { kind: Widget, plural: widgets }
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              properties:
-                size: { type: integer }
-"#;
-
-#[cfg(unix)]
 #[test]
 fn crd_globs_end_on_symbolic_link_loops() {
     use std::os::unix::fs::symlink;
     let main = r#"env prod {}
 component w {
   namespace: "w"
-  objects: [{ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: { size: "big" } }]
+  objects: [{ apiVersion: "example.org/v1", kind: "Widget", metadata: { name: "w" }, spec: { size: "big" } }]
 }
 "#;
     let dir = project(main);
     let root = dir.path();
     fs::write(root.join("cedc.toml"), "[project]\nname = \"t\"\n[schemas]\ncrds = [\"crds/**/*.yaml\"]\n").unwrap();
     fs::create_dir_all(root.join("crds/deep")).unwrap();
-    fs::write(root.join("crds/deep/widget.yaml"), CRD).unwrap();
+    fs::write(root.join("crds/deep/widget.yaml"), common::crds::WIDGET).unwrap();
     symlink(".", root.join("crds/a")).unwrap();
     symlink(".", root.join("crds/b")).unwrap();
     symlink("..", root.join("crds/deep/up")).unwrap();

@@ -339,26 +339,9 @@ fn mistakes_are_reported_at_their_paths() {
 
 #[test]
 fn a_project_crd_replaces_the_built_in_kind() {
-    const CRD: &str = "
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: { name: applications.argoproj.io }
-spec:
-  group: argoproj.io
-  names: { kind: Application, plural: applications }
-  scope: Namespaced
-  versions:
-  - name: v1alpha1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec: { type: object, x-kubernetes-preserve-unknown-fields: true }
-";
+    let text = common::crds::open("argoproj.io", "v1alpha1", "Application", "applications", "Namespaced");
     let mut r = registry().clone();
-    let report = crd::load_into(&mut r, "crds/argo-cd.yaml", CRD);
+    let report = crd::load_into(&mut r, "crds/argo-cd.yaml", &text);
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     assert_eq!(report.replaced.len(), 1);
     assert_eq!(report.replaced[0].source, Source::Shipped { package: argocd::PACKAGE });

@@ -255,26 +255,9 @@ fn mistakes_are_caught() {
 
 #[test]
 fn a_project_crd_replaces_the_built_in_kind() {
-    const CRD: &str = "
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: { name: clusterissuers.cert-manager.io }
-spec:
-  group: cert-manager.io
-  names: { kind: ClusterIssuer, plural: clusterissuers }
-  scope: Cluster
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec: { type: object, x-kubernetes-preserve-unknown-fields: true }
-";
+    let text = common::crds::open("cert-manager.io", "v1", "ClusterIssuer", "clusterissuers", "Cluster");
     let mut r = registry().clone();
-    let report = crd::load_into(&mut r, "crds/cert-manager.yaml", CRD);
+    let report = crd::load_into(&mut r, "crds/cert-manager.yaml", &text);
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     assert_eq!(report.replaced.len(), 1);
     assert_eq!(report.replaced[0].source, Source::Shipped { package: certmanager::PACKAGE });

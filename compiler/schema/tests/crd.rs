@@ -4,32 +4,15 @@ use cedc_diagnostics::Severity;
 use cedc_schema::crd::{CrdFile, OBJECT_META, load_crds, load_into};
 use cedc_schema::*;
 
-/// A v1 CRD of group `example.org` with one served version whose schema's `spec` is
-/// `spec` (YAML, indented to sit under `properties:` of the top level).
+// Only the shared CRDs (`common::crds`), not the comparison with upstream.
+#[allow(dead_code)]
+mod common;
+use common::crds;
+
+/// A v1 CRD of group `example.org` with one served version, `v1`, whose schema's `spec`
+/// is `spec` (YAML, indented to sit under `properties:` of the top level).
 fn crd(kind: &str, plural: &str, scope: &str, spec: &str) -> String {
-    format!(
-        "apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: {plural}.example.org
-spec:
-  group: example.org
-  names:
-    kind: {kind}
-    plural: {plural}
-  scope: {scope}
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-{spec}
-"
-    )
+    crds::crd("example.org", "v1", kind, plural, scope, spec)
 }
 
 fn load(text: &str) -> CrdFile {
@@ -59,17 +42,7 @@ fn kind<'a>(file: &'a CrdFile, kind: &str, version: &str) -> &'a Kind {
 
 #[test]
 fn one_crd() {
-    let file = load(&crd(
-        "Widget",
-        "widgets",
-        "Namespaced",
-        "              type: object
-              required: [size]
-              properties:
-                size:
-                  type: integer
-                  minimum: 1",
-    ));
+    let file = load(crds::WIDGET);
     assert_eq!(errors(&file), Vec::<String>::new());
     assert_eq!((file.documents, file.crds, file.other_objects), (1, 1, 0));
     let [widget] = file.kinds.as_slice() else { panic!("{:?}", file.kinds) };

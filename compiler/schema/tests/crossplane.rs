@@ -343,26 +343,9 @@ fn a_pipeline_input_is_checked_against_the_patch_and_transform_schema() {
 
 #[test]
 fn a_project_crd_replaces_the_built_in_kind() {
-    const CRD: &str = "
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: { name: providers.pkg.crossplane.io }
-spec:
-  group: pkg.crossplane.io
-  names: { kind: Provider, plural: providers }
-  scope: Cluster
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec: { type: object, x-kubernetes-preserve-unknown-fields: true }
-";
+    let text = common::crds::open("pkg.crossplane.io", "v1", "Provider", "providers", "Cluster");
     let mut r = registry().clone();
-    let report = crd::load_into(&mut r, "crds/crossplane.yaml", CRD);
+    let report = crd::load_into(&mut r, "crds/crossplane.yaml", &text);
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     assert_eq!(report.replaced.len(), 1);
     assert_eq!(report.replaced[0].source, Source::Shipped { package: crossplane::PACKAGE });

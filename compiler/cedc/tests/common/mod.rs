@@ -55,6 +55,13 @@ pub fn ced_literal(v: &serde_json::Value, indent: usize, paths: &mut usize, out:
     }
 }
 
+/// The hand-written test CRDs shared with the schema crate's tests: the files of
+/// `compiler/schema/tests/fixtures/crds/`, each described in its first lines.
+pub mod crds {
+    /// `example.org/v1` Widget: namespaced, `spec.size` a required integer of at least 1.
+    pub const WIDGET: &str = include_str!("../../../schema/tests/fixtures/crds/widget.yaml");
+}
+
 /// The `cedc.toml` of a one-file test project.
 pub const CONFIG: &str = "[project]\nname = \"charts\"\nentry = [\"main.ced\"]\nout = \"out\"\n";
 

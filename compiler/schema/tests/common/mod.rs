@@ -1,7 +1,10 @@
 //! What the schema tests share: a node-by-node structural comparison of a hand-written
 //! schema with the one converted from an upstream CRD (types, fields, required fields,
 //! enums, formats, patterns, bounds, list types, defaults; descriptions ignored), and
-//! the loading of those upstream CRDs from `../shared`, which says loudly when it skips.
+//! the loading of those upstream CRDs from `../shared`, which says loudly when it skips;
+//! and, in [`crds`], the hand-written CRDs that several test files use.
+
+pub mod crds;
 
 use cedc_schema::crd;
 use cedc_schema::{Additional, Array, Kind, NumberRules, Schema, StringRules, Ty};
