@@ -1,0 +1,139 @@
+//! Each stage of the pipeline timed on its own, on platform-1,000 of `scripts/bench`
+//! (1,000 components in 3 environments, each a ConfigMap, a Deployment with the
+//! ConfigMap mounted and a probe, its Service, a PodDisruptionBudget and an HTTPRoute
+//! through a shared Gateway), held in memory:
+//!
+//! - `load`: reading and parsing the project and the standard library, and resolving
+//!   every name (`cedc_names::load_project`);
+//! - `types`: the type checker; `eval`: evaluating every environment; `derive`: the
+//!   generated objects; `checks`: schema, identity and reference checks;
+//! - `emit`: the Kustomize tree of every environment (`cedc_emit::kustomize_tree`);
+//! - `re-check`: what the language server does after a keystroke today, a compilation
+//!   of the project with one component's text edited (`cedc::compile`).
+//!
+//! Run with `cargo bench -p cedc --bench stages`; the numbers go into
+//! docs/performance.md. Nothing here asserts a time.
+
+use cedc_names::MemoryFs;
+use std::time::{Duration, Instant};
+
+const COMPONENTS: usize = 1_000;
+const RUNS: usize = 7;
+
+fn source(edit: &str) -> String {
+    let mut s = String::from(
+        r#"import "std/gateway" as gw
+import "std/k8s"
+
+env prod { domain: "example.org" }
+env staging { domain: "staging.example.org" }
+env sandbox { domain: "sandbox.example.org" }
+
+let https: gw.Parent = { gateway: "public", namespace: "gateway", listener: "http" }
+
+component gateway {
+  namespace: "gateway"
+  provides: ["projectcontour.io/gateway-controller"]
+  objects: [
+    gw.gateway_class("contour", "projectcontour.io/gateway-controller"),
+    gw.gateway("public", class: "contour", listeners: [{ name: "http", port: 80, protocol: "HTTP", routes_from: "All" }]),
+  ]
+}
+
+fn app(name: Name) -> List<Object> =
+  let settings = k8s.config_map("{name}-settings", data: { "app.yaml": "name: {name}" }) in
+  let config = k8s.config_volume("config", settings) in
+  let workload = k8s.deployment_of(
+    name,
+    containers: [
+      k8s.container(
+        name,
+        image: "ghcr.io/example/{name}:1.0.0",
+        ports: { http: 8080 },
+        mounts: [k8s.mount(config, "/etc/app")],
+        readiness: { port: 8080, path: "/healthz" },
+      ),
+    ],
+    volumes: [config],
+    replicas: 2,
+  ) in
+  let service = k8s.service_for(workload, port: 80) in
+  [
+    settings,
+    workload,
+    service,
+    k8s.disruption_budget(workload),
+    gw.http_route(name, parents: [https], hostnames: ["{name}.{env.domain}"], rules: [{ backends: [gw.backend(service, 80)] }]),
+  ]
+"#,
+    );
+    for i in 0..COMPONENTS {
+        let namespace = if i == 7 { format!("app-{i}{edit}") } else { format!("app-{i}") };
+        s.push_str(&format!("\ncomponent app-{i} {{\n  namespace: \"{namespace}\"\n  objects: app(\"app-{i}\")\n}}\n"));
+    }
+    s
+}
+
+fn memory(text: String) -> MemoryFs {
+    let mut fs = MemoryFs::default();
+    fs.files.insert("main.ced".into(), text.into_bytes());
+    fs
+}
+
+/// Median, min and max of one stage's runs, in milliseconds.
+fn summary(name: &str, mut times: Vec<Duration>) {
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{name:>9}: median {:6.1} ms  (min {:6.1}, max {:6.1}; {} runs)",
+        ms(times[times.len() / 2]),
+        ms(times[0]),
+        ms(times[times.len() - 1]),
+        times.len()
+    );
+}
+
+fn timed<T>(times: &mut Vec<Duration>, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let out = f();
+    times.push(start.elapsed());
+    out
+}
+
+fn main() {
+    let fs = memory(source(""));
+    let entries = ["main.ced".to_string()];
+    let registry = cedc_schema::core::registry();
+    let [mut load, mut types, mut eval, mut derive, mut checks, mut emit, mut recheck] = Default::default();
+    for run in 0..RUNS {
+        let (program, diags) = timed(&mut load, || cedc_names::load_project(&fs, &entries));
+        assert!(diags.is_empty(), "{diags:?}");
+        let (checked, diags) = timed(&mut types, || cedc_types::check_with(&program, registry));
+        assert!(diags.is_empty(), "{:?}", diags.first());
+        let cluster_scoped = |group: &str, kind: &str| {
+            registry.scope_of(group, kind).map_or_else(
+                || cedc_model::is_cluster_scoped(group, kind),
+                |scope| scope == cedc_schema::Scope::Cluster,
+            )
+        };
+        let (mut platform, diags) = timed(&mut eval, || cedc_eval::evaluate(&program, &checked, &cluster_scoped));
+        assert!(diags.is_empty(), "{:?}", diags.first());
+        let diags = timed(&mut derive, || cedc_derive::derive(&mut platform));
+        assert!(diags.is_empty(), "{:?}", diags.first());
+        let diags = timed(&mut checks, || cedc_checks::check(&platform, registry, &[]));
+        assert!(diags.is_empty(), "{:?}", diags.first());
+        let tree = timed(&mut emit, || cedc_emit::kustomize_tree(&platform));
+        assert!(tree.is_ok_and(|t| t.len() > 11 * COMPONENTS));
+        // The edit alternates, as typing would: every re-check sees new text.
+        let edited = memory(source(if run % 2 == 0 { "b" } else { "c" }));
+        let c = timed(&mut recheck, || cedc::compile(&edited, &entries, None));
+        assert!(c.ok(), "{:?}", c.diagnostics.first());
+    }
+    println!("platform-{COMPONENTS} of scripts/bench (3 environments), each stage alone:");
+    for (name, times) in
+        [("load", load), ("types", types), ("eval", eval), ("derive", derive), ("checks", checks), ("emit", emit)]
+    {
+        summary(name, times);
+    }
+    summary("re-check", recheck);
+}
