@@ -19,54 +19,12 @@ use std::time::{Duration, Instant};
 
 const COMPONENTS: usize = 1_000;
 const RUNS: usize = 7;
+/// The platform's shared part (the Gateway and the `app` function), also written by
+/// `scripts/bench`.
+const PLATFORM: &str = include_str!("platform.ced");
 
 fn source(edit: &str) -> String {
-    let mut s = String::from(
-        r#"import "std/gateway" as gw
-import "std/k8s"
-
-env prod { domain: "example.org" }
-env staging { domain: "staging.example.org" }
-env sandbox { domain: "sandbox.example.org" }
-
-let https: gw.Parent = { gateway: "public", namespace: "gateway", listener: "http" }
-
-component gateway {
-  namespace: "gateway"
-  provides: ["projectcontour.io/gateway-controller"]
-  objects: [
-    gw.gateway_class("contour", "projectcontour.io/gateway-controller"),
-    gw.gateway("public", class: "contour", listeners: [{ name: "http", port: 80, protocol: "HTTP", routes_from: "All" }]),
-  ]
-}
-
-fn app(name: Name) -> List<Object> =
-  let settings = k8s.config_map("{name}-settings", data: { "app.yaml": "name: {name}" }) in
-  let config = k8s.config_volume("config", settings) in
-  let workload = k8s.deployment_of(
-    name,
-    containers: [
-      k8s.container(
-        name,
-        image: "ghcr.io/example/{name}:1.0.0",
-        ports: { http: 8080 },
-        mounts: [k8s.mount(config, "/etc/app")],
-        readiness: { port: 8080, path: "/healthz" },
-      ),
-    ],
-    volumes: [config],
-    replicas: 2,
-  ) in
-  let service = k8s.service_for(workload, port: 80) in
-  [
-    settings,
-    workload,
-    service,
-    k8s.disruption_budget(workload),
-    gw.http_route(name, parents: [https], hostnames: ["{name}.{env.domain}"], rules: [{ backends: [gw.backend(service, 80)] }]),
-  ]
-"#,
-    );
+    let mut s = String::from(PLATFORM);
     for i in 0..COMPONENTS {
         let namespace = if i == 7 { format!("app-{i}{edit}") } else { format!("app-{i}") };
         s.push_str(&format!("\ncomponent app-{i} {{\n  namespace: \"{namespace}\"\n  objects: app(\"app-{i}\")\n}}\n"));
