@@ -132,26 +132,39 @@ fn pem(s: &str) -> Option<&'static str> {
     }
 }
 
-/// Well-known token formats, by what they are.
-fn patterns() -> &'static [(&'static str, Regex)] {
-    static PATTERNS: OnceLock<Vec<(&'static str, Regex)>> = OnceLock::new();
-    PATTERNS.get_or_init(|| {
-        let table: &[(&str, &str)] = &[
-            ("GitHub token", r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b"),
-            ("GitLab token", r"\bglpat-[A-Za-z0-9_-]{20,}\b"),
-            ("Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
-            ("AWS access key", r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
-            ("Google API key", r"\bAIza[0-9A-Za-z_-]{35}\b"),
-            ("JSON Web Token", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
-            // crypt(3) hashes: bcrypt, SHA-256/512-crypt, Apache MD5, Argon2.
-            ("password hash", r"\$(2[abxy]\$[0-9]{2}\$[./A-Za-z0-9]{53}|[56]\$([^$\s]{1,96}\$){1,2}[./A-Za-z0-9]{43,86}|apr1\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}|argon2(id|i|d)\$)"),
-        ];
-        table.iter().filter_map(|(what, re)| Some((*what, Regex::new(re).ok()?))).collect()
-    })
+/// Well-known token formats: what each is, literals one of which every match contains,
+/// and the pattern. A pattern is compiled the first time a string holds one of its
+/// literals (compiling all of them cost every run ~2 ms of start-up).
+const TOKENS: &[(&str, &[&str], &str)] = &[
+    ("GitHub token", &["gh", "github_pat_"], r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b"),
+    ("GitLab token", &["glpat-"], r"\bglpat-[A-Za-z0-9_-]{20,}\b"),
+    ("Slack token", &["xox"], r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
+    ("AWS access key", &["AKIA", "ASIA"], r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
+    ("Google API key", &["AIza"], r"\bAIza[0-9A-Za-z_-]{35}\b"),
+    ("JSON Web Token", &["eyJ"], r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+    // crypt(3) hashes: bcrypt, SHA-256/512-crypt, Apache MD5, Argon2.
+    (
+        "password hash",
+        &["$"],
+        r"\$(2[abxy]\$[0-9]{2}\$[./A-Za-z0-9]{53}|[56]\$([^$\s]{1,96}\$){1,2}[./A-Za-z0-9]{43,86}|apr1\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}|argon2(id|i|d)\$)",
+    ),
+];
+
+/// The compiled pattern of `TOKENS[i]` (`None` if it did not compile: a bug the tests
+/// catch, `every_token_pattern_compiles`).
+fn pattern(i: usize) -> Option<&'static Regex> {
+    static COMPILED: [OnceLock<Option<Regex>>; TOKENS.len()] = [const { OnceLock::new() }; TOKENS.len()];
+    let (_, _, re) = TOKENS.get(i)?;
+    COMPILED.get(i)?.get_or_init(|| Regex::new(re).ok()).as_ref()
 }
 
 fn token(s: &str) -> Option<&'static str> {
-    patterns().iter().find(|(_, re)| re.is_match(s)).map(|(what, _)| *what)
+    TOKENS
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, literals, _))| literals.iter().any(|l| s.contains(l)))
+        .find(|(i, _)| pattern(*i).is_some_and(|re| re.is_match(s)))
+        .map(|(_, (what, _, _))| *what)
 }
 
 /// What keys that name a credential end with, compared lower-cased without `_` and `-`,
@@ -239,6 +252,18 @@ fn exported(o: &Object, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_token_pattern_compiles_and_contains_one_of_its_literals() {
+        for (i, (what, literals, _)) in TOKENS.iter().enumerate() {
+            let re = pattern(i);
+            assert!(re.is_some(), "{what}");
+            // The literals are a prefilter: a pattern that could match without any of
+            // them would be skipped. Each alternative of the pattern starts with one.
+            let source = re.map(|r| r.as_str()).unwrap_or_default();
+            assert!(literals.iter().any(|l| source.contains(&regex::escape(l)) || source.contains(l)), "{what}");
+        }
+    }
 
     #[test]
     fn private_material_and_tokens_are_recognised_and_public_material_is_not() {

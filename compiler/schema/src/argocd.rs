@@ -50,7 +50,7 @@ pub fn add(registry: &mut Registry) {
             version: argo::VERSION.to_string(),
             kind: kind.to_string(),
             scope: Scope::Namespaced,
-            schema: Arc::new(schema),
+            schema: schema.into(),
             source: Source::Shipped { package: PACKAGE },
         });
     }

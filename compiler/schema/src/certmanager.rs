@@ -50,7 +50,7 @@ pub fn add(registry: &mut Registry) {
             version: cm::VERSION.to_string(),
             kind: kind.to_string(),
             scope,
-            schema: Arc::new(top_level(kind, spec, spec_required)),
+            schema: top_level(kind, spec, spec_required).into(),
             source: Source::Shipped { package: PACKAGE },
         });
     }

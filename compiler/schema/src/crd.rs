@@ -435,7 +435,7 @@ fn read_crd(crd: &Value, at: &At<'_>, out: &mut CrdFile) {
             version: version_name.to_string(),
             kind: kind.to_string(),
             scope,
-            schema: Arc::new(schema),
+            schema: schema.into(),
             source: Source::Crd { file: at.file.to_string() },
         });
     }

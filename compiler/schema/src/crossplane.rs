@@ -63,7 +63,7 @@ pub fn add(registry: &mut Registry) {
             version: version.to_string(),
             kind: kind.to_string(),
             scope: Scope::Cluster,
-            schema: Arc::new(schema),
+            schema: schema.into(),
             source: Source::Shipped { package: PACKAGE },
         });
     }
@@ -72,7 +72,7 @@ pub fn add(registry: &mut Registry) {
         version: xp::PT_VERSION.to_string(),
         kind: xp::RESOURCES.to_string(),
         scope: Scope::Namespaced,
-        schema: Arc::new(patch_and_transform_input()),
+        schema: patch_and_transform_input().into(),
         source: Source::Shipped { package: PT_PACKAGE },
     });
 }

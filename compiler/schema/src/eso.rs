@@ -106,7 +106,7 @@ pub fn add(registry: &mut Registry) {
             version: names::VERSION.to_string(),
             kind: kind.to_string(),
             scope,
-            schema: Arc::new(top_level(kind, spec)),
+            schema: top_level(kind, spec).into(),
             source: Source::Shipped { package: PACKAGE },
         });
     }

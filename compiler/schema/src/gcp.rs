@@ -104,7 +104,7 @@ fn insert(registry: &mut Registry, group: &str, version: &str, api_version: &str
         version: version.to_string(),
         kind: kind.to_string(),
         scope: Scope::Cluster,
-        schema: Arc::new(node(Ty::Object(object))),
+        schema: node(Ty::Object(object)).into(),
         source: Source::Shipped { package: PACKAGE },
     });
 }

@@ -21,6 +21,7 @@ pub mod convert;
 pub mod core;
 pub mod crd;
 pub mod crossplane;
+mod definitions;
 pub mod eso;
 pub mod gateway;
 pub mod gcp;
@@ -29,11 +30,11 @@ pub mod validate;
 pub mod vault;
 pub mod xrd;
 
+pub use definitions::{Definitions, KindSchema};
 pub use model::*;
 
 use indexmap::IndexMap;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// Every kind cedc knows in a build: built-in kinds plus the project's CRDs.
 #[derive(Clone, Debug, Default)]
@@ -41,7 +42,7 @@ pub struct Registry {
     /// By `(group, version, kind)`.
     pub kinds: IndexMap<(String, String, String), Kind>,
     /// Named definitions that [`Ty::Ref`] points to.
-    pub definitions: HashMap<Arc<str>, Arc<Schema>>,
+    pub definitions: Definitions,
     /// The scope of each kind by `(group, kind)`, kept by [`Registry::insert`] so that
     /// [`Registry::scope_of`] (asked once per object) is one look-up.
     scopes: HashMap<(String, String), Scope>,

@@ -147,7 +147,7 @@ pub struct Kind {
     pub version: String,
     pub kind: String,
     pub scope: Scope,
-    pub schema: Arc<Schema>,
+    pub schema: crate::KindSchema,
     pub source: Source,
 }
 

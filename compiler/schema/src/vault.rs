@@ -43,7 +43,7 @@ pub fn add(registry: &mut Registry) {
             version: names::VSO_VERSION.to_string(),
             kind: kind.to_string(),
             scope: Scope::Namespaced,
-            schema: Arc::new(top_level(names::VSO_API_VERSION, kind, spec, required)),
+            schema: top_level(names::VSO_API_VERSION, kind, spec, required).into(),
             source: Source::Shipped { package: VSO_PACKAGE },
         });
     }
@@ -58,7 +58,7 @@ pub fn add(registry: &mut Registry) {
             version: names::VCO_VERSION.to_string(),
             kind: kind.to_string(),
             scope: Scope::Namespaced,
-            schema: Arc::new(top_level(names::VCO_API_VERSION, kind, spec, false)),
+            schema: top_level(names::VCO_API_VERSION, kind, spec, false).into(),
             source: Source::Shipped { package: VCO_PACKAGE },
         });
     }

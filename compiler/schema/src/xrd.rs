@@ -67,7 +67,7 @@ pub fn kinds(xrd: &Value, kind_name: &str) -> Vec<Kind> {
                 version: name.to_string(),
                 kind: claim.to_string(),
                 scope: Scope::Namespaced,
-                schema: Arc::new(claim_schema),
+                schema: claim_schema.into(),
                 source: Source::Composite { kind: kind_name.to_string() },
             });
         }
@@ -76,7 +76,7 @@ pub fn kinds(xrd: &Value, kind_name: &str) -> Vec<Kind> {
             version: name.to_string(),
             kind: kind.to_string(),
             scope,
-            schema: Arc::new(schema),
+            schema: schema.into(),
             source: Source::Composite { kind: kind_name.to_string() },
         });
     }

@@ -1438,7 +1438,7 @@ fn load(sources: &[(String, Vec<&Value>)], used: &(dyn Fn(&Gvk) -> bool + Sync))
             let report = crd::load_into(&mut registry, source, &crd_text(&crds));
             problems.extend(report.problems.iter().map(|p| p.to_string()));
             for (group, version, kind) in &report.loaded {
-                let schema = registry.lookup(&format!("{group}/{version}"), kind).unwrap().schema.clone();
+                let schema = registry.lookup(&format!("{group}/{version}"), kind).unwrap().schema.arc().clone();
                 ours.insert((i, (group.clone(), version.clone(), kind.clone())), schema);
             }
         }
