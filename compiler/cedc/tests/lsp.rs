@@ -245,6 +245,20 @@ fn diagnostics_follow_the_edits() {
     assert_eq!(d[0]["code"], "E0001", "{d:?}");
     c.change(&main, 5, MAIN);
     assert_eq!(c.diagnostics(&main), Vec::<Value>::new());
+
+    // A syntax error fixed by an edit that leaves an error only the platform checks
+    // find (an unknown field of an object): the syntax error is cleared at once, from
+    // names and types, and the checks' diagnostic follows when they are done.
+    c.change(&main, 6, &MAIN.replace("component web {", "component web {{"));
+    assert_eq!(c.diagnostics(&main)[0]["code"], "E0001");
+    let unknown_field = MAIN.replace(
+        "k8s.deployment(",
+        "{ apiVersion: \"v1\", kind: \"ConfigMap\", metadata: { name: \"c\" }, dta: { a: \"b\" } },\n    k8s.deployment(",
+    );
+    c.change(&main, 7, &unknown_field);
+    assert_eq!(c.diagnostics(&main), Vec::<Value>::new(), "the syntax error is cleared first");
+    let d = c.diagnostics(&main);
+    assert!(d.iter().any(|d| d["code"] == "E0100"), "{d:?}");
     c.shutdown();
 }
 

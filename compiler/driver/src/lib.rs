@@ -5,4 +5,6 @@ pub mod packages;
 mod pipeline;
 pub mod project;
 
-pub use pipeline::{Clock, Compilation, Settings, compile, compile_project, compile_with, crd_problem};
+pub use pipeline::{
+    Clock, Compilation, Options, Settings, compile, compile_opts, compile_project, compile_with, crd_problem,
+};

@@ -70,6 +70,20 @@ pub fn compile(fs: &(dyn FileSystem + Sync), entries: &[String], config: Option<
 /// and values as deep as the parser allows.
 const STACK: usize = 1 << 30;
 
+/// How far a compilation goes and what it may reuse (the language server's needs; the
+/// command line uses the default: everything, nothing kept).
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Parses kept between compilations: a file whose text did not change is not parsed
+    /// again.
+    pub parses: Option<std::sync::Arc<cedc_names::ParseCache>>,
+    /// Stop after the type checker: the diagnostics of loading, names and types, which
+    /// the language server publishes first (when they hold an error, they are all a
+    /// whole compilation would give: evaluation only runs on a program that
+    /// type-checks).
+    pub front_only: bool,
+}
+
 /// [`compile`], with the project's CRDs and unchecked kinds.
 pub fn compile_with(
     fs: &(dyn FileSystem + Sync),
@@ -77,11 +91,22 @@ pub fn compile_with(
     config: Option<(String, String)>,
     schemas: &Settings,
 ) -> Compilation {
+    compile_opts(fs, entries, config, schemas, &Options::default())
+}
+
+/// [`compile_with`], going as far as `options` says.
+pub fn compile_opts(
+    fs: &(dyn FileSystem + Sync),
+    entries: &[String],
+    config: Option<(String, String)>,
+    schemas: &Settings,
+    options: &Options,
+) -> Compilation {
     std::thread::scope(|s| {
         let worker = std::thread::Builder::new()
             .name("cedc-compile".into())
             .stack_size(STACK)
-            .spawn_scoped(s, || compile_here(fs, entries, config.clone(), schemas));
+            .spawn_scoped(s, || compile_here(fs, entries, config.clone(), schemas, options));
         match worker.map(|h| h.join()) {
             Ok(Ok(c)) => c,
             _ => Compilation {
@@ -103,6 +128,7 @@ fn compile_here(
     entries: &[String],
     config: Option<(String, String)>,
     schemas: &Settings,
+    options: &Options,
 ) -> Compilation {
     let mut clock = Clock::from_env();
     // The built-in schemas are the same for every project: built once per process, the
@@ -116,7 +142,8 @@ fn compile_here(
     let (packages, problems) = crate::packages::resolve(&schemas.root, &schemas.dependencies);
     let unavailable: Vec<String> =
         schemas.dependencies.iter().map(|d| d.name.clone()).filter(|n| !packages.contains_key(n)).collect();
-    let (mut program, mut diags) = cedc_names::load_project_with(fs, entries, packages, &unavailable);
+    let (mut program, mut diags) =
+        cedc_names::load_project_cached(fs, entries, packages, &unavailable, options.parses.as_deref());
     clock.lap("load and parse");
     let config_file = config.map(|(name, text)| program.files.add(name, text));
     for p in problems {
@@ -142,7 +169,7 @@ fn compile_here(
                 .help("declare at least one: `env prod { }` — every component is evaluated once per environment"),
         );
     }
-    if diags.iter().any(Diagnostic::is_error) {
+    if options.front_only || diags.iter().any(Diagnostic::is_error) {
         return Compilation { program, checked: Some(checked), platform: None, registry, diagnostics: diags };
     }
     let (mut platform, eval_diags) = {

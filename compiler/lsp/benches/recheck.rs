@@ -3,9 +3,11 @@
 //! `cargo bench -p cedc_lsp`; the numbers go into docs/editors.md.
 //!
 //! The workspace: 3 environments and 1,000 components (each a Namespace, Deployment and
-//! Service from std/k8s) in 10 files of about 1,000 lines. One keystroke changes a
-//! replica count in one file; the server re-runs the whole pipeline (parse, names,
-//! types, evaluation of every environment, platform checks) and publishes diagnostics.
+//! Service from std/k8s) in 10 files of about 1,000 lines. A keystroke changes a replica
+//! count in one file: the server parses that file again, checks names and types, then
+//! evaluates every environment and checks the platform on a thread of its own, and
+//! publishes the diagnostics. A keystroke making a type error (and the one fixing it) is
+//! published from names and types alone.
 
 use cedc_lsp::lsp_server::{Connection, Message, Notification, Request, RequestId};
 use serde_json::{Value, json};
@@ -128,24 +130,57 @@ fn main() {
     assert_eq!(b.diagnostics(&edited_uri), 0);
     println!("{:<40} {:>8.1} ms", "open (first full check)", t.elapsed().as_secs_f64() * 1000.0);
 
+    let change = |b: &Bench, version: usize, text: String| {
+        b.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": edited_uri, "version": version}, "contentChanges": [{"text": text}]}),
+        );
+    };
     let mut recheck = Vec::new();
     for k in 0..KEYSTROKES {
         // Type one digit into a replica count: `replicas: 2` → `replicas: 23` → ….
-        let text = file_text(0, 2 + k);
         let t = Instant::now();
-        b.notify(
-            "textDocument/didChange",
-            json!({"textDocument": {"uri": edited_uri, "version": k + 2}, "contentChanges": [{"text": text}]}),
-        );
+        change(&b, k + 2, file_text(0, 2 + k));
         assert_eq!(b.diagnostics(&edited_uri), 0);
         recheck.push(t.elapsed());
     }
-    stats("keystroke → diagnostics published", recheck);
+    stats("keystroke → diagnostics (whole check)", recheck);
+
+    // Keystrokes that make a type error, each followed by the one that fixes it: the
+    // error is published from the front of the pipeline (parse of the edited file,
+    // names, types), and so is its fix (the whole check follows on its own thread and,
+    // finding nothing more, publishes nothing more).
+    let (mut broken, mut fixed) = (Vec::new(), Vec::new());
+    for k in 0..KEYSTROKES {
+        let version = 100 + 2 * k;
+        let t = Instant::now();
+        change(&b, version, file_text(0, 2).replacen("replicas: 2,", "replicas: 2x,", 1).replace("2x", "\"2x\""));
+        assert_eq!(b.diagnostics(&edited_uri), 1);
+        broken.push(t.elapsed());
+        let t = Instant::now();
+        change(&b, version + 1, file_text(0, 2));
+        assert_eq!(b.diagnostics(&edited_uri), 0);
+        fixed.push(t.elapsed());
+    }
+    stats("keystroke making a type error → published", broken);
+    stats("keystroke fixing it → published", fixed);
+
+    // A request right after a keystroke, while the whole check of that keystroke runs.
+    let mut during = Vec::new();
+    let probe = json!({"textDocument": {"uri": edited_uri}, "position": {"line": 0, "character": 0}});
+    for k in 0..KEYSTROKES {
+        change(&b, 200 + k, file_text(0, 3 + k));
+        let t = Instant::now();
+        b.request("textDocument/documentSymbol", probe.clone());
+        during.push(t.elapsed());
+        assert_eq!(b.diagnostics(&edited_uri), 0);
+    }
+    stats("symbols asked right after a keystroke", during);
 
     let text = file_text(0, 2);
     b.notify(
         "textDocument/didChange",
-        json!({"textDocument": {"uri": edited_uri, "version": 100}, "contentChanges": [{"text": text.clone()}]}),
+        json!({"textDocument": {"uri": edited_uri, "version": 300}, "contentChanges": [{"text": text.clone()}]}),
     );
     b.diagnostics(&edited_uri);
     let at = text.find("k8s.deployment").unwrap() + 5;

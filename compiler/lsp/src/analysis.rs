@@ -1,12 +1,14 @@
 //! One analysis of a project as the editor sees it: open documents take the place of
-//! the files on disk, then the same pipeline as `cedc check` runs. Every request is
-//! answered from the newest analysis of the document's project.
+//! the files on disk, then the same pipeline as `cedc check` runs — up to the type
+//! checker ([`Depth::Front`]) or all of it ([`Depth::Full`]). Every request is answered
+//! from the newest analysis of the document's project.
 
 use cedc_diagnostics::{Diagnostic, FileId, Files, Severity, Span};
-use cedc_driver::{Compilation, Settings, compile_with, project};
-use cedc_names::{FileSystem, Resolution};
+use cedc_driver::{Compilation, Options, Settings, compile_opts, project};
+use cedc_names::{FileSystem, ParseCache, Resolution};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The open documents, by absolute path.
 pub type Documents = HashMap<PathBuf, String>;
@@ -70,8 +72,20 @@ impl ProjectKey {
     }
 }
 
+/// How far an analysis goes: [`Depth::Front`] stops after the type checker (the
+/// diagnostics published at once after a keystroke), [`Depth::Full`] evaluates every
+/// environment and checks the platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Depth {
+    Front,
+    Full,
+}
+
 pub struct Analysis {
     pub key: ProjectKey,
+    /// The parses this analysis reused and added to (the server's, shared by every
+    /// analysis; completion's repaired copies use them too).
+    pub parses: Arc<ParseCache>,
     pub compilation: Compilation,
     /// The entry files analysed (project-relative).
     pub entries: Vec<String>,
@@ -83,7 +97,7 @@ pub struct Analysis {
 
 impl Analysis {
     /// Analyse the project `key` with the open documents in place of the disk.
-    pub fn run(key: ProjectKey, docs: &Documents) -> Analysis {
+    pub fn run(key: ProjectKey, docs: &Documents, depth: Depth, parses: &Arc<ParseCache>) -> Analysis {
         let root = key.root().to_path_buf();
         let mut config_error = None;
         let mut config = None;
@@ -110,19 +124,26 @@ impl Analysis {
             entries = open.clone();
         }
         let fs = Overlay { root: &root, docs, replace: None };
-        let mut compilation = compile_with(&fs, &entries, config.clone(), &schemas);
+        let options = Options { parses: Some(parses.clone()), front_only: depth == Depth::Front };
+        let mut compilation = compile_opts(&fs, &entries, config.clone(), &schemas, &options);
         let missing: Vec<String> =
             open.iter().filter(|rel| !compilation.program.modules.iter().any(|m| &m.name == *rel)).cloned().collect();
         if !missing.is_empty() {
             entries.extend(missing);
-            compilation = compile_with(&fs, &entries, config, &schemas);
+            compilation = compile_opts(&fs, &entries, config, &schemas, &options);
         }
         if lone {
             // A lone file is usually a library: not declaring an environment is fine.
             compilation.diagnostics.retain(|d| d.code != "E0081");
         }
         let lines = (0..compilation.program.files.iter().count()).map(|_| std::sync::OnceLock::new()).collect();
-        Analysis { key, compilation, entries, lines, config_error }
+        Analysis { key, parses: parses.clone(), compilation, entries, lines, config_error }
+    }
+
+    /// Whether an error was found (a front analysis with one is all a full one would
+    /// give: evaluation only runs on a program that type-checks).
+    pub fn has_errors(&self) -> bool {
+        self.config_error.is_some() || self.compilation.diagnostics.iter().any(Diagnostic::is_error)
     }
 
     /// What every name of the program refers to (resolved once, when it was loaded).

@@ -504,7 +504,8 @@ fn repaired_check(
     {
         entries.push(rel);
     }
-    let (program, _) = cedc_names::load_project(&fs, &entries);
+    let packages = cedc_names::Packages::new();
+    let (program, _) = cedc_names::load_project_cached(&fs, &entries, packages, &[], Some(&last.parses));
     let (checked, _) = cedc_types::check(&program);
     Some((program, checked))
 }

@@ -6,6 +6,14 @@
 //! One thread handles messages in order. Changes only mark their project dirty; the
 //! project is re-checked once the queue is empty (so a burst of keystrokes costs one
 //! check) or when a request needs an up-to-date answer.
+//!
+//! A re-check has two steps. On the message thread, the front of the pipeline (the
+//! edited files parsed again — the others' parses are kept —, names, types): when it
+//! finds an error, that is every diagnostic a whole check would give, published at
+//! once. Otherwise evaluation and the platform checks run on a thread of their own,
+//! at most one per project, and their diagnostics are published when done, unless a
+//! newer edit made them stale (the newest text is then checked). Requests are answered
+//! meanwhile, from the newest analysis.
 
 mod analysis;
 mod completion;
@@ -15,8 +23,9 @@ mod stdlib;
 mod text;
 mod transport;
 
-use analysis::{Analysis, Documents, ProjectKey};
+use analysis::{Analysis, Depth, Documents, ProjectKey};
 use cedc_diagnostics::FileId;
+use cedc_names::ParseCache;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{self as notif, Notification as _};
 use lsp_types::request::{self as req, Request as _};
@@ -29,6 +38,7 @@ use lsp_types::{
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use text::{LineIndex, path_to_uri, uri_to_path};
 
 /// Serve LSP over stdin/stdout until the client says `exit`.
@@ -75,7 +85,14 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
     serve_with(connection, Analysis::run)
 }
 
-fn serve_with(connection: &Connection, analyzer: fn(ProjectKey, &Documents) -> Analysis) -> Result<(), String> {
+/// How a project is analysed: [`Analysis::run`] (another function in tests).
+type Analyzer = fn(ProjectKey, &Documents, Depth, &Arc<ParseCache>) -> Analysis;
+
+/// A full analysis done on its own thread: the project, the generation it was started
+/// for, and the analysis (`Err` when the compiler panicked).
+type Finished = (ProjectKey, u64, std::thread::Result<Analysis>);
+
+fn serve_with(connection: &Connection, analyzer: Analyzer) -> Result<(), String> {
     let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
     let result = InitializeResult { capabilities: capabilities(), server_info: Some(server_info()) };
     let result = serde_json::to_value(result).map_err(|e| e.to_string())?;
@@ -91,6 +108,13 @@ fn serve_with(connection: &Connection, analyzer: fn(ProjectKey, &Documents) -> A
         published: BTreeMap::new(),
         shut_down: false,
         analyzer,
+        parses: Arc::default(),
+        generation: BTreeMap::new(),
+        wanted: BTreeMap::new(),
+        running: BTreeSet::new(),
+        front_errors: BTreeSet::new(),
+        cleared: BTreeMap::new(),
+        finished: crossbeam_channel::unbounded(),
     };
     server.run()
 }
@@ -184,8 +208,24 @@ struct Server<'c> {
     published: BTreeMap<ProjectKey, BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>>>,
     /// The client sent `shutdown`: only `exit` is expected now.
     shut_down: bool,
-    /// How a project is analysed: [`Analysis::run`] (another function in tests).
-    analyzer: fn(ProjectKey, &Documents) -> Analysis,
+    analyzer: Analyzer,
+    /// The parses of every file analysed, kept between analyses.
+    parses: Arc<ParseCache>,
+    /// Bumped at each re-check of a project: a full analysis started for an older one
+    /// is stale when it ends.
+    generation: BTreeMap<ProjectKey, u64>,
+    /// Projects whose front analysis was clean: the generation a full one is wanted for.
+    wanted: BTreeMap<ProjectKey, u64>,
+    /// Projects with a full analysis running (never more than one each).
+    running: BTreeSet<ProjectKey>,
+    /// Projects whose published diagnostics are a front analysis's errors: when they
+    /// are fixed, that is published at once rather than after the full analysis.
+    front_errors: BTreeSet<ProjectKey>,
+    /// Projects whose front analysis was published because it cleared errors: the
+    /// generation it was (its full analysis is published only if it finds more).
+    cleared: BTreeMap<ProjectKey, u64>,
+    /// Full analyses send themselves here when done.
+    finished: (crossbeam_channel::Sender<Finished>, crossbeam_channel::Receiver<Finished>),
 }
 
 /// A request's failure, sent back as an LSP error.
@@ -194,7 +234,17 @@ struct Failure(ErrorCode, String);
 impl Server<'_> {
     fn run(&mut self) -> Result<(), String> {
         loop {
-            let Ok(msg) = self.conn.receiver.recv() else { return Ok(()) };
+            let done = self.finished.1.clone();
+            let msg = crossbeam_channel::select! {
+                recv(self.conn.receiver) -> msg => msg,
+                recv(done) -> finished => {
+                    if let Ok(finished) = finished {
+                        self.full_done(finished);
+                    }
+                    continue;
+                }
+            };
+            let Ok(msg) = msg else { return Ok(()) };
             if self.handle(msg)? {
                 return Ok(());
             }
@@ -349,21 +399,109 @@ impl Server<'_> {
     fn analyze(&mut self, key: ProjectKey) {
         let has_open = self.docs.keys().any(|p| key.contains(p));
         if !has_open {
+            self.wanted.remove(&key);
+            self.front_errors.remove(&key);
+            self.cleared.remove(&key);
             self.analyses.remove(&key);
             self.publish_all(&key, BTreeMap::new());
             return;
         }
-        let analysis = (self.analyzer)(key.clone(), &self.docs);
+        let generation = self.generation.entry(key.clone()).or_default();
+        *generation += 1;
+        let generation = *generation;
+        let front = (self.analyzer)(key.clone(), &self.docs, Depth::Front, &self.parses);
+        if front.has_errors() {
+            // All a full analysis would find: published now, nothing more to run.
+            self.wanted.remove(&key);
+            self.front_errors.insert(key.clone());
+            self.install(key, front);
+            return;
+        }
+        if self.front_errors.remove(&key) {
+            // The errors shown are fixed: say so now, the rest follows (unless it adds
+            // nothing, see `full_done`).
+            self.cleared.insert(key.clone(), generation);
+            self.install(key.clone(), front);
+        } else {
+            self.keep(key.clone(), front);
+        }
+        self.wanted.insert(key.clone(), generation);
+        self.start_full(key);
+    }
+
+    /// Make `analysis` the one requests read and publish its diagnostics.
+    fn install(&mut self, key: ProjectKey, analysis: Analysis) {
         let mut diags = analysis.diagnostics();
         // Every open document gets an answer, empty or not.
         for p in self.docs.keys().filter(|p| key.contains(p)) {
             diags.entry(p.clone()).or_default();
         }
-        if let Some(old) = self.analyses.insert(key.clone(), analysis) {
+        self.keep(key.clone(), analysis);
+        self.publish_all(&key, diags);
+    }
+
+    /// Make `analysis` the one requests read (its diagnostics are not published).
+    fn keep(&mut self, key: ProjectKey, analysis: Analysis) {
+        if let Some(old) = self.analyses.insert(key, analysis) {
             // Freeing a large analysis takes a while; the editor need not wait for it.
             std::thread::spawn(move || drop(old));
         }
-        self.publish_all(&key, diags);
+    }
+
+    /// Start the full analysis of a project on its own thread, unless one is running
+    /// (it starts again for the newest text when that one ends).
+    fn start_full(&mut self, key: ProjectKey) {
+        let Some(&generation) = self.wanted.get(&key) else { return };
+        if !self.running.insert(key.clone()) {
+            return;
+        }
+        let docs = self.docs.clone();
+        let parses = self.parses.clone();
+        let analyzer = self.analyzer;
+        let sender = self.finished.0.clone();
+        let thread_key = key.clone();
+        let spawned =
+            std::thread::Builder::new().name("cedc-lsp-check".into()).stack_size(256 << 20).spawn(move || {
+                let result =
+                    catch_unwind(AssertUnwindSafe(|| analyzer(thread_key.clone(), &docs, Depth::Full, &parses)));
+                let _ = sender.send((thread_key, generation, result));
+            });
+        if spawned.is_err() {
+            // No thread to be had: check here, the editor waits.
+            self.running.remove(&key);
+            self.wanted.remove(&key);
+            let result =
+                catch_unwind(AssertUnwindSafe(|| analyzer(key.clone(), &self.docs, Depth::Full, &self.parses)));
+            self.full_done((key, generation, result));
+        }
+    }
+
+    /// A full analysis ended: publish it if it is of the newest text, else check the
+    /// newest text.
+    fn full_done(&mut self, (key, generation, result): Finished) {
+        self.running.remove(&key);
+        if self.shut_down || self.wanted.get(&key) != Some(&generation) {
+            if !self.shut_down {
+                self.start_full(key);
+            }
+            return;
+        }
+        self.wanted.remove(&key);
+        if !self.docs.keys().any(|p| key.contains(p)) {
+            return;
+        }
+        let cleared = self.cleared.remove(&key) == Some(generation);
+        match result {
+            // What was published when the errors were cleared still holds: one
+            // publication per edit.
+            Ok(analysis)
+                if cleared && self.analyses.get(&key).map(Analysis::diagnostics) == Some(analysis.diagnostics()) =>
+            {
+                self.keep(key, analysis)
+            }
+            Ok(analysis) => self.install(key, analysis),
+            Err(_) => self.analysis_failed(&key),
+        }
     }
 
     /// Record the diagnostics of one analysis and publish, for each file they touch (now
@@ -547,7 +685,7 @@ mod tests {
     use lsp_server::RequestId;
     use serde_json::json;
 
-    fn panicking_analysis(_: ProjectKey, _: &Documents) -> Analysis {
+    fn panicking_analysis(_: ProjectKey, _: &Documents, _: Depth, _: &Arc<ParseCache>) -> Analysis {
         panic!("a compiler bug");
     }
 

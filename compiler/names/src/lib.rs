@@ -8,8 +8,8 @@ mod resolve;
 
 pub use builtins::Builtin;
 pub use load::{
-    FileSystem, MemoryFs, NotRegularFile, OsFs, PACKAGE_PREFIX, Packages, is_ident, is_not_regular, load_project,
-    load_project_with, package_file, read_regular_file,
+    FileSystem, MemoryFs, NotRegularFile, OsFs, PACKAGE_PREFIX, Packages, ParseCache, is_ident, is_not_regular,
+    load_project, load_project_cached, load_project_with, package_file, read_regular_file,
 };
 pub use resolve::{Def, Occurrence, Resolution, resolve};
 
@@ -28,7 +28,8 @@ pub struct Module {
     /// Project-relative path (`lib/app.ced`), `std/k8s.ced`, or a dependency's file
     /// (`@netlib/dns.ced`, see [`PACKAGE_PREFIX`]).
     pub name: String,
-    pub ast: ast::Module,
+    /// Shared with the [`ParseCache`] that gave it, if any: an AST is never changed.
+    pub ast: std::sync::Arc<ast::Module>,
     /// `alias → (module, span of the import)`.
     pub imports: IndexMap<String, (ModuleId, Span)>,
     /// Declared names → index into `ast.items`.

@@ -6,6 +6,7 @@ use cedc_syntax::ast::{self, ItemKind};
 use indexmap::IndexMap;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// Longest chain of imports followed from an entry file.
 pub const MAX_IMPORT_DEPTH: usize = 64;
@@ -127,7 +128,21 @@ pub fn load_project_with(
     packages: Packages,
     unavailable: &[String],
 ) -> (Program, Diagnostics) {
+    load_project_cached(fs, entries, packages, unavailable, None)
+}
+
+/// [`load_project_with`], taking the parse of a file from `cache` when the same text was
+/// parsed before under the same name and file id (the language server re-checks a
+/// project after each keystroke; only the edited file needs parsing again).
+pub fn load_project_cached(
+    fs: &dyn FileSystem,
+    entries: &[String],
+    packages: Packages,
+    unavailable: &[String],
+    cache: Option<&ParseCache>,
+) -> (Program, Diagnostics) {
     let mut l = Loader {
+        cache,
         fs,
         program: Program::default(),
         diags: Vec::new(),
@@ -152,7 +167,59 @@ pub fn load_project_with(
     (l.program, l.diags)
 }
 
+/// Parses kept between loads, by module name: the text, the file id its spans use, and
+/// what parsing it gave. A load takes a parse only when the text and the file id are
+/// the same (file ids follow the order files are loaded in, which only changes when
+/// imports do), so a parse taken from the cache is exactly the one a parse would give.
+/// One entry per module name: the cache holds at most the modules of the project.
+#[derive(Default)]
+pub struct ParseCache {
+    parses: Mutex<HashMap<String, Parse>>,
+}
+
+struct Parse {
+    file: cedc_diagnostics::FileId,
+    text: Arc<str>,
+    ast: Arc<ast::Module>,
+    error: Option<Diagnostic>,
+}
+
+impl std::fmt::Debug for ParseCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.parses.lock().map_or(0, |p| p.len());
+        write!(f, "ParseCache({n} files)")
+    }
+}
+
+impl ParseCache {
+    fn get(
+        &self,
+        name: &str,
+        file: cedc_diagnostics::FileId,
+        text: &str,
+    ) -> Option<(Arc<ast::Module>, Option<Diagnostic>)> {
+        let parses = self.parses.lock().ok()?;
+        let p = parses.get(name).filter(|p| p.file == file && &*p.text == text)?;
+        Some((p.ast.clone(), p.error.clone()))
+    }
+
+    fn put(
+        &self,
+        name: &str,
+        file: cedc_diagnostics::FileId,
+        text: &str,
+        ast: &Arc<ast::Module>,
+        error: &Option<Diagnostic>,
+    ) {
+        if let Ok(mut parses) = self.parses.lock() {
+            let parse = Parse { file, text: Arc::from(text), ast: ast.clone(), error: error.clone() };
+            parses.insert(name.to_string(), parse);
+        }
+    }
+}
+
 struct Loader<'a> {
+    cache: Option<&'a ParseCache>,
     fs: &'a dyn FileSystem,
     program: Program,
     diags: Diagnostics,
@@ -278,13 +345,7 @@ impl Loader<'_> {
             return None;
         }
         let file = self.program.files.add(name.clone(), text);
-        let parsed = match cedc_syntax::parse(file, &self.program.files.get(file).text) {
-            Ok(m) => m,
-            Err(d) => {
-                self.diags.push(d);
-                ast::Module { items: Vec::new(), comments: Vec::new() }
-            }
-        };
+        let parsed = self.parse(&name, file);
         let id = ModuleId(self.program.modules.len() as u32);
         self.by_name.insert(name.clone(), id);
         let decls = self.index_decls(&parsed);
@@ -315,6 +376,24 @@ impl Loader<'_> {
         self.clashes_with_imports(id, &resolved);
         self.program.modules[id.0 as usize].imports = resolved;
         Some(id)
+    }
+
+    /// The syntax tree of a file just added (from the cache when it has this parse).
+    fn parse(&mut self, name: &str, file: cedc_diagnostics::FileId) -> Arc<ast::Module> {
+        let text = &self.program.files.get(file).text;
+        if let Some((ast, error)) = self.cache.and_then(|c| c.get(name, file, text)) {
+            self.diags.extend(error);
+            return ast;
+        }
+        let (ast, error) = match cedc_syntax::parse(file, text) {
+            Ok(m) => (Arc::new(m), None),
+            Err(d) => (Arc::new(ast::Module { items: Vec::new(), comments: Vec::new() }), Some(d)),
+        };
+        if let Some(cache) = self.cache {
+            cache.put(name, file, text, &ast, &error);
+        }
+        self.diags.extend(error);
+        ast
     }
 
     /// E0021 for a declaration named like an import of its file: inside the file the
