@@ -200,13 +200,25 @@ impl Clock {
     pub fn from_env() -> Clock {
         Clock(std::env::var_os("CEDC_TIMINGS").map(|_| std::time::Instant::now()))
     }
-    /// Print how long since the last lap `stage` took (when timing).
+    /// Print how long since the last lap `stage` took (when timing), and the memory the
+    /// process holds after it where the system says (Linux).
     pub fn lap(&mut self, stage: &str) {
         if let Some(start) = self.0 {
-            eprintln!("cedc timings: {stage:<16} {:>8.1} ms", start.elapsed().as_secs_f64() * 1000.0);
+            let ms = start.elapsed().as_secs_f64() * 1000.0;
+            match resident_mib() {
+                Some(mib) => eprintln!("cedc timings: {stage:<16} {ms:>8.1} ms {mib:>8} MiB resident"),
+                None => eprintln!("cedc timings: {stage:<16} {ms:>8.1} ms"),
+            }
             self.0 = Some(std::time::Instant::now());
         }
     }
+}
+
+/// The process's resident memory in MiB, from `/proc/self/statm` (pages of 4 KiB).
+fn resident_mib() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096 / (1 << 20))
 }
 
 /// The checks name the call that made an object as where a problem found in it is used;
