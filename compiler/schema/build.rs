@@ -1,7 +1,8 @@
 //! Generates, when cedc is compiled, what would otherwise cost every run its start-up:
 //!
-//! - `gateway_crds.json`: the built-in Gateway API CRDs (from the typed `gateway-api`
-//!   crate) as one JSON array; `gateway::crds` parses it.
+//! - `gateway_crds.rs`: the built-in Gateway API CRDs (from the typed `gateway-api`
+//!   crate), each as its JSON text with its group, kind, scope and served versions;
+//!   `gateway` reads a CRD the first time one of its kinds' schema is.
 //! - `builtin_kinds.rs`: the Kubernetes version of k8s-openapi, every built-in kind
 //!   (apiVersion, kind, scope, the name of its definition) and every named definition
 //!   of their schemas as its own JSON text, sorted by name. `core` converts a
@@ -26,11 +27,13 @@ type Error = Box<dyn std::error::Error>;
 fn main() -> Result<(), Error> {
     println!("cargo:rerun-if-changed=build.rs");
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
-    std::fs::write(out.join("gateway_crds.json"), gateway_crds()?)?;
+    std::fs::write(out.join("gateway_crds.rs"), gateway_crds()?)?;
     std::fs::write(out.join("builtin_kinds.rs"), builtin_kinds()?)?;
     Ok(())
 }
 
+/// Each CRD as its own JSON text, with what the registry needs before reading it: its
+/// group, kind, scope and served versions.
 fn gateway_crds() -> Result<String, Error> {
     let crds = vec![
         serde_json::to_value(GatewayClass::crd())?,
@@ -42,7 +45,28 @@ fn gateway_crds() -> Result<String, Error> {
         serde_json::to_value(BackendTlsPolicy::crd())?,
         serde_json::to_value(ListenerSet::crd())?,
     ];
-    Ok(serde_json::to_string(&crds)?)
+    let mut out = String::from("static CRDS: &[GatewayCrd] = &[\n");
+    for crd in &crds {
+        let text = |pointer: &str| crd.pointer(pointer).and_then(|v| v.as_str()).ok_or(format!("no {pointer}"));
+        let versions: Vec<&str> = crd
+            .pointer("/spec/versions")
+            .and_then(|v| v.as_array())
+            .ok_or("no versions")?
+            .iter()
+            .filter(|v| v.get("served").and_then(|s| s.as_bool()) == Some(true))
+            .filter_map(|v| v.get("name").and_then(|n| n.as_str()))
+            .collect();
+        writeln!(
+            out,
+            "    GatewayCrd {{ group: {:?}, kind: {:?}, scope: Scope::{}, versions: &{versions:?}, json: {:?} }},",
+            text("/spec/group")?,
+            text("/spec/names/kind")?,
+            text("/spec/scope")?,
+            serde_json::to_string(crd)?
+        )?;
+    }
+    out.push_str("];\n");
+    Ok(out)
 }
 
 /// One built-in kind: its identity and how to make its schema.

@@ -9,6 +9,12 @@ use std::sync::Mutex;
 /// the user's data, as on the compiling thread.
 const STACK: usize = 1 << 30;
 
+/// The cores this process may use, asked once (the answer reads cgroup files).
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+}
+
 /// `f` applied to each of `items`, on up to as many threads as the machine has cores
 /// (the calling thread among them); on the calling thread alone when there is one item
 /// or one core. A task that panics makes the caller panic, as if it had run it.
@@ -19,8 +25,7 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
 
 /// `f` applied to each of `items` in place (as [`map`]), the results in their order.
 pub fn map_mut<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R + Sync) -> Vec<R> {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let workers = cores.min(items.len());
+    let workers = cores().min(items.len());
     if workers <= 1 {
         return items.iter_mut().map(f).collect();
     }

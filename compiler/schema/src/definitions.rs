@@ -1,5 +1,6 @@
 //! Named schema definitions ([`Ty::Ref`](crate::Ty::Ref) targets) and kinds' schemas that
-//! are converted the first time they are read.
+//! are converted the first time they are read (built-in kinds' definitions; the Gateway
+//! API's CRDs, through [`KindSchema::lazy`]).
 //!
 //! The built-in Kubernetes kinds share about 700 definitions (`ObjectMeta`, `PodSpec`, …),
 //! compiled into the binary as JSON text by build.rs. Converting all of them took most of
@@ -119,6 +120,13 @@ pub struct KindSchema(Repr);
 enum Repr {
     Given(Arc<Schema>),
     Definition(Arc<Table>, usize),
+    Lazy(Arc<Lazy>),
+}
+
+/// A schema made by a function the first time it is read.
+struct Lazy {
+    cell: OnceLock<Arc<Schema>>,
+    make: Box<dyn Fn() -> Schema + Send + Sync>,
 }
 
 impl KindSchema {
@@ -126,11 +134,17 @@ impl KindSchema {
         KindSchema(Repr::Definition(table, index))
     }
 
+    /// A schema `make` gives the first time it is read.
+    pub(crate) fn lazy(make: impl Fn() -> Schema + Send + Sync + 'static) -> KindSchema {
+        KindSchema(Repr::Lazy(Arc::new(Lazy { cell: OnceLock::new(), make: Box::new(make) })))
+    }
+
     /// The schema, shared.
     pub fn arc(&self) -> &Arc<Schema> {
         match &self.0 {
             Repr::Given(s) => s,
             Repr::Definition(table, i) => table.at(*i),
+            Repr::Lazy(lazy) => lazy.cell.get_or_init(|| Arc::new((lazy.make)())),
         }
     }
 }
@@ -160,6 +174,10 @@ impl fmt::Debug for KindSchema {
             Repr::Given(s) => s.fmt(f),
             // Not converted just to be printed.
             Repr::Definition(table, i) => write!(f, "KindSchema(definition {})", table.name(*i)),
+            Repr::Lazy(lazy) => match lazy.cell.get() {
+                Some(s) => s.fmt(f),
+                None => write!(f, "KindSchema(not read yet)"),
+            },
         }
     }
 }

@@ -13,7 +13,7 @@ fn builtin() -> &'static Registry {
 #[test]
 fn gateway_api_kinds_are_built_in() {
     let mut r = Registry::default();
-    let problems = cedc_schema::gateway::add(&mut r);
+    let problems = cedc_schema::gateway::load_eagerly(&mut r);
     assert!(problems.is_empty(), "{problems:?}");
     let reg = builtin();
     for kind in ["GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "ReferenceGrant"] {
@@ -32,6 +32,24 @@ fn gateway_api_kinds_are_built_in() {
         "spec.rules[].filters[].requestRedirect.scheme",
     ] {
         assert!(paths.contains(p), "{p} missing from HTTPRoute");
+    }
+}
+
+/// The kinds the registry reads from the CRDs when first needed are exactly those, with
+/// the schemas, that loading every CRD at once gives.
+#[test]
+fn lazy_kinds_are_the_eager_ones() {
+    let mut eager = Registry::default();
+    assert!(cedc_schema::gateway::load_eagerly(&mut eager).is_empty());
+    let mut lazy = Registry::default();
+    cedc_schema::gateway::add(&mut lazy);
+    let keys = |r: &Registry| r.kinds.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&lazy), keys(&eager));
+    assert!(eager.kinds.len() >= 8, "{}", eager.kinds.len());
+    for (key, e) in &eager.kinds {
+        let l = &lazy.kinds[key];
+        assert_eq!((l.scope, &l.source), (e.scope, &e.source), "{key:?}");
+        assert_eq!(**l.schema.arc(), **e.schema.arc(), "{key:?}");
     }
 }
 
