@@ -682,18 +682,18 @@ impl<'p> Evaluator<'p> {
                             let ty = if ft.optional { Type::optional(ft.ty.clone()) } else { ft.ty.clone() };
                             *x = self.conform(taken, &ty)?;
                         }
-                        None => match &ft.default {
-                            Some(def) => {
+                        // Left out without a default: absent, and read as `none`
+                        // (`Fields::is_typed`).
+                        None => {
+                            if let Some(def) = &ft.default {
                                 let dv = self.in_module(def.module, Vec::new(), |ev| ev.expr(&def.expr))?;
                                 let dv = self.conform(dv, &ft.ty)?;
                                 fields.insert(name.clone(), dv);
                             }
-                            None => {
-                                fields.insert(name.clone(), Value::new(ValueKind::None, v.origin.span));
-                            }
-                        },
+                        }
                     }
                 }
+                fields.set_typed();
                 Ok(Value { kind: ValueKind::Record(fields), origin: v.origin })
             }
             (_, kind) => Ok(Value { kind, origin: v.origin }),
@@ -816,6 +816,7 @@ impl<'p> Evaluator<'p> {
                     }
                     (ValueKind::Record(mut fields), ValueKind::Str(k)) => match take_field(&mut fields, k) {
                         Some(x) => Ok(x),
+                        None if fields.is_typed() => Ok(Value::new(ValueKind::None, span)),
                         None => Err(self.missing_key(k, &fields, idx.span)),
                     },
                     _ => Err(self.fail(internal(span, "index"))),
@@ -1038,12 +1039,13 @@ impl<'p> Evaluator<'p> {
             return r;
         }
         let b = self.expr(base)?;
+        let record_span = b.span();
         // `b` is ours: take the field out rather than copying it.
         match b.kind {
             ValueKind::Record(mut fields) => match take_field(&mut fields, &f.name) {
                 Some(x) => Ok(x),
-                // Typed records carry every declared field (absent optional ones as
-                // `none`, see `conform`), so a missing key is a map miss.
+                // An optional field left out of a typed record (see `conform`).
+                None if fields.is_typed() => Ok(Value::new(ValueKind::None, record_span)),
                 None => Err(self.missing_key(&f.name, &fields, f.span)),
             },
             ValueKind::Env(name) => {
@@ -1480,12 +1482,15 @@ fn matches_pattern(p: &Pattern, v: &Value) -> bool {
     }
 }
 
-/// Structural equality, ignoring provenance.
+/// Structural equality, ignoring provenance. A record field holding `none` equals one
+/// left out (an optional field left out of a typed record is absent, see `conform`).
 fn same(a: &Value, b: &Value) -> bool {
+    let none = |v: &Value| matches!(v.kind, ValueKind::None);
     match (&a.kind, &b.kind) {
         (ValueKind::List(x), ValueKind::List(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q)),
         (ValueKind::Record(x), ValueKind::Record(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+            x.iter().all(|(k, v)| y.get(k).map_or(none(v), |w| same(v, w)))
+                && y.iter().all(|(k, w)| x.contains_key(k) || none(w))
         }
         (ValueKind::Str(_) | ValueKind::Named(_), ValueKind::Str(_) | ValueKind::Named(_)) => a.as_str() == b.as_str(),
         (x, y) => x == y,
@@ -1533,7 +1538,10 @@ fn set_path(v: &mut Value, path: &[String], mut new: Value) {
         Some((k, rest)) => {
             let span = v.span();
             if !matches!(v.kind, ValueKind::Record(_)) {
-                *v = Value::new(ValueKind::Record(Fields::new()), span);
+                // An optional record left out: override paths go through record types.
+                let mut fields = Fields::new();
+                fields.set_typed();
+                *v = Value::new(ValueKind::Record(fields), span);
             }
             if let ValueKind::Record(fields) = &mut v.kind {
                 let slot = fields.entry(k.clone()).or_insert_with(|| Value::new(ValueKind::None, span));

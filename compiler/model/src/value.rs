@@ -41,38 +41,68 @@ pub type FieldMap = IndexMap<String, Value, foldhash::fast::FixedState>;
 /// argument) is a new reference to the same fields, and a change copies one level
 /// first when they are shared (`DerefMut` is copy-on-write). Read and changed as a
 /// [`FieldMap`] through `Deref`/`DerefMut`.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Fields(Arc<FieldMap>);
+///
+/// A record of a declared record type ([`Fields::is_typed`]) holds only the fields
+/// that have a value: an optional field left out is absent, and reads as `none`.
+/// Kubernetes kinds declare hundreds of optional fields, almost all left out; storing
+/// each as `none` made most of a platform's memory. Equality ignores fields holding
+/// `none`, as output does.
+#[derive(Clone, Debug, Default)]
+pub struct Fields {
+    map: Arc<FieldMap>,
+    typed: bool,
+}
+
+impl PartialEq for Fields {
+    fn eq(&self, other: &Fields) -> bool {
+        let given = |f: &Fields| f.map.values().filter(|v| !matches!(v.kind, ValueKind::None)).count();
+        given(self) == given(other)
+            && self
+                .map
+                .iter()
+                .filter(|(_, v)| !matches!(v.kind, ValueKind::None))
+                .all(|(k, v)| other.map.get(k).is_some_and(|o| o == v))
+    }
+}
 
 impl Fields {
     pub fn new() -> Fields {
         Fields::default()
     }
     pub fn with_capacity(n: usize) -> Fields {
-        Fields(Arc::new(FieldMap::with_capacity_and_hasher(n, Default::default())))
+        Fields { map: Arc::new(FieldMap::with_capacity_and_hasher(n, Default::default())), typed: false }
     }
     /// Whether changing them would copy them first.
     pub fn is_shared(&self) -> bool {
-        Arc::strong_count(&self.0) > 1
+        Arc::strong_count(&self.map) > 1
+    }
+    /// Whether these are the fields of a declared record type: a field not there is an
+    /// optional one left out (`none`), not a map's missing key.
+    pub fn is_typed(&self) -> bool {
+        self.typed
+    }
+    /// Mark them as the fields of a declared record type.
+    pub fn set_typed(&mut self) {
+        self.typed = true;
     }
 }
 
 impl std::ops::Deref for Fields {
     type Target = FieldMap;
     fn deref(&self) -> &FieldMap {
-        &self.0
+        &self.map
     }
 }
 
 impl std::ops::DerefMut for Fields {
     fn deref_mut(&mut self) -> &mut FieldMap {
-        Arc::make_mut(&mut self.0)
+        Arc::make_mut(&mut self.map)
     }
 }
 
 impl FromIterator<(String, Value)> for Fields {
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Fields {
-        Fields(Arc::new(iter.into_iter().collect()))
+        Fields { map: Arc::new(iter.into_iter().collect()), typed: false }
     }
 }
 
@@ -86,7 +116,7 @@ impl IntoIterator for Fields {
     type Item = (String, Value);
     type IntoIter = indexmap::map::IntoIter<String, Value>;
     fn into_iter(self) -> Self::IntoIter {
-        Arc::unwrap_or_clone(self.0).into_iter()
+        Arc::unwrap_or_clone(self.map).into_iter()
     }
 }
 
@@ -94,7 +124,7 @@ impl<'a> IntoIterator for &'a Fields {
     type Item = (&'a String, &'a Value);
     type IntoIter = indexmap::map::Iter<'a, String, Value>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.map.iter()
     }
 }
 
@@ -102,7 +132,7 @@ impl<'a> IntoIterator for &'a mut Fields {
     type Item = (&'a String, &'a mut Value);
     type IntoIter = indexmap::map::IterMut<'a, String, Value>;
     fn into_iter(self) -> Self::IntoIter {
-        Arc::make_mut(&mut self.0).iter_mut()
+        Arc::make_mut(&mut self.map).iter_mut()
     }
 }
 
