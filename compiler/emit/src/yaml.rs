@@ -54,14 +54,30 @@ pub fn to_yaml(json: &Value) -> String {
 /// Several objects as one multi-document YAML stream (`---` between documents), in the
 /// order given: what `cedc render` prints. Each object is [`crate::object_json`] (the
 /// content Kustomize builds). `Err(span)` points at an object that has no JSON form.
+///
+/// The objects are rendered in chunks on every core (`cedc_model::parallel`, results in
+/// input order), so the text is the same whatever the thread count, and so is the error:
+/// the first object, in order, without a JSON form.
 pub fn render_objects(objects: &[&Object]) -> Result<String, Span> {
-    let mut out = String::new();
-    for (i, object) in objects.iter().enumerate() {
-        let json = crate::object_json(object)?;
-        if i > 0 {
+    /// Objects per task: enough that handing out tasks costs nothing next to them.
+    const CHUNK: usize = 256;
+    let chunks: Vec<&[&Object]> = objects.chunks(CHUNK).collect();
+    let rendered = cedc_model::parallel::map(&chunks, |chunk| {
+        let mut out = String::new();
+        for object in chunk.iter() {
+            let json = crate::object_json(object)?;
             out.push_str("---\n");
+            out.push_str(&to_yaml(&json));
         }
-        out.push_str(&to_yaml(&json));
+        Ok(out)
+    });
+    let mut out = String::new();
+    for chunk in rendered {
+        out.push_str(&chunk?);
+    }
+    // Documents are separated, not preceded, by `---`.
+    if out.starts_with("---\n") {
+        out.drain(..4);
     }
     Ok(out)
 }
@@ -224,5 +240,39 @@ mod tests {
              apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n"
         );
         assert_eq!(render_objects(&[]).unwrap(), "");
+    }
+
+    /// Rendered in chunks on several threads, the stream is the objects' documents in
+    /// order, and an object without a JSON form is the first such one in order.
+    #[test]
+    fn render_objects_in_chunks_keeps_order_and_the_first_error() {
+        use cedc_model::{Value as MValue, ValueKind};
+        let mk = |i: usize| {
+            let json = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("c-{i}")}});
+            Object {
+                api_version: "v1".into(),
+                kind: "ConfigMap".into(),
+                name: format!("c-{i}"),
+                namespace: None,
+                value: MValue::from_json(&json, Span::default()),
+            }
+        };
+        let objects: Vec<Object> = (0..1000).map(mk).collect();
+        let refs: Vec<&Object> = objects.iter().collect();
+        let expected: Vec<String> =
+            objects.iter().map(|o| to_yaml(&crate::object_json(o).unwrap_or_default())).collect();
+        assert_eq!(render_objects(&refs).unwrap(), expected.join("---\n"));
+        // Two objects with no JSON form (an environment is not data), in two chunks.
+        let mut broken = objects.clone();
+        for (i, at) in [(700, 7), (300, 3)] {
+            if let ValueKind::Record(f) = &mut broken[i].value.kind {
+                f.insert(
+                    "env".into(),
+                    MValue::new(ValueKind::Env("prod".into()), Span::new(cedc_diagnostics::FileId(0), at, at + 1)),
+                );
+            }
+        }
+        let refs: Vec<&Object> = broken.iter().collect();
+        assert_eq!(render_objects(&refs).unwrap_err().start, 3);
     }
 }
