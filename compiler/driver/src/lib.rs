@@ -6,5 +6,5 @@ mod pipeline;
 pub mod project;
 
 pub use pipeline::{
-    Clock, Compilation, Options, Settings, compile, compile_opts, compile_project, compile_with, crd_problem,
+    Clock, Compilation, Kept, Options, Settings, compile, compile_opts, compile_project, compile_with, crd_problem,
 };

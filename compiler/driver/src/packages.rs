@@ -90,6 +90,33 @@ pub fn read_dir(dir: &Path) -> Result<PackageFiles, String> {
     Ok(files)
 }
 
+/// The files [`read_dir`] reads, with their sizes and modification times, in a fixed
+/// order; nothing is read.
+fn stat_dir(dir: &Path) -> Result<Vec<Stat>, String> {
+    let mut out = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), String::new(), 0usize)];
+    while let Some((path, rel, depth)) = stack.pop() {
+        let entries = std::fs::read_dir(&path).map_err(|e| e.to_string())?;
+        for entry in entries {
+            let entry = entry.map_err(|e| e.to_string())?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let child = if rel.is_empty() { name } else { format!("{rel}/{name}") };
+            let kind = entry.file_type().map_err(|e| e.to_string())?;
+            if kind.is_dir() && depth < MAX_DEPTH {
+                stack.push((entry.path(), child, depth + 1));
+            } else if kind.is_file() && is_package_file(&child) {
+                let meta = entry.metadata().map_err(|e| e.to_string())?;
+                out.push((child, meta.len(), meta.modified().ok()));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 fn shown(rel: &str) -> &str {
     if rel.is_empty() { "." } else { rel }
 }
@@ -184,6 +211,33 @@ pub struct Problem {
 /// directory exists; a fetched one is in the lock file (for the source cedc.toml
 /// states) and in the cache, with exactly the locked content.
 pub fn resolve(root: &Path, deps: &[Dependency]) -> (Packages, Vec<Problem>) {
+    resolve_with(root, deps, None)
+}
+
+/// Fetched dependencies found to match cedc.lock, with what their files looked like
+/// then: the directory → (the locked hash, each file's path, size and modification
+/// time). [`resolve_with`] hashes a copy again only when that changed — the language
+/// server resolves the dependencies at every re-check. (A change that keeps a file's
+/// size and time is seen by the next `cedc check`, which always hashes.)
+#[derive(Debug, Default)]
+pub struct Verified(std::sync::Mutex<std::collections::HashMap<PathBuf, (String, Vec<Stat>)>>);
+
+/// A file of a package as `stat` sees it.
+type Stat = (String, u64, Option<std::time::SystemTime>);
+
+impl Verified {
+    fn holds(&self, dir: &Path, hash: &str, stats: &[Stat]) -> bool {
+        self.0.lock().is_ok_and(|m| m.get(dir).is_some_and(|(h, s)| h == hash && s == stats))
+    }
+    fn remember(&self, dir: &Path, hash: &str, stats: Vec<Stat>) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(dir.to_path_buf(), (hash.to_string(), stats));
+        }
+    }
+}
+
+/// [`resolve`], trusting a fetched copy `verified` saw match its lock with the same files.
+pub fn resolve_with(root: &Path, deps: &[Dependency], verified: Option<&Verified>) -> (Packages, Vec<Problem>) {
     let mut packages = Packages::new();
     let mut problems = Vec::new();
     if deps.is_empty() {
@@ -206,7 +260,7 @@ pub fn resolve(root: &Path, deps: &[Dependency]) -> (Packages, Vec<Problem>) {
                 }
                 dir
             }
-            _ => match fetched_dir(dep, &lock, cache.as_deref()) {
+            _ => match fetched_dir(dep, &lock, cache.as_deref(), verified) {
                 Ok(dir) => dir,
                 Err((message, help)) => {
                     problems.push(problem(message, help));
@@ -224,6 +278,7 @@ fn fetched_dir(
     dep: &Dependency,
     lock: &Result<Option<Lock>, String>,
     cache: Option<&Path>,
+    verified: Option<&Verified>,
 ) -> Result<PathBuf, (String, &'static str)> {
     let fetch = "run `cedc fetch`: it downloads the dependencies cedc.toml declares and records them in cedc.lock";
     let lock = match lock {
@@ -254,9 +309,18 @@ fn fetched_dir(
             fetch,
         ));
     }
+    let stats = verified.and_then(|_| stat_dir(&dir).ok());
+    if let (Some(v), Some(stats)) = (verified, &stats)
+        && v.holds(&dir, &locked.hash, stats)
+    {
+        return Ok(dir);
+    }
     let files =
         read_dir(&dir).map_err(|why| (format!("the fetched copy of `{}` cannot be read: {why}", dep.name), fetch))?;
     let found = content_hash(&files);
+    if let (Some(v), Some(stats), true) = (verified, stats, found == locked.hash) {
+        v.remember(&dir, &locked.hash, stats);
+    }
     if found != locked.hash {
         return Err((
             format!(
@@ -348,6 +412,34 @@ mod tests {
         let (again, dir2) = store(cache.path(), &pkg).expect("store again");
         assert_eq!((again, &dir2), (hash, &dir));
         assert_eq!(read_dir(&dir).expect("read"), pkg);
+    }
+
+    /// A copy verified once is not hashed again while its files look the same; a change
+    /// to a file's size is seen at once. (A change that keeps the size and the time is
+    /// trusted by the memo, which is what shows it skips the hashing; without the memo,
+    /// as `cedc check` runs, it is refused.)
+    #[test]
+    fn a_verified_copy_is_hashed_again_only_when_its_files_change() {
+        let cache = tempfile::tempdir().expect("tempdir");
+        let pkg = files(&[("dns.ced", "let a = 1\n")]);
+        let (hash, dir) = store(cache.path(), &pkg).expect("store");
+        let source = Source::Git { url: "file:///net".into(), rev: "v1".into() };
+        let dep = Dependency { name: "net".into(), source: source.clone(), span: 0..0 };
+        let locked = Locked { name: "net".into(), source: source.id(), commit: None, digest: None, hash };
+        let lock = Ok(Some(Lock::new(vec![locked])));
+        let verified = Verified::default();
+        let found = |v: Option<&Verified>| fetched_dir(&dep, &lock, Some(cache.path()), v).is_ok();
+        assert!(found(Some(&verified)));
+        // Same size, same modification time, other bytes.
+        let file = dir.join("dns.ced");
+        let time = std::fs::metadata(&file).and_then(|m| m.modified()).expect("mtime");
+        std::fs::write(&file, "let a = 7\n").expect("tamper");
+        std::fs::File::options().write(true).open(&file).and_then(|f| f.set_modified(time)).expect("set mtime");
+        assert!(found(Some(&verified)), "trusted: the memo did not hash it again");
+        assert!(!found(None), "hashed: refused");
+        // Another size: hashed again, and refused.
+        std::fs::write(&file, "let a = 1000\n").expect("tamper");
+        assert!(!found(Some(&verified)));
     }
 
     #[test]

@@ -70,13 +70,21 @@ pub fn compile(fs: &(dyn FileSystem + Sync), entries: &[String], config: Option<
 /// and values as deep as the parser allows.
 const STACK: usize = 1 << 30;
 
+/// What compilations may keep between them (the language server's, shared by all its
+/// compilations): a file whose text did not change is not parsed again, and a fetched
+/// dependency whose files did not change (names, sizes, modification times) is not
+/// hashed again.
+#[derive(Clone, Debug, Default)]
+pub struct Kept {
+    pub parses: std::sync::Arc<cedc_names::ParseCache>,
+    pub packages: std::sync::Arc<crate::packages::Verified>,
+}
+
 /// How far a compilation goes and what it may reuse (the language server's needs; the
 /// command line uses the default: everything, nothing kept).
 #[derive(Clone, Debug, Default)]
 pub struct Options {
-    /// Parses kept between compilations: a file whose text did not change is not parsed
-    /// again.
-    pub parses: Option<std::sync::Arc<cedc_names::ParseCache>>,
+    pub kept: Option<Kept>,
     /// Stop after the type checker: the diagnostics of loading, names and types, which
     /// the language server publishes first (when they hold an error, they are all a
     /// whole compilation would give: evaluation only runs on a program that
@@ -139,11 +147,12 @@ fn compile_here(
             cedc_schema::core::registry();
         });
     });
-    let (packages, problems) = crate::packages::resolve(&schemas.root, &schemas.dependencies);
+    let verified = options.kept.as_ref().map(|k| &*k.packages);
+    let (packages, problems) = crate::packages::resolve_with(&schemas.root, &schemas.dependencies, verified);
     let unavailable: Vec<String> =
         schemas.dependencies.iter().map(|d| d.name.clone()).filter(|n| !packages.contains_key(n)).collect();
     let (mut program, mut diags) =
-        cedc_names::load_project_cached(fs, entries, packages, &unavailable, options.parses.as_deref());
+        cedc_names::load_project_cached(fs, entries, packages, &unavailable, options.kept.as_ref().map(|k| &*k.parses));
     clock.lap("load and parse");
     let config_file = config.map(|(name, text)| program.files.add(name, text));
     for p in problems {

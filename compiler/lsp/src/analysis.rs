@@ -4,11 +4,10 @@
 //! from the newest analysis of the document's project.
 
 use cedc_diagnostics::{Diagnostic, FileId, Files, Severity, Span};
-use cedc_driver::{Compilation, Options, Settings, compile_opts, project};
-use cedc_names::{FileSystem, ParseCache, Resolution};
+use cedc_driver::{Compilation, Kept, Options, Settings, compile_opts, project};
+use cedc_names::{FileSystem, Resolution};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// The open documents, by absolute path.
 pub type Documents = HashMap<PathBuf, String>;
@@ -83,9 +82,9 @@ pub enum Depth {
 
 pub struct Analysis {
     pub key: ProjectKey,
-    /// The parses this analysis reused and added to (the server's, shared by every
-    /// analysis; completion's repaired copies use them too).
-    pub parses: Arc<ParseCache>,
+    /// What this analysis reused and added to (the server's, shared by every analysis;
+    /// completion's repaired copies use its parses too).
+    pub kept: Kept,
     pub compilation: Compilation,
     /// The entry files analysed (project-relative).
     pub entries: Vec<String>,
@@ -97,7 +96,7 @@ pub struct Analysis {
 
 impl Analysis {
     /// Analyse the project `key` with the open documents in place of the disk.
-    pub fn run(key: ProjectKey, docs: &Documents, depth: Depth, parses: &Arc<ParseCache>) -> Analysis {
+    pub fn run(key: ProjectKey, docs: &Documents, depth: Depth, kept: &Kept) -> Analysis {
         let root = key.root().to_path_buf();
         let mut config_error = None;
         let mut config = None;
@@ -124,7 +123,7 @@ impl Analysis {
             entries = open.clone();
         }
         let fs = Overlay { root: &root, docs, replace: None };
-        let options = Options { parses: Some(parses.clone()), front_only: depth == Depth::Front };
+        let options = Options { kept: Some(kept.clone()), front_only: depth == Depth::Front };
         let mut compilation = compile_opts(&fs, &entries, config.clone(), &schemas, &options);
         let missing: Vec<String> =
             open.iter().filter(|rel| !compilation.program.modules.iter().any(|m| &m.name == *rel)).cloned().collect();
@@ -137,7 +136,7 @@ impl Analysis {
             compilation.diagnostics.retain(|d| d.code != "E0081");
         }
         let lines = (0..compilation.program.files.iter().count()).map(|_| std::sync::OnceLock::new()).collect();
-        Analysis { key, parses: parses.clone(), compilation, entries, lines, config_error }
+        Analysis { key, kept: kept.clone(), compilation, entries, lines, config_error }
     }
 
     /// Whether an error was found (a front analysis with one is all a full one would

@@ -505,7 +505,7 @@ fn repaired_check(
         entries.push(rel);
     }
     let packages = cedc_names::Packages::new();
-    let (program, _) = cedc_names::load_project_cached(&fs, &entries, packages, &[], Some(&last.parses));
+    let (program, _) = cedc_names::load_project_cached(&fs, &entries, packages, &[], Some(&last.kept.parses));
     let (checked, _) = cedc_types::check(&program);
     Some((program, checked))
 }

@@ -25,7 +25,7 @@ mod transport;
 
 use analysis::{Analysis, Depth, Documents, ProjectKey};
 use cedc_diagnostics::FileId;
-use cedc_names::ParseCache;
+use cedc_driver::Kept;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{self as notif, Notification as _};
 use lsp_types::request::{self as req, Request as _};
@@ -38,7 +38,6 @@ use lsp_types::{
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use text::{LineIndex, path_to_uri, uri_to_path};
 
 /// Serve LSP over stdin/stdout until the client says `exit`.
@@ -86,7 +85,7 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
 }
 
 /// How a project is analysed: [`Analysis::run`] (another function in tests).
-type Analyzer = fn(ProjectKey, &Documents, Depth, &Arc<ParseCache>) -> Analysis;
+type Analyzer = fn(ProjectKey, &Documents, Depth, &Kept) -> Analysis;
 
 /// A full analysis done on its own thread: the project, the generation it was started
 /// for, and the analysis (`Err` when the compiler panicked).
@@ -108,7 +107,7 @@ fn serve_with(connection: &Connection, analyzer: Analyzer) -> Result<(), String>
         published: BTreeMap::new(),
         shut_down: false,
         analyzer,
-        parses: Arc::default(),
+        kept: Kept::default(),
         generation: BTreeMap::new(),
         wanted: BTreeMap::new(),
         running: BTreeSet::new(),
@@ -209,8 +208,9 @@ struct Server<'c> {
     /// The client sent `shutdown`: only `exit` is expected now.
     shut_down: bool,
     analyzer: Analyzer,
-    /// The parses of every file analysed, kept between analyses.
-    parses: Arc<ParseCache>,
+    /// The parses of every file analysed and the fetched dependencies verified, kept
+    /// between analyses.
+    kept: Kept,
     /// Bumped at each re-check of a project: a full analysis started for an older one
     /// is stale when it ends.
     generation: BTreeMap<ProjectKey, u64>,
@@ -409,7 +409,7 @@ impl Server<'_> {
         let generation = self.generation.entry(key.clone()).or_default();
         *generation += 1;
         let generation = *generation;
-        let front = (self.analyzer)(key.clone(), &self.docs, Depth::Front, &self.parses);
+        let front = (self.analyzer)(key.clone(), &self.docs, Depth::Front, &self.kept);
         if front.has_errors() {
             // All a full analysis would find: published now, nothing more to run.
             self.wanted.remove(&key);
@@ -456,22 +456,20 @@ impl Server<'_> {
             return;
         }
         let docs = self.docs.clone();
-        let parses = self.parses.clone();
+        let kept = self.kept.clone();
         let analyzer = self.analyzer;
         let sender = self.finished.0.clone();
         let thread_key = key.clone();
         let spawned =
             std::thread::Builder::new().name("cedc-lsp-check".into()).stack_size(256 << 20).spawn(move || {
-                let result =
-                    catch_unwind(AssertUnwindSafe(|| analyzer(thread_key.clone(), &docs, Depth::Full, &parses)));
+                let result = catch_unwind(AssertUnwindSafe(|| analyzer(thread_key.clone(), &docs, Depth::Full, &kept)));
                 let _ = sender.send((thread_key, generation, result));
             });
         if spawned.is_err() {
             // No thread to be had: check here, the editor waits.
             self.running.remove(&key);
             self.wanted.remove(&key);
-            let result =
-                catch_unwind(AssertUnwindSafe(|| analyzer(key.clone(), &self.docs, Depth::Full, &self.parses)));
+            let result = catch_unwind(AssertUnwindSafe(|| analyzer(key.clone(), &self.docs, Depth::Full, &self.kept)));
             self.full_done((key, generation, result));
         }
     }
@@ -685,7 +683,7 @@ mod tests {
     use lsp_server::RequestId;
     use serde_json::json;
 
-    fn panicking_analysis(_: ProjectKey, _: &Documents, _: Depth, _: &Arc<ParseCache>) -> Analysis {
+    fn panicking_analysis(_: ProjectKey, _: &Documents, _: Depth, _: &Kept) -> Analysis {
         panic!("a compiler bug");
     }
 
