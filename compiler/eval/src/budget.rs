@@ -178,6 +178,10 @@ pub fn walk_cost(v: &Value) -> (u64, u64) {
 /// are reference-counted (nothing), a list's items are copied (a slot each, and what
 /// copying each of them allocates). Iterative, like [`walk_cost`].
 pub fn copy_cost(v: &Value) -> (u64, u64) {
+    // Most values read are not lists: nothing to walk, nothing to allocate.
+    if !matches!(v.kind, ValueKind::List(_)) {
+        return (0, 0);
+    }
     let mut slots: u64 = 0;
     let mut todo = vec![v];
     while let Some(v) = todo.pop() {
