@@ -139,10 +139,11 @@ impl Analysis {
         Analysis { key, kept: kept.clone(), compilation, entries, lines, config_error }
     }
 
-    /// Whether an error was found (a front analysis with one is all a full one would
-    /// give: evaluation only runs on a program that type-checks).
+    /// Whether the compilation found an error (a front analysis with one is all a full
+    /// one would give: evaluation only runs on a program that type-checks). A broken
+    /// `cedc.toml` is not one: the open files are then compiled alone, all the way.
     pub fn has_errors(&self) -> bool {
-        self.config_error.is_some() || self.compilation.diagnostics.iter().any(Diagnostic::is_error)
+        self.compilation.diagnostics.iter().any(Diagnostic::is_error)
     }
 
     /// What every name of the program refers to (resolved once, when it was loaded).

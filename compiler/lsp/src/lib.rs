@@ -467,8 +467,6 @@ impl Server<'_> {
             });
         if spawned.is_err() {
             // No thread to be had: check here, the editor waits.
-            self.running.remove(&key);
-            self.wanted.remove(&key);
             let result = catch_unwind(AssertUnwindSafe(|| analyzer(key.clone(), &self.docs, Depth::Full, &self.kept)));
             self.full_done((key, generation, result));
         }
