@@ -88,3 +88,26 @@ component app {
     assert_eq!(codes, ["E0060"], "{:?}", c.diagnostics);
     assert!(c.diagnostics[0].message.contains("no key `b`"), "{}", c.diagnostics[0].message);
 }
+
+/// A record conformed to its type is not conformed to it again (`Fields::conformed_to`),
+/// but a changed one is: a name made invalid by `with` is still caught where the record
+/// is passed as an argument of that type.
+#[test]
+fn a_record_changed_after_it_was_conformed_is_conformed_again() {
+    let c = compile(
+        r#"
+env prod {}
+type Named = { name: Name, note?: String }
+let good: Named = { name: "fine" }
+let bad = good with { name: "Not" + "_Valid" }
+fn name_of(n: Named) -> String = n.name
+component app {
+  namespace: "app"
+  objects: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { a: name_of(good), b: name_of(bad) } }]
+}
+"#,
+    );
+    let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["E0040"], "{:?}", c.diagnostics);
+    assert!(c.diagnostics[0].message.contains("Not_Valid"), "{}", c.diagnostics[0].message);
+}

@@ -672,6 +672,10 @@ impl<'p> Evaluator<'p> {
                 }
                 Ok(Value { kind: ValueKind::Record(out), origin: v.origin })
             }
+            // Conformed to this very type already, and not changed since: as it is.
+            (Type::Record(rt), ValueKind::Record(fields)) if fields.conformed_to(rt) => {
+                Ok(Value { kind: ValueKind::Record(fields), origin: v.origin })
+            }
             (Type::Record(rt), ValueKind::Record(mut fields)) => {
                 self.charge(v.origin.span, rt.fields.len() as u64, 0)?;
                 self.own(&fields, v.origin.span)?;
@@ -693,7 +697,7 @@ impl<'p> Evaluator<'p> {
                         }
                     }
                 }
-                fields.set_typed();
+                fields.set_conformed(rt);
                 Ok(Value { kind: ValueKind::Record(fields), origin: v.origin })
             }
             (_, kind) => Ok(Value { kind, origin: v.origin }),

@@ -47,10 +47,24 @@ pub type FieldMap = IndexMap<String, Value, foldhash::fast::FixedState>;
 /// Kubernetes kinds declare hundreds of optional fields, almost all left out; storing
 /// each as `none` made most of a platform's memory. Equality ignores fields holding
 /// `none`, as output does.
-#[derive(Clone, Debug, Default)]
+///
+/// Conforming a record to its type (evaluation does it at every annotated boundary:
+/// arguments, results, `let`s) records which type it conformed to
+/// ([`Fields::conformed_to`]), so conforming it to that type again is nothing to do; any
+/// change through `DerefMut` forgets it.
+#[derive(Clone, Default)]
 pub struct Fields {
     map: Arc<FieldMap>,
     typed: bool,
+    /// The type these fields were last conformed to, kept alive here so that its
+    /// address names it (compared by address only).
+    conformed: Option<Arc<dyn std::any::Any + Send + Sync>>,
+}
+
+impl std::fmt::Debug for Fields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fields").field("map", &self.map).field("typed", &self.typed).finish()
+    }
 }
 
 impl PartialEq for Fields {
@@ -70,7 +84,11 @@ impl Fields {
         Fields::default()
     }
     pub fn with_capacity(n: usize) -> Fields {
-        Fields { map: Arc::new(FieldMap::with_capacity_and_hasher(n, Default::default())), typed: false }
+        Fields {
+            map: Arc::new(FieldMap::with_capacity_and_hasher(n, Default::default())),
+            typed: false,
+            conformed: None,
+        }
     }
     /// Whether changing them would copy them first.
     pub fn is_shared(&self) -> bool {
@@ -85,6 +103,15 @@ impl Fields {
     pub fn set_typed(&mut self) {
         self.typed = true;
     }
+    /// Whether they were conformed to `ty` (the same allocation) and not changed since.
+    pub fn conformed_to<T: std::any::Any + Send + Sync>(&self, ty: &Arc<T>) -> bool {
+        self.conformed.as_ref().is_some_and(|c| std::ptr::addr_eq(Arc::as_ptr(c), Arc::as_ptr(ty)))
+    }
+    /// Record that they were just conformed to `ty` (which makes them typed).
+    pub fn set_conformed<T: std::any::Any + Send + Sync>(&mut self, ty: &Arc<T>) {
+        self.typed = true;
+        self.conformed = Some(ty.clone());
+    }
 }
 
 impl std::ops::Deref for Fields {
@@ -96,13 +123,14 @@ impl std::ops::Deref for Fields {
 
 impl std::ops::DerefMut for Fields {
     fn deref_mut(&mut self) -> &mut FieldMap {
+        self.conformed = None;
         Arc::make_mut(&mut self.map)
     }
 }
 
 impl FromIterator<(String, Value)> for Fields {
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Fields {
-        Fields { map: Arc::new(iter.into_iter().collect()), typed: false }
+        Fields { map: Arc::new(iter.into_iter().collect()), typed: false, conformed: None }
     }
 }
 
@@ -132,6 +160,7 @@ impl<'a> IntoIterator for &'a mut Fields {
     type Item = (&'a String, &'a mut Value);
     type IntoIter = indexmap::map::IterMut<'a, String, Value>;
     fn into_iter(self) -> Self::IntoIter {
+        self.conformed = None;
         Arc::make_mut(&mut self.map).iter_mut()
     }
 }
