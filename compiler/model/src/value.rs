@@ -53,29 +53,35 @@ pub type FieldMap = IndexMap<String, Value, foldhash::fast::FixedState>;
 /// ([`Fields::conformed_to`]), so conforming it to that type again is nothing to do; any
 /// change through `DerefMut` forgets it.
 #[derive(Clone, Default)]
-pub struct Fields {
-    map: Arc<FieldMap>,
+pub struct Fields(Arc<Inner>);
+
+/// What [`Fields`] share: the map and what is known of it (one pointer per record
+/// value, so a value stays as small as a list's).
+#[derive(Clone, Default)]
+struct Inner {
+    map: FieldMap,
     typed: bool,
-    /// The type these fields were last conformed to, kept alive here so that its
-    /// address names it (compared by address only).
+    /// The type the map was last conformed to, kept alive here so that its address
+    /// names it (compared by address only).
     conformed: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Fields {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Fields").field("map", &self.map).field("typed", &self.typed).finish()
+        f.debug_struct("Fields").field("map", &self.0.map).field("typed", &self.0.typed).finish()
     }
 }
 
 impl PartialEq for Fields {
     fn eq(&self, other: &Fields) -> bool {
-        let given = |f: &Fields| f.map.values().filter(|v| !matches!(v.kind, ValueKind::None)).count();
+        let given = |f: &Fields| f.0.map.values().filter(|v| !matches!(v.kind, ValueKind::None)).count();
         given(self) == given(other)
             && self
+                .0
                 .map
                 .iter()
                 .filter(|(_, v)| !matches!(v.kind, ValueKind::None))
-                .all(|(k, v)| other.map.get(k).is_some_and(|o| o == v))
+                .all(|(k, v)| other.0.map.get(k).is_some_and(|o| o == v))
     }
 }
 
@@ -84,53 +90,52 @@ impl Fields {
         Fields::default()
     }
     pub fn with_capacity(n: usize) -> Fields {
-        Fields {
-            map: Arc::new(FieldMap::with_capacity_and_hasher(n, Default::default())),
-            typed: false,
-            conformed: None,
-        }
+        let map = FieldMap::with_capacity_and_hasher(n, Default::default());
+        Fields(Arc::new(Inner { map, typed: false, conformed: None }))
     }
     /// Whether changing them would copy them first.
     pub fn is_shared(&self) -> bool {
-        Arc::strong_count(&self.map) > 1
+        Arc::strong_count(&self.0) > 1
     }
     /// Whether these are the fields of a declared record type: a field not there is an
     /// optional one left out (`none`), not a map's missing key.
     pub fn is_typed(&self) -> bool {
-        self.typed
+        self.0.typed
     }
     /// Mark them as the fields of a declared record type.
     pub fn set_typed(&mut self) {
-        self.typed = true;
+        Arc::make_mut(&mut self.0).typed = true;
     }
     /// Whether they were conformed to `ty` (the same allocation) and not changed since.
     pub fn conformed_to<T: std::any::Any + Send + Sync>(&self, ty: &Arc<T>) -> bool {
-        self.conformed.as_ref().is_some_and(|c| std::ptr::addr_eq(Arc::as_ptr(c), Arc::as_ptr(ty)))
+        self.0.conformed.as_ref().is_some_and(|c| std::ptr::addr_eq(Arc::as_ptr(c), Arc::as_ptr(ty)))
     }
     /// Record that they were just conformed to `ty` (which makes them typed).
     pub fn set_conformed<T: std::any::Any + Send + Sync>(&mut self, ty: &Arc<T>) {
-        self.typed = true;
-        self.conformed = Some(ty.clone());
+        let inner = Arc::make_mut(&mut self.0);
+        inner.typed = true;
+        inner.conformed = Some(ty.clone());
     }
 }
 
 impl std::ops::Deref for Fields {
     type Target = FieldMap;
     fn deref(&self) -> &FieldMap {
-        &self.map
+        &self.0.map
     }
 }
 
 impl std::ops::DerefMut for Fields {
     fn deref_mut(&mut self) -> &mut FieldMap {
-        self.conformed = None;
-        Arc::make_mut(&mut self.map)
+        let inner = Arc::make_mut(&mut self.0);
+        inner.conformed = None;
+        &mut inner.map
     }
 }
 
 impl FromIterator<(String, Value)> for Fields {
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Fields {
-        Fields { map: Arc::new(iter.into_iter().collect()), typed: false, conformed: None }
+        Fields(Arc::new(Inner { map: iter.into_iter().collect(), typed: false, conformed: None }))
     }
 }
 
@@ -144,7 +149,7 @@ impl IntoIterator for Fields {
     type Item = (String, Value);
     type IntoIter = indexmap::map::IntoIter<String, Value>;
     fn into_iter(self) -> Self::IntoIter {
-        Arc::unwrap_or_clone(self.map).into_iter()
+        Arc::unwrap_or_clone(self.0).map.into_iter()
     }
 }
 
@@ -152,7 +157,7 @@ impl<'a> IntoIterator for &'a Fields {
     type Item = (&'a String, &'a Value);
     type IntoIter = indexmap::map::Iter<'a, String, Value>;
     fn into_iter(self) -> Self::IntoIter {
-        self.map.iter()
+        self.0.map.iter()
     }
 }
 
@@ -160,8 +165,7 @@ impl<'a> IntoIterator for &'a mut Fields {
     type Item = (&'a String, &'a mut Value);
     type IntoIter = indexmap::map::IterMut<'a, String, Value>;
     fn into_iter(self) -> Self::IntoIter {
-        self.conformed = None;
-        Arc::make_mut(&mut self.map).iter_mut()
+        std::ops::DerefMut::deref_mut(self).iter_mut()
     }
 }
 
