@@ -60,6 +60,34 @@ pub fn hex(bytes: &[u8]) -> String {
 pub fn read_dir(dir: &Path) -> Result<PackageFiles, String> {
     let mut files = PackageFiles::new();
     let mut total = 0u64;
+    walk(dir, |child, entry| {
+        let bytes = cedc_names::read_regular_file(&entry.path()).map_err(|e| format!("cannot read `{child}`: {e}"))?;
+        total += bytes.len() as u64;
+        if files.len() >= MAX_FILES || total > MAX_BYTES {
+            return Err(format!("it holds more than {MAX_FILES} files or {} MiB", MAX_BYTES >> 20));
+        }
+        files.insert(child, bytes);
+        Ok(())
+    })?;
+    Ok(files)
+}
+
+/// The files [`read_dir`] reads, with their sizes and modification times, in a fixed
+/// order; nothing is read.
+fn stat_dir(dir: &Path) -> Result<Vec<Stat>, String> {
+    let mut out = Vec::new();
+    walk(dir, |child, entry| {
+        let meta = entry.metadata().map_err(|e| format!("cannot read `{child}`: {e}"))?;
+        out.push((child, meta.len(), meta.modified().ok()));
+        Ok(())
+    })?;
+    out.sort();
+    Ok(out)
+}
+
+/// Call `visit` with each package file under `dir` (its path relative to `dir`):
+/// hidden names are skipped, directories are followed up to [`MAX_DEPTH`] deep.
+fn walk(dir: &Path, mut visit: impl FnMut(String, &std::fs::DirEntry) -> Result<(), String>) -> Result<(), String> {
     let mut stack = vec![(dir.to_path_buf(), String::new(), 0usize)];
     while let Some((path, rel, depth)) = stack.pop() {
         let entries = std::fs::read_dir(&path).map_err(|e| format!("cannot read `{}`: {e}", shown(&rel)))?;
@@ -77,44 +105,11 @@ pub fn read_dir(dir: &Path) -> Result<PackageFiles, String> {
                 }
                 stack.push((entry.path(), child, depth + 1));
             } else if kind.is_file() && is_package_file(&child) {
-                let bytes =
-                    cedc_names::read_regular_file(&entry.path()).map_err(|e| format!("cannot read `{child}`: {e}"))?;
-                total += bytes.len() as u64;
-                if files.len() >= MAX_FILES || total > MAX_BYTES {
-                    return Err(format!("it holds more than {MAX_FILES} files or {} MiB", MAX_BYTES >> 20));
-                }
-                files.insert(child, bytes);
+                visit(child, &entry)?;
             }
         }
     }
-    Ok(files)
-}
-
-/// The files [`read_dir`] reads, with their sizes and modification times, in a fixed
-/// order; nothing is read.
-fn stat_dir(dir: &Path) -> Result<Vec<Stat>, String> {
-    let mut out = Vec::new();
-    let mut stack = vec![(dir.to_path_buf(), String::new(), 0usize)];
-    while let Some((path, rel, depth)) = stack.pop() {
-        let entries = std::fs::read_dir(&path).map_err(|e| e.to_string())?;
-        for entry in entries {
-            let entry = entry.map_err(|e| e.to_string())?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') {
-                continue;
-            }
-            let child = if rel.is_empty() { name } else { format!("{rel}/{name}") };
-            let kind = entry.file_type().map_err(|e| e.to_string())?;
-            if kind.is_dir() && depth < MAX_DEPTH {
-                stack.push((entry.path(), child, depth + 1));
-            } else if kind.is_file() && is_package_file(&child) {
-                let meta = entry.metadata().map_err(|e| e.to_string())?;
-                out.push((child, meta.len(), meta.modified().ok()));
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+    Ok(())
 }
 
 fn shown(rel: &str) -> &str {
