@@ -90,15 +90,6 @@ impl Definitions {
     pub fn insert(&mut self, name: Arc<str>, schema: Arc<Schema>) -> Option<Arc<Schema>> {
         self.added.insert(name, schema)
     }
-
-    /// How many definitions are known (compiled-in ones counted once, converted or not).
-    pub fn len(&self) -> usize {
-        self.builtin.as_ref().map_or(0, |t| t.len()) + self.added.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 impl fmt::Debug for Definitions {
