@@ -10,6 +10,7 @@
 //! (`lazy_kinds_are_the_eager_ones` in the tests).
 
 use crate::{Kind, KindSchema, Registry, Schema, Scope, Source, crd};
+use std::sync::{Arc, OnceLock};
 
 /// The Gateway API version whose kinds are built in.
 pub const GATEWAY_API_VERSION: &str = "v1.5.1";
@@ -34,16 +35,19 @@ pub fn crds() -> Vec<serde_json::Value> {
     CRDS.iter().filter_map(|c| serde_json::from_str(c.json).ok()).collect()
 }
 
-/// Add the Gateway API kinds to a registry, each schema read from its CRD on first use.
+/// Add the Gateway API kinds to a registry, each schema read from its CRD on first use
+/// (a CRD is read once for all its versions).
 pub fn add(registry: &mut Registry) {
     for c in CRDS {
+        let loaded: Arc<OnceLock<Registry>> = Arc::default();
         for version in c.versions {
+            let loaded = loaded.clone();
             registry.insert(Kind {
                 group: c.group.to_string(),
                 version: version.to_string(),
                 kind: c.kind.to_string(),
                 scope: c.scope,
-                schema: KindSchema::lazy(move || schema_of(c, version)),
+                schema: KindSchema::lazy(move || schema_of(c, version, loaded.get_or_init(|| load(c)))),
                 source: Source::GatewayApi,
             });
         }
@@ -66,11 +70,16 @@ pub fn load_eagerly(registry: &mut Registry) -> Vec<crd::CrdProblem> {
     problems
 }
 
-/// One version's schema, from its CRD (a broken CRD, which the tests rule out, reads as
-/// a schema accepting anything).
-fn schema_of(c: &GatewayCrd, version: &str) -> Schema {
-    let Ok(value) = serde_json::from_str(c.json) else { return Schema::default() };
+/// A CRD's kinds, alone in a registry (none for a broken CRD, which the tests rule out).
+fn load(c: &GatewayCrd) -> Registry {
     let mut r = Registry::default();
-    crd::load_value_into(&mut r, FILE, &value);
-    r.lookup(&format!("{}/{version}", c.group), c.kind).map(|k| Schema::clone(&k.schema)).unwrap_or_default()
+    if let Ok(value) = serde_json::from_str(c.json) {
+        crd::load_value_into(&mut r, FILE, &value);
+    }
+    r
+}
+
+/// One version's schema, from its loaded CRD (a schema accepting anything if missing).
+fn schema_of(c: &GatewayCrd, version: &str, loaded: &Registry) -> Schema {
+    loaded.lookup(&format!("{}/{version}", c.group), c.kind).map(|k| Schema::clone(&k.schema)).unwrap_or_default()
 }
