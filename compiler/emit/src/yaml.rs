@@ -63,23 +63,10 @@ pub fn render_objects(objects: &[&Object]) -> Result<String, Span> {
     const CHUNK: usize = 256;
     let chunks: Vec<&[&Object]> = objects.chunks(CHUNK).collect();
     let rendered = cedc_model::parallel::map(&chunks, |chunk| {
-        let mut out = String::new();
-        for object in chunk.iter() {
-            let json = crate::object_json(object)?;
-            out.push_str("---\n");
-            out.push_str(&to_yaml(&json));
-        }
-        Ok(out)
+        chunk.iter().map(|o| crate::object_json(o).map(|json| to_yaml(&json))).collect::<Result<Vec<_>, _>>()
     });
-    let mut out = String::new();
-    for chunk in rendered {
-        out.push_str(&chunk?);
-    }
-    // Documents are separated, not preceded, by `---`.
-    if out.starts_with("---\n") {
-        out.drain(..4);
-    }
-    Ok(out)
+    let documents = rendered.into_iter().collect::<Result<Vec<_>, _>>()?;
+    Ok(documents.concat().join("---\n"))
 }
 
 fn json_fallback(json: &Value) -> String {
