@@ -5,7 +5,8 @@
 //! directory is the complete previous tree or the complete new tree — compared file by
 //! file with reference builds — and every foreign file is there with its contents.
 //! After the loop, one normal build must leave the new tree and no leftover
-//! (`.out.cedc-*`) beside it.
+//! (`.out.cedc-*`) beside it but the spare (the previous tree, kept for the next build,
+//! which most of these builds reuse as their staging tree).
 
 #![cfg(unix)]
 
@@ -104,12 +105,24 @@ fn state(out: &Path, refs: &[BTreeMap<String, Vec<u8>>; 2], foreign: &BTreeMap<S
     }
 }
 
+/// The temporary directories of builds beside `out` (not the spare).
 fn leftovers(project: &Path) -> Vec<String> {
     fs::read_dir(project)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".out.cedc-"))
+        .filter(|n| n.starts_with(".out.cedc-") && n != ".out.cedc-spare")
         .collect()
+}
+
+/// What a build that has started writing changes beside `out`: a temporary directory
+/// appears, or the spare's top directory changes (a build reusing the spare removes its
+/// index and `.gitignore` first of all).
+fn traces(project: &Path) -> Vec<String> {
+    use std::os::unix::fs::MetadataExt;
+    let spare = fs::symlink_metadata(project.join(".out.cedc-spare")).ok();
+    let mut t = leftovers(project);
+    t.push(format!("spare {:?}", spare.map(|m| (m.ino(), m.mtime(), m.mtime_nsec()))));
+    t
 }
 
 fn timed(f: impl FnOnce()) -> Duration {
@@ -170,7 +183,7 @@ fn builds_killed_at_random_moments_keep_a_complete_tree_and_every_foreign_file()
     for i in 0..KILLS {
         target = 1 - current;
         fs::write(project.join("main.ced"), source(target)).unwrap();
-        let before = leftovers(&project);
+        let before = traces(&project);
         let mut child = Command::new(cedc())
             .arg("build")
             .arg(&project)
@@ -179,13 +192,10 @@ fn builds_killed_at_random_moments_keep_a_complete_tree_and_every_foreign_file()
             .spawn()
             .unwrap();
         // Two kills in three land while the build writes (after its temporary directory
-        // appears); the others anywhere in the whole build.
+        // appears or the spare changes); the others anywhere in the whole build.
         let delay = if i % 3 < 2 {
             let start = Instant::now();
-            while child.try_wait().unwrap().is_none()
-                && leftovers(&project).iter().all(|n| before.contains(n))
-                && start.elapsed() < took * 4
-            {
+            while child.try_wait().unwrap().is_none() && traces(&project) == before && start.elapsed() < took * 4 {
                 std::thread::sleep(Duration::from_micros(200));
             }
             writing.mul_f64((rng.next() % 1000) as f64 / 1000.0)
@@ -194,8 +204,9 @@ fn builds_killed_at_random_moments_keep_a_complete_tree_and_every_foreign_file()
         };
         std::thread::sleep(delay);
         child.kill().unwrap();
-        child.wait().unwrap();
-        if leftovers(&project).iter().any(|n| !before.contains(n)) {
+        let status = child.wait().unwrap();
+        // Killed (not finished before the kill) after it had started writing.
+        if std::os::unix::process::ExitStatusExt::signal(&status).is_some() && traces(&project) != before {
             interrupted += 1;
         }
         current = state(&out, &refs, &foreign, &format!("kill {i} after {delay:?}"));
@@ -207,4 +218,5 @@ fn builds_killed_at_random_moments_keep_a_complete_tree_and_every_foreign_file()
     build(&project, None);
     assert_eq!(state(&out, &refs, &foreign, "final build"), target);
     assert_eq!(leftovers(&project), Vec::<String>::new());
+    assert!(project.join(".out.cedc-spare/.gitignore").is_file(), "the spare is kept, marked for git");
 }

@@ -13,7 +13,8 @@
 //!   and holds every foreign file with its contents.
 //!
 //! The commit protocol that keeps the last promise. `out` is only ever changed by one
-//! atomic operation; everything else happens in a sibling `.<name>.cedc-tmp-<pid>`:
+//! atomic operation; everything else happens in a sibling `.<name>.cedc-tmp-<pid>` (or
+//! in the spare, below):
 //! 1. recover the leftovers of interrupted builds ([`recover`]);
 //! 2. create the staging directory and lock it (`flock`, held until the process exits);
 //! 3. write the new tree into it, `cedc-index.json` first, so that at every moment the
@@ -25,8 +26,15 @@
 //! 5. swap the staging directory and `out` in one atomic step (`renameat2` with
 //!    `RENAME_EXCHANGE` on Linux, `RENAME_SWAP` on macOS): `out` is now the new tree,
 //!    and the staging name holds the previous one;
-//! 6. empty the previous tree with the recovery rules: its generated files go, its
-//!    foreign files are the same inodes as the links in `out` and go as duplicates.
+//! 6. keep the previous tree beside `out` as the *spare* (`.<name>.cedc-spare`,
+//!    [`spare`]), or, when it cannot be kept, empty it with the recovery rules: its
+//!    generated files go, its foreign files are the same inodes as the links in `out`
+//!    and go as duplicates.
+//!
+//! When a spare exists, steps 2–4 reuse it as the staging directory: every name in it
+//! the new tree does not keep as it is is removed, then only what is missing is written
+//! or linked, so a rebuild after a small edit costs what changed rather than a whole
+//! tree's directories, links and removals.
 //!
 //! Where the file system cannot exchange (some network file systems), step 5 falls
 //! back to two renames (`out` → `.<name>.cedc-old-<pid>`, staging → `out`); a kill
@@ -48,7 +56,9 @@
 //! generated files (listed in its index) and links to files still in `out`; a kill
 //! after it leaves the new `out` and the previous tree, whose files are generated or
 //! linked from `out`. In both cases recovery deletes only such files (see
-//! [`recover`]). Fault-injection points ([`fault`]) after every step let the tests stop
+//! [`recover`]). A kill while a spare is reused leaves a partly updated spare, which
+//! the next build reuses the same way (nothing in a spare is the only copy of a file
+//! `out` holds). Fault-injection points ([`fault`]) after every step let the tests stop
 //! the protocol anywhere, as a kill would.
 
 use crate::Tree;
@@ -63,6 +73,7 @@ use std::path::{Path, PathBuf};
 #[doc(hidden)]
 pub mod fault;
 mod recover;
+mod spare;
 mod sys;
 
 /// What [`write_tree`] did. Paths are relative to the output directory, sorted.
@@ -255,6 +266,7 @@ pub fn write_tree(out: &Path, tree: &Tree) -> Result<WriteReport, OutputError> {
     validate_tree(tree)?;
     let target = resolve_out(out)?;
     let notes = recover::recover(&target)?;
+    spare::mark_if_missing(&target);
     // Recovery may have put a previous tree back: look again.
     let target = resolve_out(out)?;
     let (mut report, units, same) = plan(&target, tree, out)?;
@@ -268,9 +280,9 @@ pub fn write_tree(out: &Path, tree: &Tree) -> Result<WriteReport, OutputError> {
 /// What writing `tree` over `target` would change, the foreign entries to carry over
 /// and the files already in place with the right bytes. `Err` when a foreign file is in
 /// the way.
-fn plan(target: &Target, tree: &Tree, out: &Path) -> Result<(WriteReport, Vec<Unit>, BTreeSet<String>), OutputError> {
+fn plan(target: &Target, tree: &Tree, out: &Path) -> Result<(WriteReport, Vec<Unit>, Same), OutputError> {
     let mut report = WriteReport { files: tree.len(), ..WriteReport::default() };
-    let mut same = BTreeSet::new();
+    let mut same = Same::new();
     if target.existing.is_none() {
         report.added = tree.keys().cloned().collect();
         return Ok((report, Vec::new(), same));
@@ -288,8 +300,8 @@ fn plan(target: &Target, tree: &Tree, out: &Path) -> Result<(WriteReport, Vec<Un
     let recorded = Recorded::read(&target.path, tree);
     for (path, found) in compare_files(&target.path, tree, recorded.as_ref()) {
         match found {
-            Found::Same => {
-                same.insert(path.clone());
+            Found::Same(id) => {
+                same.insert(path.clone(), id);
             }
             Found::Absent => report.added.push(path.clone()),
             Found::Different | Found::Directory | Found::Unreadable(_) => report.changed.push(path.clone()),
@@ -334,9 +346,14 @@ impl<'t> Recorded<'t> {
     }
 }
 
+/// The files of the new tree already in place in `out` with the right bytes, and the
+/// identity of each (its inode).
+type Same = std::collections::BTreeMap<String, Option<sys::FileId>>;
+
 /// How a file of the new tree compares with what is at its place.
 enum Found {
-    Same,
+    /// The same bytes, in the file with this identity.
+    Same(Option<sys::FileId>),
     /// Another file (or a link, or anything that is not a regular file or directory).
     Different,
     Directory,
@@ -354,9 +371,11 @@ fn compare_files<'t>(dir: &Path, tree: &'t Tree, recorded: Option<&Recorded>) ->
     let found = cedc_model::parallel::map(&files, |(path, bytes)| {
         let file = dir.join(path);
         match fs::symlink_metadata(&file) {
-            Ok(m) if m.is_file() && recorded.is_some_and(|r| r.vouches_for(path, &m, bytes.len())) => Found::Same,
+            Ok(m) if m.is_file() && recorded.is_some_and(|r| r.vouches_for(path, &m, bytes.len())) => {
+                Found::Same(sys::file_id(&m))
+            }
             Ok(m) if m.is_file() => match fs::read(&file) {
-                Ok(old) if old == **bytes => Found::Same,
+                Ok(old) if old == **bytes => Found::Same(sys::file_id(&m)),
                 Ok(_) => Found::Different,
                 Err(e) => Found::Unreadable(e),
             },
@@ -368,44 +387,59 @@ fn compare_files<'t>(dir: &Path, tree: &'t Tree, recorded: Option<&Recorded>) ->
     files.into_iter().map(|(path, _)| path).zip(found).collect()
 }
 
-/// Steps 2–6 of the commit protocol (module documentation).
+/// Steps 2–6 of the commit protocol (module documentation), the staging tree being the
+/// spare when there is one to reuse ([`spare`]).
 fn commit(
     target: &Target,
     tree: &Tree,
     units: &[Unit],
-    same: &BTreeSet<String>,
+    same: &Same,
     mut report: WriteReport,
 ) -> Result<WriteReport, OutputError> {
-    let staging = Staging::create(target)?;
-    write_files(&staging.path, tree, &target.path, same)?;
     let Some(existing) = &target.existing else {
+        let staging = Staging::create(target)?;
+        write_files(&staging.path, tree, &target.path, same, &BTreeSet::new())?;
         rename(&staging.path, &target.path, "move the new tree into place")?;
         staging.disarm();
         fault::point()?;
         return Ok(report);
     };
-    carry_over(&target.path, &staging.path, units)?;
+    let (staging, present) = match spare::take(target, tree, units, same, &mut report.warnings)? {
+        Some(taken) => (Staging::reused(taken.path, taken.lock), taken.present),
+        None => (Staging::create(target)?, BTreeSet::new()),
+    };
+    write_files(&staging.path, tree, &target.path, same, &present)?;
+    carry_over(&target.path, &staging.path, units, &present)?;
     // After the carry-over: a read-only mode copied earlier could forbid it.
     fs::set_permissions(&staging.path, existing.permissions())
         .map_err(|e| OutputError::io("set permissions on", &staging.path, &e))?;
     fault::point()?;
     // Lock the previous tree (the lock follows the directory through the swap): no
-    // other build's recovery takes it for a leftover while this one empties it.
+    // other build's recovery takes it for a leftover, or reuses it as its spare, while
+    // this one keeps or empties it.
     let _previous_lock = sys::try_lock(&target.path);
     let previous = swap(target, &staging)?;
-    let cleaned = recover::clean(&previous, &target.path)?;
-    let name = previous.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    report.warnings.extend(cleaned.describe(&name, &target.name, false));
+    report.warnings.extend(spare::keep(&previous, target)?);
     Ok(report)
 }
 
 /// Write every file of `tree` under `dir`, the index first; a file of `same` (in place
-/// in `out` with these bytes) is hard-linked from there. Then the index's modification
-/// time is set: every file was written or linked before it ([`Recorded`]).
-fn write_files(dir: &Path, tree: &Tree, out: &Path, same: &BTreeSet<String>) -> Result<(), OutputError> {
+/// in `out` with these bytes) is hard-linked from there; a file of `present` (already
+/// in `dir`, the right file: a reused spare's) is left as it is. Then the index's
+/// modification time is set: every file was written or linked before it ([`Recorded`]).
+fn write_files(
+    dir: &Path,
+    tree: &Tree,
+    out: &Path,
+    same: &Same,
+    present: &BTreeSet<String>,
+) -> Result<(), OutputError> {
     let index = tree.get_key_value(INDEX_FILE);
     let mut made = BTreeSet::new();
     for (path, bytes) in index.into_iter().chain(tree.iter().filter(|(p, _)| *p != INDEX_FILE)) {
+        if present.contains(path) {
+            continue;
+        }
         let dest = dir.join(path);
         if let Some(parent) = dest.parent()
             && !made.contains(parent)
@@ -413,7 +447,7 @@ fn write_files(dir: &Path, tree: &Tree, out: &Path, same: &BTreeSet<String>) -> 
             fs::create_dir_all(parent).map_err(|e| OutputError::io("create directory", parent, &e))?;
             made.insert(parent.to_path_buf());
         }
-        let linked = same.contains(path) && fs::hard_link(out.join(path), &dest).is_ok();
+        let linked = same.contains_key(path) && fs::hard_link(out.join(path), &dest).is_ok();
         if !linked {
             fs::write(&dest, bytes).map_err(|e| OutputError::io("write", &dest, &e))?;
         }
@@ -486,7 +520,7 @@ pub fn check_tree(out: &Path, tree: &Tree) -> Result<Vec<Drift>, OutputError> {
     let mut drifts = Vec::new();
     for (path, found) in compare_files(out, tree, None) {
         let kind = match found {
-            Found::Same => continue,
+            Found::Same(_) => continue,
             Found::Different => DriftKind::Different,
             Found::Directory | Found::Absent => DriftKind::Missing,
             Found::Unreadable(e) => return Err(OutputError::io("read", &out.join(path), &e)),
@@ -699,9 +733,10 @@ fn join(rel: &str, name: &str) -> String {
 }
 
 /// Step 4: give the staging tree `to` every foreign unit of `from`, at the same
-/// relative path, without moving or changing the originals ([`sys::link_entry`]).
-fn carry_over(from: &Path, to: &Path, units: &[Unit]) -> Result<(), OutputError> {
-    for unit in units {
+/// relative path, without moving or changing the originals ([`sys::link_entry`]); a
+/// unit of `present` is there already (a reused spare's second name).
+fn carry_over(from: &Path, to: &Path, units: &[Unit], present: &BTreeSet<String>) -> Result<(), OutputError> {
+    for unit in units.iter().filter(|u| !present.contains(&u.path)) {
         let dest = to.join(&unit.path);
         if let Some(parent) = dest.parent() {
             fs::create_dir_all(parent).map_err(|e| OutputError::io("create directory", parent, &e))?;
@@ -814,6 +849,12 @@ impl Staging {
             Vec::new(),
             "remove leftover `.<name>.cedc-tmp-*` directories beside the output directory",
         ))
+    }
+
+    /// A reused spare as the staging tree: never deleted on drop (a failed build leaves
+    /// it for the next one).
+    fn reused(path: PathBuf, lock: sys::Lock) -> Staging {
+        Staging { path, armed: std::cell::Cell::new(false), _lock: lock }
     }
 
     fn disarm(&self) {

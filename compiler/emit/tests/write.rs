@@ -64,12 +64,23 @@ fn only_files(s: BTreeMap<String, String>) -> BTreeMap<String, String> {
     s.into_iter().filter(|(k, _)| !k.ends_with('/')).collect()
 }
 
-/// No `.out.cedc-tmp-*` / `.out.cedc-old-*` left beside the output directory.
+/// No `.out.cedc-tmp-*` / `.out.cedc-old-*` left beside the output directory: at most
+/// the spare (the previous tree, for the next build), with its own `.gitignore`.
 fn assert_no_leftovers(parent: &Path) {
     for e in fs::read_dir(parent).unwrap() {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".cedc-spare") {
+            assert_spare_marked(&parent.join(&name));
+            continue;
+        }
         assert!(!name.contains(".cedc-"), "leftover {name}");
     }
+}
+
+/// A spare carries cedc's `.gitignore`, which ignores everything in it.
+fn assert_spare_marked(spare: &Path) {
+    let ignore = fs::read_to_string(spare.join(".gitignore")).unwrap_or_default();
+    assert!(ignore.lines().any(|l| l == "*"), "{} is not ignored by version control: {ignore:?}", spare.display());
 }
 
 #[test]
@@ -113,6 +124,7 @@ fn age(path: &Path, seconds: u64) {
 fn a_rebuild_writes_only_the_files_that_changed() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
+    let spare = tmp.path().join(".out.cedc-spare");
     write_tree(&out, &tree_a()).unwrap();
     let kept = out.join("components/web/base/kustomization.yaml");
     let edited = out.join("envs/prod/kustomization.yaml");
@@ -123,7 +135,25 @@ fn a_rebuild_writes_only_the_files_that_changed() {
     // The unchanged file is the same file, linked into the new tree, not a copy.
     assert_eq!(inode(&kept), kept_before);
     assert_ne!(inode(&edited), edited_before);
-    assert_eq!(fs::metadata(&kept).unwrap().nlink(), 1, "the previous tree's link is gone");
+    // The previous tree is kept as the spare (its other name of the unchanged file
+    // included), for the next build to reuse.
+    let mut previous = only_files(snapshot(&spare));
+    assert!(previous.remove(".gitignore").is_some());
+    assert_eq!(previous, files_of(&tree_a()));
+    assert_eq!(fs::metadata(&kept).unwrap().nlink(), 2);
+    assert_no_leftovers(tmp.path());
+
+    // The next build turns the spare into the new tree: the unchanged file keeps its
+    // inode, the spare ends up holding the tree this build replaced.
+    let spare_dir = fs::metadata(&spare).unwrap().ino();
+    write_tree(&out, &tree_a()).unwrap();
+    assert_eq!(only_files(snapshot(&out)), files_of(&tree_a()));
+    assert_eq!(fs::metadata(&out).unwrap().ino(), spare_dir, "the spare became the output directory");
+    assert_eq!(inode(&kept), kept_before);
+    assert_eq!(fs::metadata(&kept).unwrap().nlink(), 2);
+    let mut previous = only_files(snapshot(&spare));
+    assert!(previous.remove(".gitignore").is_some());
+    assert_eq!(previous, files_of(&tree_b()));
     assert_no_leftovers(tmp.path());
 }
 
@@ -362,6 +392,7 @@ fn add_foreign(out: &Path) -> (BTreeMap<String, String>, Vec<String>) {
     fs::create_dir_all(out.join(".git/objects")).unwrap();
     #[cfg(unix)]
     {
+        let _ = fs::remove_file(out.join("link")); // from an earlier call
         std::os::unix::fs::symlink("README.md", out.join("link")).unwrap();
         map.insert("link".into(), "-> README.md".into());
     }
@@ -413,6 +444,10 @@ fn assert_old_or_new(
 fn assert_no_leftovers_of(parent: &Path, name: &str) {
     for e in fs::read_dir(parent).unwrap() {
         let n = e.unwrap().file_name().to_string_lossy().into_owned();
+        if n == format!(".{name}.cedc-spare") {
+            assert_spare_marked(&parent.join(&n));
+            continue;
+        }
         assert!(!n.starts_with(&format!(".{name}.cedc-")), "leftover {n}");
     }
 }
@@ -425,15 +460,35 @@ fn write_faults_fallback() -> bool {
     FALLBACK.with(|f| f.get())
 }
 
-/// `out` holding `tree_a` and the foreign entries (or nothing, for a first build).
-fn scenario(first_build: bool) -> (tempfile::TempDir, std::path::PathBuf, BTreeMap<String, String>, Vec<String>) {
+/// What is on disk before the interrupted build.
+#[derive(Clone, Copy, PartialEq)]
+enum Start {
+    /// Nothing: a first build.
+    Empty,
+    /// `out` holding `tree_a` and the foreign entries.
+    Built,
+    /// The same, with a spare beside it holding `tree_b` and second names of the foreign
+    /// files — one of which the user has since deleted from `out`: it must not come back.
+    WithSpare,
+}
+
+fn scenario(start: Start) -> (tempfile::TempDir, std::path::PathBuf, BTreeMap<String, String>, Vec<String>) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    if first_build {
+    if start == Start::Empty {
         return (tmp, out, BTreeMap::new(), Vec::new());
     }
+    if start == Start::WithSpare {
+        write_tree(&out, &tree_b()).unwrap();
+        add_foreign(&out);
+    }
     write_tree(&out, &tree_a()).unwrap();
-    let (foreign, dirs) = add_foreign(&out);
+    let (mut foreign, dirs) = add_foreign(&out);
+    if start == Start::WithSpare {
+        assert!(tmp.path().join(".out.cedc-spare/docs/a/b/c.txt").is_file(), "the spare holds the foreign files");
+        fs::remove_file(out.join("docs/a/b/c.txt")).unwrap();
+        foreign.remove("docs/a/b/c.txt");
+    }
     (tmp, out, foreign, dirs)
 }
 
@@ -451,13 +506,13 @@ fn crash_at(out: &Path, n: usize) -> bool {
 /// stop there as a kill would, check the promise, let the next build recover — itself
 /// stopped at every step once — and check that it ends with the new tree, every
 /// foreign file and no leftover.
-fn crash_everywhere(first_build: bool, no_exchange: bool) {
+fn crash_everywhere(start: Start, no_exchange: bool) {
     write_faults::pretend_no_exchange(no_exchange);
     FALLBACK.with(|f| f.set(no_exchange));
-    let old = if first_build { None } else { Some(tree_a()) };
+    let old = if start == Start::Empty { None } else { Some(tree_a()) };
     let mut n = 0;
     loop {
-        let (tmp, out, foreign, dirs) = scenario(first_build);
+        let (tmp, out, foreign, dirs) = scenario(start);
         if !crash_at(&out, n) {
             assert!(n > 5, "the protocol has steps");
             break;
@@ -482,17 +537,27 @@ fn crash_everywhere(first_build: bool, no_exchange: bool) {
 
 #[test]
 fn a_crash_at_any_step_leaves_the_old_or_the_new_tree_with_every_foreign_file() {
-    crash_everywhere(false, false);
+    crash_everywhere(Start::Built, false);
 }
 
 #[test]
 fn a_crash_at_any_step_of_the_fallback_swap_is_recovered() {
-    crash_everywhere(false, true);
+    crash_everywhere(Start::Built, true);
 }
 
 #[test]
 fn a_crash_during_a_first_build_leaves_nothing_or_the_new_tree() {
-    crash_everywhere(true, false);
+    crash_everywhere(Start::Empty, false);
+}
+
+#[test]
+fn a_crash_at_any_step_of_a_build_reusing_the_spare_leaves_the_old_or_the_new_tree() {
+    crash_everywhere(Start::WithSpare, false);
+}
+
+#[test]
+fn a_crash_at_any_step_of_a_build_reusing_the_spare_without_exchange_is_recovered() {
+    crash_everywhere(Start::WithSpare, true);
 }
 
 /// Write `tree` into `dir` as a plain directory (a leftover built by hand).
@@ -661,5 +726,99 @@ fn foreign_files_stay_the_same_files_and_read_only_directories_are_handled() {
     assert_eq!(mode(".git/objects/pack/p.pack"), 0o444);
     assert_eq!(fs::read_to_string(out.join(".git/objects/pack/p.pack")).unwrap(), "pack");
     assert_no_leftovers(tmp.path());
-    fs::set_permissions(out.join(".git/objects/pack"), fs::Permissions::from_mode(0o755)).unwrap();
+
+    // The next build reuses the spare, which holds the read-only directory too.
+    let report = write_tree(&out, &tree_a()).unwrap();
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert_eq!((ino(".git/objects/pack/p.pack"), ino("components/web/NOTES")), before);
+    assert_eq!(mode(".git/objects/pack"), 0o555);
+    assert_eq!(only_files(snapshot(&out)).len(), files_of(&tree_a()).len() + 2);
+    assert_no_leftovers(tmp.path());
+    for dir in [out.clone(), tmp.path().join(".out.cedc-spare")] {
+        fs::set_permissions(dir.join(".git/objects/pack"), fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+// ------------------------------------------------------------------ the spare tree
+
+/// `out` built from `tree_a`, then `tree_b`: the spare holds `tree_a`.
+fn with_spare() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    write_tree(&out, &tree_a()).unwrap();
+    write_tree(&out, &tree_b()).unwrap();
+    let spare = tmp.path().join(".out.cedc-spare");
+    assert!(spare.join(INDEX_FILE).is_file(), "the previous tree is kept");
+    (tmp, out, spare)
+}
+
+/// A file both trees share is one inode in `out` and in the spare: edited in place
+/// through `out`, the spare's name sees the edit too, and the next build must still
+/// write the generated bytes (never through that name).
+#[cfg(unix)]
+#[test]
+fn a_generated_file_edited_in_place_is_rewritten_when_the_spare_shares_it() {
+    let (tmp, out, spare) = with_spare();
+    let shared = "components/web/base/kustomization.yaml";
+    assert_eq!(inode(&out.join(shared)), inode(&spare.join(shared)));
+    fs::write(out.join(shared), "edited by hand\n").unwrap();
+    let report = write_tree(&out, &tree_b()).unwrap();
+    assert_eq!(report.changed, [shared]);
+    assert_eq!(only_files(snapshot(&out)), files_of(&tree_b()));
+    assert_no_leftovers(tmp.path());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_spare_locked_by_another_build_is_left_alone() {
+    use rustix::fs::{FlockOperation, Mode, OFlags, flock, open};
+    let (tmp, out, spare) = with_spare();
+    let fd = open(&spare, OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty()).unwrap();
+    flock(&fd, FlockOperation::NonBlockingLockExclusive).unwrap();
+    let before = snapshot(&spare);
+    let report = write_tree(&out, &tree_a()).unwrap();
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert_eq!(only_files(snapshot(&out)), files_of(&tree_a()));
+    assert_eq!(snapshot(&spare), before, "the other build's spare is untouched");
+    drop(fd);
+    assert_no_leftovers(tmp.path());
+}
+
+/// A previous tree whose root holds the user's `.gitignore` cannot carry cedc's, so it
+/// is emptied rather than kept where version control would list it.
+#[test]
+fn a_previous_tree_with_the_users_gitignore_is_not_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    write_tree(&out, &tree_a()).unwrap();
+    fs::write(out.join(".gitignore"), "*.tmp\n").unwrap();
+    write_tree(&out, &tree_b()).unwrap();
+    assert!(!tmp.path().join(".out.cedc-spare").exists());
+    assert_eq!(fs::read_to_string(out.join(".gitignore")).unwrap(), "*.tmp\n");
+    assert_no_leftovers(tmp.path());
+}
+
+/// With the output directory in a Git work tree, `git status` lists the generated
+/// tree's changes and never the spare.
+#[test]
+fn git_does_not_list_the_spare() {
+    use std::process::Command;
+    let tmp = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| Command::new("git").args(args).current_dir(tmp.path()).output();
+    match git(&["init", "-q"]) {
+        Ok(o) if o.status.success() => {}
+        other => {
+            assert!(std::env::var_os("CI").is_none(), "git is needed for this test: {other:?}");
+            eprintln!("SKIPPED git_does_not_list_the_spare: git cannot run here ({other:?})");
+            return;
+        }
+    }
+    let out = tmp.path().join("out");
+    write_tree(&out, &tree_a()).unwrap();
+    write_tree(&out, &tree_b()).unwrap();
+    assert!(tmp.path().join(".out.cedc-spare").is_dir());
+    let status = git(&["status", "--porcelain", "--untracked-files=all"]).unwrap();
+    let listed = String::from_utf8_lossy(&status.stdout).into_owned();
+    assert!(listed.contains("out/cedc-index.json"), "{listed}");
+    assert!(!listed.contains("cedc-spare"), "{listed}");
 }

@@ -260,7 +260,7 @@ fn remove(file: &Path, is_dir: bool, kept: &mut Vec<String>, path: &str) {
 
 /// Remove, and when the leftover's directory is read-only (a read-only foreign
 /// directory of the previous tree), make it writable for its owner and try again.
-fn remove_quietly(path: &Path, is_dir: bool) -> io::Result<()> {
+pub(super) fn remove_quietly(path: &Path, is_dir: bool) -> io::Result<()> {
     // Gone already (another build emptying the same leftover) is as good as removed.
     let attempt = |p: &Path| match if is_dir { fs::remove_dir(p) } else { fs::remove_file(p) } {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
@@ -277,14 +277,14 @@ fn remove_quietly(path: &Path, is_dir: bool) -> io::Result<()> {
 }
 
 #[cfg(unix)]
-fn make_writable(dir: &Path) -> io::Result<()> {
+pub(super) fn make_writable(dir: &Path) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let mode = fs::symlink_metadata(dir)?.permissions().mode();
     fs::set_permissions(dir, fs::Permissions::from_mode(mode | 0o700))
 }
 
 #[cfg(not(unix))]
-fn make_writable(dir: &Path) -> io::Result<()> {
+pub(super) fn make_writable(dir: &Path) -> io::Result<()> {
     let mut perms = fs::symlink_metadata(dir)?.permissions();
     #[allow(clippy::permissions_set_readonly_false)]
     perms.set_readonly(false);

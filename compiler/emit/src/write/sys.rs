@@ -139,3 +139,57 @@ fn same_bytes(a: &Path, b: &Path) -> io::Result<bool> {
         }
     }
 }
+
+/// The identity of a file on disk (device and inode), where the platform has one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct FileId {
+    pub dev: u64,
+    ino: u64,
+}
+
+/// The identity of the file `meta` describes (`None` where there is no inode).
+pub(super) fn file_id(meta: &fs::Metadata) -> Option<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some(FileId { dev: meta.dev(), ino: meta.ino() })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
+}
+
+/// Whether `a` and `b` are one file (the same inode), or two symbolic links with the
+/// same target: what a carry-over makes. Never reads a file's bytes.
+pub(super) fn same_file(a: &Path, b: &Path) -> bool {
+    let (Ok(ma), Ok(mb)) = (fs::symlink_metadata(a), fs::symlink_metadata(b)) else {
+        return false;
+    };
+    if ma.file_type().is_symlink() && mb.file_type().is_symlink() {
+        return matches!((fs::read_link(a), fs::read_link(b)), (Ok(x), Ok(y)) if x == y);
+    }
+    file_id(&ma).is_some_and(|id| Some(id) == file_id(&mb))
+}
+
+/// Rename `from` to `to` unless `to` exists (`renameat2(RENAME_NOREPLACE)` on Linux;
+/// elsewhere a look first, then a plain rename). `Ok(false)`: `to` exists, nothing
+/// happened.
+pub(super) fn rename_noreplace(from: &Path, to: &Path) -> io::Result<bool> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        use rustix::io::Errno;
+        match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+            Ok(()) => return Ok(true),
+            Err(e) if e == Errno::EXIST => return Ok(false),
+            Err(e) if e != Errno::INVAL && e != Errno::NOSYS => return Err(e.into()),
+            Err(_) => {}
+        }
+    }
+    if fs::symlink_metadata(to).is_ok() {
+        return Ok(false);
+    }
+    fs::rename(from, to).map(|()| true)
+}
