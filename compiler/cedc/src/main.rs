@@ -19,6 +19,12 @@ use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// mimalloc rather than the system allocator: evaluation makes and drops many small
+/// records on both cores, where glibc's per-thread arenas grew by `mprotect` and spent
+/// about a sixth of a build in malloc and free (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "cedc",
