@@ -76,7 +76,7 @@ fn scan(v: &Value, seen: &mut BTreeSet<Span>, out: &mut Vec<Diagnostic>) {
             ValueKind::Record(fields) => {
                 let pair = fields.get("name").and_then(Value::as_str).filter(|_| fields.contains_key("value"));
                 stack.extend(fields.iter().rev().map(|(k, v)| {
-                    let key = if k == "value" && pair.is_some() { pair } else { Some(k.as_str()) };
+                    let key = if &**k == "value" && pair.is_some() { pair } else { Some(&**k) };
                     (v, key)
                 }));
             }

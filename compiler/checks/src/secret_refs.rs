@@ -107,7 +107,7 @@ fn secret_keys(s: Secret) -> Keys {
     let keys: BTreeSet<String> = ["data", "stringData"]
         .iter()
         .filter_map(|f| s.view().field(f)?.record())
-        .flat_map(|r| r.keys().cloned())
+        .flat_map(|r| r.keys().map(|k| k.to_string()))
         .collect();
     (!keys.is_empty()).then_some(keys)
 }

@@ -887,9 +887,9 @@ fn allowed(l: &Listener, gw_ns: &str, route_kind: &str, route_ns: &str, ix: &Ind
             let labels = ix.namespaces.get(route_ns);
             let wanted = l.view.allowed_match_labels().and_then(View::record);
             let ok = match (labels, wanted) {
-                (Some(labels), Some(wanted)) => wanted
-                    .iter()
-                    .all(|(k, v)| v.as_str().is_some_and(|v| labels.get(k.as_str()).is_some_and(|l| *l == v))),
+                (Some(labels), Some(wanted)) => {
+                    wanted.iter().all(|(k, v)| v.as_str().is_some_and(|v| labels.get(&**k).is_some_and(|l| *l == v)))
+                }
                 _ => false,
             };
             if ok {

@@ -579,7 +579,7 @@ fn insert_values(app: &mut Value, values: Value) {
     if let Some(helm) = chart_source.and_then(|s| field_mut(s, "helm"))
         && let ValueKind::Record(fields) = &mut helm.kind
     {
-        fields.insert("valuesObject".to_string(), values);
+        fields.insert("valuesObject".into(), values);
     }
 }
 

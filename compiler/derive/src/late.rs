@@ -44,7 +44,7 @@ fn annotate(o: &mut Object) {
     let Some(a) = o.annotations_mut() else { return };
     for (key, value) in [(SYNC_WAVE, LATE_WAVE), (SYNC_OPTIONS, SKIP_DRY_RUN_ON_MISSING_RESOURCE)] {
         if a.get(key).is_none_or(|v| matches!(v.kind, ValueKind::None)) {
-            a.insert(key.to_string(), Value::str(value, span));
+            a.insert(key.into(), Value::str(value, span));
         }
     }
 }

@@ -77,7 +77,7 @@ fn join(path: &str, key: &str) -> String {
 fn annotate(o: &mut Object, text: String) {
     let span = o.value.span();
     if let Some(a) = o.annotations_mut() {
-        a.insert(ANNOTATION.to_string(), Value::str(&text, span));
+        a.insert(ANNOTATION.into(), Value::str(&text, span));
     }
 }
 

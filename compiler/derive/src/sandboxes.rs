@@ -297,6 +297,6 @@ fn set(v: &mut Value, path: &[&str], new: Value) {
         at = next;
     }
     if let ValueKind::Record(f) = &mut at.kind {
-        f.insert((*last).to_string(), new);
+        f.insert((*last).into(), new);
     }
 }

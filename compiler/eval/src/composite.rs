@@ -286,7 +286,7 @@ impl Evaluator<'_> {
                     if f.required() {
                         required.push(s(k, fspan));
                     }
-                    props.insert(k.clone(), p);
+                    props.insert(k.as_str().into(), p);
                 }
                 out.insert("properties".into(), Value::new(ValueKind::Record(props), span));
                 if !required.is_empty() {
@@ -392,7 +392,7 @@ impl Evaluator<'_> {
                             .help("Crossplane maps a field with a table of its string values: list each value (`\"A\" => ...`), with no `_` arm"),
                     ));
                 };
-                map.insert(key.clone(), value.clone());
+                map.insert(key.as_str().into(), value.clone());
             }
         }
         let mut p = p.clone();

@@ -582,7 +582,7 @@ impl<'p> Evaluator<'p> {
         if let Some(l) = labels.and_then(Value::as_record) {
             let span = labels.map(Value::span).unwrap_or_default();
             let entry = meta_fields
-                .entry("labels".to_string())
+                .entry("labels".into())
                 .or_insert_with(|| Value::new(ValueKind::Record(Fields::new()), span));
             if matches!(entry.kind, ValueKind::None) {
                 *entry = Value::new(ValueKind::Record(Fields::new()), span);
@@ -680,7 +680,7 @@ impl<'p> Evaluator<'p> {
                 self.charge(v.origin.span, rt.fields.len() as u64, 0)?;
                 self.own(&fields, v.origin.span)?;
                 for (name, ft) in &rt.fields {
-                    match fields.get_mut(name) {
+                    match fields.get_mut(name.as_str()) {
                         Some(x) => {
                             let taken = std::mem::replace(x, Value::new(ValueKind::None, v.origin.span));
                             let ty = if ft.optional { Type::optional(ft.ty.clone()) } else { ft.ty.clone() };
@@ -692,7 +692,7 @@ impl<'p> Evaluator<'p> {
                             if let Some(def) = &ft.default {
                                 let dv = self.in_module(def.module, Vec::new(), |ev| ev.expr(&def.expr))?;
                                 let dv = self.conform(dv, &ft.ty)?;
-                                fields.insert(name.clone(), dv);
+                                fields.insert(name.as_str().into(), dv);
                             }
                         }
                     }
@@ -787,7 +787,7 @@ impl<'p> Evaluator<'p> {
                 for f in fields {
                     let k = match &f.key {
                         Key::Static(k, _) => k.clone(),
-                        Key::Dynamic(s, ks) => self.string(s, *ks)?,
+                        Key::Dynamic(s, ks) => self.string(s, *ks)?.into(),
                     };
                     let val = self.expr(&f.value)?;
                     self.charge_items(span, out.len() + 1, 1)?;
@@ -1061,7 +1061,7 @@ impl<'p> Evaluator<'p> {
                     self.attributes.as_ref().and_then(|a| a.get(&f.name)).cloned()
                 } else {
                     match self.other_env_attributes(&name, f.span)?.kind {
-                        ValueKind::Record(mut attrs) => attrs.swap_remove(&f.name),
+                        ValueKind::Record(mut attrs) => attrs.swap_remove(f.name.as_str()),
                         _ => None,
                     }
                 };
@@ -1133,7 +1133,7 @@ impl<'p> Evaluator<'p> {
     }
 
     fn missing_key(&mut self, k: &str, fields: &Fields, span: Span) -> Stop {
-        let help = match cedc_diagnostics::did_you_mean(k, fields.keys().map(String::as_str)) {
+        let help = match cedc_diagnostics::did_you_mean(k, fields.keys().map(|k| &**k)) {
             Some(s) => format!("did you mean `{s}`?"),
             None if fields.is_empty() => "the map is empty here".to_string(),
             None => format!("the keys are: {}", fields.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")),
@@ -1370,7 +1370,7 @@ impl<'p> Evaluator<'p> {
                 out(ValueKind::Str(parts.join(sep).into()))
             }
             (Builtin::Keys, [m]) => {
-                let mut ks: Vec<&String> = m.as_record().map(|f| f.keys().collect()).unwrap_or_default();
+                let mut ks: Vec<&cedc_model::Key> = m.as_record().map(|f| f.keys().collect()).unwrap_or_default();
                 self.charge_items(span, ks.len(), ks.len())?;
                 self.charge(span, 0, ks.iter().map(|k| k.len() as u64).sum())?;
                 ks.sort();
@@ -1548,7 +1548,7 @@ fn set_path(v: &mut Value, path: &[String], mut new: Value) {
                 *v = Value::new(ValueKind::Record(fields), span);
             }
             if let ValueKind::Record(fields) = &mut v.kind {
-                let slot = fields.entry(k.clone()).or_insert_with(|| Value::new(ValueKind::None, span));
+                let slot = fields.entry(k.as_str().into()).or_insert_with(|| Value::new(ValueKind::None, span));
                 set_path(slot, rest, new);
             }
         }

@@ -108,8 +108,8 @@ pub(crate) fn key_ref(source: &Arc<SecretSource>, span: Span) -> Value {
         public: None,
     }));
     let mut fields = cedc_model::Fields::new();
-    fields.insert("name".to_string(), Value::new(name, span));
-    fields.insert("key".to_string(), Value::str(&source.key, span));
+    fields.insert("name".into(), Value::new(name, span));
+    fields.insert("key".into(), Value::str(&source.key, span));
     Value::new(ValueKind::Record(fields), span)
 }
 

@@ -528,7 +528,7 @@ fn innermost_record(view: &View, at: usize) -> Option<(Arc<RecordType>, Vec<Stri
             given = fields
                 .iter()
                 .filter_map(|f| match &f.key {
-                    Key::Static(k, _) if k != PLACEHOLDER => Some(k.clone()),
+                    Key::Static(k, _) if &**k != PLACEHOLDER => Some(k.to_string()),
                     _ => None,
                 })
                 .collect();

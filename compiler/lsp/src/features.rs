@@ -138,7 +138,7 @@ impl Analysis {
             if let Key::Static(name, _) = &field.key
                 && let Some((_, rt)) =
                     self.compilation.checked.as_ref()?.record_literals.iter().find(|(s, _)| *s == record)
-                && let Some(ft) = rt.fields.get(name)
+                && let Some(ft) = rt.fields.get(&**name)
             {
                 let opt = if ft.optional { "?" } else { "" };
                 let mut s = format!("```ced\n{}{opt}: {}\n```", cedc_syntax::field::written(name), ft.ty);

@@ -35,7 +35,7 @@ pub fn move_inside(a: &Analysis, file: FileId, d: &Diagnostic) -> Option<(String
     let end = field.value.span.end as usize;
     let moved = text.get(start..end)?.to_string();
     let target =
-        record_fields(a, file, record)?.into_iter().find(|f| matches!(&f.key, Key::Static(k, _) if k == inner));
+        record_fields(a, file, record)?.into_iter().find(|f| matches!(&f.key, Key::Static(k, _) if &**k == inner));
     let title = format!("Move `{}` into `{inner}`", text.get(start..field.key.span().end as usize)?);
     let Some(target) = target else {
         // No `inner` yet: the field becomes `inner: { field }`.
@@ -105,7 +105,7 @@ pub fn add_missing_fields(a: &Analysis, file: FileId, d: &Diagnostic) -> Option<
     let given: Vec<String> = record_fields(a, file, *record)?
         .iter()
         .filter_map(|f| match &f.key {
-            Key::Static(k, _) => Some(k.clone()),
+            Key::Static(k, _) => Some(k.to_string()),
             Key::Dynamic(..) => None,
         })
         .collect();

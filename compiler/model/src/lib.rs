@@ -15,7 +15,9 @@ pub use platform::{
     CLUSTER_SCOPED, Component, ComponentInfo, Environment, Object, ObjectId, Platform, conventional_order,
     is_cluster_scoped,
 };
-pub use value::{Fields, Named, Origin, PatchSource, PathSeg, SecretSource, SecretStore, Value, ValueKind};
+pub use value::{
+    FieldMap, Fields, Key, Named, Origin, PatchSource, PathSeg, SecretSource, SecretStore, Value, ValueKind,
+};
 pub use view::{Entries, Items, ObjectKey, ObjectView, View};
 
 /// What the view macros name; not part of the API.

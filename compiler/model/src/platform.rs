@@ -227,10 +227,9 @@ impl Object {
     pub fn annotations_mut(&mut self) -> Option<&mut Fields> {
         let span = self.value.span();
         let ValueKind::Record(top) = &mut self.value.kind else { return None };
-        let meta =
-            top.entry("metadata".to_string()).or_insert_with(|| Value::new(ValueKind::Record(Fields::new()), span));
+        let meta = top.entry("metadata".into()).or_insert_with(|| Value::new(ValueKind::Record(Fields::new()), span));
         let ValueKind::Record(meta) = &mut meta.kind else { return None };
-        let annotations = meta.entry("annotations".to_string()).or_insert_with(|| Value::new(ValueKind::None, span));
+        let annotations = meta.entry("annotations".into()).or_insert_with(|| Value::new(ValueKind::None, span));
         if matches!(annotations.kind, ValueKind::None) {
             *annotations = Value::new(ValueKind::Record(Fields::new()), span);
         }

@@ -35,7 +35,12 @@ pub struct Value {
 
 /// The fields of a record, in source order (output follows the order users wrote),
 /// hashed with a fixed hasher (no per-run seed).
-pub type FieldMap = IndexMap<String, Value, foldhash::fast::FixedState>;
+pub type FieldMap = IndexMap<Key, Value, foldhash::fast::FixedState>;
+
+/// A field name. Shared, not copied: the records a program makes use the few names
+/// its source spells (a copy of a record, or a record made again for each component,
+/// adds a reference to each name rather than a new string).
+pub type Key = Arc<str>;
 
 /// A record's fields, shared: copying a record (reading a variable, passing an
 /// argument) is a new reference to the same fields, and a change copies one level
@@ -133,37 +138,38 @@ impl std::ops::DerefMut for Fields {
     }
 }
 
-impl FromIterator<(String, Value)> for Fields {
-    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Fields {
-        Fields(Arc::new(Inner { map: iter.into_iter().collect(), typed: false, conformed: None }))
+impl<K: Into<Key>> FromIterator<(K, Value)> for Fields {
+    fn from_iter<I: IntoIterator<Item = (K, Value)>>(iter: I) -> Fields {
+        let map = iter.into_iter().map(|(k, v)| (k.into(), v)).collect();
+        Fields(Arc::new(Inner { map, typed: false, conformed: None }))
     }
 }
 
-impl Extend<(String, Value)> for Fields {
-    fn extend<I: IntoIterator<Item = (String, Value)>>(&mut self, iter: I) {
-        std::ops::DerefMut::deref_mut(self).extend(iter);
+impl<K: Into<Key>> Extend<(K, Value)> for Fields {
+    fn extend<I: IntoIterator<Item = (K, Value)>>(&mut self, iter: I) {
+        std::ops::DerefMut::deref_mut(self).extend(iter.into_iter().map(|(k, v)| (k.into(), v)));
     }
 }
 
 impl IntoIterator for Fields {
-    type Item = (String, Value);
-    type IntoIter = indexmap::map::IntoIter<String, Value>;
+    type Item = (Key, Value);
+    type IntoIter = indexmap::map::IntoIter<Key, Value>;
     fn into_iter(self) -> Self::IntoIter {
         Arc::unwrap_or_clone(self.0).map.into_iter()
     }
 }
 
 impl<'a> IntoIterator for &'a Fields {
-    type Item = (&'a String, &'a Value);
-    type IntoIter = indexmap::map::Iter<'a, String, Value>;
+    type Item = (&'a Key, &'a Value);
+    type IntoIter = indexmap::map::Iter<'a, Key, Value>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.map.iter()
     }
 }
 
 impl<'a> IntoIterator for &'a mut Fields {
-    type Item = (&'a String, &'a mut Value);
-    type IntoIter = indexmap::map::IterMut<'a, String, Value>;
+    type Item = (&'a Key, &'a mut Value);
+    type IntoIter = indexmap::map::IterMut<'a, Key, Value>;
     fn into_iter(self) -> Self::IntoIter {
         std::ops::DerefMut::deref_mut(self).iter_mut()
     }
@@ -323,7 +329,7 @@ impl Value {
                 let mut map = serde_json::Map::new();
                 for (k, v) in fields {
                     if !matches!(v.kind, ValueKind::None) {
-                        map.insert(k.clone(), v.to_json()?);
+                        map.insert(k.to_string(), v.to_json()?);
                     }
                 }
                 serde_json::Value::Object(map)

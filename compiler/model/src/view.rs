@@ -134,12 +134,12 @@ impl ExactSizeIterator for Items<'_> {}
 
 /// The fields of a record, as (name, view), `none` fields left out.
 #[derive(Clone, Debug)]
-pub struct Entries<'a>(indexmap::map::Iter<'a, String, Value>);
+pub struct Entries<'a>(indexmap::map::Iter<'a, crate::value::Key, Value>);
 
 impl<'a> Iterator for Entries<'a> {
     type Item = (&'a str, View<'a>);
     fn next(&mut self) -> Option<Self::Item> {
-        self.0.by_ref().find(|(_, v)| !matches!(v.kind, ValueKind::None)).map(|(k, v)| (k.as_str(), View::new(v)))
+        self.0.by_ref().find(|(_, v)| !matches!(v.kind, ValueKind::None)).map(|(k, v)| (&**k, View::new(v)))
     }
 }
 

@@ -171,7 +171,7 @@ impl Resolver<'_> {
                 self.push(d.name.span, self.decl_def(&d.name.name), true);
                 for f in &d.fields {
                     if let Key::Static(k, span) = &f.key {
-                        self.push(*span, Def::EnvField { name: k.clone() }, true);
+                        self.push(*span, Def::EnvField { name: k.to_string() }, true);
                     }
                 }
                 self.fields(&d.fields);

@@ -505,9 +505,9 @@ impl<'s> Walk<'s, '_> {
             if matches!(field.kind, ValueKind::None) {
                 continue;
             }
-            let check = if let Some(prop) = obj.properties.get(key) {
+            let check = if let Some(prop) = obj.properties.get(&**key) {
                 Check::Schema(prop)
-            } else if obj.embedded_resource && EMBEDDED_FIELDS.contains(&key.as_str()) {
+            } else if obj.embedded_resource && EMBEDDED_FIELDS.contains(&&**key) {
                 Check::Embedded
             } else {
                 match &obj.additional {
@@ -938,7 +938,7 @@ fn render_into(value: &Value, depth: usize, out: &mut String) {
             out.push(']');
         }
         ValueKind::Record(fields) => {
-            let mut keys: Vec<(&String, &Value)> =
+            let mut keys: Vec<(&cedc_model::Key, &Value)> =
                 fields.iter().filter(|(_, v)| !matches!(v.kind, ValueKind::None)).collect();
             keys.sort_by(|a, b| a.0.cmp(b.0));
             out.push('{');
@@ -970,7 +970,7 @@ fn map_identity(item: &Value, keys: &[String], defaults: &[Option<String>]) -> O
         }
         out.push_str(key);
         out.push_str(": ");
-        match fields.get(key).filter(|v| !matches!(v.kind, ValueKind::None)) {
+        match fields.get(key.as_str()).filter(|v| !matches!(v.kind, ValueKind::None)) {
             Some(v) => render_into(v, 1, &mut out),
             None => out.push_str(defaults.get(i)?.as_deref()?),
         }

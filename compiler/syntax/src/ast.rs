@@ -243,8 +243,9 @@ pub struct RecordField {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Key {
-    /// `name:` or `"app.kubernetes.io/name":`
-    Static(String, Span),
+    /// `name:` or `"app.kubernetes.io/name":` (shared: every record evaluated from this
+    /// field holds this name, not a copy)
+    Static(std::sync::Arc<str>, Span),
     /// `"{prefix}-name":` (only where a map is expected)
     Dynamic(StrExpr, Span),
 }

@@ -764,11 +764,11 @@ impl Builder<'_> {
             let k = next(&mut it)?;
             let kspan = self.span(&k);
             let key = if matches!(k.as_rule(), Rule::ident | Rule::field_name) {
-                Key::Static(k.as_str().to_string(), kspan)
+                Key::Static(k.as_str().into(), kspan)
             } else {
                 let s = self.string(k)?;
                 match s.as_plain() {
-                    Some(text) => Key::Static(text, kspan),
+                    Some(text) => Key::Static(text.into(), kspan),
                     None => Key::Dynamic(s, kspan),
                 }
             };

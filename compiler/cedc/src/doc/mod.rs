@@ -288,7 +288,8 @@ fn issuers(e: &Environment) -> Vec<IssuerRow> {
         .filter_map(|o| {
             let i = Issuer::cast(o)?;
             let spec = o.value.path(&["spec"]).and_then(|s| s.as_record());
-            let how = spec.and_then(|s| s.keys().find(|k| *k != "selector").cloned()).unwrap_or_default();
+            let how =
+                spec.and_then(|s| s.keys().find(|k| &***k != "selector").map(|k| k.to_string())).unwrap_or_default();
             let how = match i.acme().and_then(|a| a.view().str_field("server")) {
                 Some(server) => format!("{how} ({server})"),
                 None => how,

@@ -202,7 +202,7 @@ fn is_kind(k: &str) -> bool {
 /// kind and its span, or the span of a value that is not a plain string.
 fn claim_literal(d: &CompositeDecl) -> Option<Result<(String, Span), Span>> {
     let ExprKind::Record(fields) = &d.body.kind else { return None };
-    let field = fields.iter().find(|f| matches!(&f.key, Key::Static(k, _) if k == "claim"))?;
+    let field = fields.iter().find(|f| matches!(&f.key, Key::Static(k, _) if &**k == "claim"))?;
     Some(match &field.value.kind {
         ExprKind::Str(s) => match s.parts.as_slice() {
             [StrPart::Text(t)] => Ok((t.clone(), field.value.span)),

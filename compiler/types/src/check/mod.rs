@@ -289,7 +289,7 @@ impl<'p> Checker<'p> {
                         );
                         continue;
                     };
-                    if k == "name" {
+                    if &**k == "name" {
                         self.err(
                             Diagnostic::error("E0036", "`name` is built into every environment")
                                 .at(*kspan, "reserved field")
@@ -298,7 +298,7 @@ impl<'p> Checker<'p> {
                         continue;
                     }
                     let t = self.infer(&f.value);
-                    fields.insert(k.clone(), (t, *kspan));
+                    fields.insert(k.to_string(), (t, *kspan));
                 }
                 per_env.push((e.name.span, fields));
             }
@@ -710,7 +710,7 @@ impl<'p> Checker<'p> {
                     if let Key::Static(k, s) = &f.key {
                         let optional = matches!(t, Type::Optional(_));
                         out.insert(
-                            k.clone(),
+                            k.to_string(),
                             FieldType { ty: t, optional, default: None, doc: f.doc.clone(), span: Some(*s) },
                         );
                     }

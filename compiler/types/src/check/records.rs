@@ -9,7 +9,7 @@ impl Checker<'_> {
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for f in fields {
             if let Key::Static(k, s) = &f.key
-                && let Some(prev) = seen.insert(k.as_str(), *s)
+                && let Some(prev) = seen.insert(&**k, *s)
             {
                 self.err(
                     Diagnostic::error("E0021", format!("field `{k}` is given twice"))
@@ -27,8 +27,8 @@ impl Checker<'_> {
         for f in fields {
             match &f.key {
                 Key::Static(k, kspan) => {
-                    given.insert(k.as_str());
-                    match rt.fields.get(k) {
+                    given.insert(&**k);
+                    match rt.fields.get(&**k) {
                         Some(ft) => {
                             let t = if ft.optional { Type::optional(ft.ty.clone()) } else { ft.ty.clone() };
                             self.check(&f.value, &t);
@@ -103,7 +103,7 @@ impl Checker<'_> {
                         self.infer(&f.value);
                         continue;
                     };
-                    match rt.fields.get(k) {
+                    match rt.fields.get(&**k) {
                         Some(ft) => self.patch_value(&f.value, &ft.ty, ft.optional),
                         None if rt.open => {
                             self.check(&f.value, &Type::Any);
