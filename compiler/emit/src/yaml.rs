@@ -58,15 +58,104 @@ pub fn to_yaml(json: &Value) -> String {
 /// The objects are rendered in chunks on every core (`cedc_model::parallel`, results in
 /// input order), so the text is the same whatever the thread count, and so is the error:
 /// the first object, in order, without a JSON form.
+///
+/// Each object is serialised straight from the model ([`ObjectYaml`]), with the same
+/// text as `to_yaml(&object_json(o))` (a test compares them) but without building its
+/// JSON first.
 pub fn render_objects(objects: &[&Object]) -> Result<String, Span> {
     /// Objects per task: enough that handing out tasks costs nothing next to them.
     const CHUNK: usize = 256;
     let chunks: Vec<&[&Object]> = objects.chunks(CHUNK).collect();
-    let rendered = cedc_model::parallel::map(&chunks, |chunk| {
-        chunk.iter().map(|o| crate::object_json(o).map(|json| to_yaml(&json))).collect::<Result<Vec<_>, _>>()
-    });
+    let rendered =
+        cedc_model::parallel::map(&chunks, |chunk| chunk.iter().map(|o| object_yaml(o)).collect::<Result<Vec<_>, _>>());
     let documents = rendered.into_iter().collect::<Result<Vec<_>, _>>()?;
     Ok(documents.concat().join("---\n"))
+}
+
+/// One object as a YAML document: `to_yaml(&object_json(object))`, serialised from the
+/// model directly. `Err(span)`: a value without a JSON form (the first, in order).
+pub fn object_yaml(object: &Object) -> Result<String, Span> {
+    if let Some(v) = object.value.unwritable() {
+        return Err(v.span());
+    }
+    match serde_saphyr::to_string_with_options(&ObjectYaml(&object.value), options()) {
+        Ok(text) => Ok(normalize(text)),
+        Err(_) => crate::object_json(object).map(|json| json_fallback(&json)),
+    }
+}
+
+/// An object of the model serialised as [`crate::object_json`] would give it: fields
+/// holding `none` left out, the top-level and `metadata` keys in the conventional order
+/// ([`cedc_model::TOP_ORDER`]), an empty `metadata.annotations` left out, text of a
+/// `Named` value as a string, and the string styles of [`Yaml`].
+struct ObjectYaml<'a>(&'a cedc_model::Value);
+
+/// A value of the model inside an object ([`ObjectYaml`]); `order`: keys that go first.
+struct ModelYaml<'a> {
+    value: &'a cedc_model::Value,
+    order: &'a [&'a str],
+    /// This record is an object's `metadata` (an empty `annotations` is left out).
+    metadata: bool,
+}
+
+impl Serialize for ObjectYaml<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ModelYaml { value: self.0, order: cedc_model::TOP_ORDER, metadata: false }.serialize(serializer)
+    }
+}
+
+impl Serialize for ModelYaml<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use cedc_model::ValueKind;
+        let plain = |value| ModelYaml { value, order: &[], metadata: false };
+        match &self.value.kind {
+            ValueKind::None => serializer.serialize_unit(),
+            ValueKind::Bool(b) => serializer.serialize_bool(*b),
+            ValueKind::Int(i) => serializer.serialize_i64(*i),
+            ValueKind::Str(s) => string(s, serializer),
+            ValueKind::Named(n) => string(&n.text, serializer),
+            ValueKind::List(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&plain(item))?;
+                }
+                seq.end()
+            }
+            ValueKind::Record(fields) => {
+                let given = |(k, v): &(&cedc_model::Key, &cedc_model::Value)| {
+                    !matches!(v.kind, ValueKind::None)
+                        && !(self.metadata && &***k == "annotations" && is_empty_record(v))
+                };
+                let first = self.order.iter().filter_map(|k| fields.get_key_value(*k));
+                let rest = fields.iter().filter(|(k, _)| !self.order.contains(&&***k));
+                let entries: Vec<(&cedc_model::Key, &cedc_model::Value)> = first.chain(rest).filter(given).collect();
+                let mut m = serializer.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    let metadata = self.order == cedc_model::TOP_ORDER && &**k == "metadata";
+                    let order: &[&str] = if metadata { cedc_model::METADATA_ORDER } else { &[] };
+                    m.serialize_entry(&**k, &ModelYaml { value: v, order, metadata })?;
+                }
+                m.end()
+            }
+            ValueKind::Env(_) | ValueKind::Secret(_) | ValueKind::Patch(_) => {
+                Err(serde::ser::Error::custom("a value without a JSON form"))
+            }
+        }
+    }
+}
+
+/// A record with no field that has a value (JSON `{}`).
+fn is_empty_record(v: &cedc_model::Value) -> bool {
+    v.as_record().is_some_and(|f| f.values().all(|x| matches!(x.kind, cedc_model::ValueKind::None)))
+}
+
+/// A string, in the style [`Yaml`] gives a JSON string.
+fn string<S: Serializer>(s: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    if has_invisible_line_end(s) {
+        serde_saphyr::DoubleQuoted(s).serialize(serializer)
+    } else {
+        serializer.serialize_str(s)
+    }
 }
 
 fn json_fallback(json: &Value) -> String {

@@ -12,8 +12,8 @@ pub mod views;
 
 pub use layout::Layout;
 pub use platform::{
-    CLUSTER_SCOPED, Component, ComponentInfo, Environment, Object, ObjectId, Platform, conventional_order,
-    is_cluster_scoped,
+    CLUSTER_SCOPED, Component, ComponentInfo, Environment, METADATA_ORDER, Object, ObjectId, Platform, TOP_ORDER,
+    conventional_order, is_cluster_scoped,
 };
 pub use value::{
     FieldMap, Fields, Key, Named, Origin, PatchSource, PathSeg, SecretSource, SecretStore, Value, ValueKind,

@@ -310,8 +310,9 @@ impl std::fmt::Display for ObjectId {
 }
 
 /// Top-level keys first in the order Kubernetes users expect; the rest as written.
-const TOP_ORDER: &[&str] = &["apiVersion", "kind", "metadata", "spec", "data", "stringData", "type"];
-const METADATA_ORDER: &[&str] = &["name", "namespace", "labels", "annotations"];
+pub const TOP_ORDER: &[&str] = &["apiVersion", "kind", "metadata", "spec", "data", "stringData", "type"];
+/// The same for `metadata`'s keys.
+pub const METADATA_ORDER: &[&str] = &["name", "namespace", "labels", "annotations"];
 
 pub fn conventional_order(v: serde_json::Value) -> serde_json::Value {
     fn reorder(
