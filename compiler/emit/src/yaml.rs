@@ -122,10 +122,10 @@ impl Serialize for ModelYaml<'_> {
                 seq.end()
             }
             ValueKind::Record(fields) => {
-                let given = |(k, v): &(&cedc_model::Key, &cedc_model::Value)| {
-                    !matches!(v.kind, ValueKind::None)
-                        && !(self.metadata && &***k == "annotations" && is_empty_record(v))
+                let left_out = |k: &str, v: &cedc_model::Value| {
+                    matches!(v.kind, ValueKind::None) || (self.metadata && k == "annotations" && is_empty_record(v))
                 };
+                let given = |(k, v): &(&cedc_model::Key, &cedc_model::Value)| !left_out(k, v);
                 let first = self.order.iter().filter_map(|k| fields.get_key_value(*k));
                 let rest = fields.iter().filter(|(k, _)| !self.order.contains(&&***k));
                 let entries: Vec<(&cedc_model::Key, &cedc_model::Value)> = first.chain(rest).filter(given).collect();
