@@ -283,7 +283,10 @@ impl Object {
     /// whole object. An object made by a helper function (`k8s.service("web", ...)`) has
     /// its span inside the helper, while its name comes from the call's argument.
     pub fn name_span(&self) -> Span {
-        self.value.origin_at(&[crate::PathSeg::Key("metadata".into()), crate::PathSeg::Key("name".into())]).span
+        // `origin_at` of `metadata.name`, without making its path (every check asks).
+        let meta = self.value.as_record().and_then(|f| f.get("metadata"));
+        let name = meta.and_then(Value::as_record).and_then(|f| f.get("name"));
+        name.or(meta).unwrap_or(&self.value).origin.span
     }
     /// The object as JSON, keys in the conventional Kubernetes order.
     pub fn to_json(&self) -> Result<serde_json::Value, Span> {
