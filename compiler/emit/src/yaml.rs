@@ -149,7 +149,7 @@ fn is_empty_record(v: &cedc_model::Value) -> bool {
     v.as_record().is_some_and(|f| f.values().all(|x| matches!(x.kind, cedc_model::ValueKind::None)))
 }
 
-/// A string, in the style [`Yaml`] gives a JSON string.
+/// A string: double-quoted when it has a line ending in whitespace (see the module docs), else in the style the library picks.
 fn string<S: Serializer>(s: &str, serializer: S) -> Result<S::Ok, S::Error> {
     if has_invisible_line_end(s) {
         serde_saphyr::DoubleQuoted(s).serialize(serializer)
@@ -185,9 +185,7 @@ struct Yaml<'a>(&'a Value);
 impl Serialize for Yaml<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.0 {
-            Value::String(s) if has_invisible_line_end(s) => {
-                serde_saphyr::DoubleQuoted(s.as_str()).serialize(serializer)
-            }
+            Value::String(s) => string(s, serializer),
             Value::Array(items) => {
                 let mut seq = serializer.serialize_seq(Some(items.len()))?;
                 for item in items {
