@@ -160,7 +160,7 @@ pub(crate) fn at_input(out: &mut [Diagnostic], o: &Object) {
     let call = o.made_by();
     for d in out {
         let Some(span) = d.span() else { continue };
-        if let Some(input) = o.value.origin_of(span).and_then(|origin| origin.input).filter(|i| *i != span) {
+        if let Some(input) = o.value.origin_of(span).and_then(|origin| origin.input()).filter(|i| *i != span) {
             d.move_to_input(input);
         }
         if let Some(call) = call.filter(|c| !d.span().is_some_and(|at| c.contains(at))) {

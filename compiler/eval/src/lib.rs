@@ -717,21 +717,21 @@ impl<'p> Evaluator<'p> {
     /// outside its body: an argument (or what an argument was computed from).
     fn argument_origin(&self, v: &Value) -> Option<Span> {
         let body = *self.bodies.last()?;
-        if let Some(i) = v.origin.input {
+        if let Some(i) = v.origin.input() {
             return Some(i);
         }
         (!body.contains(v.origin.span)).then_some(v.origin.span)
     }
 
     fn invalid(&mut self, origin: Origin, msg: &str, code: &'static str, help: &str) -> Stop {
-        let mut d = match origin.input {
+        let mut d = match origin.input() {
             Some(input) => Diagnostic::error(code, msg.to_string())
                 .at(input, "the input it is computed from")
                 .also(origin.span, COMPUTED_HERE),
             None => Diagnostic::error(code, msg.to_string()).at(origin.span, COMPUTED_HERE),
         }
         .help(help.to_string());
-        if let Some(base) = origin.overrides {
+        if let Some(base) = origin.overrides() {
             d = d.also(base, "base value, overridden for this environment");
         }
         self.fail(d)
@@ -754,7 +754,7 @@ impl<'p> Evaluator<'p> {
                 let mut input = None;
                 let text = self.string_reading(s, span, &mut reads, &mut input, None)?;
                 let mut value = Value::new(secrets::text(text, reads), span);
-                value.origin.input = input;
+                value.origin.set_input(input);
                 Ok(value)
             }
             ExprKind::Ident(id) => self.ident(id),
@@ -925,7 +925,7 @@ impl<'p> Evaluator<'p> {
         let text = self.string_reading(s, span, &mut reads, &mut input, Some(&mut patches))?;
         if patches.is_empty() {
             let mut value = Value::new(secrets::text(text, reads), span);
-            value.origin.input = input;
+            value.origin.set_input(input);
             return Ok(value);
         }
         let mut texts = Vec::new();
@@ -1536,7 +1536,7 @@ fn merge(base: Value, patch: Value, span: Span) -> Value {
 fn set_path(v: &mut Value, path: &[String], mut new: Value) {
     match path.split_first() {
         None => {
-            new.origin.overrides = Some(v.origin.overrides.unwrap_or(v.origin.span));
+            new.origin.set_overrides(Some(v.origin.overrides().unwrap_or(v.origin.span)));
             *v = new;
         }
         Some((k, rest)) => {
@@ -1573,8 +1573,8 @@ fn take_field(fields: &mut Fields, name: &str) -> Option<Value> {
 /// place a problem found in it later points at besides the function's line.
 fn made_by_call(v: &mut Value, body: Span, call: Span) {
     let mut tag = |v: &mut Value| {
-        if matches!(v.kind, ValueKind::Record(_)) && v.origin.input.is_none() && body.contains(v.origin.span) {
-            v.origin.input = Some(call);
+        if matches!(v.kind, ValueKind::Record(_)) && v.origin.input().is_none() && body.contains(v.origin.span) {
+            v.origin.set_input(Some(call));
         }
     };
     if let ValueKind::List(items) = &mut v.kind {

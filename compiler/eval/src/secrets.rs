@@ -141,7 +141,7 @@ pub(crate) fn public(text: &Value, reason: &Value) -> Result<Value, Diagnostic> 
     }
     let reads = reads_of(text).cloned().collect();
     let named = Named { text: text.as_str().unwrap_or_default().into(), reads, public: Some(why.into()) };
-    Ok(Value { kind: ValueKind::Named(Arc::new(named)), origin: text.origin })
+    Ok(Value { kind: ValueKind::Named(Arc::new(named)), origin: text.origin.clone() })
 }
 
 #[cfg(test)]

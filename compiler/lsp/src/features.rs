@@ -334,7 +334,7 @@ impl Analysis {
             let program = &self.compilation.program;
             let Some(v) = cedc_eval::evaluate_expr(program, checked, &env.name, module, e) else { continue };
             let json = v.to_json().map(|j| short_json(&j)).unwrap_or_else(|_| "…".into());
-            let how = if v.origin.overrides.is_some() { "overridden at" } else { "set at" };
+            let how = if v.origin.overrides().is_some() { "overridden at" } else { "set at" };
             lines.push(format!("- `{}`: `{json}` — {how} `{}`", env.name, self.line_of(v.origin.span)));
         }
         if lines.is_empty() { String::new() } else { format!("**In each environment**\n{}", lines.join("\n")) }
@@ -353,7 +353,7 @@ impl Analysis {
                 continue;
             }
             seen.push((env, json.clone(), v.origin.span));
-            let how = if v.origin.overrides.is_some() { "overridden at" } else { "set at" };
+            let how = if v.origin.overrides().is_some() { "overridden at" } else { "set at" };
             lines.push(format!("- `{env}`: `{json}` — {how} `{}`", self.line_of(v.origin.span)));
         }
         format!("**In each environment**\n{}", lines.join("\n"))
@@ -510,7 +510,7 @@ fn collect_values<'a>(v: &'a Value, span: Span, env: &'a str, out: &mut Vec<(&'a
     // Iterative: values can be as deep as the user's data.
     let mut stack = vec![v];
     while let Some(v) = stack.pop() {
-        if v.origin.span == span || v.origin.overrides == Some(span) {
+        if v.origin.span == span || v.origin.overrides() == Some(span) {
             out.push((env, v));
         }
         match &v.kind {

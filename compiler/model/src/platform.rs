@@ -257,7 +257,7 @@ impl Object {
     /// `std/k8s` helper, a function of the project): where a problem found inside that
     /// function is used ([`crate::Origin::input`]).
     pub fn made_by(&self) -> Option<Span> {
-        self.value.origin.input.filter(|_| matches!(self.value.kind, crate::ValueKind::Record(_)))
+        self.value.origin.input().filter(|_| matches!(self.value.kind, crate::ValueKind::Record(_)))
     }
 
     /// API group (`""` for the core group): `apps/v1` → `apps`, `v1` → `""`.

@@ -6,24 +6,50 @@ use cedc_diagnostics::Span;
 use indexmap::IndexMap;
 use std::sync::Arc;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Where a value came from. Most values have only the span of their expression; the
+/// two rarer spans are kept out of line, so that a value stays small (a platform is
+/// mostly values).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
     /// The expression that produced the value.
     pub span: Span,
+    extra: Option<Arc<Extra>>,
+}
+
+/// The rarer spans of an [`Origin`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Extra {
+    overrides: Option<Span>,
+    input: Option<Span>,
+}
+
+impl Origin {
+    pub fn at(span: Span) -> Origin {
+        Origin { span, extra: None }
+    }
     /// For a value set by an `in <env> { ... }` override: the base value's span.
-    pub overrides: Option<Span>,
+    pub fn overrides(&self) -> Option<Span> {
+        self.extra.as_ref().and_then(|e| e.overrides)
+    }
     /// For a string computed inside a function from a value that came into it through
     /// an argument (a name built from a parameter): that argument's span, the input a
     /// diagnostic about the string points at (with `span` as the place it was computed).
     /// For a record made inside a function and returned to a call outside any function
     /// (an object built by a helper, or each record of a list it returns): that call,
     /// where a problem found in the record is used ([`crate::Object::made_by`]).
-    pub input: Option<Span>,
-}
-
-impl Origin {
-    pub fn at(span: Span) -> Origin {
-        Origin { span, overrides: None, input: None }
+    pub fn input(&self) -> Option<Span> {
+        self.extra.as_ref().and_then(|e| e.input)
+    }
+    pub fn set_overrides(&mut self, overrides: Option<Span>) {
+        self.change(|e| e.overrides = overrides);
+    }
+    pub fn set_input(&mut self, input: Option<Span>) {
+        self.change(|e| e.input = input);
+    }
+    fn change(&mut self, f: impl FnOnce(&mut Extra)) {
+        let mut extra = self.extra.as_deref().copied().unwrap_or_default();
+        f(&mut extra);
+        self.extra = (extra != Extra::default()).then(|| Arc::new(extra));
     }
 }
 
@@ -381,7 +407,7 @@ impl Value {
         let mut stack = vec![self];
         while let Some(v) = stack.pop() {
             if v.origin.span == span {
-                return Some(v.origin);
+                return Some(v.origin.clone());
             }
             match &v.kind {
                 ValueKind::List(items) => stack.extend(items.iter().rev()),
@@ -408,7 +434,7 @@ impl Value {
                 None => break,
             }
         }
-        cur.origin
+        cur.origin.clone()
     }
 }
 
@@ -416,4 +442,30 @@ impl Value {
 pub enum PathSeg {
     Key(String),
     Index(usize),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A platform is mostly values: keep one at 56 bytes (its kind 32, its origin 24,
+    /// the rare spans out of line).
+    #[test]
+    fn a_value_stays_small() {
+        assert!(std::mem::size_of::<Value>() <= 56, "{}", std::mem::size_of::<Value>());
+        assert!(std::mem::size_of::<Origin>() <= 24, "{}", std::mem::size_of::<Origin>());
+    }
+
+    #[test]
+    fn an_origin_keeps_its_rare_spans() {
+        let sp = |n| Span { file: cedc_diagnostics::FileId(0), start: n, end: n + 1 };
+        let mut o = Origin::at(sp(1));
+        assert_eq!((o.overrides(), o.input()), (None, None));
+        o.set_input(Some(sp(2)));
+        o.set_overrides(Some(sp(3)));
+        assert_eq!((o.overrides(), o.input()), (Some(sp(3)), Some(sp(2))));
+        o.set_input(None);
+        o.set_overrides(None);
+        assert_eq!(o, Origin::at(sp(1)), "no extra spans left: nothing out of line");
+    }
 }

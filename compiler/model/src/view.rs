@@ -32,7 +32,7 @@ impl<'a> View<'a> {
         self.value.origin.span
     }
     pub fn origin(self) -> Origin {
-        self.value.origin
+        self.value.origin.clone()
     }
 
     /// A record field (`none` counts as absent); `None` when this is not a record.

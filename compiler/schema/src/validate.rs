@@ -400,7 +400,7 @@ impl<'s> Walk<'s, '_> {
     }
 
     fn report_at(&mut self, path: String, value: &Value, kind: ViolationKind) {
-        self.out.push(Violation { path, span: value.origin.span, base: value.origin.overrides, kind });
+        self.out.push(Violation { path, span: value.origin.span, base: value.origin.overrides(), kind });
     }
 
     fn wrong_type(&mut self, expected: &str, value: &Value) {

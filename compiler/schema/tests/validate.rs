@@ -949,9 +949,10 @@ fn embedded_resources() {
 fn overridden_values_carry_the_base_span() {
     let schema = object(vec![("replicas", int()), ("spec", object(vec![("x", int())], &["x"]))], &[]);
     let mut replicas = s("three", 50);
-    replicas.origin = Origin { span: sp(50), overrides: Some(sp(10)), input: None };
+    replicas.origin = Origin::at(sp(50));
+    replicas.origin.set_overrides(Some(sp(10)));
     let mut spec = rec(60, vec![]);
-    spec.origin.overrides = Some(sp(20));
+    spec.origin.set_overrides(Some(sp(20)));
     let v = check(&schema, &rec(0, vec![("replicas", replicas), ("spec", spec)]));
     assert_eq!(
         v,
