@@ -572,7 +572,9 @@ fn insert_values(app: &mut Value, values: Value) {
         Some(source)
     } else {
         match field_mut(spec, "sources").map(|s| &mut s.kind) {
-            Some(ValueKind::List(items)) => items.iter_mut().find(|s| s.get("chart").is_some()),
+            Some(ValueKind::List(items)) => {
+                std::sync::Arc::make_mut(items).iter_mut().find(|s| s.get("chart").is_some())
+            }
             _ => None,
         }
     };

@@ -178,7 +178,7 @@ fn list_mut<'v>(value: &'v mut Value, path: &[&str]) -> std::slice::IterMut<'v, 
         };
     }
     match cur.map(|v| &mut v.kind) {
-        Some(ValueKind::List(items)) => items.iter_mut(),
+        Some(ValueKind::List(items)) => std::sync::Arc::make_mut(items).iter_mut(),
         _ => [].iter_mut(),
     }
 }
@@ -249,7 +249,7 @@ fn grant_object(key: &GrantKey, name: &str, requests: &[Request], labels: &Field
     let to = targets
         .into_iter()
         .map(|(group, kind, name)| record(vec![("group", s(group)), ("kind", s(kind)), ("name", s(name))]))
-        .collect();
+        .collect::<Vec<_>>();
     let value = record(vec![
         ("apiVersion", s(GATEWAY_API_VERSION)),
         ("kind", s(gateway::REFERENCE_GRANT)),
@@ -260,7 +260,7 @@ fn grant_object(key: &GrantKey, name: &str, requests: &[Request], labels: &Field
                 (
                     "from",
                     Value::new(
-                        ValueKind::List(vec![record(vec![
+                        ValueKind::list(vec![record(vec![
                             ("group", s(GATEWAY_GROUP)),
                             ("kind", s(&key.from_kind)),
                             ("namespace", s(&key.from_ns)),
@@ -268,7 +268,7 @@ fn grant_object(key: &GrantKey, name: &str, requests: &[Request], labels: &Field
                         span,
                     ),
                 ),
-                ("to", Value::new(ValueKind::List(to), span)),
+                ("to", Value::new(ValueKind::list(to), span)),
             ]),
         ),
     ]);

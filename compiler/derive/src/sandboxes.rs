@@ -175,7 +175,7 @@ fn member_objects(s: Sandboxes, m: &Derived) -> Vec<Object> {
         m.span,
     );
     if let Some(u) = m.user {
-        set(&mut binding.value, &["subjects"], Value::new(ValueKind::List(vec![subject(u)]), u.span()));
+        set(&mut binding.value, &["subjects"], Value::new(ValueKind::list(vec![subject(u)]), u.span()));
     }
     out.push(binding);
     out.extend(quota_objects(s.quota(), ns, &labels, m.span));
@@ -243,7 +243,7 @@ fn quota_objects(q: Option<SandboxQuota>, ns: &str, labels: &serde_json::Value, 
     set(
         &mut limits.value,
         &["spec", "limits"],
-        Value::new(ValueKind::List(vec![Value::new(ValueKind::Record(item), span)]), span),
+        Value::new(ValueKind::list(vec![Value::new(ValueKind::Record(item), span)]), span),
     );
     vec![quota, limits]
 }

@@ -16,7 +16,7 @@ fn value(json: &serde_json::Value, span: Span) -> Value {
         serde_json::Value::Bool(b) => ValueKind::Bool(*b),
         serde_json::Value::Number(n) => ValueKind::Int(n.as_i64().unwrap_or_default()),
         serde_json::Value::String(s) => ValueKind::Str(s.as_str().into()),
-        serde_json::Value::Array(items) => ValueKind::List(items.iter().map(|i| value(i, span)).collect()),
+        serde_json::Value::Array(items) => ValueKind::list(items.iter().map(|i| value(i, span)).collect()),
         serde_json::Value::Object(map) => ValueKind::Record(
             map.iter().map(|(k, v)| (k.clone(), value(v, if k == "grant" { GRANT } else { span }))).collect(),
         ),

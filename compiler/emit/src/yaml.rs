@@ -116,7 +116,7 @@ impl Serialize for ModelYaml<'_> {
             ValueKind::Named(n) => string(&n.text, serializer),
             ValueKind::List(items) => {
                 let mut seq = serializer.serialize_seq(Some(items.len()))?;
-                for item in items {
+                for item in items.iter() {
                     seq.serialize_element(&plain(item))?;
                 }
                 seq.end()

@@ -159,7 +159,7 @@ pub fn walk_cost(v: &Value) -> (u64, u64) {
             ValueKind::List(xs) => {
                 slots += xs.len() as u64;
                 bytes += xs.len() as u64 * SLOT_BYTES;
-                todo.extend(xs);
+                todo.extend(xs.iter());
             }
             ValueKind::Record(fields) => {
                 slots += fields.len() as u64;
@@ -187,7 +187,7 @@ pub fn copy_cost(v: &Value) -> (u64, u64) {
     while let Some(v) = todo.pop() {
         if let ValueKind::List(xs) = &v.kind {
             slots += xs.len() as u64;
-            todo.extend(xs);
+            todo.extend(xs.iter());
         }
     }
     (slots, slots * SLOT_BYTES)
@@ -233,8 +233,8 @@ mod tests {
     #[test]
     fn copies_count_nested_slots() {
         let s = Span::default();
-        let inner = Value::new(ValueKind::List(vec![Value::new(ValueKind::Int(1), s); 3]), s);
-        let outer = Value::new(ValueKind::List(vec![inner.clone(), inner]), s);
+        let inner = Value::new(ValueKind::list(vec![Value::new(ValueKind::Int(1), s); 3]), s);
+        let outer = Value::new(ValueKind::list(vec![inner.clone(), inner]), s);
         assert_eq!(copy_cost(&outer).0, 2 + 3 + 3);
     }
 
@@ -243,7 +243,7 @@ mod tests {
         let s = Span::default();
         let fields: Fields = (0..4).map(|i| (format!("f{i}"), Value::new(ValueKind::Int(i), s))).collect();
         let record = Value::new(ValueKind::Record(fields), s);
-        let list = Value::new(ValueKind::List(vec![record.clone(), record.clone()]), s);
+        let list = Value::new(ValueKind::list(vec![record.clone(), record.clone()]), s);
         assert_eq!(copy_cost(&record), (0, 0), "a record's copy is a reference");
         assert_eq!(copy_cost(&list).0, 2, "a list's copy copies its items, not their records' fields");
         assert_eq!(walk_cost(&list).0, 2 + 4 + 4, "a comparison looks at every field");

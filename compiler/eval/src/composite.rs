@@ -117,7 +117,7 @@ impl Evaluator<'_> {
         status.insert("x-kubernetes-preserve-unknown-fields".into(), Value::new(ValueKind::Bool(true), span));
         props.insert("status".into(), Value::new(ValueKind::Record(status), span));
         top.insert("properties".into(), Value::new(ValueKind::Record(props), span));
-        top.insert("required".into(), Value::new(ValueKind::List(vec![s("spec", span)]), span));
+        top.insert("required".into(), Value::new(ValueKind::list(vec![s("spec", span)]), span));
         let version = record(
             [
                 ("name", s(info.version(), span)),
@@ -142,7 +142,7 @@ impl Evaluator<'_> {
             }
         };
         spec.insert("defaultCompositionRef".into(), record([("name", s(name, span))], span));
-        spec.insert("versions".into(), Value::new(ValueKind::List(vec![version]), span));
+        spec.insert("versions".into(), Value::new(ValueKind::list(vec![version]), span));
         self.charge(span, 16, 0)?;
         Ok(object(
             api_version,
@@ -164,7 +164,7 @@ impl Evaluator<'_> {
             [
                 ("apiVersion", s(xp::PT_API_VERSION, span)),
                 ("kind", s(xp::RESOURCES, span)),
-                ("resources", Value::new(ValueKind::List(out), span)),
+                ("resources", Value::new(ValueKind::list(out), span)),
             ],
             span,
         );
@@ -183,7 +183,7 @@ impl Evaluator<'_> {
                     record([("apiVersion", s(&info.api_version, span)), ("kind", s(&info.kind, span))], span),
                 ),
                 ("mode", s(xp::MODE_PIPELINE, span)),
-                ("pipeline", Value::new(ValueKind::List(vec![step]), span)),
+                ("pipeline", Value::new(ValueKind::list(vec![step]), span)),
             ],
             span,
         );
@@ -209,7 +209,7 @@ impl Evaluator<'_> {
         out.insert("name".into(), name.clone());
         out.insert("base".into(), base);
         if !patches.is_empty() {
-            out.insert("patches".into(), Value::new(ValueKind::List(patches), r.span()));
+            out.insert("patches".into(), Value::new(ValueKind::list(patches), r.span()));
         }
         for field in ["readinessChecks", "connectionDetails"] {
             if let Some(v) = fields.get(field).filter(|v| !matches!(v.kind, ValueKind::None)) {
@@ -253,8 +253,8 @@ impl Evaluator<'_> {
             }
             Type::Enum(members) => {
                 out.insert("type".into(), ty("string"));
-                let values = members.iter().map(|m| s(m, span)).collect();
-                out.insert("enum".into(), Value::new(ValueKind::List(values), span));
+                let values = members.iter().map(|m| s(m, span)).collect::<Vec<_>>();
+                out.insert("enum".into(), Value::new(ValueKind::list(values), span));
             }
             Type::List(item) => {
                 out.insert("type".into(), ty("array"));
@@ -290,7 +290,7 @@ impl Evaluator<'_> {
                 }
                 out.insert("properties".into(), Value::new(ValueKind::Record(props), span));
                 if !required.is_empty() {
-                    out.insert("required".into(), Value::new(ValueKind::List(required), span));
+                    out.insert("required".into(), Value::new(ValueKind::list(required), span));
                 }
                 if r.open {
                     out.insert("x-kubernetes-preserve-unknown-fields".into(), Value::new(ValueKind::Bool(true), span));
@@ -480,7 +480,7 @@ fn patch_record(to: &str, p: &PatchSource, span: Span) -> Value {
             let variables = p.from.iter().map(|f| record([("fromFieldPath", s(f, span))], span)).collect::<Vec<_>>();
             let combine = record(
                 [
-                    ("variables", Value::new(ValueKind::List(variables), span)),
+                    ("variables", Value::new(ValueKind::list(variables), span)),
                     ("strategy", s("string", span)),
                     ("string", record([("fmt", s(fmt, span))], span)),
                 ],
@@ -495,7 +495,7 @@ fn patch_record(to: &str, p: &PatchSource, span: Span) -> Value {
     }
     out.insert("toFieldPath".into(), s(to, span));
     if !p.transforms.is_empty() {
-        out.insert("transforms".into(), Value::new(ValueKind::List(p.transforms.clone()), span));
+        out.insert("transforms".into(), Value::new(ValueKind::list(p.transforms.clone()), span));
     }
     Value::new(ValueKind::Record(out), span)
 }
@@ -527,7 +527,7 @@ fn take_patches(base: &mut Value, out: &mut Vec<(String, PatchSource, Span)>) {
                 }
             }
             ValueKind::List(items) => {
-                for (i, x) in items.iter_mut().enumerate() {
+                for (i, x) in Arc::make_mut(items).iter_mut().enumerate() {
                     stack.push((x, format!("{path}[{i}]")));
                 }
             }

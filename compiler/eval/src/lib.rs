@@ -661,8 +661,11 @@ impl<'p> Evaluator<'p> {
             }
             (Type::List(it), ValueKind::List(items)) => {
                 self.charge(v.origin.span, items.len() as u64, 0)?;
-                let items = items.into_iter().map(|x| self.conform(x, it)).collect::<Result<Vec<_>, _>>()?;
-                Ok(Value { kind: ValueKind::List(items), origin: v.origin })
+                let items = Arc::unwrap_or_clone(items)
+                    .into_iter()
+                    .map(|x| self.conform(x, it))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Value { kind: ValueKind::list(items), origin: v.origin })
             }
             (Type::Map(vt), ValueKind::Record(fields)) => {
                 self.charge(v.origin.span, fields.len() as u64, 0)?;
@@ -773,14 +776,14 @@ impl<'p> Evaluator<'p> {
                             match sv.kind {
                                 ValueKind::List(xs) => {
                                     self.charge_items(span, out.len().saturating_add(xs.len()), xs.len())?;
-                                    out.extend(xs);
+                                    out.extend(Arc::unwrap_or_clone(xs));
                                 }
                                 _ => return Err(self.fail(internal(x.span, "spread"))),
                             }
                         }
                     }
                 }
-                v(ValueKind::List(out))
+                v(ValueKind::list(out))
             }
             ExprKind::Record(fields) => {
                 let mut out = Fields::new();
@@ -804,10 +807,13 @@ impl<'p> Evaluator<'p> {
                 self.known(&i, idx.span, "an index")?;
                 // `b` is ours: take the item out rather than copying it.
                 match (b.kind, &i.kind) {
-                    (ValueKind::List(mut xs), ValueKind::Int(n)) => {
+                    (ValueKind::List(xs), ValueKind::Int(n)) => {
                         let got = usize::try_from(*n).ok().filter(|n| *n < xs.len());
                         match got {
-                            Some(n) => Ok(xs.swap_remove(n)),
+                            Some(n) => {
+                                Ok(Arc::try_unwrap(xs)
+                                    .map_or_else(|shared| shared[n].clone(), |mut xs| xs.swap_remove(n)))
+                            }
                             None => Err(self.fail(
                                 Diagnostic::error(
                                     "E0060",
@@ -865,7 +871,7 @@ impl<'p> Evaluator<'p> {
                 let it = self.expr(&f.iter)?;
                 self.known(&it, f.iter.span, "a `for` over it")?;
                 let pairs: Vec<(Value, Value)> = match it.kind {
-                    ValueKind::List(xs) => xs
+                    ValueKind::List(xs) => Arc::unwrap_or_clone(xs)
                         .into_iter()
                         .enumerate()
                         .map(|(i, x)| (Value::new(ValueKind::Int(i as i64), f.iter.span), x))
@@ -903,7 +909,7 @@ impl<'p> Evaluator<'p> {
                     }
                 }
                 self.locals.truncate(n);
-                v(ValueKind::List(out))
+                v(ValueKind::list(out))
             }
             ExprKind::LetIn(l) => {
                 let val = self.expr(&l.value)?;
@@ -1232,7 +1238,7 @@ impl<'p> Evaluator<'p> {
                 let (ValueKind::List(mut a), ValueKind::List(b)) = (lv.kind, rv.kind) else {
                     return Err(self.fail(internal(span, "operator")));
                 };
-                a.extend(b);
+                Arc::make_mut(&mut a).extend(Arc::unwrap_or_clone(b));
                 out(ValueKind::List(a))
             }
             (_, ValueKind::Int(a), ValueKind::Int(b)) => {
@@ -1374,7 +1380,7 @@ impl<'p> Evaluator<'p> {
                 self.charge_items(span, ks.len(), ks.len())?;
                 self.charge(span, 0, ks.iter().map(|k| k.len() as u64).sum())?;
                 ks.sort();
-                out(ValueKind::List(ks.into_iter().map(|k| Value::str(k, span)).collect()))
+                out(ValueKind::list(ks.into_iter().map(|k| Value::str(k, span)).collect()))
             }
             (Builtin::Lower | Builtin::Upper, [s]) => {
                 let s = s.as_str().unwrap_or("");
@@ -1491,7 +1497,9 @@ fn matches_pattern(p: &Pattern, v: &Value) -> bool {
 fn same(a: &Value, b: &Value) -> bool {
     let none = |v: &Value| matches!(v.kind, ValueKind::None);
     match (&a.kind, &b.kind) {
-        (ValueKind::List(x), ValueKind::List(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q)),
+        (ValueKind::List(x), ValueKind::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| same(p, q))
+        }
         (ValueKind::Record(x), ValueKind::Record(y)) => {
             x.iter().all(|(k, v)| y.get(k).map_or(none(v), |w| same(v, w)))
                 && y.iter().all(|(k, w)| x.contains_key(k) || none(w))
@@ -1578,7 +1586,7 @@ fn made_by_call(v: &mut Value, body: Span, call: Span) {
         }
     };
     if let ValueKind::List(items) = &mut v.kind {
-        items.iter_mut().for_each(&mut tag);
+        Arc::make_mut(items).iter_mut().for_each(&mut tag);
     } else {
         tag(v);
     }
@@ -1587,7 +1595,7 @@ fn made_by_call(v: &mut Value, body: Span, call: Span) {
 /// The items of an optional list field taken out of a record (empty when absent or none).
 fn take_list(v: Option<Value>) -> Vec<Value> {
     match v.map(|v| v.kind) {
-        Some(ValueKind::List(items)) => items,
+        Some(ValueKind::List(items)) => Arc::unwrap_or_clone(items),
         _ => Vec::new(),
     }
 }

@@ -87,7 +87,7 @@ fn rec(at: usize, fields: Vec<(&str, Value)>) -> Value {
     Value::new(ValueKind::Record(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect()), sp(at))
 }
 fn list(at: usize, items: Vec<Value>) -> Value {
-    Value::new(ValueKind::List(items), sp(at))
+    Value::new(ValueKind::list(items), sp(at))
 }
 
 fn check(schema: &Schema, value: &Value) -> Vec<Violation> {
@@ -1045,7 +1045,7 @@ fn dismantle(value: Value) {
     while let Some(mut v) = stack.pop() {
         match &mut v.kind {
             ValueKind::Record(fields) => stack.extend(fields.drain(..).map(|(_, v)| v)),
-            ValueKind::List(items) => stack.append(items),
+            ValueKind::List(items) => stack.append(std::sync::Arc::make_mut(items)),
             _ => {}
         }
     }
