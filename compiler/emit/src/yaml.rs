@@ -90,24 +90,48 @@ pub fn object_yaml(object: &Object) -> Result<String, Span> {
 /// `Named` value as a string, and the string styles of [`Yaml`].
 struct ObjectYaml<'a>(&'a cedc_model::Value);
 
-/// A value of the model inside an object ([`ObjectYaml`]); `order`: keys that go first.
+/// A value of the model inside an object ([`ObjectYaml`]), and where it is.
 struct ModelYaml<'a> {
     value: &'a cedc_model::Value,
-    order: &'a [&'a str],
-    /// This record is an object's `metadata` (an empty `annotations` is left out).
-    metadata: bool,
+    level: Level,
+}
+
+/// Where a record is in an object: what its keys' order is, what it leaves out.
+#[derive(Clone, Copy, PartialEq)]
+enum Level {
+    /// The object itself: [`cedc_model::TOP_ORDER`].
+    Top,
+    /// Its `metadata`: [`cedc_model::METADATA_ORDER`], an empty `annotations` left out.
+    Metadata,
+    /// Anything deeper: keys as written.
+    Inner,
+}
+
+impl Level {
+    fn order(self) -> &'static [&'static str] {
+        match self {
+            Level::Top => cedc_model::TOP_ORDER,
+            Level::Metadata => cedc_model::METADATA_ORDER,
+            Level::Inner => &[],
+        }
+    }
+
+    /// The level of the field `key` of a record at this level.
+    fn of_field(self, key: &str) -> Level {
+        if self == Level::Top && key == "metadata" { Level::Metadata } else { Level::Inner }
+    }
 }
 
 impl Serialize for ObjectYaml<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        ModelYaml { value: self.0, order: cedc_model::TOP_ORDER, metadata: false }.serialize(serializer)
+        ModelYaml { value: self.0, level: Level::Top }.serialize(serializer)
     }
 }
 
 impl Serialize for ModelYaml<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use cedc_model::ValueKind;
-        let plain = |value| ModelYaml { value, order: &[], metadata: false };
+        let plain = |value| ModelYaml { value, level: Level::Inner };
         match &self.value.kind {
             ValueKind::None => serializer.serialize_unit(),
             ValueKind::Bool(b) => serializer.serialize_bool(*b),
@@ -123,17 +147,17 @@ impl Serialize for ModelYaml<'_> {
             }
             ValueKind::Record(fields) => {
                 let left_out = |k: &str, v: &cedc_model::Value| {
-                    matches!(v.kind, ValueKind::None) || (self.metadata && k == "annotations" && is_empty_record(v))
+                    matches!(v.kind, ValueKind::None)
+                        || (self.level == Level::Metadata && k == "annotations" && is_empty_record(v))
                 };
                 let given = |(k, v): &(&cedc_model::Key, &cedc_model::Value)| !left_out(k, v);
-                let first = self.order.iter().filter_map(|k| fields.get_key_value(*k));
-                let rest = fields.iter().filter(|(k, _)| !self.order.contains(&&***k));
+                let order = self.level.order();
+                let first = order.iter().filter_map(|k| fields.get_key_value(*k));
+                let rest = fields.iter().filter(|(k, _)| !order.contains(&&***k));
                 let entries: Vec<(&cedc_model::Key, &cedc_model::Value)> = first.chain(rest).filter(given).collect();
                 let mut m = serializer.serialize_map(Some(entries.len()))?;
                 for (k, v) in entries {
-                    let metadata = self.order == cedc_model::TOP_ORDER && &**k == "metadata";
-                    let order: &[&str] = if metadata { cedc_model::METADATA_ORDER } else { &[] };
-                    m.serialize_entry(&**k, &ModelYaml { value: v, order, metadata })?;
+                    m.serialize_entry(&**k, &ModelYaml { value: v, level: self.level.of_field(k) })?;
                 }
                 m.end()
             }

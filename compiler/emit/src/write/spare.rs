@@ -37,9 +37,14 @@ use std::path::{Path, PathBuf};
 /// The spare's `.gitignore`: everything in the directory, itself included.
 const GITIGNORE: &str = "# cedc: the previous build's tree, reused by the next build; safe to delete\n*\n";
 
-/// The spare's path beside the output directory.
+/// The spare's name beside the output directory.
+fn name(target: &Target) -> String {
+    format!(".{}.cedc-spare", target.name)
+}
+
+/// The spare's path.
 pub(super) fn path(target: &Target) -> PathBuf {
-    target.parent.join(format!(".{}.cedc-spare", target.name))
+    target.parent.join(name(target))
 }
 
 /// A spare made ready for a new tree: locked by this process, holding only names the
@@ -130,7 +135,7 @@ pub(super) fn take(
     let Ok(meta) = fs::symlink_metadata(&path) else {
         return Ok(None);
     };
-    let name = format!(".{}.cedc-spare", target.name);
+    let name = name(target);
     let same_fs =
         target.existing.as_ref().and_then(sys::file_id).map(|id| id.dev) == sys::file_id(&meta).map(|id| id.dev);
     if !meta.is_dir() || !same_fs || sys::file_id(&meta).is_none() {
