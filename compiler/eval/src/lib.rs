@@ -1514,22 +1514,15 @@ fn merge(base: Value, patch: Value, span: Span) -> Value {
     match (base.kind, patch.kind) {
         (ValueKind::Record(mut b), ValueKind::Record(p)) => {
             for (k, pv) in p {
-                let merged = match b.shift_remove_full(&k) {
-                    Some((i, _, bv))
-                        if matches!(bv.kind, ValueKind::Record(_)) && matches!(pv.kind, ValueKind::Record(_)) =>
-                    {
+                match b.get_mut(&k) {
+                    Some(bv) if matches!(bv.kind, ValueKind::Record(_)) && matches!(pv.kind, ValueKind::Record(_)) => {
                         let pspan = pv.span();
-                        (Some(i), merge(bv, pv, pspan))
+                        let base = std::mem::replace(bv, Value::new(ValueKind::None, pspan));
+                        *bv = merge(base, pv, pspan);
                     }
-                    Some((i, _, _)) => (Some(i), pv),
-                    None => (None, pv),
-                };
-                match merged {
-                    (Some(i), v) => {
-                        b.shift_insert(i, k, v);
-                    }
-                    (None, v) => {
-                        b.insert(k, v);
+                    Some(bv) => *bv = pv,
+                    None => {
+                        b.insert(k, pv);
                     }
                 }
             }

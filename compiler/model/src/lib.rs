@@ -3,6 +3,7 @@
 //! views ([`View`], and per kind family in [`views`]), which keep every field's
 //! provenance.
 
+mod field_map;
 mod layout;
 pub mod parallel;
 mod platform;

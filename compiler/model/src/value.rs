@@ -2,8 +2,8 @@
 //! the expression that produced it, and for overridden values the span of the base
 //! value the override replaced. Checks and the language server report through it.
 
+pub use crate::field_map::FieldMap;
 use cedc_diagnostics::Span;
-use indexmap::IndexMap;
 use std::sync::Arc;
 
 /// Where a value came from. Most values have only the span of their expression; the
@@ -58,10 +58,6 @@ pub struct Value {
     pub kind: ValueKind,
     pub origin: Origin,
 }
-
-/// The fields of a record, in source order (output follows the order users wrote),
-/// hashed with a fixed hasher (no per-run seed).
-pub type FieldMap = IndexMap<Key, Value, foldhash::fast::FixedState>;
 
 /// A field name. Shared, not copied: the records a program makes use the few names
 /// its source spells (a copy of a record, or a record made again for each component,
@@ -121,7 +117,7 @@ impl Fields {
         Fields::default()
     }
     pub fn with_capacity(n: usize) -> Fields {
-        let map = FieldMap::with_capacity_and_hasher(n, Default::default());
+        let map = FieldMap::with_capacity(n);
         Fields(Arc::new(Inner { map, typed: false, conformed: None }))
     }
     /// Whether changing them would copy them first.
@@ -179,7 +175,7 @@ impl<K: Into<Key>> Extend<(K, Value)> for Fields {
 
 impl IntoIterator for Fields {
     type Item = (Key, Value);
-    type IntoIter = indexmap::map::IntoIter<Key, Value>;
+    type IntoIter = std::vec::IntoIter<(Key, Value)>;
     fn into_iter(self) -> Self::IntoIter {
         Arc::unwrap_or_clone(self.0).map.into_iter()
     }
@@ -187,7 +183,7 @@ impl IntoIterator for Fields {
 
 impl<'a> IntoIterator for &'a Fields {
     type Item = (&'a Key, &'a Value);
-    type IntoIter = indexmap::map::Iter<'a, Key, Value>;
+    type IntoIter = crate::field_map::Iter<'a>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.map.iter()
     }
@@ -195,7 +191,7 @@ impl<'a> IntoIterator for &'a Fields {
 
 impl<'a> IntoIterator for &'a mut Fields {
     type Item = (&'a Key, &'a mut Value);
-    type IntoIter = indexmap::map::IterMut<'a, Key, Value>;
+    type IntoIter = crate::field_map::IterMut<'a>;
     fn into_iter(self) -> Self::IntoIter {
         std::ops::DerefMut::deref_mut(self).iter_mut()
     }

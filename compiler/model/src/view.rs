@@ -134,7 +134,7 @@ impl ExactSizeIterator for Items<'_> {}
 
 /// The fields of a record, as (name, view), `none` fields left out.
 #[derive(Clone, Debug)]
-pub struct Entries<'a>(indexmap::map::Iter<'a, crate::value::Key, Value>);
+pub struct Entries<'a>(crate::field_map::Iter<'a>);
 
 impl<'a> Iterator for Entries<'a> {
     type Item = (&'a str, View<'a>);
