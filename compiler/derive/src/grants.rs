@@ -173,7 +173,7 @@ fn list_mut<'v>(value: &'v mut Value, path: &[&str]) -> std::slice::IterMut<'v, 
     let mut cur = Some(value);
     for key in path {
         cur = match cur.map(|v| &mut v.kind) {
-            Some(ValueKind::Record(fields)) => fields.get_mut(*key),
+            Some(ValueKind::Record(fields)) => fields.get_mut(key),
             _ => None,
         };
     }

@@ -293,7 +293,7 @@ fn set(v: &mut Value, path: &[&str], new: Value) {
     let mut at = v;
     for key in parents {
         let ValueKind::Record(f) = &mut at.kind else { return };
-        let Some(next) = f.get_mut(*key) else { return };
+        let Some(next) = f.get_mut(key) else { return };
         at = next;
     }
     if let ValueKind::Record(f) = &mut at.kind {

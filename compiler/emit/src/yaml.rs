@@ -152,7 +152,7 @@ impl Serialize for ModelYaml<'_> {
                 };
                 let given = |(k, v): &(&cedc_model::Key, &cedc_model::Value)| !left_out(k, v);
                 let order = self.level.order();
-                let first = order.iter().filter_map(|k| fields.get_key_value(*k));
+                let first = order.iter().filter_map(|k| fields.get_key_value(k));
                 let rest = fields.iter().filter(|(k, _)| !order.contains(&&***k));
                 let entries: Vec<(&cedc_model::Key, &cedc_model::Value)> = first.chain(rest).filter(given).collect();
                 let mut m = serializer.serialize_map(Some(entries.len()))?;

@@ -1122,7 +1122,7 @@ impl<'p> Evaluator<'p> {
             _ => return None,
         };
         for k in path {
-            v = v.as_record()?.get(*k)?;
+            v = v.as_record()?.get(k)?;
         }
         Some(v)
     }
