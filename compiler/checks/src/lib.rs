@@ -27,7 +27,8 @@ use std::collections::BTreeMap;
 /// `unchecked`, as `apiVersion/Kind`), its identity, name, labels and scope.
 pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> Diagnostics {
     let dirs = argocd::output_dirs(platform);
-    let cx = Cx { platform, registry, unchecked, dirs: &dirs };
+    let violations = schema_violations(platform, registry, unchecked);
+    let cx = Cx { platform, registry, unchecked, dirs: &dirs, violations: &violations };
     // Every check of every environment is an independent task: in parallel, the
     // reports in the order of the environments, then of `CHECKS`.
     let tasks: Vec<(&Environment, &Check)> =
@@ -46,6 +47,50 @@ struct Cx<'a> {
     registry: &'a Registry,
     unchecked: &'a [String],
     dirs: &'a std::collections::BTreeSet<String>,
+    violations: &'a Violations,
+}
+
+/// The schema violations of each object cedc writes, by the address of its value's
+/// fields (see [`schema_violations`]).
+type Violations = std::collections::HashMap<usize, Vec<Violation>, foldhash::fast::FixedState>;
+
+/// How many objects one validation task takes.
+const VALIDATION_CHUNK: usize = 256;
+
+/// Every object cedc writes in any environment validated against its kind's schema,
+/// once per distinct value: evaluation stores equal values once
+/// ([`cedc_model::Interner`]), so an object every environment makes alike (most of a
+/// platform) is one value, validated once — whatever the environment, a value's
+/// violations are the same. In parallel, in chunks; each environment's `objects` check
+/// then reports its objects' violations in its own order.
+fn schema_violations(platform: &Platform, registry: &Registry, unchecked: &[String]) -> Violations {
+    let mut distinct = std::collections::HashSet::<usize, foldhash::fast::FixedState>::default();
+    let mut todo: Vec<(usize, &Object, &cedc_schema::Schema)> = Vec::new();
+    for env in &platform.envs {
+        for o in env.delivery.iter().chain(env.components.iter().flat_map(|c| &c.objects)) {
+            let Some(addr) = o.value.as_record().map(cedc_model::Fields::addr) else { continue };
+            if is_unchecked(o, unchecked) || !distinct.insert(addr) {
+                continue;
+            }
+            if let Some(kind) = registry.lookup(&o.api_version, &o.kind) {
+                todo.push((addr, o, &kind.schema));
+            }
+        }
+    }
+    let chunks: Vec<_> = todo.chunks(VALIDATION_CHUNK).collect();
+    let done = cedc_model::parallel::map(&chunks, |chunk| {
+        let mut validator = Validator::new(registry);
+        chunk.iter().map(|(addr, o, schema)| (*addr, validator.validate(schema, &o.value))).collect::<Vec<_>>()
+    });
+    done.into_iter().flatten().collect()
+}
+
+/// Whether `o`'s kind is one the project asked not to validate (`apiVersion/Kind`).
+fn is_unchecked(o: &Object, unchecked: &[String]) -> bool {
+    !unchecked.is_empty() && {
+        let id = format!("{}/{}", o.api_version, o.kind);
+        unchecked.contains(&id)
+    }
 }
 
 type Check = fn(&Cx, &Environment, &mut Diagnostics);
@@ -64,13 +109,13 @@ const CHECKS: &[Check] = &[
     |cx, env, d| delivery::check(env, cx.platform.host_of(env), cx.registry, d),
     |cx, env, d| argocd::check(env, cx.dirs, d),
     |cx, env, d| crossplane::check(env, cx.registry, d),
-    |cx, env, d| objects(env, cx.registry, cx.unchecked, d),
+    |cx, env, d| objects(env, cx, d),
 ];
 
 /// Each object's own rules (name, schema, scope, labels) and its identity: one object
 /// (group, kind, namespace, name) per environment (E0070).
-fn objects(env: &Environment, registry: &Registry, unchecked: &[String], diags: &mut Diagnostics) {
-    let mut validator = Validator::new(registry);
+fn objects(env: &Environment, cx: &Cx, diags: &mut Diagnostics) {
+    let mut validator = Validator::new(cx.registry);
     let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span, Written)> = BTreeMap::new();
     let owned = env.components.iter().flat_map(|c| {
         // What the chart installs first: an object of the component clashing with
@@ -86,7 +131,7 @@ fn objects(env: &Environment, registry: &Registry, unchecked: &[String], diags: 
         let name_span = o.name_span();
         if written == Written::ByCedc {
             let from = diags.len();
-            object_rules(o, registry, unchecked, &mut validator, &env.name, diags);
+            object_rules(o, cx, &mut validator, &env.name, diags);
             at_input(&mut diags[from..], o);
         }
         let id = o.id();
@@ -178,14 +223,8 @@ fn owner_name(owner: &str) -> String {
 
 /// The rules every object cedc writes obeys: a valid name, its schema, a namespace
 /// only where its kind is namespaced, valid labels.
-fn object_rules(
-    o: &Object,
-    registry: &Registry,
-    unchecked: &[String],
-    validator: &mut Validator,
-    env: &str,
-    diags: &mut Diagnostics,
-) {
+fn object_rules(o: &Object, cx: &Cx, validator: &mut Validator, env: &str, diags: &mut Diagnostics) {
+    let registry = cx.registry;
     if let Err((why, help)) = name_rule(o) {
         diags.push(
             Diagnostic::error("E0040", format!("`{}` is not a valid {} name: {why}", o.name, o.kind))
@@ -194,7 +233,7 @@ fn object_rules(
                 .in_env(env),
         );
     }
-    schema(o, registry, unchecked, validator, env, diags);
+    schema(o, cx, validator, env, diags);
     let cluster = match registry.scope_of(o.group(), &o.kind) {
         Some(scope) => scope == Scope::Cluster,
         None => is_cluster_scoped(o.group(), &o.kind),
@@ -232,23 +271,28 @@ fn name_rule(o: &Object) -> Result<(), (String, String)> {
 }
 
 /// An object against its kind's schema; every violation at the span of the value.
-fn schema(
-    o: &Object,
-    registry: &Registry,
-    unchecked: &[String],
-    validator: &mut Validator,
-    env: &str,
-    diags: &mut Diagnostics,
-) {
-    if unchecked.iter().any(|u| *u == format!("{}/{}", o.api_version, o.kind)) {
+///
+/// The violations were found once per distinct value ([`schema_violations`]); a value
+/// not found there (none is) is validated here.
+fn schema(o: &Object, cx: &Cx, validator: &mut Validator, env: &str, diags: &mut Diagnostics) {
+    if is_unchecked(o, cx.unchecked) {
         return;
     }
-    let Some(kind) = registry.lookup(&o.api_version, &o.kind) else {
-        diags.push(unknown_kind(o, registry).in_env(env));
+    let Some(kind) = cx.registry.lookup(&o.api_version, &o.kind) else {
+        diags.push(unknown_kind(o, cx.registry).in_env(env));
         return;
     };
-    for v in validator.validate(&kind.schema, &o.value) {
-        diags.push(violation(o, &v).in_env(env));
+    let found = o.value.as_record().and_then(|f| cx.violations.get(&f.addr()));
+    let here;
+    let violations = match found {
+        Some(v) => v,
+        None => {
+            here = validator.validate(&kind.schema, &o.value);
+            &here
+        }
+    };
+    for v in violations {
+        diags.push(violation(o, v).in_env(env));
     }
 }
 

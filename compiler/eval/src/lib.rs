@@ -4,8 +4,8 @@
 
 use cedc_diagnostics::{COMPUTED_HERE, Diagnostic, Diagnostics, Span};
 use cedc_model::{
-    Component, ComponentInfo, Environment, Fields, Object, Origin, PatchSource, Platform, SecretSource, Value,
-    ValueKind, is_cluster_scoped,
+    Component, ComponentInfo, Environment, Fields, Interner, Object, Origin, PatchSource, Platform, SecretSource,
+    Value, ValueKind, is_cluster_scoped,
 };
 use cedc_names::{Builtin, Def, ModuleId, Program};
 use cedc_syntax::ast::*;
@@ -38,14 +38,19 @@ pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterSco
     }
     // Each environment on its own share of the budget, in parallel; if one spends its
     // share, again in order with the whole budget shared (see `budget`).
-    let share = |env: &EnvInfo| evaluate_env(program, checked, cluster_scoped, env, Budget::share(checked.envs.len()));
+    // Equal parts of what the environments make are stored once (`Interner`).
+    let interner = std::sync::Mutex::new(Interner::new());
+    let share = |env: &EnvInfo| {
+        evaluate_env(program, checked, cluster_scoped, env, Budget::share(checked.envs.len()), &interner)
+    };
     let mut envs = cedc_model::parallel::map(&checked.envs, share);
     if envs.iter().any(|(_, _, b)| b.exhausted()) {
         envs = checked
             .envs
             .iter()
             .map(|env| {
-                let (e, d, left) = evaluate_env(program, checked, cluster_scoped, env, std::mem::take(&mut budget));
+                let (e, d, left) =
+                    evaluate_env(program, checked, cluster_scoped, env, std::mem::take(&mut budget), &interner);
                 budget = left;
                 (e, d, Budget::default())
             })
@@ -66,6 +71,7 @@ fn evaluate_env(
     cluster_scoped: ClusterScoped,
     env: &EnvInfo,
     budget: Budget,
+    interner: &std::sync::Mutex<Interner>,
 ) -> (Environment, Diagnostics, Budget) {
     let mut ev = Evaluator::new(program, checked, &env.name, cluster_scoped);
     ev.budget = budget;
@@ -73,7 +79,11 @@ fn evaluate_env(
     ev.attributes = attributes.clone();
     let mut components = Vec::new();
     for (m, idx) in &checked.components {
-        if let Some(c) = ev.component(*m, *idx) {
+        if let Some(mut c) = ev.component(*m, *idx) {
+            // A poisoned lock only means another environment's thread panicked (that
+            // is reported as an internal error there); the interner is still whole.
+            let mut interner = interner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            c.intern(&mut interner);
             components.push(c);
         }
     }

@@ -172,6 +172,12 @@ impl FieldMap {
         self.reindex();
     }
 
+    /// The fields themselves, for [`crate::Interner`] to swap a name for an equal one
+    /// (which keeps the index true: it is by content).
+    pub(crate) fn entries_mut(&mut self) -> &mut [(Key, Value)] {
+        &mut self.entries
+    }
+
     /// Take every field out, in order.
     pub fn drain(&mut self, all: std::ops::RangeFull) -> std::vec::Drain<'_, (Key, Value)> {
         self.index = None;

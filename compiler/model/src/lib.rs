@@ -4,6 +4,7 @@
 //! provenance.
 
 mod field_map;
+mod intern;
 mod layout;
 pub mod parallel;
 mod platform;
@@ -11,6 +12,7 @@ mod value;
 mod view;
 pub mod views;
 
+pub use intern::Interner;
 pub use layout::Layout;
 pub use platform::{
     CLUSTER_SCOPED, Component, ComponentInfo, Environment, METADATA_ORDER, Object, ObjectId, Platform, TOP_ORDER,

@@ -131,6 +131,18 @@ impl Platform {
 }
 
 impl Component {
+    /// Store the parts of its objects and chart that equal parts seen before once
+    /// (see [`Interner`](crate::Interner)).
+    pub fn intern(&mut self, interner: &mut crate::Interner) {
+        let objects = self.objects.iter_mut().chain(&mut self.installed).chain(&mut self.outside);
+        for o in objects {
+            interner.intern(&mut o.value);
+        }
+        if let Some(chart) = &mut self.chart {
+            interner.intern(chart);
+        }
+    }
+
     /// The kinds whose CRDs the component installs, as (group, kind) with the span that
     /// says so: its chart's `installs.crds`, then its CustomResourceDefinition objects,
     /// then the composite kinds of its Crossplane definitions and the kinds of the

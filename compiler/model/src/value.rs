@@ -9,7 +9,7 @@ use std::sync::Arc;
 /// Where a value came from. Most values have only the span of their expression; the
 /// two rarer spans are kept out of line, so that a value stays small (a platform is
 /// mostly values).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Origin {
     /// The expression that produced the value.
     pub span: Span,
@@ -17,7 +17,7 @@ pub struct Origin {
 }
 
 /// The rarer spans of an [`Origin`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 struct Extra {
     overrides: Option<Span>,
     input: Option<Span>,
@@ -119,6 +119,15 @@ impl Fields {
     pub fn with_capacity(n: usize) -> Fields {
         let map = FieldMap::with_capacity(n);
         Fields(Arc::new(Inner { map, typed: false, conformed: None }))
+    }
+    /// The address of the fields (equal for two records sharing them).
+    pub fn addr(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
+    }
+    /// The fields to make canonical in place ([`crate::Interner`]): copied first when
+    /// shared, and still conformed to the type they were (interning changes no content).
+    pub(crate) fn entries_for_interning(&mut self) -> &mut [(Key, Value)] {
+        Arc::make_mut(&mut self.0).map.entries_mut()
     }
     /// Whether changing them would copy them first.
     pub fn is_shared(&self) -> bool {

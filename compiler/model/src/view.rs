@@ -248,7 +248,8 @@ macro_rules! object_view {
             const GROUP: &'static str = $group;
             const KINDS: &'static [&'static str] = &[$($kind),+];
             fn cast(object: &'a $crate::Object) -> Option<Self> {
-                (object.group() == Self::GROUP && Self::KINDS.contains(&object.kind.as_str())).then_some($name(object))
+                // The kind first: it rules out most objects without finding the group.
+                (Self::KINDS.contains(&object.kind.as_str()) && object.group() == Self::GROUP).then_some($name(object))
             }
             fn object(self) -> &'a $crate::Object {
                 self.0

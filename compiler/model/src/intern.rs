@@ -1,0 +1,337 @@
+//! [`Interner`]: equal parts of the platform's values stored once.
+//!
+//! A platform repeats itself: every Deployment a helper makes carries the same security
+//! context, the same port record, the same labels' names; each environment makes the
+//! same objects again. Values are immutable once evaluated (a change copies first:
+//! records and lists are copy-on-write), so two equal parts can be one shared part.
+//! Interning an object's value makes each string, record and list in it the one already
+//! seen that is equal to it — equal in content *and* in provenance (the same
+//! [`Origin`](crate::Origin) everywhere inside), so no diagnostic can tell the
+//! difference — and keeps the first of each kind seen.
+//!
+//! Invariants: interning never changes a value as [`Value`]'s equality, output or
+//! provenance see it, only which allocation holds it; a part is interned after its
+//! children, so the parts it is compared by are already canonical and a record or list
+//! is hashed and compared one level deep (children by address). Parts nested deeper than
+//! [`MAX_DEPTH`] are left as they are (not shared), which bounds the recursion. Which of
+//! two equal parts becomes canonical may depend on the order environments are
+//! interned in; nothing observable does.
+
+use crate::value::{Fields, Key, Value, ValueKind};
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::Arc;
+
+/// Parts nested deeper than this inside a value are not interned.
+pub const MAX_DEPTH: usize = 128;
+
+type State = foldhash::fast::FixedState;
+type List = Arc<Vec<Value>>;
+
+/// The canonical parts seen so far (see the module's doc). One interner may serve many
+/// values (every object of every environment), one at a time.
+#[derive(Default)]
+pub struct Interner {
+    state: State,
+    strings: HashSet<Arc<str>, State>,
+    /// Field names by address (a program's records use the few names its source
+    /// spells, each one allocation): the name (kept, so that its address keeps naming
+    /// it) and its canonical string.
+    keys: HashMap<usize, (Key, Key), State>,
+    records: hashbrown::HashTable<Fields>,
+    lists: hashbrown::HashTable<List>,
+    /// Shared records already interned, by address: the original (kept, so that its
+    /// address keeps naming it) and its canonical part — met again through another
+    /// reference, it is replaced without being copied and walked again.
+    records_seen: HashMap<usize, (Fields, Fields), State>,
+    lists_seen: HashMap<usize, (List, List), State>,
+}
+
+impl std::fmt::Debug for Interner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Interner")
+            .field("strings", &self.strings.len())
+            .field("records", &self.records.len())
+            .field("lists", &self.lists.len())
+            .finish()
+    }
+}
+
+impl Interner {
+    pub fn new() -> Interner {
+        Interner::default()
+    }
+
+    /// Make every part of `v` the canonical part equal to it.
+    pub fn intern(&mut self, v: &mut Value) {
+        self.value(v, 0);
+    }
+
+    fn value(&mut self, v: &mut Value, depth: usize) {
+        match &mut v.kind {
+            ValueKind::Str(s) | ValueKind::Env(s) => self.string(s),
+            ValueKind::List(items) if depth < MAX_DEPTH => self.list(items, depth),
+            ValueKind::Record(fields) if depth < MAX_DEPTH => self.record(fields, depth),
+            _ => {}
+        }
+    }
+
+    fn string(&mut self, s: &mut Arc<str>) {
+        match self.strings.get(&**s) {
+            Some(c) => {
+                if !Arc::ptr_eq(c, s) {
+                    *s = c.clone();
+                }
+            }
+            None => {
+                self.strings.insert(s.clone());
+            }
+        }
+    }
+
+    fn key(&mut self, k: &mut Key) {
+        if let Some((_, canon)) = self.keys.get(&key_addr(k)) {
+            if !Arc::ptr_eq(canon, k) {
+                *k = canon.clone();
+            }
+            return;
+        }
+        let original = k.clone();
+        self.string(k);
+        self.keys.insert(key_addr(&original), (original, k.clone()));
+    }
+
+    fn record(&mut self, fields: &mut Fields, depth: usize) {
+        // Only a shared record can have been met before (the table keeps a reference).
+        let original = if fields.is_shared() {
+            if let Some((_, canon)) = self.records_seen.get(&fields.addr()) {
+                *fields = canon.clone();
+                return;
+            }
+            Some(fields.clone())
+        } else {
+            None
+        };
+        for (k, v) in fields.entries_for_interning() {
+            self.key(k);
+            self.value(v, depth + 1);
+        }
+        let hash = self.record_hash(fields);
+        let canon = match self.records.find(hash, |c| record_eq(c, fields)) {
+            Some(c) => c.clone(),
+            None => {
+                let state = self.state.clone();
+                self.records.insert_unique(hash, fields.clone(), |c| record_hash(&state, c));
+                fields.clone()
+            }
+        };
+        if let Some(o) = original {
+            self.records_seen.insert(o.addr(), (o, canon.clone()));
+        }
+        *fields = canon;
+    }
+
+    fn list(&mut self, items: &mut List, depth: usize) {
+        let original = if Arc::strong_count(items) > 1 {
+            if let Some((_, canon)) = self.lists_seen.get(&(Arc::as_ptr(items) as usize)) {
+                *items = canon.clone();
+                return;
+            }
+            Some(items.clone())
+        } else {
+            None
+        };
+        for v in Arc::make_mut(items).iter_mut() {
+            self.value(v, depth + 1);
+        }
+        let hash = list_hash(&self.state, items);
+        let canon = match self.lists.find(hash, |c| list_eq(c, items)) {
+            Some(c) => c.clone(),
+            None => {
+                let state = self.state.clone();
+                self.lists.insert_unique(hash, items.clone(), |c| list_hash(&state, c));
+                items.clone()
+            }
+        };
+        if let Some(o) = original {
+            self.lists_seen.insert(Arc::as_ptr(&o) as usize, (o, canon.clone()));
+        }
+        *items = canon;
+    }
+
+    fn record_hash(&self, fields: &Fields) -> u64 {
+        record_hash(&self.state, fields)
+    }
+}
+
+fn record_hash(state: &State, fields: &Fields) -> u64 {
+    let mut h = state.build_hasher();
+    fields.is_typed().hash(&mut h);
+    fields.len().hash(&mut h);
+    for (k, v) in fields.iter() {
+        key_addr(k).hash(&mut h);
+        part_hash(v, &mut h);
+    }
+    h.finish()
+}
+
+fn list_hash(state: &State, items: &[Value]) -> u64 {
+    let mut h = state.build_hasher();
+    items.len().hash(&mut h);
+    for v in items {
+        part_hash(v, &mut h);
+    }
+    h.finish()
+}
+
+fn record_eq(a: &Fields, b: &Fields) -> bool {
+    a.is_typed() == b.is_typed()
+        && a.len() == b.len()
+        && a.iter().zip(b.iter()).all(|((ka, va), (kb, vb))| Arc::ptr_eq(ka, kb) && part_eq(va, vb))
+}
+
+fn list_eq(a: &[Value], b: &[Value]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| part_eq(x, y))
+}
+
+fn key_addr(k: &Key) -> usize {
+    Arc::as_ptr(k) as *const u8 as usize
+}
+
+/// A child's identity, one level deep: its provenance, its kind, and a scalar's value
+/// or a shared part's address (children are canonical when this is asked).
+fn part_hash(v: &Value, h: &mut impl Hasher) {
+    v.origin.hash(h);
+    std::mem::discriminant(&v.kind).hash(h);
+    match &v.kind {
+        ValueKind::None => {}
+        ValueKind::Bool(b) => b.hash(h),
+        ValueKind::Int(i) => i.hash(h),
+        ValueKind::Str(s) | ValueKind::Env(s) => key_addr(s).hash(h),
+        ValueKind::List(l) => (Arc::as_ptr(l) as usize).hash(h),
+        ValueKind::Record(f) => f.addr().hash(h),
+        ValueKind::Secret(s) => (Arc::as_ptr(s) as usize).hash(h),
+        ValueKind::Named(n) => (Arc::as_ptr(n) as usize).hash(h),
+        ValueKind::Patch(p) => (Arc::as_ptr(p) as usize).hash(h),
+    }
+}
+
+fn part_eq(a: &Value, b: &Value) -> bool {
+    a.origin == b.origin
+        && match (&a.kind, &b.kind) {
+            (ValueKind::None, ValueKind::None) => true,
+            (ValueKind::Bool(x), ValueKind::Bool(y)) => x == y,
+            (ValueKind::Int(x), ValueKind::Int(y)) => x == y,
+            (ValueKind::Str(x), ValueKind::Str(y)) | (ValueKind::Env(x), ValueKind::Env(y)) => Arc::ptr_eq(x, y),
+            (ValueKind::List(x), ValueKind::List(y)) => Arc::ptr_eq(x, y),
+            (ValueKind::Record(x), ValueKind::Record(y)) => x.addr() == y.addr(),
+            (ValueKind::Secret(x), ValueKind::Secret(y)) => Arc::ptr_eq(x, y),
+            (ValueKind::Named(x), ValueKind::Named(y)) => Arc::ptr_eq(x, y),
+            (ValueKind::Patch(x), ValueKind::Patch(y)) => Arc::ptr_eq(x, y),
+            _ => false,
+        }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cedc_diagnostics::{FileId, Span};
+
+    fn at(start: usize) -> Span {
+        Span::new(FileId(0), start, start + 1)
+    }
+
+    /// A record as a helper makes it: `{ name: <name>, port: 80, tls: { on: true } }`,
+    /// each part made anew (its own allocations).
+    fn made(name: &str, span_of_name: Span) -> Value {
+        let tls: Fields = [("on", Value::new(ValueKind::Bool(true), at(3)))].into_iter().collect();
+        let fields: Fields = [
+            ("name", Value::new(ValueKind::Str(name.into()), span_of_name)),
+            ("port", Value::new(ValueKind::Int(80), at(2))),
+            ("tls", Value::new(ValueKind::Record(tls), at(4))),
+            ("ports", Value::new(ValueKind::list(vec![Value::new(ValueKind::Int(1), at(5))]), at(6))),
+        ]
+        .into_iter()
+        .collect();
+        Value::new(ValueKind::Record(fields), at(7))
+    }
+
+    fn record(v: &Value) -> &Fields {
+        v.as_record().expect("a record")
+    }
+
+    #[test]
+    fn equal_parts_become_one_and_values_stay_equal() {
+        let mut i = Interner::new();
+        let (mut a, mut b, mut c) = (made("x", at(1)), made("x", at(1)), made("y", at(1)));
+        let (a0, b0, c0) = (a.clone(), b.clone(), c.clone());
+        for v in [&mut a, &mut b, &mut c] {
+            i.intern(v);
+        }
+        assert_eq!((&a, &b, &c), (&a0, &b0, &c0), "interning changes no value");
+        // The same content and provenance: one record.
+        assert_eq!(record(&a).addr(), record(&b).addr());
+        // Another name: another record, but its unchanged parts are shared.
+        assert_ne!(record(&a).addr(), record(&c).addr());
+        let part = |v: &Value, k: &str| match &record(v).get(k).expect("field").kind {
+            ValueKind::Record(f) => f.addr(),
+            ValueKind::List(l) => Arc::as_ptr(l) as usize,
+            _ => 0,
+        };
+        assert_eq!(part(&a, "tls"), part(&c, "tls"));
+        assert_eq!(part(&a, "ports"), part(&c, "ports"));
+    }
+
+    #[test]
+    fn provenance_keeps_parts_apart() {
+        let mut i = Interner::new();
+        let (mut a, mut b) = (made("x", at(1)), made("x", at(9)));
+        i.intern(&mut a);
+        i.intern(&mut b);
+        assert_ne!(record(&a).addr(), record(&b).addr(), "the same text from two places is two values");
+        assert_eq!(a.get("name").map(Value::span), Some(at(1)));
+        assert_eq!(b.get("name").map(Value::span), Some(at(9)));
+    }
+
+    #[test]
+    fn a_shared_part_is_replaced_not_copied_again() {
+        let mut i = Interner::new();
+        let shared = made("x", at(1));
+        let list = |v: &Value| Value::new(ValueKind::list(vec![v.clone(), v.clone()]), at(8));
+        let (mut a, mut b) = (list(&shared), list(&shared));
+        i.intern(&mut a);
+        let (records, lists) = (i.records.len(), i.lists.len());
+        i.intern(&mut b);
+        assert_eq!((i.records.len(), i.lists.len()), (records, lists), "nothing new in the second list");
+        let items = |v: &Value| v.as_list().expect("a list").iter().map(|x| record(x).addr()).collect::<Vec<_>>();
+        let (ia, ib) = (items(&a), items(&b));
+        assert!(ia.iter().chain(&ib).all(|p| *p == ia[0]), "every copy of the record is one: {ia:?} {ib:?}");
+        assert!(i.records_seen.contains_key(&record(&shared).addr()), "the shared original is remembered");
+    }
+
+    #[test]
+    fn typed_and_untyped_records_stay_apart() {
+        let mut i = Interner::new();
+        let (mut a, mut b) = (made("x", at(1)), made("x", at(1)));
+        if let ValueKind::Record(f) = &mut b.kind {
+            f.set_typed();
+        }
+        i.intern(&mut a);
+        i.intern(&mut b);
+        assert_ne!(record(&a).addr(), record(&b).addr());
+        assert!(record(&b).is_typed() && !record(&a).is_typed());
+    }
+
+    #[test]
+    fn deep_values_are_left_below_the_limit() {
+        let mut i = Interner::new();
+        let mut v = Value::new(ValueKind::Int(0), at(0));
+        for _ in 0..(MAX_DEPTH * 4) {
+            v = Value::new(ValueKind::list(vec![v]), at(0));
+        }
+        let before = v.clone();
+        i.intern(&mut v);
+        assert_eq!(v, before);
+        assert!(i.lists.len() <= MAX_DEPTH, "{} lists interned", i.lists.len());
+    }
+}
