@@ -800,25 +800,32 @@ fn render_all(dir: &Path, delivery: bool, r: &Reporter) -> Outcome {
         Err(o) => return o,
     };
     let Some(platform) = &c.platform else { return Outcome::UserError };
+    // Every environment's objects in one call: an object the environments make alike
+    // is serialised once.
+    fn of_env(e: &cedc_model::Environment, delivery: bool) -> Vec<&cedc_model::Object> {
+        if delivery { e.delivery.iter().collect() } else { e.components.iter().flat_map(|c| &c.objects).collect() }
+    }
+    let per_env: Vec<(&str, usize)> =
+        platform.envs.iter().map(|e| (e.name.as_str(), of_env(e, delivery).len())).collect();
+    let all: Vec<&cedc_model::Object> = platform.envs.iter().flat_map(|e| of_env(e, delivery)).collect();
+    let documents = match cedc_emit::render_each(&all) {
+        Ok(d) => d,
+        Err(span) => {
+            r.report(c.files(), &[unrepresentable(span)]);
+            return Outcome::UserError;
+        }
+    };
     let mut out = String::new();
-    for e in &platform.envs {
-        let objects: Vec<&cedc_model::Object> =
-            if delivery { e.delivery.iter().collect() } else { e.components.iter().flat_map(|c| &c.objects).collect() };
-        if objects.is_empty() {
+    let mut documents = documents.into_iter();
+    for (name, count) in per_env {
+        if count == 0 {
             continue;
         }
-        match cedc_emit::render_objects(&objects) {
-            Ok(yaml) => {
-                if !out.is_empty() {
-                    out.push_str("---\n");
-                }
-                out.push_str(&format!("# environment: {}\n{yaml}", e.name));
-            }
-            Err(span) => {
-                r.report(c.files(), &[unrepresentable(span)]);
-                return Outcome::UserError;
-            }
+        if !out.is_empty() {
+            out.push_str("---\n");
         }
+        out.push_str(&format!("# environment: {name}\n"));
+        out.push_str(&documents.by_ref().take(count).collect::<Vec<_>>().join("---\n"));
     }
     print_stdout(&out)
 }

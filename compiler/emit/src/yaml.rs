@@ -63,13 +63,37 @@ pub fn to_yaml(json: &Value) -> String {
 /// text as `to_yaml(&object_json(o))` (a test compares them) but without building its
 /// JSON first.
 pub fn render_objects(objects: &[&Object]) -> Result<String, Span> {
+    Ok(render_each(objects)?.join("---\n"))
+}
+
+/// Each object's YAML document ([`object_yaml`]), in order. Objects that are one value
+/// (evaluation stores equal objects once: `cedc_model::Interner`; every environment
+/// mostly makes the same ones) are serialised once; the distinct ones in parallel.
+/// `Err(span)`: the first value without a JSON form, in order.
+pub fn render_each(objects: &[&Object]) -> Result<Vec<String>, Span> {
     /// Objects per task: enough that handing out tasks costs nothing next to them.
     const CHUNK: usize = 256;
-    let chunks: Vec<&[&Object]> = objects.chunks(CHUNK).collect();
+    let mut first: std::collections::HashMap<usize, usize, foldhash::fast::FixedState> = Default::default();
+    let mut distinct: Vec<&Object> = Vec::new();
+    let which: Vec<usize> = objects
+        .iter()
+        .map(|o| {
+            let fresh = distinct.len();
+            let i = match o.value.as_record() {
+                Some(fields) => *first.entry(fields.addr()).or_insert(fresh),
+                None => fresh,
+            };
+            if i == fresh {
+                distinct.push(o);
+            }
+            i
+        })
+        .collect();
+    let chunks: Vec<&[&Object]> = distinct.chunks(CHUNK).collect();
     let rendered =
         cedc_model::parallel::map(&chunks, |chunk| chunk.iter().map(|o| object_yaml(o)).collect::<Result<Vec<_>, _>>());
-    let documents = rendered.into_iter().collect::<Result<Vec<_>, _>>()?;
-    Ok(documents.concat().join("---\n"))
+    let documents: Vec<String> = rendered.into_iter().collect::<Result<Vec<_>, _>>()?.concat();
+    Ok(which.into_iter().map(|i| documents.get(i).cloned().unwrap_or_default()).collect())
 }
 
 /// One object as a YAML document: `to_yaml(&object_json(object))`, serialised from the
