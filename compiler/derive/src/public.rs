@@ -9,7 +9,7 @@
 
 use crate::{Context, Generator};
 use cedc_diagnostics::Diagnostics;
-use cedc_model::{Environment, Object, Value, ValueKind};
+use cedc_model::{Environment, Holds, Object, Value, ValueKind};
 
 /// The annotation naming an object's public material.
 pub const ANNOTATION: &str = "cedc.dev/public-material";
@@ -37,6 +37,7 @@ fn has_public(v: &Value) -> bool {
         match &v.kind {
             ValueKind::Named(n) if n.public.is_some() => return true,
             ValueKind::List(items) => stack.extend(items.iter()),
+            ValueKind::Record(fields) if fields.lacks(Holds::NAMED) => {}
             ValueKind::Record(fields) => stack.extend(fields.values()),
             _ => {}
         }

@@ -17,7 +17,7 @@
 //! two equal parts becomes canonical may depend on the order environments are
 //! interned in; nothing observable does.
 
-use crate::value::{Fields, Key, Value, ValueKind};
+use crate::value::{Fields, Holds, Key, Value, ValueKind};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
@@ -45,6 +45,8 @@ pub struct Interner {
     /// reference, it is replaced without being copied and walked again.
     records_seen: HashMap<usize, (Fields, Fields), State>,
     lists_seen: HashMap<usize, (List, List), State>,
+    /// What each canonical list's items may hold ([`Holds`] bits), by its address.
+    list_holds: HashMap<usize, u8, State>,
 }
 
 impl std::fmt::Debug for Interner {
@@ -62,17 +64,29 @@ impl Interner {
         Interner::default()
     }
 
-    /// Make every part of `v` the canonical part equal to it.
+    /// Make every part of `v` the canonical part equal to it; each record inside then
+    /// knows what it does not hold ([`Fields::lacks`]).
     pub fn intern(&mut self, v: &mut Value) {
         self.value(v, 0);
     }
 
-    fn value(&mut self, v: &mut Value, depth: usize) {
+    /// Intern `v`; what it may hold ([`Holds`] bits).
+    fn value(&mut self, v: &mut Value, depth: usize) -> u8 {
         match &mut v.kind {
-            ValueKind::Str(s) | ValueKind::Env(s) => self.string(s),
+            ValueKind::Str(s) => {
+                self.string(s);
+                0
+            }
+            ValueKind::Env(s) => {
+                self.string(s);
+                Holds::UNWRITABLE.0
+            }
             ValueKind::List(items) if depth < MAX_DEPTH => self.list(items, depth),
             ValueKind::Record(fields) if depth < MAX_DEPTH => self.record(fields, depth),
-            _ => {}
+            ValueKind::List(_) | ValueKind::Record(_) => Holds::ALL,
+            ValueKind::None | ValueKind::Bool(_) | ValueKind::Int(_) => 0,
+            ValueKind::Named(_) => Holds::NAMED.0,
+            ValueKind::Secret(_) | ValueKind::Patch(_) => Holds::UNWRITABLE.0,
         }
     }
 
@@ -101,21 +115,23 @@ impl Interner {
         self.keys.insert(key_addr(&original), (original, k.clone()));
     }
 
-    fn record(&mut self, fields: &mut Fields, depth: usize) {
+    fn record(&mut self, fields: &mut Fields, depth: usize) -> u8 {
         // Only a shared record can have been met before (the table keeps a reference).
         let original = if fields.is_shared() {
             if let Some((_, canon)) = self.records_seen.get(&fields.addr()) {
                 *fields = canon.clone();
-                return;
+                return holds(fields);
             }
             Some(fields.clone())
         } else {
             None
         };
+        let mut held = 0;
         for (k, v) in fields.entries_for_interning() {
             self.key(k);
-            self.value(v, depth + 1);
+            held |= self.value(v, depth + 1);
         }
+        fields.set_absent(Holds::ALL & !held);
         let hash = self.record_hash(fields);
         let canon = match self.records.find(hash, |c| record_eq(c, fields)) {
             Some(c) => c.clone(),
@@ -129,20 +145,22 @@ impl Interner {
             self.records_seen.insert(o.addr(), (o, canon.clone()));
         }
         *fields = canon;
+        held
     }
 
-    fn list(&mut self, items: &mut List, depth: usize) {
+    fn list(&mut self, items: &mut List, depth: usize) -> u8 {
         let original = if Arc::strong_count(items) > 1 {
             if let Some((_, canon)) = self.lists_seen.get(&(Arc::as_ptr(items) as usize)) {
                 *items = canon.clone();
-                return;
+                return self.list_holds(items);
             }
             Some(items.clone())
         } else {
             None
         };
+        let mut held = 0;
         for v in Arc::make_mut(items).iter_mut() {
-            self.value(v, depth + 1);
+            held |= self.value(v, depth + 1);
         }
         let hash = list_hash(&self.state, items);
         let canon = match self.lists.find(hash, |c| list_eq(c, items)) {
@@ -150,6 +168,7 @@ impl Interner {
             None => {
                 let state = self.state.clone();
                 self.lists.insert_unique(hash, items.clone(), |c| list_hash(&state, c));
+                self.list_holds.insert(Arc::as_ptr(items) as usize, held);
                 items.clone()
             }
         };
@@ -157,11 +176,22 @@ impl Interner {
             self.lists_seen.insert(Arc::as_ptr(&o) as usize, (o, canon.clone()));
         }
         *items = canon;
+        held
+    }
+
+    /// What a canonical list may hold.
+    fn list_holds(&self, items: &List) -> u8 {
+        self.list_holds.get(&(Arc::as_ptr(items) as usize)).copied().unwrap_or(Holds::ALL)
     }
 
     fn record_hash(&self, fields: &Fields) -> u64 {
         record_hash(&self.state, fields)
     }
+}
+
+/// What an interned record may hold.
+fn holds(fields: &Fields) -> u8 {
+    Holds::ALL & !fields.absent()
 }
 
 fn record_hash(state: &State, fields: &Fields) -> u64 {
@@ -320,6 +350,42 @@ mod tests {
         i.intern(&mut b);
         assert_ne!(record(&a).addr(), record(&b).addr());
         assert!(record(&b).is_typed() && !record(&a).is_typed());
+    }
+
+    /// Interned records know what they do not hold; the walks that look for it skip
+    /// them, and a change forgets it.
+    #[test]
+    fn interned_records_know_what_they_lack() {
+        use crate::value::Named;
+        let mut i = Interner::new();
+        let named = Value::new(
+            ValueKind::Named(Arc::new(Named { text: "db-password".into(), reads: vec![], public: None })),
+            at(20),
+        );
+        let mut with = made("x", at(1));
+        if let ValueKind::Record(f) = &mut with.kind {
+            let inner: Fields = [("text", named)].into_iter().collect();
+            f.insert(
+                "deep".into(),
+                Value::new(ValueKind::list(vec![Value::new(ValueKind::Record(inner), at(21))]), at(22)),
+            );
+        }
+        let mut without = made("y", at(1));
+        assert!(!record(&without).lacks(Holds::NAMED), "nothing is known before interning");
+        i.intern(&mut with);
+        i.intern(&mut without);
+        assert!(!record(&with).lacks(Holds::NAMED) && record(&with).lacks(Holds::UNWRITABLE));
+        assert!(record(&without).lacks(Holds::NAMED) && record(&without).lacks(Holds::UNWRITABLE));
+        // A second record equal to the first, and one sharing its list, know it too.
+        let mut again = with.clone();
+        i.intern(&mut again);
+        assert!(!record(&again).lacks(Holds::NAMED));
+        // A change forgets what was known.
+        if let ValueKind::Record(f) = &mut without.kind {
+            f.insert("env".into(), Value::new(ValueKind::Env("prod".into()), at(30)));
+        }
+        assert!(!record(&without).lacks(Holds::UNWRITABLE));
+        assert!(without.unwritable().is_some(), "the walk does not skip a changed record");
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub use platform::{
     conventional_order, is_cluster_scoped,
 };
 pub use value::{
-    FieldMap, Fields, Key, Named, Origin, PatchSource, PathSeg, SecretSource, SecretStore, Value, ValueKind,
+    FieldMap, Fields, Holds, Key, Named, Origin, PatchSource, PathSeg, SecretSource, SecretStore, Value, ValueKind,
 };
 pub use view::{Entries, Items, ObjectKey, ObjectView, View};
 

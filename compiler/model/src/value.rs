@@ -91,6 +91,23 @@ struct Inner {
     /// The type the map was last conformed to, kept alive here so that its address
     /// names it (compared by address only).
     conformed: Option<Arc<dyn std::any::Any + Send + Sync>>,
+    /// What the record is known not to hold anywhere inside it ([`Holds`] bits), found
+    /// when it was interned; nothing is known of a record made or changed since.
+    absent: u8,
+}
+
+/// What a value may hold somewhere inside it, for walks that look for it to skip the
+/// records known not to ([`Fields::lacks`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Holds(pub(crate) u8);
+
+impl Holds {
+    /// Text naming secrets or declared public ([`ValueKind::Named`]).
+    pub const NAMED: Holds = Holds(1);
+    /// What cannot be written into an object: an environment, a secret, a patch
+    /// ([`Value::unwritable`]).
+    pub const UNWRITABLE: Holds = Holds(2);
+    pub(crate) const ALL: u8 = 3;
 }
 
 impl std::fmt::Debug for Fields {
@@ -118,7 +135,7 @@ impl Fields {
     }
     pub fn with_capacity(n: usize) -> Fields {
         let map = FieldMap::with_capacity(n);
-        Fields(Arc::new(Inner { map, typed: false, conformed: None }))
+        Fields(Arc::new(Inner { map, typed: false, conformed: None, absent: 0 }))
     }
     /// The address of the fields (equal for two records sharing them).
     pub fn addr(&self) -> usize {
@@ -128,6 +145,20 @@ impl Fields {
     /// shared, and still conformed to the type they were (interning changes no content).
     pub(crate) fn entries_for_interning(&mut self) -> &mut [(Key, Value)] {
         Arc::make_mut(&mut self.0).map.entries_mut()
+    }
+    /// Whether the record is known to hold nothing of `what` anywhere inside (known of
+    /// interned records only: see [`crate::Interner`]).
+    pub fn lacks(&self, what: Holds) -> bool {
+        self.0.absent & what.0 != 0
+    }
+    /// What the fields are known not to hold ([`Holds`] bits).
+    pub(crate) fn absent(&self) -> u8 {
+        self.0.absent
+    }
+    /// Record what the fields are known not to hold (the interner, which just walked
+    /// them).
+    pub(crate) fn set_absent(&mut self, absent: u8) {
+        Arc::make_mut(&mut self.0).absent = absent;
     }
     /// Whether changing them would copy them first.
     pub fn is_shared(&self) -> bool {
@@ -165,6 +196,7 @@ impl std::ops::DerefMut for Fields {
     fn deref_mut(&mut self) -> &mut FieldMap {
         let inner = Arc::make_mut(&mut self.0);
         inner.conformed = None;
+        inner.absent = 0;
         &mut inner.map
     }
 }
@@ -172,7 +204,7 @@ impl std::ops::DerefMut for Fields {
 impl<K: Into<Key>> FromIterator<(K, Value)> for Fields {
     fn from_iter<I: IntoIterator<Item = (K, Value)>>(iter: I) -> Fields {
         let map = iter.into_iter().map(|(k, v)| (k.into(), v)).collect();
-        Fields(Arc::new(Inner { map, typed: false, conformed: None }))
+        Fields(Arc::new(Inner { map, typed: false, conformed: None, absent: 0 }))
     }
 }
 
@@ -388,6 +420,7 @@ impl Value {
             match &v.kind {
                 ValueKind::Env(_) | ValueKind::Secret(_) | ValueKind::Patch(_) => return Some(v),
                 ValueKind::List(items) => stack.extend(items.iter().rev()),
+                ValueKind::Record(fields) if fields.lacks(Holds::UNWRITABLE) => {}
                 ValueKind::Record(fields) => {
                     stack.extend(fields.values().rev().filter(|f| !matches!(f.kind, ValueKind::None)))
                 }
@@ -407,6 +440,7 @@ impl Value {
             match &v.kind {
                 ValueKind::Named(n) => out.extend(n.reads.iter().cloned()),
                 ValueKind::List(items) => stack.extend(items.iter().rev()),
+                ValueKind::Record(fields) if fields.lacks(Holds::NAMED) => {}
                 ValueKind::Record(fields) => stack.extend(fields.values().rev()),
                 _ => {}
             }
