@@ -67,6 +67,11 @@ fn host_char(c: char) -> bool {
 
 /// The addresses in one string.
 fn text(s: &str, at: Span, ns: &str, services: &Services, out: &mut Vec<Diagnostic>) {
+    // An address has a dot (`.svc`) or a scheme (`://`): most strings (names, labels,
+    // ports' names) have neither, and a byte search rules them out cheaply.
+    if !s.bytes().any(|b| b == b'.' || b == b':') {
+        return;
+    }
     for (start, host, port) in qualified(s) {
         let labels: Vec<&str> = host.split('.').collect();
         let [.., name, namespace] = labels[..] else { continue };

@@ -26,13 +26,15 @@ use cedc_model::views::core::Secret;
 use cedc_model::views::delivery::Release;
 use cedc_model::{Environment, Object, ObjectView, Value, ValueKind, View};
 use regex::Regex;
-use std::collections::BTreeSet;
 use std::sync::OnceLock;
+
+/// The places (spans) of the strings already scanned; only asked whether one is new.
+type Seen = std::collections::HashSet<Span, foldhash::fast::FixedState>;
 
 /// Scan everything `env` emits.
 pub fn check(env: &Environment, diags: &mut Diagnostics) {
     let mut out = Vec::new();
-    let mut seen = BTreeSet::new();
+    let mut seen = Seen::default();
     let objects = env.components.iter().flat_map(|c| &c.objects).chain(&env.delivery);
     for o in objects {
         let from = out.len();
@@ -53,7 +55,7 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
 /// for the `value` of a `{ name, value }` pair such as a container's environment
 /// variable, its `name`). A string reached twice (a chart's values, and the Application
 /// carrying them) is reported once.
-fn scan(v: &Value, seen: &mut BTreeSet<Span>, out: &mut Vec<Diagnostic>) {
+fn scan(v: &Value, seen: &mut Seen, out: &mut Vec<Diagnostic>) {
     let mut stack: Vec<(&Value, Option<&str>)> = vec![(v, None)];
     while let Some((v, key)) = stack.pop() {
         match &v.kind {
