@@ -802,12 +802,19 @@ fn render_all(dir: &Path, delivery: bool, r: &Reporter) -> Outcome {
     let Some(platform) = &c.platform else { return Outcome::UserError };
     // Every environment's objects in one call: an object the environments make alike
     // is serialised once.
-    fn of_env(e: &cedc_model::Environment, delivery: bool) -> Vec<&cedc_model::Object> {
-        if delivery { e.delivery.iter().collect() } else { e.components.iter().flat_map(|c| &c.objects).collect() }
-    }
-    let per_env: Vec<(&str, usize)> =
-        platform.envs.iter().map(|e| (e.name.as_str(), of_env(e, delivery).len())).collect();
-    let all: Vec<&cedc_model::Object> = platform.envs.iter().flat_map(|e| of_env(e, delivery)).collect();
+    let per_env: Vec<(&str, Vec<&cedc_model::Object>)> = platform
+        .envs
+        .iter()
+        .map(|e| {
+            let objects = if delivery {
+                e.delivery.iter().collect()
+            } else {
+                e.components.iter().flat_map(|c| &c.objects).collect()
+            };
+            (e.name.as_str(), objects)
+        })
+        .collect();
+    let all: Vec<&cedc_model::Object> = per_env.iter().flat_map(|(_, objects)| objects.iter().copied()).collect();
     let documents = match cedc_emit::render_each(&all) {
         Ok(d) => d,
         Err(span) => {
@@ -817,7 +824,8 @@ fn render_all(dir: &Path, delivery: bool, r: &Reporter) -> Outcome {
     };
     let mut out = String::new();
     let mut documents = documents.into_iter();
-    for (name, count) in per_env {
+    for (name, objects) in per_env {
+        let count = objects.len();
         if count == 0 {
             continue;
         }

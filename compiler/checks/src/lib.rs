@@ -50,8 +50,8 @@ struct Cx<'a> {
     violations: &'a Violations,
 }
 
-/// The schema violations of each object cedc writes, by the address of its value's
-/// fields (see [`schema_violations`]).
+/// The schema violations of each object cedc writes, by [`Object::value_id`] (see
+/// [`schema_violations`]).
 type Violations = std::collections::HashMap<usize, Vec<Violation>, foldhash::fast::FixedState>;
 
 /// How many objects one validation task takes.
@@ -68,7 +68,7 @@ fn schema_violations(platform: &Platform, registry: &Registry, unchecked: &[Stri
     let mut todo: Vec<(usize, &Object, &cedc_schema::Schema)> = Vec::new();
     for env in &platform.envs {
         for o in env.delivery.iter().chain(env.components.iter().flat_map(|c| &c.objects)) {
-            let Some(addr) = o.value.as_record().map(cedc_model::Fields::addr) else { continue };
+            let Some(addr) = o.value_id() else { continue };
             if is_unchecked(o, unchecked) || !distinct.insert(addr) {
                 continue;
             }
@@ -115,7 +115,6 @@ const CHECKS: &[Check] = &[
 /// Each object's own rules (name, schema, scope, labels) and its identity: one object
 /// (group, kind, namespace, name) per environment (E0070).
 fn objects(env: &Environment, cx: &Cx, diags: &mut Diagnostics) {
-    let mut validator = Validator::new(cx.registry);
     let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span, Written)> = BTreeMap::new();
     let owned = env.components.iter().flat_map(|c| {
         // What the chart installs first: an object of the component clashing with
@@ -131,7 +130,7 @@ fn objects(env: &Environment, cx: &Cx, diags: &mut Diagnostics) {
         let name_span = o.name_span();
         if written == Written::ByCedc {
             let from = diags.len();
-            object_rules(o, cx, &mut validator, &env.name, diags);
+            object_rules(o, cx, &env.name, diags);
             at_input(&mut diags[from..], o);
         }
         let id = o.id();
@@ -223,7 +222,7 @@ fn owner_name(owner: &str) -> String {
 
 /// The rules every object cedc writes obeys: a valid name, its schema, a namespace
 /// only where its kind is namespaced, valid labels.
-fn object_rules(o: &Object, cx: &Cx, validator: &mut Validator, env: &str, diags: &mut Diagnostics) {
+fn object_rules(o: &Object, cx: &Cx, env: &str, diags: &mut Diagnostics) {
     let registry = cx.registry;
     if let Err((why, help)) = name_rule(o) {
         diags.push(
@@ -233,7 +232,7 @@ fn object_rules(o: &Object, cx: &Cx, validator: &mut Validator, env: &str, diags
                 .in_env(env),
         );
     }
-    schema(o, cx, validator, env, diags);
+    schema(o, cx, env, diags);
     let cluster = match registry.scope_of(o.group(), &o.kind) {
         Some(scope) => scope == Scope::Cluster,
         None => is_cluster_scoped(o.group(), &o.kind),
@@ -270,28 +269,18 @@ fn name_rule(o: &Object) -> Result<(), (String, String)> {
     }
 }
 
-/// An object against its kind's schema; every violation at the span of the value.
-///
-/// The violations were found once per distinct value ([`schema_violations`]); a value
-/// not found there (none is) is validated here.
-fn schema(o: &Object, cx: &Cx, validator: &mut Validator, env: &str, diags: &mut Diagnostics) {
+/// An object against its kind's schema; every violation at the span of the value. The
+/// violations were found once per distinct value, for every object that gets here
+/// ([`schema_violations`] takes the same objects and skips the same kinds).
+fn schema(o: &Object, cx: &Cx, env: &str, diags: &mut Diagnostics) {
     if is_unchecked(o, cx.unchecked) {
         return;
     }
-    let Some(kind) = cx.registry.lookup(&o.api_version, &o.kind) else {
+    if cx.registry.lookup(&o.api_version, &o.kind).is_none() {
         diags.push(unknown_kind(o, cx.registry).in_env(env));
         return;
-    };
-    let found = o.value.as_record().and_then(|f| cx.violations.get(&f.addr()));
-    let here;
-    let violations = match found {
-        Some(v) => v,
-        None => {
-            here = validator.validate(&kind.schema, &o.value);
-            &here
-        }
-    };
-    for v in violations {
+    }
+    for v in o.value_id().and_then(|id| cx.violations.get(&id)).into_iter().flatten() {
         diags.push(violation(o, v).in_env(env));
     }
 }

@@ -79,8 +79,8 @@ pub fn render_each(objects: &[&Object]) -> Result<Vec<String>, Span> {
         .iter()
         .map(|o| {
             let fresh = distinct.len();
-            let i = match o.value.as_record() {
-                Some(fields) => *first.entry(fields.addr()).or_insert(fresh),
+            let i = match o.value_id() {
+                Some(id) => *first.entry(id).or_insert(fresh),
                 None => fresh,
             };
             if i == fresh {

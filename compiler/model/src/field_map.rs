@@ -86,22 +86,6 @@ impl FieldMap {
         })
     }
 
-    pub fn get_index(&self, i: usize) -> Option<(&Key, &Value)> {
-        self.entries.get(i).map(|(k, v)| (k, v))
-    }
-
-    pub fn get_index_mut(&mut self, i: usize) -> Option<(&Key, &mut Value)> {
-        self.entries.get_mut(i).map(|(k, v)| (&*k, v))
-    }
-
-    pub fn first(&self) -> Option<(&Key, &Value)> {
-        self.get_index(0)
-    }
-
-    pub fn last(&self) -> Option<(&Key, &Value)> {
-        self.entries.last().map(|(k, v)| (k, v))
-    }
-
     /// Set the field `key` to `value`: in its place if it is there (returning the value
     /// it had), else last.
     pub fn insert(&mut self, key: Key, value: Value) -> Option<Value> {
@@ -110,17 +94,6 @@ impl FieldMap {
             None => {
                 self.push(key, value);
                 None
-            }
-        }
-    }
-
-    /// As [`FieldMap::insert`], with the field's position.
-    pub fn insert_full(&mut self, key: Key, value: Value) -> (usize, Option<Value>) {
-        match self.get_index_of(&key) {
-            Some(i) => (i, Some(std::mem::replace(&mut self.entries[i].1, value))),
-            None => {
-                self.push(key, value);
-                (self.entries.len() - 1, None)
             }
         }
     }
@@ -154,24 +127,6 @@ impl FieldMap {
         Some(v)
     }
 
-    /// Keep the fields `keep` says yes to, in order.
-    pub fn retain(&mut self, mut keep: impl FnMut(&Key, &mut Value) -> bool) {
-        self.entries.retain_mut(|(k, v)| keep(k, v));
-        self.reindex();
-    }
-
-    /// Sort the fields by name.
-    pub fn sort_keys(&mut self) {
-        self.entries.sort_by(|a, b| a.0.cmp(&b.0));
-        self.reindex();
-    }
-
-    /// Sort the fields with `cmp`.
-    pub fn sort_by(&mut self, mut cmp: impl FnMut(&Key, &Value, &Key, &Value) -> std::cmp::Ordering) {
-        self.entries.sort_by(|a, b| cmp(&a.0, &a.1, &b.0, &b.1));
-        self.reindex();
-    }
-
     /// The fields themselves, for [`crate::Interner`] to swap a name for an equal one
     /// (which keeps the index true: it is by content).
     pub(crate) fn entries_mut(&mut self) -> &mut [(Key, Value)] {
@@ -182,11 +137,6 @@ impl FieldMap {
     pub fn drain(&mut self, all: std::ops::RangeFull) -> std::vec::Drain<'_, (Key, Value)> {
         self.index = None;
         self.entries.drain(all)
-    }
-
-    pub fn clear(&mut self) {
-        self.entries.clear();
-        self.index = None;
     }
 
     /// The field `key`, to read or fill in place.
@@ -211,18 +161,6 @@ impl FieldMap {
 
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &Value> + ExactSizeIterator + Clone {
         self.entries.iter().map(|(_, v)| v)
-    }
-
-    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut Value> + ExactSizeIterator {
-        self.entries.iter_mut().map(|(_, v)| v)
-    }
-
-    pub fn into_values(self) -> impl DoubleEndedIterator<Item = Value> + ExactSizeIterator {
-        self.entries.into_iter().map(|(_, v)| v)
-    }
-
-    pub fn into_keys(self) -> impl DoubleEndedIterator<Item = Key> + ExactSizeIterator {
-        self.entries.into_iter().map(|(k, _)| k)
     }
 
     fn push(&mut self, key: Key, value: Value) {
@@ -265,57 +203,21 @@ pub struct VacantEntry<'a> {
 }
 
 impl<'a> Entry<'a> {
-    pub fn key(&self) -> &Key {
-        match self {
-            Entry::Occupied(e) => e.key(),
-            Entry::Vacant(e) => &e.key,
-        }
-    }
-
-    pub fn or_insert(self, value: Value) -> &'a mut Value {
-        self.or_insert_with(|| value)
-    }
-
     pub fn or_insert_with(self, make: impl FnOnce() -> Value) -> &'a mut Value {
         match self {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(e) => e.insert(make()),
         }
     }
-
-    pub fn and_modify(mut self, change: impl FnOnce(&mut Value)) -> Self {
-        if let Entry::Occupied(e) = &mut self {
-            change(e.get_mut());
-        }
-        self
-    }
 }
 
 impl<'a> OccupiedEntry<'a> {
-    pub fn key(&self) -> &Key {
-        &self.map.entries[self.i].0
-    }
-    pub fn index(&self) -> usize {
-        self.i
-    }
-    pub fn get(&self) -> &Value {
-        &self.map.entries[self.i].1
-    }
-    pub fn get_mut(&mut self) -> &mut Value {
-        &mut self.map.entries[self.i].1
-    }
     pub fn into_mut(self) -> &'a mut Value {
         &mut self.map.entries[self.i].1
-    }
-    pub fn insert(&mut self, value: Value) -> Value {
-        std::mem::replace(self.get_mut(), value)
     }
 }
 
 impl<'a> VacantEntry<'a> {
-    pub fn key(&self) -> &Key {
-        &self.key
-    }
     pub fn insert(self, value: Value) -> &'a mut Value {
         self.map.push(self.key, value);
         let last = self.map.entries.len() - 1;
@@ -480,7 +382,10 @@ mod tests {
             assert_eq!(m.get("absent"), None);
         }
         // Shrinking below the threshold drops the index.
-        m.retain(|k, _| k.ends_with('1'));
+        let names: Vec<Key> = m.keys().filter(|k| !k.ends_with('1')).cloned().collect();
+        for k in names {
+            m.shift_remove(&k);
+        }
         check_index(&m);
         assert!(m.len() <= INDEXED_FROM);
     }

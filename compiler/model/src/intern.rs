@@ -132,15 +132,7 @@ impl Interner {
             held |= self.value(v, depth + 1);
         }
         fields.set_absent(Holds::ALL & !held);
-        let hash = self.record_hash(fields);
-        let canon = match self.records.find(hash, |c| record_eq(c, fields)) {
-            Some(c) => c.clone(),
-            None => {
-                let state = self.state.clone();
-                self.records.insert_unique(hash, fields.clone(), |c| record_hash(&state, c));
-                fields.clone()
-            }
-        };
+        let (canon, _) = canonical(&mut self.records, &self.state, fields, record_hash, record_eq);
         if let Some(o) = original {
             self.records_seen.insert(o.addr(), (o, canon.clone()));
         }
@@ -162,16 +154,10 @@ impl Interner {
         for v in Arc::make_mut(items).iter_mut() {
             held |= self.value(v, depth + 1);
         }
-        let hash = list_hash(&self.state, items);
-        let canon = match self.lists.find(hash, |c| list_eq(c, items)) {
-            Some(c) => c.clone(),
-            None => {
-                let state = self.state.clone();
-                self.lists.insert_unique(hash, items.clone(), |c| list_hash(&state, c));
-                self.list_holds.insert(Arc::as_ptr(items) as usize, held);
-                items.clone()
-            }
-        };
+        let (canon, new) = canonical(&mut self.lists, &self.state, items, list_hash, list_eq);
+        if new {
+            self.list_holds.insert(Arc::as_ptr(items) as usize, held);
+        }
         if let Some(o) = original {
             self.lists_seen.insert(Arc::as_ptr(&o) as usize, (o, canon.clone()));
         }
@@ -183,10 +169,23 @@ impl Interner {
     fn list_holds(&self, items: &List) -> u8 {
         self.list_holds.get(&(Arc::as_ptr(items) as usize)).copied().unwrap_or(Holds::ALL)
     }
+}
 
-    fn record_hash(&self, fields: &Fields) -> u64 {
-        record_hash(&self.state, fields)
+/// The part of `table` equal to `part`, or `part` itself, which becomes canonical (then
+/// `true`).
+fn canonical<T: Clone>(
+    table: &mut hashbrown::HashTable<T>,
+    state: &State,
+    part: &T,
+    hash: fn(&State, &T) -> u64,
+    eq: fn(&T, &T) -> bool,
+) -> (T, bool) {
+    let h = hash(state, part);
+    if let Some(c) = table.find(h, |c| eq(c, part)) {
+        return (c.clone(), false);
     }
+    table.insert_unique(h, part.clone(), |c| hash(state, c));
+    (part.clone(), true)
 }
 
 /// What an interned record may hold.
@@ -205,10 +204,10 @@ fn record_hash(state: &State, fields: &Fields) -> u64 {
     h.finish()
 }
 
-fn list_hash(state: &State, items: &[Value]) -> u64 {
+fn list_hash(state: &State, items: &List) -> u64 {
     let mut h = state.build_hasher();
     items.len().hash(&mut h);
-    for v in items {
+    for v in items.iter() {
         part_hash(v, &mut h);
     }
     h.finish()
@@ -220,46 +219,40 @@ fn record_eq(a: &Fields, b: &Fields) -> bool {
         && a.iter().zip(b.iter()).all(|((ka, va), (kb, vb))| Arc::ptr_eq(ka, kb) && part_eq(va, vb))
 }
 
-fn list_eq(a: &[Value], b: &[Value]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| part_eq(x, y))
+fn list_eq(a: &List, b: &List) -> bool {
+    a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| part_eq(x, y))
 }
 
 fn key_addr(k: &Key) -> usize {
     Arc::as_ptr(k) as *const u8 as usize
 }
 
-/// A child's identity, one level deep: its provenance, its kind, and a scalar's value
-/// or a shared part's address (children are canonical when this is asked).
+/// A child's identity, one level deep: its kind, and a scalar's value or a shared
+/// part's address (children are canonical when this is asked). With its provenance,
+/// what a child is compared and hashed by.
+fn identity(v: &Value) -> (std::mem::Discriminant<ValueKind>, u64) {
+    let addr = |p: *const u8| p as usize as u64;
+    let payload = match &v.kind {
+        ValueKind::None => 0,
+        ValueKind::Bool(b) => u64::from(*b),
+        ValueKind::Int(i) => *i as u64,
+        ValueKind::Str(s) | ValueKind::Env(s) => addr(Arc::as_ptr(s).cast()),
+        ValueKind::List(l) => addr(Arc::as_ptr(l).cast()),
+        ValueKind::Record(f) => f.addr() as u64,
+        ValueKind::Secret(s) => addr(Arc::as_ptr(s).cast()),
+        ValueKind::Named(n) => addr(Arc::as_ptr(n).cast()),
+        ValueKind::Patch(p) => addr(Arc::as_ptr(p).cast()),
+    };
+    (std::mem::discriminant(&v.kind), payload)
+}
+
 fn part_hash(v: &Value, h: &mut impl Hasher) {
     v.origin.hash(h);
-    std::mem::discriminant(&v.kind).hash(h);
-    match &v.kind {
-        ValueKind::None => {}
-        ValueKind::Bool(b) => b.hash(h),
-        ValueKind::Int(i) => i.hash(h),
-        ValueKind::Str(s) | ValueKind::Env(s) => key_addr(s).hash(h),
-        ValueKind::List(l) => (Arc::as_ptr(l) as usize).hash(h),
-        ValueKind::Record(f) => f.addr().hash(h),
-        ValueKind::Secret(s) => (Arc::as_ptr(s) as usize).hash(h),
-        ValueKind::Named(n) => (Arc::as_ptr(n) as usize).hash(h),
-        ValueKind::Patch(p) => (Arc::as_ptr(p) as usize).hash(h),
-    }
+    identity(v).hash(h);
 }
 
 fn part_eq(a: &Value, b: &Value) -> bool {
-    a.origin == b.origin
-        && match (&a.kind, &b.kind) {
-            (ValueKind::None, ValueKind::None) => true,
-            (ValueKind::Bool(x), ValueKind::Bool(y)) => x == y,
-            (ValueKind::Int(x), ValueKind::Int(y)) => x == y,
-            (ValueKind::Str(x), ValueKind::Str(y)) | (ValueKind::Env(x), ValueKind::Env(y)) => Arc::ptr_eq(x, y),
-            (ValueKind::List(x), ValueKind::List(y)) => Arc::ptr_eq(x, y),
-            (ValueKind::Record(x), ValueKind::Record(y)) => x.addr() == y.addr(),
-            (ValueKind::Secret(x), ValueKind::Secret(y)) => Arc::ptr_eq(x, y),
-            (ValueKind::Named(x), ValueKind::Named(y)) => Arc::ptr_eq(x, y),
-            (ValueKind::Patch(x), ValueKind::Patch(y)) => Arc::ptr_eq(x, y),
-            _ => false,
-        }
+    a.origin == b.origin && identity(a) == identity(b)
 }
 
 #[cfg(test)]

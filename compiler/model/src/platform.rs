@@ -272,6 +272,13 @@ impl Object {
         self.value.origin.input().filter(|_| matches!(self.value.kind, crate::ValueKind::Record(_)))
     }
 
+    /// Which value the object is: the same for objects that are one value (evaluation
+    /// stores equal objects once, [`crate::Interner`]), so that what depends on the value
+    /// alone is computed once per distinct one. Valid while the object lives unchanged.
+    pub fn value_id(&self) -> Option<usize> {
+        self.value.as_record().map(crate::Fields::addr)
+    }
+
     /// API group (`""` for the core group): `apps/v1` → `apps`, `v1` → `""`.
     pub fn group(&self) -> &str {
         match self.api_version.rsplit_once('/') {

@@ -134,7 +134,10 @@ impl Fields {
         Fields::default()
     }
     pub fn with_capacity(n: usize) -> Fields {
-        let map = FieldMap::with_capacity(n);
+        Fields::of(FieldMap::with_capacity(n))
+    }
+    /// Untyped fields holding `map`, nothing known of them.
+    fn of(map: FieldMap) -> Fields {
         Fields(Arc::new(Inner { map, typed: false, conformed: None, absent: 0 }))
     }
     /// The address of the fields (equal for two records sharing them).
@@ -203,8 +206,7 @@ impl std::ops::DerefMut for Fields {
 
 impl<K: Into<Key>> FromIterator<(K, Value)> for Fields {
     fn from_iter<I: IntoIterator<Item = (K, Value)>>(iter: I) -> Fields {
-        let map = iter.into_iter().map(|(k, v)| (k.into(), v)).collect();
-        Fields(Arc::new(Inner { map, typed: false, conformed: None, absent: 0 }))
+        Fields::of(iter.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 }
 
