@@ -142,7 +142,7 @@ pub fn output_dirs(platform: &Platform) -> BTreeSet<String> {
 
 /// Check the hand-written Argo CD objects of `env`.
 pub fn check(env: &Environment, dirs: &BTreeSet<String>, diags: &mut Diagnostics) {
-    let objects = || env.components.iter().flat_map(|c| &c.objects).chain(&env.delivery);
+    let objects = || env.written_objects();
     let mut projects: BTreeSet<&str> = BTreeSet::from([DEFAULT_PROJECT]);
     projects.extend(objects().filter(|o| o.group() == GROUP && o.kind == APP_PROJECT).map(|o| o.name.as_str()));
     let deliverer = env.components.iter().find_map(|c| c.delivery.as_ref().map(|d| (c, Delivery(View::new(d)))));

@@ -67,7 +67,7 @@ fn schema_violations(platform: &Platform, registry: &Registry, unchecked: &[Stri
     let mut distinct = std::collections::HashSet::<usize, foldhash::fast::FixedState>::default();
     let mut todo: Vec<(usize, &Object, &cedc_schema::Schema)> = Vec::new();
     for env in &platform.envs {
-        for o in env.delivery.iter().chain(env.components.iter().flat_map(|c| &c.objects)) {
+        for o in env.written_objects() {
             let Some(addr) = o.value_id() else { continue };
             if is_unchecked(o, unchecked) || !distinct.insert(addr) {
                 continue;

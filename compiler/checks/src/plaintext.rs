@@ -35,8 +35,7 @@ type Seen = std::collections::HashSet<Span, foldhash::fast::FixedState>;
 pub fn check(env: &Environment, diags: &mut Diagnostics) {
     let mut out = Vec::new();
     let mut seen = Seen::default();
-    let objects = env.components.iter().flat_map(|c| &c.objects).chain(&env.delivery);
-    for o in objects {
+    for o in env.written_objects() {
         let from = out.len();
         exported(o, &mut out);
         contents(o, &mut out);

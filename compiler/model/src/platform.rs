@@ -84,6 +84,12 @@ pub struct Component {
 }
 
 impl Environment {
+    /// Every object cedc writes for the environment: each component's own, in order,
+    /// then the generated delivery objects.
+    pub fn written_objects(&self) -> impl Iterator<Item = &Object> + Clone {
+        self.components.iter().flat_map(|c| &c.objects).chain(&self.delivery)
+    }
+
     /// The attribute environments declare to say they are production
     /// (`production: true`): stricter checks apply there, and delivery tracks releases.
     pub const PRODUCTION: &str = "production";
