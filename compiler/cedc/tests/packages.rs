@@ -230,7 +230,7 @@ fn a_git_dependency_is_fetched_locked_cached_and_verified() {
 struct Registry {
     child: std::process::Child,
     addr: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Drop for Registry {
@@ -240,7 +240,37 @@ impl Drop for Registry {
     }
 }
 
+impl Registry {
+    /// What the registry wrote on its standard error (its log), for a failure message.
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default()
+    }
+}
+
+/// A running registry. The port is found free and released before the registry binds
+/// it, so another process may take it first: then the registry exits, and it is
+/// started again on another port (three tries). It counts as started when it answers
+/// the registry API's version check, not merely when something accepts on the port.
 fn start_registry(binary: &str) -> Registry {
+    let mut logs = String::new();
+    'tries: for _ in 0..3 {
+        let mut registry = spawn_registry(binary);
+        for _ in 0..200 {
+            if answers_v2(&registry.addr) {
+                return registry;
+            }
+            if let Ok(Some(status)) = registry.child.try_wait() {
+                logs.push_str(&format!("exited with {status} on {}:\n{}\n", registry.addr, registry.log()));
+                continue 'tries;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("docker-registry did not answer on {} within 10 s:\n{}", registry.addr, registry.log());
+    }
+    panic!("docker-registry could not be started:\n{logs}");
+}
+
+fn spawn_registry(binary: &str) -> Registry {
     let dir = tempfile::tempdir().expect("tempdir");
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
     let addr = format!("127.0.0.1:{port}");
@@ -251,20 +281,27 @@ fn start_registry(binary: &str) -> Registry {
         format!("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n", storage.display()),
     )
     .expect("write the registry's configuration");
+    let log = std::fs::File::create(dir.path().join("registry.log")).expect("the registry's log");
     let child = Command::new(binary)
         .args(["serve", &config.to_string_lossy()])
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("start docker-registry");
-    let registry = Registry { child, addr, _dir: dir };
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(&registry.addr).is_ok() {
-            return registry;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
+    Registry { child, addr, dir }
+}
+
+/// Whether a registry answers `GET /v2/` at `addr` with 200.
+fn answers_v2(addr: &str) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(addr) else { return false };
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+    let request = format!("GET /v2/ HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
     }
-    panic!("docker-registry did not listen on {} within 10 s", registry.addr);
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
 }
 
 #[test]
@@ -284,7 +321,7 @@ fn a_library_published_to_a_registry_is_a_dependency() {
     let port = registry.addr.rsplit(':').next().unwrap_or_default();
     let reference = format!("localhost:{port}/platform/netlib");
     let published = stderr(&cedc(&lib, &cache, &["publish", ".", "--to", &format!("{reference}:1.0.0")]));
-    assert!(published.contains("published 2 files"), "{published}");
+    assert!(published.contains("published 2 files"), "{published}\nthe registry's log:\n{}", registry.log());
     let digest = published.split(['(', ',']).find(|s| s.starts_with("sha256:")).expect("a digest").to_string();
 
     // The same files give the same digest: the layer is reproducible.
