@@ -18,7 +18,8 @@
 //! Certificates and public keys are public material and are not reported.
 //!
 //! Invariants: values are walked with an explicit stack (no recursion on user data); each
-//! string is scanned once per place; patterns are compiled once.
+//! string is scanned once per place, text and key (see [`Seen`]); patterns are compiled
+//! once.
 
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
 use cedc_model::views::cluster::SECRET_TYPE_LABEL;
@@ -28,8 +29,18 @@ use cedc_model::{Environment, Object, ObjectView, Value, ValueKind, View};
 use regex::Regex;
 use std::sync::OnceLock;
 
-/// The places (spans) of the strings already scanned; only asked whether one is new.
-type Seen = std::collections::HashSet<Span, foldhash::fast::FixedState>;
+/// The strings already scanned: each by its place (span), its text and the key it sits
+/// under, the text and the key by address (interned text is one allocation; an equal
+/// one elsewhere is scanned again, and a finding the same report merges with). One
+/// place can make many strings (a helper's interpolation, once per call) and one
+/// string can sit under several keys: each of those is scanned. Only asked whether one
+/// is new.
+type Seen = std::collections::HashSet<(Span, usize, usize), foldhash::fast::FixedState>;
+
+/// What identifies a scanned string in [`Seen`].
+fn place(at: Span, text: &str, key: Option<&str>) -> (Span, usize, usize) {
+    (at, text.as_ptr() as usize, key.map_or(0, |k| k.as_ptr() as usize))
+}
 
 /// Scan everything `env` emits.
 pub fn check(env: &Environment, diags: &mut Diagnostics) {
@@ -60,7 +71,9 @@ fn scan(v: &Value, seen: &mut Seen, out: &mut Vec<Diagnostic>) {
         match &v.kind {
             // Declared public material (`public(text, reason)`) passes, unless it holds
             // a private key: that is never public.
-            ValueKind::Named(n) if n.public.is_some() && pem(&n.text).is_some() && seen.insert(v.span()) => {
+            ValueKind::Named(n)
+                if n.public.is_some() && pem(&n.text).is_some() && seen.insert(place(v.span(), &n.text, None)) =>
+            {
                 string(&n.text, None, v.span(), out);
             }
             ValueKind::Named(n) if n.public.is_some() => {}
@@ -69,8 +82,9 @@ fn scan(v: &Value, seen: &mut Seen, out: &mut Vec<Diagnostic>) {
                 // Text naming a synced Secret is a reference, whatever key holds it; its
                 // contents are still scanned.
                 let key = if matches!(&v.kind, ValueKind::Named(n) if !n.reads.is_empty()) { None } else { key };
-                if seen.insert(at) {
-                    string(v.as_str().unwrap_or_default(), key, at, out);
+                let text = v.as_str().unwrap_or_default();
+                if seen.insert(place(at, text, key)) {
+                    string(text, key, at, out);
                 }
             }
             ValueKind::List(items) => stack.extend(items.iter().rev().map(|i| (i, key))),
