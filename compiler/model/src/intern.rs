@@ -127,9 +127,29 @@ impl Interner {
             None
         };
         let mut held = 0;
-        for (k, v) in fields.entries_for_interning() {
-            self.key(k);
-            held |= self.value(v, depth + 1);
+        if original.is_some() {
+            // Shared: its parts are made canonical on the side, and the record copied
+            // only when one of them is not already.
+            let mut changed = Vec::new();
+            for (i, (k, v)) in fields.iter().enumerate() {
+                let (mut k2, mut v2) = (k.clone(), v.clone());
+                self.key(&mut k2);
+                held |= self.value(&mut v2, depth + 1);
+                if !Arc::ptr_eq(k, &k2) || identity(v) != identity(&v2) {
+                    changed.push((i, k2, v2));
+                }
+            }
+            if !changed.is_empty() {
+                let entries = fields.entries_for_interning();
+                for (i, k, v) in changed {
+                    entries[i] = (k, v);
+                }
+            }
+        } else {
+            for (k, v) in fields.entries_for_interning() {
+                self.key(k);
+                held |= self.value(v, depth + 1);
+            }
         }
         fields.set_absent(Holds::ALL & !held);
         let (canon, _) = canonical(&mut self.records, &self.state, fields, record_hash, record_eq);
@@ -151,8 +171,26 @@ impl Interner {
             None
         };
         let mut held = 0;
-        for v in Arc::make_mut(items).iter_mut() {
-            held |= self.value(v, depth + 1);
+        if original.is_some() {
+            // Shared: copied only when an item is not canonical already (as records).
+            let mut changed = Vec::new();
+            for (i, v) in items.iter().enumerate() {
+                let mut v2 = v.clone();
+                held |= self.value(&mut v2, depth + 1);
+                if identity(v) != identity(&v2) {
+                    changed.push((i, v2));
+                }
+            }
+            if !changed.is_empty() {
+                let own = Arc::make_mut(items);
+                for (i, v) in changed {
+                    own[i] = v;
+                }
+            }
+        } else {
+            for v in Arc::make_mut(items).iter_mut() {
+                held |= self.value(v, depth + 1);
+            }
         }
         let (canon, new) = canonical(&mut self.lists, &self.state, items, list_hash, list_eq);
         if new {
@@ -330,6 +368,20 @@ mod tests {
         let (ia, ib) = (items(&a), items(&b));
         assert!(ia.iter().chain(&ib).all(|p| *p == ia[0]), "every copy of the record is one: {ia:?} {ib:?}");
         assert!(i.records_seen.contains_key(&record(&shared).addr()), "the shared original is remembered");
+    }
+
+    #[test]
+    fn a_shared_part_already_canonical_is_not_copied() {
+        let mut i = Interner::new();
+        let kept = made("x", at(1));
+        let mut v = Value::new(ValueKind::list(vec![kept.clone()]), at(8));
+        let list = v.as_list().map(|l| l.as_ptr() as usize);
+        let also = v.clone();
+        i.intern(&mut v);
+        assert_eq!(record(&v.as_list().expect("a list")[0]).addr(), record(&kept).addr(), "the record stays where it is");
+        assert_eq!(v.as_list().map(|l| l.as_ptr() as usize), list, "and so does the shared list");
+        assert!(record(&kept).lacks(Holds::NAMED), "it still learns what it lacks");
+        drop(also);
     }
 
     #[test]

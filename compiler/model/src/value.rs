@@ -84,7 +84,7 @@ pub struct Fields(Arc<Inner>);
 
 /// What [`Fields`] share: the map and what is known of it (one pointer per record
 /// value, so a value stays as small as a list's).
-#[derive(Clone, Default)]
+#[derive(Default)]
 struct Inner {
     map: FieldMap,
     typed: bool,
@@ -92,8 +92,27 @@ struct Inner {
     /// names it (compared by address only).
     conformed: Option<Arc<dyn std::any::Any + Send + Sync>>,
     /// What the record is known not to hold anywhere inside it ([`Holds`] bits), found
-    /// when it was interned; nothing is known of a record made or changed since.
-    absent: u8,
+    /// when it was interned; nothing is known of a record made or changed since. Set
+    /// through a shared reference (it describes the content, which cannot change while
+    /// shared), so interning a shared record need not copy it.
+    absent: std::sync::atomic::AtomicU8,
+}
+
+impl Clone for Inner {
+    fn clone(&self) -> Inner {
+        Inner {
+            map: self.map.clone(),
+            typed: self.typed,
+            conformed: self.conformed.clone(),
+            absent: std::sync::atomic::AtomicU8::new(self.absent()),
+        }
+    }
+}
+
+impl Inner {
+    fn absent(&self) -> u8 {
+        self.absent.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// What a value may hold somewhere inside it, for walks that look for it to skip the
@@ -138,7 +157,7 @@ impl Fields {
     }
     /// Untyped fields holding `map`, nothing known of them.
     fn of(map: FieldMap) -> Fields {
-        Fields(Arc::new(Inner { map, typed: false, conformed: None, absent: 0 }))
+        Fields(Arc::new(Inner { map, typed: false, conformed: None, absent: Default::default() }))
     }
     /// The address of the fields (equal for two records sharing them).
     pub fn addr(&self) -> usize {
@@ -152,16 +171,16 @@ impl Fields {
     /// Whether the record is known to hold nothing of `what` anywhere inside (known of
     /// interned records only: see [`crate::Interner`]).
     pub fn lacks(&self, what: Holds) -> bool {
-        self.0.absent & what.0 != 0
+        self.0.absent() & what.0 != 0
     }
     /// What the fields are known not to hold ([`Holds`] bits).
     pub(crate) fn absent(&self) -> u8 {
-        self.0.absent
+        self.0.absent()
     }
     /// Record what the fields are known not to hold (the interner, which just walked
     /// them).
-    pub(crate) fn set_absent(&mut self, absent: u8) {
-        Arc::make_mut(&mut self.0).absent = absent;
+    pub(crate) fn set_absent(&self, absent: u8) {
+        self.0.absent.store(absent, std::sync::atomic::Ordering::Relaxed);
     }
     /// Whether changing them would copy them first.
     pub fn is_shared(&self) -> bool {
@@ -199,7 +218,7 @@ impl std::ops::DerefMut for Fields {
     fn deref_mut(&mut self) -> &mut FieldMap {
         let inner = Arc::make_mut(&mut self.0);
         inner.conformed = None;
-        inner.absent = 0;
+        *inner.absent.get_mut() = 0;
         &mut inner.map
     }
 }
