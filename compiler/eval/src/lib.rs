@@ -75,6 +75,7 @@ pub fn evaluate_in_parts(
         for (e, d, _) in done.drain(..) {
             match envs.last_mut() {
                 Some((env, diags)) if same_env(env, &e) => {
+                    env.components.reserve_exact(e.components.len());
                     env.components.extend(e.components);
                     diags.extend(d);
                 }
@@ -147,7 +148,7 @@ fn evaluate_env(
     ev.budget = budget;
     let attributes = ev.unit(|ev| ev.env_attributes(env.module, env.item, env.span)).ok();
     ev.attributes = attributes.clone();
-    let mut components = Vec::new();
+    let mut components = Vec::with_capacity(range.len());
     for (m, idx) in &checked.components[range] {
         if let Some(mut c) = ev.component(*m, *idx) {
             // A poisoned lock only means another environment's thread panicked (that
@@ -749,7 +750,7 @@ impl<'p> Evaluator<'p> {
             }
             (Type::Map(vt), ValueKind::Record(fields)) => {
                 self.charge(v.origin.span, fields.len() as u64, 0)?;
-                let mut out = Fields::new();
+                let mut out = Fields::with_capacity(fields.len());
                 for (k, x) in fields {
                     out.insert(k, self.conform(x, vt)?);
                 }
@@ -842,7 +843,9 @@ impl<'p> Evaluator<'p> {
             }
             ExprKind::Ident(id) => self.ident(id),
             ExprKind::List(items) => {
-                let mut out = Vec::new();
+                // At least as many items as written (a spread or a comprehension may add
+                // more): no list grows by doubling only to hold what the source spells.
+                let mut out = Vec::with_capacity(items.len());
                 for item in items {
                     match item {
                         ListItem::Item(x) => {
@@ -866,7 +869,7 @@ impl<'p> Evaluator<'p> {
                 v(ValueKind::list(out))
             }
             ExprKind::Record(fields) => {
-                let mut out = Fields::new();
+                let mut out = Fields::with_capacity(fields.len());
                 for f in fields {
                     let k = match &f.key {
                         Key::Static(k, _) => k.clone(),

@@ -378,7 +378,11 @@ mod tests {
         let list = v.as_list().map(|l| l.as_ptr() as usize);
         let also = v.clone();
         i.intern(&mut v);
-        assert_eq!(record(&v.as_list().expect("a list")[0]).addr(), record(&kept).addr(), "the record stays where it is");
+        assert_eq!(
+            record(&v.as_list().expect("a list")[0]).addr(),
+            record(&kept).addr(),
+            "the record stays where it is"
+        );
         assert_eq!(v.as_list().map(|l| l.as_ptr() as usize), list, "and so does the shared list");
         assert!(record(&kept).lacks(Holds::NAMED), "it still learns what it lacks");
         drop(also);
