@@ -255,8 +255,9 @@ fn start_registry(binary: &str) -> Registry {
     let mut logs = String::new();
     'tries: for _ in 0..3 {
         let mut registry = spawn_registry(binary);
-        for _ in 0..200 {
-            if answers_v2(&registry.addr) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if answers_v2(&registry.addr) && matches!(registry.child.try_wait(), Ok(None)) {
                 return registry;
             }
             if let Ok(Some(status)) = registry.child.try_wait() {
@@ -294,8 +295,11 @@ fn spawn_registry(binary: &str) -> Registry {
 /// Whether a registry answers `GET /v2/` at `addr` with 200.
 fn answers_v2(addr: &str) -> bool {
     use std::io::{Read, Write};
-    let Ok(mut stream) = std::net::TcpStream::connect(addr) else { return false };
-    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+    let timeout = std::time::Duration::from_millis(500);
+    let Ok(socket) = addr.parse() else { return false };
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&socket, timeout) else { return false };
+    let _ = stream.set_read_timeout(Some(timeout));
+    let _ = stream.set_write_timeout(Some(timeout));
     let request = format!("GET /v2/ HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     if stream.write_all(request.as_bytes()).is_err() {
         return false;

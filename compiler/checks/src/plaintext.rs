@@ -30,17 +30,10 @@ use regex::Regex;
 use std::sync::OnceLock;
 
 /// The strings already scanned: each by its place (span), its text and the key it sits
-/// under, the text and the key by address (interned text is one allocation; an equal
-/// one elsewhere is scanned again, and a finding the same report merges with). One
-/// place can make many strings (a helper's interpolation, once per call) and one
-/// string can sit under several keys: each of those is scanned. Only asked whether one
-/// is new.
-type Seen = std::collections::HashSet<(Span, usize, usize), foldhash::fast::FixedState>;
-
-/// What identifies a scanned string in [`Seen`].
-fn place(at: Span, text: &str, key: Option<&str>) -> (Span, usize, usize) {
-    (at, text.as_ptr() as usize, key.map_or(0, |k| k.as_ptr() as usize))
-}
+/// under. One place can make many strings (a helper's interpolation, once per call) and
+/// one string can sit under several keys: each of those is scanned, each once. Only
+/// asked whether one is new.
+type Seen<'v> = std::collections::HashSet<(Span, &'v str, Option<&'v str>), foldhash::fast::FixedState>;
 
 /// Scan everything `env` emits.
 pub fn check(env: &Environment, diags: &mut Diagnostics) {
@@ -65,14 +58,14 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
 /// for the `value` of a `{ name, value }` pair such as a container's environment
 /// variable, its `name`). A string reached twice (a chart's values, and the Application
 /// carrying them) is reported once.
-fn scan(v: &Value, seen: &mut Seen, out: &mut Vec<Diagnostic>) {
+fn scan<'v>(v: &'v Value, seen: &mut Seen<'v>, out: &mut Vec<Diagnostic>) {
     let mut stack: Vec<(&Value, Option<&str>)> = vec![(v, None)];
     while let Some((v, key)) = stack.pop() {
         match &v.kind {
             // Declared public material (`public(text, reason)`) passes, unless it holds
             // a private key: that is never public.
             ValueKind::Named(n)
-                if n.public.is_some() && pem(&n.text).is_some() && seen.insert(place(v.span(), &n.text, None)) =>
+                if n.public.is_some() && pem(&n.text).is_some() && seen.insert((v.span(), &n.text, None)) =>
             {
                 string(&n.text, None, v.span(), out);
             }
@@ -83,7 +76,7 @@ fn scan(v: &Value, seen: &mut Seen, out: &mut Vec<Diagnostic>) {
                 // contents are still scanned.
                 let key = if matches!(&v.kind, ValueKind::Named(n) if !n.reads.is_empty()) { None } else { key };
                 let text = v.as_str().unwrap_or_default();
-                if seen.insert(place(at, text, key)) {
+                if seen.insert((at, text, key)) {
                     string(text, key, at, out);
                 }
             }

@@ -9,10 +9,9 @@
 //!
 //! The budget is shared by all environments of one compilation (`cedc check`/`build`);
 //! a language-server hover evaluates one expression with a budget of its own. When the
-//! environments are evaluated in parallel, in parts, each part gets an equal
-//! [`Budget::share`]; one that spends its share has the whole evaluation done again in
-//! order with the shared budget, so what is reported never depends on how the work was
-//! split.
+//! environments are evaluated in parallel each gets an equal [`Budget::share`]; one that
+//! spends its share has the whole evaluation done again in order with the shared budget,
+//! so what is reported never depends on how the work was split.
 
 use cedc_diagnostics::{Diagnostic, Span};
 #[cfg(test)]

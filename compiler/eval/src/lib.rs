@@ -11,7 +11,6 @@ use cedc_names::{Builtin, Def, ModuleId, Program};
 use cedc_syntax::ast::*;
 use cedc_types::{Checked, DeclKey, EnvInfo, OverrideInfo, Type};
 use std::collections::HashMap;
-use std::ops::Range;
 use std::sync::Arc;
 
 use cedc_model::views::crossplane as xp_views;
@@ -29,19 +28,6 @@ pub type ClusterScoped<'a> = &'a (dyn Fn(&str, &str) -> bool + Sync);
 
 /// Evaluate every environment. Errors in one component do not stop the others.
 pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterScoped) -> (Platform, Diagnostics) {
-    evaluate_in_parts(program, checked, cluster_scoped, parts_per_env(checked))
-}
-
-/// [`evaluate`], each environment's components split into `per_env` parts evaluated in
-/// parallel (see `parts`; `evaluate` chooses how many from the cores and the
-/// platform's size). The platform and the diagnostics, once merged across
-/// environments, are the same whatever the split: tests compare them.
-pub fn evaluate_in_parts(
-    program: &Program,
-    checked: &Checked,
-    cluster_scoped: ClusterScoped,
-    per_env: usize,
-) -> (Platform, Diagnostics) {
     let mut platform = Platform::default();
     let mut diags = Vec::new();
     let mut budget = Budget::default();
@@ -50,97 +36,40 @@ pub fn evaluate_in_parts(
             platform.components.push(ComponentInfo { name: c.name.name.clone(), span: c.name.span });
         }
     }
-    // Each part of each environment on its own share of the budget, in parallel; if one
-    // spends its share, each environment again in order with the whole budget shared
-    // (see `budget`). Equal parts of what the environments make are stored once
-    // (`Interner`).
+    // Each environment on its own share of the budget, in parallel; if one spends its
+    // share, again in order with the whole budget shared (see `budget`).
+    // Equal parts of what the environments make are stored once (`Interner`).
     let interner = std::sync::Mutex::new(Interner::new());
-    let parts = parts(checked, per_env);
-    let share = |(env, range): &(&EnvInfo, Range<usize>)| {
-        let budget = Budget::share(parts.len());
-        evaluate_env(program, checked, cluster_scoped, env, range.clone(), budget, &interner)
+    let share = |env: &EnvInfo| {
+        evaluate_env(program, checked, cluster_scoped, env, Budget::share(checked.envs.len()), &interner)
     };
-    let mut done = cedc_model::parallel::map(&parts, share);
-    let mut envs = Vec::with_capacity(checked.envs.len());
-    if done.iter().any(|(_, _, b)| b.exhausted()) {
-        let all = 0..checked.components.len();
-        for env in &checked.envs {
-            let whole = std::mem::take(&mut budget);
-            let (e, d, left) = evaluate_env(program, checked, cluster_scoped, env, all.clone(), whole, &interner);
-            budget = left;
-            envs.push((e, d));
-        }
-    } else {
-        // The parts of one environment are consecutive: join them in order.
-        for (e, d, _) in done.drain(..) {
-            match envs.last_mut() {
-                Some((env, diags)) if same_env(env, &e) => {
-                    env.components.reserve_exact(e.components.len());
-                    env.components.extend(e.components);
-                    diags.extend(d);
-                }
-                _ => envs.push((e, d)),
-            }
-        }
+    let mut envs = cedc_model::parallel::map(&checked.envs, share);
+    if envs.iter().any(|(_, _, b)| b.exhausted()) {
+        envs = checked
+            .envs
+            .iter()
+            .map(|env| {
+                let (e, d, left) =
+                    evaluate_env(program, checked, cluster_scoped, env, std::mem::take(&mut budget), &interner);
+                budget = left;
+                (e, d, Budget::default())
+            })
+            .collect();
     }
-    for (env, env_diags) in envs {
+    for (env, env_diags, _) in envs {
         diags.extend(env_diags);
         platform.envs.push(env);
     }
     (platform, diags)
 }
 
-/// Into how many parts to split each environment's components: about as many as keep
-/// every core busy to the end (three environments on two cores are two then one, a
-/// third of the time on one core, unsplit), none smaller than [`MIN_PART`] components.
-fn parts_per_env(checked: &Checked) -> usize {
-    let wanted = (2 * cedc_model::parallel::workers()).div_ceil(checked.envs.len().max(1));
-    wanted.min(checked.components.len() / MIN_PART).max(1)
-}
-
-/// The environments' components split into `per_env` consecutive ranges each.
-///
-/// A part is evaluated as the whole environment would be, from nothing: the `let`s
-/// and components it reads are computed again in each part that reads them (the same
-/// values, since evaluation is pure), and a problem they have is reported by each
-/// part, the same diagnostic, which merging across environments makes one report at
-/// the place the first part found it — where evaluating the environment whole would
-/// have. So neither the platform nor its diagnostics depend on the split.
-fn parts(checked: &Checked, per_env: usize) -> Vec<(&EnvInfo, Range<usize>)> {
-    let n = checked.components.len();
-    let size = n.div_ceil(per_env.max(1)).max(1);
-    let mut parts = Vec::new();
-    for env in &checked.envs {
-        let mut start = 0;
-        loop {
-            let end = (start + size).min(n);
-            parts.push((env, start..end));
-            if end >= n {
-                break;
-            }
-            start = end;
-        }
-    }
-    parts
-}
-
-/// Fewest components worth a part of their own (each part computes the environment's
-/// fields and the `let`s it reads again).
-const MIN_PART: usize = 64;
-
-/// Whether two evaluated parts belong to the same environment.
-fn same_env(a: &Environment, b: &Environment) -> bool {
-    a.name == b.name
-}
-
-/// Evaluate the components `range` of environment `env` on `budget`: its model (those
-/// components), its diagnostics and what is left of the budget.
+/// Evaluate environment `env` on `budget`: its model, its diagnostics and what is left
+/// of the budget.
 fn evaluate_env(
     program: &Program,
     checked: &Checked,
     cluster_scoped: ClusterScoped,
     env: &EnvInfo,
-    range: Range<usize>,
     budget: Budget,
     interner: &std::sync::Mutex<Interner>,
 ) -> (Environment, Diagnostics, Budget) {
@@ -148,8 +77,8 @@ fn evaluate_env(
     ev.budget = budget;
     let attributes = ev.unit(|ev| ev.env_attributes(env.module, env.item, env.span)).ok();
     ev.attributes = attributes.clone();
-    let mut components = Vec::with_capacity(range.len());
-    for (m, idx) in &checked.components[range] {
+    let mut components = Vec::with_capacity(checked.components.len());
+    for (m, idx) in &checked.components {
         if let Some(mut c) = ev.component(*m, *idx) {
             // A poisoned lock only means another environment's thread panicked (that
             // is reported as an internal error there); the interner is still whole.

@@ -9,12 +9,6 @@ use std::sync::Mutex;
 /// the user's data, as on the compiling thread.
 const STACK: usize = 1 << 30;
 
-/// How many threads [`map`] runs tasks on at most: work split into about twice as many
-/// tasks keeps every core busy to the end.
-pub fn workers() -> usize {
-    cores()
-}
-
 /// The cores this process may use, asked once (the answer reads cgroup files).
 fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
