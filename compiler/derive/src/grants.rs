@@ -120,26 +120,19 @@ fn collect(component: usize, object: &mut Object) -> Vec<(GrantKey, Request)> {
     if object.group() != GATEWAY_GROUP {
         return wanted;
     }
+    if !asks(object) {
+        // Nothing to take out: the object is left as it is (not copied where shared).
+        return wanted;
+    }
     let from_ns = object.namespace.clone().unwrap_or_default();
     let referrer = format!("{} {}/{}", object.kind, from_ns, object.name);
     let from_kind = object.kind.clone();
+    let Some((outer, inner, default_kind)) = references(&object.kind) else { return wanted };
     let mut refs: Vec<(&mut Value, &str)> = Vec::new();
-    match object.kind.as_str() {
-        kind if ROUTE_KINDS.contains(&kind) => {
-            for rule in list_mut(&mut object.value, &["spec", "rules"]) {
-                for r in list_mut(rule, &["backendRefs"]) {
-                    refs.push((r, "Service"));
-                }
-            }
+    for o in list_mut(&mut object.value, outer) {
+        for r in list_mut(o, inner) {
+            refs.push((r, default_kind));
         }
-        "Gateway" => {
-            for listener in list_mut(&mut object.value, &["spec", "listeners"]) {
-                for r in list_mut(listener, &["tls", "certificateRefs"]) {
-                    refs.push((r, "Secret"));
-                }
-            }
-        }
-        _ => return wanted,
     }
     for (r, default_kind) in refs {
         let ValueKind::Record(fields) = &mut r.kind else { continue };
@@ -166,6 +159,29 @@ fn collect(component: usize, object: &mut Object) -> Vec<(GrantKey, Request)> {
         ));
     }
     wanted
+}
+
+/// Where the references of an object of `kind` (of the Gateway API) are: the list of
+/// what holds them, the list of them inside each, and the kind they name by default.
+fn references(kind: &str) -> Option<(&'static [&'static str], &'static [&'static str], &'static str)> {
+    match kind {
+        kind if ROUTE_KINDS.contains(&kind) => Some((&["spec", "rules"], &["backendRefs"], "Service")),
+        "Gateway" => Some((&["spec", "listeners"], &["tls", "certificateRefs"], "Secret")),
+        _ => None,
+    }
+}
+
+/// Whether a reference of `object` that `collect` looks at holds a `grant` flag (read
+/// only).
+fn asks(object: &Object) -> bool {
+    let Some((outer, inner, _)) = references(&object.kind) else { return false };
+    let flag = |r: &Value| matches!(r.get(GRANT_FIELD).map(|v| &v.kind), Some(ValueKind::Bool(_)));
+    list(&object.value, outer).iter().any(|o| list(o, inner).iter().any(flag))
+}
+
+/// The list at `path` below `value` (empty when there is none).
+fn list<'v>(value: &'v Value, path: &[&str]) -> &'v [Value] {
+    value.path(path).and_then(Value::as_list).unwrap_or(&[])
 }
 
 /// The list at `path` below `value`, for editing (empty when there is none).
