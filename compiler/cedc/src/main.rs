@@ -774,8 +774,7 @@ fn render(dir: &Path, env: &str, component: Option<&str>, delivery: bool, r: &Re
             }
         },
     };
-    let objects: Vec<&cedc_model::Object> =
-        if delivery { e.delivery.iter().collect() } else { comps.iter().flat_map(|c| &c.objects).collect() };
+    let objects = rendered(e, comps.into_iter(), delivery);
     match cedc_emit::render_objects(&objects) {
         Ok(yaml) => print_stdout(&yaml),
         Err(span) => {
@@ -783,6 +782,16 @@ fn render(dir: &Path, env: &str, component: Option<&str>, delivery: bool, r: &Re
             Outcome::UserError
         }
     }
+}
+
+/// What `render` prints of environment `e`: its delivery objects, or the own objects of
+/// the components `comps` (all of the environment's, or the one asked for).
+fn rendered<'a>(
+    e: &'a cedc_model::Environment,
+    comps: impl Iterator<Item = &'a cedc_model::Component>,
+    delivery: bool,
+) -> Vec<&'a cedc_model::Object> {
+    if delivery { e.delivery.iter().collect() } else { comps.flat_map(|c| &c.objects).collect() }
 }
 
 /// E0072: a value at `span` that YAML cannot hold.
@@ -802,18 +811,8 @@ fn render_all(dir: &Path, delivery: bool, r: &Reporter) -> Outcome {
     let Some(platform) = &c.platform else { return Outcome::UserError };
     // Every environment's objects in one call: an object the environments make alike
     // is serialised once.
-    let per_env: Vec<(&str, Vec<&cedc_model::Object>)> = platform
-        .envs
-        .iter()
-        .map(|e| {
-            let objects = if delivery {
-                e.delivery.iter().collect()
-            } else {
-                e.components.iter().flat_map(|c| &c.objects).collect()
-            };
-            (e.name.as_str(), objects)
-        })
-        .collect();
+    let per_env: Vec<(&str, Vec<&cedc_model::Object>)> =
+        platform.envs.iter().map(|e| (e.name.as_str(), rendered(e, e.components.iter(), delivery))).collect();
     let all: Vec<&cedc_model::Object> = per_env.iter().flat_map(|(_, objects)| objects.iter().copied()).collect();
     let documents = match cedc_emit::render_each(&all) {
         Ok(d) => d,

@@ -120,14 +120,14 @@ fn collect(component: usize, object: &mut Object) -> Vec<(GrantKey, Request)> {
     if object.group() != GATEWAY_GROUP {
         return wanted;
     }
-    if !asks(object) {
+    let Some((outer, inner, default_kind)) = references(&object.kind) else { return wanted };
+    if !asks(&object.value, outer, inner) {
         // Nothing to take out: the object is left as it is (not copied where shared).
         return wanted;
     }
     let from_ns = object.namespace.clone().unwrap_or_default();
     let referrer = format!("{} {}/{}", object.kind, from_ns, object.name);
     let from_kind = object.kind.clone();
-    let Some((outer, inner, default_kind)) = references(&object.kind) else { return wanted };
     let mut refs: Vec<(&mut Value, &str)> = Vec::new();
     for o in list_mut(&mut object.value, outer) {
         for r in list_mut(o, inner) {
@@ -171,12 +171,11 @@ fn references(kind: &str) -> Option<(&'static [&'static str], &'static [&'static
     }
 }
 
-/// Whether a reference of `object` that `collect` looks at holds a `grant` flag (read
-/// only).
-fn asks(object: &Object) -> bool {
-    let Some((outer, inner, _)) = references(&object.kind) else { return false };
+/// Whether a reference of `value` (in the lists `inner` of the items of `outer`, see
+/// [`references`]) holds a `grant` flag (read only).
+fn asks(value: &Value, outer: &[&str], inner: &[&str]) -> bool {
     let flag = |r: &Value| matches!(r.get(GRANT_FIELD).map(|v| &v.kind), Some(ValueKind::Bool(_)));
-    list(&object.value, outer).iter().any(|o| list(o, inner).iter().any(flag))
+    list(value, outer).iter().any(|o| list(o, inner).iter().any(flag))
 }
 
 /// The list at `path` below `value` (empty when there is none).
