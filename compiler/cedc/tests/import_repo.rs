@@ -255,7 +255,7 @@ fn import_and_compare(kubectl: &Path, source: &Path, out: &Path) -> Outcome {
         for env in &envs {
             let e = platform.envs.iter().find(|e| &e.name == env).expect("the environment");
             let c = e.components.iter().find(|c| &c.name == component).expect("the chart component");
-            let release = c.chart.as_ref().expect("a chart").to_json().expect("the release as JSON");
+            let release = c.chart.as_deref().expect("a chart").to_json().expect("the release as JSON");
             assert_eq!(release["chart"]["name"], chart_source["chart"], "{component}: {release:#}");
             assert_eq!(release["version"], chart_source["targetRevision"], "{component}: {release:#}");
             let rendered = cedc_emit::render_objects(&c.objects.iter().collect::<Vec<_>>()).expect("render");

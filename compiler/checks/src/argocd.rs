@@ -145,7 +145,7 @@ pub fn check(env: &Environment, dirs: &BTreeSet<String>, diags: &mut Diagnostics
     let objects = || env.written_objects();
     let mut projects: BTreeSet<&str> = BTreeSet::from([DEFAULT_PROJECT]);
     projects.extend(objects().filter(|o| o.group() == GROUP && o.kind == APP_PROJECT).map(|o| o.name.as_str()));
-    let deliverer = env.components.iter().find_map(|c| c.delivery.as_ref().map(|d| (c, Delivery(View::new(d)))));
+    let deliverer = env.components.iter().find_map(|c| c.delivery.as_deref().map(|d| (c, Delivery(View::new(d)))));
     let repository = deliverer.and_then(|(_, d)| {
         let path = d.path()?.str()?.trim_matches('/');
         Some((d.repository()?.str()?, if path.is_empty() { String::new() } else { format!("{path}/") }))
@@ -175,7 +175,7 @@ pub fn check(env: &Environment, dirs: &BTreeSet<String>, diags: &mut Diagnostics
         }
     }
     if let Some((c, _)) = deliverer
-        && let Some(r) = c.chart.as_ref().map(|r| Release(View::new(r)))
+        && let Some(r) = c.chart.as_deref().map(|r| Release(View::new(r)))
         && let Some(policy) = r.values().and_then(|v| v.at(&["configs", "rbac", POLICY_KEY]))
     {
         rbac(policy, &known, &mut out);

@@ -33,15 +33,15 @@ pub fn check(env: &Environment, host: Option<&Environment>, registry: &Registry,
     let mut out = Vec::new();
     let mut releases: BTreeMap<(&str, &str), Span> = BTreeMap::new();
     for c in &env.components {
-        if let Some(r) = c.chart.as_ref().map(|r| Release(View::new(r))) {
+        if let Some(r) = c.chart.as_deref().map(|r| Release(View::new(r))) {
             versions(r, &mut out);
             if let Some(name) = r.name().and_then(|n| n.str().map(|s| (s, n.span()))) {
                 release_name(&c.namespace, name, &mut releases, &mut out);
             }
         }
-        if let Some(d) = c.delivery.as_ref().map(|d| Delivery(View::new(d))) {
+        if let Some(d) = c.delivery.as_deref().map(|d| Delivery(View::new(d))) {
             pinned_release(d, &mut out);
-            if let Some(r) = c.chart.as_ref().map(|r| Release(View::new(r))) {
+            if let Some(r) = c.chart.as_deref().map(|r| Release(View::new(r))) {
                 application_health(d, r, &mut out);
             }
         }

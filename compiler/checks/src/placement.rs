@@ -45,10 +45,10 @@ pub fn check(platform: &Platform, env: &Environment, diags: &mut Diagnostics) {
 /// What makes a component host-only, in words, and where it is said.
 fn needs_host(c: &Component) -> Option<(String, Span)> {
     let declared = |v: View| v.str().map(|s| (s.to_string(), v.span()));
-    if let Some(found) = c.needs_host.as_ref().map(View::new).and_then(declared) {
+    if let Some(found) = c.needs_host.as_deref().map(View::new).and_then(declared) {
         return Some(found);
     }
-    let chart = c.chart.as_ref().map(|r| Release(View::new(r)));
+    let chart = c.chart.as_deref().map(|r| Release(View::new(r)));
     if let Some(found) = chart.and_then(|r| r.view().field("needs_host")).and_then(declared) {
         return Some(found);
     }
@@ -141,8 +141,8 @@ impl Sizing<'_> {
 
     /// The quorum checks of `c` (its own `quorum`, else its chart's).
     fn quorum(&self, c: &Component, out: &mut Vec<Diagnostic>) {
-        let chart = c.chart.as_ref().and_then(|r| Release(View::new(r)).view().field("quorum"));
-        let own = c.quorum.as_ref().map(View::new);
+        let chart = c.chart.as_deref().and_then(|r| Release(View::new(r)).view().field("quorum"));
+        let own = c.quorum.as_deref().map(View::new);
         let Some(q) = own.or(chart).map(Quorum) else { return };
         let Some(members) = q.members() else { return };
         let (m, p) = (members.int().unwrap_or(0), q.per_node());

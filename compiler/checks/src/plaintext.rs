@@ -47,7 +47,7 @@ pub fn check(env: &Environment, diags: &mut Diagnostics) {
         crate::at_input(&mut out[from..], o);
     }
     for c in &env.components {
-        if let Some(values) = c.chart.as_ref().and_then(|r| Release(View::new(r)).values()) {
+        if let Some(values) = c.chart.as_deref().and_then(|r| Release(View::new(r)).values()) {
             scan(values.value(), &mut seen, &mut out);
         }
     }

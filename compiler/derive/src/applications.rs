@@ -61,7 +61,7 @@ impl Generator for Applications {
         let order = order::order(env, cx, &mut diags);
         if let Some(at) = deliverer(env, &mut diags) {
             let c = &env.components[at];
-            let Some(d) = c.delivery.as_ref() else { return diags };
+            let Some(d) = c.delivery.as_deref() else { return diags };
             let Some(settings) = Settings::read(env.is_production(), d, &c.namespace) else { return diags };
             let remotes: Vec<&Remote> = cx.remote.iter().filter(|r| r.hosted.host == env.name).collect();
             let mut registrar = Registrar::new(env, &order);
@@ -124,8 +124,8 @@ fn deliverer(env: &Environment, diags: &mut Diagnostics) -> Option<usize> {
     let mut found = env.components.iter().enumerate().filter(|(_, c)| c.delivery.is_some());
     let (first, c) = found.next()?;
     for (_, other) in found {
-        let span = other.delivery.as_ref().map_or(other.span, Value::span);
-        let first_span = c.delivery.as_ref().map_or(c.span, Value::span);
+        let span = other.delivery.as_deref().map_or(other.span, Value::span);
+        let first_span = c.delivery.as_deref().map_or(c.span, Value::span);
         diags.push(
             Diagnostic::error(
                 "E0400",
@@ -397,7 +397,7 @@ fn sandbox_projects(env: &Environment, s: &Settings, server: &str, reg: &mut Reg
     use cedc_model::views::sandbox::{Sandboxes, VCLUSTER_KIND};
     let mut out = Vec::new();
     for c in env.components.iter() {
-        let Some(sandboxes) = c.sandboxes.as_ref().map(|v| Sandboxes(View::new(v))) else { continue };
+        let Some(sandboxes) = c.sandboxes.as_deref().map(|v| Sandboxes(View::new(v))) else { continue };
         let vcluster = sandboxes.kind() == VCLUSTER_KIND;
         for ns in crate::sandboxes::member_namespaces(c) {
             let span = ns.name_span();
@@ -487,7 +487,7 @@ fn root(env: &str, s: &Settings, span: Span) -> Object {
 /// The Application of component `c`, or `None` when it deploys nothing in `env`; it
 /// deploys to the cluster at `server`.
 fn application(env: &Environment, c: &Component, s: &Settings, wave: u32, server: &str) -> Option<Object> {
-    let release = c.chart.as_ref().map(|r| Release(View::new(r)));
+    let release = c.chart.as_deref().map(|r| Release(View::new(r)));
     let mut sources = Vec::new();
     if let Some(r) = release {
         sources.push(chart_source(r)?);
@@ -527,7 +527,7 @@ fn chart_source(r: Release) -> Option<serde_json::Value> {
 }
 
 fn chart_repository(c: &Component) -> Option<String> {
-    let r = Release(View::new(c.chart.as_ref()?));
+    let r = Release(View::new(c.chart.as_deref()?));
     let repository = r.chart()?.repository()?.str()?;
     Some(repository.strip_prefix(OCI_SCHEME).unwrap_or(repository).to_string())
 }

@@ -202,7 +202,7 @@ fn install(v: VirtualCluster, release: &str, at: Span) -> Component {
         fields.insert("values".into(), values.value().clone());
     }
     fields.insert("installs".into(), Value::from_json(&json!({ "crds": [], "objects": [] }), span));
-    c.chart = Some(Value::new(ValueKind::Record(fields), span));
+    c.chart = Some(Box::new(Value::new(ValueKind::Record(fields), span)));
     c.installed = vec![service(release, span)];
     c
 }

@@ -53,7 +53,7 @@ impl Context<'_> {
 /// The delivery settings (a prelude `Delivery`) of the component delivering `env`, with
 /// that component's namespace (where Argo CD runs).
 pub(crate) fn delivery_of(env: &Environment) -> Option<(&Value, &str)> {
-    env.components.iter().find_map(|c| Some((c.delivery.as_ref()?, c.namespace.as_str())))
+    env.components.iter().find_map(|c| Some((c.delivery.as_deref()?, c.namespace.as_str())))
 }
 
 /// One kind of object cedc generates. A generator sees one environment at a time,

@@ -259,7 +259,7 @@ fn install(s: Sandboxes, m: &Derived) -> Option<Component> {
     if let Some(values) = s.values() {
         fields.insert("values".into(), values.value().clone());
     }
-    c.chart = Some(Value::new(ValueKind::Record(fields), m.span));
+    c.chart = Some(Box::new(Value::new(ValueKind::Record(fields), m.span)));
     Some(c)
 }
 

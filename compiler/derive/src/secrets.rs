@@ -53,7 +53,8 @@ pub struct Served {
 /// The Vault of every environment that has one: one run by a component of its own, else
 /// its host's (a virtual cluster's workloads reach the host's Vault).
 pub fn servers(platform: &Platform) -> Vec<Served> {
-    let own = |env: &Environment| env.components.iter().find_map(|c| Some((c.name.clone(), c.vault.clone()?)));
+    let own =
+        |env: &Environment| env.components.iter().find_map(|c| Some((c.name.clone(), c.vault.as_deref()?.clone())));
     let mut out = Vec::new();
     for env in &platform.envs {
         let found = match own(env) {
@@ -141,7 +142,8 @@ fn reads(env: &Environment) -> Vec<Read> {
     let mut seen = BTreeSet::new();
     for (i, c) in env.components.iter().enumerate() {
         let objects = c.objects.iter().map(|o| (&o.value, o.namespace.as_deref().unwrap_or(&c.namespace)));
-        let values = c.chart.as_ref().and_then(|r| Release(View::new(r)).values()).map(|v| (v.value(), &*c.namespace));
+        let values =
+            c.chart.as_deref().and_then(|r| Release(View::new(r)).values()).map(|v| (v.value(), &*c.namespace));
         for (value, ns) in objects.chain(values) {
             for source in value.secrets_named() {
                 if seen.insert((i, ns.to_string(), source.clone())) {
@@ -191,7 +193,7 @@ fn reader<'a>(
     component: usize,
     server: Server<'a>,
 ) -> (Option<(&'a str, Option<Span>)>, &'a str) {
-    let r = env.components[component].reader.as_ref().map(|r| Reader(View::new(r)));
+    let r = env.components[component].reader.as_deref().map(|r| Reader(View::new(r)));
     let role = match r.and_then(Reader::role) {
         Some(v) => v.str().map(|s| (s, Some(v.span()))),
         None => server.default_role().map(|s| (s, None)),

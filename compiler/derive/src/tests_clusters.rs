@@ -51,18 +51,24 @@ fn env(name: &str, cluster: Value, production: bool, components: Vec<Component>)
 
 fn argocd() -> Component {
     let mut c = Component::new("argocd", SPAN, "argocd", vec![]);
-    c.delivery = Some(value(json!({
-        "repository": "https://git.example.org/platform.git",
-        "path": "out",
-        "revision": "main",
-        "release": "v1.2.0",
-        "project": "platform",
-    })));
-    c.chart = Some(value(json!({
-        "chart": { "repository": "https://argoproj.github.io/argo-helm", "name": "argo-cd", "version": "7.7.0" },
-        "version": "7.7.0",
-        "name": "argocd",
-    })));
+    c.delivery = Some(
+        value(json!({
+            "repository": "https://git.example.org/platform.git",
+            "path": "out",
+            "revision": "main",
+            "release": "v1.2.0",
+            "project": "platform",
+        }))
+        .into(),
+    );
+    c.chart = Some(
+        value(json!({
+            "chart": { "repository": "https://argoproj.github.io/argo-helm", "name": "argo-cd", "version": "7.7.0" },
+            "version": "7.7.0",
+            "name": "argocd",
+        }))
+        .into(),
+    );
     c
 }
 
@@ -79,7 +85,7 @@ fn external_secrets() -> Component {
         "version": "2.9.0",
         "name": "external-secrets",
         "installs": { "crds": crds, "objects": [] },
-    })));
+    })).into());
     c
 }
 
@@ -296,7 +302,7 @@ fn a_host_declaring_its_server_gets_its_applications_there() {
 fn the_hosts_project_admits_the_namespaces_a_virtual_clusters_sandboxes_add() {
     let prod = env("prod", host_cluster(), true, vec![argocd(), external_secrets()]);
     let mut sandboxes = Component::new("sandboxes", SPAN, "sandboxes", vec![]);
-    sandboxes.sandboxes = Some(value(json!({ "members": [{ "name": "alice", "user": "alice@example.org" }] })));
+    sandboxes.sandboxes = Some(value(json!({ "members": [{ "name": "alice", "user": "alice@example.org" }] })).into());
     let staging = env("staging", virtual_cluster("prod", None), false, vec![sandboxes]);
     let mut p = platform(vec![prod, staging]);
     assert!(derive(&mut p).is_empty());

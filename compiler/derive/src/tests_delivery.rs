@@ -41,7 +41,7 @@ fn delivery() -> Value {
 }
 
 fn with_delivery(mut c: Component) -> Component {
-    c.delivery = Some(delivery());
+    c.delivery = Some(delivery().into());
     c
 }
 
@@ -80,7 +80,7 @@ fn an_environment_without_a_delivering_component_gets_nothing() {
 #[test]
 fn the_app_of_apps_has_a_project_a_root_and_one_application_per_component() {
     let mut argocd = with_delivery(Component::new("argocd", SPAN, "argocd", vec![]));
-    argocd.chart = Some(release("argo-cd", "7.7.0", json!([])));
+    argocd.chart = Some(release("argo-cd", "7.7.0", json!([])).into());
     let web = Component::new("web", SPAN, "web", vec![config_map("a", "web")]);
     let empty = Component::new("nothing", SPAN, "nothing", vec![]);
     let mut p = platform(false, vec![argocd, web, empty]);
@@ -117,7 +117,7 @@ fn the_app_of_apps_has_a_project_a_root_and_one_application_per_component() {
 fn a_chart_component_with_objects_has_two_sources() {
     let mut grafana =
         with_delivery(Component::new("grafana", SPAN, "monitoring", vec![config_map("dash", "monitoring")]));
-    grafana.chart = Some(release("grafana", "8.5.1", json!([])));
+    grafana.chart = Some(release("grafana", "8.5.1", json!([])).into());
     let mut p = platform(false, vec![grafana]);
     assert!(derive(&mut p).is_empty());
     let sources = app(&p, "prod-grafana")["spec"]["sources"].clone();
@@ -134,7 +134,7 @@ fn production_tracks_the_release_and_oci_charts_lose_their_scheme() {
     {
         c.insert("repository".into(), value(json!("oci://ghcr.io/argoproj/argo-helm")));
     }
-    argocd.chart = Some(chart);
+    argocd.chart = Some(chart.into());
     let mut p = platform(true, vec![argocd]);
     assert!(derive(&mut p).is_empty());
     let sources = app(&p, "prod-argocd")["spec"]["sources"].clone();
@@ -146,7 +146,7 @@ fn production_tracks_the_release_and_oci_charts_lose_their_scheme() {
 #[test]
 fn waves_follow_crds_controllers_and_after() {
     let mut crds = with_delivery(Component::new("crds", SPAN, "kube-system", vec![]));
-    crds.chart = Some(release("crds", "1.0.0", json!([{ "apiVersion": "example.org/v1", "kind": "Widget" }])));
+    crds.chart = Some(release("crds", "1.0.0", json!([{ "apiVersion": "example.org/v1", "kind": "Widget" }])).into());
     let widget = object(
         json!({ "apiVersion": "example.org/v1", "kind": "Widget", "metadata": { "name": "w", "namespace": "apps" } }),
     );
@@ -189,9 +189,9 @@ fn a_cycle_is_reported_once_with_every_component() {
 fn unknown_after_and_doubly_installed_crds_are_refused() {
     let mut a = with_delivery(Component::new("a", SPAN, "a", vec![]));
     a.after = vec![value(json!("certmanager"))];
-    a.chart = Some(release("one", "1.0.0", json!([{ "apiVersion": "example.org/v1", "kind": "Widget" }])));
+    a.chart = Some(release("one", "1.0.0", json!([{ "apiVersion": "example.org/v1", "kind": "Widget" }])).into());
     let mut b = Component::new("cert-manager", SPAN, "b", vec![]);
-    b.chart = Some(release("two", "1.0.0", json!([{ "apiVersion": "example.org/v2", "kind": "Widget" }])));
+    b.chart = Some(release("two", "1.0.0", json!([{ "apiVersion": "example.org/v2", "kind": "Widget" }])).into());
     let mut p = platform(false, vec![a, b]);
     let diags = derive(&mut p);
     let codes: Vec<&str> = diags.iter().map(|d| d.code).collect();
@@ -224,7 +224,7 @@ fn a_long_chain_of_waits_does_not_exhaust_the_stack() {
             c
         })
         .collect();
-    components[0].delivery = Some(delivery());
+    components[0].delivery = Some(delivery().into());
     let mut p = platform(false, components);
     assert!(derive(&mut p).is_empty());
     assert_eq!(wave(&app(&p, &format!("prod-c{}", n - 1))), (n - 1).to_string());

@@ -110,9 +110,14 @@ impl Interner {
             }
             return;
         }
+        // A name nothing else holds (made by a helper, not spelled in the source) dies
+        // once replaced: remembering its address would keep it alive for nothing.
+        let shared = Arc::strong_count(k) > 1;
         let original = k.clone();
         self.string(k);
-        self.keys.insert(key_addr(&original), (original, k.clone()));
+        if shared {
+            self.keys.insert(key_addr(&original), (original, k.clone()));
+        }
     }
 
     fn record(&mut self, fields: &mut Fields, depth: usize) -> u8 {
@@ -386,6 +391,25 @@ mod tests {
         assert_eq!(v.as_list().map(|l| l.as_ptr() as usize), list, "and so does the shared list");
         assert!(record(&kept).lacks(Holds::NAMED), "it still learns what it lacks");
         drop(also);
+    }
+
+    #[test]
+    fn a_name_only_one_record_holds_is_not_remembered() {
+        let mut i = Interner::new();
+        let (mut a, mut b) = (made("x", at(1)), made("x", at(1)));
+        i.intern(&mut a);
+        i.intern(&mut b);
+        assert!(i.keys.is_empty(), "each name was made for its record alone: nothing to find by address again");
+        let names = |v: &Value| record(v).iter().map(|(k, _)| key_addr(k)).collect::<Vec<_>>();
+        assert_eq!(names(&a), names(&b), "the names are still made one");
+        let spelled: Key = "name".into();
+        let mut c = Value::new(
+            ValueKind::Record([(spelled.clone(), Value::new(ValueKind::Int(1), at(2)))].into_iter().collect()),
+            at(3),
+        );
+        i.intern(&mut c);
+        assert_eq!(i.keys.len(), 1, "a name held elsewhere too (as the source's are) is remembered");
+        drop(spelled);
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub struct Environment {
     pub delivery: Vec<Object>,
 }
 
+/// One component as evaluated for one environment. The settings few components have
+/// (`chart`, `delivery`, `vault`, ...) are boxed: a platform has a component per
+/// (component, environment), and seven values inline were most of each one's size.
 #[derive(Clone, Debug)]
 pub struct Component {
     pub name: String,
@@ -48,7 +51,7 @@ pub struct Component {
     pub labels: Fields,
     /// The Helm release the component installs (a prelude `Release` record), read
     /// through [`crate::views::delivery::Release`].
-    pub chart: Option<Value>,
+    pub chart: Option<Box<Value>>,
     /// What the release installs that other objects name (its `installs.objects`),
     /// completed like the component's own objects: the checks see them, the emitters
     /// do not write them (Helm does).
@@ -62,25 +65,25 @@ pub struct Component {
     pub after: Vec<Value>,
     /// Where Argo CD finds the platform (a prelude `Delivery` record), on the component
     /// that runs Argo CD; read through [`crate::views::delivery::Delivery`].
-    pub delivery: Option<Value>,
+    pub delivery: Option<Box<Value>>,
     /// Why the component needs a host cluster (`needs_host:`), a string with its span.
-    pub needs_host: Option<Value>,
+    pub needs_host: Option<Box<Value>>,
     /// The quorum system the component is (`quorum:`, a prelude `Quorum`), read through
     /// [`crate::views::placement::Quorum`].
-    pub quorum: Option<Value>,
+    pub quorum: Option<Box<Value>>,
     /// Where the component was placed in this environment: the entry of its `envs`
     /// naming the environment, else its name.
     pub placed_at: Span,
     /// The per-member sandboxes it makes (a prelude `Sandboxes`), consumed by the derive
     /// stage; read through [`crate::views::sandbox::Sandboxes`].
-    pub sandboxes: Option<Value>,
+    pub sandboxes: Option<Box<Value>>,
     /// The Vault the component runs, as code (`vault:`, a prelude `VaultServer`): derive
     /// writes its configuration objects and checks every read against it; read through
     /// [`crate::views::vault::Server`].
-    pub vault: Option<Value>,
+    pub vault: Option<Box<Value>>,
     /// Who the component reads its secrets as (`reads_secrets_as:`, a prelude
     /// `SecretReader`): a Vault role and a service account of its namespace.
-    pub reader: Option<Value>,
+    pub reader: Option<Box<Value>>,
 }
 
 impl Environment {
@@ -156,10 +159,11 @@ impl Component {
     pub fn installed_kinds(&self) -> impl Iterator<Item = ((String, String), Span)> + '_ {
         use crate::View;
         use crate::views::delivery::Release;
-        let chart = self.chart.as_ref().into_iter().flat_map(|r| Release(View::new(r)).crds()).filter_map(|(av, k)| {
-            let group = av.str()?.rsplit_once('/').map_or("", |(g, _)| g);
-            Some(((group.to_string(), k.str()?.to_string()), k.span()))
-        });
+        let chart =
+            self.chart.as_deref().into_iter().flat_map(|r| Release(View::new(r)).crds()).filter_map(|(av, k)| {
+                let group = av.str()?.rsplit_once('/').map_or("", |(g, _)| g);
+                Some(((group.to_string(), k.str()?.to_string()), k.span()))
+            });
         let objects = self.objects.iter().filter_map(|o| {
             if o.group() != "apiextensions.k8s.io" || o.kind != "CustomResourceDefinition" {
                 return None;
