@@ -3,7 +3,8 @@
 //! command line on top of it.
 
 pub use cedc_driver::{
-    Compilation, Kept, Options, Settings, compile, compile_opts, compile_project, compile_with, project,
+    Compilation, Kept, Options, Settings, compile, compile_opts, compile_project, compile_project_opts, compile_with,
+    project,
 };
 
 pub mod doc;

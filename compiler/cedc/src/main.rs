@@ -7,6 +7,7 @@ mod github;
 mod import;
 mod import_chart;
 mod import_repo;
+mod memory;
 mod oci;
 mod sarif;
 
@@ -18,12 +19,6 @@ use std::io::{IsTerminal, Write};
 use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-/// mimalloc rather than the system allocator: evaluation makes and drops many small
-/// records on both cores, where glibc's per-thread arenas grew by `mprotect` and spent
-/// about a sixth of a build in malloc and free (docs/performance.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(
@@ -351,6 +346,7 @@ fn auto_color(terminal: bool, var: impl Fn(&str) -> Option<String>) -> bool {
 }
 
 fn main() -> ExitCode {
+    memory::configure();
     let cli = Cli::parse();
     let color = match cli.color {
         Color::Always => true,
@@ -638,7 +634,8 @@ fn compile_at(dir: &Path) -> Result<(Project, ManuallyDrop<cedc::Compilation>), 
     let project = project::load(dir, &mut files).map_err(|e| (files, e))?;
     let fs = OsFs { root: dir.to_path_buf() };
     let config = std::fs::read_to_string(dir.join(project::CONFIG_FILE)).ok();
-    let c = ManuallyDrop::new(cedc::compile_project(&fs, &project, config));
+    let options = cedc::Options { between_stages: Some(memory::return_freed), ..Default::default() };
+    let c = ManuallyDrop::new(cedc::compile_project_opts(&fs, &project, config, &options));
     Ok((project, c))
 }
 

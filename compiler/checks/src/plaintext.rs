@@ -29,11 +29,21 @@ use cedc_model::{Environment, Object, ObjectView, Value, ValueKind, View};
 use regex::Regex;
 use std::sync::OnceLock;
 
-/// The strings already scanned: each by its place (span), its text and the key it sits
-/// under. One place can make many strings (a helper's interpolation, once per call) and
-/// one string can sit under several keys: each of those is scanned, each once. Only
-/// asked whether one is new.
-type Seen<'v> = std::collections::HashSet<(Span, &'v str, Option<&'v str>), foldhash::fast::FixedState>;
+/// What was already scanned. Strings, each by its place (span), its text and the key it
+/// sits under: one place can make many strings (a helper's interpolation, once per call)
+/// and one string can sit under several keys; each of those is scanned, each once. And
+/// records, by address: what a record's strings are reported under depends on the
+/// record alone (its own field names, its own `name` for a `{ name, value }` pair), so a
+/// record met again — the same allocation, as interning makes the parts objects share —
+/// holds only strings already scanned, and is not walked again. Only asked whether one
+/// is new.
+#[derive(Default)]
+struct Seen<'v> {
+    strings: HashSet<(Span, &'v str, Option<&'v str>)>,
+    records: HashSet<usize>,
+}
+
+type HashSet<T> = std::collections::HashSet<T, foldhash::fast::FixedState>;
 
 /// Scan everything `env` emits.
 pub fn check(env: &Environment, diags: &mut Diagnostics) {
@@ -65,7 +75,7 @@ fn scan<'v>(v: &'v Value, seen: &mut Seen<'v>, out: &mut Vec<Diagnostic>) {
             // Declared public material (`public(text, reason)`) passes, unless it holds
             // a private key: that is never public.
             ValueKind::Named(n)
-                if n.public.is_some() && pem(&n.text).is_some() && seen.insert((v.span(), &n.text, None)) =>
+                if n.public.is_some() && pem(&n.text).is_some() && seen.strings.insert((v.span(), &n.text, None)) =>
             {
                 string(&n.text, None, v.span(), out);
             }
@@ -76,12 +86,12 @@ fn scan<'v>(v: &'v Value, seen: &mut Seen<'v>, out: &mut Vec<Diagnostic>) {
                 // contents are still scanned.
                 let key = if matches!(&v.kind, ValueKind::Named(n) if !n.reads.is_empty()) { None } else { key };
                 let text = v.as_str().unwrap_or_default();
-                if seen.insert((at, text, key)) {
+                if seen.strings.insert((at, text, key)) {
                     string(text, key, at, out);
                 }
             }
             ValueKind::List(items) => stack.extend(items.iter().rev().map(|i| (i, key))),
-            ValueKind::Record(fields) => {
+            ValueKind::Record(fields) if seen.records.insert(fields.addr()) => {
                 let pair = fields.get("name").and_then(Value::as_str).filter(|_| fields.contains_key("value"));
                 stack.extend(fields.iter().rev().map(|(k, v)| {
                     let key = if &**k == "value" && pair.is_some() { pair } else { Some(&**k) };

@@ -6,5 +6,6 @@ mod pipeline;
 pub mod project;
 
 pub use pipeline::{
-    Clock, Compilation, Kept, Options, Settings, compile, compile_opts, compile_project, compile_with, crd_problem,
+    Clock, Compilation, Kept, Options, Settings, compile, compile_opts, compile_project, compile_project_opts,
+    compile_with, crd_problem,
 };

@@ -90,6 +90,11 @@ pub struct Options {
     /// whole compilation would give: evaluation only runs on a program that
     /// type-checks).
     pub front_only: bool,
+    /// Called after evaluation and after derive, once what that stage made and no
+    /// longer needs (the interner's tables, intermediate values) is freed: the command
+    /// line returns that memory to the system there (its allocator's collection), so
+    /// that the next stage's peak is not added to memory only waiting to be released.
+    pub between_stages: Option<fn()>,
 }
 
 /// [`compile`], with the project's CRDs and unchecked kinds.
@@ -190,15 +195,23 @@ fn compile_here(
     };
     diags.extend(merge_across_envs(eval_diags));
     clock.lap("eval");
+    stage_done(options);
     let derived = cedc_derive::derive(&mut platform);
     diags.extend(merge_across_envs(derived));
     clock.lap("derive");
+    stage_done(options);
     add_composite_kinds(&mut registry, &platform);
     let mut checks = cedc_checks::check(&platform, &registry, &schemas.unchecked);
     uses_of_functions(&mut checks, &program);
     diags.extend(merge_across_envs(checks));
     clock.lap("checks");
     Compilation { program, checked: Some(checked), platform: Some(platform), registry, diagnostics: diags }
+}
+
+fn stage_done(options: &Options) {
+    if let Some(f) = options.between_stages {
+        f();
+    }
 }
 
 /// With `CEDC_TIMINGS` set, how long each stage took, on standard error (for
@@ -330,8 +343,18 @@ fn located(d: Diagnostic, span: Option<Span>, label: &str) -> Diagnostic {
 
 /// Compile the project as its cedc.toml describes it.
 pub fn compile_project(fs: &(dyn FileSystem + Sync), project: &Project, config_text: Option<String>) -> Compilation {
+    compile_project_opts(fs, project, config_text, &Options::default())
+}
+
+/// [`compile_project`], going as far as `options` says.
+pub fn compile_project_opts(
+    fs: &(dyn FileSystem + Sync),
+    project: &Project,
+    config_text: Option<String>,
+    options: &Options,
+) -> Compilation {
     let config = config_text.map(|t| (CONFIG_FILE.to_string(), t));
-    compile_with(fs, &project.entry, config, &Settings::of(project))
+    compile_opts(fs, &project.entry, config, &Settings::of(project), options)
 }
 
 /// The composite resource kinds the platform's CompositeResourceDefinitions define

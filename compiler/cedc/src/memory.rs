@@ -1,0 +1,88 @@
+//! The process's allocator and how it gives memory back.
+//!
+//! mimalloc rather than the system allocator: evaluation makes and drops many small
+//! records on both cores, where glibc's per-thread arenas grew by `mprotect` and spent
+//! about a sixth of a build in malloc and free (docs/performance.md). Left as it comes,
+//! mimalloc keeps freed memory resident for a while (its purge delay) in case it is
+//! asked for again; a compilation frees most of what a stage made when the stage ends
+//! (evaluation's interner, the checks' indexes), so that memory was still counted at
+//! the next stage's peak. [`configure`] shortens the delay and [`return_freed`] returns
+//! what a stage freed at once: peak memory of `check` at platform-5,000 about 125 →
+//! 112 MiB, the time unchanged (docs/performance.md).
+//!
+//! Invariant: only allocator settings live here; nothing in the compiler depends on
+//! which allocator runs (the library crates and tests use whatever their binary has).
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's options by their index in its `mi_option_e` (the bindings name neither):
+/// how long freed memory stays before it is returned to the system, in milliseconds,
+/// and the multiplier of that delay for whole arenas. The tests below check each index
+/// is the option its environment variable sets.
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+const ARENA_PURGE_MULT: libmimalloc_sys::mi_option_t = 24;
+
+/// Freed memory returned after 10 ms (mimalloc's default is a second, ten for whole
+/// arenas): long enough to reuse what a loop frees and makes again, short enough that a
+/// finished stage's memory is gone before the next one peaks. Set first thing in
+/// `main`, unless the user set it through mimalloc's own environment variables.
+pub fn configure() {
+    for (option, variable, value) in
+        [(PURGE_DELAY, "MIMALLOC_PURGE_DELAY", 10), (ARENA_PURGE_MULT, "MIMALLOC_ARENA_PURGE_MULT", 1)]
+    {
+        if std::env::var_os(variable).is_none() {
+            // SAFETY: sets one of mimalloc's integer options; takes no pointer and may be
+            // called at any time from any thread.
+            unsafe { libmimalloc_sys::mi_option_set(option, value) }
+        }
+    }
+}
+
+/// Return what the program has freed to the system now: called between the stages of a
+/// compilation ([`cedc::Options::between_stages`]).
+pub fn return_freed() {
+    // SAFETY: `mi_collect` takes no pointer and may be called from any thread at any
+    // time; it only returns memory the program already freed.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Set by [`option_indexes_are_the_options_their_variables_set`] for the copy of the
+    /// test binary it runs.
+    const CHILD: &str = "CEDC_TEST_MIMALLOC_CHILD";
+
+    /// In the copy of the test binary started below, with mimalloc's variables set
+    /// before it started: each index reads the value of its own variable.
+    #[test]
+    fn reads_the_variables_set_at_start() {
+        if std::env::var_os(CHILD).is_none() {
+            return; // only meaningful in the child, which the test below runs
+        }
+        // SAFETY: reads an integer option.
+        let got = |o| unsafe { libmimalloc_sys::mi_option_get(o) };
+        assert_eq!(got(PURGE_DELAY), 37, "index {PURGE_DELAY} is not mimalloc's purge delay");
+        assert_eq!(got(ARENA_PURGE_MULT), 3, "index {ARENA_PURGE_MULT} is not mimalloc's arena purge multiplier");
+    }
+
+    #[test]
+    fn option_indexes_are_the_options_their_variables_set() {
+        if std::env::var_os(CHILD).is_some() {
+            return;
+        }
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let out = std::process::Command::new(exe)
+            .args(["--exact", "memory::tests::reads_the_variables_set_at_start", "--nocapture", "--test-threads=1"])
+            .env(CHILD, "1")
+            .env("MIMALLOC_PURGE_DELAY", "37")
+            .env("MIMALLOC_ARENA_PURGE_MULT", "3")
+            .output()
+            .expect("run the test binary again");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(text.contains("1 passed"), "the child ran no test:\n{text}");
+    }
+}
