@@ -18,7 +18,7 @@
 //! Certificates and public keys are public material and are not reported.
 //!
 //! Invariants: values are walked with an explicit stack (no recursion on user data); each
-//! string is scanned once per place, text and key (see [`Seen`]); patterns are compiled
+//! string is reported once per place, text and key (see [`Seen`]); patterns are compiled
 //! once.
 
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
@@ -29,17 +29,18 @@ use cedc_model::{Environment, Object, ObjectView, Value, ValueKind, View};
 use regex::Regex;
 use std::sync::OnceLock;
 
-/// What was already scanned. Strings, each by its place (span), its text and the key it
-/// sits under: one place can make many strings (a helper's interpolation, once per call)
-/// and one string can sit under several keys; each of those is scanned, each once. And
-/// records, by address: what a record's strings are reported under depends on the
-/// record alone (its own field names, its own `name` for a `{ name, value }` pair), so a
-/// record met again — the same allocation, as interning makes the parts objects share —
-/// holds only strings already scanned, and is not walked again. Only asked whether one
-/// is new.
+/// What was already reported and walked. A string is reported once per place (span),
+/// text and the key it sits under: one place can make many strings (a helper's
+/// interpolation, once per call) and one string can sit under several keys, each of
+/// which is reported, once. Strings are looked at again when met again (cheaper than
+/// remembering every one); only those reported are remembered. Records are remembered
+/// by address: what a record's strings are reported under depends on the record alone
+/// (its own field names, its own `name` for a `{ name, value }` pair), so a record met
+/// again — the same allocation, as interning makes the parts objects share — is not
+/// walked again.
 #[derive(Default)]
 struct Seen<'v> {
-    strings: HashSet<(Span, &'v str, Option<&'v str>)>,
+    reported: HashSet<(Span, &'v str, Option<&'v str>)>,
     records: HashSet<usize>,
 }
 
@@ -74,10 +75,8 @@ fn scan<'v>(v: &'v Value, seen: &mut Seen<'v>, out: &mut Vec<Diagnostic>) {
         match &v.kind {
             // Declared public material (`public(text, reason)`) passes, unless it holds
             // a private key: that is never public.
-            ValueKind::Named(n)
-                if n.public.is_some() && pem(&n.text).is_some() && seen.strings.insert((v.span(), &n.text, None)) =>
-            {
-                string(&n.text, None, v.span(), out);
+            ValueKind::Named(n) if n.public.is_some() && pem(&n.text).is_some() => {
+                report(&n.text, None, v.span(), seen, out);
             }
             ValueKind::Named(n) if n.public.is_some() => {}
             ValueKind::Str(_) | ValueKind::Named(_) => {
@@ -86,9 +85,7 @@ fn scan<'v>(v: &'v Value, seen: &mut Seen<'v>, out: &mut Vec<Diagnostic>) {
                 // contents are still scanned.
                 let key = if matches!(&v.kind, ValueKind::Named(n) if !n.reads.is_empty()) { None } else { key };
                 let text = v.as_str().unwrap_or_default();
-                if seen.strings.insert((at, text, key)) {
-                    string(text, key, at, out);
-                }
+                report(text, key, at, seen, out);
             }
             ValueKind::List(items) => stack.extend(items.iter().rev().map(|i| (i, key))),
             ValueKind::Record(fields) if seen.records.insert(fields.addr()) => {
@@ -100,6 +97,16 @@ fn scan<'v>(v: &'v Value, seen: &mut Seen<'v>, out: &mut Vec<Diagnostic>) {
             }
             _ => {}
         }
+    }
+}
+
+/// What [`string`] finds in `text`, unless it was reported before at the same place and
+/// key.
+fn report<'v>(text: &'v str, key: Option<&'v str>, at: Span, seen: &mut Seen<'v>, out: &mut Vec<Diagnostic>) {
+    let from = out.len();
+    string(text, key, at, out);
+    if out.len() > from && !seen.reported.insert((at, text, key)) {
+        out.truncate(from);
     }
 }
 
