@@ -67,7 +67,7 @@ fn main() {
     let registry = cedc_schema::core::registry();
     let [mut load, mut types, mut eval, mut derive, mut checks, mut emit, mut recheck, mut fast] = Default::default();
     // The language server keeps its parses: the standard library's are taken from here.
-    let options = cedc::Options { kept: Some(Default::default()), front_only: true, between_stages: None };
+    let options = cedc::Options { kept: Some(Default::default()), front_only: true, ..Default::default() };
     cedc::compile_opts(&fs, &entries, None, &Default::default(), &options);
     for run in 0..RUNS {
         let (program, diags) = timed(&mut load, || cedc_names::load_project(&fs, &entries));

@@ -403,7 +403,7 @@ fn run(command: Command, r: &Reporter) -> Outcome {
                 Outcome::UsageError
             }
         },
-        Command::Check { dir, verbose } => match compile(&dir, r) {
+        Command::Check { dir, verbose } => match compile(&dir, false, r) {
             Ok((project, c)) => {
                 if verbose {
                     not_checked(&project, &c);
@@ -522,7 +522,7 @@ fn import_repo(req: import_repo::Request, r: &Reporter) -> Outcome {
             return Outcome::UserError;
         }
     };
-    let (checks, errors) = match compile_at(&req.out) {
+    let (checks, errors) = match compile_at(&req.out, false) {
         Ok((_, c)) => {
             let text: String = c.diagnostics.iter().map(|d| d.render(c.files(), false)).collect();
             (text, c.diagnostics.iter().filter(|d| d.is_error()).count())
@@ -629,23 +629,30 @@ fn explain(code: &str) -> Outcome {
 /// platform value by value took a tenth of `cedc check`'s time (scripts/bench).
 /// Load the project whose root is `dir` and compile it, reporting nothing; a project
 /// that cannot be loaded is the error, with the files it points into.
-fn compile_at(dir: &Path) -> Result<(Project, ManuallyDrop<cedc::Compilation>), (Files, project::ProjectError)> {
+fn compile_at(
+    dir: &Path,
+    keep_syntax: bool,
+) -> Result<(Project, ManuallyDrop<cedc::Compilation>), (Files, project::ProjectError)> {
     let mut files = Files::new();
     let project = project::load(dir, &mut files).map_err(|e| (files, e))?;
     let fs = OsFs { root: dir.to_path_buf() };
     let config = std::fs::read_to_string(dir.join(project::CONFIG_FILE)).ok();
-    let options = cedc::Options { between_stages: Some(memory::return_freed), ..Default::default() };
+    let options = cedc::Options {
+        between_stages: Some(memory::return_freed),
+        release_syntax: !keep_syntax,
+        ..Default::default()
+    };
     let c = ManuallyDrop::new(cedc::compile_project_opts(&fs, &project, config, &options));
     Ok((project, c))
 }
 
-fn compile(dir: &Path, r: &Reporter) -> Result<(Project, ManuallyDrop<cedc::Compilation>), Outcome> {
+fn compile(dir: &Path, keep_syntax: bool, r: &Reporter) -> Result<(Project, ManuallyDrop<cedc::Compilation>), Outcome> {
     // Run from inside a project (its `lib/`, say), the project is the nearest directory
     // above holding cedc.toml, as the language server finds it.
     let found = project::find_root(dir);
     let dir = found.as_deref().unwrap_or(dir);
     let _ = BASE.set(dir.to_path_buf());
-    let (project, c) = match compile_at(dir) {
+    let (project, c) = match compile_at(dir, keep_syntax) {
         Ok(x) => x,
         Err((files, e)) => {
             r.report(&files, &[e.diagnostic]);
@@ -668,7 +675,7 @@ fn compile(dir: &Path, r: &Reporter) -> Result<(Project, ManuallyDrop<cedc::Comp
 /// checked out by git into a temporary worktree (removed afterwards) and compiled there,
 /// or against the tree `cedc build` wrote in the directory `rev`.
 fn diff_against(dir: &Path, rev: &str, format: DiffFormat, r: &Reporter) -> Outcome {
-    let (_, now) = match compile(dir, r) {
+    let (_, now) = match compile(dir, false, r) {
         Ok(x) => x,
         Err(o) => return o,
     };
@@ -712,7 +719,7 @@ fn diff_against(dir: &Path, rev: &str, format: DiffFormat, r: &Reporter) -> Outc
         return Outcome::UsageError;
     }
     let then_dir = worktree.join(&prefix);
-    let then = compile_at(&then_dir).ok().map(|(_, c)| c);
+    let then = compile_at(&then_dir, false).ok().map(|(_, c)| c);
     let _ = git(&["worktree", "remove", "--force", &tree], &top);
     let _ = std::fs::remove_dir_all(&scratch);
     let Some(old) = then.as_ref().filter(|c| c.ok()).and_then(|c| c.platform.as_ref()) else {
@@ -741,7 +748,7 @@ fn show_diff(changes: &[diff::Change], rev: &str, format: DiffFormat) -> Outcome
 }
 
 fn render(dir: &Path, env: &str, component: Option<&str>, delivery: bool, r: &Reporter) -> Outcome {
-    let (_, c) = match compile(dir, r) {
+    let (_, c) = match compile(dir, false, r) {
         Ok(x) => x,
         Err(o) => return o,
     };
@@ -801,7 +808,7 @@ fn unrepresentable(span: cedc_diagnostics::Span) -> Diagnostic {
 /// `cedc render --all-envs`: the objects of every environment (or their delivery), in
 /// declaration order, each environment's headed by `# environment: <name>`, compiled once.
 fn render_all(dir: &Path, delivery: bool, r: &Reporter) -> Outcome {
-    let (_, c) = match compile(dir, r) {
+    let (_, c) = match compile(dir, false, r) {
         Ok(x) => x,
         Err(o) => return o,
     };
@@ -835,7 +842,7 @@ fn render_all(dir: &Path, delivery: bool, r: &Reporter) -> Outcome {
 }
 
 fn build(dir: &Path, out: Option<PathBuf>, check: bool, r: &Reporter) -> Outcome {
-    let (project, c) = match compile(dir, r) {
+    let (project, c) = match compile(dir, false, r) {
         Ok(x) => x,
         Err(o) => return o,
     };
@@ -898,7 +905,7 @@ fn build(dir: &Path, out: Option<PathBuf>, check: bool, r: &Reporter) -> Outcome
 /// `cedc doc`: the site, written like a build's tree (whole or not at all, only over
 /// files it wrote before).
 fn doc(dir: &Path, out: Option<PathBuf>, r: &Reporter) -> Outcome {
-    let (project, c) = match compile(dir, r) {
+    let (project, c) = match compile(dir, true, r) {
         Ok(x) => x,
         Err(o) => return o,
     };

@@ -21,7 +21,7 @@ use cedc_diagnostics::{Diagnostic, Diagnostics};
 use cedc_model::{Environment, Object, ObjectId, PathSeg, Platform, is_cluster_scoped};
 use cedc_schema::validate::{Validator, Violation, ViolationKind};
 use cedc_schema::{Registry, Scope};
-use std::collections::BTreeMap;
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 /// Check every object of every environment: its schema (unless its kind is listed in
 /// `unchecked`, as `apiVersion/Kind`), its identity, name, labels and scope.
@@ -52,16 +52,19 @@ struct Cx<'a> {
 
 /// The schema violations of each object cedc writes, by [`Object::value_id`] (see
 /// [`schema_violations`]).
-type Violations = std::collections::HashMap<usize, Vec<Violation>, foldhash::fast::FixedState>;
+type Violations = HashMap<usize, Vec<Violation>>;
 
-/// How many objects one validation task takes.
-const VALIDATION_CHUNK: usize = 256;
+/// How many validation tasks each core gets: each task's objects are every n-th of the
+/// list, so that the tasks are alike in size, and each has one [`Validator`] (which
+/// compiles the schemas' patterns it meets: once per task, not once per object).
+const VALIDATION_TASKS_PER_CORE: usize = 2;
 
 /// Every object cedc writes in any environment validated against its kind's schema,
 /// once per distinct value: evaluation stores equal values once
 /// ([`cedc_model::Interner`]), so an object every environment makes alike (most of a
 /// platform) is one value, validated once — whatever the environment, a value's
-/// violations are the same. In parallel, in chunks; each environment's `objects` check
+/// violations are the same. In parallel (see [`VALIDATION_TASKS_PER_CORE`]), only the
+/// objects with a violation kept; each environment's `objects` check
 /// then reports its objects' violations in its own order.
 fn schema_violations(platform: &Platform, registry: &Registry, unchecked: &[String]) -> Violations {
     let mut distinct = std::collections::HashSet::<usize, foldhash::fast::FixedState>::default();
@@ -77,10 +80,18 @@ fn schema_violations(platform: &Platform, registry: &Registry, unchecked: &[Stri
             }
         }
     }
-    let chunks: Vec<_> = todo.chunks(VALIDATION_CHUNK).collect();
-    let done = cedc_model::parallel::map(&chunks, |chunk| {
+    let tasks = cedc_model::parallel::cores() * VALIDATION_TASKS_PER_CORE;
+    let stripes: Vec<usize> = (0..tasks.min(todo.len())).collect();
+    let done = cedc_model::parallel::map(&stripes, |&first| {
         let mut validator = Validator::new(registry);
-        chunk.iter().map(|(addr, o, schema)| (*addr, validator.validate(schema, &o.value))).collect::<Vec<_>>()
+        let mut found = Vec::new();
+        for (addr, o, schema) in todo.iter().skip(first).step_by(stripes.len()) {
+            let violations = validator.validate(schema, &o.value);
+            if !violations.is_empty() {
+                found.push((*addr, violations));
+            }
+        }
+        found
     });
     done.into_iter().flatten().collect()
 }
@@ -115,7 +126,10 @@ const CHECKS: &[Check] = &[
 /// Each object's own rules (name, schema, scope, labels) and its identity: one object
 /// (group, kind, namespace, name) per environment (E0070).
 fn objects(env: &Environment, cx: &Cx, diags: &mut Diagnostics) {
-    let mut seen: BTreeMap<ObjectId, (&str, cedc_diagnostics::Span, Written)> = BTreeMap::new();
+    // By identity borrowed from each object (group, kind, namespace, name); an
+    // `ObjectId` is made only for a report.
+    type Identity<'a> = (&'a str, &'a str, Option<&'a str>, &'a str);
+    let mut seen: HashMap<Identity, (&str, cedc_diagnostics::Span, Written)> = HashMap::default();
     let owned = env.components.iter().flat_map(|c| {
         // What the chart installs first: an object of the component clashing with
         // one is then the one pointed at.
@@ -133,14 +147,14 @@ fn objects(env: &Environment, cx: &Cx, diags: &mut Diagnostics) {
             object_rules(o, cx, &env.name, diags);
             at_input(&mut diags[from..], o);
         }
-        let id = o.id();
+        let id = (o.group(), o.kind.as_str(), o.namespace.as_deref(), o.name.as_str());
         match seen.get(&id) {
             Some((other, span, first)) => {
                 if *first == Written::Outside && written == Written::Outside {
                     continue; // two components reading the same object made outside
                 }
                 if *first == Written::Outside || written == Written::Outside {
-                    diags.push(made_and_outside(&id, (other, *span, *first), (owner, name_span)).in_env(&env.name));
+                    diags.push(made_and_outside(&o.id(), (other, *span, *first), (owner, name_span)).in_env(&env.name));
                     continue;
                 }
                 let where_ = if *other == owner {
@@ -151,7 +165,7 @@ fn objects(env: &Environment, cx: &Cx, diags: &mut Diagnostics) {
                     format!("in {} and {}", owner_name(other), owner_name(owner))
                 };
                 diags.push(
-                    Diagnostic::error("E0070", format!("{id} is defined {where_}"))
+                    Diagnostic::error("E0070", format!("{} is defined {where_}", o.id()))
                         .at(name_span, "second definition")
                         .also(*span, "first definition")
                         .help("each object (group, kind, namespace, name) exists once per environment: rename one or remove it")

@@ -123,7 +123,7 @@ impl Analysis {
             entries = open.clone();
         }
         let fs = Overlay { root: &root, docs, replace: None };
-        let options = Options { kept: Some(kept.clone()), front_only: depth == Depth::Front, between_stages: None };
+        let options = Options { kept: Some(kept.clone()), front_only: depth == Depth::Front, ..Default::default() };
         let mut compilation = compile_opts(&fs, &entries, config.clone(), &schemas, &options);
         let missing: Vec<String> =
             open.iter().filter(|rel| !compilation.program.modules.iter().any(|m| &m.name == *rel)).cloned().collect();

@@ -70,6 +70,16 @@ impl Interner {
         self.value(v, 0);
     }
 
+    /// Forget the shared parts met so far by address, and the originals that keeps
+    /// alive (a shared part replaced by an equal canonical one would otherwise live as
+    /// long as the interner): called once the values that could share a part are all
+    /// interned — after each component. A part met again later is walked again and
+    /// becomes the same canonical part.
+    pub fn forget_shared(&mut self) {
+        self.records_seen.clear();
+        self.lists_seen.clear();
+    }
+
     /// Intern `v`; what it may hold ([`Holds`] bits).
     fn value(&mut self, v: &mut Value, depth: usize) -> u8 {
         match &mut v.kind {
@@ -410,6 +420,23 @@ mod tests {
         i.intern(&mut c);
         assert_eq!(i.keys.len(), 1, "a name held elsewhere too (as the source's are) is remembered");
         drop(spelled);
+    }
+
+    #[test]
+    fn a_shared_part_forgotten_becomes_the_same_canonical_part_again() {
+        let mut i = Interner::new();
+        let mut first = made("x", at(1));
+        i.intern(&mut first);
+        let shared = made("x", at(1));
+        let (mut a, mut b) = (shared.clone(), shared.clone());
+        i.intern(&mut a);
+        assert!(!i.records_seen.is_empty(), "the shared records are remembered by address");
+        i.forget_shared();
+        assert!(i.records_seen.is_empty() && i.lists_seen.is_empty());
+        i.intern(&mut b);
+        assert_eq!(record(&a).addr(), record(&first).addr());
+        assert_eq!(record(&b).addr(), record(&first).addr(), "walked again, it is made the same part");
+        drop(shared);
     }
 
     #[test]

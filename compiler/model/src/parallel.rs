@@ -10,7 +10,7 @@ use std::sync::Mutex;
 const STACK: usize = 1 << 30;
 
 /// The cores this process may use, asked once (the answer reads cgroup files).
-fn cores() -> usize {
+pub fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
 }

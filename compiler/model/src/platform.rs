@@ -141,7 +141,8 @@ impl Platform {
 
 impl Component {
     /// Store the parts of its objects and chart that equal parts seen before once
-    /// (see [`Interner`](crate::Interner)).
+    /// (see [`Interner`](crate::Interner)); the parts it shared are then forgotten by
+    /// address (what shares them is all interned).
     pub fn intern(&mut self, interner: &mut crate::Interner) {
         let objects = self.objects.iter_mut().chain(&mut self.installed).chain(&mut self.outside);
         for o in objects {
@@ -150,6 +151,7 @@ impl Component {
         if let Some(chart) = &mut self.chart {
             interner.intern(chart);
         }
+        interner.forget_shared();
     }
 
     /// The kinds whose CRDs the component installs, as (group, kind) with the span that
