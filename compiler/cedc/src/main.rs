@@ -825,20 +825,36 @@ fn render_all(dir: &Path, delivery: bool, r: &Reporter) -> Outcome {
             return Outcome::UserError;
         }
     };
-    let mut out = String::new();
-    let mut documents = documents.into_iter();
-    for (name, objects) in per_env {
-        let count = objects.len();
-        if count == 0 {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push_str("---\n");
-        }
-        out.push_str(&format!("# environment: {name}\n"));
-        out.push_str(&documents.by_ref().take(count).collect::<Vec<_>>().join("---\n"));
+    // Written as it goes: the whole text of a large platform is tens of megabytes.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match write_environments(&mut out, &per_env, &mut documents.iter()).and_then(|()| out.flush()) {
+        Ok(()) => Outcome::Ok,
+        Err(_) => Outcome::UsageError,
     }
-    print_stdout(&out)
+}
+
+/// Each environment's documents (the next ones of `documents`, as many as it has
+/// objects), headed by `# environment: <name>`; YAML documents separated by `---`.
+fn write_environments<'a>(
+    out: &mut impl Write,
+    per_env: &[(&str, Vec<&cedc_model::Object>)],
+    documents: &mut impl Iterator<Item = &'a str>,
+) -> std::io::Result<()> {
+    let mut first = true;
+    for (name, objects) in per_env.iter().filter(|(_, objects)| !objects.is_empty()) {
+        if !first {
+            out.write_all(b"---\n")?;
+        }
+        first = false;
+        writeln!(out, "# environment: {name}")?;
+        for (i, doc) in documents.take(objects.len()).enumerate() {
+            if i > 0 {
+                out.write_all(b"---\n")?;
+            }
+            out.write_all(doc.as_bytes())?;
+        }
+    }
+    Ok(())
 }
 
 fn build(dir: &Path, out: Option<PathBuf>, check: bool, r: &Reporter) -> Outcome {

@@ -63,19 +63,42 @@ pub fn to_yaml(json: &Value) -> String {
 /// text as `to_yaml(&object_json(o))` (a test compares them) but without building its
 /// JSON first.
 pub fn render_objects(objects: &[&Object]) -> Result<String, Span> {
-    Ok(render_each(objects)?.join("---\n"))
+    let rendered = render_each(objects)?;
+    let mut out = String::with_capacity(rendered.documents.iter().map(String::len).sum());
+    for (i, doc) in rendered.iter().enumerate() {
+        if i > 0 {
+            out.push_str("---\n");
+        }
+        out.push_str(doc);
+    }
+    Ok(out)
+}
+
+/// The YAML documents of a list of objects ([`render_each`]): each distinct one once,
+/// and which one each object is.
+#[derive(Debug)]
+pub struct Rendered {
+    documents: Vec<String>,
+    order: Vec<usize>,
+}
+
+impl Rendered {
+    /// Each object's document, in the order of the objects.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.order.iter().map(|&i| self.documents.get(i).map_or("", String::as_str))
+    }
 }
 
 /// Each object's YAML document ([`object_yaml`]), in order. Objects that are one value
 /// (evaluation stores equal objects once: `cedc_model::Interner`; every environment
-/// mostly makes the same ones) are serialised once; the distinct ones in parallel.
-/// `Err(span)`: the first value without a JSON form, in order.
-pub fn render_each(objects: &[&Object]) -> Result<Vec<String>, Span> {
+/// mostly makes the same ones) are serialised, and held, once; the distinct ones in
+/// parallel. `Err(span)`: the first value without a JSON form, in order.
+pub fn render_each(objects: &[&Object]) -> Result<Rendered, Span> {
     /// Objects per task: enough that handing out tasks costs nothing next to them.
     const CHUNK: usize = 256;
     let mut first: std::collections::HashMap<usize, usize, foldhash::fast::FixedState> = Default::default();
     let mut distinct: Vec<&Object> = Vec::new();
-    let which: Vec<usize> = objects
+    let order: Vec<usize> = objects
         .iter()
         .map(|o| {
             let fresh = distinct.len();
@@ -93,7 +116,7 @@ pub fn render_each(objects: &[&Object]) -> Result<Vec<String>, Span> {
     let rendered =
         cedc_model::parallel::map(&chunks, |chunk| chunk.iter().map(|o| object_yaml(o)).collect::<Result<Vec<_>, _>>());
     let documents: Vec<String> = rendered.into_iter().collect::<Result<Vec<_>, _>>()?.concat();
-    Ok(which.into_iter().map(|i| documents.get(i).cloned().unwrap_or_default()).collect())
+    Ok(Rendered { documents, order })
 }
 
 /// One object as a YAML document: `to_yaml(&object_json(object))`, serialised from the
