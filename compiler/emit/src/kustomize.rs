@@ -110,7 +110,7 @@ type Objects = Vec<(Identity, Value)>;
 fn identities(platform: &Platform) -> Result<Vec<Vec<Vec<Identity>>>, EmitError> {
     let tasks: Vec<&cedc_model::Component> = platform.envs.iter().flat_map(|e| &e.components).collect();
     let mut done = cedc_model::parallel::map(&tasks, |c| -> Result<Vec<Identity>, EmitError> {
-        c.objects.iter().map(|object| Ok(Identity::of(&json_of(object)?, object.span())?)).collect()
+        c.objects.iter().map(|object| Identity::of(&json_of(object)?, object.span())).collect()
     })
     .into_iter();
     // Regrouped by environment, in order: the first error in that order is the one.
