@@ -42,6 +42,9 @@ use std::sync::OnceLock;
 struct Seen<'v> {
     reported: HashSet<(Span, &'v str, Option<&'v str>)>,
     records: HashSet<usize>,
+    /// Whether each key met names a credential ([`credential_key`]): a platform's
+    /// strings sit under a few hundred keys.
+    credential: std::collections::HashMap<&'v str, bool, foldhash::fast::FixedState>,
 }
 
 type HashSet<T> = std::collections::HashSet<T, foldhash::fast::FixedState>;
@@ -104,13 +107,16 @@ fn scan<'v>(v: &'v Value, seen: &mut Seen<'v>, out: &mut Vec<Diagnostic>) {
 /// key.
 fn report<'v>(text: &'v str, key: Option<&'v str>, at: Span, seen: &mut Seen<'v>, out: &mut Vec<Diagnostic>) {
     let from = out.len();
-    string(text, key, at, out);
+    let credential = key.is_some_and(|k| *seen.credential.entry(k).or_insert_with(|| credential_key(k)));
+    string(text, key.filter(|_| credential), at, out);
     if out.len() > from && !seen.reported.insert((at, text, key)) {
         out.truncate(from);
     }
 }
 
-fn string(s: &str, key: Option<&str>, at: Span, out: &mut Vec<Diagnostic>) {
+/// What `s` gives away, if anything; `credential`: the key naming a credential it sits
+/// under, if it does.
+fn string(s: &str, credential: Option<&str>, at: Span, out: &mut Vec<Diagnostic>) {
     if let Some(what) = pem(s) {
         out.push(
             Diagnostic::error("E0490", format!("a {what} is written in the platform"))
@@ -132,7 +138,7 @@ fn string(s: &str, key: Option<&str>, at: Span, out: &mut Vec<Diagnostic>) {
         );
         return;
     }
-    if let Some(k) = key.filter(|k| credential_key(k))
+    if let Some(k) = credential
         && !s.is_empty()
         && !reference(s)
     {
@@ -184,12 +190,26 @@ fn pattern(i: usize) -> Option<&'static Regex> {
 }
 
 fn token(s: &str) -> Option<&'static str> {
+    if literals().is_some_and(|all| !all.is_match(s)) {
+        return None;
+    }
     TOKENS
         .iter()
         .enumerate()
         .filter(|(_, (_, literals, _))| literals.iter().any(|l| s.contains(l)))
         .find(|(i, _)| pattern(*i).is_some_and(|re| re.is_match(s)))
         .map(|(_, (what, _, _))| *what)
+}
+
+/// Every literal of [`TOKENS`] in one automaton: a string holding none of them (almost
+/// all) is passed over in one pass rather than a search per literal. `None` if it could
+/// not be built (it is plain ASCII text: a bug the tests catch); strings are then
+/// searched literal by literal.
+fn literals() -> Option<&'static aho_corasick::AhoCorasick> {
+    static LITERALS: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
+    LITERALS
+        .get_or_init(|| aho_corasick::AhoCorasick::new(TOKENS.iter().flat_map(|(_, literals, _)| literals.iter())).ok())
+        .as_ref()
 }
 
 /// What keys that name a credential end with, compared lower-cased without `_` and `-`,
@@ -288,6 +308,17 @@ mod tests {
             let source = re.map(|r| r.as_str()).unwrap_or_default();
             assert!(literals.iter().any(|l| source.contains(&regex::escape(l)) || source.contains(l)), "{what}");
         }
+    }
+
+    #[test]
+    fn the_literals_automaton_finds_every_literal() {
+        let all = literals().expect("the automaton of the token literals");
+        for (what, literals, _) in TOKENS {
+            for l in *literals {
+                assert!(all.is_match(&format!("a {l} b")), "{what}: {l}");
+            }
+        }
+        assert!(!all.is_match("an ordinary sentence"));
     }
 
     #[test]
