@@ -20,6 +20,12 @@ mod composite;
 mod secrets;
 
 use budget::{Budget, DECL_SLICE, Over};
+
+/// The field names evaluation adds to every object's metadata, one allocation each for
+/// the whole run (made per object, each was a string of its own, hashed again by the
+/// interner).
+static LABELS: std::sync::LazyLock<cedc_model::Key> = std::sync::LazyLock::new(|| "labels".into());
+static NAMESPACE: std::sync::LazyLock<cedc_model::Key> = std::sync::LazyLock::new(|| "namespace".into());
 pub use budget::{MAX_CALL_DEPTH, MAX_ITEMS, MAX_STEPS, MAX_STRING_BYTES, MAX_VALUE_BYTES};
 
 /// Whether a kind (`group`, `kind`) is cluster-scoped: its objects get no namespace.
@@ -591,9 +597,8 @@ impl<'p> Evaluator<'p> {
         let ValueKind::Record(meta_fields) = &mut meta.kind else { return None };
         if let Some(l) = labels.and_then(Value::as_record) {
             let span = labels.map(Value::span).unwrap_or_default();
-            let entry = meta_fields
-                .entry("labels".into())
-                .or_insert_with(|| Value::new(ValueKind::Record(Fields::new()), span));
+            let entry =
+                meta_fields.entry(LABELS.clone()).or_insert_with(|| Value::new(ValueKind::Record(Fields::new()), span));
             if matches!(entry.kind, ValueKind::None) {
                 *entry = Value::new(ValueKind::Record(Fields::new()), span);
             }
@@ -611,7 +616,7 @@ impl<'p> Evaluator<'p> {
             (false, Some(v)) => v.as_str().map(str::to_string),
             (false, None) => {
                 let at = 1.min(meta_fields.len());
-                meta_fields.shift_insert(at, "namespace".into(), ns.clone());
+                meta_fields.shift_insert(at, NAMESPACE.clone(), ns.clone());
                 ns.as_str().map(str::to_string)
             }
         };
