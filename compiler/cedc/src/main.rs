@@ -815,9 +815,13 @@ fn render_all(dir: &Path, delivery: bool, r: &Reporter) -> Outcome {
     let Some(platform) = &c.platform else { return Outcome::UserError };
     // Every environment's objects in one call: an object the environments make alike
     // is serialised once.
-    let per_env: Vec<(&str, Vec<&cedc_model::Object>)> =
-        platform.envs.iter().map(|e| (e.name.as_str(), rendered(e, e.components.iter(), delivery))).collect();
-    let all: Vec<&cedc_model::Object> = per_env.iter().flat_map(|(_, objects)| objects.iter().copied()).collect();
+    let mut all: Vec<&cedc_model::Object> = Vec::new();
+    let mut per_env: Vec<(&str, usize)> = Vec::with_capacity(platform.envs.len());
+    for e in &platform.envs {
+        let objects = rendered(e, e.components.iter(), delivery);
+        per_env.push((e.name.as_str(), objects.len()));
+        all.extend(objects);
+    }
     let documents = match cedc_emit::render_each(&all) {
         Ok(d) => d,
         Err(span) => {
@@ -834,20 +838,21 @@ fn render_all(dir: &Path, delivery: bool, r: &Reporter) -> Outcome {
 }
 
 /// Each environment's documents (the next ones of `documents`, as many as it has
-/// objects), headed by `# environment: <name>`; YAML documents separated by `---`.
+/// objects: `per_env` holds each environment's name and count), headed by
+/// `# environment: <name>`; YAML documents separated by `---`.
 fn write_environments<'a>(
     out: &mut impl Write,
-    per_env: &[(&str, Vec<&cedc_model::Object>)],
+    per_env: &[(&str, usize)],
     documents: &mut impl Iterator<Item = &'a str>,
 ) -> std::io::Result<()> {
     let mut first = true;
-    for (name, objects) in per_env.iter().filter(|(_, objects)| !objects.is_empty()) {
+    for &(name, count) in per_env.iter().filter(|(_, count)| *count > 0) {
         if !first {
             out.write_all(b"---\n")?;
         }
         first = false;
         writeln!(out, "# environment: {name}")?;
-        for (i, doc) in documents.take(objects.len()).enumerate() {
+        for (i, doc) in documents.take(count).enumerate() {
             if i > 0 {
                 out.write_all(b"---\n")?;
             }
