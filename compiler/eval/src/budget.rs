@@ -9,9 +9,10 @@
 //!
 //! The budget is shared by all environments of one compilation (`cedc check`/`build`);
 //! a language-server hover evaluates one expression with a budget of its own. When the
-//! environments are evaluated in parallel each gets an equal [`Budget::share`]; one that
-//! spends its share has the whole evaluation done again in order with the shared budget,
-//! so what is reported never depends on how the work was split.
+//! environments are evaluated in parallel, in parts of their components, each part gets
+//! a [`Budget::share_of`] the budget in proportion to its components; one that spends its
+//! share has the whole evaluation done again in order with the shared budget, so what is
+//! reported never depends on how the work was split.
 
 use cedc_diagnostics::{Diagnostic, Span};
 #[cfg(test)]
@@ -64,10 +65,11 @@ impl Default for Budget {
 }
 
 impl Budget {
-    /// One of `n` equal shares of the compilation's budget.
-    pub fn share(n: usize) -> Budget {
-        let n = n.max(1) as u64;
-        Budget { max_steps: MAX_STEPS / n, max_bytes: MAX_VALUE_BYTES / n, ..Budget::default() }
+    /// A share of the compilation's budget in proportion `part` / `whole`.
+    pub fn share_of(part: usize, whole: usize) -> Budget {
+        let (part, whole) = (part as u128, whole.max(1) as u128);
+        let of = |max: u64| (u128::from(max) * part / whole) as u64;
+        Budget { max_steps: of(MAX_STEPS), max_bytes: of(MAX_VALUE_BYTES), ..Budget::default() }
     }
 
     /// Whether a limit was crossed.
@@ -199,12 +201,12 @@ mod tests {
 
     #[test]
     fn a_share_is_spent_at_its_part_of_the_limits() {
-        let mut third = Budget::share(3);
+        let mut third = Budget::share_of(1, 3);
         assert!(third.charge(Span::default(), MAX_STEPS / 3, 0).is_ok());
         assert!(!third.exhausted());
         assert!(matches!(third.charge(Span::default(), 1, 0), Err(Over::Report(_))));
         assert!(third.exhausted());
-        let mut bytes = Budget::share(2);
+        let mut bytes = Budget::share_of(2, 4);
         assert!(matches!(bytes.charge(Span::default(), 0, MAX_VALUE_BYTES / 2 + 1), Err(Over::Report(_))));
         // The whole budget takes what a share refuses.
         assert!(Budget::default().charge(Span::default(), MAX_STEPS / 3 + 1, MAX_VALUE_BYTES / 2 + 1).is_ok());

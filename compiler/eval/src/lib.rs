@@ -9,7 +9,7 @@ use cedc_model::{
 };
 use cedc_names::{Builtin, Def, ModuleId, Program};
 use cedc_syntax::ast::*;
-use cedc_types::{Checked, DeclKey, EnvInfo, OverrideInfo, Type};
+use cedc_types::{Checked, DeclKey, OverrideInfo, Type};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -35,72 +35,118 @@ pub type ClusterScoped<'a> = &'a (dyn Fn(&str, &str) -> bool + Sync);
 /// Evaluate every environment. Errors in one component do not stop the others.
 pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterScoped) -> (Platform, Diagnostics) {
     let mut platform = Platform::default();
-    let mut diags = Vec::new();
-    let mut budget = Budget::default();
     for (m, idx) in &checked.components {
         if let ItemKind::Component(c) = &program.module(*m).ast.items[*idx].kind {
             platform.components.push(ComponentInfo { name: c.name.name.clone(), span: c.name.span });
         }
     }
-    // Each environment on its own share of the budget, in parallel; if one spends its
-    // share, again in order with the whole budget shared (see `budget`).
-    // Equal parts of what the environments make are stored once (`Interner`).
-    let interner = std::sync::Mutex::new(Interner::new());
-    let share = |env: &EnvInfo| {
-        evaluate_env(program, checked, cluster_scoped, env, Budget::share(checked.envs.len()), &interner)
-    };
-    let mut envs = cedc_model::parallel::map(&checked.envs, share);
-    if envs.iter().any(|(_, _, b)| b.exhausted()) {
-        envs = checked
-            .envs
-            .iter()
-            .map(|env| {
-                let (e, d, left) =
-                    evaluate_env(program, checked, cluster_scoped, env, std::mem::take(&mut budget), &interner);
-                budget = left;
-                (e, d, Budget::default())
-            })
-            .collect();
+    // Each part (a run of components, in every environment) on its share of the budget,
+    // in parallel; if one spends its share, all components again in order with the
+    // whole budget (see `budget`).
+    let parts = Part::split(checked.components.len());
+    let whole: usize = parts.iter().map(Part::weight).sum();
+    let share =
+        |part: &Part| evaluate_part(program, checked, cluster_scoped, part, Budget::share_of(part.weight(), whole));
+    let mut done = cedc_model::parallel::map(&parts, share);
+    if done.iter().flatten().any(|d| d.budget.exhausted()) {
+        let all = Part { components: 0..checked.components.len() };
+        done = vec![evaluate_part(program, checked, cluster_scoped, &all, Budget::default())];
     }
-    for (env, env_diags, _) in envs {
-        diags.extend(env_diags);
-        platform.envs.push(env);
+    // The parts' results per environment, in order: environments first, then parts.
+    let mut diags = Vec::new();
+    let mut per_part: Vec<_> = done.into_iter().map(Vec::into_iter).collect();
+    for info in &checked.envs {
+        let mut environment = Environment {
+            name: info.name.clone(),
+            span: info.span,
+            attributes: Value::new(ValueKind::Record(Fields::new()), info.span),
+            components: Vec::with_capacity(checked.components.len()),
+            delivery: Vec::new(),
+        };
+        for (i, part) in per_part.iter_mut().enumerate() {
+            let Some(d) = part.next() else { continue };
+            // Every part evaluated the environment's fields alike, and reported their
+            // problems alike (the driver merges equal reports): the first's are kept.
+            if let Some(attributes) = d.attributes.filter(|_| i == 0) {
+                environment.attributes = attributes;
+            }
+            environment.components.extend(d.components);
+            diags.extend(d.diags);
+        }
+        platform.envs.push(environment);
     }
     (platform, diags)
 }
 
-/// Evaluate environment `env` on `budget`: its model, its diagnostics and what is left
-/// of the budget.
-fn evaluate_env(
+/// Components are evaluated in parts of at most this many (or [`MAX_PARTS`] parts), each
+/// part one task, so that every core has work to the end whatever the number of
+/// environments, and a `let` is evaluated at most [`MAX_PARTS`] times per environment.
+/// The split depends on the project alone, never on the machine, so what is reported
+/// is the same on every machine.
+const PART: usize = 64;
+const MAX_PARTS: usize = 16;
+
+/// A run of components, evaluated in every environment as one task. Each part has
+/// evaluators of its own (each memoizes the `let`s it reads) and an [`Interner`] of its
+/// own: a component's objects in the environments share their equal parts, and the
+/// tasks share no lock.
+struct Part {
+    components: std::ops::Range<usize>,
+}
+
+impl Part {
+    /// `n` components in runs of at most [`PART`], or [`MAX_PARTS`] runs as even as can
+    /// be (one, empty, when there is none: the environments' fields are still evaluated).
+    fn split(n: usize) -> Vec<Part> {
+        let count = n.div_ceil(PART).clamp(1, MAX_PARTS);
+        (0..count).map(|i| Part { components: i * n / count..(i + 1) * n / count }).collect()
+    }
+
+    /// How much of the budget this part gets, relative to the others: its components,
+    /// and the environments' fields.
+    fn weight(&self) -> usize {
+        self.components.len() + 1
+    }
+}
+
+/// What evaluating one [`Part`] made in one environment.
+struct Evaluated {
+    attributes: Option<Value>,
+    components: Vec<Component>,
+    diags: Diagnostics,
+    budget: Budget,
+}
+
+/// Evaluate `part` in each environment, in order, on `budget`: what it made in each
+/// (the last one's budget is what is left).
+fn evaluate_part(
     program: &Program,
     checked: &Checked,
     cluster_scoped: ClusterScoped,
-    env: &EnvInfo,
-    budget: Budget,
-    interner: &std::sync::Mutex<Interner>,
-) -> (Environment, Diagnostics, Budget) {
-    let mut ev = Evaluator::new(program, checked, &env.name, cluster_scoped);
-    ev.budget = budget;
-    let attributes = ev.unit(|ev| ev.env_attributes(env.module, env.item, env.span)).ok();
-    ev.attributes = attributes.clone();
-    let mut components = Vec::with_capacity(checked.components.len());
-    for (m, idx) in &checked.components {
-        if let Some(mut c) = ev.component(*m, *idx) {
-            // A poisoned lock only means another environment's thread panicked (that
-            // is reported as an internal error there); the interner is still whole.
-            let mut interner = interner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            c.intern(&mut interner);
-            components.push(c);
+    part: &Part,
+    mut budget: Budget,
+) -> Vec<Evaluated> {
+    let mut interner = Interner::new();
+    let mut done = Vec::with_capacity(checked.envs.len());
+    for env in &checked.envs {
+        let mut ev = Evaluator::new(program, checked, &env.name, cluster_scoped);
+        ev.budget = budget;
+        let attributes = ev.unit(|ev| ev.env_attributes(env.module, env.item, env.span)).ok();
+        ev.attributes = attributes.clone();
+        let mut components = Vec::with_capacity(part.components.len());
+        for (m, idx) in &checked.components[part.components.clone()] {
+            if let Some(mut c) = ev.component(*m, *idx) {
+                c.intern(&mut interner);
+                components.push(c);
+            }
         }
+        budget = std::mem::take(&mut ev.budget);
+        done.push(Evaluated { attributes, components, diags: ev.diags, budget: Budget::default() });
     }
-    let environment = Environment {
-        name: env.name.clone(),
-        span: env.span,
-        attributes: attributes.unwrap_or_else(|| Value::new(ValueKind::Record(Fields::new()), env.span)),
-        components,
-        delivery: Vec::new(),
-    };
-    (environment, ev.diags, ev.budget)
+    if let Some(last) = done.last_mut() {
+        last.budget = budget;
+    }
+    done
 }
 
 /// Evaluate one expression of module `m` in the environment `env`, for tools (the
@@ -1607,5 +1653,29 @@ fn take_list(v: Option<Value>) -> Vec<Value> {
     match v.map(|v| v.kind) {
         Some(ValueKind::List(items)) => Arc::unwrap_or_clone(items),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_PARTS, PART, Part};
+
+    #[test]
+    fn parts_cover_every_component_once_in_order() {
+        for n in [0, 1, 63, 64, 65, 200, 1000, 1024, 1025, 20_000] {
+            let parts = Part::split(n);
+            assert!(!parts.is_empty() && parts.len() <= MAX_PARTS, "{n}: {} parts", parts.len());
+            assert_eq!(parts[0].components.start, 0, "{n}");
+            assert_eq!(parts.last().map(|p| p.components.end), Some(n), "{n}");
+            for w in parts.windows(2) {
+                assert_eq!(w[0].components.end, w[1].components.start, "{n}: contiguous");
+            }
+            let sizes: Vec<usize> = parts.iter().map(|p| p.components.len()).collect();
+            let (least, most) = (sizes.iter().min().copied(), sizes.iter().max().copied());
+            assert!(n == 0 || least.is_some_and(|l| l > 0), "{n}: no empty part: {sizes:?}");
+            // At most PART each while MAX_PARTS parts suffice; as even as can be.
+            assert!(n > PART * MAX_PARTS || most.is_some_and(|m| m <= PART), "{n}: {sizes:?}");
+            assert!(most.zip(least).is_some_and(|(m, l)| m - l <= 1), "{n}: {sizes:?}");
+        }
     }
 }
