@@ -3,6 +3,7 @@
 pub mod ast;
 pub mod field;
 mod parser;
+mod pieces;
 pub mod visit;
 
 pub use parser::{MAX_NESTING, parse, parse_expr};

@@ -42,7 +42,62 @@ fn on_big_stack<T: Send>(f: impl FnOnce() -> Result<T, Diagnostic> + Send) -> Re
 }
 
 fn parse_module(file: FileId, text: &str) -> Result<Module, Diagnostic> {
-    let mut pairs = CedParser::parse(Rule::file, text).map_err(|e| syntax_error(file, text, e))?;
+    let pieces = if text.len() >= PIECES_FROM { text.len().div_ceil(PIECES_FROM).min(cores()) } else { 1 };
+    let cuts = crate::pieces::cuts(text, pieces);
+    if !cuts.is_empty()
+        && let Some(module) = parse_pieces(file, text, &cuts)
+    {
+        return Ok(module);
+    }
+    parse_piece(file, text, 0..text.len())
+}
+
+/// A file this long or longer is parsed in pieces about this long, one per core at most
+/// (`crate::pieces`).
+const PIECES_FROM: usize = 32 << 10;
+
+/// The cores this process may use, asked once.
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+}
+
+/// `text` cut at `cuts`, each piece parsed on a thread of its own: the module, or
+/// `None` when a piece does not parse alone (then the whole file is parsed as one, so
+/// that what is reported never depends on the cuts).
+fn parse_pieces(file: FileId, text: &str, cuts: &[usize]) -> Option<Module> {
+    let bounds: Vec<usize> = std::iter::once(0).chain(cuts.iter().copied()).chain([text.len()]).collect();
+    let ranges: Vec<std::ops::Range<usize>> = bounds.windows(2).map(|w| w[0]..w[1]).collect();
+    let parsed: Vec<Option<Module>> = std::thread::scope(|s| {
+        let spawn = |r: std::ops::Range<usize>| {
+            std::thread::Builder::new()
+                .name("cedc-parse".into())
+                .stack_size(PARSE_STACK)
+                .spawn_scoped(s, move || parse_piece(file, text, r).ok())
+        };
+        let (first, rest) = ranges.split_first()?;
+        let handles: Vec<_> = rest.iter().map(|r| spawn(r.clone())).collect();
+        let mut parsed = vec![parse_piece(file, text, first.clone()).ok()];
+        for h in handles {
+            parsed.push(h.ok().and_then(|h| h.join().ok()).flatten());
+        }
+        Some(parsed)
+    })?;
+    let mut module = Module { items: Vec::new(), comments: Vec::new() };
+    for piece in parsed {
+        let piece = piece?;
+        module.items.extend(piece.items);
+        module.comments.extend(piece.comments);
+    }
+    Some(module)
+}
+
+/// Parse the declarations of `text[range]` (the whole file, or a piece of it that
+/// starts at a declaration, `crate::pieces`), with spans in the whole file.
+fn parse_piece(file: FileId, text: &str, range: std::ops::Range<usize>) -> Result<Module, Diagnostic> {
+    let base = range.start;
+    let piece = &text[range];
+    let mut pairs = CedParser::parse(Rule::file, piece).map_err(|e| syntax_error(file, base, piece, e))?;
     let Some(root) = pairs.next() else {
         return Ok(Module { items: Vec::new(), comments: Vec::new() });
     };
@@ -54,10 +109,16 @@ fn parse_module(file: FileId, text: &str) -> Result<Module, Diagnostic> {
         .map(|p| Comment {
             doc: p.as_rule() == Rule::doc_comment,
             text: p.as_str().to_string(),
-            span: span_of(file, &p),
+            span: span_of(file, base, &p),
         })
         .collect();
-    let mut b = Builder { file, depth: 0, text, docs: doc_lines(&comments) };
+    // The `///` lines that end the piece before document this piece's first declaration.
+    let above: Vec<Comment> = crate::pieces::docs_above(text, base)
+        .into_iter()
+        .map(|r| Comment { doc: true, text: text[r.clone()].to_string(), span: Span::new(file, r.start, r.end) })
+        .collect();
+    let docs = doc_lines(&above).into_iter().chain(doc_lines(&comments)).collect();
+    let mut b = Builder { file, base, depth: 0, text, docs };
     let items = b.items(root.into_inner())?;
     check_ast_depth(&items)?;
     Ok(Module { items, comments })
@@ -66,7 +127,7 @@ fn parse_module(file: FileId, text: &str) -> Result<Module, Diagnostic> {
 /// Parse a single expression (used by tests and tools).
 pub fn parse_expr(file: FileId, text: &str) -> Result<Expr, Diagnostic> {
     check_nesting(file, text)?;
-    let mut pairs = CedParser::parse(Rule::expr, text).map_err(|e| syntax_error(file, text, e))?;
+    let mut pairs = CedParser::parse(Rule::expr, text).map_err(|e| syntax_error(file, 0, text, e))?;
     let pair = pairs.next().ok_or_else(|| {
         Diagnostic::error("E0001", "expected an expression")
             .at(Span::new(file, 0, 0), "here")
@@ -78,11 +139,12 @@ pub fn parse_expr(file: FileId, text: &str) -> Result<Expr, Diagnostic> {
             .at(Span::new(file, at, text.len()), "not part of the expression")
             .help("remove the extra text"));
     }
-    Builder { file, depth: 0, text, docs: Vec::new() }.expr(pair)
+    Builder { file, base: 0, depth: 0, text, docs: Vec::new() }.expr(pair)
 }
 
-fn span_of(file: FileId, p: &Pair<Rule>) -> Span {
-    Span::new(file, p.as_span().start(), p.as_span().end())
+/// The span of `p`, parsed from a piece of its file that starts at byte `base`.
+fn span_of(file: FileId, base: usize, p: &Pair<Rule>) -> Span {
+    Span::new(file, base + p.as_span().start(), base + p.as_span().end())
 }
 
 /// Reject input nested deeper than [`MAX_NESTING`] before pest recurses into it.
@@ -151,7 +213,9 @@ fn too_deep(span: Span) -> Diagnostic {
         .help("split the value into named `let` declarations or functions")
 }
 
-fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
+/// The diagnostic of a syntax error `e` in `text`, a piece of its file that starts at
+/// byte `base`.
+fn syntax_error(file: FileId, base: usize, text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
     let pos = match e.location {
         InputLocation::Pos(p) => p,
@@ -179,7 +243,7 @@ fn syntax_error(file: FileId, text: &str, e: pest::error::Error<Rule>) -> Diagno
         format!("expected {}; {found}", join_or(&expected))
     };
     Diagnostic::error("E0001", message)
-        .at(Span::new(file, pos, end), "unexpected here")
+        .at(Span::new(file, base + pos, base + end), "unexpected here")
         .help("check the syntax in docs/language.md; a common cause is a missing `,`, `:`, `=` or closing bracket on the line before")
 }
 
@@ -283,6 +347,9 @@ type R<T> = Result<T, Diagnostic>;
 
 struct Builder<'t> {
     file: FileId,
+    /// Where in the file the piece being built starts: pairs' positions are in the
+    /// piece, every span and `text` in the whole file.
+    base: usize,
     depth: usize,
     text: &'t str,
     /// `(start, end, text)` of every `///` line, in source order.
@@ -328,7 +395,7 @@ impl Builder<'_> {
     }
 
     fn span(&self, p: &Pair<Rule>) -> Span {
-        span_of(self.file, p)
+        span_of(self.file, self.base, p)
     }
 
     fn ident(&self, p: Pair<Rule>) -> Ident {
@@ -339,7 +406,7 @@ impl Builder<'_> {
         let mut items = Vec::new();
         for p in pairs {
             if !matches!(p.as_rule(), Rule::COMMENT | Rule::EOI) {
-                let doc = self.doc_before(p.as_span().start());
+                let doc = self.doc_before(self.base + p.as_span().start());
                 items.push(self.item(p, doc)?);
             }
         }
@@ -553,8 +620,8 @@ impl Builder<'_> {
     fn enter(&mut self, p: &Pair<Rule>) -> R<()> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
-            let s = p.as_span();
-            return Err(too_deep(Span::new(self.file, s.start(), s.start() + 1)));
+            let at = self.base + p.as_span().start();
+            return Err(too_deep(Span::new(self.file, at, at + 1)));
         }
         Ok(())
     }
@@ -575,13 +642,13 @@ impl Builder<'_> {
         if prefixes > MAX_NESTING {
             return Err(too_deep(self.span(&p)));
         }
-        let file = self.file;
+        let (file, base) = (self.file, self.base);
         let this = std::cell::RefCell::new(self);
         pratt()
             .map_primary(|prim| this.borrow_mut().postfix_or_primary(prim))
             .map_prefix(|op, rhs| {
                 let rhs = rhs?;
-                let span = span_of(file, &op).to(rhs.span);
+                let span = span_of(file, base, &op).to(rhs.span);
                 let op = if op.as_rule() == Rule::not { UnaryOp::Not } else { UnaryOp::Neg };
                 Ok(Expr { kind: ExprKind::Unary(op, Box::new(rhs)), span })
             })
@@ -910,4 +977,93 @@ fn internal(file: FileId, span: Span, what: &str) -> Diagnostic {
     Diagnostic::error("E0001", format!("unexpected {what} form"))
         .at(span, "here")
         .help("this is a bug in cedc's parser; please report it")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_piece, parse_pieces};
+    use cedc_diagnostics::FileId;
+
+    /// Every `.ced` file of the repository (the standard library, the examples, the
+    /// golden projects, the tests' projects), by path.
+    fn repository_files() -> Vec<(String, String)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        let mut dirs: Vec<std::path::PathBuf> =
+            ["stdlib", "examples", "golden", "compiler", "docs", "editors"].iter().map(|d| root.join(d)).collect();
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for e in entries.flatten() {
+                let path = e.path();
+                if path.is_dir() && !path.ends_with("target") {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|x| x == "ced")
+                    && let Ok(text) = std::fs::read_to_string(&path)
+                {
+                    files.push((path.display().to_string(), text));
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    /// Lines that start like declarations but are not between two of them.
+    const TRICKY: &str = "/// Docs.\nlet banner = \"\"\"\n  text\ncomponent fake\nlet inside = 1\n\"\"\"\n\nfn f(x: Int) -> Int =\nlet y = x in\n  y\n\ncomponent real {\n  namespace: \"real\"\n// a comment in the first column\n  objects: []\n}\n";
+
+    /// `text` parsed in pieces at `cuts`, which must give what the whole parse gives
+    /// (or nothing, when a piece does not parse alone); whether it gave something.
+    fn same_in_pieces(name: &str, text: &str, cuts: &[usize]) -> bool {
+        let whole = parse_piece(FileId(0), text, 0..text.len());
+        match (parse_pieces(FileId(0), text, cuts), whole) {
+            (Some(pieces), Ok(whole)) => {
+                if pieces != whole {
+                    let (a, b) = (format!("{pieces:?}"), format!("{whole:?}"));
+                    let at = a.bytes().zip(b.bytes()).position(|(x, y)| x != y).unwrap_or(0);
+                    panic!(
+                        "{name} cut at {cuts:?}: the pieces' tree differs from the whole's at\n{}\n{}",
+                        &a[at.saturating_sub(200)..(at + 100).min(a.len())],
+                        &b[at.saturating_sub(200)..(at + 100).min(b.len())]
+                    );
+                }
+                true
+            }
+            (Some(_), Err(e)) => panic!("{name} cut at {cuts:?}: the pieces parse, the whole does not: {e:?}"),
+            (None, _) => false,
+        }
+    }
+
+    #[test]
+    fn a_file_cut_before_its_declarations_parses_as_the_whole() {
+        let files = repository_files();
+        assert!(files.len() > 50, "the repository's .ced files: {}", files.len());
+        let mut cut_and_same = 0;
+        for (name, text) in &files {
+            let cuts = crate::pieces::cuts(text, text.len());
+            // Each cut alone (at most 8 of them, spread over the file), and all at once.
+            let step = cuts.len().div_ceil(8).max(1);
+            for cut in cuts.iter().step_by(step) {
+                cut_and_same += usize::from(same_in_pieces(name, text, &[*cut]));
+            }
+            if !cuts.is_empty() {
+                assert!(same_in_pieces(name, text, &cuts), "{name}: every piece of a repository file parses alone");
+            }
+        }
+        assert!(cut_and_same > 200, "cuts that parsed in pieces: {cut_and_same}");
+    }
+
+    #[test]
+    fn a_cut_inside_a_declaration_falls_back_to_the_whole_file() {
+        let cuts = crate::pieces::cuts(TRICKY, TRICKY.len());
+        assert_eq!(cuts.len(), 6, "{cuts:?}");
+        for cut in &cuts {
+            let fits = same_in_pieces("tricky", TRICKY, &[*cut]);
+            // Only these cuts are between two declarations (not inside the string, nor
+            // inside `f`).
+            let between = ["let banner", "fn f", "component real"].iter().any(|d| TRICKY[*cut..].starts_with(d));
+            assert_eq!(fits, between, "cut at {cut}: {:?}", &TRICKY[*cut..]);
+        }
+        let module = super::parse(FileId(0), TRICKY).map_err(|e| format!("{e:?}"));
+        assert_eq!(module.map(|m| m.items.len()), Ok(3));
+    }
 }
