@@ -34,7 +34,7 @@ use crate::index::{Index, IndexRoot};
 use crate::yaml::to_yaml;
 use crate::{EmitError, Tree};
 use cedc_diagnostics::Span;
-use cedc_model::{Environment, Layout, Platform};
+use cedc_model::{Environment, Layout, Platform, ValueKind};
 use indexmap::{IndexMap, IndexSet};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -110,7 +110,7 @@ type Objects = Vec<(Identity, Value)>;
 fn identities(platform: &Platform) -> Result<Vec<Vec<Vec<Identity>>>, EmitError> {
     let tasks: Vec<&cedc_model::Component> = platform.envs.iter().flat_map(|e| &e.components).collect();
     let mut done = cedc_model::parallel::map(&tasks, |c| -> Result<Vec<Identity>, EmitError> {
-        c.objects.iter().map(|object| Identity::of(&json_of(object)?, object.span())).collect()
+        c.objects.iter().map(Identity::of_object).collect()
     })
     .into_iter();
     // Regrouped by environment, in order: the first error in that order is the one.
@@ -249,7 +249,7 @@ fn emit_delivery(env: &Environment, tree: &mut Tree) -> Result<Option<String>, E
     Ok(Some(dir))
 }
 
-/// What Kustomize identifies an object by, read from the object's own JSON.
+/// What Kustomize identifies an object by, read from the object (its JSON or its model).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct Identity {
     api_version: String,
@@ -259,14 +259,33 @@ struct Identity {
 }
 
 impl Identity {
+    /// The identity of an object from its emitted JSON.
     fn of(json: &Value, span: Span) -> Result<Identity, EmitError> {
-        let field = |path: &[&str]| -> Option<String> {
+        Identity::from_fields(span, |path| {
             let mut cur = json;
             for key in path {
                 cur = cur.get(key)?;
             }
             cur.as_str().map(str::to_string)
-        };
+        })
+    }
+
+    /// The identity of `object` read from the model, without making its JSON: what
+    /// [`Identity::of`] finds in the JSON (a field is a JSON string exactly when it is a
+    /// string or a text naming secrets), and the error [`crate::object_json`] would
+    /// give (the first value without a JSON form, in document order). Unit-tested equal.
+    fn of_object(object: &cedc_model::Object) -> Result<Identity, EmitError> {
+        if let Some(bad) = object.value.unwritable() {
+            return Err(EmitError::Unrepresentable { span: bad.span() });
+        }
+        Identity::from_fields(object.span(), |path| match &object.value.path(path)?.kind {
+            ValueKind::Str(s) => Some(s.to_string()),
+            ValueKind::Named(n) => Some(n.text.to_string()),
+            _ => None,
+        })
+    }
+
+    fn from_fields(span: Span, field: impl Fn(&[&str]) -> Option<String>) -> Result<Identity, EmitError> {
         let missing = |field: &'static str| EmitError::MissingIdentity { span, field };
         Ok(Identity {
             api_version: field(&["apiVersion"]).filter(|s| !s.is_empty()).ok_or_else(|| missing("apiVersion"))?,
@@ -617,4 +636,76 @@ fn is_dns_label(s: &str) -> bool {
         && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Identity, json_of};
+    use cedc_diagnostics::{FileId, Span};
+    use cedc_model::{Object, Value, ValueKind};
+    use serde_json::json;
+
+    fn object(value: Value) -> Object {
+        Object { api_version: String::new(), kind: String::new(), name: String::new(), namespace: None, value }
+    }
+
+    /// The identity through the JSON, as the emitter found it before `of_object`.
+    fn through_json(o: &Object) -> Result<Identity, crate::EmitError> {
+        Identity::of(&json_of(o)?, o.span())
+    }
+
+    #[test]
+    fn the_identity_read_from_the_model_is_the_one_read_from_the_json() {
+        let at = Span::new(FileId(0), 3, 9);
+        let cases = [
+            json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": "a", "namespace": "n" } }),
+            json!({ "apiVersion": "apps/v1", "kind": "Deployment", "metadata": { "name": "a" } }),
+            json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": "a", "namespace": "" } }),
+            json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": "a", "namespace": null } }),
+            json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": "" } }),
+            json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": 7 } }),
+            json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": "a" }),
+            json!({ "apiVersion": "v1", "kind": "ConfigMap" }),
+            json!({ "apiVersion": "v1", "metadata": { "name": "a" } }),
+            json!({ "apiVersion": null, "kind": "ConfigMap", "metadata": { "name": "a" } }),
+            json!({ "apiVersion": ["v1"], "kind": "ConfigMap", "metadata": { "name": "a" } }),
+            json!(["not", "a", "record"]),
+        ];
+        for case in &cases {
+            let o = object(Value::from_json(case, at));
+            assert_eq!(Identity::of_object(&o), through_json(&o), "{case}");
+        }
+        // A name that is text naming secrets (`ValueKind::Named`) is a string in the JSON.
+        let mut o = object(Value::from_json(&cases[0], at));
+        let named = cedc_model::Named { text: "from-a-secret".into(), reads: Vec::new(), public: None };
+        if let ValueKind::Record(top) = &mut o.value.kind
+            && let Some(ValueKind::Record(meta)) = top.get_mut("metadata").map(|m| &mut m.kind)
+        {
+            meta.insert("name".into(), Value::new(ValueKind::Named(named.into()), at));
+        }
+        let id = Identity::of_object(&o);
+        assert_eq!(id.as_ref().map(|i| i.name.as_str()), Ok("from-a-secret"));
+        assert_eq!(id, through_json(&o));
+    }
+
+    #[test]
+    fn an_object_without_a_json_form_is_the_same_error_either_way() {
+        let at = |start| Span::new(FileId(0), start, start + 1);
+        let mut value = Value::from_json(
+            &json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": "a" }, "data": { "x": "y", "z": "w" } }),
+            at(0),
+        );
+        // An environment value in `data.z` (after `data.x`), and one in `metadata`
+        // before it in document order: the first is the one reported.
+        let env = |start| Value::new(ValueKind::Env("prod".into()), at(start));
+        for (path, start) in [(["data", "z"], 40), (["metadata", "name"], 20)] {
+            let Some(ValueKind::Record(top)) = Some(&mut value.kind) else { panic!("a record") };
+            let Some(ValueKind::Record(inner)) = top.get_mut(path[0]).map(|v| &mut v.kind) else { panic!("a record") };
+            inner.insert(path[1].into(), env(start));
+            let o = object(value.clone());
+            let (model, json) = (Identity::of_object(&o), through_json(&o));
+            assert_eq!(model, json, "{path:?}");
+            assert_eq!(model, Err(crate::EmitError::Unrepresentable { span: at(start) }), "{path:?}");
+        }
+    }
 }
