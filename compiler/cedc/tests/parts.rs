@@ -55,9 +55,10 @@ fn a_problem_every_part_meets_is_reported_once() {
 
 #[test]
 fn a_part_over_its_share_of_the_budget_is_evaluated_again_with_the_whole() {
-    // A list of 2^19 items (about 40 MiB of the 512 MiB budget in each environment)
-    // read by the first component: more than its part's share of the budget (a
-    // sixteenth), well within the whole budget.
+    // A list of 2^19 items read by the first component: its doubling and copies charge
+    // between 85 and 171 MiB of the 512 MiB budget in each environment (2^20 items cross
+    // the whole budget) — more than its part's share of the bytes on a machine with two
+    // cores or more (half of them), within the whole budget.
     let decls = "fn dbl(l: List<String>, n: Int) -> List<String> = if n <= 0 then l else dbl(l + l, n - 1)\n\
                  let big = dbl([\"ab\"], 19)";
     let mut src = platform(decls, 1000, "\"small\"");
@@ -70,4 +71,15 @@ fn a_part_over_its_share_of_the_budget_is_evaluated_again_with_the_whole() {
         let v = env.components[0].objects[0].value.get("data").and_then(|d| d.get("v")).and_then(|v| v.as_str());
         assert_eq!(v, Some("524288"), "{}", env.name);
     }
+}
+
+#[test]
+fn parts_within_their_shares_but_over_the_budget_together_report_the_limit() {
+    // Each of 300 components builds a list of 2^12 items (between 0.66 and 1.34 MiB
+    // charged: a 64th of the 2^19 items above) in each environment: 600 MiB or more in
+    // all, over the 512 MiB budget, though no part of 60 components alone crosses half.
+    let decls = "fn dbl(l: List<String>, n: Int) -> List<String> = if n <= 0 then l else dbl(l + l, n - 1)";
+    let c = compile(&platform(decls, 300, "string(len(dbl([\"ab\"], 12)))"));
+    let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, vec!["E0063"], "{:#?}", c.diagnostics);
 }

@@ -9,10 +9,11 @@
 //!
 //! The budget is shared by all environments of one compilation (`cedc check`/`build`);
 //! a language-server hover evaluates one expression with a budget of its own. When the
-//! environments are evaluated in parallel, in parts of their components, each part gets
-//! a [`Budget::share_of`] the budget in proportion to its components; one that spends its
-//! share has the whole evaluation done again in order with the shared budget, so what is
-//! reported never depends on how the work was split.
+//! components are evaluated in parallel, in parts, each part gets every step and a share
+//! of the bytes ([`Budget::concurrent`]); when one crosses its limits, or all of them
+//! together cross the compilation's ([`Budget::within_together`]), the whole evaluation
+//! is done again in order with one budget, so what is reported never depends on how the
+//! work was split.
 
 use cedc_diagnostics::{Diagnostic, Span};
 #[cfg(test)]
@@ -65,16 +66,27 @@ impl Default for Budget {
 }
 
 impl Budget {
-    /// A share of the compilation's budget in proportion `part` / `whole`.
-    pub fn share_of(part: usize, whole: usize) -> Budget {
-        let (part, whole) = (part as u128, whole.max(1) as u128);
-        let of = |max: u64| (u128::from(max) * part / whole) as u64;
-        Budget { max_steps: of(MAX_STEPS), max_bytes: of(MAX_VALUE_BYTES), ..Budget::default() }
+    /// The budget of a task evaluated while up to `concurrent - 1` others are: every
+    /// step (steps are only time), and an equal share of the bytes, so that what the
+    /// tasks running at once build stays within the limit together.
+    pub fn concurrent(concurrent: usize) -> Budget {
+        Budget { max_bytes: MAX_VALUE_BYTES / concurrent.max(1) as u64, ..Budget::default() }
     }
 
-    /// Whether a limit was crossed.
-    pub fn exhausted(&self) -> bool {
-        self.exhausted
+    /// Whether `spent` (budgets of tasks evaluated apart) stay within the compilation's
+    /// limits added up. The tasks evaluate everything an evaluation in order does, and
+    /// more (each memoizes declarations on its own), so an evaluation in order on one
+    /// budget would not cross a limit either.
+    pub fn within_together<'a>(spent: impl IntoIterator<Item = &'a Budget>) -> bool {
+        let (mut steps, mut bytes) = (0u64, 0u64);
+        for b in spent {
+            if b.exhausted {
+                return false;
+            }
+            steps = steps.saturating_add(b.steps);
+            bytes = bytes.saturating_add(b.bytes);
+        }
+        steps <= MAX_STEPS && bytes <= MAX_VALUE_BYTES
     }
 
     /// Spend `steps` steps and `bytes` bytes on the expression at `span`.
@@ -200,16 +212,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_share_is_spent_at_its_part_of_the_limits() {
-        let mut third = Budget::share_of(1, 3);
-        assert!(third.charge(Span::default(), MAX_STEPS / 3, 0).is_ok());
-        assert!(!third.exhausted());
-        assert!(matches!(third.charge(Span::default(), 1, 0), Err(Over::Report(_))));
-        assert!(third.exhausted());
-        let mut bytes = Budget::share_of(2, 4);
-        assert!(matches!(bytes.charge(Span::default(), 0, MAX_VALUE_BYTES / 2 + 1), Err(Over::Report(_))));
-        // The whole budget takes what a share refuses.
-        assert!(Budget::default().charge(Span::default(), MAX_STEPS / 3 + 1, MAX_VALUE_BYTES / 2 + 1).is_ok());
+    fn a_concurrent_task_has_every_step_and_a_share_of_the_bytes() {
+        let mut half = Budget::concurrent(2);
+        assert!(half.charge(Span::default(), MAX_STEPS, MAX_VALUE_BYTES / 2).is_ok());
+        assert!(!half.exhausted);
+        assert!(matches!(half.charge(Span::default(), 0, 1), Err(Over::Report(_))));
+        assert!(half.exhausted);
+        let mut steps = Budget::concurrent(2);
+        assert!(matches!(steps.charge(Span::default(), MAX_STEPS + 1, 0), Err(Over::Report(_))));
+    }
+
+    #[test]
+    fn tasks_within_their_limits_may_still_cross_the_compilations_together() {
+        let spent = |steps, bytes| {
+            let mut b = Budget::concurrent(2);
+            assert!(b.charge(Span::default(), steps, bytes).is_ok());
+            b
+        };
+        let (a, b) = (spent(MAX_STEPS / 2, MAX_VALUE_BYTES / 4), spent(MAX_STEPS / 2, MAX_VALUE_BYTES / 4));
+        assert!(Budget::within_together([&a, &b]));
+        let c = spent(1, 0);
+        assert!(!Budget::within_together([&a, &b, &c]), "one step too many");
+        let (x, y, z) = (spent(0, MAX_VALUE_BYTES / 2), spent(0, MAX_VALUE_BYTES / 2), spent(0, 1));
+        assert!(Budget::within_together([&x, &y]));
+        assert!(!Budget::within_together([&x, &y, &z]), "one byte too many");
+        let mut over = Budget::concurrent(2);
+        let _ = over.charge(Span::default(), 0, MAX_VALUE_BYTES);
+        assert!(!Budget::within_together([&over]), "an exhausted task");
     }
 
     #[test]

@@ -40,15 +40,14 @@ pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterSco
             platform.components.push(ComponentInfo { name: c.name.name.clone(), span: c.name.span });
         }
     }
-    // Each part (a run of components, in every environment) on its share of the budget,
-    // in parallel; if one spends its share, all components again in order with the
-    // whole budget (see `budget`).
+    // Each part (a run of components, in every environment) on a budget of its own, in
+    // parallel; if one crosses its limits, or all together the compilation's, all
+    // components again in order with one budget (see `budget`).
     let parts = Part::split(checked.components.len());
-    let whole: usize = parts.iter().map(Part::weight).sum();
-    let share =
-        |part: &Part| evaluate_part(program, checked, cluster_scoped, part, Budget::share_of(part.weight(), whole));
-    let mut done = cedc_model::parallel::map(&parts, share);
-    if done.iter().flatten().any(|d| d.budget.exhausted()) {
+    let concurrent = cedc_model::parallel::cores().min(parts.len());
+    let task = |part: &Part| evaluate_part(program, checked, cluster_scoped, part, Budget::concurrent(concurrent));
+    let mut done = cedc_model::parallel::map(&parts, task);
+    if !Budget::within_together(done.iter().flatten().map(|d| &d.budget)) {
         let all = Part { components: 0..checked.components.len() };
         done = vec![evaluate_part(program, checked, cluster_scoped, &all, Budget::default())];
     }
@@ -100,12 +99,6 @@ impl Part {
     fn split(n: usize) -> Vec<Part> {
         let count = n.div_ceil(PART).clamp(1, MAX_PARTS);
         (0..count).map(|i| Part { components: i * n / count..(i + 1) * n / count }).collect()
-    }
-
-    /// How much of the budget this part gets, relative to the others: its components,
-    /// and the environments' fields.
-    fn weight(&self) -> usize {
-        self.components.len() + 1
     }
 }
 
