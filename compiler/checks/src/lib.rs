@@ -28,7 +28,8 @@ type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>
 pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> Diagnostics {
     let dirs = argocd::output_dirs(platform);
     let violations = schema_violations(platform, registry, unchecked);
-    let cx = Cx { platform, registry, unchecked, dirs: &dirs, violations: &violations };
+    let plaintext = plaintext::findings(platform);
+    let cx = Cx { platform, registry, unchecked, dirs: &dirs, violations: &violations, plaintext: &plaintext };
     // Every check of every environment is an independent task: in parallel, the
     // reports in the order of the environments, then of `CHECKS`.
     let tasks: Vec<(&Environment, &Check)> =
@@ -48,6 +49,8 @@ struct Cx<'a> {
     unchecked: &'a [String],
     dirs: &'a std::collections::BTreeSet<String>,
     violations: &'a Violations,
+    /// What the strings of each object written give away ([`plaintext::findings`]).
+    plaintext: &'a plaintext::Findings<'a>,
 }
 
 /// The schema violations of each object cedc writes, by [`Object::value_id`] (see
@@ -113,7 +116,7 @@ const CHECKS: &[Check] = &[
     |_, env, d| versions::check(env, d),
     |cx, env, d| placement::check(cx.platform, env, d),
     |cx, env, d| storage::check(cx.platform, env, d),
-    |_, env, d| plaintext::check(env, d),
+    |cx, env, d| plaintext::check(env, cx.plaintext, d),
     |_, env, d| secret_refs::check(env, d),
     |_, env, d| workloads::check(env, d),
     |_, env, d| addresses::check(env, d),

@@ -18,19 +18,20 @@
 //! Certificates and public keys are public material and are not reported.
 //!
 //! Invariants: values are walked with an explicit stack (no recursion on user data); each
-//! string is reported once per place, text and key (see [`Seen`]); patterns are compiled
-//! once.
+//! distinct object value is scanned once for all environments ([`findings`]), and each
+//! string is reported once per environment, place, text and key (see [`Seen`]); patterns
+//! are compiled once.
 
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
 use cedc_model::views::cluster::SECRET_TYPE_LABEL;
 use cedc_model::views::core::Secret;
 use cedc_model::views::delivery::Release;
-use cedc_model::{Environment, Object, ObjectView, Value, ValueKind, View};
+use cedc_model::{Environment, Object, ObjectView, Platform, Value, ValueKind, View};
 use regex::Regex;
 use std::sync::OnceLock;
 
-/// What was already reported and walked. A string is reported once per place (span),
-/// text and the key it sits under: one place can make many strings (a helper's
+/// What one scan already reported and walked. A string is reported once per place
+/// (span), text and the key it sits under: one place can make many strings (a helper's
 /// interpolation, once per call) and one string can sit under several keys, each of
 /// which is reported, once. Strings are looked at again when met again (cheaper than
 /// remembering every one); only those reported are remembered. Records are remembered
@@ -40,39 +41,107 @@ use std::sync::OnceLock;
 /// walked again.
 #[derive(Default)]
 struct Seen<'v> {
-    reported: HashSet<(Span, &'v str, Option<&'v str>)>,
+    reported: Reported<'v>,
     records: HashSet<usize>,
     /// Whether each key met names a credential ([`credential_key`]): a platform's
     /// strings sit under a few hundred keys.
     credential: std::collections::HashMap<&'v str, bool, foldhash::fast::FixedState>,
 }
 
+/// The (place, text, key) of each string reported.
+type Reported<'v> = HashSet<(Span, &'v str, Option<&'v str>)>;
+
 type HashSet<T> = std::collections::HashSet<T, foldhash::fast::FixedState>;
 
-/// Scan everything `env` emits.
-pub fn check(env: &Environment, diags: &mut Diagnostics) {
+/// A string a scan reports: its place, text and key, and the report.
+pub(crate) struct Finding<'v> {
+    at: Span,
+    text: &'v str,
+    key: Option<&'v str>,
+    report: Diagnostic,
+}
+
+/// What the strings of each object cedc writes give away, by [`Object::value_id`]:
+/// only the objects with something to report.
+pub(crate) type Findings<'v> = std::collections::HashMap<usize, Vec<Finding<'v>>, foldhash::fast::FixedState>;
+
+/// How many scanning tasks each core gets (every n-th distinct object each).
+const TASKS_PER_CORE: usize = 2;
+
+/// The strings of every object cedc writes in any environment, scanned once per
+/// distinct value, in parallel: what a scan reports depends on the value alone, and
+/// evaluation stores equal values once, so an object every environment makes alike is
+/// scanned once. Each object is scanned on its own (no record skipped because another
+/// object held it: the environments do not hold the same objects in the same order).
+pub(crate) fn findings(platform: &Platform) -> Findings<'_> {
+    let mut distinct = HashSet::default();
+    let todo: Vec<(usize, &Value)> = platform
+        .envs
+        .iter()
+        .flat_map(Environment::written_objects)
+        .filter_map(|o| o.value_id().filter(|id| distinct.insert(*id)).map(|id| (id, &o.value)))
+        .collect();
+    let tasks = cedc_model::parallel::cores() * TASKS_PER_CORE;
+    let stripes: Vec<usize> = (0..tasks.min(todo.len())).collect();
+    let done = cedc_model::parallel::map(&stripes, |&first| {
+        let mut credential = std::collections::HashMap::default();
+        let mut found = Vec::new();
+        for (id, value) in todo.iter().skip(first).step_by(stripes.len()) {
+            let mut seen = Seen { credential: std::mem::take(&mut credential), ..Seen::default() };
+            let mut findings = Vec::new();
+            scan(value, &mut seen, &mut findings);
+            credential = seen.credential;
+            if !findings.is_empty() {
+                found.push((*id, findings));
+            }
+        }
+        found
+    });
+    done.into_iter().flatten().collect()
+}
+
+/// Scan everything `env` emits; `findings`: its objects' strings, scanned already.
+pub fn check(env: &Environment, findings: &Findings, diags: &mut Diagnostics) {
     let mut out = Vec::new();
-    let mut seen = Seen::default();
+    let mut reported = Reported::default();
     for o in env.written_objects() {
         let from = out.len();
         exported(o, &mut out);
         contents(o, &mut out);
-        scan(&o.value, &mut seen, &mut out);
+        match o.value_id() {
+            Some(id) => report_new(findings.get(&id).map_or(&[][..], Vec::as_slice), &mut reported, &mut out),
+            None => scanned(&o.value, &mut reported, &mut out),
+        }
         crate::at_input(&mut out[from..], o);
     }
     for c in &env.components {
         if let Some(values) = c.chart.as_deref().and_then(|r| Release(View::new(r)).values()) {
-            scan(values.value(), &mut seen, &mut out);
+            scanned(values.value(), &mut reported, &mut out);
         }
     }
     diags.extend(out.into_iter().map(|d| d.in_env(&env.name)));
 }
 
+/// Scan `v` here and report what `reported` does not hold yet.
+fn scanned<'v>(v: &'v Value, reported: &mut Reported<'v>, out: &mut Vec<Diagnostic>) {
+    let mut findings = Vec::new();
+    scan(v, &mut Seen::default(), &mut findings);
+    report_new(&findings, reported, out);
+}
+
+/// The reports of `findings` not made already (at the same place, text and key).
+fn report_new<'v>(findings: &[Finding<'v>], reported: &mut Reported<'v>, out: &mut Vec<Diagnostic>) {
+    for f in findings {
+        if reported.insert((f.at, f.text, f.key)) {
+            out.push(f.report.clone());
+        }
+    }
+}
+
 /// Every string of `v`, with the record key it sits under (for a list item, its list's;
 /// for the `value` of a `{ name, value }` pair such as a container's environment
-/// variable, its `name`). A string reached twice (a chart's values, and the Application
-/// carrying them) is reported once.
-fn scan<'v>(v: &'v Value, seen: &mut Seen<'v>, out: &mut Vec<Diagnostic>) {
+/// variable, its `name`). A string reached twice is reported once.
+fn scan<'v>(v: &'v Value, seen: &mut Seen<'v>, out: &mut Vec<Finding<'v>>) {
     let mut stack: Vec<(&Value, Option<&str>)> = vec![(v, None)];
     while let Some((v, key)) = stack.pop() {
         match &v.kind {
@@ -105,12 +174,12 @@ fn scan<'v>(v: &'v Value, seen: &mut Seen<'v>, out: &mut Vec<Diagnostic>) {
 
 /// What [`string`] finds in `text`, unless it was reported before at the same place and
 /// key.
-fn report<'v>(text: &'v str, key: Option<&'v str>, at: Span, seen: &mut Seen<'v>, out: &mut Vec<Diagnostic>) {
-    let from = out.len();
+fn report<'v>(text: &'v str, key: Option<&'v str>, at: Span, seen: &mut Seen<'v>, out: &mut Vec<Finding<'v>>) {
     let credential = key.is_some_and(|k| *seen.credential.entry(k).or_insert_with(|| credential_key(k)));
-    string(text, key.filter(|_| credential), at, out);
-    if out.len() > from && !seen.reported.insert((at, text, key)) {
-        out.truncate(from);
+    let mut found = Vec::new();
+    string(text, key.filter(|_| credential), at, &mut found);
+    if !found.is_empty() && seen.reported.insert((at, text, key)) {
+        out.extend(found.into_iter().map(|report| Finding { at, text, key, report }));
     }
 }
 
