@@ -57,46 +57,62 @@ struct Cx<'a> {
 /// [`schema_violations`]).
 type Violations = HashMap<usize, Vec<Violation>>;
 
-/// How many validation tasks each core gets: each task's objects are every n-th of the
-/// list, so that the tasks are alike in size, and each has one [`Validator`] (which
-/// compiles the schemas' patterns it meets: once per task, not once per object).
-const VALIDATION_TASKS_PER_CORE: usize = 2;
+/// How many tasks each core gets for work done once per distinct object
+/// ([`per_distinct_object`]): each task's objects are every n-th of the list, so that
+/// the tasks are alike in size.
+const TASKS_PER_CORE: usize = 2;
 
-/// Every object cedc writes in any environment validated against its kind's schema,
-/// once per distinct value: evaluation stores equal values once
-/// ([`cedc_model::Interner`]), so an object every environment makes alike (most of a
-/// platform) is one value, validated once — whatever the environment, a value's
-/// violations are the same. In parallel (see [`VALIDATION_TASKS_PER_CORE`]), only the
-/// objects with a violation kept; each environment's `objects` check
-/// then reports its objects' violations in its own order.
-fn schema_violations(platform: &Platform, registry: &Registry, unchecked: &[String]) -> Violations {
+/// `f` of every distinct object cedc writes in any environment, by
+/// [`Object::value_id`] (the objects `wanted` refuses passed over), in parallel, each
+/// task with a state of its own made by `state` (a schema validator compiles the
+/// patterns it meets once per task): only the `Some` results are kept. Evaluation
+/// stores equal values once ([`cedc_model::Interner`]), so an object every environment
+/// makes alike (most of a platform) is one value, computed once: for what depends on
+/// the value alone, each environment's check then reads its objects' results in its
+/// own order.
+fn per_distinct_object<'p, S, T: Send>(
+    platform: &'p Platform,
+    wanted: impl Fn(&'p Object) -> bool,
+    state: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, &'p Object) -> Option<T> + Sync,
+) -> HashMap<usize, T> {
     let mut distinct = std::collections::HashSet::<usize, foldhash::fast::FixedState>::default();
-    let mut todo: Vec<(usize, &Object, &cedc_schema::Schema)> = Vec::new();
-    for env in &platform.envs {
-        for o in env.written_objects() {
-            let Some(addr) = o.value_id() else { continue };
-            if is_unchecked(o, unchecked) || !distinct.insert(addr) {
-                continue;
-            }
-            if let Some(kind) = registry.lookup(&o.api_version, &o.kind) {
-                todo.push((addr, o, &kind.schema));
-            }
-        }
-    }
-    let tasks = cedc_model::parallel::cores() * VALIDATION_TASKS_PER_CORE;
+    let todo: Vec<(usize, &Object)> = platform
+        .envs
+        .iter()
+        .flat_map(Environment::written_objects)
+        .filter(|o| wanted(o))
+        .filter_map(|o| o.value_id().filter(|id| distinct.insert(*id)).map(|id| (id, o)))
+        .collect();
+    let tasks = cedc_model::parallel::cores() * TASKS_PER_CORE;
     let stripes: Vec<usize> = (0..tasks.min(todo.len())).collect();
     let done = cedc_model::parallel::map(&stripes, |&first| {
-        let mut validator = Validator::new(registry);
-        let mut found = Vec::new();
-        for (addr, o, schema) in todo.iter().skip(first).step_by(stripes.len()) {
-            let violations = validator.validate(schema, &o.value);
-            if !violations.is_empty() {
-                found.push((*addr, violations));
-            }
-        }
+        let mut state = state();
+        let found: Vec<(usize, T)> = todo
+            .iter()
+            .skip(first)
+            .step_by(stripes.len())
+            .filter_map(|(id, o)| f(&mut state, o).map(|t| (*id, t)))
+            .collect();
         found
     });
     done.into_iter().flatten().collect()
+}
+
+/// Every object cedc writes in any environment validated against its kind's schema,
+/// once per distinct value ([`per_distinct_object`]): whatever the environment, a
+/// value's violations are the same. Only the objects with a violation are kept; each
+/// environment's `objects` check reports its objects' violations in its own order.
+fn schema_violations(platform: &Platform, registry: &Registry, unchecked: &[String]) -> Violations {
+    per_distinct_object(
+        platform,
+        |o| !is_unchecked(o, unchecked),
+        || Validator::new(registry),
+        |validator, o| {
+            let kind = registry.lookup(&o.api_version, &o.kind)?;
+            Some(validator.validate(&kind.schema, &o.value)).filter(|v| !v.is_empty())
+        },
+    )
 }
 
 /// Whether `o`'s kind is one the project asked not to validate (`apiVersion/Kind`).

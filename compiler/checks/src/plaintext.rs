@@ -63,41 +63,25 @@ pub(crate) struct Finding<'v> {
 
 /// What the strings of each object cedc writes give away, by [`Object::value_id`]:
 /// only the objects with something to report.
-pub(crate) type Findings<'v> = std::collections::HashMap<usize, Vec<Finding<'v>>, foldhash::fast::FixedState>;
-
-/// How many scanning tasks each core gets (every n-th distinct object each).
-const TASKS_PER_CORE: usize = 2;
+pub(crate) type Findings<'v> = crate::HashMap<usize, Vec<Finding<'v>>>;
 
 /// The strings of every object cedc writes in any environment, scanned once per
-/// distinct value, in parallel: what a scan reports depends on the value alone, and
-/// evaluation stores equal values once, so an object every environment makes alike is
-/// scanned once. Each object is scanned on its own (no record skipped because another
+/// distinct value ([`crate::per_distinct_object`]): what a scan reports depends on the
+/// value alone. Each object is scanned on its own (no record skipped because another
 /// object held it: the environments do not hold the same objects in the same order).
 pub(crate) fn findings(platform: &Platform) -> Findings<'_> {
-    let mut distinct = HashSet::default();
-    let todo: Vec<(usize, &Value)> = platform
-        .envs
-        .iter()
-        .flat_map(Environment::written_objects)
-        .filter_map(|o| o.value_id().filter(|id| distinct.insert(*id)).map(|id| (id, &o.value)))
-        .collect();
-    let tasks = cedc_model::parallel::cores() * TASKS_PER_CORE;
-    let stripes: Vec<usize> = (0..tasks.min(todo.len())).collect();
-    let done = cedc_model::parallel::map(&stripes, |&first| {
-        let mut credential = std::collections::HashMap::default();
-        let mut found = Vec::new();
-        for (id, value) in todo.iter().skip(first).step_by(stripes.len()) {
-            let mut seen = Seen { credential: std::mem::take(&mut credential), ..Seen::default() };
+    crate::per_distinct_object(
+        platform,
+        |_| true,
+        std::collections::HashMap::default,
+        |credential, o| {
+            let mut seen = Seen { credential: std::mem::take(credential), ..Seen::default() };
             let mut findings = Vec::new();
-            scan(value, &mut seen, &mut findings);
-            credential = seen.credential;
-            if !findings.is_empty() {
-                found.push((*id, findings));
-            }
-        }
-        found
-    });
-    done.into_iter().flatten().collect()
+            scan(&o.value, &mut seen, &mut findings);
+            *credential = seen.credential;
+            Some(findings).filter(|f| !f.is_empty())
+        },
+    )
 }
 
 /// Scan everything `env` emits; `findings`: its objects' strings, scanned already.
