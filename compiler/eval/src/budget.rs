@@ -13,7 +13,8 @@
 //! of the bytes ([`Budget::concurrent`]); when one crosses its limits, or all of them
 //! together cross the compilation's ([`Budget::within_together`]), the whole evaluation
 //! is done again in order with one budget, so what is reported never depends on how the
-//! work was split.
+//! work was split. (A program that runs away is so evaluated up to the step limit twice:
+//! the price of not falling back when one component does most of a platform's work.)
 
 use cedc_diagnostics::{Diagnostic, Span};
 #[cfg(test)]
