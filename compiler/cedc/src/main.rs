@@ -863,11 +863,11 @@ fn write_environments<'a>(
 }
 
 fn build(dir: &Path, out: Option<PathBuf>, check: bool, r: &Reporter) -> Outcome {
-    let (project, c) = match compile(dir, false, r) {
+    let (project, mut c) = match compile(dir, false, r) {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let Some(platform) = &c.platform else { return Outcome::UserError };
+    let Some(platform) = &mut c.platform else { return Outcome::UserError };
     let out = out.unwrap_or_else(|| project.root.join(&project.out));
     let shown = project::display(&out);
     let mut clock = cedc_driver::Clock::from_env();
@@ -949,9 +949,11 @@ fn doc(dir: &Path, out: Option<PathBuf>, r: &Reporter) -> Outcome {
 }
 
 /// The Kustomize tree of `platform`, or what stops it from being laid out as a coded
-/// diagnostic at its `.ced` source (reported like every other problem).
-fn kustomize_tree(platform: &cedc_model::Platform) -> Result<cedc_emit::Tree, Diagnostic> {
-    cedc_emit::kustomize_tree(platform).map_err(|e| e.to_diagnostic())
+/// diagnostic at its `.ced` source (reported like every other problem). A build needs
+/// the model no more once it is laid out: its objects go as the tree grows
+/// ([`cedc_emit::kustomize_tree_releasing`]).
+fn kustomize_tree(platform: &mut cedc_model::Platform) -> Result<cedc_emit::Tree, Diagnostic> {
+    cedc_emit::kustomize_tree_releasing(platform).map_err(|e| e.to_diagnostic())
 }
 
 fn output_error(e: &cedc_emit::OutputError, r: &Reporter) -> Outcome {
@@ -1187,8 +1189,8 @@ mod tests {
 
     #[test]
     fn a_platform_the_checks_accept_is_laid_out() {
-        let c = compiled("env prod { }\n");
-        let Some(platform) = &c.platform else { panic!("no platform") };
+        let mut c = compiled("env prod { }\n");
+        let Some(platform) = &mut c.platform else { panic!("no platform") };
         assert!(kustomize_tree(platform).is_ok_and(|t| t.contains_key("envs/prod/kustomization.yaml")));
     }
 }

@@ -21,7 +21,7 @@ mod write;
 mod yaml;
 
 pub use index::{INDEX_FILE, INDEX_VERSION, Index, IndexFile, IndexRoot, sha256_hex};
-pub use kustomize::{HEADER, kustomize_tree};
+pub use kustomize::{HEADER, kustomize_tree, kustomize_tree_releasing};
 #[doc(hidden)]
 pub use write::fault as write_faults;
 pub use write::{Drift, DriftKind, OutputError, WriteReport, check_tree, validate_tree_path, write_tree};

@@ -3,7 +3,7 @@
 
 mod common;
 
-use cedc_emit::{EmitError, HEADER, INDEX_FILE, kustomize_tree};
+use cedc_emit::{EmitError, HEADER, INDEX_FILE, kustomize_tree, kustomize_tree_releasing};
 use common::*;
 use serde_json::{Value, json};
 
@@ -354,4 +354,29 @@ fn a_component_with_no_object_in_an_environment_gets_no_overlay_there() {
     assert!(!tree.keys().any(|p| p.starts_with("components/empty/")), "{:?}", paths(&tree));
     let k = yaml(&tree, "envs/staging/kustomization.yaml");
     assert!(!k["resources"].to_string().contains("empty"), "{}", k["resources"]);
+}
+
+/// What `cedc build` lays out: the same bytes as the tree of the untouched platform,
+/// the components' objects taken out of the model (what frees it as the tree grows),
+/// and a refused platform left as it was.
+#[test]
+fn the_releasing_layout_is_the_same_tree_and_takes_the_objects() {
+    let mut p = reference();
+    let expected = kustomize_tree(&p).unwrap();
+    let objects =
+        |p: &cedc_model::Platform| p.envs.iter().flat_map(|e| &e.components).map(|c| c.objects.len()).sum::<usize>();
+    assert!(objects(&p) > 0);
+    let delivery: usize = p.envs.iter().map(|e| e.delivery.len()).sum();
+    assert_eq!(kustomize_tree_releasing(&mut p).unwrap(), expected);
+    assert_eq!(objects(&p), 0, "the objects stayed in the model");
+    assert_eq!(
+        p.envs.iter().map(|e| e.delivery.len()).sum::<usize>(),
+        delivery,
+        "the delivery objects are the environments'"
+    );
+
+    let cm = || obj(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "n"}}));
+    let mut refused = platform(vec![env("prod", vec![comp("a", "n", vec![cm()]), comp("b", "n", vec![cm()])])]);
+    assert!(matches!(kustomize_tree_releasing(&mut refused), Err(EmitError::DuplicateObject { .. })));
+    assert_eq!(objects(&refused), 2, "a refused platform lost objects");
 }
