@@ -62,7 +62,7 @@
 //! the protocol anywhere, as a kill would.
 
 use crate::Tree;
-use crate::index::{INDEX_FILE, Index};
+use crate::index::{INDEX_FILE, Listed};
 use cedc_diagnostics::Diagnostic;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -327,14 +327,15 @@ impl<'t> Recorded<'t> {
         let index_path = out.join(INDEX_FILE);
         let meta = fs::symlink_metadata(&index_path).ok().filter(fs::Metadata::is_file)?;
         let completed = meta.modified().ok()?;
-        let previous = Index::parse(&fs::read(&index_path).ok()?)?;
-        let new = Index::parse(tree.get(INDEX_FILE)?)?;
-        let before: HashMap<&str, &str> = previous.files.iter().map(|f| (f.path.as_str(), f.sha256.as_str())).collect();
+        let previous_bytes = fs::read(&index_path).ok()?;
+        let previous = Listed::parse(&previous_bytes)?;
+        let new = Listed::parse(tree.get(INDEX_FILE)?)?;
+        let before: HashMap<&str, &str> = previous.files.iter().map(|f| (&*f.path, &*f.sha256)).collect();
         let same_hash = new
             .files
             .iter()
-            .filter(|f| before.get(f.path.as_str()) == Some(&f.sha256.as_str()))
-            .filter_map(|f| tree.get_key_value(&f.path).map(|(k, _)| k.as_str()))
+            .filter(|f| before.get(&*f.path) == Some(&&*f.sha256))
+            .filter_map(|f| tree.get_key_value(&*f.path).map(|(k, _)| k.as_str()))
             .collect();
         Some(Recorded { same_hash, completed })
     }
@@ -552,12 +553,12 @@ fn not_a_directory(out: &Path) -> OutputError {
 fn previous_generated(out: &Path) -> BTreeSet<String> {
     let index_path = out.join(INDEX_FILE);
     let is_file = fs::symlink_metadata(&index_path).is_ok_and(|m| m.is_file());
-    let index = if is_file { fs::read(&index_path).ok().and_then(|b| Index::parse(&b)) } else { None };
-    let Some(index) = index else {
+    let bytes = if is_file { fs::read(&index_path).ok() } else { None };
+    let Some(index) = bytes.as_deref().and_then(Listed::parse) else {
         return BTreeSet::new();
     };
     let mut set: BTreeSet<String> =
-        index.files.into_iter().map(|f| f.path).filter(|p| validate_tree_path(p).is_ok()).collect();
+        index.files.into_iter().map(|f| f.path.into_owned()).filter(|p| validate_tree_path(p).is_ok()).collect();
     set.insert(INDEX_FILE.to_string());
     set
 }
