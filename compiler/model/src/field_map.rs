@@ -100,10 +100,18 @@ impl FieldMap {
 
     /// Set the field `key` to `value` at position `at` (moving it there if it is
     /// already present).
+    ///
+    /// A new field takes exactly one more place, not a doubled vector: the one use that
+    /// counts (an object's `metadata` given its namespace, in every object of a
+    /// platform) kept 5 MB of spare places at platform-5,000; the insertion moves the
+    /// fields after `at` anyway.
     pub fn shift_insert(&mut self, at: usize, key: Key, value: Value) -> Option<Value> {
         let old = match self.get_index_of(&key) {
             Some(i) => Some(self.entries.remove(i).1),
-            None => None,
+            None => {
+                self.entries.reserve_exact(1);
+                None
+            }
         };
         let at = at.min(self.entries.len());
         self.entries.insert(at, (key, value));
