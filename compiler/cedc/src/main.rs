@@ -816,50 +816,44 @@ fn render_all(dir: &Path, delivery: bool, r: &Reporter) -> Outcome {
     // Every environment's objects in one call: an object the environments make alike
     // is serialised once.
     let mut all: Vec<&cedc_model::Object> = Vec::new();
-    let mut per_env: Vec<(&str, usize)> = Vec::with_capacity(platform.envs.len());
+    // Where each environment's documents start, for those that have any.
+    let mut headers: Vec<(usize, &str)> = Vec::with_capacity(platform.envs.len());
     for e in &platform.envs {
         let objects = rendered(e, e.components.iter(), delivery);
-        per_env.push((e.name.as_str(), objects.len()));
+        if !objects.is_empty() {
+            headers.push((all.len(), e.name.as_str()));
+        }
         all.extend(objects);
     }
-    let documents = match cedc_emit::render_each(&all) {
-        Ok(d) => d,
+    // Written as it is made: the whole text of a large platform is tens of megabytes.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut headers = headers.into_iter().peekable();
+    let mut at = 0;
+    let written = cedc_emit::render_streamed(&all, |document| {
+        let header = headers.next_if(|(start, _)| *start == at);
+        at += 1;
+        environment_document(&mut out, at == 1, header.map(|(_, name)| name), document)
+    });
+    match written {
+        Ok(Ok(())) if out.flush().is_ok() => Outcome::Ok,
+        Ok(_) => Outcome::UsageError,
         Err(span) => {
             r.report(c.files(), &[unrepresentable(span)]);
-            return Outcome::UserError;
+            Outcome::UserError
         }
-    };
-    // Written as it goes: the whole text of a large platform is tens of megabytes.
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    match write_environments(&mut out, &per_env, &mut documents.iter()).and_then(|()| out.flush()) {
-        Ok(()) => Outcome::Ok,
-        Err(_) => Outcome::UsageError,
     }
 }
 
-/// Each environment's documents (the next ones of `documents`, as many as it has
-/// objects: `per_env` holds each environment's name and count), headed by
-/// `# environment: <name>`; YAML documents separated by `---`.
-fn write_environments<'a>(
-    out: &mut impl Write,
-    per_env: &[(&str, usize)],
-    documents: &mut impl Iterator<Item = &'a str>,
-) -> std::io::Result<()> {
-    let mut first = true;
-    for &(name, count) in per_env.iter().filter(|(_, count)| *count > 0) {
-        if !first {
-            out.write_all(b"---\n")?;
-        }
-        first = false;
-        writeln!(out, "# environment: {name}")?;
-        for (i, doc) in documents.take(count).enumerate() {
-            if i > 0 {
-                out.write_all(b"---\n")?;
-            }
-            out.write_all(doc.as_bytes())?;
-        }
+/// One document of `render --all-envs`: `---` before every one but the first, and
+/// `# environment: <name>` before the first of each environment.
+fn environment_document(out: &mut impl Write, first: bool, env: Option<&str>, document: &str) -> std::io::Result<()> {
+    if !first {
+        out.write_all(b"---\n")?;
     }
-    Ok(())
+    if let Some(name) = env {
+        writeln!(out, "# environment: {name}")?;
+    }
+    out.write_all(document.as_bytes())
 }
 
 fn build(dir: &Path, out: Option<PathBuf>, check: bool, r: &Reporter) -> Outcome {

@@ -323,7 +323,8 @@ mod tests {
         let mut tree = Tree::new();
         tree.insert("a/\"quoted\"\\é.yaml".into(), b"a\n".to_vec());
         tree.insert("b.yaml".into(), b"b\n".to_vec());
-        let roots = [IndexRoot { path: "envs/prod".into(), env: "prod".into(), component: Some("c".into()), delivery: true }];
+        let roots =
+            [IndexRoot { path: "envs/prod".into(), env: "prod".into(), component: Some("c".into()), delivery: true }];
         Index::attach(&mut tree, &roots);
         let bytes = &tree[INDEX_FILE];
         let index = Index::parse(bytes).unwrap();

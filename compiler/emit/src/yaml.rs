@@ -119,6 +119,83 @@ pub fn render_each(objects: &[&Object]) -> Result<Rendered, Span> {
     Ok(Rendered { documents, order })
 }
 
+/// The documents of [`render_each`], each given to `write` in order as it is made, for a
+/// stream too large to hold at once (every environment of a platform: tens of
+/// megabytes). The objects go in windows of a few thousand, each window's new distinct
+/// values rendered in parallel; a document is kept only while an object further on is
+/// the same value. `Err(span)`, with nothing written: the first object without a JSON
+/// form, in order (all are looked at first). `Ok(Err(e))`: `write` failed.
+pub fn render_streamed(
+    objects: &[&Object],
+    mut write: impl FnMut(&str) -> std::io::Result<()>,
+) -> Result<std::io::Result<()>, Span> {
+    /// Objects per window: enough for every core to have tasks of [`CHUNK`].
+    const WINDOW: usize = 4096;
+    const CHUNK: usize = 256;
+    type Ids<V> = std::collections::HashMap<usize, V, foldhash::fast::FixedState>;
+    // How many objects are each value, and the first without a JSON form.
+    let mut left: Ids<usize> = Ids::default();
+    for o in objects {
+        let first = match o.value_id() {
+            Some(id) => {
+                let n = left.entry(id).or_default();
+                *n += 1;
+                *n == 1
+            }
+            None => true,
+        };
+        if let Some(v) = o.value.unwritable().filter(|_| first) {
+            return Err(v.span());
+        }
+    }
+    let mut kept: Ids<String> = Ids::default();
+    for window in objects.chunks(WINDOW) {
+        // The window's values not kept from before, each once, and where each object's
+        // document is: kept (`None`) or made here (`Some(i)`).
+        let mut fresh: Vec<&Object> = Vec::new();
+        let mut made: Ids<usize> = Ids::default();
+        let at: Vec<Option<usize>> = window
+            .iter()
+            .map(|o| match o.value_id() {
+                Some(id) if kept.contains_key(&id) => None,
+                Some(id) => Some(*made.entry(id).or_insert_with(|| {
+                    fresh.push(o);
+                    fresh.len() - 1
+                })),
+                None => {
+                    fresh.push(o);
+                    Some(fresh.len() - 1)
+                }
+            })
+            .collect();
+        let chunks: Vec<&[&Object]> = fresh.chunks(CHUNK).collect();
+        let rendered = cedc_model::parallel::map(&chunks, |chunk| {
+            chunk.iter().map(|o| object_yaml(o)).collect::<Result<Vec<_>, _>>()
+        });
+        let mut documents: Vec<Option<String>> =
+            rendered.into_iter().collect::<Result<Vec<_>, _>>()?.into_iter().flatten().map(Some).collect();
+        for (o, at) in window.iter().zip(at) {
+            let id = o.value_id();
+            let document = match at.and_then(|i| documents[i].as_deref()) {
+                Some(d) => d,
+                None => id.and_then(|id| kept.get(&id)).map_or("", String::as_str),
+            };
+            if let Err(e) = write(document) {
+                return Ok(Err(e));
+            }
+            let Some(id) = id else { continue };
+            let n = left.entry(id).or_default();
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                kept.remove(&id);
+            } else if let Some(d) = at.and_then(|i| documents[i].take()) {
+                kept.insert(id, d);
+            }
+        }
+    }
+    Ok(Ok(()))
+}
+
 /// One object as a YAML document: `to_yaml(&object_json(object))`, serialised from the
 /// model directly. `Err(span)`: a value without a JSON form (the first, in order).
 pub fn object_yaml(object: &Object) -> Result<String, Span> {
@@ -419,5 +496,63 @@ mod tests {
         }
         let refs: Vec<&Object> = broken.iter().collect();
         assert_eq!(render_objects(&refs).unwrap_err().start, 3);
+    }
+
+    /// Streamed in windows, the documents are those of `render_each`, in order, for
+    /// values met again windows later (kept) and objects that are one value or not;
+    /// an object without a JSON form far on stops it before anything is written; a
+    /// failed write stops it.
+    #[test]
+    fn the_streamed_documents_are_the_documents_in_order() {
+        use cedc_model::{Value as MValue, ValueKind};
+        let mk = |i: usize| {
+            let json = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("c-{i}")}});
+            Object {
+                api_version: "v1".into(),
+                kind: "ConfigMap".into(),
+                name: format!("c-{i}"),
+                namespace: None,
+                value: MValue::from_json(&json, Span::default()),
+            }
+        };
+        let shared: Vec<Object> = (0..300).map(mk).collect();
+        let own: Vec<Object> = (300..3300).map(mk).collect();
+        // 13,000 objects (several windows): each shared value again and again, far apart.
+        let refs: Vec<&Object> = (0..13_000)
+            .map(|i| if i % 13 == 0 { &own[(i / 13) % own.len()] } else { &shared[(i * 7919) % 300] })
+            .collect();
+        let expected: Vec<String> = render_each(&refs).unwrap().iter().map(str::to_string).collect();
+        let mut got = Vec::new();
+        render_streamed(&refs, |d| {
+            got.push(d.to_string());
+            Ok(())
+        })
+        .unwrap()
+        .unwrap();
+        assert_eq!(got.len(), expected.len());
+        assert!(got == expected, "the streamed documents differ");
+
+        let mut broken = mk(9);
+        if let ValueKind::Record(f) = &mut broken.value.kind {
+            let at = Span::new(cedc_diagnostics::FileId(0), 9, 10);
+            f.insert("env".into(), MValue::new(ValueKind::Env("prod".into()), at));
+        }
+        let mut with_broken = refs.clone();
+        with_broken[12_000] = &broken;
+        let mut written = 0;
+        let err = render_streamed(&with_broken, |_| {
+            written += 1;
+            Ok(())
+        });
+        assert_eq!(err.unwrap_err().start, 9);
+        assert_eq!(written, 0, "documents were written before the error was found");
+
+        let mut calls = 0;
+        let failed = render_streamed(&refs, |_| {
+            calls += 1;
+            if calls == 5 { Err(std::io::Error::other("closed")) } else { Ok(()) }
+        });
+        assert!(matches!(failed, Ok(Err(_))));
+        assert_eq!(calls, 5);
     }
 }
