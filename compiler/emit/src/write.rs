@@ -287,7 +287,21 @@ fn plan(target: &Target, tree: &Tree, out: &Path) -> Result<(WriteReport, Vec<Un
         report.added = tree.keys().cloned().collect();
         return Ok((report, Vec::new(), same));
     }
-    let prev = scan(&target.path, tree)?;
+    let previous = Previous::read(&target.path);
+    let recorded = previous.as_ref().and_then(|p| Recorded::new(p, tree));
+    let found = compare_files(&target.path, tree, recorded.as_ref());
+    // Every file in place, and the previous build generated exactly these: nothing is
+    // stale and nothing foreign can be in the way, so the rest of the directory is not
+    // walked (the walk was half of an up-to-date build's writing stage).
+    if recorded.as_ref().is_some_and(|r| r.listed_exactly) && found.iter().all(|(_, f)| matches!(f, Found::Same(_))) {
+        for (path, found) in found {
+            if let Found::Same(id) = found {
+                same.insert(path.clone(), id);
+            }
+        }
+        return Ok((report, Vec::new(), same));
+    }
+    let prev = scan(&target.path, tree, &generated(previous.as_ref()))?;
     if !prev.conflicts.is_empty() {
         return Err(OutputError::new(
             format!("{} contains files cedc did not generate where the new tree would write", out.display()),
@@ -297,8 +311,7 @@ fn plan(target: &Target, tree: &Tree, out: &Path) -> Result<(WriteReport, Vec<Un
             ),
         ));
     }
-    let recorded = Recorded::read(&target.path, tree);
-    for (path, found) in compare_files(&target.path, tree, recorded.as_ref()) {
+    for (path, found) in found {
         match found {
             Found::Same(id) => {
                 same.insert(path.clone(), id);
@@ -312,32 +325,58 @@ fn plan(target: &Target, tree: &Tree, out: &Path) -> Result<(WriteReport, Vec<Un
     Ok((report, prev.units, same))
 }
 
+/// The index the previous build left in the output directory, as read (once per
+/// build: [`generated`] and [`Recorded`] both come from it), and when it was written.
+struct Previous {
+    bytes: Vec<u8>,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl Previous {
+    /// `None` when `out` has no index file (a directory, a link, nothing) or it cannot be
+    /// read.
+    fn read(out: &Path) -> Option<Previous> {
+        let index_path = out.join(INDEX_FILE);
+        let meta = fs::symlink_metadata(&index_path).ok().filter(fs::Metadata::is_file)?;
+        let bytes = fs::read(&index_path).ok()?;
+        Some(Previous { bytes, modified: meta.modified().ok() })
+    }
+
+    /// The index, if cedc wrote it.
+    fn listed(&self) -> Option<Listed<'_>> {
+        Listed::parse(&self.bytes)
+    }
+}
+
 /// What the previous build recorded of the files it wrote, set against the new tree:
-/// the files whose recorded hash is the new file's hash, and when the record was
-/// completed (the modification time of the previous index).
+/// the files whose recorded hash is the new file's hash, whether it listed exactly the
+/// new tree's files, and when the record was completed (the modification time of the
+/// previous index).
 struct Recorded<'t> {
     /// Tree paths whose previous hash equals the new one.
     same_hash: BTreeSet<&'t str>,
+    /// The previous index lists every file of the new tree (the index aside) and no
+    /// other.
+    listed_exactly: bool,
     completed: std::time::SystemTime,
 }
 
 impl<'t> Recorded<'t> {
-    /// `None` when `out` has no index cedc wrote (every file is then read).
-    fn read(out: &Path, tree: &'t Tree) -> Option<Recorded<'t>> {
-        let index_path = out.join(INDEX_FILE);
-        let meta = fs::symlink_metadata(&index_path).ok().filter(fs::Metadata::is_file)?;
-        let completed = meta.modified().ok()?;
-        let previous_bytes = fs::read(&index_path).ok()?;
-        let previous = Listed::parse(&previous_bytes)?;
+    /// `None` when the previous index is not one cedc wrote (every file is then read).
+    fn new(previous: &Previous, tree: &'t Tree) -> Option<Recorded<'t>> {
+        let completed = previous.modified?;
+        let listed = previous.listed()?;
         let new = Listed::parse(tree.get(INDEX_FILE)?)?;
-        let before: HashMap<&str, &str> = previous.files.iter().map(|f| (&*f.path, &*f.sha256)).collect();
+        let before: HashMap<&str, &str> = listed.files.iter().map(|f| (&*f.path, &*f.sha256)).collect();
+        let listed_exactly =
+            before.len() + 1 == tree.len() && before.keys().all(|path| *path != INDEX_FILE && tree.contains_key(*path));
         let same_hash = new
             .files
             .iter()
             .filter(|f| before.get(&*f.path) == Some(&&*f.sha256))
             .filter_map(|f| tree.get_key_value(&*f.path).map(|(k, _)| k.as_str()))
             .collect();
-        Some(Recorded { same_hash, completed })
+        Some(Recorded { same_hash, listed_exactly, completed })
     }
 
     /// Whether the file at `path`, whose metadata is `meta`, can be taken to hold the
@@ -551,10 +590,13 @@ fn not_a_directory(out: &Path) -> OutputError {
 /// Files the previous build generated, from the index in `out` (valid paths only; an
 /// unreadable or foreign index means none — every file is then foreign).
 fn previous_generated(out: &Path) -> BTreeSet<String> {
-    let index_path = out.join(INDEX_FILE);
-    let is_file = fs::symlink_metadata(&index_path).is_ok_and(|m| m.is_file());
-    let bytes = if is_file { fs::read(&index_path).ok() } else { None };
-    let Some(index) = bytes.as_deref().and_then(Listed::parse) else {
+    generated(Previous::read(out).as_ref())
+}
+
+/// Files the previous build generated, from its index as read (see
+/// [`previous_generated`]).
+fn generated(previous: Option<&Previous>) -> BTreeSet<String> {
+    let Some(index) = previous.and_then(Previous::listed) else {
         return BTreeSet::new();
     };
     let mut set: BTreeSet<String> =
@@ -640,7 +682,7 @@ struct Unit {
 }
 
 /// What the previous tree holds, relative to the new one.
-struct Previous {
+struct Scanned {
     /// Foreign entries to carry over, in path order.
     units: Vec<Unit>,
     /// Foreign entries in the way of the new tree.
@@ -649,10 +691,9 @@ struct Previous {
     stale: Vec<String>,
 }
 
-fn scan(out: &Path, tree: &Tree) -> Result<Previous, OutputError> {
-    let generated = previous_generated(out);
-    let mut prev = Previous { units: Vec::new(), conflicts: Vec::new(), stale: Vec::new() };
-    scan_dir(out, "", tree, &generated, &mut prev)?;
+fn scan(out: &Path, tree: &Tree, generated: &BTreeSet<String>) -> Result<Scanned, OutputError> {
+    let mut prev = Scanned { units: Vec::new(), conflicts: Vec::new(), stale: Vec::new() };
+    scan_dir(out, "", tree, generated, &mut prev)?;
     prev.conflicts.sort();
     prev.stale.sort();
     Ok(prev)
@@ -663,7 +704,7 @@ fn scan_dir(
     rel: &str,
     tree: &Tree,
     generated: &BTreeSet<String>,
-    prev: &mut Previous,
+    prev: &mut Scanned,
 ) -> Result<(), OutputError> {
     let dir = if rel.is_empty() { root.to_path_buf() } else { root.join(rel) };
     let entries = fs::read_dir(&dir).map_err(|e| OutputError::io("read directory", &dir, &e))?;

@@ -108,6 +108,38 @@ fn rewriting_the_same_tree_touches_nothing() {
     assert_eq!(check_tree(&out, &tree_a()).unwrap(), []);
 }
 
+/// When every file is in place and the previous index lists exactly the tree's files,
+/// the rest of the directory is not walked: a foreign entry the walk would refuse (a
+/// name that is not UTF-8) does not stop a build that writes nothing, and does stop one
+/// that writes. A tree that lists a file more or less is walked (stale files removed,
+/// foreign ones kept).
+#[cfg(target_os = "linux")]
+#[test]
+fn an_up_to_date_tree_is_not_walked() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    write_tree(&out, &tree_a()).unwrap();
+    let odd = out.join("components").join(std::ffi::OsStr::from_bytes(b"notes-\xff"));
+    fs::write(&odd, "mine\n").unwrap();
+    assert!(write_tree(&out, &tree_a()).unwrap().is_unchanged());
+    let err = write_tree(&out, &tree_b()).unwrap_err();
+    assert!(err.to_string().contains("not UTF-8"), "{err}");
+    fs::remove_file(&odd).unwrap();
+
+    fs::write(out.join("README.md"), "mine\n").unwrap();
+    let mut fewer = tree_a();
+    fewer.remove("components/old/base/kustomization.yaml");
+    Index::attach(
+        &mut fewer,
+        &[IndexRoot { path: "envs/prod".into(), env: "prod".into(), component: None, delivery: false }],
+    );
+    let report = write_tree(&out, &fewer).unwrap();
+    assert_eq!(report.removed, ["components/old/base/kustomization.yaml"]);
+    assert!(report.kept.contains(&"README.md".to_string()), "{report:?}");
+    assert_eq!(fs::read_to_string(out.join("README.md")).unwrap(), "mine\n");
+}
+
 #[cfg(unix)]
 fn inode(path: &Path) -> u64 {
     std::os::unix::fs::MetadataExt::ino(&fs::metadata(path).unwrap())
