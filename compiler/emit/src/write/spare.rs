@@ -110,12 +110,12 @@ impl<'a> Wanted<'a> {
     /// A non-directory of the spare the new tree keeps as it is: the output directory's
     /// own file with the new bytes (the same inode), or a foreign entry's second name.
     /// Never the index, which is always written anew.
-    fn keeps_file(&self, spare: &Path, out: &Path, path: &str, meta: &fs::Metadata) -> bool {
+    fn keeps_file(&self, spare: &Path, out: &Path, path: &str, found: Option<FileId>) -> bool {
         if path == INDEX_FILE {
             return false;
         }
         match self.same.get(path) {
-            Some(id) => id.is_some() && sys::file_id(meta) == *id,
+            Some(id) => id.is_some() && found == *id,
             None => self.foreign_files.contains(path) && sys::same_file(&spare.join(path), &out.join(path)),
         }
     }
@@ -146,9 +146,10 @@ pub(super) fn take(
         return Ok(None);
     };
     let wanted = Wanted::new(tree, units, same);
+    let dev = sys::file_id(&meta).map_or(0, |id| id.dev);
     let pruned = make_writable(&path)
         .map_err(|e| io_stop("write to", &path, e))
-        .and_then(|()| prune(&path, &target.path, &wanted));
+        .and_then(|()| prune(&path, dev, &target.path, &wanted));
     match pruned {
         Ok(present) => Ok(Some(Taken { path, lock, present })),
         Err(Stop::Crash(e)) => Err(e),
@@ -161,9 +162,10 @@ pub(super) fn take(
     }
 }
 
-/// Remove from the spare every name the new tree does not keep as it is; returns the
-/// files kept. An explicit stack: no recursion on the user's depth.
-fn prune(spare: &Path, out: &Path, wanted: &Wanted) -> Result<BTreeSet<String>, Stop> {
+/// Remove from the spare (on device `dev`) every name the new tree does not keep as it
+/// is; returns the files kept. An explicit stack: no recursion on the user's depth.
+/// Each entry's type and inode are read from its directory, not looked up one by one.
+fn prune(spare: &Path, dev: u64, out: &Path, wanted: &Wanted) -> Result<BTreeSet<String>, Stop> {
     let mut present = BTreeSet::new();
     let mut stack = vec![String::new()];
     while let Some(rel) = stack.pop() {
@@ -171,16 +173,15 @@ fn prune(spare: &Path, out: &Path, wanted: &Wanted) -> Result<BTreeSet<String>, 
         let entries = fs::read_dir(&dir).map_err(|e| io_stop("read directory", &dir, e))?;
         for entry in entries {
             let entry = entry.map_err(|e| io_stop("read directory", &dir, e))?;
-            let file = entry.path();
-            // `DirEntry::metadata` does not follow a symbolic link.
-            let meta = entry.metadata().map_err(|e| io_stop("read", &file, e))?;
+            // `DirEntry::file_type` does not follow a symbolic link.
+            let is_dir = entry.file_type().map_err(|e| io_stop("read", &entry.path(), e))?.is_dir();
             let path = entry.file_name().to_str().map(|name| join(&rel, name));
             match path {
-                Some(path) if meta.is_dir() && wanted.keeps_dir(&path) => stack.push(path),
-                Some(path) if !meta.is_dir() && wanted.keeps_file(spare, out, &path, &meta) => {
+                Some(path) if is_dir && wanted.keeps_dir(&path) => stack.push(path),
+                Some(path) if !is_dir && wanted.keeps_file(spare, out, &path, sys::entry_id(&entry, dev)) => {
                     present.insert(path);
                 }
-                _ => remove_tree(&file, meta.is_dir())?,
+                _ => remove_tree(&entry.path(), is_dir)?,
             }
         }
     }

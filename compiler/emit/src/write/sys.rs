@@ -161,6 +161,22 @@ pub(super) fn file_id(meta: &fs::Metadata) -> Option<FileId> {
     }
 }
 
+/// The identity of the entry `entry` of a directory on device `dev`, read from the
+/// directory itself (its inode number), without looking the entry up: walking a tree of
+/// 10,000 files, the look-ups were a third of the walk.
+pub(super) fn entry_id(entry: &fs::DirEntry, dev: u64) -> Option<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirEntryExt;
+        Some(FileId { dev, ino: entry.ino() })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (entry, dev);
+        None
+    }
+}
+
 /// Whether `a` and `b` are one file (the same inode), or two symbolic links with the
 /// same target: what a carry-over makes. Never reads a file's bytes.
 pub(super) fn same_file(a: &Path, b: &Path) -> bool {
