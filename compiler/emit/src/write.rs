@@ -40,7 +40,10 @@
 //! back to two renames (`out` → `.<name>.cedc-old-<pid>`, staging → `out`); a kill
 //! between them leaves `out` missing for an instant, and the next build renames the
 //! complete previous tree back (recovery rule 1). A first build (no `out`) renames the
-//! staging directory into place. If nothing would change, nothing is touched.
+//! staging directory into place. If nothing would change, nothing is touched; and when
+//! every file of the new tree is in place and the previous index lists exactly those
+//! files, the rest of the output directory is not even walked (nothing can be stale or
+//! in the way).
 //!
 //! Unchanged files cost neither a read nor a write. The previous `cedc-index.json` holds
 //! the SHA-256 of every file the previous build wrote, and its modification time is set
