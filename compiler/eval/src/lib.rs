@@ -209,6 +209,17 @@ struct Evaluator<'p> {
     /// How many `composite` bodies are being evaluated: while one is, values may read
     /// the composite's spec ([`ValueKind::Patch`], see `composite.rs`).
     composing: usize,
+    /// What each call's callee (by its span) names, found at its first call: a
+    /// function's signature and declaration were looked up by module and name (a string
+    /// made and hashed twice) at every call.
+    callees: HashMap<Span, Callee<'p>, foldhash::fast::FixedState>,
+}
+
+/// What a call's callee names ([`Evaluator::callee`]).
+#[derive(Clone)]
+enum Callee<'p> {
+    Fn { module: ModuleId, sig: Arc<cedc_types::FnSig>, decl: &'p FnDecl },
+    Builtin(Builtin),
 }
 
 impl<'p> Evaluator<'p> {
@@ -238,6 +249,7 @@ impl<'p> Evaluator<'p> {
             budget: Budget::default(),
             diags: Vec::new(),
             composing: 0,
+            callees: HashMap::default(),
         }
     }
 
@@ -1332,7 +1344,12 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    fn call(&mut self, e: &Expr, callee: &Expr, args: &[Arg]) -> R {
+    /// What `callee` names: a function of the program or a builtin; an internal error
+    /// when neither (the checker let no such call through).
+    fn callee(&mut self, callee: &Expr) -> Result<Callee<'p>, Stop> {
+        if let Some(known) = self.callees.get(&callee.span) {
+            return Ok(known.clone());
+        }
         let (m, name) = match &callee.kind {
             ExprKind::Ident(id) => (self.module, id.name.as_str()),
             ExprKind::Field(base, f) => match self.module_alias(base) {
@@ -1341,15 +1358,24 @@ impl<'p> Evaluator<'p> {
             },
             _ => return Err(self.fail(internal(callee.span, "call"))),
         };
-        let key = (m, name.to_string());
-        let Some(sig) = self.c.fns.get(&key).cloned() else {
-            return match Builtin::named(name) {
-                Some(b) => self.builtin(e, b, args),
-                None => Err(self.fail(internal(callee.span, "call"))),
-            };
+        let found = match self.c.fns.get(&(m, name.to_string())).cloned() {
+            Some(sig) => match self.p.module(m).item(name).map(|i| &i.kind) {
+                Some(ItemKind::Fn(decl)) => Callee::Fn { module: m, sig, decl },
+                _ => return Err(self.fail(internal(callee.span, "function"))),
+            },
+            None => match Builtin::named(name) {
+                Some(b) => Callee::Builtin(b),
+                None => return Err(self.fail(internal(callee.span, "call"))),
+            },
         };
-        let Some(ItemKind::Fn(decl)) = self.p.module(m).item(name).map(|i| &i.kind) else {
-            return Err(self.fail(internal(callee.span, "function")));
+        self.callees.insert(callee.span, found.clone());
+        Ok(found)
+    }
+
+    fn call(&mut self, e: &Expr, callee: &Expr, args: &[Arg]) -> R {
+        let (m, sig, decl) = match self.callee(callee)? {
+            Callee::Fn { module, sig, decl } => (module, sig, decl),
+            Callee::Builtin(b) => return self.builtin(e, b, args),
         };
         if self.depth >= MAX_CALL_DEPTH {
             return Err(self.fail(
