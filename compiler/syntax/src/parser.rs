@@ -29,16 +29,22 @@ pub fn parse(file: FileId, text: &str) -> Result<Module, Diagnostic> {
 const PARSE_STACK: usize = 512 << 20;
 
 fn on_big_stack<T: Send>(f: impl FnOnce() -> Result<T, Diagnostic> + Send) -> Result<T, Diagnostic> {
-    std::thread::scope(|s| {
-        match std::thread::Builder::new().name("cedc-parse".into()).stack_size(PARSE_STACK).spawn_scoped(s, f) {
-            Ok(handle) => handle.join().unwrap_or_else(|_| {
-                Err(Diagnostic::error("E0001", "the parser failed on this file")
-                    .help("this is a bug in cedc; please report it with the file"))
-            }),
-            Err(_) => Err(Diagnostic::error("E0001", "could not start the parser thread")
-                .help("the machine is out of memory or threads")),
-        }
+    std::thread::scope(|s| match parser_thread(s, f) {
+        Ok(handle) => handle.join().unwrap_or_else(|_| {
+            Err(Diagnostic::error("E0001", "the parser failed on this file")
+                .help("this is a bug in cedc; please report it with the file"))
+        }),
+        Err(_) => Err(Diagnostic::error("E0001", "could not start the parser thread")
+            .help("the machine is out of memory or threads")),
     })
+}
+
+/// A thread of scope `s` with the parser's stack, running `f`.
+fn parser_thread<'s, T: Send + 's>(
+    s: &'s std::thread::Scope<'s, '_>,
+    f: impl FnOnce() -> T + Send + 's,
+) -> std::io::Result<std::thread::ScopedJoinHandle<'s, T>> {
+    std::thread::Builder::new().name("cedc-parse".into()).stack_size(PARSE_STACK).spawn_scoped(s, f)
 }
 
 fn parse_module(file: FileId, text: &str) -> Result<Module, Diagnostic> {
@@ -69,14 +75,9 @@ fn parse_pieces(file: FileId, text: &str, cuts: &[usize]) -> Option<Module> {
     let bounds: Vec<usize> = std::iter::once(0).chain(cuts.iter().copied()).chain([text.len()]).collect();
     let ranges: Vec<std::ops::Range<usize>> = bounds.windows(2).map(|w| w[0]..w[1]).collect();
     let parsed: Vec<Option<Module>> = std::thread::scope(|s| {
-        let spawn = |r: std::ops::Range<usize>| {
-            std::thread::Builder::new()
-                .name("cedc-parse".into())
-                .stack_size(PARSE_STACK)
-                .spawn_scoped(s, move || parse_piece(file, text, r).ok())
-        };
         let (first, rest) = ranges.split_first()?;
-        let handles: Vec<_> = rest.iter().map(|r| spawn(r.clone())).collect();
+        let handles: Vec<_> =
+            rest.iter().map(|r| parser_thread(s, move || parse_piece(file, text, r.clone()).ok())).collect();
         let mut parsed = vec![parse_piece(file, text, first.clone()).ok()];
         for h in handles {
             parsed.push(h.ok().and_then(|h| h.join().ok()).flatten());
