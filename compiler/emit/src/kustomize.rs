@@ -39,6 +39,7 @@ use indexmap::{IndexMap, IndexSet};
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// First line of every generated YAML file (a comment: Kustomize ignores it).
@@ -112,11 +113,13 @@ fn lay_out(platform: &Platform, plan: &Plan, mut objects: Vec<Vec<Cow<'_, [Objec
     let emitted =
         cedc_model::parallel::map_mut(&mut tasks, |((component, deployed), objects)| -> Result<_, EmitError> {
             let objects = std::mem::take(*objects);
+            let mut made = Made::default();
             let per_env = deployed
                 .iter()
                 .zip(&objects)
-                .map(|(&(e, c), objects)| prepared(objects, &plan.identities[e][c]))
+                .map(|(&(e, c), objects)| prepared(objects, &plan.identities[e][c], &mut made))
                 .collect::<Result<Vec<Objects>, EmitError>>()?;
+            drop(made);
             drop(objects);
             let envs: Vec<usize> = deployed.iter().map(|(e, _)| *e).collect();
             let mut files = Tree::new();
@@ -155,7 +158,14 @@ fn lay_out(platform: &Platform, plan: &Plan, mut objects: Vec<Vec<Cow<'_, [Objec
 
 /// Every object of a component in one environment, as (identity, emitted JSON), in
 /// declaration order.
-type Objects = Vec<(Identity, Value)>;
+/// An object the environments make alike is one value of the model
+/// ([`cedc_model::Interner`]): its JSON is made once and shared (`Rc`), and a base
+/// object all environments share is that JSON, with no patch to compute.
+type Objects = Vec<(Identity, Rc<Value>)>;
+
+/// The JSON made so far in one component's task, by the model value it was made from
+/// ([`Object::value_id`]).
+type Made = std::collections::HashMap<usize, Rc<Value>, foldhash::fast::FixedState>;
 
 /// Every object's identity, `[env][component in env][object]`, the components of all
 /// environments spread over the threads; the first object that has no JSON form or no
@@ -176,8 +186,17 @@ fn identities(platform: &Platform) -> Result<Vec<Vec<Vec<Identity>>>, EmitError>
 
 /// The emitted JSON of a component's objects in one environment with their identities
 /// ([`identities`], which found every error first).
-fn prepared(objects: &[Object], identities: &[Identity]) -> Result<Objects, EmitError> {
-    objects.iter().zip(identities).map(|(object, id)| Ok((id.clone(), json_of(object)?))).collect()
+fn prepared(objects: &[Object], identities: &[Identity], made: &mut Made) -> Result<Objects, EmitError> {
+    let mut json = |object: &Object| -> Result<Rc<Value>, EmitError> {
+        let Some(id) = object.value_id() else { return Ok(Rc::new(json_of(object)?)) };
+        if let Some(known) = made.get(&id) {
+            return Ok(known.clone());
+        }
+        let fresh = Rc::new(json_of(object)?);
+        made.insert(id, fresh.clone());
+        Ok(fresh)
+    };
+    objects.iter().zip(identities).map(|(object, id)| Ok((id.clone(), json(object)?))).collect()
 }
 
 fn json_of(object: &cedc_model::Object) -> Result<Value, EmitError> {
@@ -212,14 +231,19 @@ fn emit_component(
     let stems = assign_stems(&identities);
 
     // The base: objects present in every deployment, each with its majority content.
-    let mut base: Vec<(usize, Value)> = Vec::new();
+    let mut base: Vec<(usize, Rc<Value>)> = Vec::new();
     let mut in_base = vec![false; keys.len()];
     for (k, slots) in keys.values().enumerate() {
-        let values: Option<Vec<&Value>> =
+        let values: Option<Vec<&Rc<Value>>> =
             slots.iter().zip(per_env).map(|(slot, objects)| slot.map(|i| &objects[i].1)).collect();
         if let Some(values) = values {
             in_base[k] = true;
-            base.push((k, majority(&values)));
+            let alike = values.windows(2).all(|w| Rc::ptr_eq(w[0], w[1]));
+            let content = match values.first() {
+                Some(first) if alike => Rc::clone(first),
+                _ => Rc::new(majority(&values.iter().map(|v| &***v).collect::<Vec<&Value>>())),
+            };
+            base.push((k, content));
         }
     }
 
@@ -264,7 +288,9 @@ fn emit_component(
                 continue;
             };
             let mut ops = Vec::new();
-            diff(base_json, &objects[*i].1, &mut String::new(), &mut ops);
+            if !Rc::ptr_eq(base_json, &objects[*i].1) {
+                diff(base_json, &objects[*i].1, &mut String::new(), &mut ops);
+            }
             if ops.is_empty() {
                 continue;
             }

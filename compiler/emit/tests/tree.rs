@@ -380,3 +380,33 @@ fn the_releasing_layout_is_the_same_tree_and_takes_the_objects() {
     assert!(matches!(kustomize_tree_releasing(&mut refused), Err(EmitError::DuplicateObject { .. })));
     assert_eq!(objects(&refused), 2, "a refused platform lost objects");
 }
+
+/// Objects the environments make alike are one model value (evaluation interns them):
+/// the emitter makes their JSON once and takes it as the base without computing a
+/// patch. The tree must be the one made from equal but separate values.
+#[test]
+fn alike_objects_shared_or_not_make_the_same_tree() {
+    let cm = |data: Value| {
+        obj(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "n"}, "data": data}))
+    };
+    let same = json!({"a": "1", "b": "2"});
+    let shared = cm(same.clone());
+    let envs = |first: cedc_model::Object, second: cedc_model::Object, third: cedc_model::Object| {
+        platform(vec![
+            env("a", vec![comp("c", "n", vec![first])]),
+            env("b", vec![comp("c", "n", vec![second])]),
+            env("c", vec![comp("c", "n", vec![third])]),
+        ])
+    };
+    let differs = || cm(json!({"a": "1", "b": "3"}));
+    // Shared by all, by two of three, or by none: the same bytes.
+    let all_shared = kustomize_tree(&envs(shared.clone(), shared.clone(), shared.clone())).unwrap();
+    let none_shared = kustomize_tree(&envs(cm(same.clone()), cm(same.clone()), cm(same.clone()))).unwrap();
+    assert_eq!(all_shared, none_shared);
+    let two_shared = kustomize_tree(&envs(shared.clone(), differs(), shared.clone())).unwrap();
+    let two_separate = kustomize_tree(&envs(cm(same.clone()), differs(), cm(same.clone()))).unwrap();
+    assert_eq!(two_shared, two_separate);
+    assert!(two_shared.keys().any(|p| p.ends_with(".patch.yaml")), "the differing environment has its patch");
+    let first_differs = kustomize_tree(&envs(differs(), shared.clone(), shared.clone())).unwrap();
+    assert_eq!(first_differs, kustomize_tree(&envs(differs(), cm(same.clone()), cm(same))).unwrap());
+}
