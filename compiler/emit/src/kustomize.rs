@@ -157,8 +157,7 @@ fn lay_out(platform: &Platform, plan: &Plan, mut objects: Vec<Vec<Cow<'_, [Objec
 }
 
 /// Every object of a component in one environment, as (identity, emitted JSON), in
-/// declaration order.
-/// An object the environments make alike is one value of the model
+/// declaration order. An object the environments make alike is one value of the model
 /// ([`cedc_model::Interner`]): its JSON is made once and shared (`Rc`), and a base
 /// object all environments share is that JSON, with no patch to compute.
 type Objects = Vec<(Identity, Rc<Value>)>;

@@ -25,7 +25,7 @@ pub use kustomize::{HEADER, kustomize_tree, kustomize_tree_releasing};
 #[doc(hidden)]
 pub use write::fault as write_faults;
 pub use write::{Drift, DriftKind, OutputError, WriteReport, check_tree, validate_tree_path, write_tree};
-pub use yaml::{Rendered, object_yaml, render_each, render_objects, render_streamed, to_yaml};
+pub use yaml::{object_yaml, render_objects, render_streamed, to_yaml};
 
 use cedc_diagnostics::{Diagnostic, Span};
 use cedc_model::Object;

@@ -63,65 +63,25 @@ pub fn to_yaml(json: &Value) -> String {
 /// text as `to_yaml(&object_json(o))` (a test compares them) but without building its
 /// JSON first.
 pub fn render_objects(objects: &[&Object]) -> Result<String, Span> {
-    let rendered = render_each(objects)?;
-    let mut out = String::with_capacity(rendered.documents.iter().map(String::len).sum());
-    for (i, doc) in rendered.iter().enumerate() {
-        if i > 0 {
+    let mut out = String::new();
+    let mut first = true;
+    // Writing into a string cannot fail.
+    let _ = render_streamed(objects, |document| {
+        if !first {
             out.push_str("---\n");
         }
-        out.push_str(doc);
-    }
+        first = false;
+        out.push_str(document);
+        Ok(())
+    })?;
     Ok(out)
 }
 
-/// The YAML documents of a list of objects ([`render_each`]): each distinct one once,
-/// and which one each object is.
-#[derive(Debug)]
-pub struct Rendered {
-    documents: Vec<String>,
-    order: Vec<usize>,
-}
-
-impl Rendered {
-    /// Each object's document, in the order of the objects.
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.order.iter().map(|&i| self.documents.get(i).map_or("", String::as_str))
-    }
-}
-
-/// Each object's YAML document ([`object_yaml`]), in order. Objects that are one value
-/// (evaluation stores equal objects once: `cedc_model::Interner`; every environment
-/// mostly makes the same ones) are serialised, and held, once; the distinct ones in
-/// parallel. `Err(span)`: the first value without a JSON form, in order.
-pub fn render_each(objects: &[&Object]) -> Result<Rendered, Span> {
-    /// Objects per task: enough that handing out tasks costs nothing next to them.
-    const CHUNK: usize = 256;
-    let mut first: std::collections::HashMap<usize, usize, foldhash::fast::FixedState> = Default::default();
-    let mut distinct: Vec<&Object> = Vec::new();
-    let order: Vec<usize> = objects
-        .iter()
-        .map(|o| {
-            let fresh = distinct.len();
-            let i = match o.value_id() {
-                Some(id) => *first.entry(id).or_insert(fresh),
-                None => fresh,
-            };
-            if i == fresh {
-                distinct.push(o);
-            }
-            i
-        })
-        .collect();
-    let chunks: Vec<&[&Object]> = distinct.chunks(CHUNK).collect();
-    let rendered =
-        cedc_model::parallel::map(&chunks, |chunk| chunk.iter().map(|o| object_yaml(o)).collect::<Result<Vec<_>, _>>());
-    let documents: Vec<String> = rendered.into_iter().collect::<Result<Vec<_>, _>>()?.concat();
-    Ok(Rendered { documents, order })
-}
-
-/// The documents of [`render_each`], each given to `write` in order as it is made, for a
-/// stream too large to hold at once (every environment of a platform: tens of
-/// megabytes). The objects go in windows of a few thousand, each window's new distinct
+/// Each object's YAML document ([`object_yaml`]), given to `write` in order as it is
+/// made: the text of a large platform's every environment is tens of megabytes, never
+/// held whole. Objects that are one value (evaluation stores equal objects once:
+/// `cedc_model::Interner`; every environment mostly makes the same ones) are serialised
+/// once. The objects go in windows of a few thousand, each window's new distinct
 /// values rendered in parallel; a document is kept only while an object further on is
 /// the same value. `Err(span)`, with nothing written: the first object without a JSON
 /// form, in order (all are looked at first). `Ok(Err(e))`: `write` failed.
@@ -498,7 +458,7 @@ mod tests {
         assert_eq!(render_objects(&refs).unwrap_err().start, 3);
     }
 
-    /// Streamed in windows, the documents are those of `render_each`, in order, for
+    /// Streamed in windows, the documents are each object's `object_yaml`, in order, for
     /// values met again windows later (kept) and objects that are one value or not;
     /// an object without a JSON form far on stops it before anything is written; a
     /// failed write stops it.
@@ -521,7 +481,7 @@ mod tests {
         let refs: Vec<&Object> = (0..13_000)
             .map(|i| if i % 13 == 0 { &own[(i / 13) % own.len()] } else { &shared[(i * 7919) % 300] })
             .collect();
-        let expected: Vec<String> = render_each(&refs).unwrap().iter().map(str::to_string).collect();
+        let expected: Vec<String> = refs.iter().map(|o| object_yaml(o).unwrap()).collect();
         let mut got = Vec::new();
         render_streamed(&refs, |d| {
             got.push(d.to_string());
