@@ -424,21 +424,24 @@ mod tests {
         assert_eq!(render_objects(&[]).unwrap(), "");
     }
 
+    /// A ConfigMap `c-<i>` of the model.
+    fn config_map(i: usize) -> Object {
+        let json = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("c-{i}")}});
+        Object {
+            api_version: "v1".into(),
+            kind: "ConfigMap".into(),
+            name: format!("c-{i}"),
+            namespace: None,
+            value: cedc_model::Value::from_json(&json, Span::default()),
+        }
+    }
+
     /// Rendered in chunks on several threads, the stream is the objects' documents in
     /// order, and an object without a JSON form is the first such one in order.
     #[test]
     fn render_objects_in_chunks_keeps_order_and_the_first_error() {
         use cedc_model::{Value as MValue, ValueKind};
-        let mk = |i: usize| {
-            let json = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("c-{i}")}});
-            Object {
-                api_version: "v1".into(),
-                kind: "ConfigMap".into(),
-                name: format!("c-{i}"),
-                namespace: None,
-                value: MValue::from_json(&json, Span::default()),
-            }
-        };
+        let mk = config_map;
         let objects: Vec<Object> = (0..1000).map(mk).collect();
         let refs: Vec<&Object> = objects.iter().collect();
         let expected: Vec<String> =
@@ -465,16 +468,7 @@ mod tests {
     #[test]
     fn the_streamed_documents_are_the_documents_in_order() {
         use cedc_model::{Value as MValue, ValueKind};
-        let mk = |i: usize| {
-            let json = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("c-{i}")}});
-            Object {
-                api_version: "v1".into(),
-                kind: "ConfigMap".into(),
-                name: format!("c-{i}"),
-                namespace: None,
-                value: MValue::from_json(&json, Span::default()),
-            }
-        };
+        let mk = config_map;
         let shared: Vec<Object> = (0..300).map(mk).collect();
         let own: Vec<Object> = (300..3300).map(mk).collect();
         // 13,000 objects (several windows): each shared value again and again, far apart.
