@@ -167,11 +167,7 @@ impl<'a> Listed<'a> {
 fn digests(files: &[(&str, &[u8])]) -> Vec<[u8; 32]> {
     /// Files per task: enough that handing out tasks costs nothing next to hashing them.
     const CHUNK: usize = 1024;
-    let chunks: Vec<&[(&str, &[u8])]> = files.chunks(CHUNK).collect();
-    let hashed = cedc_model::parallel::map(&chunks, |chunk| -> Vec<[u8; 32]> {
-        chunk.iter().map(|(_, bytes)| Sha256::digest(bytes).into()).collect()
-    });
-    hashed.into_iter().flatten().collect()
+    cedc_model::parallel::map_chunked(files, CHUNK, |(_, bytes)| Sha256::digest(bytes).into())
 }
 
 /// [`Index`] as [`Index::attach`] writes it: the same fields in the same order, the

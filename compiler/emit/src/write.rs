@@ -296,15 +296,9 @@ fn plan(target: &Target, tree: &Tree, out: &Path) -> Result<(WriteReport, Vec<Un
     // Every file in place, and the previous build generated exactly these: nothing is
     // stale and nothing foreign can be in the way, so the rest of the directory is not
     // walked (the walk was half of an up-to-date build's writing stage).
-    if recorded.as_ref().is_some_and(|r| r.listed_exactly) && found.iter().all(|(_, f)| matches!(f, Found::Same(_))) {
-        for (path, found) in found {
-            if let Found::Same(id) = found {
-                same.insert(path.clone(), id);
-            }
-        }
-        return Ok((report, Vec::new(), same));
-    }
-    let prev = scan(&target.path, tree, &generated(previous.as_ref()))?;
+    let in_place =
+        recorded.as_ref().is_some_and(|r| r.listed_exactly) && found.iter().all(|(_, f)| matches!(f, Found::Same(_)));
+    let prev = if in_place { Scanned::default() } else { scan(&target.path, tree, &generated(previous.as_ref()))? };
     if !prev.conflicts.is_empty() {
         return Err(OutputError::new(
             format!("{} contains files cedc did not generate where the new tree would write", out.display()),
@@ -685,6 +679,7 @@ struct Unit {
 }
 
 /// What the previous tree holds, relative to the new one.
+#[derive(Default)]
 struct Scanned {
     /// Foreign entries to carry over, in path order.
     units: Vec<Unit>,
@@ -695,7 +690,7 @@ struct Scanned {
 }
 
 fn scan(out: &Path, tree: &Tree, generated: &BTreeSet<String>) -> Result<Scanned, OutputError> {
-    let mut prev = Scanned { units: Vec::new(), conflicts: Vec::new(), stale: Vec::new() };
+    let mut prev = Scanned::default();
     scan_dir(out, "", tree, generated, &mut prev)?;
     prev.conflicts.sort();
     prev.stale.sort();

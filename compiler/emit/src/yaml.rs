@@ -128,12 +128,8 @@ pub fn render_streamed(
                 }
             })
             .collect();
-        let chunks: Vec<&[&Object]> = fresh.chunks(CHUNK).collect();
-        let rendered = cedc_model::parallel::map(&chunks, |chunk| {
-            chunk.iter().map(|o| object_yaml(o)).collect::<Result<Vec<_>, _>>()
-        });
-        let mut documents: Vec<Option<String>> =
-            rendered.into_iter().collect::<Result<Vec<_>, _>>()?.into_iter().flatten().map(Some).collect();
+        let rendered = cedc_model::parallel::map_chunked(&fresh, CHUNK, |o| object_yaml(o).map(Some));
+        let mut documents: Vec<Option<String>> = rendered.into_iter().collect::<Result<_, _>>()?;
         for (o, at) in window.iter().zip(at) {
             let id = o.value_id();
             let document = match at.and_then(|i| documents[i].as_deref()) {

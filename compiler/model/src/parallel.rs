@@ -23,6 +23,13 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     map_mut(&mut refs, |t| f(t))
 }
 
+/// `f` applied to each of `items`, as [`map`], the items handed out `chunk` at a time:
+/// for many small items, where handing out one task per item would cost more than it.
+pub fn map_chunked<T: Sync, R: Send>(items: &[T], chunk: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let chunks: Vec<&[T]> = items.chunks(chunk.max(1)).collect();
+    map(&chunks, |chunk| chunk.iter().map(&f).collect::<Vec<R>>()).into_iter().flatten().collect()
+}
+
 /// `f` applied to each of `items` in place (as [`map`]), the results in their order.
 pub fn map_mut<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R + Sync) -> Vec<R> {
     let workers = cores().min(items.len());
@@ -71,6 +78,14 @@ mod tests {
             i * 2
         });
         assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn chunked_results_come_back_in_the_order_of_the_inputs() {
+        let items: Vec<u64> = (0..1000).collect();
+        for chunk in [0, 1, 7, 256, 5000] {
+            assert_eq!(super::map_chunked(&items, chunk, |i| i * 3), items.iter().map(|i| i * 3).collect::<Vec<_>>());
+        }
     }
 
     #[test]
