@@ -362,11 +362,19 @@ fn a_component_with_no_object_in_an_environment_gets_no_overlay_there() {
 #[test]
 fn the_releasing_layout_is_the_same_tree_and_takes_the_objects() {
     let mut p = reference();
+    // An Argo CD object delivering the first environment: laid out under `apps/`, and
+    // not a component's, so not taken.
+    p.envs[0].delivery.push(obj(json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject",
+        "metadata": {"name": "platform", "namespace": "argocd"}
+    })));
     let expected = kustomize_tree(&p).unwrap();
+    assert!(expected.keys().any(|path| path.starts_with("apps/")), "no delivery laid out");
     let objects =
         |p: &cedc_model::Platform| p.envs.iter().flat_map(|e| &e.components).map(|c| c.objects.len()).sum::<usize>();
     assert!(objects(&p) > 0);
     let delivery: usize = p.envs.iter().map(|e| e.delivery.len()).sum();
+    assert_eq!(delivery, 1);
     assert_eq!(kustomize_tree_releasing(&mut p).unwrap(), expected);
     assert_eq!(objects(&p), 0, "the objects stayed in the model");
     assert_eq!(
