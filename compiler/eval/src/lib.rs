@@ -752,8 +752,13 @@ impl<'p> Evaluator<'p> {
                     match fields.get_mut(name.as_str()) {
                         Some(x) => {
                             let taken = std::mem::replace(x, Value::new(ValueKind::None, v.origin.span));
-                            let ty = if ft.optional { Type::optional(ft.ty.clone()) } else { ft.ty.clone() };
-                            *x = self.conform(taken, &ty)?;
+                            // `name?: T` holding `none` keeps it, as conforming to `T?`
+                            // does (without making that type for every field).
+                            *x = if ft.optional && matches!(taken.kind, ValueKind::None) {
+                                taken
+                            } else {
+                                self.conform(taken, &ft.ty)?
+                            };
                         }
                         // Left out without a default: absent, and read as `none`
                         // (`Fields::is_typed`).

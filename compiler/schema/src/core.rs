@@ -115,6 +115,10 @@ mod tests {
         let ns = r.lookup("v1", "Namespace").unwrap();
         assert_eq!(ns.scope, Scope::Cluster);
         assert!(r.lookup("v1", "Deployment").is_none());
+        // Both look-ups by borrowed keys (`KindKey`, `ScopeKey`), for core and grouped kinds.
+        assert_eq!(r.scope_of("apps", "Deployment"), Some(Scope::Namespaced));
+        assert_eq!(r.scope_of("", "Namespace"), Some(Scope::Cluster));
+        assert_eq!(r.scope_of("", "Deployment"), None);
         let Ty::Object(o) = &d.schema.ty else { panic!("{:?}", d.schema.ty) };
         assert!(o.properties.contains_key("spec"));
         let spec = r.resolve(&o.properties["spec"]);

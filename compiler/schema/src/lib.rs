@@ -33,8 +33,7 @@ pub mod xrd;
 pub use definitions::{Definitions, KindSchema};
 pub use model::*;
 
-use indexmap::IndexMap;
-use std::collections::HashMap;
+use indexmap::{Equivalent, IndexMap};
 
 /// Every kind cedc knows in a build: built-in kinds plus the project's CRDs.
 #[derive(Clone, Debug, Default)]
@@ -45,14 +44,36 @@ pub struct Registry {
     pub definitions: Definitions,
     /// The scope of each kind by `(group, kind)`, kept by [`Registry::insert`] so that
     /// [`Registry::scope_of`] (asked once per object) is one look-up.
-    scopes: HashMap<(String, String), Scope>,
+    scopes: IndexMap<(String, String), Scope>,
+}
+
+/// A `(group, version, kind)` key of [`Registry::kinds`], borrowed: a look-up makes no
+/// strings. It hashes as the owned tuple does (a tuple hashes its parts in order, as
+/// the derived `Hash` does).
+#[derive(Hash)]
+struct KindKey<'a>(&'a str, &'a str, &'a str);
+
+impl Equivalent<(String, String, String)> for KindKey<'_> {
+    fn equivalent(&self, key: &(String, String, String)) -> bool {
+        self.0 == key.0 && self.1 == key.1 && self.2 == key.2
+    }
+}
+
+/// A `(group, kind)` key of the scopes, borrowed (as [`KindKey`]).
+#[derive(Hash)]
+struct ScopeKey<'a>(&'a str, &'a str);
+
+impl Equivalent<(String, String)> for ScopeKey<'_> {
+    fn equivalent(&self, key: &(String, String)) -> bool {
+        self.0 == key.0 && self.1 == key.1
+    }
 }
 
 impl Registry {
     /// The kind of an object, from its `apiVersion` (`apps/v1`, `v1`) and `kind`.
     pub fn lookup(&self, api_version: &str, kind: &str) -> Option<&Kind> {
         let (group, version) = split_api_version(api_version);
-        self.kinds.get(&(group.to_string(), version.to_string(), kind.to_string()))
+        self.kinds.get(&KindKey(group, version, kind))
     }
 
     /// For a kind the registry does not know: the versions it is served at, or the
@@ -69,7 +90,7 @@ impl Registry {
 
     /// The scope of a kind, whatever its version (`None` for an unknown kind).
     pub fn scope_of(&self, group: &str, kind: &str) -> Option<Scope> {
-        let indexed = self.scopes.get(&(group.to_string(), kind.to_string())).copied();
+        let indexed = self.scopes.get(&ScopeKey(group, kind)).copied();
         // A kind put into `kinds` directly (not through `insert`) is still found.
         indexed.or_else(|| self.kinds.values().find(|k| k.group == group && k.kind == kind).map(|k| k.scope))
     }
