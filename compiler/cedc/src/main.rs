@@ -458,7 +458,7 @@ fn not_checked(project: &Project, c: &cedc::Compilation) {
         .iter()
         .flat_map(|e| &e.components)
         .flat_map(|c| &c.objects)
-        .map(|o| (o.api_version.clone(), o.kind.clone()))
+        .map(|o| (o.api_version.to_string(), o.kind.to_string()))
         .collect();
     kinds.sort();
     kinds.dedup();

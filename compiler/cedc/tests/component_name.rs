@@ -21,7 +21,7 @@ fn deployed(c: &cedc::Compilation, env: &str) -> Vec<(String, String, Vec<String
     let env = platform.envs.iter().find(|e| e.name == env).expect("environment");
     env.components
         .iter()
-        .map(|x| (x.name.clone(), x.namespace.clone(), x.objects.iter().map(|o| o.name.clone()).collect()))
+        .map(|x| (x.name.clone(), x.namespace.clone(), x.objects.iter().map(|o| o.name.to_string()).collect()))
         .collect()
 }
 

@@ -16,7 +16,7 @@ fn compile(src: &str) -> cedc::Compilation {
 fn data(c: &cedc::Compilation, env: &str) -> serde_json::Value {
     let platform = c.platform.as_ref().unwrap_or_else(|| panic!("not evaluated: {:?}", c.diagnostics));
     let env = platform.envs.iter().find(|e| e.name == env).expect("environment");
-    let object = env.components.iter().flat_map(|x| &x.objects).find(|o| o.name == "c").expect("ConfigMap c");
+    let object = env.components.iter().flat_map(|x| &x.objects).find(|o| &*o.name == "c").expect("ConfigMap c");
     object.value.to_json().expect("json")["data"].clone()
 }
 

@@ -455,7 +455,7 @@ fn grants_are_generated_where_the_access_is_intended() {
     assert!(c.ok(), "{:#?}", c.diagnostics);
     let grants: Vec<serde_json::Value> = objects_of(&c, "prod", "api")
         .iter()
-        .filter(|o| o.kind == "ReferenceGrant")
+        .filter(|o| &*o.kind == "ReferenceGrant")
         .map(|o| o.value.to_json().unwrap())
         .collect();
     assert_eq!(
@@ -494,7 +494,7 @@ fn grants_are_generated_where_the_access_is_intended() {
             }),
         ]
     );
-    let cert_grant = objects_of(&c, "prod", "certs").into_iter().find(|o| o.kind == "ReferenceGrant").unwrap();
+    let cert_grant = objects_of(&c, "prod", "certs").into_iter().find(|o| &*o.kind == "ReferenceGrant").unwrap();
     let cert_grant = cert_grant.value.to_json().unwrap();
     assert_eq!(cert_grant["metadata"]["name"], "allow-edge-gateways");
     assert_eq!(cert_grant["metadata"]["labels"]["team"], "security");
@@ -529,7 +529,7 @@ fn grants_are_only_generated_when_asked_and_needed() {
     assert!(messages[0].contains("Gateway in `edge` refers to Secret `wildcard-tls` in `certs`"), "{messages:?}");
     assert!(messages[1].contains("HTTPRoute in `web` refers to Service `admin` in `api`"), "{messages:?}");
     // The grant that is still asked for covers only what asked for it.
-    let http_grant = objects_of(&c, "prod", "api").into_iter().find(|o| o.name == "allow-web-httproutes").unwrap();
+    let http_grant = objects_of(&c, "prod", "api").into_iter().find(|o| &*o.name == "allow-web-httproutes").unwrap();
     assert_eq!(http_grant.value.path(&["spec", "to"]).and_then(|v| v.as_list()).map(<[_]>::len), Some(1));
 
     let same_namespace = r#"
@@ -544,8 +544,8 @@ component web {
 "#;
     let c = compile(same_namespace);
     let objects = objects_of(&c, "prod", "web");
-    assert!(objects.iter().all(|o| o.kind != "ReferenceGrant"));
-    let route = objects.iter().find(|o| o.kind == "HTTPRoute").unwrap().value.to_json().unwrap();
+    assert!(objects.iter().all(|o| &*o.kind != "ReferenceGrant"));
+    let route = objects.iter().find(|o| &*o.kind == "HTTPRoute").unwrap().value.to_json().unwrap();
     assert_eq!(route["spec"]["rules"][0]["backendRefs"], serde_json::json!([{ "name": "web", "port": 80 }]));
 }
 
@@ -1162,8 +1162,8 @@ fn generated_grants_follow_the_components_deploying_their_targets() {
     let names = |component: &str| -> Vec<String> {
         objects_of(&c, "prod", component)
             .iter()
-            .filter(|o| o.kind == "ReferenceGrant")
-            .map(|o| o.name.clone())
+            .filter(|o| &*o.kind == "ReferenceGrant")
+            .map(|o| o.name.to_string())
             .collect()
     };
     assert_eq!(names("api"), ["allow-web-grpcroutes", "allow-web-httproutes-api"]);
@@ -1179,7 +1179,7 @@ fn generated_grants_follow_the_components_deploying_their_targets() {
         "{:#?}",
         c.diagnostics
     );
-    assert!(objects_of(&c, "prod", "edge").iter().any(|o| o.kind == "ReferenceGrant"));
+    assert!(objects_of(&c, "prod", "edge").iter().any(|o| &*o.kind == "ReferenceGrant"));
 }
 
 /// A namespaced Issuer serves its own namespace: using it from another is E0130, saying

@@ -144,14 +144,14 @@ pub fn output_dirs(platform: &Platform) -> BTreeSet<String> {
 pub fn check(env: &Environment, dirs: &BTreeSet<String>, diags: &mut Diagnostics) {
     let objects = || env.written_objects();
     let mut projects: BTreeSet<&str> = BTreeSet::from([DEFAULT_PROJECT]);
-    projects.extend(objects().filter(|o| o.group() == GROUP && o.kind == APP_PROJECT).map(|o| o.name.as_str()));
+    projects.extend(objects().filter(|o| o.group() == GROUP && &*o.kind == APP_PROJECT).map(|o| o.name.as_ref()));
     let deliverer = env.components.iter().find_map(|c| c.delivery.as_deref().map(|d| (c, Delivery(View::new(d)))));
     let repository = deliverer.and_then(|(_, d)| {
         let path = d.path()?.str()?.trim_matches('/');
         Some((d.repository()?.str()?, if path.is_empty() { String::new() } else { format!("{path}/") }))
     });
     let applications =
-        objects().filter(|o| o.group() == GROUP && o.kind == APPLICATION).map(|o| o.name.as_str()).collect();
+        objects().filter(|o| o.group() == GROUP && &*o.kind == APPLICATION).map(|o| o.name.as_ref()).collect();
     let production = env.is_production();
     let found: Vec<Registration> = registrations(objects()).collect();
     let mut clusters = registered(&found);
@@ -168,7 +168,8 @@ pub fn check(env: &Environment, dirs: &BTreeSet<String>, diags: &mut Diagnostics
         for set in c.objects.iter().filter_map(ApplicationSet::cast) {
             selectors(set, &labels, found.len(), &mut out);
         }
-        for o in c.objects.iter().filter(|o| o.group() == CORE && o.kind == CONFIG_MAP && o.name == RBAC_CONFIG_MAP) {
+        for o in c.objects.iter().filter(|o| o.group() == CORE && &*o.kind == CONFIG_MAP && &*o.name == RBAC_CONFIG_MAP)
+        {
             if let Some(policy) = View::new(&o.value).at(&["data", POLICY_KEY]) {
                 rbac(policy, &known, &mut out);
             }

@@ -121,7 +121,7 @@ fn definition_names(d: CompositeResourceDefinition<'_>, env: &str, diags: &mut D
     }
     if problems.is_empty()
         && let Some(expected) = d.expected_name()
-        && d.object().name != expected
+        && &*d.object().name != expected
     {
         problems.push((
             d.object().name_span(),
@@ -260,9 +260,9 @@ fn composed(r: ComposedResource<'_>, cx: &mut Cx<'_, '_>, diags: &mut Diagnostic
     let targets: Vec<(String, Span)> =
         r.patches().filter_map(|p| p.to_path()).filter_map(|t| Some((t.str()?.to_string(), t.span()))).collect();
     let as_object = Object {
-        api_version: api_version.to_string(),
-        kind: kind.to_string(),
-        name: base.at(&["metadata", "name"]).and_then(View::str).unwrap_or_default().to_string(),
+        api_version: api_version.into(),
+        kind: kind.into(),
+        name: base.at(&["metadata", "name"]).and_then(View::str).unwrap_or_default().into(),
         namespace: None,
         value: base.value().clone(),
     };

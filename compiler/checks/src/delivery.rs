@@ -71,7 +71,7 @@ fn installers(env: &Environment, host: Option<&Environment>, registry: &Registry
                 Some(k) => k.source == Source::Builtin,
                 None => o.group().is_empty() || !o.group().contains('.'),
             };
-            let key = (o.group().to_string(), o.kind.clone());
+            let key = (o.group().to_string(), o.kind.to_string());
             if builtin || installed.contains(&key) {
                 continue;
             }

@@ -166,7 +166,7 @@ fn objects(env: &Environment, cx: &Cx, diags: &mut Diagnostics) {
             object_rules(o, cx, &env.name, diags);
             at_input(&mut diags[from..], o);
         }
-        let id = (o.group(), o.kind.as_str(), o.namespace.as_deref(), o.name.as_str());
+        let id = (o.group(), o.kind.as_ref(), o.namespace.as_deref(), o.name.as_ref());
         match seen.get(&id) {
             Some((other, span, first)) => {
                 if *first == Written::Outside && written == Written::Outside {
@@ -286,7 +286,7 @@ fn object_rules(o: &Object, cx: &Cx, env: &str, diags: &mut Diagnostics) {
 /// prefixes), every other kind a DNS-1123 subdomain.
 fn name_rule(o: &Object) -> Result<(), (String, String)> {
     use cedc_types::domain::{dns_label, dns_subdomain};
-    match (o.group(), o.kind.as_str()) {
+    match (o.group(), o.kind.as_ref()) {
         ("", "Namespace") => dns_label(&o.name).map_err(|why| {
             (why, "a namespace name is a DNS-1123 label: at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit".into())
         }),

@@ -53,7 +53,7 @@ fn needs_host(c: &Component) -> Option<(String, Span)> {
         return Some(found);
     }
     for o in c.visible_objects() {
-        if o.group() == storage::GROUP && o.kind == storage::CSI_DRIVER {
+        if o.group() == storage::GROUP && &*o.kind == storage::CSI_DRIVER {
             return Some((format!("it installs the CSI driver `{}`, which runs on the nodes", o.name), o.name_span()));
         }
         let spec = match (Workload::cast(o), Pod::cast(o)) {

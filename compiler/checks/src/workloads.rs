@@ -144,22 +144,22 @@ impl<'a> Index<'a> {
     fn add_made(&mut self, o: &'a Object, ns: &'a str) {
         let group = o.group();
         if group == core::GROUP {
-            match o.kind.as_str() {
+            match o.kind.as_ref() {
                 core::CONFIG_MAP => {
                     let keys = ConfigMap::cast(o).and_then(ConfigMap::keys).map(|k| k.into_iter().collect());
                     self.made.insert((core::CONFIG_MAP, ns, &o.name), keys);
                     self.by_name.entry((core::CONFIG_MAP, &o.name)).or_default().insert(ns);
                 }
                 core::PERSISTENT_VOLUME_CLAIM | core::SERVICE_ACCOUNT => {
-                    self.made.insert((o.kind.as_str(), ns, &o.name), None);
-                    self.by_name.entry((o.kind.as_str(), &o.name)).or_default().insert(ns);
+                    self.made.insert((o.kind.as_ref(), ns, &o.name), None);
+                    self.by_name.entry((o.kind.as_ref(), &o.name)).or_default().insert(ns);
                 }
                 core::ENDPOINTS => {
                     self.filled.insert((ns, &o.name));
                 }
                 _ => {}
             }
-        } else if group == core::DISCOVERY_GROUP && o.kind == core::ENDPOINT_SLICE {
+        } else if group == core::DISCOVERY_GROUP && &*o.kind == core::ENDPOINT_SLICE {
             let service = View::new(&o.value).at(&["metadata", "labels", SERVICE_NAME_LABEL]).and_then(View::str);
             if let Some(s) = service {
                 self.filled.insert((ns, s));
@@ -214,9 +214,9 @@ fn pods_of<'a>(o: &'a Object, ns: &'a str) -> Option<Pods<'a>> {
     } else if let Some(w) = Workload::cast(o) {
         let claims = w.claim_templates().filter_map(|t| t.at(&["metadata", "name"])?.str()).collect();
         (v.at(&["spec", "template"])?, claims)
-    } else if TEMPLATED.contains(&(o.group(), o.kind.as_str())) {
+    } else if TEMPLATED.contains(&(o.group(), o.kind.as_ref())) {
         (v.at(&["spec", "template"])?, vec![])
-    } else if o.group() == "batch" && o.kind == "CronJob" {
+    } else if o.group() == "batch" && &*o.kind == "CronJob" {
         (v.at(&["spec", "jobTemplate", "spec", "template"])?, vec![])
     } else {
         return None;
@@ -496,7 +496,7 @@ const BUDGETS: [(&str, &str, &str, usize); 3] = [
 
 /// E0151: the workload's name leaves room for what Kubernetes derives from it.
 fn name_budget(o: &Object, out: &mut Vec<Diagnostic>) {
-    let Some((_, kind, derived, max)) = BUDGETS.iter().find(|(g, k, _, _)| o.group() == *g && o.kind == *k) else {
+    let Some((_, kind, derived, max)) = BUDGETS.iter().find(|(g, k, _, _)| o.group() == *g && &*o.kind == *k) else {
         return;
     };
     let length = o.name.chars().count();

@@ -46,7 +46,7 @@ fn functions(env: &Environment) -> impl Iterator<Item = String> + '_ {
     env.components
         .iter()
         .flat_map(|c| c.objects.iter())
-        .filter_map(|o| Function::cast(o).map(|f| f.object().name.clone()))
+        .filter_map(|o| Function::cast(o).map(|f| f.object().name.to_string()))
 }
 
 fn function(name: &str, package: &str, span: Span) -> Object {

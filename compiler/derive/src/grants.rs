@@ -140,12 +140,12 @@ fn collect(component: usize, object: &mut Object) -> Vec<(GrantKey, Request)> {
         let intended = *intended;
         let Some(flag) = fields.shift_remove(GRANT_FIELD) else { continue };
         let text = |k: &str| fields.get(k).and_then(Value::as_str).map(str::to_string);
-        let to_ns = text("namespace").unwrap_or_else(|| from_ns.clone());
+        let to_ns = text("namespace").unwrap_or_else(|| from_ns.to_string());
         let Some(to_name) = text("name") else { continue };
-        if !intended || to_ns == from_ns {
+        if !intended || *to_ns == *from_ns {
             continue;
         }
-        let key = GrantKey { to_ns, from_ns: from_ns.clone(), from_kind: from_kind.clone(), home: None };
+        let key = GrantKey { to_ns, from_ns: from_ns.to_string(), from_kind: from_kind.to_string(), home: None };
         wanted.push((
             key,
             Request {
@@ -215,9 +215,9 @@ impl<'a> Homes<'a> {
             h.namespaces.entry(c.namespace.as_str()).or_insert(i);
             for o in &c.objects {
                 let Some(ns) = o.namespace.as_deref() else { continue };
-                h.objects.entry((o.group(), o.kind.as_str(), ns, o.name.as_str())).or_insert(i);
+                h.objects.entry((o.group(), o.kind.as_ref(), ns, o.name.as_ref())).or_insert(i);
                 if o.group() == certmanager::GROUP
-                    && o.kind == certmanager::CERTIFICATE
+                    && &*o.kind == certmanager::CERTIFICATE
                     && let Some(secret) = o.value.path(&["spec", "secretName"]).and_then(Value::as_str)
                 {
                     h.certificate_secrets.entry((ns, secret)).or_insert(i);
@@ -288,10 +288,10 @@ fn grant_object(key: &GrantKey, name: &str, requests: &[Request], labels: &Field
         ),
     ]);
     Object {
-        api_version: GATEWAY_API_VERSION.to_string(),
-        kind: gateway::REFERENCE_GRANT.to_string(),
-        name: name.to_string(),
-        namespace: Some(key.to_ns.clone()),
+        api_version: GATEWAY_API_VERSION.into(),
+        kind: gateway::REFERENCE_GRANT.into(),
+        name: name.into(),
+        namespace: Some(key.to_ns.clone().into()),
         value,
     }
 }

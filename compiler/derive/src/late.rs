@@ -33,7 +33,7 @@ fn late(c: &mut Component) {
         return;
     }
     for o in &mut c.objects {
-        if made.contains(&(o.group().to_string(), o.kind.clone())) {
+        if made.contains(&(o.group().to_string(), o.kind.to_string())) {
             annotate(o);
         }
     }

@@ -129,7 +129,7 @@ fn written_secret(o: &Object) -> Option<(String, String)> {
     } else {
         Certificate::cast(o)?.secret_name()?.str()?.to_string()
     };
-    Some((ns, name))
+    Some((ns.to_string(), name))
 }
 
 /// The Secrets an object reads, each with the span naming it: those of its pods, and
@@ -163,12 +163,12 @@ fn uses(o: &Object, p: &Providers, edges: &mut Vec<Edge>) {
             edges.push(Edge { on, span: name.span(), why: format!("reads its Secret `{text}`") });
         }
     }
-    let key = (o.group().to_string(), o.kind.clone());
+    let key = (o.group().to_string(), o.kind.to_string());
     if let Some(&(on, _)) = p.kinds.get(&key) {
         let why = format!("uses its kind {}", o.kind);
         edges.push(Edge { on, span: o.name_span(), why });
     }
-    let controller = match (o.group(), o.kind.as_str()) {
+    let controller = match (o.group(), o.kind.as_ref()) {
         ("gateway.networking.k8s.io", "GatewayClass") => &["spec", "controllerName"][..],
         ("networking.k8s.io", "IngressClass") => &["spec", "controller"][..],
         ("storage.k8s.io", "StorageClass") => &["provisioner"][..],

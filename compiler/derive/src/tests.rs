@@ -27,7 +27,7 @@ fn value(json: &serde_json::Value, span: Span) -> Value {
 
 fn object(json: serde_json::Value) -> Object {
     let text = |path: &[&str]| {
-        path.iter().try_fold(&json, |v, k| v.get(k)).and_then(serde_json::Value::as_str).map(str::to_string)
+        path.iter().try_fold(&json, |v, k| v.get(k)).and_then(serde_json::Value::as_str).map(Into::into)
     };
     Object {
         api_version: text(&["apiVersion"]).unwrap_or_default(),
@@ -102,7 +102,7 @@ fn a_grant_is_generated_in_the_component_deploying_the_target_and_points_at_its_
     assert_eq!(backend, &json!({ "name": "api", "namespace": "api", "port": 80 }));
     assert_eq!(env.components[0].objects.len(), 1);
     let grant = &env.components[1].objects[1];
-    assert_eq!((grant.kind.as_str(), grant.name.as_str()), ("ReferenceGrant", "allow-web-httproutes"));
+    assert_eq!((grant.kind.as_ref(), grant.name.as_ref()), ("ReferenceGrant", "allow-web-httproutes"));
     assert_eq!(grant.namespace.as_deref(), Some("api"));
     assert_eq!(
         json_of(grant)["spec"],
@@ -149,6 +149,6 @@ fn a_grant_no_component_can_deploy_goes_with_the_referrer_with_a_warning_per_env
     assert_eq!(diags[0].primary.as_ref().map(|(s, _)| *s), Some(GRANT));
     for env in &p.envs {
         let grant = &env.components[0].objects[1];
-        assert_eq!((grant.kind.as_str(), grant.namespace.as_deref()), ("ReferenceGrant", Some("api")));
+        assert_eq!((grant.kind.as_ref(), grant.namespace.as_deref()), ("ReferenceGrant", Some("api")));
     }
 }

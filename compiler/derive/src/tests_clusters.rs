@@ -114,7 +114,7 @@ fn json_of(o: &Object) -> serde_json::Value {
 }
 
 fn find(env: &Environment, kind: &str, name: &str) -> serde_json::Value {
-    let found = env.delivery.iter().find(|o| o.kind == kind && o.name == name);
+    let found = env.delivery.iter().find(|o| &*o.kind == kind && &*o.name == name);
     found.map(json_of).unwrap_or_else(|| panic!("no {kind} {name} in {}", env.name))
 }
 
@@ -130,7 +130,7 @@ fn a_virtual_cluster_is_installed_in_its_host_and_delivered_by_the_hosts_argo_cd
     let install = prod.components.iter().find(|c| c.name == "vcluster-staging").expect("the install");
     assert_eq!(install.namespace, "vcluster-staging");
     let service = &install.installed[0];
-    assert_eq!((service.kind.as_str(), service.name.as_str()), ("Service", "vcluster-staging"));
+    assert_eq!((service.kind.as_ref(), service.name.as_ref()), ("Service", "vcluster-staging"));
     assert!(p.components.iter().any(|c| c.name == "vcluster-staging"), "`after` may name it");
 
     let app = find(prod, "Application", "prod-vcluster-staging");
@@ -183,7 +183,7 @@ fn a_virtual_cluster_is_installed_in_its_host_and_delivered_by_the_hosts_argo_cd
         binding["subjects"],
         json!([{ "kind": "ServiceAccount", "name": "cluster-staging", "namespace": "argocd" }])
     );
-    assert!(!prod.delivery.iter().any(|o| o.kind == "Secret"), "no Secret without its credentials");
+    assert!(!prod.delivery.iter().any(|o| &*o.kind == "Secret"), "no Secret without its credentials");
 
     let root = find(prod, "Application", "platform-staging");
     assert_eq!(root["spec"]["source"]["path"], "out/apps/staging");
@@ -208,7 +208,7 @@ fn a_virtual_cluster_is_installed_in_its_host_and_delivered_by_the_hosts_argo_cd
         destinations.contains(&json!({ "server": "https://kubernetes.default.svc", "namespace": "vcluster-staging" }))
     );
 
-    let kinds: Vec<(&str, &str)> = staging.delivery.iter().map(|o| (o.kind.as_str(), o.name.as_str())).collect();
+    let kinds: Vec<(&str, &str)> = staging.delivery.iter().map(|o| (o.kind.as_ref(), o.name.as_ref())).collect();
     assert_eq!(kinds, [("Application", "staging-web")], "no project nor root of its own: the host has them");
     let web = find(staging, "Application", "staging-web");
     assert_eq!(web["spec"]["destination"]["server"], "https://vcluster-staging.vcluster-staging");
@@ -267,7 +267,7 @@ fn a_virtual_cluster_with_its_own_argo_cd_delivers_itself_in_cluster() {
     let staging = env("staging", virtual_cluster("prod", None), false, vec![argocd(), web()]);
     let mut p = platform(vec![prod, staging]);
     assert!(derive(&mut p).is_empty());
-    assert!(!p.envs[0].delivery.iter().any(|o| o.kind == "Secret"), "no registration in the host");
+    assert!(!p.envs[0].delivery.iter().any(|o| &*o.kind == "Secret"), "no registration in the host");
     let web = find(&p.envs[1], "Application", "staging-web");
     assert_eq!(web["spec"]["destination"]["server"], "https://kubernetes.default.svc");
 }

@@ -62,7 +62,7 @@ fn json_of(o: &Object) -> serde_json::Value {
 }
 
 fn app(p: &Platform, name: &str) -> serde_json::Value {
-    let found = p.envs[0].delivery.iter().find(|o| o.kind == "Application" && o.name == name);
+    let found = p.envs[0].delivery.iter().find(|o| &*o.kind == "Application" && &*o.name == name);
     found.map(json_of).unwrap_or_else(|| panic!("no Application {name}"))
 }
 
@@ -85,7 +85,7 @@ fn the_app_of_apps_has_a_project_a_root_and_one_application_per_component() {
     let empty = Component::new("nothing", SPAN, "nothing", vec![]);
     let mut p = platform(false, vec![argocd, web, empty]);
     assert!(derive(&mut p).is_empty());
-    let kinds: Vec<(&str, &str)> = p.envs[0].delivery.iter().map(|o| (o.kind.as_str(), o.name.as_str())).collect();
+    let kinds: Vec<(&str, &str)> = p.envs[0].delivery.iter().map(|o| (o.kind.as_ref(), o.name.as_ref())).collect();
     assert_eq!(
         kinds,
         [

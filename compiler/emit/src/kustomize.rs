@@ -726,7 +726,7 @@ mod tests {
     use serde_json::json;
 
     fn object(value: Value) -> Object {
-        Object { api_version: String::new(), kind: String::new(), name: String::new(), namespace: None, value }
+        Object { api_version: "".into(), kind: "".into(), name: "".into(), namespace: None, value }
     }
 
     /// The identity through the JSON, as the emitter found it before `of_object`.

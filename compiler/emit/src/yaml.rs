@@ -426,7 +426,7 @@ mod tests {
         Object {
             api_version: "v1".into(),
             kind: "ConfigMap".into(),
-            name: format!("c-{i}"),
+            name: format!("c-{i}").into(),
             namespace: None,
             value: cedc_model::Value::from_json(&json, Span::default()),
         }

@@ -626,7 +626,7 @@ impl<'p> Evaluator<'p> {
     }
 
     fn object(&mut self, mut o: Value, ns: &Value, labels: Option<&Value>) -> Option<Object> {
-        let id = |o: &Value, path: &[&str]| o.path(path).and_then(Value::as_str).map(str::to_string);
+        let id = |o: &Value, path: &[&str]| o.path(path).and_then(text);
         let (Some(api_version), Some(kind), Some(name)) =
             (id(&o, &["apiVersion"]), id(&o, &["kind"]), id(&o, &["metadata", "name"]))
         else {
@@ -664,11 +664,11 @@ impl<'p> Evaluator<'p> {
         let explicit_ns = meta_fields.get("namespace").filter(|v| !matches!(v.kind, ValueKind::None)).cloned();
         let namespace = match (cluster, explicit_ns) {
             (true, _) => None,
-            (false, Some(v)) => v.as_str().map(str::to_string),
+            (false, Some(v)) => text(&v),
             (false, None) => {
                 let at = 1.min(meta_fields.len());
                 meta_fields.shift_insert(at, NAMESPACE.clone(), ns.clone());
-                ns.as_str().map(str::to_string)
+                text(ns)
             }
         };
         if let Some(v) = o.unwritable() {
@@ -1640,6 +1640,15 @@ fn set_path(v: &mut Value, path: &[String], mut new: Value) {
                 set_path(slot, rest, new);
             }
         }
+    }
+}
+
+/// A value's text as an object's identity holds it: the string itself, shared, when
+/// the value is one (no copy per object).
+fn text(v: &Value) -> Option<Arc<str>> {
+    match &v.kind {
+        ValueKind::Str(s) => Some(s.clone()),
+        _ => v.as_str().map(Arc::from),
     }
 }
 

@@ -100,6 +100,11 @@ impl Interner {
         }
     }
 
+    /// Make `s` the canonical string equal to it.
+    pub fn share(&mut self, s: &mut Arc<str>) {
+        self.string(s);
+    }
+
     fn string(&mut self, s: &mut Arc<str>) {
         match self.strings.get(&**s) {
             Some(c) => {

@@ -3,6 +3,7 @@
 
 use crate::value::{Fields, Value, ValueKind};
 use cedc_diagnostics::Span;
+use std::sync::Arc;
 
 /// The whole platform, evaluated once per environment, in declaration order.
 #[derive(Clone, Debug, Default)]
@@ -147,6 +148,10 @@ impl Component {
         let objects = self.objects.iter_mut().chain(&mut self.installed).chain(&mut self.outside);
         for o in objects {
             interner.intern(&mut o.value);
+            // The identity's strings become the value's canonical ones: one copy each.
+            for text in [&mut o.api_version, &mut o.kind, &mut o.name].into_iter().chain(&mut o.namespace) {
+                interner.share(text);
+            }
         }
         if let Some(chart) = &mut self.chart {
             interner.intern(chart);
@@ -167,7 +172,7 @@ impl Component {
                 Some(((group.to_string(), k.str()?.to_string()), k.span()))
             });
         let objects = self.objects.iter().filter_map(|o| {
-            if o.group() != "apiextensions.k8s.io" || o.kind != "CustomResourceDefinition" {
+            if o.group() != "apiextensions.k8s.io" || &*o.kind != "CustomResourceDefinition" {
                 return None;
             }
             let spec = View::new(&o.value).field("spec")?;
@@ -236,11 +241,11 @@ impl Component {
 /// One Kubernetes object, fully evaluated for one environment.
 #[derive(Clone, Debug)]
 pub struct Object {
-    pub api_version: String,
-    pub kind: String,
-    pub name: String,
+    pub api_version: Arc<str>,
+    pub kind: Arc<str>,
+    pub name: Arc<str>,
     /// `None` for cluster-scoped kinds.
-    pub namespace: Option<String>,
+    pub namespace: Option<Arc<str>>,
     /// The whole object (apiVersion, kind, metadata, ...), with provenance.
     pub value: Value,
 }
@@ -267,7 +272,7 @@ impl Object {
     /// `metadata.namespace`), every value's origin at `span`: how generated objects are
     /// made.
     pub fn from_json(json: &serde_json::Value, span: Span) -> Object {
-        let text = |p: &str| json.pointer(p).and_then(serde_json::Value::as_str).map(str::to_string);
+        let text = |p: &str| json.pointer(p).and_then(serde_json::Value::as_str).map(Arc::from);
         Object {
             api_version: text("/apiVersion").unwrap_or_default(),
             kind: text("/kind").unwrap_or_default(),
@@ -302,9 +307,9 @@ impl Object {
     pub fn id(&self) -> ObjectId {
         ObjectId {
             group: self.group().to_string(),
-            kind: self.kind.clone(),
-            namespace: self.namespace.clone(),
-            name: self.name.clone(),
+            kind: self.kind.to_string(),
+            namespace: self.namespace.as_deref().map(str::to_string),
+            name: self.name.to_string(),
         }
     }
     pub fn span(&self) -> Span {

@@ -249,7 +249,7 @@ macro_rules! object_view {
             const KINDS: &'static [&'static str] = &[$($kind),+];
             fn cast(object: &'a $crate::Object) -> Option<Self> {
                 // The kind first: it rules out most objects without finding the group.
-                (Self::KINDS.contains(&object.kind.as_str()) && object.group() == Self::GROUP).then_some($name(object))
+                (Self::KINDS.contains(&&*object.kind) && object.group() == Self::GROUP).then_some($name(object))
             }
             fn object(self) -> &'a $crate::Object {
                 self.0

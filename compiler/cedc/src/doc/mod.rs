@@ -245,9 +245,9 @@ fn hostnames(e: &Environment) -> Vec<Hostname> {
             let names = if names.is_empty() { vec!["(any hostname)".to_string()] } else { names };
             for h in names {
                 by_name.entry(h).or_default().push(RouteRow {
-                    kind: o.kind.clone(),
-                    namespace: o.namespace.clone().unwrap_or_default(),
-                    name: o.name.clone(),
+                    kind: o.kind.to_string(),
+                    namespace: o.namespace.clone().unwrap_or_default().to_string(),
+                    name: o.name.to_string(),
                     component: c.name.clone(),
                     backends: backends.iter().cloned().collect(),
                 });
@@ -268,8 +268,8 @@ fn certificates(e: &Environment) -> Vec<Cert> {
                 .issuer_ref()
                 .map_or(String::new(), |r| format!("{} {}", r.kind(), r.name().and_then(View::str).unwrap_or("")));
             Some(Cert {
-                namespace: o.namespace.clone().unwrap_or_default(),
-                name: o.name.clone(),
+                namespace: o.namespace.clone().unwrap_or_default().to_string(),
+                name: o.name.to_string(),
                 dns_names: cert.dns_names().filter_map(|d| d.str().map(str::to_string)).collect(),
                 issuer,
                 secret: cert.secret_name().and_then(View::str).unwrap_or("").to_string(),
@@ -295,9 +295,9 @@ fn issuers(e: &Environment) -> Vec<IssuerRow> {
                 None => how,
             };
             Some(IssuerRow {
-                kind: o.kind.clone(),
-                name: o.name.clone(),
-                namespace: o.namespace.clone().unwrap_or_default(),
+                kind: o.kind.to_string(),
+                name: o.name.to_string(),
+                namespace: o.namespace.clone().unwrap_or_default().to_string(),
                 how,
             })
         })

@@ -13,14 +13,7 @@ pub fn span(n: usize) -> Span {
 
 /// An object from its JSON, identity fields read from it.
 pub fn obj(json: Value) -> Object {
-    let s = |p: &str| json.pointer(p).and_then(Value::as_str).map(str::to_string);
-    Object {
-        api_version: s("/apiVersion").unwrap(),
-        kind: s("/kind").unwrap(),
-        name: s("/metadata/name").unwrap(),
-        namespace: s("/metadata/namespace"),
-        value: MValue::from_json(&json, span(1)),
-    }
+    Object::from_json(&json, span(1))
 }
 
 pub fn comp(name: &str, namespace: &str, objects: Vec<Object>) -> Component {

@@ -156,10 +156,10 @@ mod tests {
 
     fn object(json: serde_json::Value) -> Object {
         Object {
-            api_version: json["apiVersion"].as_str().unwrap_or_default().to_string(),
-            kind: json["kind"].as_str().unwrap_or_default().to_string(),
-            name: json["metadata"]["name"].as_str().unwrap_or_default().to_string(),
-            namespace: json["metadata"]["namespace"].as_str().map(str::to_string),
+            api_version: json["apiVersion"].as_str().unwrap_or_default().into(),
+            kind: json["kind"].as_str().unwrap_or_default().into(),
+            name: json["metadata"]["name"].as_str().unwrap_or_default().into(),
+            namespace: json["metadata"]["namespace"].as_str().map(std::sync::Arc::from),
             value: Value::from_json(&json, Span::default()),
         }
     }

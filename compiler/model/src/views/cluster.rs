@@ -205,7 +205,7 @@ impl<'a> Registration<'a> {
     /// The registration `o` is, if it is one (labelled as a cluster).
     pub fn cast(o: &'a crate::Object) -> Option<Registration<'a>> {
         use crate::ObjectView;
-        let r = if o.group() == crate::views::core::GROUP && o.kind == crate::views::core::SECRET {
+        let r = if o.group() == crate::views::core::GROUP && &*o.kind == crate::views::core::SECRET {
             Registration::Secret(View::new(&o.value))
         } else {
             Registration::Copied(crate::views::eso::ExternalSecret::cast(o)?)
