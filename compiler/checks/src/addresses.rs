@@ -13,7 +13,7 @@
 
 use cedc_diagnostics::{Diagnostic, Span};
 use cedc_model::views::core::Service;
-use cedc_model::{Component, Environment, ObjectView, Value, ValueKind};
+use cedc_model::{Component, Environment, Holds, ObjectView, Value, ValueKind};
 use std::collections::BTreeMap;
 
 /// The Services of an environment: (namespace, name) → ports, and name → namespaces.
@@ -51,6 +51,8 @@ fn scan(v: &Value, ns: &str, services: &Services, out: &mut Vec<Diagnostic>) {
             ValueKind::Str(s) => text(s, v.span(), ns, services, out),
             ValueKind::Named(n) => text(&n.text, v.span(), ns, services, out),
             ValueKind::List(items) => stack.extend(items.iter().rev()),
+            // A record known to hold no text with a dot or a colon holds no address.
+            ValueKind::Record(fields) if fields.lacks(Holds::DOTTED) => {}
             ValueKind::Record(fields) => stack.extend(fields.values().rev()),
             _ => {}
         }
@@ -69,7 +71,7 @@ fn host_char(c: char) -> bool {
 fn text(s: &str, at: Span, ns: &str, services: &Services, out: &mut Vec<Diagnostic>) {
     // An address has a dot (`.svc`) or a scheme (`://`): most strings (names, labels,
     // ports' names) have neither, and a byte search rules them out cheaply.
-    if !s.bytes().any(|b| b == b'.' || b == b':') {
+    if !Holds::dotted(s) {
         return;
     }
     for (start, host, port) in qualified(s) {

@@ -170,7 +170,10 @@ fn report<'v>(text: &'v str, key: Option<&'v str>, at: Span, seen: &mut Seen<'v>
 /// What `s` gives away, if anything; `credential`: the key naming a credential it sits
 /// under, if it does.
 fn string(s: &str, credential: Option<&str>, at: Span, out: &mut Vec<Diagnostic>) {
-    if let Some(what) = pem(s) {
+    // Almost every string holds no literal of a PEM block or a token: one pass rules
+    // both out.
+    let suspect = literals().is_none_or(|all| all.is_match(s));
+    if suspect && let Some(what) = pem(s) {
         out.push(
             Diagnostic::error("E0490", format!("a {what} is written in the platform"))
                 .at(at, format!("a PEM {what}"))
@@ -178,7 +181,7 @@ fn string(s: &str, credential: Option<&str>, at: Span, out: &mut Vec<Diagnostic>
         );
         return;
     }
-    if let Some(what) = token(s) {
+    if suspect && let Some(what) = token(s) {
         let help = if what == "password hash" {
             "change the password (its hash is in git history now, open to an offline attack) and read the new one, or its hash, from a secret store into a Secret the workload references"
         } else {
@@ -205,8 +208,8 @@ fn string(s: &str, credential: Option<&str>, at: Span, out: &mut Vec<Diagnostic>
 
 /// The kind of a PEM block in `s` that must stay private.
 fn pem(s: &str) -> Option<&'static str> {
-    let begin = s.find("-----BEGIN ")?;
-    let label = s[begin + 11..].split("-----").next()?;
+    let begin = s.find(PEM_BEGIN)?;
+    let label = s[begin + PEM_BEGIN.len()..].split("-----").next()?;
     if label.ends_with("PRIVATE KEY") {
         Some("private key")
     } else if label.ends_with("CERTIFICATE REQUEST") {
@@ -242,10 +245,11 @@ fn pattern(i: usize) -> Option<&'static Regex> {
     COMPILED.get(i)?.get_or_init(|| Regex::new(re).ok()).as_ref()
 }
 
+/// How a PEM block begins.
+const PEM_BEGIN: &str = "-----BEGIN ";
+
+/// The format of a token in `s` ([`TOKENS`]).
 fn token(s: &str) -> Option<&'static str> {
-    if literals().is_some_and(|all| !all.is_match(s)) {
-        return None;
-    }
     TOKENS
         .iter()
         .enumerate()
@@ -254,14 +258,17 @@ fn token(s: &str) -> Option<&'static str> {
         .map(|(_, (what, _, _))| *what)
 }
 
-/// Every literal of [`TOKENS`] in one automaton: a string holding none of them (almost
-/// all) is passed over in one pass rather than a search per literal. `None` if it could
-/// not be built (it is plain ASCII text: a bug the tests catch); strings are then
-/// searched literal by literal.
+/// [`PEM_BEGIN`] and every literal of [`TOKENS`] in one automaton: a string holding
+/// none of them (almost all) is passed over in one pass rather than a search per
+/// literal. `None` if it could not be built (it is plain ASCII text: a bug the tests
+/// catch); strings are then searched literal by literal.
 fn literals() -> Option<&'static aho_corasick::AhoCorasick> {
     static LITERALS: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
     LITERALS
-        .get_or_init(|| aho_corasick::AhoCorasick::new(TOKENS.iter().flat_map(|(_, literals, _)| literals.iter())).ok())
+        .get_or_init(|| {
+            let tokens = TOKENS.iter().flat_map(|(_, literals, _)| literals.iter().copied());
+            aho_corasick::AhoCorasick::new(std::iter::once(PEM_BEGIN).chain(tokens)).ok()
+        })
         .as_ref()
 }
 
@@ -371,6 +378,8 @@ mod tests {
                 assert!(all.is_match(&format!("a {l} b")), "{what}: {l}");
             }
         }
+        // The PEM marker too: `string` looks for a PEM block only in what it matches.
+        assert!(all.is_match("x\n-----BEGIN RSA PRIVATE KEY-----"));
         assert!(!all.is_match("an ordinary sentence"));
     }
 

@@ -85,7 +85,7 @@ impl Interner {
         match &mut v.kind {
             ValueKind::Str(s) => {
                 self.string(s);
-                0
+                dotted(s)
             }
             ValueKind::Env(s) => {
                 self.string(s);
@@ -95,7 +95,7 @@ impl Interner {
             ValueKind::Record(fields) if depth < MAX_DEPTH => self.record(fields, depth),
             ValueKind::List(_) | ValueKind::Record(_) => Holds::ALL,
             ValueKind::None | ValueKind::Bool(_) | ValueKind::Int(_) => 0,
-            ValueKind::Named(_) => Holds::NAMED.0,
+            ValueKind::Named(n) => Holds::NAMED.0 | dotted(&n.text),
             ValueKind::Secret(_) | ValueKind::Patch(_) => Holds::UNWRITABLE.0,
         }
     }
@@ -247,6 +247,11 @@ fn canonical<T: Clone>(
 }
 
 /// What an interned record may hold.
+/// [`Holds::DOTTED`] if `text` is.
+fn dotted(text: &str) -> u8 {
+    if Holds::dotted(text) { Holds::DOTTED.0 } else { 0 }
+}
+
 fn holds(fields: &Fields) -> u8 {
     Holds::ALL & !fields.absent()
 }
@@ -491,6 +496,38 @@ mod tests {
         }
         assert!(!record(&without).lacks(Holds::UNWRITABLE));
         assert!(without.unwritable().is_some(), "the walk does not skip a changed record");
+    }
+
+    /// A record knows whether text with a dot or a colon is inside it, however deep, in
+    /// a string or in named text.
+    #[test]
+    fn interned_records_know_whether_they_hold_dotted_text() {
+        use crate::value::Named;
+        let mut i = Interner::new();
+        let deep = |text: Value| {
+            let mut v = made("app", at(1));
+            if let ValueKind::Record(f) = &mut v.kind {
+                let inner: Fields = [("text", text)].into_iter().collect();
+                f.insert(
+                    "deep".into(),
+                    Value::new(ValueKind::list(vec![Value::new(ValueKind::Record(inner), at(21))]), at(22)),
+                );
+            }
+            v
+        };
+        let named = |text: &str| ValueKind::Named(Arc::new(Named { text: text.into(), reads: vec![], public: None }));
+        let mut plain = deep(Value::new(ValueKind::Str("app-settings".into()), at(20)));
+        let mut url = deep(Value::new(ValueKind::Str("http://api.web.svc:80".into()), at(20)));
+        let mut port = deep(Value::new(ValueKind::Str("host:8080".into()), at(20)));
+        let mut named_plain = deep(Value::new(named("db-password"), at(20)));
+        let mut named_dotted = deep(Value::new(named("db.web.svc"), at(20)));
+        assert!(!record(&plain).lacks(Holds::DOTTED), "nothing is known before interning");
+        for v in [&mut plain, &mut url, &mut port, &mut named_plain, &mut named_dotted] {
+            i.intern(v);
+        }
+        assert!(record(&plain).lacks(Holds::DOTTED) && record(&named_plain).lacks(Holds::DOTTED));
+        assert!(!record(&url).lacks(Holds::DOTTED) && !record(&port).lacks(Holds::DOTTED));
+        assert!(!record(&named_dotted).lacks(Holds::DOTTED));
     }
 
     #[test]

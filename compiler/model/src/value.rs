@@ -126,7 +126,15 @@ impl Holds {
     /// What cannot be written into an object: an environment, a secret, a patch
     /// ([`Value::unwritable`]).
     pub const UNWRITABLE: Holds = Holds(2);
-    pub(crate) const ALL: u8 = 3;
+    /// Text with a `.` or a `:` ([`Holds::dotted`]): what every in-cluster address, URL
+    /// or hostname has, and most other strings (names, labels, ports' names) have not.
+    pub const DOTTED: Holds = Holds(4);
+    pub(crate) const ALL: u8 = 7;
+
+    /// Whether `text` is [`Holds::DOTTED`].
+    pub fn dotted(text: &str) -> bool {
+        text.bytes().any(|b| b == b'.' || b == b':')
+    }
 }
 
 impl std::fmt::Debug for Fields {
