@@ -33,7 +33,6 @@
 //! because the API server would reject such a CRD too.
 
 use crate::model::*;
-use indexmap::IndexMap;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::fmt;
@@ -549,7 +548,7 @@ fn object_rules<'a>(
     };
 
     let object = Object {
-        properties: IndexMap::new(),
+        properties: Properties::default(),
         required,
         additional,
         embedded_resource: embedded,

@@ -36,7 +36,6 @@ use crate::Registry;
 use crate::convert::{self, ConvertError};
 use crate::model::*;
 use cedc_diagnostics::Severity;
-use indexmap::IndexMap;
 use serde_json::Value;
 use serde_saphyr::{DuplicateKeyPolicy, Spanned};
 use std::fmt;
@@ -473,7 +472,7 @@ pub(crate) fn top_level(json: &Value, path: &str, api_version: &str, kind: &str)
 /// Put `apiVersion`, `kind` and `metadata` first in the top-level object (see the module
 /// documentation for why `metadata` is always the shared `ObjectMeta`).
 pub(crate) fn add_envelope(object: &mut Object, api_version: &str, kind: &str) {
-    let mut properties = IndexMap::with_capacity(object.properties.len() + 3);
+    let mut properties = Properties::with_capacity_and_hasher(object.properties.len() + 3, Default::default());
     let api_version_schema = object.properties.shift_remove("apiVersion").unwrap_or_else(|| {
         Arc::new(Schema {
             ty: Ty::String(StringRules::default()),

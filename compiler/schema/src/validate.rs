@@ -285,7 +285,7 @@ impl<'r> Validator<'r> {
             registry: self.registry,
             patterns: &mut self.patterns,
             out: Vec::new(),
-            path: String::new(),
+            segs: Vec::new(),
             enclosing: Vec::new(),
         };
         walk.run(schema, value);
@@ -297,8 +297,8 @@ impl<'r> Validator<'r> {
 /// depth of a value costs heap, not call stack.
 enum Step<'s, 'v> {
     Visit(Visit<'s, 'v>),
-    /// A value's subtree is done: restore the path to `path_len`, and leave the object
-    /// it was (if it was one).
+    /// A value's subtree is done: restore the path to its first `path_len` segments,
+    /// and leave the object it was (if it was one).
     Leave {
         path_len: usize,
         object: bool,
@@ -334,28 +334,49 @@ enum Seg<'v> {
     Index(usize),
 }
 
-struct Walk<'s, 'c> {
+struct Walk<'s, 'c, 'v> {
     registry: &'s Registry,
     patterns: &'c mut HashMap<String, Option<Regex>>,
     out: Vec<Violation>,
-    /// The path of the value being visited.
-    path: String,
+    /// The path of the value being visited, as its segments: written out
+    /// ([`Walk::path`]) only for a violation, which few values have.
+    segs: Vec<Seg<'v>>,
     /// The objects enclosing the value being visited, innermost last, each with the
-    /// length of its path (for "this field belongs in an enclosing object").
+    /// number of segments of its path (for "this field belongs in an enclosing object").
     enclosing: Vec<(&'s Object, usize)>,
 }
 
-impl<'s> Walk<'s, '_> {
+impl<'s, 'v> Walk<'s, '_, 'v> {
+    /// The path of the value being visited (`spec.template.spec.containers[0]`).
+    fn path(&self) -> String {
+        self.path_to(self.segs.len())
+    }
+
+    /// The path of the first `n` segments of the one being visited.
+    fn path_to(&self, n: usize) -> String {
+        let mut path = String::new();
+        for seg in &self.segs[..n.min(self.segs.len())] {
+            match seg {
+                Seg::Root => {}
+                Seg::Key(key) => push_key(&mut path, key),
+                Seg::Index(i) => {
+                    let _ = write!(path, "[{i}]");
+                }
+            }
+        }
+        path
+    }
+
     /// Visit every value in document order: a value is checked, then its children
     /// (pushed on the stack in reverse, so the first is visited next), then left.
-    fn run<'v>(&mut self, schema: &'s Schema, value: &'v Value) {
+    fn run(&mut self, schema: &'s Schema, value: &'v Value) {
         let root = Visit { check: Check::Schema(schema), value, seg: Seg::Root, depth: 0, duplicate: None };
         let mut stack = vec![Step::Visit(root)];
         let mut children = Vec::new();
         while let Some(step) = stack.pop() {
             let visit = match step {
                 Step::Leave { path_len, object } => {
-                    self.path.truncate(path_len);
+                    self.segs.truncate(path_len);
                     if object {
                         self.enclosing.pop();
                     }
@@ -363,13 +384,9 @@ impl<'s> Walk<'s, '_> {
                 }
                 Step::Visit(visit) => visit,
             };
-            let path_len = self.path.len();
-            match visit.seg {
-                Seg::Root => {}
-                Seg::Key(key) => push_key(&mut self.path, key),
-                Seg::Index(i) => {
-                    let _ = write!(self.path, "[{i}]");
-                }
+            let path_len = self.segs.len();
+            if !matches!(visit.seg, Seg::Root) {
+                self.segs.push(visit.seg);
             }
             if let Some(kind) = visit.duplicate {
                 self.report(visit.value, kind);
@@ -396,7 +413,7 @@ impl<'s> Walk<'s, '_> {
     }
 
     fn report(&mut self, value: &Value, kind: ViolationKind) {
-        self.report_at(self.path.clone(), value, kind);
+        self.report_at(self.path(), value, kind);
     }
 
     fn report_at(&mut self, path: String, value: &Value, kind: ViolationKind) {
@@ -414,13 +431,7 @@ impl<'s> Walk<'s, '_> {
 
     /// Check one value against its schema; its children to visit go to `children`.
     /// Returns whether the value was entered as an object (pushed on `enclosing`).
-    fn node<'v>(
-        &mut self,
-        schema: &'s Schema,
-        value: &'v Value,
-        depth: usize,
-        children: &mut Vec<Visit<'s, 'v>>,
-    ) -> bool {
+    fn node(&mut self, schema: &'s Schema, value: &'v Value, depth: usize, children: &mut Vec<Visit<'s, 'v>>) -> bool {
         let nullable = schema.nullable;
         let schema = self.registry.resolve(schema);
         if matches!(schema.ty, Ty::Any | Ty::Ref(_)) {
@@ -458,7 +469,7 @@ impl<'s> Walk<'s, '_> {
         false
     }
 
-    fn object<'v>(
+    fn object(
         &mut self,
         obj: &'s Object,
         value: &'v Value,
@@ -469,14 +480,14 @@ impl<'s> Walk<'s, '_> {
         let present = |k: &str| fields.get(k).is_some_and(|v| !matches!(v.kind, ValueKind::None));
         for field in &obj.required {
             if !present(field) && !self.has_default(obj, field) {
-                let path = join(&self.path, field);
+                let path = join(&self.path(), field);
                 self.report_at(path, value, ViolationKind::MissingField { field: field.clone() });
             }
         }
         if obj.embedded_resource {
             for field in ["apiVersion", "kind"] {
                 if !present(field) && !obj.required.iter().any(|r| r == field) {
-                    let path = join(&self.path, field);
+                    let path = join(&self.path(), field);
                     self.report_at(path, value, ViolationKind::MissingField { field: field.to_string() });
                 }
             }
@@ -497,7 +508,7 @@ impl<'s> Walk<'s, '_> {
             self.report(value, kind);
         }
 
-        self.enclosing.push((obj, self.path.len()));
+        self.enclosing.push((obj, self.segs.len()));
         if depth >= MAX_DEPTH {
             return;
         }
@@ -551,7 +562,7 @@ impl<'s> Walk<'s, '_> {
             .or_else(|| did_you_mean(key, known.iter().map(String::as_str)));
         let parent_len = self.enclosing.last().map_or(0, |(_, len)| *len);
         let elsewhere = if key.contains('/') && obj.properties.contains_key("annotations") {
-            Some(join(&self.path[..parent_len], "annotations"))
+            Some(join(&self.path_to(parent_len), "annotations"))
         } else {
             // The nearest enclosing object (not this one) that declares the field.
             let n = self.enclosing.len().saturating_sub(1);
@@ -559,7 +570,7 @@ impl<'s> Walk<'s, '_> {
                 .iter()
                 .rev()
                 .find(|(o, _)| o.properties.contains_key(key))
-                .map(|(_, len)| self.path[..*len].to_string());
+                .map(|(_, len)| self.path_to(*len));
             // Else the one field of this object whose own object declares it (`replicas`
             // written beside `spec` instead of in it).
             above.or_else(|| {
@@ -569,7 +580,7 @@ impl<'s> Walk<'s, '_> {
                     _ => false,
                 });
                 match (below.next(), below.next()) {
-                    (Some((name, _)), None) => Some(join(&self.path[..parent_len], name)),
+                    (Some((name, _)), None) => Some(join(&self.path_to(parent_len), name)),
                     _ => None,
                 }
             })
@@ -577,7 +588,7 @@ impl<'s> Walk<'s, '_> {
         self.report(field, ViolationKind::UnknownField { field: key.to_string(), suggestion, elsewhere, known });
     }
 
-    fn array<'v>(
+    fn array(
         &mut self,
         arr: &'s Array,
         value: &'v Value,
@@ -620,7 +631,7 @@ impl<'s> Walk<'s, '_> {
             if let Some(Some(id)) = identities.get(i) {
                 match seen.get(id.as_str()) {
                     Some(&first) => {
-                        let first_path = format!("{}[{first}]", self.path);
+                        let first_path = format!("{}[{first}]", self.path());
                         let keys = if arr.list_type == ListType::Map { arr.map_keys.clone() } else { Vec::new() };
                         let first_span = items.get(first).map_or(item.origin.span, |f| f.origin.span);
                         duplicate =
