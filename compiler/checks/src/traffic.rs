@@ -17,7 +17,7 @@ use cedc_model::views::gateway::{self, Gateway, GatewayClass, ReferenceGrant, Ro
 use cedc_model::views::ingress::Ingress;
 use cedc_model::views::secrets::{ExternalSecret, SealedSecret};
 use cedc_model::{Component, Environment, ObjectKey, ObjectView, Platform, View};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The label a platform puts on an issuer that must not serve production
 /// (`staging` or `test`), such as Let's Encrypt's staging endpoint.
@@ -333,7 +333,7 @@ impl Domains {
 type Path<'a> = (&'a str, &'a str);
 
 /// A claim: a route family's hostname and path on one listener.
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
+#[derive(PartialEq, Eq, Hash)]
 struct Claim<'a> {
     listener: ListenerKey<'a>,
     kind: &'a str,
@@ -348,10 +348,12 @@ struct Claimant<'a> {
     at: Span,
 }
 
-/// Which route claimed each (parent Gateway, hostname, path) in an environment.
+/// Which route claimed each (parent Gateway, hostname, path) in an environment: looked
+/// up by hash (the claims are never listed, so their order does not matter; an ordered
+/// map compared their strings a dozen times per look-up).
 #[derive(Default)]
 struct Claims<'a> {
-    seen: BTreeMap<Claim<'a>, Claimant<'a>>,
+    seen: HashMap<Claim<'a>, Claimant<'a>, foldhash::fast::FixedState>,
 }
 
 /// The API's default rule (and match): every path.
