@@ -246,12 +246,12 @@ fn canonical<T: Clone>(
     (part.clone(), true)
 }
 
-/// What an interned record may hold.
 /// [`Holds::DOTTED`] if `text` is.
 fn dotted(text: &str) -> u8 {
     if Holds::dotted(text) { Holds::DOTTED.0 } else { 0 }
 }
 
+/// What an interned record may hold.
 fn holds(fields: &Fields) -> u8 {
     Holds::ALL & !fields.absent()
 }
