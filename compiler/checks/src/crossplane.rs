@@ -121,7 +121,7 @@ fn definition_names(d: CompositeResourceDefinition<'_>, env: &str, diags: &mut D
     }
     if problems.is_empty()
         && let Some(expected) = d.expected_name()
-        && &*d.object().name != expected
+        && *d.object().name != *expected
     {
         problems.push((
             d.object().name_span(),
