@@ -342,6 +342,19 @@ mod tests {
         Value::new(ValueKind::Record(fields), at(7))
     }
 
+    /// [`made`] with `text` deep inside: `deep: [{ text: <text> }]`.
+    fn holding_deep(name: &str, text: Value) -> Value {
+        let mut v = made(name, at(1));
+        if let ValueKind::Record(f) = &mut v.kind {
+            let inner: Fields = [("text", text)].into_iter().collect();
+            f.insert(
+                "deep".into(),
+                Value::new(ValueKind::list(vec![Value::new(ValueKind::Record(inner), at(21))]), at(22)),
+            );
+        }
+        v
+    }
+
     fn record(v: &Value) -> &Fields {
         v.as_record().expect("a record")
     }
@@ -472,14 +485,7 @@ mod tests {
             ValueKind::Named(Arc::new(Named { text: "db-password".into(), reads: vec![], public: None })),
             at(20),
         );
-        let mut with = made("x", at(1));
-        if let ValueKind::Record(f) = &mut with.kind {
-            let inner: Fields = [("text", named)].into_iter().collect();
-            f.insert(
-                "deep".into(),
-                Value::new(ValueKind::list(vec![Value::new(ValueKind::Record(inner), at(21))]), at(22)),
-            );
-        }
+        let mut with = holding_deep("x", named);
         let mut without = made("y", at(1));
         assert!(!record(&without).lacks(Holds::NAMED), "nothing is known before interning");
         i.intern(&mut with);
@@ -504,17 +510,7 @@ mod tests {
     fn interned_records_know_whether_they_hold_dotted_text() {
         use crate::value::Named;
         let mut i = Interner::new();
-        let deep = |text: Value| {
-            let mut v = made("app", at(1));
-            if let ValueKind::Record(f) = &mut v.kind {
-                let inner: Fields = [("text", text)].into_iter().collect();
-                f.insert(
-                    "deep".into(),
-                    Value::new(ValueKind::list(vec![Value::new(ValueKind::Record(inner), at(21))]), at(22)),
-                );
-            }
-            v
-        };
+        let deep = |text: Value| holding_deep("app", text);
         let named = |text: &str| ValueKind::Named(Arc::new(Named { text: text.into(), reads: vec![], public: None }));
         let mut plain = deep(Value::new(ValueKind::Str("app-settings".into()), at(20)));
         let mut url = deep(Value::new(ValueKind::Str("http://api.web.svc:80".into()), at(20)));
