@@ -38,7 +38,9 @@ use cedc_model::views::core::{
     PodDisruptionBudget, PodSpec, ROOT_CA_CONFIG_MAP, SERVICE_NAME_LABEL, SecretUse, Service, Workload,
 };
 use cedc_model::{Environment, Object, ObjectView, View};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 /// The kinds whose pod template is `spec.template` besides [`Workload`]'s.
 const TEMPLATED: [(&str, &str); 2] = [("apps", "ReplicaSet"), ("batch", "Job")];
@@ -60,17 +62,18 @@ impl<'a> Pods<'a> {
     }
 }
 
-/// What the checks of one environment look things up in.
+/// What the checks of one environment look things up in. The maps are only looked up
+/// by key, never listed (what is listed, the sets, keeps its order): hashed.
 struct Index<'a> {
     pods: Vec<Pods<'a>>,
     /// (namespace, label, value) → the pods carrying it.
-    by_label: BTreeMap<(&'a str, &'a str, &'a str), BTreeSet<usize>>,
-    by_ns: BTreeMap<&'a str, BTreeSet<usize>>,
+    by_label: HashMap<(&'a str, &'a str, &'a str), BTreeSet<usize>>,
+    by_ns: HashMap<&'a str, BTreeSet<usize>>,
     /// (kind, namespace, name) → the ConfigMap's keys when known.
-    made: BTreeMap<(&'a str, &'a str, &'a str), Option<BTreeSet<&'a str>>>,
+    made: HashMap<(&'a str, &'a str, &'a str), Option<BTreeSet<&'a str>>>,
     /// (kind, name) → the namespaces an object of that kind and name is made in (the
     /// help of E0145).
-    by_name: BTreeMap<(&'a str, &'a str), BTreeSet<&'a str>>,
+    by_name: HashMap<(&'a str, &'a str), BTreeSet<&'a str>>,
     /// Services whose endpoints an Endpoints or EndpointSlice object gives.
     filled: BTreeSet<(&'a str, &'a str)>,
     /// Namespaces where a chart runs pods cedc does not see.
@@ -116,10 +119,10 @@ impl<'a> Index<'a> {
     fn build(env: &'a Environment) -> Index<'a> {
         let mut ix = Index {
             pods: Vec::new(),
-            by_label: BTreeMap::new(),
-            by_ns: BTreeMap::new(),
-            made: BTreeMap::new(),
-            by_name: BTreeMap::new(),
+            by_label: HashMap::default(),
+            by_ns: HashMap::default(),
+            made: HashMap::default(),
+            by_name: HashMap::default(),
             filled: BTreeSet::new(),
             charted: BTreeSet::new(),
         };

@@ -39,12 +39,12 @@ use indexmap::{Equivalent, IndexMap};
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
     /// By `(group, version, kind)`.
-    pub kinds: IndexMap<(String, String, String), Kind>,
+    pub kinds: IndexMap<(String, String, String), Kind, foldhash::fast::FixedState>,
     /// Named definitions that [`Ty::Ref`] points to.
     pub definitions: Definitions,
     /// The scope of each kind by `(group, kind)`, kept by [`Registry::insert`] so that
     /// [`Registry::scope_of`] (asked once per object) is one look-up.
-    scopes: IndexMap<(String, String), Scope>,
+    scopes: IndexMap<(String, String), Scope, foldhash::fast::FixedState>,
 }
 
 /// A `(group, version, kind)` key of [`Registry::kinds`], borrowed: a look-up makes no
