@@ -291,3 +291,46 @@ component a {
     let computed: Vec<&str> = d.secondary.iter().map(|(s, _)| &src[s.start as usize..s.end as usize]).collect();
     assert_eq!(computed, ["\"settings-{team}\""]);
 }
+
+/// Conforming a record to its type goes through the type's fields in the type's
+/// order, whatever order the record gives them in: the defaults left out are added in
+/// that order after the given fields, and of two invalid computed fields the one the
+/// type declares first is reported.
+#[test]
+fn conforming_follows_the_types_order() {
+    let src = r#"
+env prod {}
+
+type Settings = {
+  first: String = "1"
+  second?: String
+  third: String = "three"
+  fourth: String
+}
+
+type Pair = { a: Port, b: Port }
+
+fn settings(port: Int) -> Settings = { fourth: "{port}", second: "{port + 1}" }
+fn pair(port: Int) -> Pair = { b: port + 1, a: port + 0 }
+
+component grafana {
+  namespace: "monitoring"
+  objects: [{
+    apiVersion: "v1"
+    kind: "ConfigMap"
+    metadata: { name: "grafana", labels: { port: "{pair(80).a}" } }
+    data: settings(80)
+  }]
+}
+"#;
+    let c = compile(src);
+    assert!(codes(&c).is_empty(), "{:#?}", c.diagnostics);
+    let data = &object(&c, "prod")["data"];
+    let keys: Vec<&String> = data.as_object().expect("data").keys().collect();
+    assert_eq!(keys, ["fourth", "second", "first", "third"], "the given fields, then the defaults in order");
+
+    let bad = compile(&src.replace("pair(80)", "pair(70000)"));
+    let text = format!("{:?}", bad.diagnostics);
+    // `a` is declared before `b`: its value, 70000, is the one reported.
+    assert!(text.contains("70000 is not a valid Port") && !text.contains("70001"), "{text}");
+}
