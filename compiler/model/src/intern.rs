@@ -84,11 +84,11 @@ impl Interner {
     fn value(&mut self, v: &mut Value, depth: usize) -> u8 {
         match &mut v.kind {
             ValueKind::Str(s) => {
-                self.string(s);
+                self.share(s);
                 dotted(s)
             }
             ValueKind::Env(s) => {
-                self.string(s);
+                self.share(s);
                 Holds::UNWRITABLE.0
             }
             ValueKind::List(items) if depth < MAX_DEPTH => self.list(items, depth),
@@ -102,10 +102,6 @@ impl Interner {
 
     /// Make `s` the canonical string equal to it.
     pub fn share(&mut self, s: &mut Arc<str>) {
-        self.string(s);
-    }
-
-    fn string(&mut self, s: &mut Arc<str>) {
         match self.strings.get(&**s) {
             Some(c) => {
                 if !Arc::ptr_eq(c, s) {
@@ -129,7 +125,7 @@ impl Interner {
         // once replaced: remembering its address would keep it alive for nothing.
         let shared = Arc::strong_count(k) > 1;
         let original = k.clone();
-        self.string(k);
+        self.share(k);
         if shared {
             self.keys.insert(key_addr(&original), (original, k.clone()));
         }
