@@ -17,6 +17,7 @@ use cedc_model::views::crossplane as xp_views;
 
 mod budget;
 mod composite;
+mod memo;
 mod secrets;
 
 use budget::{Budget, DECL_SLICE, Over};
@@ -34,6 +35,16 @@ pub type ClusterScoped<'a> = &'a (dyn Fn(&str, &str) -> bool + Sync);
 
 /// Evaluate every environment. Errors in one component do not stop the others.
 pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterScoped) -> (Platform, Diagnostics) {
+    let (platform, diags, _) = evaluate_counting(program, checked, cluster_scoped);
+    (platform, diags)
+}
+
+/// [`evaluate`], and how many calls an environment took from another ([`memo`]).
+fn evaluate_counting(
+    program: &Program,
+    checked: &Checked,
+    cluster_scoped: ClusterScoped,
+) -> (Platform, Diagnostics, usize) {
     let mut platform = Platform::default();
     for (m, idx) in &checked.components {
         if let ItemKind::Component(c) = &program.module(*m).ast.items[*idx].kind {
@@ -53,6 +64,7 @@ pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterSco
     }
     // The parts' results per environment, in order: environments first, then parts.
     let mut diags = Vec::new();
+    let reused = done.iter().flatten().map(|d| d.reused).sum();
     let mut per_part: Vec<_> = done.into_iter().map(Vec::into_iter).collect();
     for info in &checked.envs {
         let mut environment = Environment {
@@ -74,7 +86,7 @@ pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterSco
         }
         platform.envs.push(environment);
     }
-    (platform, diags)
+    (platform, diags, reused)
 }
 
 /// Components are evaluated in parts of at most this many (or [`MAX_PARTS`] parts), each
@@ -86,9 +98,9 @@ const PART: usize = 64;
 const MAX_PARTS: usize = 16;
 
 /// A run of components, evaluated in every environment as one task. Each part has
-/// evaluators of its own (each memoizes the `let`s it reads) and an [`Interner`] of its
-/// own: a component's objects in the environments share their equal parts, and the
-/// tasks share no lock.
+/// evaluators of its own (one per environment, each memoizing the `let`s it reads) and
+/// an [`Interner`] of its own: a component's objects in the environments share their
+/// equal parts, and the tasks share no lock.
 struct Part {
     components: std::ops::Range<usize>,
 }
@@ -108,38 +120,61 @@ struct Evaluated {
     components: Vec<Component>,
     diags: Diagnostics,
     budget: Budget,
+    /// How many calls it took from another environment.
+    reused: usize,
 }
 
-/// Evaluate `part` in each environment, in order, on `budget`: what it made in each
-/// (the last one's budget is what is left).
+/// Evaluate `part` in each environment on `budget`: what it made in each (the last
+/// one's budget is what is left). Each component is evaluated in every environment
+/// before the next, so the calls one environment stores for another ([`memo`]) are
+/// those of one component: the store is emptied after each.
 fn evaluate_part(
     program: &Program,
     checked: &Checked,
     cluster_scoped: ClusterScoped,
     part: &Part,
-    mut budget: Budget,
+    budget: Budget,
 ) -> Vec<Evaluated> {
-    let mut interner = Interner::new();
-    let mut done = Vec::with_capacity(checked.envs.len());
-    for env in &checked.envs {
-        let mut ev = Evaluator::new(program, checked, &env.name, cluster_scoped);
-        ev.budget = budget;
-        let attributes = ev.unit(|ev| ev.env_attributes(env.module, env.item, env.span)).ok();
+    let mut shared = Shared { budget, calls: memo::Calls::default(), interner: Interner::new() };
+    let mut evaluators: Vec<Evaluator> =
+        checked.envs.iter().map(|env| Evaluator::new(program, checked, &env.name, cluster_scoped)).collect();
+    let mut done: Vec<Evaluated> = Vec::with_capacity(checked.envs.len());
+    for (ev, env) in evaluators.iter_mut().zip(&checked.envs) {
+        let attributes =
+            ev.with(&mut shared, |ev| ev.unit(|ev| ev.env_attributes(env.module, env.item, env.span)).ok());
         ev.attributes = attributes.clone();
-        let mut components = Vec::with_capacity(part.components.len());
-        for (m, idx) in &checked.components[part.components.clone()] {
-            if let Some(mut c) = ev.component(*m, *idx) {
-                c.intern(&mut interner);
-                components.push(c);
-            }
+        let components = Vec::with_capacity(part.components.len());
+        done.push(Evaluated { attributes, components, diags: Vec::new(), budget: Budget::default(), reused: 0 });
+    }
+    for (m, idx) in &checked.components[part.components.clone()] {
+        for (ev, made) in evaluators.iter_mut().zip(&mut done) {
+            ev.with(&mut shared, |ev| {
+                if let Some(mut c) = ev.component(*m, *idx) {
+                    c.intern(&mut ev.interner);
+                    made.components.push(c);
+                }
+            });
         }
-        budget = std::mem::take(&mut ev.budget);
-        done.push(Evaluated { attributes, components, diags: ev.diags, budget: Budget::default() });
+        shared.calls = memo::Calls::default();
+        shared.interner.drop_unheld();
+    }
+    for (ev, made) in evaluators.into_iter().zip(&mut done) {
+        made.reused = ev.reused;
+        made.diags = ev.diags;
     }
     if let Some(last) = done.last_mut() {
-        last.budget = budget;
+        last.budget = shared.budget;
     }
     done
+}
+
+/// What the evaluators of one part share, lent to the one evaluating
+/// ([`Evaluator::with`]): the budget, the calls stored for the other environments, the
+/// interner.
+struct Shared {
+    budget: Budget,
+    calls: memo::Calls,
+    interner: Interner,
 }
 
 /// Evaluate one expression of module `m` in the environment `env`, for tools (the
@@ -213,6 +248,24 @@ struct Evaluator<'p> {
     /// function's signature and declaration were looked up by module and name (a string
     /// made and hashed twice) at every call.
     callees: HashMap<Span, Callee<'p>, foldhash::fast::FixedState>,
+    /// What calls returned in the part's other environments ([`memo`]), and this one's
+    /// calls for the next.
+    calls_made: memo::Calls,
+    /// The part's interner: a stored call's value is made canonical when it is stored,
+    /// so the components holding it (in every environment) find it so.
+    interner: Interner,
+    /// How many reads of what differs between environments evaluation has made: `env`,
+    /// `component_name()`, another component, a `let` that reads one or is overridden
+    /// ([`memo`]: a call during which this grows is not stored).
+    env_reads: u64,
+    /// The `let`s whose value read something of the environment ([`Self::env_reads`]).
+    env_lets: std::collections::HashSet<DeclKey>,
+    /// The declarations an override changes, in any environment.
+    overridden: std::collections::HashSet<DeclKey>,
+    /// The deepest call depth reached since the outermost call being stored began.
+    peak_depth: usize,
+    /// How many calls were taken from another environment.
+    reused: usize,
 }
 
 /// What a call's callee names ([`Evaluator::callee`]).
@@ -250,7 +303,29 @@ impl<'p> Evaluator<'p> {
             diags: Vec::new(),
             composing: 0,
             callees: HashMap::default(),
+            calls_made: memo::Calls::default(),
+            interner: Interner::new(),
+            env_reads: 0,
+            env_lets: Default::default(),
+            overridden: c.overrides.iter().map(|o| o.target.clone()).collect(),
+            peak_depth: 0,
+            reused: 0,
         }
+    }
+
+    /// Run `f` with what the part's evaluators share ([`Shared`]), then give it back.
+    fn with<T>(&mut self, shared: &mut Shared, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.lend(shared);
+        let r = f(self);
+        self.lend(shared);
+        r
+    }
+
+    /// Swap what the part's evaluators share with this one's.
+    fn lend(&mut self, shared: &mut Shared) {
+        std::mem::swap(&mut self.budget, &mut shared.budget);
+        std::mem::swap(&mut self.calls_made, &mut shared.calls);
+        std::mem::swap(&mut self.interner, &mut shared.interner);
     }
 
     /// Record a diagnostic found while evaluating this environment.
@@ -401,6 +476,14 @@ impl<'p> Evaluator<'p> {
         if ok { Ok(Value::new(ValueKind::Record(fields), span)) } else { Err(Stop::Failed) }
     }
 
+    /// Count a read of the `let` `key` as a read of the environment when its value is
+    /// known to depend on it, or an override changes it in some environment ([`memo`]).
+    fn read_let(&mut self, key: &DeclKey) {
+        if self.env_lets.contains(key) || self.overridden.contains(key) {
+            self.env_reads += 1;
+        }
+    }
+
     /// A charged copy of a memoized declaration's value, if there is one.
     fn memo(&mut self, component: bool, key: &DeclKey, span: Span) -> Option<R> {
         let memo = if component { &self.components } else { &self.lets };
@@ -419,9 +502,11 @@ impl<'p> Evaluator<'p> {
 
     fn let_value(&mut self, m: ModuleId, name: &str, use_span: Span) -> R {
         let key = (m, name.to_string());
+        self.read_let(&key);
         if let Some(r) = self.memo(false, &key, use_span) {
             return r;
         }
+        let reads_before = self.env_reads;
         // A composite's value is memoized and guarded like a `let`'s (its name is unique
         // in its module too).
         let item = self.p.module(m).item(name).map(|i| &i.kind);
@@ -457,6 +542,9 @@ impl<'p> Evaluator<'p> {
             })
         });
         self.decl_stack.pop();
+        if self.env_reads != reads_before {
+            self.env_lets.insert(key.clone());
+        }
         match &r {
             Ok(v) => {
                 self.lets.insert(key, Some(v.clone()));
@@ -477,6 +565,8 @@ impl<'p> Evaluator<'p> {
     /// needs it again). Failures are always memoized, so each is reported once.
     fn component_value_kept(&mut self, m: ModuleId, name: &str, use_span: Span, keep: bool) -> R {
         let key = (m, name.to_string());
+        // A component's value is its environment's.
+        self.env_reads += 1;
         if let Some(r) = self.memo(true, &key, use_span) {
             return r;
         }
@@ -821,7 +911,10 @@ impl<'p> Evaluator<'p> {
             ExprKind::Int(i) => v(ValueKind::Int(*i)),
             ExprKind::Bool(b) => v(ValueKind::Bool(*b)),
             ExprKind::None => v(ValueKind::None),
-            ExprKind::Env => v(ValueKind::Env(self.env.clone())),
+            ExprKind::Env => {
+                self.env_reads += 1;
+                v(ValueKind::Env(self.env.clone()))
+            }
             ExprKind::Str(s) if self.composing > 0 => self.string_composing(s, span),
             ExprKind::Str(s) => {
                 let mut reads = Vec::new();
@@ -1132,6 +1225,7 @@ impl<'p> Evaluator<'p> {
                 None => Err(self.missing_key(&f.name, &fields, f.span)),
             },
             ValueKind::Env(name) => {
+                self.env_reads += 1;
                 let found = if *name == *self.env && self.attributes.is_some() {
                     let cost = self.attributes.as_ref().and_then(|a| a.get(&f.name)).map(budget::copy_cost);
                     if let Some((slots, bytes)) = cost {
@@ -1178,6 +1272,11 @@ impl<'p> Evaluator<'p> {
         let ExprKind::Ident(root) = &cur.kind else { return None };
         path.reverse();
         let (slots, bytes) = budget::copy_cost(self.find_in_place(root, &path)?);
+        if let Some(Def::Decl { module, name }) = self.p.resolution.name(root.span)
+            && !(self.env_lets.is_empty() && self.overridden.is_empty())
+        {
+            self.read_let(&(*module, name.clone()));
+        }
         if let Err(stop) = self.charge(f.span, path.len() as u64 + slots, bytes) {
             return Some(Err(stop));
         }
@@ -1410,18 +1509,73 @@ impl<'p> Evaluator<'p> {
             let v = self.conform(v, &p.ty)?;
             locals.push((binding.name.span, v));
         }
+        let mut v = self.call_body(e, m, &sig, decl, locals)?;
+        if self.calls.is_empty() {
+            made_by_call(&mut v, decl.body.span, e.span);
+        }
+        Ok(v)
+    }
+
+    /// Evaluate the body of the function `decl` on its arguments `locals`, or take what
+    /// the same call returned in another environment ([`memo`]).
+    fn call_body(
+        &mut self,
+        e: &Expr,
+        m: ModuleId,
+        sig: &cedc_types::FnSig,
+        decl: &FnDecl,
+        locals: Vec<(Span, Value)>,
+    ) -> R {
+        // A composite's body reads its spec (patches): never stored.
+        if self.composing > 0 {
+            return self.run_body(e, m, sig, decl, locals);
+        }
+        let function = memo::function_of(decl);
+        let lookup = match self.calls_made.find(function, locals.iter().map(|(_, v)| v), &self.env) {
+            memo::Found::Value(v, below) if self.depth + below < MAX_CALL_DEPTH => {
+                let (slots, bytes) = budget::copy_cost(&v);
+                self.charge(e.span, slots.max(1), bytes)?;
+                self.peak_depth = self.peak_depth.max(self.depth + below);
+                self.reused += 1;
+                return Ok(v);
+            }
+            memo::Found::Value(..) => return self.run_body(e, m, sig, decl, locals),
+            memo::Found::Missing(lookup) => lookup,
+        };
+        let args: Vec<Value> = locals.iter().map(|(_, v)| v.clone()).collect();
+        let (reads, reported) = (self.env_reads, self.diags.len());
+        let outer_peak = std::mem::replace(&mut self.peak_depth, self.depth);
+        let mut r = self.run_body(e, m, sig, decl, locals);
+        let below = self.peak_depth - self.depth;
+        self.peak_depth = self.peak_depth.max(outer_peak);
+        if let Ok(v) = &mut r
+            && self.env_reads == reads
+            && self.diags.len() == reported
+        {
+            self.interner.intern(v);
+            self.calls_made.store(lookup, function, args, v.clone(), &self.env, below);
+        }
+        r
+    }
+
+    /// Evaluate the body of `decl` on `locals`, conformed to its result type.
+    fn run_body(
+        &mut self,
+        e: &Expr,
+        m: ModuleId,
+        sig: &cedc_types::FnSig,
+        decl: &FnDecl,
+        locals: Vec<(Span, Value)>,
+    ) -> R {
         self.depth += 1;
+        self.peak_depth = self.peak_depth.max(self.depth);
         self.bodies.push(decl.body.span);
         self.calls.push(e.span);
         let r = self.in_module(m, locals, |ev| ev.expr(&decl.body));
         self.calls.pop();
         self.bodies.pop();
         self.depth -= 1;
-        let mut v = self.conform(r?, &sig.ret)?;
-        if self.calls.is_empty() {
-            made_by_call(&mut v, decl.body.span, e.span);
-        }
-        Ok(v)
+        self.conform(r?, &sig.ret)
     }
 
     fn builtin(&mut self, e: &Expr, b: Builtin, args: &[Arg]) -> R {
@@ -1487,9 +1641,13 @@ impl<'p> Evaluator<'p> {
                 };
                 out(ValueKind::Str(s.into()))
             }
-            (Builtin::CompositeName, []) => self.composite_name(span),
+            (Builtin::CompositeName, []) => {
+                self.env_reads += 1;
+                self.composite_name(span)
+            }
             (Builtin::ComponentName, []) => match self.within.clone() {
                 Within::Component(name) => {
+                    self.env_reads += 1;
                     self.charge_string(span, name.len(), name.len())?;
                     out(ValueKind::Str(name))
                 }
@@ -1692,6 +1850,109 @@ fn take_list(v: Option<Value>) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::{MAX_PARTS, PART, Part};
+    use cedc_model::Platform;
+
+    /// Evaluate `src` (one file): the platform, and how many calls an environment took
+    /// from another.
+    fn evaluate(src: &str) -> (Platform, usize) {
+        let mut fs = cedc_names::MemoryFs::default();
+        fs.files.insert("main.ced".into(), src.as_bytes().to_vec());
+        let (program, diags) = cedc_names::load_project(&fs, &["main.ced".to_string()]);
+        assert!(diags.is_empty(), "{diags:#?}");
+        let (checked, diags) = cedc_types::check(&program);
+        assert!(diags.is_empty(), "{diags:#?}");
+        let (platform, diags, reused) = super::evaluate_counting(&program, &checked, &cedc_model::is_cluster_scoped);
+        assert!(diags.is_empty(), "{diags:#?}");
+        (platform, reused)
+    }
+
+    /// Three environments, `decls`, and components `a` and `b`, each a ConfigMap whose
+    /// `data.v` is `value`.
+    fn platform(decls: &str, value: &str) -> String {
+        let mut src = String::from(
+            "env prod { domain: \"example.org\" }\nenv staging { domain: \"staging.example.org\" }\n\
+             env sandbox { domain: \"sandbox.example.org\" }\n",
+        );
+        src.push_str(decls);
+        for c in ["a", "b"] {
+            src.push_str(&format!(
+                "\ncomponent {c} {{\n  namespace: \"{c}\"\n  objects: [{{ apiVersion: \"v1\", kind: \"ConfigMap\", \
+                 metadata: {{ name: \"settings\" }}, data: {{ v: {value} }} }}]\n}}\n"
+            ));
+        }
+        src
+    }
+
+    /// `data.v` of each component's ConfigMap, per environment.
+    fn values(p: &Platform) -> Vec<Vec<String>> {
+        p.envs
+            .iter()
+            .map(|e| {
+                e.components
+                    .iter()
+                    .filter(|c| !c.objects.is_empty())
+                    .map(|c| {
+                        let v = c.objects[0].value.get("data").and_then(|d| d.get("v")).and_then(|v| v.as_str());
+                        v.unwrap_or("(none)").to_string()
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_call_that_reads_nothing_of_the_environment_is_taken_from_the_first() {
+        let decls = "fn tag(n: String) -> String = \"{n}-tag\"\n";
+        let (p, reused) = evaluate(&platform(decls, "tag(\"x\")"));
+        assert_eq!(values(&p), vec![vec!["x-tag"; 2]; 3]);
+        // Each component's call (its argument is its own, by where it is written), in
+        // staging and in sandbox.
+        assert_eq!(reused, 4);
+    }
+
+    #[test]
+    fn a_call_that_reads_what_differs_between_environments_is_evaluated_in_each() {
+        let prod = ["x.example.org", "x.staging.example.org", "x.sandbox.example.org"];
+        let cases: [(&str, &str, [[&str; 2]; 3]); 8] = [
+            // `env` itself, and its fields.
+            (
+                "fn f(n: String) -> String = if env == prod then \"{n}.p\" else \"{n}.o\"\n",
+                "f(\"x\")",
+                [["x.p"; 2], ["x.o"; 2], ["x.o"; 2]],
+            ),
+            ("fn f(n: String) -> String = \"{n}.{env.domain}\"\n", "f(\"x\")", prod.map(|v| [v, v])),
+            // A default argument reading it.
+            ("fn f(n: String, d: String = env.domain) -> String = \"{n}.{d}\"\n", "f(\"x\")", prod.map(|v| [v, v])),
+            // A `let` reading it.
+            ("let d = env.domain\nfn f(n: String) -> String = \"{n}.{d}\"\n", "f(\"x\")", prod.map(|v| [v, v])),
+            // A field of a `let` reading it (read in place).
+            (
+                "let d = { host: env.domain }\nfn f(n: String) -> String = \"{n}.{d.host}\"\n",
+                "f(\"x\")",
+                prod.map(|v| [v, v]),
+            ),
+            // A `let` an override changes in one environment.
+            (
+                "let d = \"one\"\nin sandbox { d = \"two\" }\nfn f(n: String) -> String = \"{n}.{d}\"\n",
+                "f(\"x\")",
+                [["x.one"; 2], ["x.one"; 2], ["x.two"; 2]],
+            ),
+            // The component being evaluated.
+            ("fn f(n: String) -> String = \"{n}.{component_name()}\"\n", "f(\"x\")", [["x.a", "x.b"]; 3]),
+            // Another component.
+            (
+                "component base {\n  namespace: \"base\"\n  objects: []\n}\nfn f(n: String) -> String = \"{n}.{base.namespace}\"\n",
+                "f(\"x\")",
+                [["x.base"; 2]; 3],
+            ),
+        ];
+        for (decls, value, want) in cases {
+            let (p, reused) = evaluate(&platform(decls, value));
+            let want: Vec<Vec<String>> = want.iter().map(|e| e.iter().map(|v| v.to_string()).collect()).collect();
+            assert_eq!(values(&p), want, "{decls}");
+            assert_eq!(reused, 0, "{decls}");
+        }
+    }
 
     #[test]
     fn parts_cover_every_component_once_in_order() {

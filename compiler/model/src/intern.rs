@@ -38,7 +38,11 @@ pub struct Interner {
     /// spells, each one allocation): the name (kept, so that its address keeps naming
     /// it) and its canonical string.
     keys: HashMap<usize, (Key, Key), State>,
+    /// The canonical records (each knows it is: [`Fields::is_canonical`], and is left
+    /// as it is, unwalked, when met again).
     records: hashbrown::HashTable<Fields>,
+    /// The records made canonical since [`Interner::drop_unheld`] (hash, address).
+    fresh_records: Vec<(u64, usize)>,
     lists: hashbrown::HashTable<List>,
     /// Shared records already interned, by address: the original (kept, so that its
     /// address keeps naming it) and its canonical part — met again through another
@@ -78,6 +82,21 @@ impl Interner {
     pub fn forget_shared(&mut self) {
         self.records_seen.clear();
         self.lists_seen.clear();
+    }
+
+    /// Drop the records made canonical since the last call that no value holds any
+    /// more (a helper's result its caller then changed, say), which would otherwise
+    /// live as long as the interner; an equal record met later becomes canonical in its
+    /// place. Called once what could hold them is interned and what else kept them is
+    /// gone (evaluation: after each component, in every environment).
+    pub fn drop_unheld(&mut self) {
+        for (h, addr) in self.fresh_records.drain(..) {
+            if let Ok(entry) = self.records.find_entry(h, |c| c.addr() == addr)
+                && !entry.get().is_shared()
+            {
+                entry.remove();
+            }
+        }
     }
 
     /// Intern `v`; what it may hold ([`Holds`] bits).
@@ -134,6 +153,9 @@ impl Interner {
     fn record(&mut self, fields: &mut Fields, depth: usize) -> u8 {
         // Only a shared record can have been met before (the table keeps a reference).
         let original = if fields.is_shared() {
+            if fields.is_canonical() {
+                return holds(fields);
+            }
             if let Some((_, canon)) = self.records_seen.get(&fields.addr()) {
                 *fields = canon.clone();
                 return holds(fields);
@@ -168,7 +190,11 @@ impl Interner {
             }
         }
         fields.set_absent(Holds::ALL & !held);
-        let (canon, _) = canonical(&mut self.records, &self.state, fields, record_hash, record_eq);
+        let (canon, new, h) = canonical(&mut self.records, &self.state, fields, record_hash, record_eq);
+        if new {
+            canon.set_canonical();
+            self.fresh_records.push((h, canon.addr()));
+        }
         if let Some(o) = original {
             self.records_seen.insert(o.addr(), (o, canon.clone()));
         }
@@ -178,6 +204,10 @@ impl Interner {
 
     fn list(&mut self, items: &mut List, depth: usize) -> u8 {
         let original = if Arc::strong_count(items) > 1 {
+            // A canonical list (only those have their holds recorded) is left as it is.
+            if let Some(held) = self.list_holds.get(&(Arc::as_ptr(items) as usize)) {
+                return *held;
+            }
             if let Some((_, canon)) = self.lists_seen.get(&(Arc::as_ptr(items) as usize)) {
                 *items = canon.clone();
                 return self.list_holds(items);
@@ -208,7 +238,7 @@ impl Interner {
                 held |= self.value(v, depth + 1);
             }
         }
-        let (canon, new) = canonical(&mut self.lists, &self.state, items, list_hash, list_eq);
+        let (canon, new, _) = canonical(&mut self.lists, &self.state, items, list_hash, list_eq);
         if new {
             self.list_holds.insert(Arc::as_ptr(items) as usize, held);
         }
@@ -226,20 +256,20 @@ impl Interner {
 }
 
 /// The part of `table` equal to `part`, or `part` itself, which becomes canonical (then
-/// `true`).
+/// `true`), and the hash it is found by.
 fn canonical<T: Clone>(
     table: &mut hashbrown::HashTable<T>,
     state: &State,
     part: &T,
     hash: fn(&State, &T) -> u64,
     eq: fn(&T, &T) -> bool,
-) -> (T, bool) {
+) -> (T, bool, u64) {
     let h = hash(state, part);
     if let Some(c) = table.find(h, |c| eq(c, part)) {
-        return (c.clone(), false);
+        return (c.clone(), false, h);
     }
     table.insert_unique(h, part.clone(), |c| hash(state, c));
-    (part.clone(), true)
+    (part.clone(), true, h)
 }
 
 /// [`Holds::DOTTED`] if `text` is.
@@ -420,6 +450,28 @@ mod tests {
         assert_eq!(v.as_list().map(|l| l.as_ptr() as usize), list, "and so does the shared list");
         assert!(record(&kept).lacks(Holds::NAMED), "it still learns what it lacks");
         drop(also);
+    }
+
+    #[test]
+    fn a_canonical_part_met_again_is_not_walked() {
+        let mut i = Interner::new();
+        let mut first = made("x", at(1));
+        i.intern(&mut first);
+        i.forget_shared();
+        // A new list holding the canonical record, and a record holding its canonical
+        // list (as a value evaluation took from another environment holds them).
+        let ports = record(&first).get("ports").cloned().expect("ports");
+        let mut v = Value::new(ValueKind::list(vec![first.clone()]), at(8));
+        let mut w = Value::new(ValueKind::Record([("ports", ports.clone())].into_iter().collect()), at(9));
+        let records = i.records.len();
+        let (list_holds, record_holds) = (i.value(&mut v, 0), i.value(&mut w, 0));
+        assert!(i.records_seen.is_empty() && i.lists_seen.is_empty(), "neither was walked as a shared part");
+        assert_eq!(record(&v.as_list().expect("a list")[0]).addr(), record(&first).addr());
+        assert_eq!(i.records.len(), records + 1, "only the new record is new");
+        // What they hold is still known: nothing named anywhere inside.
+        assert_eq!(list_holds & Holds::NAMED.0, 0);
+        assert_eq!(record_holds & Holds::NAMED.0, 0);
+        assert!(record(&w).lacks(Holds::NAMED));
     }
 
     #[test]

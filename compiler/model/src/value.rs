@@ -96,6 +96,11 @@ struct Inner {
     /// through a shared reference (it describes the content, which cannot change while
     /// shared), so interning a shared record need not copy it.
     absent: std::sync::atomic::AtomicU8,
+    /// Whether this record is the canonical one of the [`crate::Interner`] that interned
+    /// it (each value is interned by one interner: its part's), which then leaves it as
+    /// it is when it meets it again. Set through a shared reference, as `absent`; a copy
+    /// or a change is not canonical.
+    canonical: std::sync::atomic::AtomicBool,
 }
 
 impl Clone for Inner {
@@ -105,6 +110,7 @@ impl Clone for Inner {
             typed: self.typed,
             conformed: self.conformed.clone(),
             absent: std::sync::atomic::AtomicU8::new(self.absent()),
+            canonical: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -165,7 +171,13 @@ impl Fields {
     }
     /// Untyped fields holding `map`, nothing known of them.
     fn of(map: FieldMap) -> Fields {
-        Fields(Arc::new(Inner { map, typed: false, conformed: None, absent: Default::default() }))
+        Fields(Arc::new(Inner {
+            map,
+            typed: false,
+            conformed: None,
+            absent: Default::default(),
+            canonical: Default::default(),
+        }))
     }
     /// The address of the fields (equal for two records sharing them).
     pub fn addr(&self) -> usize {
@@ -189,6 +201,15 @@ impl Fields {
     /// them).
     pub(crate) fn set_absent(&self, absent: u8) {
         self.0.absent.store(absent, std::sync::atomic::Ordering::Relaxed);
+    }
+    /// Whether these are the canonical fields of the interner that interned them.
+    pub(crate) fn is_canonical(&self) -> bool {
+        self.0.canonical.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    /// They became the canonical fields of an interner (which keeps them: a copy or a
+    /// change is another record).
+    pub(crate) fn set_canonical(&self) {
+        self.0.canonical.store(true, std::sync::atomic::Ordering::Relaxed);
     }
     /// Whether changing them would copy them first.
     pub fn is_shared(&self) -> bool {
@@ -227,6 +248,7 @@ impl std::ops::DerefMut for Fields {
         let inner = Arc::make_mut(&mut self.0);
         inner.conformed = None;
         *inner.absent.get_mut() = 0;
+        *inner.canonical.get_mut() = false;
         &mut inner.map
     }
 }
