@@ -148,7 +148,9 @@ fn objects(env: &Environment, cx: &Cx, diags: &mut Diagnostics) {
     // By identity borrowed from each object (group, kind, namespace, name); an
     // `ObjectId` is made only for a report.
     type Identity<'a> = (&'a str, &'a str, Option<&'a str>, &'a str);
-    let mut seen: HashMap<Identity, (&str, cedc_diagnostics::Span, Written)> = HashMap::default();
+    // The first object of each identity (its name's span is read only for a report:
+    // reading it for every object walked each one's metadata once more).
+    let mut seen: HashMap<Identity, (&str, &Object, Written)> = HashMap::default();
     let owned = env.components.iter().flat_map(|c| {
         // What the chart installs first: an object of the component clashing with
         // one is then the one pointed at.
@@ -160,7 +162,6 @@ fn objects(env: &Environment, cx: &Cx, diags: &mut Diagnostics) {
     // then the one pointed at.
     let delivery = env.delivery.iter().map(|o| (DELIVERY, o, Written::ByCedc));
     for (owner, o, written) in delivery.chain(owned) {
-        let name_span = o.name_span();
         if written == Written::ByCedc {
             let from = diags.len();
             object_rules(o, cx, &env.name, diags);
@@ -168,12 +169,13 @@ fn objects(env: &Environment, cx: &Cx, diags: &mut Diagnostics) {
         }
         let id = (o.group(), o.kind.as_ref(), o.namespace.as_deref(), o.name.as_ref());
         match seen.get(&id) {
-            Some((other, span, first)) => {
+            Some((other, first_object, first)) => {
                 if *first == Written::Outside && written == Written::Outside {
                     continue; // two components reading the same object made outside
                 }
+                let (span, name_span) = (first_object.name_span(), o.name_span());
                 if *first == Written::Outside || written == Written::Outside {
-                    diags.push(made_and_outside(&o.id(), (other, *span, *first), (owner, name_span)).in_env(&env.name));
+                    diags.push(made_and_outside(&o.id(), (other, span, *first), (owner, name_span)).in_env(&env.name));
                     continue;
                 }
                 let where_ = if *other == owner {
@@ -186,13 +188,13 @@ fn objects(env: &Environment, cx: &Cx, diags: &mut Diagnostics) {
                 diags.push(
                     Diagnostic::error("E0070", format!("{} is defined {where_}", o.id()))
                         .at(name_span, "second definition")
-                        .also(*span, "first definition")
+                        .also(span, "first definition")
                         .help("each object (group, kind, namespace, name) exists once per environment: rename one or remove it")
                         .in_env(&env.name),
                 );
             }
             None => {
-                seen.insert(id, (owner, name_span, written));
+                seen.insert(id, (owner, o, written));
             }
         }
     }
