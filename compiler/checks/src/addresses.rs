@@ -8,8 +8,9 @@
 //! name resolves in the pod's namespace only).
 //!
 //! Invariants: the Services are indexed once per environment, by (namespace, name) and
-//! by name; values are walked with an explicit stack; each string is scanned once, each
-//! address found is one lookup.
+//! by name; values are walked with an explicit stack; the strings of each distinct
+//! object value are scanned once for all environments ([`in_object`]: what a string holds
+//! depends on it alone), and each address found is one lookup in each environment.
 
 use cedc_diagnostics::{Diagnostic, Span};
 use cedc_model::views::core::Service;
@@ -22,7 +23,29 @@ struct Services<'a> {
     by_name: BTreeMap<&'a str, Vec<&'a str>>,
 }
 
-pub fn check(env: &Environment, diags: &mut Vec<Diagnostic>) {
+/// What may name a Service in a string: an in-cluster address or a URL's bare host.
+pub(crate) enum Address<'v> {
+    /// `<service>.<namespace>.svc…`: the hostname as written, the Service's name and
+    /// namespace, the port written after it.
+    Qualified { at: Span, written: &'v str, name: &'v str, namespace: &'v str, port: Option<i64> },
+    /// A URL whose host is a bare name (`http://postgres:5432`).
+    Short { at: Span, host: &'v str },
+}
+
+/// The addresses in the strings of each object cedc writes, by
+/// [`cedc_model::Object::value_id`]: only the objects holding one.
+pub(crate) type Found<'v> = crate::HashMap<usize, Vec<Address<'v>>>;
+
+/// The addresses in the strings of the object `o`, when it holds any: they depend on
+/// its value alone, so `crate::distinct` scans each distinct value once for all
+/// environments.
+pub(crate) fn in_object(o: &cedc_model::Object) -> Option<Vec<Address<'_>>> {
+    let mut out = Vec::new();
+    addresses_in(&o.value, &mut out);
+    Some(out).filter(|a| !a.is_empty())
+}
+
+pub fn check(env: &Environment, found: &Found, diags: &mut Vec<Diagnostic>) {
     let mut services = Services { by_key: BTreeMap::new(), by_name: BTreeMap::new() };
     for s in env.components.iter().flat_map(Component::visible_objects).filter_map(Service::cast) {
         services.by_key.insert((s.namespace(), s.name()), s.ports().filter_map(|p| p.port()).collect());
@@ -33,7 +56,14 @@ pub fn check(env: &Environment, diags: &mut Vec<Diagnostic>) {
         for o in &c.objects {
             let ns = o.namespace.as_deref().unwrap_or(&c.namespace);
             let from = out.len();
-            scan(&o.value, ns, &services, &mut out);
+            match o.value_id() {
+                Some(id) => {
+                    for a in found.get(&id).into_iter().flatten() {
+                        report(a, ns, &services, &mut out);
+                    }
+                }
+                None => scan(&o.value, ns, &services, &mut out),
+            }
             crate::at_input(&mut out[from..], o);
         }
         if let Some(chart) = &c.chart {
@@ -45,11 +75,20 @@ pub fn check(env: &Environment, diags: &mut Vec<Diagnostic>) {
 
 /// Every string of `v` (read from namespace `ns`), checked.
 fn scan(v: &Value, ns: &str, services: &Services, out: &mut Vec<Diagnostic>) {
+    let mut found = Vec::new();
+    addresses_in(v, &mut found);
+    for a in &found {
+        report(a, ns, services, out);
+    }
+}
+
+/// The addresses in the strings of `v`, in order.
+fn addresses_in<'v>(v: &'v Value, out: &mut Vec<Address<'v>>) {
     let mut stack = vec![v];
     while let Some(v) = stack.pop() {
         match &v.kind {
-            ValueKind::Str(s) => text(s, v.span(), ns, services, out),
-            ValueKind::Named(n) => text(&n.text, v.span(), ns, services, out),
+            ValueKind::Str(s) => text(s, v.span(), out),
+            ValueKind::Named(n) => text(&n.text, v.span(), out),
             ValueKind::List(items) => stack.extend(items.iter().rev()),
             // A record known to hold no text with a dot or a colon holds no address.
             ValueKind::Record(fields) if fields.lacks(Holds::DOTTED) => {}
@@ -67,8 +106,8 @@ fn host_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '.'
 }
 
-/// The addresses in one string.
-fn text(s: &str, at: Span, ns: &str, services: &Services, out: &mut Vec<Diagnostic>) {
+/// The addresses in one string, at `at`.
+fn text<'v>(s: &'v str, at: Span, out: &mut Vec<Address<'v>>) {
     // An address has a dot (`.svc`) or a scheme (`://`): most strings (names, labels,
     // ports' names) have neither, and a byte search rules them out cheaply.
     if !Holds::dotted(s) {
@@ -77,11 +116,21 @@ fn text(s: &str, at: Span, ns: &str, services: &Services, out: &mut Vec<Diagnost
     for (start, host, port) in qualified(s) {
         let labels: Vec<&str> = host.split('.').collect();
         let [.., name, namespace] = labels[..] else { continue };
-        let written = &s[start..start + host.len()];
         if (namespace, name) == API_SERVER {
             continue;
         }
-        match services.by_key.get(&(namespace, name)) {
+        out.push(Address::Qualified { at, written: &s[start..start + host.len()], name, namespace, port });
+    }
+    for (host, _) in short_urls(s) {
+        out.push(Address::Short { at, host });
+    }
+}
+
+/// E0152 or E0153 when the Services of the environment do not match the address `a`
+/// read from namespace `ns`.
+fn report(a: &Address, ns: &str, services: &Services, out: &mut Vec<Diagnostic>) {
+    match *a {
+        Address::Qualified { at, written, name, namespace, port } => match services.by_key.get(&(namespace, name)) {
             None => out.push(
                 Diagnostic::warning("E0152", format!("`{written}` names Service `{name}` in `{namespace}`, which the platform does not make there"))
                     .at(at, "an in-cluster address")
@@ -100,25 +149,25 @@ fn text(s: &str, at: Span, ns: &str, services: &Services, out: &mut Vec<Diagnost
                     );
                 }
             }
+        },
+        Address::Short { at, host } => {
+            if services.by_key.contains_key(&(ns, host)) {
+                return;
+            }
+            let Some(elsewhere) = services.by_name.get(host) else { return };
+            let first = elsewhere[0];
+            out.push(
+                Diagnostic::warning(
+                    "E0153",
+                    format!(
+                        "`{host}` is a Service of {}, not of `{ns}` where it is read",
+                        elsewhere.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+                .at(at, "a short Service name")
+                .help(format!("a short name resolves in the reader's own namespace: write `{host}.{first}.svc`")),
+            );
         }
-    }
-    for (host, _) in short_urls(s) {
-        if services.by_key.contains_key(&(ns, host)) {
-            continue;
-        }
-        let Some(elsewhere) = services.by_name.get(host) else { continue };
-        let first = elsewhere[0];
-        out.push(
-            Diagnostic::warning(
-                "E0153",
-                format!(
-                    "`{host}` is a Service of {}, not of `{ns}` where it is read",
-                    elsewhere.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-                ),
-            )
-            .at(at, "a short Service name")
-            .help(format!("a short name resolves in the reader's own namespace: write `{host}.{first}.svc`")),
-        );
     }
 }
 

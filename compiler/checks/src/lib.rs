@@ -27,9 +27,16 @@ type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>
 /// `unchecked`, as `apiVersion/Kind`), its identity, name, labels and scope.
 pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> Diagnostics {
     let dirs = argocd::output_dirs(platform);
-    let violations = schema_violations(platform, registry, unchecked);
-    let plaintext = plaintext::findings(platform);
-    let cx = Cx { platform, registry, unchecked, dirs: &dirs, violations: &violations, plaintext: &plaintext };
+    let Distinct { violations, plaintext, addresses } = distinct(platform, registry, unchecked);
+    let cx = Cx {
+        platform,
+        registry,
+        unchecked,
+        dirs: &dirs,
+        violations: &violations,
+        plaintext: &plaintext,
+        addresses: &addresses,
+    };
     // Every check of every environment is an independent task: in parallel, the
     // reports in the order of the environments, then of `CHECKS`.
     let tasks: Vec<(&Environment, &Check)> =
@@ -49,12 +56,14 @@ struct Cx<'a> {
     unchecked: &'a [String],
     dirs: &'a std::collections::BTreeSet<String>,
     violations: &'a Violations,
-    /// What the strings of each object written give away ([`plaintext::findings`]).
+    /// What each object written gives away ([`plaintext::of_object`], by [`distinct`]).
     plaintext: &'a plaintext::Findings<'a>,
+    /// The in-cluster addresses in the strings of each object written ([`distinct`]).
+    addresses: &'a addresses::Found<'a>,
 }
 
 /// The schema violations of each object cedc writes, by [`Object::value_id`] (see
-/// [`schema_violations`]).
+/// [`distinct`]).
 type Violations = HashMap<usize, Vec<Violation>>;
 
 /// How many tasks each core gets for work done once per distinct object
@@ -99,20 +108,52 @@ fn per_distinct_object<'p, S, T: Send>(
     done.into_iter().flatten().collect()
 }
 
-/// Every object cedc writes in any environment validated against its kind's schema,
-/// once per distinct value ([`per_distinct_object`]): whatever the environment, a
-/// value's violations are the same. Only the objects with a violation are kept; each
-/// environment's `objects` check reports its objects' violations in its own order.
-fn schema_violations(platform: &Platform, registry: &Registry, unchecked: &[String]) -> Violations {
-    per_distinct_object(
+/// What each distinct object written gives away, whatever the environment.
+struct Distinct<'p> {
+    violations: Violations,
+    plaintext: plaintext::Findings<'p>,
+    addresses: addresses::Found<'p>,
+}
+
+/// Every object cedc writes in any environment, once per distinct value
+/// ([`per_distinct_object`]: whatever the environment, what these give depends on the
+/// value alone): validated against its kind's schema (unless the project asked not
+/// to), its strings scanned for credentials ([`plaintext::of_object`]) and for in-cluster
+/// addresses ([`addresses::in_object`]) — one after the other while the value is in
+/// the cache. Only the objects with something to report are kept; each environment's
+/// checks report their objects' findings in their own order.
+fn distinct<'p>(platform: &'p Platform, registry: &Registry, unchecked: &[String]) -> Distinct<'p> {
+    let found = per_distinct_object(
         platform,
-        |o| !is_unchecked(o, unchecked),
-        || Validator::new(registry),
-        |validator, o| {
-            let kind = registry.lookup(&o.api_version, &o.kind)?;
-            Some(validator.validate(&kind.schema, &o.value)).filter(|v| !v.is_empty())
+        |_| true,
+        || (Validator::new(registry), plaintext::Credentials::default()),
+        |(validator, credentials), o| {
+            let violations = match registry.lookup(&o.api_version, &o.kind) {
+                Some(kind) if !is_unchecked(o, unchecked) => {
+                    Some(validator.validate(&kind.schema, &o.value)).filter(|v| !v.is_empty())
+                }
+                _ => None,
+            };
+            let scanned = plaintext::of_object(credentials, o);
+            let addresses = addresses::in_object(o);
+            (violations.is_some() || scanned.is_some() || addresses.is_some())
+                .then_some((violations, scanned, addresses))
         },
-    )
+    );
+    let mut d =
+        Distinct { violations: HashMap::default(), plaintext: HashMap::default(), addresses: HashMap::default() };
+    for (id, (violations, scanned, addresses)) in found {
+        if let Some(v) = violations {
+            d.violations.insert(id, v);
+        }
+        if let Some(s) = scanned {
+            d.plaintext.insert(id, s);
+        }
+        if let Some(a) = addresses {
+            d.addresses.insert(id, a);
+        }
+    }
+    d
 }
 
 /// Whether `o`'s kind is one the project asked not to validate (`apiVersion/Kind`).
@@ -135,7 +176,7 @@ const CHECKS: &[Check] = &[
     |cx, env, d| plaintext::check(env, cx.plaintext, d),
     |_, env, d| secret_refs::check(env, d),
     |_, env, d| workloads::check(env, d),
-    |_, env, d| addresses::check(env, d),
+    |cx, env, d| addresses::check(env, cx.addresses, d),
     |cx, env, d| delivery::check(env, cx.platform.host_of(env), cx.registry, d),
     |cx, env, d| argocd::check(env, cx.dirs, d),
     |cx, env, d| crossplane::check(env, cx.registry, d),
@@ -306,7 +347,7 @@ fn name_rule(o: &Object) -> Result<(), (String, String)> {
 
 /// An object against its kind's schema; every violation at the span of the value. The
 /// violations were found once per distinct value, for every object that gets here
-/// ([`schema_violations`] takes the same objects and skips the same kinds).
+/// ([`distinct`] takes the same objects and skips the same kinds).
 fn schema(o: &Object, cx: &Cx, env: &str, diags: &mut Diagnostics) {
     if is_unchecked(o, cx.unchecked) {
         return;

@@ -18,7 +18,7 @@
 //! Certificates and public keys are public material and are not reported.
 //!
 //! Invariants: values are walked with an explicit stack (no recursion on user data); each
-//! distinct object value is scanned once for all environments ([`findings`]), and each
+//! distinct object value is scanned once for all environments ([`of_object`]), and each
 //! string is reported once per environment, place, text and key (see [`Seen`]); patterns
 //! are compiled once.
 
@@ -26,7 +26,7 @@ use cedc_diagnostics::{Diagnostic, Diagnostics, Span};
 use cedc_model::views::cluster::SECRET_TYPE_LABEL;
 use cedc_model::views::core::Secret;
 use cedc_model::views::delivery::Release;
-use cedc_model::{Environment, Object, ObjectView, Platform, Value, ValueKind, View};
+use cedc_model::{Environment, Object, ObjectView, Value, ValueKind, View};
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -45,7 +45,7 @@ struct Seen<'v> {
     records: HashSet<usize>,
     /// Whether each key met names a credential ([`credential_key`]): a platform's
     /// strings sit under a few hundred keys.
-    credential: std::collections::HashMap<&'v str, bool, foldhash::fast::FixedState>,
+    credential: Credentials<'v>,
 }
 
 /// The (place, text, key) of each string reported.
@@ -61,27 +61,35 @@ pub(crate) struct Finding<'v> {
     report: Diagnostic,
 }
 
-/// What the strings of each object cedc writes give away, by [`Object::value_id`]:
-/// only the objects with something to report.
-pub(crate) type Findings<'v> = crate::HashMap<usize, Vec<Finding<'v>>>;
+/// What each object cedc writes gives away, by [`Object::value_id`]: only the objects
+/// with something to report.
+pub(crate) type Findings<'v> = crate::HashMap<usize, Scanned<'v>>;
 
-/// The strings of every object cedc writes in any environment, scanned once per
-/// distinct value ([`crate::per_distinct_object`]): what a scan reports depends on the
-/// value alone. Each object is scanned on its own (no record skipped because another
-/// object held it: the environments do not hold the same objects in the same order).
-pub(crate) fn findings(platform: &Platform) -> Findings<'_> {
-    crate::per_distinct_object(
-        platform,
-        |_| true,
-        std::collections::HashMap::default,
-        |credential, o| {
-            let mut seen = Seen { credential: std::mem::take(credential), ..Seen::default() };
-            let mut findings = Vec::new();
-            scan(&o.value, &mut seen, &mut findings);
-            *credential = seen.credential;
-            Some(findings).filter(|f| !f.is_empty())
-        },
-    )
+/// What one object value gives away: its own reports (E0493, E0494: they depend on the
+/// value alone), then what its strings do.
+pub(crate) struct Scanned<'v> {
+    own: Vec<Diagnostic>,
+    strings: Vec<Finding<'v>>,
+}
+
+/// Whether each key met names a credential, kept from one object's scan to the next
+/// ([`of_object`]).
+pub(crate) type Credentials<'v> = std::collections::HashMap<&'v str, bool, foldhash::fast::FixedState>;
+
+/// What the object `o` gives away (its own reports, then its strings'), when anything:
+/// what it reports depends on its value alone, so `crate::distinct` scans each
+/// distinct value once for all environments. Each object is scanned on its own (no
+/// record skipped because another object held it: the environments do not hold the
+/// same objects in the same order).
+pub(crate) fn of_object<'v>(credentials: &mut Credentials<'v>, o: &'v Object) -> Option<Scanned<'v>> {
+    let mut own = Vec::new();
+    exported(o, &mut own);
+    contents(o, &mut own);
+    let mut seen = Seen { credential: std::mem::take(credentials), ..Seen::default() };
+    let mut strings = Vec::new();
+    scan(&o.value, &mut seen, &mut strings);
+    *credentials = seen.credential;
+    Some(Scanned { own, strings }).filter(|f| !f.own.is_empty() || !f.strings.is_empty())
 }
 
 /// Scan everything `env` emits; `findings`: its objects' strings, scanned already.
@@ -90,11 +98,18 @@ pub fn check(env: &Environment, findings: &Findings, diags: &mut Diagnostics) {
     let mut reported = Reported::default();
     for o in env.written_objects() {
         let from = out.len();
-        exported(o, &mut out);
-        contents(o, &mut out);
         match o.value_id() {
-            Some(id) => report_new(findings.get(&id).map_or(&[][..], Vec::as_slice), &mut reported, &mut out),
-            None => scanned(&o.value, &mut reported, &mut out),
+            Some(id) => {
+                if let Some(f) = findings.get(&id) {
+                    out.extend(f.own.iter().cloned());
+                    report_new(&f.strings, &mut reported, &mut out);
+                }
+            }
+            None => {
+                exported(o, &mut out);
+                contents(o, &mut out);
+                scanned(&o.value, &mut reported, &mut out);
+            }
         }
         crate::at_input(&mut out[from..], o);
     }
