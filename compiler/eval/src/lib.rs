@@ -268,6 +268,16 @@ struct Evaluator<'p> {
     reused: usize,
 }
 
+/// A call of a function being evaluated: the call, and the function's module, signature
+/// and declaration.
+#[derive(Clone, Copy)]
+struct Called<'a> {
+    call: &'a Expr,
+    module: ModuleId,
+    sig: &'a cedc_types::FnSig,
+    decl: &'a FnDecl,
+}
+
 /// What a call's callee names ([`Evaluator::callee`]).
 #[derive(Clone)]
 enum Callee<'p> {
@@ -1509,43 +1519,36 @@ impl<'p> Evaluator<'p> {
             let v = self.conform(v, &p.ty)?;
             locals.push((binding.name.span, v));
         }
-        let mut v = self.call_body(e, m, &sig, decl, locals)?;
+        let mut v = self.call_body(&Called { call: e, module: m, sig: &sig, decl }, locals)?;
         if self.calls.is_empty() {
             made_by_call(&mut v, decl.body.span, e.span);
         }
         Ok(v)
     }
 
-    /// Evaluate the body of the function `decl` on its arguments `locals`, or take what
+    /// Evaluate the body of the function called on its arguments `locals`, or take what
     /// the same call returned in another environment ([`memo`]).
-    fn call_body(
-        &mut self,
-        e: &Expr,
-        m: ModuleId,
-        sig: &cedc_types::FnSig,
-        decl: &FnDecl,
-        locals: Vec<(Span, Value)>,
-    ) -> R {
+    fn call_body(&mut self, called: &Called, locals: Vec<(Span, Value)>) -> R {
         // A composite's body reads its spec (patches): never stored.
         if self.composing > 0 {
-            return self.run_body(e, m, sig, decl, locals);
+            return self.run_body(called, locals);
         }
-        let function = memo::function_of(decl);
+        let function = memo::function_of(called.decl);
         let lookup = match self.calls_made.find(function, locals.iter().map(|(_, v)| v), &self.env) {
             memo::Found::Value(v, below) if self.depth + below < MAX_CALL_DEPTH => {
                 let (slots, bytes) = budget::copy_cost(&v);
-                self.charge(e.span, slots.max(1), bytes)?;
+                self.charge(called.call.span, slots.max(1), bytes)?;
                 self.peak_depth = self.peak_depth.max(self.depth + below);
                 self.reused += 1;
                 return Ok(v);
             }
-            memo::Found::Value(..) => return self.run_body(e, m, sig, decl, locals),
+            memo::Found::Value(..) => return self.run_body(called, locals),
             memo::Found::Missing(lookup) => lookup,
         };
         let args: Vec<Value> = locals.iter().map(|(_, v)| v.clone()).collect();
         let (reads, reported) = (self.env_reads, self.diags.len());
         let outer_peak = std::mem::replace(&mut self.peak_depth, self.depth);
-        let mut r = self.run_body(e, m, sig, decl, locals);
+        let mut r = self.run_body(called, locals);
         let below = self.peak_depth - self.depth;
         self.peak_depth = self.peak_depth.max(outer_peak);
         if let Ok(v) = &mut r
@@ -1558,20 +1561,14 @@ impl<'p> Evaluator<'p> {
         r
     }
 
-    /// Evaluate the body of `decl` on `locals`, conformed to its result type.
-    fn run_body(
-        &mut self,
-        e: &Expr,
-        m: ModuleId,
-        sig: &cedc_types::FnSig,
-        decl: &FnDecl,
-        locals: Vec<(Span, Value)>,
-    ) -> R {
+    /// Evaluate the body of the function called on `locals`, conformed to its result type.
+    fn run_body(&mut self, called: &Called, locals: Vec<(Span, Value)>) -> R {
+        let Called { call, module, sig, decl } = *called;
         self.depth += 1;
         self.peak_depth = self.peak_depth.max(self.depth);
         self.bodies.push(decl.body.span);
-        self.calls.push(e.span);
-        let r = self.in_module(m, locals, |ev| ev.expr(&decl.body));
+        self.calls.push(call.span);
+        let r = self.in_module(module, locals, |ev| ev.expr(&decl.body));
         self.calls.pop();
         self.bodies.pop();
         self.depth -= 1;
