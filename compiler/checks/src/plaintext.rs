@@ -92,7 +92,7 @@ pub(crate) fn of_object<'v>(credentials: &mut Credentials<'v>, o: &'v Object) ->
     Some(Scanned { own, strings }).filter(|f| !f.own.is_empty() || !f.strings.is_empty())
 }
 
-/// Scan everything `env` emits; `findings`: its objects' strings, scanned already.
+/// Scan everything `env` emits; `findings`: what its objects give away, found already.
 pub fn check(env: &Environment, findings: &Findings, diags: &mut Diagnostics) {
     let mut out = Vec::new();
     let mut reported = Reported::default();
