@@ -27,7 +27,7 @@ type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>
 /// `unchecked`, as `apiVersion/Kind`), its identity, name, labels and scope.
 pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> Diagnostics {
     let dirs = argocd::output_dirs(platform);
-    let Distinct { violations, plaintext, addresses, workloads } = distinct(platform, registry, unchecked);
+    let Distinct { violations, plaintext, addresses } = distinct(platform, registry, unchecked);
     let cx = Cx {
         platform,
         registry,
@@ -36,7 +36,6 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
         violations: &violations,
         plaintext: &plaintext,
         addresses: &addresses,
-        workloads: &workloads,
     };
     // Every check of every environment is an independent task: in parallel, the
     // reports in the order of the environments, then of `CHECKS`.
@@ -61,9 +60,6 @@ struct Cx<'a> {
     plaintext: &'a plaintext::Findings<'a>,
     /// The in-cluster addresses in the strings of each object written ([`distinct`]).
     addresses: &'a addresses::Found<'a>,
-    /// What each object written gives the workload checks to report by its value alone
-    /// ([`distinct`]).
-    workloads: &'a workloads::Found,
 }
 
 /// The schema violations of each object cedc writes, by [`Object::value_id`] (see
@@ -117,15 +113,14 @@ struct Distinct<'p> {
     violations: Violations,
     plaintext: plaintext::Findings<'p>,
     addresses: addresses::Found<'p>,
-    workloads: workloads::Found,
 }
 
 /// Every object cedc writes in any environment, once per distinct value
 /// ([`per_distinct_object`]: whatever the environment, what these give depends on the
 /// value alone): validated against its kind's schema (unless the project asked not
 /// to), its strings scanned for credentials ([`plaintext::of_object`]) and for in-cluster
-/// addresses ([`addresses::in_object`]), what the workload checks find in it alone
-/// ([`workloads::of_object`]) — one after the other while the value is in the cache. Only the objects with something to report are kept; each environment's
+/// addresses ([`addresses::in_object`]) — one after the other while the value is in
+/// the cache. Only the objects with something to report are kept; each environment's
 /// checks report their objects' findings in their own order.
 fn distinct<'p>(platform: &'p Platform, registry: &Registry, unchecked: &[String]) -> Distinct<'p> {
     let found = per_distinct_object(
@@ -141,18 +136,13 @@ fn distinct<'p>(platform: &'p Platform, registry: &Registry, unchecked: &[String
             };
             let scanned = plaintext::of_object(credentials, o);
             let addresses = addresses::in_object(o);
-            let workloads = workloads::of_object(o);
-            let any = violations.is_some() || scanned.is_some() || addresses.is_some() || workloads.is_some();
-            any.then_some((violations, scanned, addresses, workloads))
+            (violations.is_some() || scanned.is_some() || addresses.is_some())
+                .then_some((violations, scanned, addresses))
         },
     );
-    let mut d = Distinct {
-        violations: HashMap::default(),
-        plaintext: HashMap::default(),
-        addresses: HashMap::default(),
-        workloads: HashMap::default(),
-    };
-    for (id, (violations, scanned, addresses, workloads)) in found {
+    let mut d =
+        Distinct { violations: HashMap::default(), plaintext: HashMap::default(), addresses: HashMap::default() };
+    for (id, (violations, scanned, addresses)) in found {
         if let Some(v) = violations {
             d.violations.insert(id, v);
         }
@@ -161,9 +151,6 @@ fn distinct<'p>(platform: &'p Platform, registry: &Registry, unchecked: &[String
         }
         if let Some(a) = addresses {
             d.addresses.insert(id, a);
-        }
-        if let Some(w) = workloads {
-            d.workloads.insert(id, w);
         }
     }
     d
@@ -188,7 +175,7 @@ const CHECKS: &[Check] = &[
     |cx, env, d| storage::check(cx.platform, env, d),
     |cx, env, d| plaintext::check(env, cx.plaintext, d),
     |_, env, d| secret_refs::check(env, d),
-    |cx, env, d| workloads::check(env, cx.workloads, d),
+    |_, env, d| workloads::check(env, d),
     |cx, env, d| addresses::check(env, cx.addresses, d),
     |cx, env, d| delivery::check(env, cx.platform.host_of(env), cx.registry, d),
     |cx, env, d| argocd::check(env, cx.dirs, d),

@@ -80,50 +80,19 @@ struct Index<'a> {
     charted: BTreeSet<&'a str>,
 }
 
-/// What an object's value alone gives these checks to report, whatever the environment
-/// (`crate::distinct` finds it once per distinct value): E0140 and E0151 for the object,
-/// E0144 for the pods it runs.
-#[derive(Default)]
-pub(crate) struct Own {
-    object: Vec<Diagnostic>,
-    pods: Vec<Diagnostic>,
-}
-
-/// What the object `o`'s value alone gives to report ([`Own`]), when anything.
-pub(crate) fn of_object(o: &Object) -> Option<Own> {
-    let mut own = Own::default();
-    object_alone(o, &mut own.object);
-    // The namespace is not read by what the pods alone are checked for.
-    if let Some(p) = pods_of(o, "") {
-        mounts(&p, &mut own.pods);
-    }
-    (!own.object.is_empty() || !own.pods.is_empty()).then_some(own)
-}
-
-/// E0140 and E0151 for `o`: its value alone tells.
-fn object_alone(o: &Object, out: &mut Vec<Diagnostic>) {
-    if let Some(w) = Workload::cast(o) {
-        own_template(w, out);
-    }
-    name_budget(o, out);
-    if let Some(i) = Named::cast(o) {
-        operator_budget(i, out);
-    }
-}
-
-/// What is found by value: [`Own`] of each distinct object's value.
-pub(crate) type Found = crate::HashMap<usize, Own>;
-
-pub fn check(env: &Environment, found: &Found, diags: &mut Vec<Diagnostic>) {
+pub fn check(env: &Environment, diags: &mut Vec<Diagnostic>) {
     let index = Index::build(env);
     let mut out = Vec::new();
     for c in &env.components {
         for o in &c.objects {
             let from = out.len();
             let ns = o.namespace.as_deref().unwrap_or(&c.namespace);
-            match o.value_id() {
-                Some(id) => out.extend(found.get(&id).into_iter().flat_map(|f| f.object.iter().cloned())),
-                None => object_alone(o, &mut out),
+            if let Some(w) = Workload::cast(o) {
+                own_template(w, &mut out);
+            }
+            name_budget(o, &mut out);
+            if let Some(i) = Named::cast(o) {
+                operator_budget(i, &mut out);
             }
             if let Some(s) = Service::cast(o) {
                 service(s, ns, &index, &mut out);
@@ -139,10 +108,7 @@ pub fn check(env: &Environment, found: &Found, diags: &mut Vec<Diagnostic>) {
     }
     for p in &index.pods {
         let from = out.len();
-        match p.owner.value_id() {
-            Some(id) => out.extend(found.get(&id).into_iter().flat_map(|f| f.pods.iter().cloned())),
-            None => mounts(p, &mut out),
-        }
+        mounts(p, &mut out);
         reads(p, &index, &mut out);
         crate::at_input(&mut out[from..], p.owner);
     }
