@@ -156,7 +156,6 @@ fn evaluate_part(
             });
         }
         shared.calls = memo::Calls::default();
-        shared.interner.drop_unheld();
     }
     for (ev, made) in evaluators.into_iter().zip(&mut done) {
         made.reused = ev.reused;

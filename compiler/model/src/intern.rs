@@ -41,8 +41,6 @@ pub struct Interner {
     /// The canonical records (each knows it is: [`Fields::is_canonical`], and is left
     /// as it is, unwalked, when met again).
     records: hashbrown::HashTable<Fields>,
-    /// The records made canonical since [`Interner::drop_unheld`] (hash, address).
-    fresh_records: Vec<(u64, usize)>,
     lists: hashbrown::HashTable<List>,
     /// Shared records already interned, by address: the original (kept, so that its
     /// address keeps naming it) and its canonical part — met again through another
@@ -82,21 +80,6 @@ impl Interner {
     pub fn forget_shared(&mut self) {
         self.records_seen.clear();
         self.lists_seen.clear();
-    }
-
-    /// Drop the records made canonical since the last call that no value holds any
-    /// more (a helper's result its caller then changed, say), which would otherwise
-    /// live as long as the interner; an equal record met later becomes canonical in its
-    /// place. Called once what could hold them is interned and what else kept them is
-    /// gone (evaluation: after each component, in every environment).
-    pub fn drop_unheld(&mut self) {
-        for (h, addr) in self.fresh_records.drain(..) {
-            if let Ok(entry) = self.records.find_entry(h, |c| c.addr() == addr)
-                && !entry.get().is_shared()
-            {
-                entry.remove();
-            }
-        }
     }
 
     /// Intern `v`; what it may hold ([`Holds`] bits).
@@ -190,10 +173,9 @@ impl Interner {
             }
         }
         fields.set_absent(Holds::ALL & !held);
-        let (canon, new, h) = canonical(&mut self.records, &self.state, fields, record_hash, record_eq);
+        let (canon, new) = canonical(&mut self.records, &self.state, fields, record_hash, record_eq);
         if new {
             canon.set_canonical();
-            self.fresh_records.push((h, canon.addr()));
         }
         if let Some(o) = original {
             self.records_seen.insert(o.addr(), (o, canon.clone()));
@@ -238,7 +220,7 @@ impl Interner {
                 held |= self.value(v, depth + 1);
             }
         }
-        let (canon, new, _) = canonical(&mut self.lists, &self.state, items, list_hash, list_eq);
+        let (canon, new) = canonical(&mut self.lists, &self.state, items, list_hash, list_eq);
         if new {
             self.list_holds.insert(Arc::as_ptr(items) as usize, held);
         }
@@ -256,20 +238,20 @@ impl Interner {
 }
 
 /// The part of `table` equal to `part`, or `part` itself, which becomes canonical (then
-/// `true`), and the hash it is found by.
+/// `true`).
 fn canonical<T: Clone>(
     table: &mut hashbrown::HashTable<T>,
     state: &State,
     part: &T,
     hash: fn(&State, &T) -> u64,
     eq: fn(&T, &T) -> bool,
-) -> (T, bool, u64) {
+) -> (T, bool) {
     let h = hash(state, part);
     if let Some(c) = table.find(h, |c| eq(c, part)) {
-        return (c.clone(), false, h);
+        return (c.clone(), false);
     }
     table.insert_unique(h, part.clone(), |c| hash(state, c));
-    (part.clone(), true, h)
+    (part.clone(), true)
 }
 
 /// [`Holds::DOTTED`] if `text` is.
