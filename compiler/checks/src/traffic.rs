@@ -44,8 +44,9 @@ type ListenerKey<'a> = (&'a str, &'a str, &'a str);
 /// Everything a route may refer to in one environment.
 struct Index<'a> {
     gateways: BTreeMap<ObjectKey<'a>, GatewayEntry<'a>>,
-    /// Services → their ports.
-    services: BTreeMap<ObjectKey<'a>, Vec<i64>>,
+    /// Services → their ports (hashed: one entry per Service of the environment, looked
+    /// up once per backend; listed only for a report, sorted then).
+    services: HashMap<ObjectKey<'a>, Vec<i64>, foldhash::fast::FixedState>,
     /// Namespace → its labels.
     namespaces: BTreeMap<&'a str, BTreeMap<&'a str, &'a str>>,
     grants: Vec<ReferenceGrant<'a>>,
@@ -108,7 +109,7 @@ impl<'a> Index<'a> {
     fn new(env: &'a Environment, host: Option<&'a Environment>) -> Index<'a> {
         let mut ix = Index {
             gateways: BTreeMap::new(),
-            services: BTreeMap::new(),
+            services: HashMap::default(),
             namespaces: BTreeMap::new(),
             grants: Vec::new(),
             classes: Vec::new(),
@@ -945,6 +946,11 @@ impl Attached<'_> {
         use gateway::{GRPC_ROUTE, HTTP_ROUTE};
         let mut reported = std::collections::BTreeSet::new();
         for ((gw_ns, gw_name, listener), routes) in &self.listeners {
+            // Without a GRPCRoute a listener has no such pair: its HTTPRoutes are not
+            // indexed.
+            if !routes.iter().any(|r| r.kind == GRPC_ROUTE) {
+                continue;
+            }
             let mut http = HostIndex::default();
             for (i, r) in routes.iter().enumerate().filter(|(_, r)| r.kind == HTTP_ROUTE) {
                 http.add(i, &r.hostnames);
@@ -1284,7 +1290,9 @@ fn backends(r: Route, ix: &Index, out: &mut Vec<Diagnostic>) {
         let name = b.name().and_then(View::str).unwrap_or_default();
         let name_span = b.name().map_or(b.span(), View::span);
         let Some(ports) = ix.services.get(&core::service_key(ns, name)) else {
-            let here: Vec<&str> = ix.services.keys().filter(|k| k.namespace == Some(ns)).map(|k| k.name).collect();
+            let mut here: Vec<&str> =
+                ix.services.keys().filter(|k| k.namespace == Some(ns)).map(|k| k.name).collect();
+            here.sort_unstable();
             let help = match did_you_mean(name, here.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => {
