@@ -1,8 +1,11 @@
 //! From source text to [`ast::Module`]: the pest parser, a nesting guard that runs
 //! first (so deeply nested input gets a diagnostic, not a stack overflow), and the
-//! builder that turns pest pairs into AST nodes with spans.
+//! builder that turns pest pairs into AST nodes with spans. Each piece of a file is
+//! first given to the fast parser (`crate::fast`), which builds the same module for the
+//! inputs it accepts; pest runs on the others, and reports every error.
 
 use crate::ast::*;
+use crate::meaning::{self, Docs, INFIX_LEVELS};
 use cedc_diagnostics::{Diagnostic, FileId, Span};
 use pest::Parser as _;
 use pest::iterators::{Pair, Pairs};
@@ -94,8 +97,18 @@ fn parse_pieces(file: FileId, text: &str, cuts: &[usize]) -> Option<Module> {
 }
 
 /// Parse the declarations of `text[range]` (the whole file, or a piece of it that
-/// starts at a declaration, `crate::pieces`), with spans in the whole file.
+/// starts at a declaration, `crate::pieces`), with spans in the whole file: by the fast
+/// path (`crate::fast`) when it accepts the piece, which gives the very module pest
+/// would; by pest otherwise, which also reports every error.
 fn parse_piece(file: FileId, text: &str, range: std::ops::Range<usize>) -> Result<Module, Diagnostic> {
+    if let Some(module) = crate::fast::parse_piece(file, text, range.clone()) {
+        return Ok(module);
+    }
+    pest_piece(file, text, range)
+}
+
+/// [`parse_piece`] by pest and the [`Builder`].
+pub(crate) fn pest_piece(file: FileId, text: &str, range: std::ops::Range<usize>) -> Result<Module, Diagnostic> {
     let base = range.start;
     let piece = &text[range];
     let mut pairs = CedParser::parse(Rule::file, piece).map_err(|e| syntax_error(file, base, piece, e))?;
@@ -114,12 +127,9 @@ fn parse_piece(file: FileId, text: &str, range: std::ops::Range<usize>) -> Resul
         })
         .collect();
     // The `///` lines that end the piece before document this piece's first declaration.
-    let above: Vec<Comment> = crate::pieces::docs_above(text, base)
-        .into_iter()
-        .map(|r| Comment { doc: true, text: text[r.clone()].to_string(), span: Span::new(file, r.start, r.end) })
-        .collect();
-    let docs = doc_lines(&above).into_iter().chain(doc_lines(&comments)).collect();
-    let mut b = Builder { file, base, depth: 0, text, docs };
+    let mut docs = Docs::above(file, text, base);
+    comments.iter().for_each(|c| docs.push(c));
+    let mut b = Builder { file, base, depth: 0, docs };
     let items = b.items(root.into_inner())?;
     check_ast_depth(&items)?;
     Ok(Module { items, comments })
@@ -140,7 +150,29 @@ pub fn parse_expr(file: FileId, text: &str) -> Result<Expr, Diagnostic> {
             .at(Span::new(file, at, text.len()), "not part of the expression")
             .help("remove the extra text"));
     }
-    Builder { file, base: 0, depth: 0, text, docs: Vec::new() }.expr(pair)
+    Builder { file, base: 0, depth: 0, docs: Docs::none(text) }.expr(pair)
+}
+
+/// For tests only (`crate::__parse_with_pest`): [`parse`] of the whole file by pest
+/// and the builder, never the fast path. Runs on the caller's thread, which must have
+/// a large stack for deeply nested or long-chained input (pest recurses).
+pub fn parse_with_pest(file: FileId, text: &str) -> Result<Module, Diagnostic> {
+    check_nesting(file, text)?;
+    pest_piece(file, text, 0..text.len())
+}
+
+/// For tests only (`crate::__parse_fast`): [`parse`] of the whole file by the fast path
+/// alone; `None` where it gives up (or the nesting guard rejects the file). Runs on the
+/// caller's thread (dropping a rejected deep tree recurses: give it a large stack).
+pub fn parse_fast(file: FileId, text: &str) -> Option<Module> {
+    check_nesting(file, text).ok()?;
+    crate::fast::parse_piece(file, text, 0..text.len())
+}
+
+/// For tests only (`crate::__on_parser_stack`): `f` on a thread with the parser's
+/// stack; `None` if the thread could not start or `f` panicked.
+pub fn on_parser_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
+    on_big_stack(|| Ok(f())).ok()
 }
 
 /// The span of `p`, parsed from a piece of its file that starts at byte `base`.
@@ -183,7 +215,7 @@ pub const MAX_AST_DEPTH: usize = 512;
 /// Walk every expression without recursion and reject trees deeper than
 /// [`MAX_AST_DEPTH`]. Runs on the parser's thread, so a rejected tree is also dropped
 /// there (dropping a deep tree recurses too).
-fn check_ast_depth(items: &[Item]) -> Result<(), Diagnostic> {
+pub(crate) fn check_ast_depth(items: &[Item]) -> Result<(), Diagnostic> {
     let mut deepest: Option<&Expr> = None;
     for item in items {
         crate::visit::walk_item(&item.kind, &mut |e, d| {
@@ -326,22 +358,42 @@ fn describe(rule: Rule) -> Option<&'static str> {
 fn pratt() -> &'static PrattParser<Rule> {
     static P: OnceLock<PrattParser<Rule>> = OnceLock::new();
     P.get_or_init(|| {
-        PrattParser::new()
-            .op(Op::infix(Rule::with, Assoc::Left))
-            .op(Op::infix(Rule::coalesce, Assoc::Right))
-            .op(Op::infix(Rule::or, Assoc::Left))
-            .op(Op::infix(Rule::and, Assoc::Left))
-            .op(Op::infix(Rule::eq, Assoc::Left) | Op::infix(Rule::ne, Assoc::Left))
-            .op(Op::infix(Rule::lt, Assoc::Left)
-                | Op::infix(Rule::le, Assoc::Left)
-                | Op::infix(Rule::gt, Assoc::Left)
-                | Op::infix(Rule::ge, Assoc::Left))
-            .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
-            .op(Op::infix(Rule::mul, Assoc::Left)
-                | Op::infix(Rule::div, Assoc::Left)
-                | Op::infix(Rule::rem, Assoc::Left))
-            .op(Op::prefix(Rule::not) | Op::prefix(Rule::neg))
+        let mut pratt = PrattParser::new();
+        for (ops, right) in INFIX_LEVELS {
+            let assoc = if right { Assoc::Right } else { Assoc::Left };
+            let level = ops.iter().map(|&op| Op::infix(rule_of(op), assoc)).reduce(|a, b| a | b);
+            if let Some(level) = level {
+                pratt = pratt.op(level);
+            }
+        }
+        pratt.op(Op::prefix(Rule::not) | Op::prefix(Rule::neg))
     })
+}
+
+/// The grammar rule of a binary operator.
+fn rule_of(op: BinaryOp) -> Rule {
+    match op {
+        BinaryOp::With => Rule::with,
+        BinaryOp::Coalesce => Rule::coalesce,
+        BinaryOp::Or => Rule::or,
+        BinaryOp::And => Rule::and,
+        BinaryOp::Eq => Rule::eq,
+        BinaryOp::Ne => Rule::ne,
+        BinaryOp::Lt => Rule::lt,
+        BinaryOp::Le => Rule::le,
+        BinaryOp::Gt => Rule::gt,
+        BinaryOp::Ge => Rule::ge,
+        BinaryOp::Add => Rule::add,
+        BinaryOp::Sub => Rule::sub,
+        BinaryOp::Mul => Rule::mul,
+        BinaryOp::Div => Rule::div,
+        BinaryOp::Rem => Rule::rem,
+    }
+}
+
+/// The binary operator of a grammar rule, if it is one.
+fn binary_of(rule: Rule) -> Option<BinaryOp> {
+    INFIX_LEVELS.iter().flat_map(|(ops, _)| ops.iter()).copied().find(|&op| rule_of(op) == rule)
 }
 
 type R<T> = Result<T, Diagnostic>;
@@ -349,23 +401,11 @@ type R<T> = Result<T, Diagnostic>;
 struct Builder<'t> {
     file: FileId,
     /// Where in the file the piece being built starts: pairs' positions are in the
-    /// piece, every span and `text` in the whole file.
+    /// piece, every span in the whole file.
     base: usize,
     depth: usize,
-    text: &'t str,
-    /// `(start, end, text)` of every `///` line, in source order.
-    docs: Vec<(usize, usize, String)>,
-}
-
-fn doc_lines(comments: &[Comment]) -> Vec<(usize, usize, String)> {
-    comments
-        .iter()
-        .filter(|c| c.doc)
-        .map(|c| {
-            let t = c.text.trim_start_matches("///");
-            (c.span.start as usize, c.span.end as usize, t.strip_prefix(' ').unwrap_or(t).trim_end().to_string())
-        })
-        .collect()
+    /// Every `///` line that may document something in the piece.
+    docs: Docs<'t>,
 }
 
 /// Children of a pair without comments.
@@ -376,23 +416,7 @@ fn kids(p: Pair<Rule>) -> impl Iterator<Item = Pair<Rule>> {
 impl Builder<'_> {
     /// The `///` lines directly above `start` (only whitespace between them).
     fn doc_before(&self, start: usize) -> Option<String> {
-        let mut idx = self.docs.partition_point(|d| d.1 <= start);
-        let mut at = start;
-        let mut lines = Vec::new();
-        while idx > 0 {
-            let (s, e, t) = &self.docs[idx - 1];
-            if !self.text.get(*e..at).is_some_and(|gap| gap.trim().is_empty()) {
-                break;
-            }
-            lines.push(t.as_str());
-            at = *s;
-            idx -= 1;
-        }
-        if lines.is_empty() {
-            return None;
-        }
-        lines.reverse();
-        Some(lines.join("\n"))
+        self.docs.before(start)
     }
 
     fn span(&self, p: &Pair<Rule>) -> Span {
@@ -648,32 +672,13 @@ impl Builder<'_> {
         pratt()
             .map_primary(|prim| this.borrow_mut().postfix_or_primary(prim))
             .map_prefix(|op, rhs| {
-                let rhs = rhs?;
-                let span = span_of(file, base, &op).to(rhs.span);
-                let op = if op.as_rule() == Rule::not { UnaryOp::Not } else { UnaryOp::Neg };
-                Ok(Expr { kind: ExprKind::Unary(op, Box::new(rhs)), span })
+                let op_span = span_of(file, base, &op);
+                Ok(meaning::unary(if op.as_rule() == Rule::not { UnaryOp::Not } else { UnaryOp::Neg }, op_span, rhs?))
             })
             .map_infix(|lhs, op, rhs| {
-                let (lhs, rhs) = (lhs?, rhs?);
-                let span = lhs.span.to(rhs.span);
-                let op = match op.as_rule() {
-                    Rule::with => BinaryOp::With,
-                    Rule::coalesce => BinaryOp::Coalesce,
-                    Rule::or => BinaryOp::Or,
-                    Rule::and => BinaryOp::And,
-                    Rule::eq => BinaryOp::Eq,
-                    Rule::ne => BinaryOp::Ne,
-                    Rule::lt => BinaryOp::Lt,
-                    Rule::le => BinaryOp::Le,
-                    Rule::gt => BinaryOp::Gt,
-                    Rule::ge => BinaryOp::Ge,
-                    Rule::add => BinaryOp::Add,
-                    Rule::sub => BinaryOp::Sub,
-                    Rule::mul => BinaryOp::Mul,
-                    Rule::div => BinaryOp::Div,
-                    _ => BinaryOp::Rem,
-                };
-                Ok(Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span })
+                let span = span_of(file, base, &op);
+                let bin = binary_of(op.as_rule()).ok_or_else(|| internal(file, span, "operator"))?;
+                Ok(meaning::binary(bin, lhs?, rhs?))
             })
             .parse(p.into_inner().filter(|c| !matches!(c.as_rule(), Rule::COMMENT)))
     }
@@ -686,7 +691,6 @@ impl Builder<'_> {
         let mut e = self.primary(next(&mut it)?)?;
         for post in it {
             let pspan = self.span(&post);
-            let span = e.span.to(pspan);
             e = match post.as_rule() {
                 Rule::call_args => {
                     let mut args = Vec::new();
@@ -696,15 +700,15 @@ impl Builder<'_> {
                         let name = ai.pop().map(|n| self.ident(n));
                         args.push(Arg { name, value: self.expr(value)? });
                     }
-                    Expr { kind: ExprKind::Call(Box::new(e), args), span }
+                    meaning::postfix(e, pspan, |e| ExprKind::Call(e, args))
                 }
                 Rule::field_access => {
                     let f = self.ident(next(&mut kids(post))?);
-                    Expr { kind: ExprKind::Field(Box::new(e), f), span }
+                    meaning::postfix(e, pspan, |e| ExprKind::Field(e, f))
                 }
                 Rule::index => {
                     let i = self.expr(next(&mut kids(post))?)?;
-                    Expr { kind: ExprKind::Index(Box::new(e), Box::new(i)), span }
+                    meaning::postfix(e, pspan, |e| ExprKind::Index(e, Box::new(i)))
                 }
                 _ => return Err(internal(self.file, pspan, "postfix")),
             };
@@ -716,7 +720,7 @@ impl Builder<'_> {
         let span = self.span(&p);
         let kind = match p.as_rule() {
             Rule::paren => return self.expr(next(&mut kids(p))?).map(|e| Expr { kind: e.kind, span }),
-            Rule::int_lit => ExprKind::Int(p.as_str().parse::<i64>().map_err(|_| {
+            Rule::int_lit => ExprKind::Int(meaning::int_value(p.as_str()).ok_or_else(|| {
                 Diagnostic::error("E0004", "integer literal is too large")
                     .at(span, "does not fit in a 64-bit signed integer")
                     .help("integers range from -9223372036854775808 to 9223372036854775807")
@@ -741,18 +745,7 @@ impl Builder<'_> {
             Rule::if_expr => {
                 // cond, then, (cond, then)*, else — folded from the right into nested Ifs.
                 let parts = kids(p).map(|c| self.expr(c)).collect::<R<Vec<_>>>()?;
-                let mut rev = parts.into_iter().rev();
-                let mut acc = rev.next().ok_or_else(|| internal(self.file, span, "if"))?;
-                let rest: Vec<Expr> = rev.collect();
-                for pair in rest.chunks(2) {
-                    let [then, cond] = pair else { return Err(internal(self.file, span, "if")) };
-                    let s = cond.span.to(acc.span);
-                    acc = Expr {
-                        kind: ExprKind::If(Box::new(cond.clone()), Box::new(then.clone()), Box::new(acc)),
-                        span: s,
-                    };
-                }
-                return Ok(Expr { kind: acc.kind, span });
+                return meaning::fold_if(parts, span).ok_or_else(|| internal(self.file, span, "if"));
             }
             Rule::match_expr => {
                 let mut it = kids(p);
@@ -770,7 +763,7 @@ impl Builder<'_> {
             Rule::let_in => {
                 let mut parts: Vec<_> = kids(p).collect();
                 let body = parts.pop().ok_or_else(|| internal(self.file, span, "let"))?;
-                let mut acc = self.expr(body)?;
+                let acc = self.expr(body)?;
                 let mut bindings = Vec::new();
                 for b in parts {
                     let bspan = self.span(&b);
@@ -779,11 +772,7 @@ impl Builder<'_> {
                     let (ty, value) = self.annotated(&mut it)?;
                     bindings.push((name, ty, value, bspan));
                 }
-                for (name, ty, value, bspan) in bindings.into_iter().rev() {
-                    let s = bspan.to(acc.span);
-                    acc = Expr { kind: ExprKind::LetIn(Box::new(LetIn { name, ty, value, body: acc })), span: s };
-                }
-                return Ok(Expr { kind: acc.kind, span });
+                return Ok(meaning::fold_let_in(bindings, acc, span));
             }
             Rule::comprehension => {
                 let mut parts: Vec<_> = kids(p).collect();
@@ -812,7 +801,7 @@ impl Builder<'_> {
             Rule::wildcard => Pattern::Wildcard(span),
             Rule::plain_string => Pattern::Str(self.plain_string(inner)?, span),
             Rule::int_lit => Pattern::Int(
-                inner.as_str().parse().map_err(|_| {
+                meaning::int_value(inner.as_str()).ok_or_else(|| {
                     Diagnostic::error("E0004", "integer pattern is too large")
                         .at(span, "here")
                         .help("use a smaller integer")
@@ -834,11 +823,7 @@ impl Builder<'_> {
             let key = if matches!(k.as_rule(), Rule::ident | Rule::field_name) {
                 Key::Static(k.as_str().into(), kspan)
             } else {
-                let s = self.string(k)?;
-                match s.as_plain() {
-                    Some(text) => Key::Static(text.into(), kspan),
-                    None => Key::Dynamic(s, kspan),
-                }
+                meaning::string_key(self.string(k)?, kspan)
             };
             let value = self.expr(next(&mut it)?)?;
             let doc = self.doc_before(fspan.start as usize);
@@ -870,22 +855,10 @@ impl Builder<'_> {
 
     fn escape(&self, c: &Pair<Rule>) -> R<char> {
         let t = c.as_str();
-        Ok(match t {
-            "\\n" => '\n',
-            "\\t" => '\t',
-            "\\r" => '\r',
-            "\\\"" => '"',
-            "\\\\" => '\\',
-            "\\{" => '{',
-            "\\}" => '}',
-            _ => {
-                let hex = t.trim_start_matches("\\u{").trim_end_matches('}');
-                u32::from_str_radix(hex, 16).ok().and_then(char::from_u32).ok_or_else(|| {
-                    Diagnostic::error("E0004", format!("`{t}` is not a valid Unicode escape"))
-                        .at(self.span(c), "invalid code point")
-                        .help("use `\\u{...}` with a Unicode scalar value in hexadecimal, such as `\\u{e9}`")
-                })?
-            }
+        meaning::escape_char(t).ok_or_else(|| {
+            Diagnostic::error("E0004", format!("`{t}` is not a valid Unicode escape"))
+                .at(self.span(c), "invalid code point")
+                .help("use `\\u{...}` with a Unicode scalar value in hexadecimal, such as `\\u{e9}`")
         })
     }
 
@@ -898,72 +871,12 @@ impl Builder<'_> {
                 Rule::interpolation => parts.push(StrPart::Interp(self.expr(next(&mut kids(c))?)?)),
                 Rule::escape => {
                     let ch = self.escape(&c)?;
-                    push_text(&mut parts, &ch.to_string());
+                    meaning::push_text(&mut parts, &ch.to_string());
                 }
-                _ => push_text(&mut parts, c.as_str()),
+                _ => meaning::push_text(&mut parts, c.as_str()),
             }
         }
-        if triple {
-            dedent(&mut parts);
-        }
-        Ok(StrExpr { parts, triple })
-    }
-}
-
-fn push_text(parts: &mut Vec<StrPart>, t: &str) {
-    if let Some(StrPart::Text(last)) = parts.last_mut() {
-        last.push_str(t);
-    } else {
-        parts.push(StrPart::Text(t.to_string()));
-    }
-}
-
-/// `"""` strings: drop the line break after the opening quotes, the indentation of the
-/// closing quotes' line, and the common indentation of all lines.
-fn dedent(parts: &mut [StrPart]) {
-    // Gather the literal text to find the common indent of lines that start in text.
-    let mut full = String::new();
-    for p in parts.iter() {
-        match p {
-            StrPart::Text(t) => full.push_str(t),
-            StrPart::Interp(_) => full.push('\u{0}'),
-        }
-    }
-    let body = full.strip_prefix('\n').unwrap_or(&full);
-    let indent = body
-        .split('\n')
-        .filter(|l| !l.trim().is_empty() || l.contains('\u{0}'))
-        .map(|l| l.len() - l.trim_start_matches([' ', '\t']).len())
-        .min()
-        .unwrap_or(0);
-    let n = parts.len();
-    for (i, p) in parts.iter_mut().enumerate() {
-        if let StrPart::Text(t) = p {
-            let mut out = String::new();
-            let mut text = t.as_str();
-            if i == 0 {
-                text = text.strip_prefix('\n').unwrap_or(text);
-            }
-            for (j, line) in text.split('\n').enumerate() {
-                if j > 0 {
-                    out.push('\n');
-                }
-                let at_line_start = j > 0 || i == 0;
-                if at_line_start {
-                    let ws = line.len() - line.trim_start_matches([' ', '\t']).len();
-                    out.push_str(&line[ws.min(indent)..]);
-                } else {
-                    out.push_str(line);
-                }
-            }
-            if i == n - 1 {
-                // The closing `"""` on its own line: drop that line's indentation.
-                if let Some(pos) = out.rfind('\n').filter(|p| out[p + 1..].trim().is_empty()) {
-                    out.truncate(pos + 1);
-                }
-            }
-            *t = out;
-        }
+        Ok(meaning::string(parts, triple))
     }
 }
 
