@@ -1290,8 +1290,7 @@ fn backends(r: Route, ix: &Index, out: &mut Vec<Diagnostic>) {
         let name = b.name().and_then(View::str).unwrap_or_default();
         let name_span = b.name().map_or(b.span(), View::span);
         let Some(ports) = ix.services.get(&core::service_key(ns, name)) else {
-            let mut here: Vec<&str> =
-                ix.services.keys().filter(|k| k.namespace == Some(ns)).map(|k| k.name).collect();
+            let mut here: Vec<&str> = ix.services.keys().filter(|k| k.namespace == Some(ns)).map(|k| k.name).collect();
             here.sort_unstable();
             let help = match did_you_mean(name, here.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),

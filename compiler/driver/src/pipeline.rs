@@ -224,24 +224,43 @@ fn stage_done(options: &Options) {
 }
 
 /// With `CEDC_TIMINGS` set, how long each stage took, on standard error (for
-/// `scripts/bench` and profiling; never in any output).
-pub struct Clock(Option<std::time::Instant>);
+/// `scripts/bench` and profiling; never in any output): its wall time and the CPU time
+/// all the process's threads spent in it (their ratio is how many cores it kept busy).
+pub struct Clock(Option<(std::time::Instant, f64)>);
 
 impl Clock {
     pub fn from_env() -> Clock {
-        Clock(std::env::var_os("CEDC_TIMINGS").map(|_| std::time::Instant::now()))
+        Clock(std::env::var_os("CEDC_TIMINGS").map(|_| (std::time::Instant::now(), cpu_ms())))
     }
-    /// Print how long since the last lap `stage` took (when timing), and the memory the
-    /// process holds after it where the system says (Linux).
+    /// Print how long since the last lap `stage` took (when timing), the CPU time spent
+    /// meanwhile, and the memory the process holds after it where the system says (Linux).
     pub fn lap(&mut self, stage: &str) {
-        if let Some(start) = self.0 {
+        if let Some((start, cpu)) = self.0 {
             let ms = start.elapsed().as_secs_f64() * 1000.0;
+            let cpu_now = cpu_ms();
+            let spent = cpu_now - cpu;
             match resident_mib() {
-                Some(mib) => eprintln!("cedc timings: {stage:<16} {ms:>8.1} ms {mib:>8} MiB resident"),
-                None => eprintln!("cedc timings: {stage:<16} {ms:>8.1} ms"),
+                Some(mib) => {
+                    eprintln!("cedc timings: {stage:<16} {ms:>8.1} ms {spent:>8.1} ms cpu {mib:>8} MiB resident")
+                }
+                None => eprintln!("cedc timings: {stage:<16} {ms:>8.1} ms {spent:>8.1} ms cpu"),
             }
-            self.0 = Some(std::time::Instant::now());
+            self.0 = Some((std::time::Instant::now(), cpu_now));
         }
+    }
+}
+
+/// The CPU time the process's threads have used, in milliseconds (0 where the system
+/// does not say).
+fn cpu_ms() -> f64 {
+    #[cfg(unix)]
+    {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+        t.tv_sec as f64 * 1000.0 + t.tv_nsec as f64 / 1e6
+    }
+    #[cfg(not(unix))]
+    {
+        0.0
     }
 }
 
