@@ -37,13 +37,13 @@ pub struct Order {
     pub waves: Vec<u32>,
 }
 
-/// A kind by API group and kind name (versions do not matter for who installs it).
-type KindKey = (String, String);
-
 /// Who provides what in one environment, by component index.
 #[derive(Default)]
 struct Providers {
-    kinds: BTreeMap<KindKey, (usize, Span)>,
+    /// API group → kind name → the component installing it first (versions do not
+    /// matter for who installs a kind; two levels, so that an object's kind is looked up
+    /// with the strings it holds).
+    kinds: BTreeMap<String, BTreeMap<String, (usize, Span)>>,
     controllers: BTreeMap<String, usize>,
     /// Secrets by (namespace, name): the first component writing each.
     secrets: BTreeMap<(String, String), usize>,
@@ -84,7 +84,8 @@ fn providers(env: &Environment, diags: &mut Diagnostics) -> Providers {
     let mut p = Providers::default();
     for (i, c) in env.components.iter().enumerate() {
         for (key, span) in c.installed_kinds() {
-            match p.kinds.get(&key) {
+            let (group, kind) = &key;
+            match p.kinds.get(group).and_then(|kinds| kinds.get(kind)) {
                 Some(&(other, first)) if other != i => diags.push(
                     Diagnostic::error(
                         "E0405",
@@ -99,7 +100,8 @@ fn providers(env: &Environment, diags: &mut Diagnostics) -> Providers {
                 ),
                 Some(_) => {}
                 None => {
-                    p.kinds.insert(key, (i, span));
+                    let (group, kind) = key;
+                    p.kinds.entry(group).or_default().insert(kind, (i, span));
                 }
             }
         }
@@ -163,8 +165,7 @@ fn uses(o: &Object, p: &Providers, edges: &mut Vec<Edge>) {
             edges.push(Edge { on, span: name.span(), why: format!("reads its Secret `{text}`") });
         }
     }
-    let key = (o.group().to_string(), o.kind.to_string());
-    if let Some(&(on, _)) = p.kinds.get(&key) {
+    if let Some(&(on, _)) = p.kinds.get(o.group()).and_then(|kinds| kinds.get(&*o.kind)) {
         let why = format!("uses its kind {}", o.kind);
         edges.push(Edge { on, span: o.name_span(), why });
     }

@@ -298,10 +298,18 @@ impl Object {
 
     /// API group (`""` for the core group): `apps/v1` → `apps`, `v1` → `""`.
     pub fn group(&self) -> &str {
-        match self.api_version.rsplit_once('/') {
-            Some((g, _)) => g,
-            None => "",
+        // The version after the last `/` is a few bytes (`v1`, `v1beta1`): a plain scan
+        // from the end finds it sooner than `rsplit_once`'s general search (this is
+        // asked for every object by most checks).
+        let bytes = self.api_version.as_bytes();
+        let mut i = bytes.len();
+        while i > 0 {
+            i -= 1;
+            if bytes[i] == b'/' {
+                return self.api_version.get(..i).unwrap_or("");
+            }
         }
+        ""
     }
     /// Identity inside an environment: group, kind, namespace, name.
     pub fn id(&self) -> ObjectId {
@@ -419,4 +427,24 @@ pub const CLUSTER_SCOPED: &[(&str, &str)] = &[
 
 pub fn is_cluster_scoped(group: &str, kind: &str) -> bool {
     CLUSTER_SCOPED.iter().any(|(g, k)| *g == group && *k == kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_api_version(api_version: &str) -> Object {
+        let value = Value::new(ValueKind::Record(Fields::new()), Span::default());
+        Object { api_version: api_version.into(), kind: "K".into(), name: "n".into(), namespace: None, value }
+    }
+
+    #[test]
+    fn an_objects_group_is_its_api_version_before_the_last_slash() {
+        assert_eq!(with_api_version("apps/v1").group(), "apps");
+        assert_eq!(with_api_version("gateway.networking.k8s.io/v1beta1").group(), "gateway.networking.k8s.io");
+        assert_eq!(with_api_version("v1").group(), "");
+        assert_eq!(with_api_version("").group(), "");
+        assert_eq!(with_api_version("/v1").group(), "");
+        assert_eq!(with_api_version("a/b/v1").group(), "a/b");
+    }
 }
