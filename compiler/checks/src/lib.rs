@@ -191,7 +191,10 @@ fn objects(env: &Environment, cx: &Cx, diags: &mut Diagnostics) {
     type Identity<'a> = (&'a str, &'a str, Option<&'a str>, &'a str);
     // The first object of each identity (its name's span is read only for a report:
     // reading it for every object walked each one's metadata once more).
-    let mut seen: HashMap<Identity, (&str, &Object, Written)> = HashMap::default();
+    let count = env.delivery.len()
+        + env.components.iter().map(|c| c.installed.len() + c.outside.len() + c.objects.len()).sum::<usize>();
+    let mut seen: HashMap<Identity, (&str, &Object, Written)> =
+        HashMap::with_capacity_and_hasher(count, Default::default());
     let owned = env.components.iter().flat_map(|c| {
         // What the chart installs first: an object of the component clashing with
         // one is then the one pointed at.
@@ -209,8 +212,9 @@ fn objects(env: &Environment, cx: &Cx, diags: &mut Diagnostics) {
             at_input(&mut diags[from..], o);
         }
         let id = (o.group(), o.kind.as_ref(), o.namespace.as_deref(), o.name.as_ref());
-        match seen.get(&id) {
-            Some((other, first_object, first)) => {
+        match seen.entry(id) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let (other, first_object, first) = e.get();
                 if *first == Written::Outside && written == Written::Outside {
                     continue; // two components reading the same object made outside
                 }
@@ -234,8 +238,8 @@ fn objects(env: &Environment, cx: &Cx, diags: &mut Diagnostics) {
                         .in_env(&env.name),
                 );
             }
-            None => {
-                seen.insert(id, (owner, o, written));
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert((owner, o, written));
             }
         }
     }
