@@ -90,28 +90,40 @@ impl Budget {
         steps <= MAX_STEPS && bytes <= MAX_VALUE_BYTES
     }
 
-    /// Spend `steps` steps and `bytes` bytes on the expression at `span`.
+    /// Spend `steps` steps and `bytes` bytes on the expression at `span`. Evaluation
+    /// charges at almost every step: the common case is inlined, the report out of line.
+    #[inline]
     pub fn charge(&mut self, span: Span, steps: u64, bytes: u64) -> Result<(), Over> {
+        if !self.exhausted {
+            self.steps = self.steps.saturating_add(steps);
+            self.bytes = self.bytes.saturating_add(bytes);
+            if self.bytes <= self.max_bytes && self.steps <= self.max_steps {
+                return Ok(());
+            }
+        }
+        Err(self.over(span))
+    }
+
+    /// What [`Budget::charge`] returns once a limit is crossed: the report the first
+    /// time, silence after.
+    #[cold]
+    #[inline(never)]
+    fn over(&mut self, span: Span) -> Over {
         if self.exhausted {
-            return Err(Over::Silent);
+            return Over::Silent;
         }
-        self.steps = self.steps.saturating_add(steps);
-        self.bytes = self.bytes.saturating_add(bytes);
         if self.bytes > self.max_bytes {
-            return Err(self.exhaust(size_budget(span)));
+            return self.exhaust(size_budget(span));
         }
-        if self.steps > self.max_steps {
-            return Err(self.exhaust(
-                Diagnostic::error("E0064", format!("evaluation takes more than {MAX_STEPS} steps"))
-                    .at(span, "the step budget ran out here")
-                    .help(format!(
-                        "one compilation may take at most {MAX_STEPS} evaluation steps (docs/language.md §11): \
-                         a loop or recursion does far too much work; nest fewer `for` comprehensions \
-                         or make the recursion shallower"
-                    )),
-            ));
-        }
-        Ok(())
+        self.exhaust(
+            Diagnostic::error("E0064", format!("evaluation takes more than {MAX_STEPS} steps"))
+                .at(span, "the step budget ran out here")
+                .help(format!(
+                    "one compilation may take at most {MAX_STEPS} evaluation steps (docs/language.md §11): \
+                     a loop or recursion does far too much work; nest fewer `for` comprehensions \
+                     or make the recursion shallower"
+                )),
+        )
     }
 
     /// Check that a string of `len` bytes may be built at `span`, and charge `new`
