@@ -11,6 +11,10 @@ use cedc_names::{Builtin, Def, ModuleId, Program};
 use cedc_syntax::ast::*;
 use cedc_types::{Checked, DeclKey, OverrideInfo, Type};
 use std::collections::HashMap;
+/// The evaluator's own maps and sets, by declaration: hashed with foldhash (their keys
+/// are the program's, looked up at every read of a `let`; never iterated for output).
+type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+type Set<K> = std::collections::HashSet<K, foldhash::fast::FixedState>;
 use std::sync::Arc;
 
 use cedc_model::views::crossplane as xp_views;
@@ -228,11 +232,11 @@ struct Evaluator<'p> {
     /// The locals in scope, innermost last, by the span of their binding's name: what
     /// the resolution's `Def::Local` names.
     locals: Vec<(Span, Value)>,
-    lets: HashMap<DeclKey, Option<Value>>,
-    components: HashMap<DeclKey, Option<Value>>,
+    lets: Map<DeclKey, Option<Value>>,
+    components: Map<DeclKey, Option<Value>>,
     decl_stack: Vec<DeclKey>,
     within: Within,
-    overrides: HashMap<DeclKey, Vec<&'p OverrideInfo>>,
+    overrides: Map<DeclKey, Vec<&'p OverrideInfo>>,
     depth: usize,
     /// The bodies of the functions being evaluated, innermost last, and the calls that
     /// entered them.
@@ -258,9 +262,9 @@ struct Evaluator<'p> {
     /// ([`memo`]: a call during which this grows is not stored).
     env_reads: u64,
     /// The `let`s whose value read something of the environment ([`Self::env_reads`]).
-    env_lets: std::collections::HashSet<DeclKey>,
+    env_lets: Set<DeclKey>,
     /// The declarations an override changes, in any environment.
-    overridden: std::collections::HashSet<DeclKey>,
+    overridden: Set<DeclKey>,
     /// The deepest call depth reached since the outermost call being stored began.
     peak_depth: usize,
     /// How many calls were taken from another environment.
@@ -286,7 +290,7 @@ enum Callee<'p> {
 
 impl<'p> Evaluator<'p> {
     fn new(p: &'p Program, c: &'p Checked, env: &str, cluster_scoped: ClusterScoped<'p>) -> Self {
-        let mut overrides: HashMap<DeclKey, Vec<&OverrideInfo>> = HashMap::new();
+        let mut overrides: Map<DeclKey, Vec<&OverrideInfo>> = Map::default();
         for o in &c.overrides {
             if o.envs.iter().any(|e| e == env) {
                 overrides.entry(o.target.clone()).or_default().push(o);
@@ -300,8 +304,8 @@ impl<'p> Evaluator<'p> {
             attributes: None,
             module: ModuleId(0),
             locals: Vec::new(),
-            lets: HashMap::new(),
-            components: HashMap::new(),
+            lets: Map::default(),
+            components: Map::default(),
             decl_stack: Vec::new(),
             within: Within::Nothing,
             overrides,

@@ -15,7 +15,9 @@ pub use resolve::{Def, Occurrence, Resolution, resolve};
 
 use cedc_diagnostics::{FileId, Files, Span};
 use cedc_syntax::ast;
-use indexmap::IndexMap;
+/// The maps of a module's names, in declaration order, hashed with foldhash (looked up
+/// at every reference).
+pub type NameMap<V> = indexmap::IndexMap<String, V, foldhash::fast::FixedState>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ModuleId(pub u32);
@@ -31,9 +33,9 @@ pub struct Module {
     /// Shared with the [`ParseCache`] that gave it, if any: an AST is never changed.
     pub ast: std::sync::Arc<ast::Module>,
     /// `alias → (module, span of the import)`.
-    pub imports: IndexMap<String, (ModuleId, Span)>,
+    pub imports: NameMap<(ModuleId, Span)>,
     /// Declared names → index into `ast.items`.
-    pub decls: IndexMap<String, usize>,
+    pub decls: NameMap<usize>,
     pub is_std: bool,
 }
 

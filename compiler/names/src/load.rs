@@ -1,9 +1,8 @@
 //! Loading files and following imports.
 
-use crate::{Module, ModuleId, Program, STDLIB};
+use crate::{Module, ModuleId, NameMap, Program, STDLIB};
 use cedc_diagnostics::{Diagnostic, Diagnostics, Span, did_you_mean};
 use cedc_syntax::ast::{self, ItemKind};
-use indexmap::IndexMap;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -354,7 +353,7 @@ impl Loader<'_> {
             file,
             name: name.clone(),
             ast: parsed,
-            imports: IndexMap::new(),
+            imports: NameMap::default(),
             decls,
             is_std,
         });
@@ -368,7 +367,7 @@ impl Loader<'_> {
                 _ => None,
             })
             .collect();
-        let mut resolved = IndexMap::new();
+        let mut resolved = NameMap::default();
         for imp in imports {
             self.import(&name, &imp, &mut resolved);
         }
@@ -399,7 +398,7 @@ impl Loader<'_> {
     /// E0021 for a declaration named like an import of its file: inside the file the
     /// declaration would hide the module (`component grafana { chart: grafana.install() }`
     /// would read the component, not the chart module), so neither is chosen silently.
-    fn clashes_with_imports(&mut self, id: ModuleId, imports: &IndexMap<String, (ModuleId, Span)>) {
+    fn clashes_with_imports(&mut self, id: ModuleId, imports: &NameMap<(ModuleId, Span)>) {
         let m = &self.program.modules[id.0 as usize];
         for (name, &(_, import_span)) in imports {
             let Some(&item) = m.decls.get(name) else { continue };
@@ -415,7 +414,7 @@ impl Loader<'_> {
         }
     }
 
-    fn import(&mut self, from_module: &str, imp: &ast::Import, resolved: &mut IndexMap<String, (ModuleId, Span)>) {
+    fn import(&mut self, from_module: &str, imp: &ast::Import, resolved: &mut NameMap<(ModuleId, Span)>) {
         let span = imp.path_span;
         let target = match self.target(from_module, &imp.path) {
             Ok(t) => t,
@@ -455,8 +454,8 @@ impl Loader<'_> {
         resolved.insert(alias, (id, alias_span));
     }
 
-    fn index_decls(&mut self, m: &ast::Module) -> IndexMap<String, usize> {
-        let mut decls: IndexMap<String, usize> = IndexMap::new();
+    fn index_decls(&mut self, m: &ast::Module) -> NameMap<usize> {
+        let mut decls: NameMap<usize> = NameMap::default();
         for (i, item) in m.items.iter().enumerate() {
             let Some(name) = item.name() else { continue };
             if let Some(prev) = decls.get(&name.name) {
