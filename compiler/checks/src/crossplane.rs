@@ -40,8 +40,8 @@ pub(crate) fn check(env: &Environment, registry: &Registry, diags: &mut Diagnost
     // A virtual cluster's Crossplane does not see its host's providers.
     let installed: BTreeSet<(&str, &str)> =
         objects().filter_map(|o| Provider::cast(o)?.package()?.str()).flat_map(provider_kinds).copied().collect();
-    let mut validator = Validator::new(registry);
     let input_schema = cedc_schema::crossplane::patch_and_transform_input();
+    let mut validator = Validator::new(registry);
     let mut read: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
     for (o, c) in compositions {
         let from = diags.len();
@@ -74,11 +74,11 @@ pub(crate) fn check(env: &Environment, registry: &Registry, diags: &mut Diagnost
 
 /// The step's input against function-patch-and-transform's schema (its resources'
 /// bases are open there: each is checked against its own kind below).
-fn input(
+fn input<'r>(
     o: &Object,
-    step: PipelineStep<'_>,
-    schema: &Schema,
-    validator: &mut Validator,
+    step: PipelineStep<'r>,
+    schema: &'r Schema,
+    validator: &mut Validator<'r>,
     env: &str,
     diags: &mut Diagnostics,
 ) {
@@ -150,7 +150,7 @@ fn is_label(s: &str) -> bool {
 
 /// What the checks of one Composition's resources read.
 struct Cx<'a, 'r> {
-    registry: &'a Registry,
+    registry: &'r Registry,
     installed: &'a BTreeSet<(&'a str, &'a str)>,
     validator: &'a mut Validator<'r>,
     env: &'a str,
@@ -198,7 +198,7 @@ fn type_ref<'a>(
 
 /// The resources of one patch-and-transform step; returns the composite's field paths
 /// their patches read.
-fn resources(step: PipelineStep<'_>, cx: &mut Cx<'_, '_>, diags: &mut Diagnostics) -> Vec<String> {
+fn resources<'r>(step: PipelineStep<'r>, cx: &mut Cx<'_, 'r>, diags: &mut Diagnostics) -> Vec<String> {
     let env = cx.env;
     let mut names: BTreeMap<&str, Span> = BTreeMap::new();
     let mut reads = Vec::new();
@@ -226,7 +226,7 @@ fn resources(step: PipelineStep<'_>, cx: &mut Cx<'_, '_>, diags: &mut Diagnostic
 }
 
 /// One composed resource: its kind, its base and its patches' targets.
-fn composed(r: ComposedResource<'_>, cx: &mut Cx<'_, '_>, diags: &mut Diagnostics) {
+fn composed<'r>(r: ComposedResource<'r>, cx: &mut Cx<'_, 'r>, diags: &mut Diagnostics) {
     let (registry, installed, env) = (cx.registry, cx.installed, cx.env);
     let Some(base) = r.base() else { return };
     let (Some(api_version), Some(kind)) = (base.str_field("apiVersion"), base.str_field("kind")) else { return };

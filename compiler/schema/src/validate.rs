@@ -272,18 +272,40 @@ pub struct Validator<'r> {
     registry: &'r Registry,
     /// Compiled patterns; `None` for a pattern that does not compile.
     patterns: HashMap<String, Option<Regex>>,
+    /// The shared parts found valid so far ([`Valid`]).
+    valid: Valid,
+}
+
+/// The record and list values found without a violation against a schema at a depth,
+/// by the addresses of the three: evaluation shares equal parts (a container's
+/// `securityContext`, a route's parent reference), and such a part met again under the
+/// same schema is not walked again. Whether a part has a violation depends on nothing
+/// else (its path and the objects enclosing it change only a report's words). The
+/// schemas and values a validator is given live as long as it does, unchanged (the
+/// checks only read them), so no address is reused for another part meanwhile.
+type Valid = std::collections::HashSet<(usize, usize, usize), foldhash::fast::FixedState>;
+
+/// The address of a shared value (a record or a list), for [`Valid`].
+fn shared_addr(value: &Value) -> Option<usize> {
+    match &value.kind {
+        ValueKind::Record(fields) => Some(fields.addr()),
+        ValueKind::List(items) => Some(std::sync::Arc::as_ptr(items) as *const u8 as usize),
+        _ => None,
+    }
 }
 
 impl<'r> Validator<'r> {
     pub fn new(registry: &'r Registry) -> Validator<'r> {
-        Validator { registry, patterns: HashMap::new() }
+        Validator { registry, patterns: HashMap::new(), valid: Valid::default() }
     }
 
-    /// See [`validate`].
-    pub fn validate(&mut self, schema: &Schema, value: &Value) -> Vec<Violation> {
+    /// See [`validate`]. The schema and the value live as long as the validator (the
+    /// registry's schemas, the platform's values): [`Valid`] knows parts by address.
+    pub fn validate(&mut self, schema: &'r Schema, value: &'r Value) -> Vec<Violation> {
         let mut walk = Walk {
             registry: self.registry,
             patterns: &mut self.patterns,
+            valid: &mut self.valid,
             out: Vec::new(),
             segs: Vec::new(),
             enclosing: Vec::new(),
@@ -302,6 +324,9 @@ enum Step<'s, 'v> {
     Leave {
         path_len: usize,
         object: bool,
+        /// The part's [`Valid`] key and how many violations there were before it: none
+        /// added below it, and it is valid.
+        part: Option<((usize, usize, usize), usize)>,
     },
 }
 
@@ -337,6 +362,7 @@ enum Seg<'v> {
 struct Walk<'s, 'c, 'v> {
     registry: &'s Registry,
     patterns: &'c mut HashMap<String, Option<Regex>>,
+    valid: &'c mut Valid,
     out: Vec<Violation>,
     /// The path of the value being visited, as its segments: written out
     /// ([`Walk::path`]) only for a violation, which few values have.
@@ -375,10 +401,15 @@ impl<'s, 'v> Walk<'s, '_, 'v> {
         let mut children = Vec::new();
         while let Some(step) = stack.pop() {
             let visit = match step {
-                Step::Leave { path_len, object } => {
+                Step::Leave { path_len, object, part } => {
                     self.segs.truncate(path_len);
                     if object {
                         self.enclosing.pop();
+                    }
+                    if let Some((key, before)) = part
+                        && self.out.len() == before
+                    {
+                        self.valid.insert(key);
                     }
                     continue;
                 }
@@ -391,8 +422,19 @@ impl<'s, 'v> Walk<'s, '_, 'v> {
             if let Some(kind) = visit.duplicate {
                 self.report(visit.value, kind);
             }
+            let mut part = None;
             let object = match visit.check {
-                Check::Schema(schema) => self.node(schema, visit.value, visit.depth, &mut children),
+                Check::Schema(schema) => {
+                    if let Some(addr) = shared_addr(visit.value) {
+                        let key = (std::ptr::from_ref(schema) as usize, addr, visit.depth);
+                        if self.valid.contains(&key) {
+                            self.segs.truncate(path_len);
+                            continue;
+                        }
+                        part = Some((key, self.out.len()));
+                    }
+                    self.node(schema, visit.value, visit.depth, &mut children)
+                }
                 Check::Unknown(obj) => {
                     if let Seg::Key(key) = visit.seg {
                         self.unknown_field(obj, key, visit.value);
@@ -407,7 +449,7 @@ impl<'s, 'v> Walk<'s, '_, 'v> {
                 }
                 Check::Nothing => false,
             };
-            stack.push(Step::Leave { path_len, object });
+            stack.push(Step::Leave { path_len, object, part });
             stack.extend(children.drain(..).rev().map(Step::Visit));
         }
     }

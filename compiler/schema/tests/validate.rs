@@ -583,11 +583,19 @@ fn patterns_and_lengths() {
     let broken = string_with(StringRules { pattern: Some("([a-z".into()), ..Default::default() });
     let schema = object(vec![("name", name), ("odd", broken)], &[]);
     let registry = Registry::default();
+    // The values live as long as the validator (it knows the parts it found valid by
+    // address).
+    let (web, wide, long, short) = (
+        rec(0, vec![("name", s("web", 1)), ("odd", s("x", 2))]),
+        rec(0, vec![("name", s("wéb-1", 1))]),
+        rec(0, vec![("name", s("Web_12", 1))]),
+        rec(0, vec![("name", s("a", 1))]),
+    );
     let mut validator = Validator::new(&registry);
-    assert_eq!(validator.validate(&schema, &rec(0, vec![("name", s("web", 1)), ("odd", s("x", 2))])), vec![]);
+    assert_eq!(validator.validate(&schema, &web), vec![]);
     // Five characters, six bytes.
-    assert_eq!(validator.validate(&schema, &rec(0, vec![("name", s("wéb-1", 1))])).len(), 1, "the pattern only");
-    let v = validator.validate(&schema, &rec(0, vec![("name", s("Web_12", 1))]));
+    assert_eq!(validator.validate(&schema, &wide).len(), 1, "the pattern only");
+    let v = validator.validate(&schema, &long);
     assert_eq!(
         v,
         vec![
@@ -605,7 +613,7 @@ fn patterns_and_lengths() {
     );
     assert_eq!(v[0].message(), "`name` must match the pattern `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`; found `Web_12`");
     assert_eq!(v[1].message(), "`name` must be at most 5 characters long; found 6 characters");
-    let v = validator.validate(&schema, &rec(0, vec![("name", s("a", 1))]));
+    let v = validator.validate(&schema, &short);
     assert_eq!(
         v,
         vec![violation(
@@ -1120,4 +1128,29 @@ fn all_violations_in_document_order() {
     );
     // The same input gives the same output.
     assert_eq!(check(&schema, &value), v);
+}
+
+/// A validator remembers the shared parts (evaluation shares equal records and lists)
+/// it found valid, so that it does not walk them again: only valid ones, and only under
+/// the schema they were checked against.
+#[test]
+fn a_shared_part_is_remembered_valid_only_under_its_schema() {
+    let registry = Registry::default();
+    // One record, held twice (a clone shares it).
+    let port = rec(1, vec![("port", i(80, 2))]);
+    let lenient = object(vec![("port", int())], &[]);
+    let strict = object(vec![("port", int_with(NumberRules { maximum: Some(10.0), ..Default::default() }))], &[]);
+    let outer = |s: &Arc<Schema>| object(vec![("a", s.clone()), ("b", s.clone())], &[]);
+    let (lenient_outer, strict_outer) = (outer(&lenient), outer(&strict));
+    let value = rec(0, vec![("a", port.clone()), ("b", port.clone())]);
+    let other = rec(5, vec![("b", port.clone())]);
+    let mut validator = Validator::new(&registry);
+    assert_eq!(validator.validate(&lenient_outer, &value), Vec::new());
+    // The same part under another schema is walked: reported in both places.
+    let found = validator.validate(&strict_outer, &value);
+    let paths: Vec<&str> = found.iter().map(|v| v.path.as_str()).collect();
+    assert_eq!(paths, ["a.port", "b.port"], "{found:?}");
+    // A part with a violation is not remembered: reported again in another object.
+    let again = validator.validate(&strict_outer, &other);
+    assert_eq!(again.iter().map(|v| v.path.as_str()).collect::<Vec<_>>(), ["b.port"]);
 }
