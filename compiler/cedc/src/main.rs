@@ -346,8 +346,8 @@ fn auto_color(terminal: bool, var: impl Fn(&str) -> Option<String>) -> bool {
 }
 
 fn main() -> ExitCode {
-    memory::configure();
     let cli = Cli::parse();
+    memory::configure(matches!(cli.command, Command::Build { .. }));
     let color = match cli.color {
         Color::Always => true,
         Color::Never => false,
