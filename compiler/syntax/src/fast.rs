@@ -249,6 +249,21 @@ impl<'t> Parser<'t> {
         t
     }
 
+    /// `item ~ (sep ~ item)*`, and the whitespace after the last item (`in a, b`,
+    /// a match arm's `p | q`).
+    fn separated<T>(&mut self, sep: u8, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let mut out = vec![item(self)?];
+        loop {
+            self.skip();
+            if self.peek() != sep {
+                return Some(out);
+            }
+            self.pos += 1;
+            self.skip();
+            out.push(item(self)?);
+        }
+    }
+
     // ------------------------------------------------------------------ lists
 
     /// `(item ~ ("," ~ item)* ~ ","?)? ~ close`, from just after the opening bracket and
@@ -498,16 +513,7 @@ impl<'t> Parser<'t> {
     /// `in a, b { path = value ... }`.
     fn override_block(&mut self) -> Option<ItemKind> {
         self.lead("in")?;
-        let mut envs = vec![self.ident()?];
-        loop {
-            self.skip();
-            if self.peek() != b',' {
-                break;
-            }
-            self.pos += 1;
-            self.skip();
-            envs.push(self.ident()?);
-        }
+        let envs = self.separated(b',', Self::ident)?;
         self.lit(b"{")?;
         self.skip();
         let mut sets = Vec::new();
@@ -1016,16 +1022,7 @@ impl<'t> Parser<'t> {
 
     fn arm(&mut self) -> Option<Arm> {
         let start = self.pos;
-        let mut patterns = vec![self.pattern()?];
-        loop {
-            self.skip();
-            if self.peek() != b'|' {
-                break;
-            }
-            self.pos += 1;
-            self.skip();
-            patterns.push(self.pattern()?);
-        }
+        let patterns = self.separated(b'|', Self::pattern)?;
         self.lit(b"=>")?;
         self.skip();
         let body = self.expr()?;
