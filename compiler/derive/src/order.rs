@@ -159,7 +159,10 @@ fn read_secrets(o: &Object) -> Vec<(String, View<'_>)> {
 /// component running the controller it names, and on the writers of the Secrets it
 /// reads.
 fn uses(o: &Object, p: &Providers, edges: &mut Vec<Edge>) {
-    for (ns, name) in read_secrets(o) {
+    // With no Secret written by a component (most platforms read theirs from a store
+    // outside), an object's pods are not walked for the Secrets they read.
+    let reads = if p.secrets.is_empty() { Vec::new() } else { read_secrets(o) };
+    for (ns, name) in reads {
         let Some(text) = name.str() else { continue };
         if let Some(&on) = p.secrets.get(&(ns, text.to_string())) {
             edges.push(Edge { on, span: name.span(), why: format!("reads its Secret `{text}`") });

@@ -152,3 +152,38 @@ fn a_grant_no_component_can_deploy_goes_with_the_referrer_with_a_warning_per_env
         assert_eq!((grant.kind.as_ref(), grant.namespace.as_deref()), ("ReferenceGrant", Some("api")));
     }
 }
+
+/// A component whose pods read a Secret another component writes waits for it; with no
+/// Secret written in the environment, reading one makes no wait.
+#[test]
+fn a_component_reading_a_secret_another_writes_waits_for_it() {
+    let reader = || {
+        object(json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": { "name": "web", "namespace": "apps" },
+            "spec": { "template": { "spec": {
+                "containers": [{ "name": "web", "envFrom": [{ "secretRef": { "name": "db" } }] }]
+            } } }
+        }))
+    };
+    let secret =
+        || object(json!({ "apiVersion": "v1", "kind": "Secret", "metadata": { "name": "db", "namespace": "apps" } }));
+    let cx = crate::Context { components: &[], hosted: &[], remote: &[], vaults: &[] };
+    let waits = |components: Vec<Component>| {
+        let env = Environment {
+            name: "prod".into(),
+            span: WRITTEN,
+            attributes: Value::new(ValueKind::Record(Fields::new()), WRITTEN),
+            components,
+            delivery: Vec::new(),
+        };
+        let mut diags = Vec::new();
+        let order = crate::order::order(&env, &cx, &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        order.waits.iter().map(|w| w.iter().map(|e| (e.on, e.why.clone())).collect::<Vec<_>>()).collect::<Vec<_>>()
+    };
+    let with_writer = waits(vec![component("db", "apps", vec![secret()]), component("web", "apps", vec![reader()])]);
+    assert_eq!(with_writer, [vec![], vec![(0, "reads its Secret `db`".to_string())]]);
+    let without = waits(vec![component("other", "apps", vec![]), component("web", "apps", vec![reader()])]);
+    assert_eq!(without, [vec![], vec![]]);
+}
