@@ -249,6 +249,23 @@ impl<'t> Parser<'t> {
         t
     }
 
+    /// One more `sep ~ item` of a repetition (`("|" ~ plain_string)*`, `("." ~ ident)*`),
+    /// whitespace around `sep` included: the item, or nothing taken when `sep` or the
+    /// item is not there (pest ends the repetition before it).
+    fn repeated<T>(&mut self, sep: u8, item: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+        let save = self.pos;
+        self.skip();
+        if self.peek() == sep {
+            self.pos += 1;
+            self.skip();
+            if let Some(t) = item(self) {
+                return Some(t);
+            }
+        }
+        self.pos = save;
+        None
+    }
+
     /// `item ~ (sep ~ item)*`, and the whitespace after the last item (`in a, b`,
     /// a match arm's `p | q`).
     fn separated<T>(&mut self, sep: u8, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
@@ -603,22 +620,11 @@ impl<'t> Parser<'t> {
         self.enter()?;
         let start = self.pos;
         let mut members = vec![self.plain_string()?];
-        loop {
-            let save = self.pos;
+        while let Some(member) = self.repeated(b'|', Self::plain_string) {
+            members.push(member);
+        }
+        if members.len() == 2 {
             self.skip();
-            if self.peek() == b'|' {
-                self.pos += 1;
-                self.skip();
-                if self.peek() == b'"' {
-                    members.push(self.plain_string()?);
-                    continue;
-                }
-            }
-            self.pos = save;
-            if members.len() == 2 {
-                self.skip();
-            }
-            break;
         }
         let t = TypeExpr { kind: TypeExprKind::Union(members), span: self.span(start, self.pos) };
         self.leave(Some(t))
@@ -651,19 +657,8 @@ impl<'t> Parser<'t> {
     fn type_named(&mut self) -> Option<TypeExpr> {
         let start = self.pos;
         let mut path = vec![self.ident()?];
-        loop {
-            let save = self.pos;
-            self.skip();
-            if self.peek() == b'.' {
-                self.pos += 1;
-                self.skip();
-                if let Some(i) = self.ident() {
-                    path.push(i);
-                    continue;
-                }
-            }
-            self.pos = save;
-            break;
+        while let Some(name) = self.repeated(b'.', Self::ident) {
+            path.push(name);
         }
         self.skip();
         let mut args = Vec::new();
