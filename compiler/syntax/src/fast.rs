@@ -289,19 +289,8 @@ impl<'t> Parser<'t> {
         let mut out = Vec::new();
         if self.peek() != close {
             out.push(item(self)?);
-            loop {
-                let save = self.pos;
-                self.skip();
-                if self.peek() == b',' {
-                    self.pos += 1;
-                    self.skip();
-                    if self.peek() != close {
-                        out.push(item(self)?);
-                        continue;
-                    }
-                }
-                self.pos = save;
-                break;
+            while let Some(next) = self.repeated(b',', |p| if p.peek() == close { None } else { item(p) }) {
+                out.push(next);
             }
             self.skip();
             if self.peek() == b',' {
