@@ -71,13 +71,16 @@ pub fn compile(fs: &(dyn FileSystem + Sync), entries: &[String], config: Option<
 const STACK: usize = 1 << 30;
 
 /// What compilations may keep between them (the language server's, shared by all its
-/// compilations): a file whose text did not change is not parsed again, and a fetched
+/// compilations): a file whose text did not change is not parsed again, a fetched
 /// dependency whose files did not change (names, sizes, modification times) is not
-/// hashed again.
+/// hashed again, and a component that reads nothing that changed is not evaluated again.
 #[derive(Clone, Debug, Default)]
 pub struct Kept {
     pub parses: std::sync::Arc<cedc_names::ParseCache>,
     pub packages: std::sync::Arc<crate::packages::Verified>,
+    /// Each component's evaluation, taken again where nothing it reads changed
+    /// ([`cedc_eval::remember`]).
+    pub evaluations: std::sync::Arc<cedc_eval::Remembered>,
 }
 
 /// How far a compilation goes and what it may reuse (the language server's needs; the
@@ -172,7 +175,7 @@ fn compile_here(
             None => d,
         });
     }
-    let mut registry = load_schemas(fs, &mut program.files, config_file, &schemas.crds, &mut diags);
+    let (mut registry, kinds) = load_schemas(fs, &mut program.files, config_file, &schemas.crds, &mut diags);
     clock.lap("schemas");
     if !unavailable.is_empty() {
         // Names from a dependency that is not there would each be another error: the
@@ -196,7 +199,13 @@ fn compile_here(
             Some(scope) => scope == Scope::Cluster,
             None => cedc_model::is_cluster_scoped(group, kind),
         };
-        cedc_eval::evaluate(&program, &checked, &cluster_scoped)
+        match options.kept.as_ref() {
+            Some(kept) => {
+                let inputs = cedc_eval::Inputs { kinds };
+                cedc_eval::evaluate_remembering(&program, &checked, &cluster_scoped, &kept.evaluations, inputs)
+            }
+            None => cedc_eval::evaluate(&program, &checked, &cluster_scoped),
+        }
     };
     diags.extend(merge_across_envs(eval_diags));
     let bodies = function_bodies(&program);
@@ -304,19 +313,25 @@ fn release_syntax(program: &mut Program) {
     program.resolution = Default::default();
 }
 
-/// The built-in kinds plus the project's CRDs. A CRD file that cannot be read points at
-/// its `crds` pattern in cedc.toml; a problem inside a file points at its line there.
+/// The built-in kinds plus the project's CRDs, and a fingerprint of what the CRDs said
+/// (the same for the same files read alike: what [`cedc_eval::Inputs`] compares). A CRD
+/// file that cannot be read points at its `crds` pattern in cedc.toml; a problem inside
+/// a file points at its line there.
 fn load_schemas(
     fs: &dyn FileSystem,
     files: &mut Files,
     config_file: Option<FileId>,
     crds: &[CrdFile],
     diags: &mut Diagnostics,
-) -> Registry {
+) -> (Registry, u64) {
+    use std::hash::{Hash, Hasher};
+    let mut fingerprint = std::hash::DefaultHasher::new();
     let mut registry = cedc_schema::core::registry().clone();
     for crd in crds {
+        let read = fs.read(&crd.path);
+        (&crd.path, read.as_ref().ok()).hash(&mut fingerprint);
         let pattern = config_file.map(|f| Span::new(f, crd.pattern.start, crd.pattern.end));
-        let text = match fs.read(&crd.path).map(String::from_utf8) {
+        let text = match read.map(String::from_utf8) {
             Ok(Ok(text)) => text,
             Ok(Err(_)) => {
                 diags.push(located(
@@ -346,7 +361,7 @@ fn load_schemas(
             diags.push(crd_problem(files, file, &p, pattern));
         }
     }
-    registry
+    (registry, fingerprint.finish())
 }
 
 /// A problem found in the CRD file `file` (already in `files`), at its line there, or

@@ -53,6 +53,23 @@ pub struct Budget {
     exhausted: bool,
 }
 
+/// Steps and bytes a budget spent, or part of it (one component's).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Spent {
+    pub steps: u64,
+    pub bytes: u64,
+}
+
+impl Spent {
+    /// What was spent between `before` and `self`.
+    pub fn since(self, before: Spent) -> Spent {
+        Spent { steps: self.steps.saturating_sub(before.steps), bytes: self.bytes.saturating_sub(before.bytes) }
+    }
+    pub fn plus(self, other: Spent) -> Spent {
+        Spent { steps: self.steps.saturating_add(other.steps), bytes: self.bytes.saturating_add(other.bytes) }
+    }
+}
+
 /// A crossed limit, ready to be reported once.
 pub enum Over {
     /// Already reported.
@@ -88,6 +105,26 @@ impl Budget {
             bytes = bytes.saturating_add(b.bytes);
         }
         steps <= MAX_STEPS && bytes <= MAX_VALUE_BYTES
+    }
+
+    /// What this budget has spent so far.
+    pub fn spent(&self) -> Spent {
+        Spent { steps: self.steps, bytes: self.bytes }
+    }
+
+    /// [`Budget::within_together`] for an evaluation that took components from the last
+    /// one (`remember.rs`), which spent `taken` on them then: whether everything stays
+    /// within half the compilation's limits.
+    pub fn within_half<'a>(spent: impl IntoIterator<Item = &'a Budget>, taken: Spent) -> bool {
+        let (mut steps, mut bytes) = (taken.steps, taken.bytes);
+        for b in spent {
+            if b.exhausted {
+                return false;
+            }
+            steps = steps.saturating_add(b.steps);
+            bytes = bytes.saturating_add(b.bytes);
+        }
+        steps <= MAX_STEPS / 2 && bytes <= MAX_VALUE_BYTES / 2
     }
 
     /// Spend `steps` steps and `bytes` bytes on the expression at `span`. Evaluation

@@ -22,9 +22,12 @@ use cedc_model::views::crossplane as xp_views;
 mod budget;
 mod composite;
 mod memo;
+pub mod remember;
 mod secrets;
 
-use budget::{Budget, DECL_SLICE, Over};
+use budget::{Budget, DECL_SLICE, Over, Spent};
+pub use remember::{Inputs, Remembered};
+use remember::{Stored, Taken};
 
 /// The field names evaluation adds to every object's metadata, one allocation each for
 /// the whole run (made per object, each was a string of its own, hashed again by the
@@ -39,58 +42,131 @@ pub type ClusterScoped<'a> = &'a (dyn Fn(&str, &str) -> bool + Sync);
 
 /// Evaluate every environment. Errors in one component do not stop the others.
 pub fn evaluate(program: &Program, checked: &Checked, cluster_scoped: ClusterScoped) -> (Platform, Diagnostics) {
-    let (platform, diags, _) = evaluate_counting(program, checked, cluster_scoped);
-    (platform, diags)
+    let out = evaluate_counting(program, checked, cluster_scoped, None);
+    (out.platform, out.diags)
 }
 
-/// [`evaluate`], and how many calls an environment took from another ([`memo`]).
+/// [`evaluate`], taking from the last evaluation `remembered` kept each component it can
+/// tell would come out the same (see [`remember`]), and keeping this one's for the next:
+/// the language server's, where a keystroke changes one file.
+pub fn evaluate_remembering(
+    program: &Program,
+    checked: &Checked,
+    cluster_scoped: ClusterScoped,
+    remembered: &Remembered,
+    inputs: Inputs,
+) -> (Platform, Diagnostics) {
+    let taken = remembered.take(program, checked, inputs);
+    let out = evaluate_counting(program, checked, cluster_scoped, Some(taken));
+    if let Some((made, taken)) = out.made {
+        remembered.store(program, checked, inputs, made, &out.diags, taken);
+    }
+    (out.platform, out.diags)
+}
+
+/// What [`evaluate_counting`] made.
+struct Outcome {
+    platform: Platform,
+    diags: Diagnostics,
+    /// How many calls an environment took from another ([`memo`]; the tests read it).
+    #[cfg_attr(not(test), allow(dead_code))]
+    reused: usize,
+    /// When remembering: each component's results, to keep, and how many were taken.
+    made: Option<(Vec<Stored>, usize)>,
+}
+
+/// [`evaluate`], taking the components `taken` holds from the last evaluation (the
+/// others are evaluated), and how many calls an environment took from another
+/// ([`memo`]).
 fn evaluate_counting(
     program: &Program,
     checked: &Checked,
     cluster_scoped: ClusterScoped,
-) -> (Platform, Diagnostics, usize) {
+    taken: Option<Taken>,
+) -> Outcome {
     let mut platform = Platform::default();
     for (m, idx) in &checked.components {
         if let ItemKind::Component(c) = &program.module(*m).ast.items[*idx].kind {
             platform.components.push(ComponentInfo { name: c.name.name.clone(), span: c.name.span });
         }
     }
+    let n = checked.components.len();
+    let remember = taken.is_some();
+    let taken = taken.unwrap_or_else(|| Taken { components: vec![None; n] });
+    let taken_count = taken.count();
+    let taken_at: Vec<bool> = taken.components.iter().map(Option::is_some).collect();
+    let fresh: Vec<usize> = (0..n).filter(|i| !taken_at[*i]).collect();
     // Each part (a run of components, in every environment) on a budget of its own, in
     // parallel; if one crosses its limits, or all together the compilation's, all
     // components again in order with one budget (see `budget`).
-    let parts = Part::split(checked.components.len());
+    let mut parts = Part::split(&fresh);
     let concurrent = cedc_model::parallel::cores().min(parts.len());
     let task = |part: &Part| evaluate_part(program, checked, cluster_scoped, part, Budget::concurrent(concurrent));
     let mut done = cedc_model::parallel::map(&parts, task);
-    if !Budget::within_together(done.iter().flatten().map(|d| &d.budget)) {
-        let all = Part { components: 0..checked.components.len() };
-        done = vec![evaluate_part(program, checked, cluster_scoped, &all, Budget::default())];
+    let budgets = || done.iter().flat_map(|d| &d.envs).map(|d| &d.budget);
+    if taken_count > 0 {
+        let spent = taken.components.iter().flatten().fold(Spent::default(), |a, s| a.plus(s.spent));
+        if !Budget::within_half(budgets(), spent) {
+            // Everything afresh, as the command line would.
+            let nothing = Taken { components: vec![None; n] };
+            return evaluate_counting(program, checked, cluster_scoped, Some(nothing));
+        }
+    } else if !Budget::within_together(budgets()) {
+        parts = vec![Part { components: (0..n).collect() }];
+        done = vec![evaluate_part(program, checked, cluster_scoped, &parts[0], Budget::default())];
+    }
+    // What is kept for the next evaluation: the components taken as they were, the
+    // others as they are made (below).
+    let mut made: Vec<Stored> = Vec::new();
+    if remember {
+        let mut spent = vec![Spent::default(); n];
+        for (part, d) in parts.iter().zip(&done) {
+            for (i, s) in part.components.iter().zip(&d.spent) {
+                spent[*i] = *s;
+            }
+        }
+        made = taken
+            .components
+            .into_iter()
+            .zip(spent)
+            .map(|(t, spent)| t.unwrap_or(Stored { per_env: Vec::new(), spent }))
+            .collect();
     }
     // The parts' results per environment, in order: environments first, then parts.
     let mut diags = Vec::new();
-    let reused = done.iter().flatten().map(|d| d.reused).sum();
-    let mut per_part: Vec<_> = done.into_iter().map(Vec::into_iter).collect();
-    for info in &checked.envs {
+    let reused = done.iter().flat_map(|d| &d.envs).map(|d| d.reused).sum();
+    let mut per_part: Vec<_> = done.into_iter().map(|d| d.envs.into_iter()).collect();
+    for (e, info) in checked.envs.iter().enumerate() {
         let mut environment = Environment {
             name: info.name.clone(),
             span: info.span,
             attributes: Value::new(ValueKind::Record(Fields::new()), info.span),
-            components: Vec::with_capacity(checked.components.len()),
+            components: Vec::with_capacity(n),
             delivery: Vec::new(),
         };
-        for (i, part) in per_part.iter_mut().enumerate() {
-            let Some(d) = part.next() else { continue };
+        let mut slots: Vec<Option<Component>> = vec![None; n];
+        for (i, (part, results)) in parts.iter().zip(&mut per_part).enumerate() {
+            let Some(d) = results.next() else { continue };
             // Every part evaluated the environment's fields alike, and reported their
             // problems alike (the driver merges equal reports): the first's are kept.
             if let Some(attributes) = d.attributes.filter(|_| i == 0) {
                 environment.attributes = attributes;
             }
-            environment.components.extend(d.components);
+            for (at, c) in part.components.iter().zip(d.components) {
+                if remember {
+                    made[*at].per_env.push(c.clone());
+                }
+                slots[*at] = c;
+            }
             diags.extend(d.diags);
         }
+        for (i, slot) in slots.iter_mut().enumerate().filter(|(i, _)| taken_at[*i]) {
+            *slot = made[i].per_env.get(e).cloned().flatten();
+        }
+        environment.components.extend(slots.into_iter().flatten());
         platform.envs.push(environment);
     }
-    (platform, diags, reused)
+    Outcome { platform, diags, reused, made: remember.then_some((made, taken_count)) }
 }
 
 /// Components are evaluated in parts of at most this many (or [`MAX_PARTS`] parts), each
@@ -101,27 +177,37 @@ fn evaluate_counting(
 const PART: usize = 64;
 const MAX_PARTS: usize = 16;
 
-/// A run of components, evaluated in every environment as one task. Each part has
-/// evaluators of its own (one per environment, each memoizing the `let`s it reads) and
-/// an [`Interner`] of its own: a component's objects in the environments share their
-/// equal parts, and the tasks share no lock.
+/// Components (by their index in `checked.components`, in order), evaluated in every
+/// environment as one task. Each part has evaluators of its own (one per environment,
+/// each memoizing the `let`s it reads) and an [`Interner`] of its own: a component's
+/// objects in the environments share their equal parts, and the tasks share no lock.
 struct Part {
-    components: std::ops::Range<usize>,
+    components: Vec<usize>,
 }
 
 impl Part {
-    /// `n` components in runs of at most [`PART`], or [`MAX_PARTS`] runs as even as can
+    /// `components` in runs of at most [`PART`], or [`MAX_PARTS`] runs as even as can
     /// be (one, empty, when there is none: the environments' fields are still evaluated).
-    fn split(n: usize) -> Vec<Part> {
+    fn split(components: &[usize]) -> Vec<Part> {
+        let n = components.len();
         let count = n.div_ceil(PART).clamp(1, MAX_PARTS);
-        (0..count).map(|i| Part { components: i * n / count..(i + 1) * n / count }).collect()
+        (0..count).map(|i| Part { components: components[i * n / count..(i + 1) * n / count].to_vec() }).collect()
     }
+}
+
+/// What evaluating one [`Part`] made.
+struct PartDone {
+    /// In each environment.
+    envs: Vec<Evaluated>,
+    /// What each of its components cost, in all environments together.
+    spent: Vec<Spent>,
 }
 
 /// What evaluating one [`Part`] made in one environment.
 struct Evaluated {
     attributes: Option<Value>,
-    components: Vec<Component>,
+    /// Each of the part's components, in order (`None` where it made nothing).
+    components: Vec<Option<Component>>,
     diags: Diagnostics,
     budget: Budget,
     /// How many calls it took from another environment.
@@ -138,7 +224,7 @@ fn evaluate_part(
     cluster_scoped: ClusterScoped,
     part: &Part,
     budget: Budget,
-) -> Vec<Evaluated> {
+) -> PartDone {
     let mut shared = Shared { budget, calls: memo::Calls::default(), interner: Interner::new() };
     let mut evaluators: Vec<Evaluator> =
         checked.envs.iter().map(|env| Evaluator::new(program, checked, &env.name, cluster_scoped)).collect();
@@ -150,15 +236,20 @@ fn evaluate_part(
         let components = Vec::with_capacity(part.components.len());
         done.push(Evaluated { attributes, components, diags: Vec::new(), budget: Budget::default(), reused: 0 });
     }
-    for (m, idx) in &checked.components[part.components.clone()] {
+    let mut spent = Vec::with_capacity(part.components.len());
+    for &i in &part.components {
+        let (m, idx) = checked.components[i];
+        let before = shared.budget.spent();
         for (ev, made) in evaluators.iter_mut().zip(&mut done) {
             ev.with(&mut shared, |ev| {
-                if let Some(mut c) = ev.component(*m, *idx) {
+                let mut c = ev.component(m, idx);
+                if let Some(c) = &mut c {
                     c.intern(&mut ev.interner);
-                    made.components.push(c);
                 }
+                made.components.push(c);
             });
         }
+        spent.push(shared.budget.spent().since(before));
         shared.calls = memo::Calls::default();
     }
     for (ev, made) in evaluators.into_iter().zip(&mut done) {
@@ -168,7 +259,7 @@ fn evaluate_part(
     if let Some(last) = done.last_mut() {
         last.budget = shared.budget;
     }
-    done
+    PartDone { envs: done, spent }
 }
 
 /// What the evaluators of one part share, lent to the one evaluating
@@ -1861,9 +1952,9 @@ mod tests {
         assert!(diags.is_empty(), "{diags:#?}");
         let (checked, diags) = cedc_types::check(&program);
         assert!(diags.is_empty(), "{diags:#?}");
-        let (platform, diags, reused) = super::evaluate_counting(&program, &checked, &cedc_model::is_cluster_scoped);
-        assert!(diags.is_empty(), "{diags:#?}");
-        (platform, reused)
+        let out = super::evaluate_counting(&program, &checked, &cedc_model::is_cluster_scoped, None);
+        assert!(out.diags.is_empty(), "{:#?}", out.diags);
+        (out.platform, out.reused)
     }
 
     /// Three environments, `decls`, and components `a` and `b`, each a ConfigMap whose
@@ -1957,13 +2048,11 @@ mod tests {
     #[test]
     fn parts_cover_every_component_once_in_order() {
         for n in [0, 1, 63, 64, 65, 200, 1000, 1024, 1025, 20_000] {
-            let parts = Part::split(n);
+            let all: Vec<usize> = (0..n).collect();
+            let parts = Part::split(&all);
             assert!(!parts.is_empty() && parts.len() <= MAX_PARTS, "{n}: {} parts", parts.len());
-            assert_eq!(parts[0].components.start, 0, "{n}");
-            assert_eq!(parts.last().map(|p| p.components.end), Some(n), "{n}");
-            for w in parts.windows(2) {
-                assert_eq!(w[0].components.end, w[1].components.start, "{n}: contiguous");
-            }
+            let joined: Vec<usize> = parts.iter().flat_map(|p| p.components.iter().copied()).collect();
+            assert_eq!(joined, all, "{n}: every component once, in order");
             let sizes: Vec<usize> = parts.iter().map(|p| p.components.len()).collect();
             let (least, most) = (sizes.iter().min().copied(), sizes.iter().max().copied());
             assert!(n == 0 || least.is_some_and(|l| l > 0), "{n}: no empty part: {sizes:?}");
