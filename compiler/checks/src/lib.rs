@@ -26,8 +26,21 @@ type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>
 /// Check every object of every environment: its schema (unless its kind is listed in
 /// `unchecked`, as `apiVersion/Kind`), its identity, name, labels and scope.
 pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> Diagnostics {
+    check_remembering(platform, registry, unchecked, None)
+}
+
+/// [`check`], skipping the objects in which the last check that `remembered` kept found
+/// nothing (when `kinds`, the fingerprint of the kinds known, is the same), and keeping
+/// this one's for the next: the language server's, where most objects are the values
+/// the last evaluation made ([`Remembered`]).
+pub fn check_remembering(
+    platform: &Platform,
+    registry: &Registry,
+    unchecked: &[String],
+    remembered: Option<(&Remembered, u64)>,
+) -> Diagnostics {
     let dirs = argocd::output_dirs(platform);
-    let Distinct { violations, plaintext, addresses } = distinct(platform, registry, unchecked);
+    let Distinct { violations, plaintext, addresses } = distinct(platform, registry, unchecked, remembered);
     let cx = Cx {
         platform,
         registry,
@@ -71,28 +84,29 @@ type Violations = HashMap<usize, Vec<Violation>>;
 /// the tasks are alike in size.
 const TASKS_PER_CORE: usize = 2;
 
-/// `f` of every distinct object cedc writes in any environment, by
-/// [`Object::value_id`] (the objects `wanted` refuses passed over), in parallel, each
-/// task with a state of its own made by `state` (a schema validator compiles the
-/// patterns it meets once per task): only the `Some` results are kept. Evaluation
-/// stores equal values once ([`cedc_model::Interner`]), so an object every environment
-/// makes alike (most of a platform) is one value, computed once: for what depends on
-/// the value alone, each environment's check then reads its objects' results in its
-/// own order.
-fn per_distinct_object<'p, S, T: Send>(
-    platform: &'p Platform,
-    wanted: impl Fn(&'p Object) -> bool,
-    state: impl Fn() -> S + Sync,
-    f: impl Fn(&mut S, &'p Object) -> Option<T> + Sync,
-) -> HashMap<usize, T> {
+/// Every distinct object cedc writes in any environment, by [`Object::value_id`], in
+/// the order first met. Evaluation stores equal values once ([`cedc_model::Interner`]),
+/// so an object every environment makes alike (most of a platform) is one value: for
+/// what depends on the value alone, it is computed once ([`per_distinct_object`]), and
+/// each environment's check then reads its objects' results in its own order.
+fn distinct_objects(platform: &Platform) -> Vec<(usize, &Object)> {
     let mut distinct = std::collections::HashSet::<usize, foldhash::fast::FixedState>::default();
-    let todo: Vec<(usize, &Object)> = platform
+    platform
         .envs
         .iter()
         .flat_map(Environment::written_objects)
-        .filter(|o| wanted(o))
         .filter_map(|o| o.value_id().filter(|id| distinct.insert(*id)).map(|id| (id, o)))
-        .collect();
+        .collect()
+}
+
+/// `f` of each object of `todo` ([`distinct_objects`]), in parallel, each task with a
+/// state of its own made by `state` (a schema validator compiles the patterns it meets
+/// once per task): only the `Some` results are kept.
+fn per_distinct_object<'p, S, T: Send>(
+    todo: &[(usize, &'p Object)],
+    state: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, &'p Object) -> Option<T> + Sync,
+) -> HashMap<usize, T> {
     let tasks = cedc_model::parallel::cores() * TASKS_PER_CORE;
     let stripes: Vec<usize> = (0..tasks.min(todo.len())).collect();
     let done = cedc_model::parallel::map(&stripes, |&first| {
@@ -122,10 +136,25 @@ struct Distinct<'p> {
 /// addresses ([`addresses::in_object`]) — one after the other while the value is in
 /// the cache. Only the objects with something to report are kept; each environment's
 /// checks report their objects' findings in their own order.
-fn distinct<'p>(platform: &'p Platform, registry: &Registry, unchecked: &[String]) -> Distinct<'p> {
+fn distinct<'p>(
+    platform: &'p Platform,
+    registry: &Registry,
+    unchecked: &[String],
+    remembered: Option<(&Remembered, u64)>,
+) -> Distinct<'p> {
+    let mut todo = distinct_objects(platform);
+    let fingerprint = remembered.map(|(_, kinds)| fingerprint(kinds, unchecked));
+    let mut clean = remembered.zip(fingerprint).map(|((r, _), f)| r.take(f)).unwrap_or_default();
+    let mut still_clean = HashMap::default();
+    todo.retain(|(id, _)| match clean.remove(id) {
+        Some(v) => {
+            still_clean.insert(*id, v);
+            false
+        }
+        None => true,
+    });
     let found = per_distinct_object(
-        platform,
-        |_| true,
+        &todo,
         || (Validator::new(registry), plaintext::Credentials::default()),
         |(validator, credentials), o| {
             let violations = match registry.lookup(&o.api_version, &o.kind) {
@@ -140,6 +169,10 @@ fn distinct<'p>(platform: &'p Platform, registry: &Registry, unchecked: &[String
                 .then_some((violations, scanned, addresses))
         },
     );
+    if let Some(((r, _), f)) = remembered.zip(fingerprint) {
+        still_clean.extend(todo.iter().filter(|(id, _)| !found.contains_key(id)).map(|(id, o)| (*id, o.value.clone())));
+        r.store(f, still_clean);
+    }
     let mut d =
         Distinct { violations: HashMap::default(), plaintext: HashMap::default(), addresses: HashMap::default() };
     for (id, (violations, scanned, addresses)) in found {
@@ -154,6 +187,50 @@ fn distinct<'p>(platform: &'p Platform, registry: &Registry, unchecked: &[String
         }
     }
     d
+}
+
+/// What one check keeps for the next (the language server's): the distinct objects in
+/// which [`distinct`] found nothing, by [`Object::value_id`], each with a copy of its
+/// value. The copy keeps the value alive, so no other value can have its address, and
+/// records are copied before they are changed while shared, so the value at that address
+/// is the same value: what depends on the value alone (its schema's violations, what it
+/// gives away, the addresses in it) is the same too, as long as the kinds and the
+/// unchecked kinds are ([`fingerprint`]).
+#[derive(Default)]
+pub struct Remembered {
+    last: std::sync::Mutex<Option<(u64, HashMap<usize, cedc_model::Value>)>>,
+}
+
+impl std::fmt::Debug for Remembered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.last.lock().ok().and_then(|l| l.as_ref().map(|(_, c)| c.len())).unwrap_or(0);
+        write!(f, "Remembered({n} clean objects)")
+    }
+}
+
+impl Remembered {
+    /// The clean objects the last check kept, if it checked with the same `fingerprint`.
+    fn take(&self, fingerprint: u64) -> HashMap<usize, cedc_model::Value> {
+        let Ok(mut last) = self.last.lock() else { return HashMap::default() };
+        match last.take() {
+            Some((f, clean)) if f == fingerprint => clean,
+            _ => HashMap::default(),
+        }
+    }
+    fn store(&self, fingerprint: u64, clean: HashMap<usize, cedc_model::Value>) {
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some((fingerprint, clean));
+        }
+    }
+}
+
+/// What besides an object's value decides what [`distinct`] finds in it: the kinds known
+/// (`kinds`, the caller's fingerprint of the registry) and the kinds left unchecked.
+fn fingerprint(kinds: u64, unchecked: &[String]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (kinds, unchecked).hash(&mut h);
+    h.finish()
 }
 
 /// Whether `o`'s kind is one the project asked not to validate (`apiVersion/Kind`).

@@ -81,6 +81,8 @@ pub struct Kept {
     /// Each component's evaluation, taken again where nothing it reads changed
     /// ([`cedc_eval::remember`]).
     pub evaluations: std::sync::Arc<cedc_eval::Remembered>,
+    /// The objects the checks found nothing in ([`cedc_checks::Remembered`]).
+    pub checks: std::sync::Arc<cedc_checks::Remembered>,
 }
 
 /// How far a compilation goes and what it may reuse (the language server's needs; the
@@ -218,8 +220,9 @@ fn compile_here(
     diags.extend(merge_across_envs(derived));
     clock.lap("derive");
     stage_done(options);
-    add_composite_kinds(&mut registry, &platform);
-    let mut checks = cedc_checks::check(&platform, &registry, &schemas.unchecked);
+    let composites = add_composite_kinds(&mut registry, &platform);
+    let remembered = options.kept.as_ref().map(|k| (&*k.checks, kinds ^ composites));
+    let mut checks = cedc_checks::check_remembering(&platform, &registry, &schemas.unchecked, remembered);
     uses_of_functions(&mut checks, &bodies);
     diags.extend(merge_across_envs(checks));
     clock.lap("checks");
@@ -414,10 +417,13 @@ pub fn compile_project_opts(
 
 /// The composite resource kinds the platform's CompositeResourceDefinitions define
 /// (those of `composite` declarations, and any written by hand), so that composite
-/// resources are checked against the schema their definition states.
-fn add_composite_kinds(registry: &mut Registry, platform: &cedc_model::Platform) {
+/// resources are checked against the schema their definition states. Returns a
+/// fingerprint of the definitions (the same for the same definitions, 0 for none).
+fn add_composite_kinds(registry: &mut Registry, platform: &cedc_model::Platform) -> u64 {
     use cedc_model::ObjectView;
     use cedc_model::views::crossplane::CompositeResourceDefinition;
+    use std::hash::{Hash, Hasher};
+    let mut fingerprint = None;
     for env in &platform.envs {
         for component in &env.components {
             for object in &component.objects {
@@ -425,12 +431,14 @@ fn add_composite_kinds(registry: &mut Registry, platform: &cedc_model::Platform)
                     continue;
                 }
                 let Ok(json) = object.value.to_json() else { continue };
+                (&object.name, json.to_string()).hash(fingerprint.get_or_insert_with(std::hash::DefaultHasher::new));
                 for kind in cedc_schema::xrd::kinds(&json, &object.name) {
                     registry.insert(kind);
                 }
             }
         }
     }
+    fingerprint.map_or(0, |h| h.finish())
 }
 
 #[cfg(test)]

@@ -67,6 +67,9 @@ const ENTRIES: [&str; 4] = ["main.ced", "a.ced", "b.ced", "c.ced"];
 struct Project {
     fs: MemoryFs,
     kept: Kept,
+    /// The kinds left unchecked (cedc.toml's `[schemas] unchecked`).
+    unchecked: Vec<String>,
+    entries: Vec<String>,
 }
 
 impl Project {
@@ -75,7 +78,8 @@ impl Project {
         for (name, text) in [("main.ced", MAIN), ("lib.ced", LIB), ("a.ced", A), ("b.ced", B), ("c.ced", C)] {
             fs.files.insert(name.into(), text.as_bytes().to_vec());
         }
-        Project { fs, kept: Kept::default() }
+        let entries = ENTRIES.iter().map(|e| e.to_string()).collect();
+        Project { fs, kept: Kept::default(), unchecked: Vec::new(), entries }
     }
 
     fn edit(&mut self, file: &str, from: &str, to: &str) {
@@ -85,9 +89,15 @@ impl Project {
     }
 
     fn compile(&self, kept: Option<&Kept>) -> Compilation {
-        let entries: Vec<String> = ENTRIES.iter().map(|e| e.to_string()).collect();
         let options = Options { kept: kept.cloned(), ..Default::default() };
-        compile_opts(&self.fs, &entries, None, &Settings::default(), &options)
+        let settings = Settings { unchecked: self.unchecked.clone(), ..Default::default() };
+        compile_opts(&self.fs, &self.entries, None, &settings, &options)
+    }
+
+    /// Add the file `name` as an entry.
+    fn add(&mut self, name: &str, text: &str) {
+        self.fs.files.insert(name.into(), text.as_bytes().to_vec());
+        self.entries.push(name.into());
     }
 
     /// Compile keeping what was evaluated, check it against a fresh compilation, and
@@ -160,27 +170,42 @@ fn environments_and_overrides_reach_every_component() {
     assert_eq!(p.check().0, 0);
     // An override, in a file of its own that imports b.ced: it changes b1 and what c1
     // reads, whichever file is edited next.
-    p.fs.files.insert("o.ced".into(), b"import \"./b.ced\"\n\nin staging {\n  b.owner = \"team-s\"\n}\n".to_vec());
-    let entries = ["main.ced", "a.ced", "b.ced", "c.ced", "o.ced"];
-    let with_override = |p: &Project, kept: Option<&Kept>| {
-        let entries: Vec<String> = entries.iter().map(|e| e.to_string()).collect();
-        compile_opts(
-            &p.fs,
-            &entries,
-            None,
-            &Settings::default(),
-            &Options { kept: kept.cloned(), ..Default::default() },
-        )
-    };
-    let kept = with_override(&p, Some(&p.kept));
-    let fresh = with_override(&p, None);
-    assert_eq!(format!("{:#?}", kept.platform), format!("{:#?}", fresh.platform));
-    assert_eq!(p.kept.evaluations.taken_last(), 0, "a module with an override is new");
-    assert!(format!("{:?}", kept.platform).contains("team-s"), "the override applies");
+    p.add("o.ced", "import \"./b.ced\"\n\nin staging {\n  b.owner = \"team-s\"\n}\n");
+    let (taken, with) = p.check();
+    assert_eq!(taken, 0, "a module with an override is new");
+    assert!(format!("{:?}", with.platform).contains("team-s"), "the override applies");
     p.edit("o.ced", "team-s", "team-t");
-    let kept = with_override(&p, Some(&p.kept));
-    let fresh = with_override(&p, None);
-    assert_eq!(format!("{:#?}", kept.platform), format!("{:#?}", fresh.platform));
-    assert_eq!(p.kept.evaluations.taken_last(), 0, "an override file changed: nothing is taken");
-    assert!(format!("{:?}", kept.platform).contains("team-t"));
+    let (taken, with) = p.check();
+    assert_eq!(taken, 0, "an override file changed: nothing is taken");
+    assert!(format!("{:?}", with.platform).contains("team-t"));
+}
+
+/// A ConfigMap whose data holds a number: its schema wants strings.
+const D: &str = r#"
+component d1 {
+  namespace: "d1"
+  objects: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "d1" }, data: { size: 3 } }]
+}
+"#;
+
+#[test]
+fn what_the_checks_found_is_found_again_and_what_they_skip_is_what_they_would_pass() {
+    let mut p = Project::new();
+    p.add("d.ced", D);
+    let (_, first) = p.check();
+    let codes = errors(&first);
+    assert!(!codes.is_empty(), "the ConfigMap breaks its schema: {:#?}", first.diagnostics);
+    // Nothing d.ced reads changed: its object is the same value, checked again.
+    p.edit("b.ced", "team-b", "team-c");
+    let (taken, again) = p.check();
+    assert_eq!(taken, 4, "d1 reported nothing while evaluated: taken with gateway, a1 and a2");
+    assert_eq!(errors(&again), codes);
+    // Left unchecked, the object is clean and remembered so; checked again, it is not.
+    p.unchecked = vec!["v1/ConfigMap".into()];
+    let (_, unchecked) = p.check();
+    assert!(unchecked.ok(), "{:#?}", unchecked.diagnostics);
+    p.check();
+    p.unchecked.clear();
+    let (_, checked) = p.check();
+    assert_eq!(errors(&checked), codes);
 }

@@ -95,7 +95,8 @@ impl Remembered {
         self.last.lock().ok().and_then(|m| m.as_ref().map(|m| m.taken)).unwrap_or(0)
     }
 
-    /// What an evaluation of `program` with `inputs` may take from the last one.
+    /// What an evaluation of `program` with `inputs` may take from the last one (taken
+    /// out: the evaluation stores everything it made, see [`Self::store`]).
     pub(crate) fn take(&self, program: &Program, checked: &Checked, inputs: Inputs) -> Taken {
         let none = || Taken { components: vec![None; checked.components.len()] };
         let Ok(mut last) = self.last.lock() else { return none() };
@@ -117,7 +118,7 @@ impl Remembered {
                 let ok = *clean.entry(*m).or_insert_with(|| reach.of(*m).iter().all(|r| same[r.0 as usize]));
                 let ItemKind::Component(c) = &program.module(*m).ast.items[*idx].kind else { return None };
                 let key = (program.module(*m).name.clone(), c.name.name.clone());
-                ok.then(|| memory.components.get(&key).cloned()).flatten()
+                ok.then(|| memory.components.remove(&key)).flatten()
             })
             .collect();
         Taken { components }
