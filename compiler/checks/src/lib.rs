@@ -40,16 +40,9 @@ pub fn check_remembering(
     remembered: Option<(&Remembered, u64)>,
 ) -> Diagnostics {
     let dirs = argocd::output_dirs(platform);
-    let Distinct { violations, plaintext, addresses } = distinct(platform, registry, unchecked, remembered);
-    let cx = Cx {
-        platform,
-        registry,
-        unchecked,
-        dirs: &dirs,
-        violations: &violations,
-        plaintext: &plaintext,
-        addresses: &addresses,
-    };
+    let Distinct { rules, plaintext, addresses } = distinct(platform, registry, unchecked, remembered);
+    let cx =
+        Cx { platform, registry, unchecked, dirs: &dirs, rules: &rules, plaintext: &plaintext, addresses: &addresses };
     // Every check of every environment is an independent task: in parallel, the
     // reports in the order of the environments, then of `CHECKS`.
     let tasks: Vec<(&Environment, &Check)> =
@@ -68,16 +61,16 @@ struct Cx<'a> {
     registry: &'a Registry,
     unchecked: &'a [String],
     dirs: &'a std::collections::BTreeSet<String>,
-    violations: &'a Violations,
+    rules: &'a Rules,
     /// What each object written gives away ([`plaintext::of_object`], by [`distinct`]).
     plaintext: &'a plaintext::Findings<'a>,
     /// The in-cluster addresses in the strings of each object written ([`distinct`]).
     addresses: &'a addresses::Found<'a>,
 }
 
-/// The schema violations of each object cedc writes, by [`Object::value_id`] (see
-/// [`distinct`]).
-type Violations = HashMap<usize, Vec<Violation>>;
+/// What [`object_rules`] reports of each object cedc writes, by [`Object::value_id`]
+/// (see [`distinct`]), in no environment: only the objects with something to report.
+type Rules = HashMap<usize, Vec<Diagnostic>>;
 
 /// How many tasks each core gets for work done once per distinct object
 /// ([`per_distinct_object`]): each task's objects are every n-th of the list, so that
@@ -124,7 +117,7 @@ fn per_distinct_object<'p, S, T: Send>(
 
 /// What each distinct object written gives away, whatever the environment.
 struct Distinct<'p> {
-    violations: Violations,
+    rules: Rules,
     plaintext: plaintext::Findings<'p>,
     addresses: addresses::Found<'p>,
 }
@@ -158,26 +151,26 @@ fn distinct<'p>(
         || (Validator::new(registry), plaintext::Credentials::default()),
         |(validator, credentials), o| {
             let violations = match registry.lookup(&o.api_version, &o.kind) {
-                Some(kind) if !is_unchecked(o, unchecked) => {
-                    Some(validator.validate(&kind.schema, &o.value)).filter(|v| !v.is_empty())
-                }
-                _ => None,
+                Some(kind) if !is_unchecked(o, unchecked) => validator.validate(&kind.schema, &o.value),
+                _ => Vec::new(),
             };
+            let mut rules = Vec::new();
+            object_rules(o, registry, unchecked, &violations, &mut rules);
+            at_input(&mut rules, o);
+            let rules = Some(rules).filter(|r| !r.is_empty());
             let scanned = plaintext::of_object(credentials, o);
             let addresses = addresses::in_object(o);
-            (violations.is_some() || scanned.is_some() || addresses.is_some())
-                .then_some((violations, scanned, addresses))
+            (rules.is_some() || scanned.is_some() || addresses.is_some()).then_some((rules, scanned, addresses))
         },
     );
     if let Some(((r, _), f)) = remembered.zip(fingerprint) {
         still_clean.extend(todo.iter().filter(|(id, _)| !found.contains_key(id)).map(|(id, o)| (*id, o.value.clone())));
         r.store(f, still_clean);
     }
-    let mut d =
-        Distinct { violations: HashMap::default(), plaintext: HashMap::default(), addresses: HashMap::default() };
-    for (id, (violations, scanned, addresses)) in found {
-        if let Some(v) = violations {
-            d.violations.insert(id, v);
+    let mut d = Distinct { rules: HashMap::default(), plaintext: HashMap::default(), addresses: HashMap::default() };
+    for (id, (rules, scanned, addresses)) in found {
+        if let Some(r) = rules {
+            d.rules.insert(id, r);
         }
         if let Some(s) = scanned {
             d.plaintext.insert(id, s);
@@ -284,9 +277,19 @@ fn objects(env: &Environment, cx: &Cx, diags: &mut Diagnostics) {
     let delivery = env.delivery.iter().map(|o| (DELIVERY, o, Written::ByCedc));
     for (owner, o, written) in delivery.chain(owned) {
         if written == Written::ByCedc {
-            let from = diags.len();
-            object_rules(o, cx, &env.name, diags);
-            at_input(&mut diags[from..], o);
+            match o.value_id() {
+                Some(id) => {
+                    let found = cx.rules.get(&id).into_iter().flatten();
+                    diags.extend(found.map(|d| d.clone().in_env(&env.name)));
+                }
+                None => {
+                    // Not a record (no distinct value found it): no schema to hold it to.
+                    let mut found = Vec::new();
+                    object_rules(o, cx.registry, cx.unchecked, &[], &mut found);
+                    at_input(&mut found, o);
+                    diags.extend(found.into_iter().map(|d| d.in_env(&env.name)));
+                }
+            }
         }
         let id = (o.group(), o.kind.as_ref(), o.namespace.as_deref(), o.name.as_ref());
         match seen.entry(id) {
@@ -377,19 +380,25 @@ fn owner_name(owner: &str) -> String {
     if owner == DELIVERY { "the Argo CD delivery cedc generates".to_string() } else { format!("component `{owner}`") }
 }
 
-/// The rules every object cedc writes obeys: a valid name, its schema, a namespace
-/// only where its kind is namespaced, valid labels.
-fn object_rules(o: &Object, cx: &Cx, env: &str, diags: &mut Diagnostics) {
-    let registry = cx.registry;
+/// The rules every object cedc writes obeys: a valid name, its schema (`violations`,
+/// what the validator found), a namespace only where its kind is namespaced, valid
+/// labels. They depend on the object's value alone: [`distinct`] applies them once per
+/// distinct value, and each environment reports them in its objects' order.
+fn object_rules(
+    o: &Object,
+    registry: &Registry,
+    unchecked: &[String],
+    violations: &[Violation],
+    diags: &mut Diagnostics,
+) {
     if let Err((why, help)) = name_rule(o) {
         diags.push(
             Diagnostic::error("E0040", format!("`{}` is not a valid {} name: {why}", o.name, o.kind))
                 .at(o.name_span(), "invalid name")
-                .help(help)
-                .in_env(env),
+                .help(help),
         );
     }
-    schema(o, cx, env, diags);
+    schema(o, registry, unchecked, violations, diags);
     let cluster = match registry.scope_of(o.group(), &o.kind) {
         Some(scope) => scope == Scope::Cluster,
         None => is_cluster_scoped(o.group(), &o.kind),
@@ -398,11 +407,10 @@ fn object_rules(o: &Object, cx: &Cx, env: &str, diags: &mut Diagnostics) {
         diags.push(
             Diagnostic::error("E0071", format!("{} is cluster-scoped and cannot have a namespace", o.kind))
                 .at(ns.span(), "namespace given here")
-                .help(format!("remove `namespace` from this {}", o.kind))
-                .in_env(env),
+                .help(format!("remove `namespace` from this {}", o.kind)),
         );
     }
-    check_labels(o, env, diags);
+    check_labels(o, diags);
 }
 
 /// Each kind's naming rule, as the API server applies it: namespaces are DNS-1123
@@ -426,20 +434,17 @@ fn name_rule(o: &Object) -> Result<(), (String, String)> {
     }
 }
 
-/// An object against its kind's schema; every violation at the span of the value. The
-/// violations were found once per distinct value, for every object that gets here
-/// ([`distinct`] takes the same objects and skips the same kinds).
-fn schema(o: &Object, cx: &Cx, env: &str, diags: &mut Diagnostics) {
-    if is_unchecked(o, cx.unchecked) {
+/// An object against its kind's schema; every violation (`violations`, what the
+/// validator found) at the span of the value.
+fn schema(o: &Object, registry: &Registry, unchecked: &[String], violations: &[Violation], diags: &mut Diagnostics) {
+    if is_unchecked(o, unchecked) {
         return;
     }
-    if cx.registry.lookup(&o.api_version, &o.kind).is_none() {
-        diags.push(unknown_kind(o, cx.registry).in_env(env));
+    if registry.lookup(&o.api_version, &o.kind).is_none() {
+        diags.push(unknown_kind(o, registry));
         return;
     }
-    for v in o.value_id().and_then(|id| cx.violations.get(&id)).into_iter().flatten() {
-        diags.push(violation(o, v).in_env(env));
-    }
+    diags.extend(violations.iter().map(|v| violation(o, v)));
 }
 
 pub(crate) fn violation(o: &Object, v: &Violation) -> Diagnostic {
@@ -478,7 +483,7 @@ fn unknown_kind(o: &Object, registry: &Registry) -> Diagnostic {
 
 /// Label keys (`[prefix/]name`) and values follow Kubernetes' syntax rules: the API
 /// server would reject the object otherwise.
-fn check_labels(o: &cedc_model::Object, env: &str, diags: &mut Diagnostics) {
+fn check_labels(o: &cedc_model::Object, diags: &mut Diagnostics) {
     let Some(labels) = o.value.path(&["metadata", "labels"]).and_then(|l| l.as_record()) else { return };
     for (k, v) in labels {
         let problem = label_key(k).map(|why| format!("label key `{k}` is invalid: {why}")).or_else(|| {
@@ -489,8 +494,7 @@ fn check_labels(o: &cedc_model::Object, env: &str, diags: &mut Diagnostics) {
             diags.push(
                 Diagnostic::error("E0045", msg)
                     .at(v.span(), "used as a label here")
-                    .help("label values are at most 63 characters of letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit (or empty); keys are an optional DNS prefix and `/`, then a name of the same form")
-                    .in_env(env),
+                    .help("label values are at most 63 characters of letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit (or empty); keys are an optional DNS prefix and `/`, then a name of the same form"),
             );
         }
     }

@@ -9,6 +9,11 @@
 //! publishes the diagnostics. A keystroke making a type error (and the one fixing it) is
 //! published from names and types alone.
 
+/// The allocator `cedc lsp` runs with (compiler/cedc/src/memory.rs): the numbers are the
+/// server's as users run it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use cedc_lsp::lsp_server::{Connection, Message, Notification, Request, RequestId};
 use serde_json::{Value, json};
 use std::path::Path;
