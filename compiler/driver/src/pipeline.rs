@@ -11,12 +11,14 @@ use cedc_names::{FileSystem, Program};
 use cedc_schema::{Registry, Scope};
 use cedc_types::Checked;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 pub struct Compilation {
     pub program: Program,
     /// The checker's results (types of declarations, environments, components); the
     /// language server reads them for hover and completion. `None` when loading failed.
-    pub checked: Option<Checked>,
+    /// Shared with the [`Kept`] that gave it, if any.
+    pub checked: Option<Arc<Checked>>,
     pub platform: Option<Platform>,
     /// The kinds this compilation knew: built-in ones and the project's CRDs.
     pub registry: Registry,
@@ -83,6 +85,41 @@ pub struct Kept {
     pub evaluations: std::sync::Arc<cedc_eval::Remembered>,
     /// The objects the checks found nothing in ([`cedc_checks::Remembered`]).
     pub checks: std::sync::Arc<cedc_checks::Remembered>,
+    /// The last type check ([`Typed`]).
+    pub types: std::sync::Arc<Typed>,
+}
+
+/// The last type check, by the modules and the kinds it checked: the language server's
+/// whole check follows a check of the names and types of the same text, which it takes
+/// rather than checks again (types are computed from the syntax trees, the import graph
+/// and the kinds alone).
+#[derive(Debug, Default)]
+pub struct Typed {
+    last: Mutex<Option<TypeCheck>>,
+}
+
+/// A type check: the modules and kinds checked, what it gave.
+type TypeCheck = (cedc_names::ModuleKeys, u64, Arc<Checked>, Diagnostics);
+
+impl Typed {
+    /// `program` type-checked knowing `registry` (whose fingerprint is `kinds`): the
+    /// last check if it was of the same modules and kinds, else checked now (and kept).
+    fn check(&self, program: &Program, registry: &Registry, kinds: u64) -> (Arc<Checked>, Diagnostics) {
+        let keys = cedc_names::ModuleKeys::of(program);
+        if let Ok(last) = self.last.lock()
+            && let Some((k, f, checked, diags)) = last.as_ref()
+            && *k == keys
+            && *f == kinds
+        {
+            return (checked.clone(), diags.clone());
+        }
+        let (checked, diags) = cedc_types::check_with(program, registry);
+        let checked = Arc::new(checked);
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some((keys, kinds, checked.clone(), diags.clone()));
+        }
+        (checked, diags)
+    }
 }
 
 /// How far a compilation goes and what it may reuse (the language server's needs; the
@@ -184,7 +221,13 @@ fn compile_here(
         // project is checked once its dependencies are available.
         return Compilation { program, checked: None, platform: None, registry, diagnostics: diags };
     }
-    let (checked, type_diags) = cedc_types::check_with(&program, &registry);
+    let (checked, type_diags) = match options.kept.as_ref() {
+        Some(kept) => kept.types.check(&program, &registry, kinds),
+        None => {
+            let (checked, diags) = cedc_types::check_with(&program, &registry);
+            (Arc::new(checked), diags)
+        }
+    };
     clock.lap("types");
     diags.extend(type_diags);
     if checked.envs.is_empty() && diags.is_empty() {

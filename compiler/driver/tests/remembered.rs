@@ -209,3 +209,24 @@ fn what_the_checks_found_is_found_again_and_what_they_skip_is_what_they_would_pa
     let (_, checked) = p.check();
     assert_eq!(errors(&checked), codes);
 }
+
+#[test]
+fn a_whole_check_takes_the_names_and_types_of_the_check_of_the_same_text() {
+    let mut p = Project::new();
+    let compile = |p: &Project, front_only: bool| {
+        let options = Options { kept: Some(p.kept.clone()), front_only, ..Default::default() };
+        compile_opts(&p.fs, &p.entries, None, &Settings::default(), &options)
+    };
+    let shared = |a: &Compilation, b: &Compilation| {
+        let checked = a.checked.as_ref().zip(b.checked.as_ref()).is_some_and(|(x, y)| std::sync::Arc::ptr_eq(x, y));
+        (std::sync::Arc::ptr_eq(&a.program.resolution, &b.program.resolution), checked)
+    };
+    let front = compile(&p, true);
+    let whole = compile(&p, false);
+    assert_eq!(shared(&front, &whole), (true, true), "the same text: taken");
+    p.edit("b.ced", "team-b", "team-c");
+    let edited = compile(&p, true);
+    assert_eq!(shared(&whole, &edited), (false, false), "an edit: resolved and checked again");
+    let (_, fresh_check) = p.check();
+    assert!(fresh_check.ok());
+}

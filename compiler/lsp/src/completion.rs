@@ -56,7 +56,7 @@ pub fn complete(last: &Analysis, docs: &Documents, path: &Path, offset: usize) -
     let rel = relative(last.root(), path);
     let view = match &repaired {
         Some((program, checked)) => View { program, checked: Some(checked), file: None },
-        None => View { program: &last.compilation.program, checked: last.compilation.checked.as_ref(), file: None },
+        None => View { program: &last.compilation.program, checked: last.compilation.checked.as_deref(), file: None },
     };
     let view = View { file: view.program.modules.iter().find(|m| Some(&m.name) == rel.as_ref()), ..view };
     let mut items = Vec::new();
@@ -314,7 +314,7 @@ pub fn signature_help(last: &Analysis, docs: &Documents, path: &Path, offset: us
     let rel = relative(last.root(), path);
     let view = match &repaired {
         Some((program, checked)) => View { program, checked: Some(checked), file: None },
-        None => View { program: &last.compilation.program, checked: last.compilation.checked.as_ref(), file: None },
+        None => View { program: &last.compilation.program, checked: last.compilation.checked.as_deref(), file: None },
     };
     let view = View { file: view.program.modules.iter().find(|m| Some(&m.name) == rel.as_ref()), ..view };
     let (target, name) = callee(&view, call.callee)?;

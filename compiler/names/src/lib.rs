@@ -45,6 +45,31 @@ impl Module {
     }
 }
 
+/// A program's modules as their syntax trees made them, in order: each one's name, file
+/// and tree (kept alive, so that a tree at the same address is the same tree). Two
+/// programs with equal keys are one program to names and types (a [`ParseCache`] gives
+/// the same tree only for the same text in the same file): what a compilation keeps
+/// for the next is keyed by them.
+#[derive(Clone, Debug)]
+pub struct ModuleKeys(Vec<(String, FileId, std::sync::Arc<ast::Module>)>);
+
+impl ModuleKeys {
+    pub fn of(program: &Program) -> ModuleKeys {
+        ModuleKeys(program.modules.iter().map(|m| (m.name.clone(), m.file, m.ast.clone())).collect())
+    }
+}
+
+impl PartialEq for ModuleKeys {
+    fn eq(&self, other: &ModuleKeys) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(&other.0)
+                .all(|((n, f, a), (n2, f2, a2))| n == n2 && f == f2 && std::sync::Arc::ptr_eq(a, a2))
+    }
+}
+
 /// Every module of a compilation: the prelude (module 0), the project's entry files
 /// and everything they import.
 #[derive(Debug, Default)]
@@ -54,8 +79,10 @@ pub struct Program {
     pub prelude: Option<ModuleId>,
     /// The project's dependencies: name → directory (see [`load_project_with`]).
     pub packages: Packages,
-    /// What every identifier names, resolved once when the program is loaded.
-    pub resolution: Resolution,
+    /// What every identifier names, resolved once when the program is loaded (shared with
+    /// the [`ParseCache`] that gave every module's parse, if any: the same modules resolve
+    /// alike).
+    pub resolution: std::sync::Arc<Resolution>,
 }
 
 impl Program {

@@ -162,7 +162,10 @@ pub fn load_project_cached(
             ),
         }
     }
-    l.program.resolution = crate::resolve(&l.program);
+    l.program.resolution = match cache {
+        Some(c) => c.resolution(&l.program),
+        None => Arc::new(crate::resolve(&l.program)),
+    };
     (l.program, l.diags)
 }
 
@@ -174,6 +177,11 @@ pub fn load_project_cached(
 #[derive(Default)]
 pub struct ParseCache {
     parses: Mutex<HashMap<String, Parse>>,
+    /// The last program's resolution, and its modules (name, file, syntax tree) in order:
+    /// a program of the same modules resolves alike (names are resolved from the trees
+    /// and the import graph alone), so the language server's whole check, after the
+    /// first check of the same text, does not resolve again.
+    resolved: Mutex<Option<(crate::ModuleKeys, Arc<crate::Resolution>)>>,
 }
 
 struct Parse {
@@ -191,6 +199,23 @@ impl std::fmt::Debug for ParseCache {
 }
 
 impl ParseCache {
+    /// `program`'s resolution: the last one if it had the same modules, else resolved
+    /// now (and kept).
+    fn resolution(&self, program: &Program) -> Arc<crate::Resolution> {
+        let keys = crate::ModuleKeys::of(program);
+        if let Ok(last) = self.resolved.lock()
+            && let Some((k, r)) = last.as_ref()
+            && *k == keys
+        {
+            return r.clone();
+        }
+        let r = Arc::new(crate::resolve(program));
+        if let Ok(mut last) = self.resolved.lock() {
+            *last = Some((keys, r.clone()));
+        }
+        r
+    }
+
     fn get(
         &self,
         name: &str,
