@@ -48,7 +48,7 @@ const VALUES_PREFIX: &str = "$";
 /// What the Argo CD checks of one environment compare against.
 struct Known<'a> {
     /// Directories of the output tree (relative to it).
-    dirs: &'a BTreeSet<String>,
+    dirs: &'a OutputDirs<'a>,
     projects: BTreeSet<&'a str>,
     /// The Applications of the environment (generated and written), by name.
     applications: BTreeSet<&'a str>,
@@ -125,7 +125,23 @@ fn registered<'a>(registrations: &[Registration<'a>]) -> BTreeSet<(&'a str, &'a 
 }
 
 /// Every directory the Kustomize emitter and the delivery write, over all environments.
-pub fn output_dirs(platform: &Platform) -> BTreeSet<String> {
+/// The directories of the output tree ([`output_dirs`]), made the first time a check
+/// needs them: only an Application whose source is the platform's repository does.
+pub struct OutputDirs<'p> {
+    platform: &'p Platform,
+    dirs: std::sync::OnceLock<BTreeSet<String>>,
+}
+
+impl<'p> OutputDirs<'p> {
+    pub fn new(platform: &'p Platform) -> OutputDirs<'p> {
+        OutputDirs { platform, dirs: std::sync::OnceLock::new() }
+    }
+    fn get(&self) -> &BTreeSet<String> {
+        self.dirs.get_or_init(|| output_dirs(self.platform))
+    }
+}
+
+fn output_dirs(platform: &Platform) -> BTreeSet<String> {
     let mut dirs = BTreeSet::new();
     for env in &platform.envs {
         dirs.insert(Layout::env_root(&env.name));
@@ -141,7 +157,7 @@ pub fn output_dirs(platform: &Platform) -> BTreeSet<String> {
 }
 
 /// Check the hand-written Argo CD objects of `env`.
-pub fn check(env: &Environment, dirs: &BTreeSet<String>, diags: &mut Diagnostics) {
+pub fn check<'a>(env: &'a Environment, dirs: &'a OutputDirs<'a>, diags: &mut Diagnostics) {
     let objects = || env.written_objects();
     let mut projects: BTreeSet<&str> = BTreeSet::from([DEFAULT_PROJECT]);
     projects.extend(objects().filter(|o| o.group() == GROUP && &*o.kind == APP_PROJECT).map(|o| o.name.as_ref()));
@@ -280,10 +296,11 @@ fn values_outside(at: View, place: &str) -> Diagnostic {
 
 /// E0415: `text` is under the output directory of the platform's repository but names
 /// no directory cedc writes.
-fn stale_path(at: View, text: &str, prefix: &str, dirs: &BTreeSet<String>, out: &mut Vec<Diagnostic>) {
+fn stale_path(at: View, text: &str, prefix: &str, dirs: &OutputDirs, out: &mut Vec<Diagnostic>) {
     let text = text.trim_matches('/');
     let inside = if prefix.is_empty() { Some(text) } else { text.strip_prefix(prefix) };
     let Some(dir) = inside else { return };
+    let dirs = dirs.get();
     if dirs.contains(dir) {
         return;
     }

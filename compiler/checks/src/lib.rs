@@ -39,7 +39,7 @@ pub fn check_remembering(
     unchecked: &[String],
     remembered: Option<(&Remembered, u64)>,
 ) -> Diagnostics {
-    let dirs = argocd::output_dirs(platform);
+    let dirs = argocd::OutputDirs::new(platform);
     let Distinct { rules, plaintext, addresses } = distinct(platform, registry, unchecked, remembered);
     let cx =
         Cx { platform, registry, unchecked, dirs: &dirs, rules: &rules, plaintext: &plaintext, addresses: &addresses };
@@ -60,7 +60,7 @@ struct Cx<'a> {
     platform: &'a Platform,
     registry: &'a Registry,
     unchecked: &'a [String],
-    dirs: &'a std::collections::BTreeSet<String>,
+    dirs: &'a argocd::OutputDirs<'a>,
     rules: &'a Rules,
     /// What each object written gives away ([`plaintext::of_object`], by [`distinct`]).
     plaintext: &'a plaintext::Findings<'a>,
