@@ -116,25 +116,44 @@ fn evaluate_counting(
         done = vec![evaluate_part(program, checked, cluster_scoped, &parts[0], Budget::default())];
     }
     // What is kept for the next evaluation: the components taken as they were, the
-    // others as they are made (below).
+    // others as they are made (`assemble`).
     let mut made: Vec<Stored> = Vec::new();
     if remember {
-        let mut spent = vec![Spent::default(); n];
-        for (part, d) in parts.iter().zip(&done) {
-            for (i, s) in part.components.iter().zip(&d.spent) {
-                spent[*i] = *s;
-            }
-        }
-        made = taken
-            .components
-            .into_iter()
-            .zip(spent)
-            .map(|(t, spent)| t.unwrap_or(Stored { per_env: Vec::new(), spent }))
-            .collect();
+        let spent = spent_by_component(&parts, &done, n);
+        made = taken.components.into_iter().zip(spent).map(|(t, spent)| t.unwrap_or(Stored::new(spent))).collect();
     }
-    // The parts' results per environment, in order: environments first, then parts.
-    let mut diags = Vec::new();
     let reused = done.iter().flat_map(|d| &d.envs).map(|d| d.reused).sum();
+    let (diags, envs) = assemble(checked, &parts, done, &taken_at, remember.then_some(&mut made));
+    platform.envs = envs;
+    Outcome { platform, diags, reused, made: remember.then_some((made, taken_count)) }
+}
+
+/// What each component evaluated in `parts` cost (`done`, what they made), by its index
+/// among the `n` components; nothing for the others.
+fn spent_by_component(parts: &[Part], done: &[PartDone], n: usize) -> Vec<Spent> {
+    let mut spent = vec![Spent::default(); n];
+    for (part, d) in parts.iter().zip(done) {
+        for (i, s) in part.components.iter().zip(&d.spent) {
+            spent[*i] = *s;
+        }
+    }
+    spent
+}
+
+/// The environments, each with its components in order — those the `parts` made
+/// (`done`) and, where `taken_at`, those `made` holds from the last evaluation — and
+/// what the parts reported, environments first, then parts. When remembering (`made`),
+/// each component the parts made is added to what is kept.
+fn assemble(
+    checked: &Checked,
+    parts: &[Part],
+    done: Vec<PartDone>,
+    taken_at: &[bool],
+    mut made: Option<&mut Vec<Stored>>,
+) -> (Diagnostics, Vec<Environment>) {
+    let n = taken_at.len();
+    let mut diags = Vec::new();
+    let mut envs = Vec::with_capacity(checked.envs.len());
     let mut per_part: Vec<_> = done.into_iter().map(|d| d.envs.into_iter()).collect();
     for (e, info) in checked.envs.iter().enumerate() {
         let mut environment = Environment {
@@ -153,20 +172,22 @@ fn evaluate_counting(
                 environment.attributes = attributes;
             }
             for (at, c) in part.components.iter().zip(d.components) {
-                if remember {
+                if let Some(made) = made.as_deref_mut() {
                     made[*at].per_env.push(c.clone());
                 }
                 slots[*at] = c;
             }
             diags.extend(d.diags);
         }
-        for (i, slot) in slots.iter_mut().enumerate().filter(|(i, _)| taken_at[*i]) {
-            *slot = made[i].per_env.get(e).cloned().flatten();
+        if let Some(made) = made.as_deref() {
+            for (i, slot) in slots.iter_mut().enumerate().filter(|(i, _)| taken_at[*i]) {
+                *slot = made[i].per_env.get(e).cloned().flatten();
+            }
         }
         environment.components.extend(slots.into_iter().flatten());
-        platform.envs.push(environment);
+        envs.push(environment);
     }
-    Outcome { platform, diags, reused, made: remember.then_some((made, taken_count)) }
+    (diags, envs)
 }
 
 /// Components are evaluated in parts of at most this many (or [`MAX_PARTS`] parts), each

@@ -76,6 +76,13 @@ pub(crate) struct Stored {
     pub spent: Spent,
 }
 
+impl Stored {
+    /// A component evaluated at the cost `spent`, its results still to be added.
+    pub fn new(spent: Spent) -> Stored {
+        Stored { per_env: Vec::new(), spent }
+    }
+}
+
 /// What this evaluation may take: per component (by its index in `checked.components`),
 /// what the last evaluation made, if it can be taken.
 pub(crate) struct Taken {
