@@ -69,7 +69,8 @@ struct Cx<'a> {
 }
 
 /// What [`object_rules`] reports of each object cedc writes, by [`Object::value_id`]
-/// (see [`distinct`]), in no environment: only the objects with something to report.
+/// (see [`distinct`]), in no environment and not yet pointed at the input
+/// ([`at_input`], per object): only the objects with something to report.
 type Rules = HashMap<usize, Vec<Diagnostic>>;
 
 /// How many tasks each core gets for work done once per distinct object
@@ -156,7 +157,6 @@ fn distinct<'p>(
             };
             let mut rules = Vec::new();
             object_rules(o, registry, unchecked, &violations, &mut rules);
-            at_input(&mut rules, o);
             let rules = Some(rules).filter(|r| !r.is_empty());
             let scanned = plaintext::of_object(credentials, o);
             let addresses = addresses::in_object(o);
@@ -277,19 +277,19 @@ fn objects(env: &Environment, cx: &Cx, diags: &mut Diagnostics) {
     let delivery = env.delivery.iter().map(|o| (DELIVERY, o, Written::ByCedc));
     for (owner, o, written) in delivery.chain(owned) {
         if written == Written::ByCedc {
-            match o.value_id() {
-                Some(id) => {
-                    let found = cx.rules.get(&id).into_iter().flatten();
-                    diags.extend(found.map(|d| d.clone().in_env(&env.name)));
-                }
+            let mut found = match o.value_id() {
+                Some(id) => cx.rules.get(&id).cloned().unwrap_or_default(),
                 None => {
                     // Not a record (no distinct value found it): no schema to hold it to.
                     let mut found = Vec::new();
                     object_rules(o, cx.registry, cx.unchecked, &[], &mut found);
-                    at_input(&mut found, o);
-                    diags.extend(found.into_iter().map(|d| d.in_env(&env.name)));
+                    found
                 }
-            }
+            };
+            // Where the object was made is the object's own, not its value's (objects
+            // of one value may come from different calls).
+            at_input(&mut found, o);
+            diags.extend(found.into_iter().map(|d| d.in_env(&env.name)));
         }
         let id = (o.group(), o.kind.as_ref(), o.namespace.as_deref(), o.name.as_ref());
         match seen.entry(id) {

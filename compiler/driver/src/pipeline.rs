@@ -527,4 +527,45 @@ component web {
         let rendered = |c: &Compilation| c.diagnostics.iter().map(|d| d.render(c.files(), false)).collect::<String>();
         assert_eq!(rendered(&kept), rendered(&released), "the files stay, for the reports");
     }
+
+    /// Two components make one object alike through a helper, each in an environment of
+    /// its own: evaluation stores it as one value, and the checks apply the object rules
+    /// once to that value — but each object names its own call as where the problem is
+    /// used.
+    #[test]
+    fn one_value_made_by_two_calls_names_both() {
+        let src = r#"
+fn settings() -> Object = {
+  apiVersion: "rbac.authorization.k8s.io/v1",
+  kind: "ClusterRole",
+  metadata: { name: "reader", labels: { "bad key!": "v" } },
+  rules: 3,
+}
+
+env prod { }
+env staging { }
+
+component web {
+  namespace: "shared"
+  envs: [prod]
+  objects: [settings()]
+}
+
+component api {
+  namespace: "shared"
+  envs: [staging]
+  objects: [settings()]
+}
+"#;
+        let mut fs = cedc_names::MemoryFs::default();
+        fs.files.insert("main.ced".into(), src.as_bytes().to_vec());
+        let c = compile_opts(&fs, &["main.ced".to_string()], None, &Settings::default(), &Options::default());
+        let objects: Vec<_> = c.platform.iter().flat_map(|p| &p.envs).flat_map(|e| e.written_objects()).collect();
+        assert_eq!(objects.len(), 2);
+        assert_eq!(objects[0].value_id(), objects[1].value_id(), "one value");
+        assert_ne!(objects[0].made_by(), objects[1].made_by(), "made by two calls");
+        let mut codes: Vec<(&str, usize)> = c.diagnostics.iter().map(|d| (d.code, d.uses.len())).collect();
+        codes.sort();
+        assert_eq!(codes, [("E0045", 2), ("E0101", 2)], "{:#?}", c.diagnostics);
+    }
 }
