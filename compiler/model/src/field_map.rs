@@ -66,6 +66,12 @@ impl FieldMap {
         }
     }
 
+    /// The field at position `i`.
+    #[inline]
+    pub fn get_index(&self, i: usize) -> Option<(&Key, &Value)> {
+        self.entries.get(i).map(|(k, v)| (k, v))
+    }
+
     pub fn contains_key(&self, key: &str) -> bool {
         self.get_index_of(key).is_some()
     }
