@@ -1,7 +1,8 @@
 //! The language server's compilations keep what they evaluated and checked
 //! (`cedc_driver::Kept`); after any sequence of edits they must give exactly what a fresh
-//! compilation gives. Here, a few hundred random edits of the examples' files, one after
-//! the other — a digit or a letter of a string changed, a token moved, dropped or
+//! compilation gives, and with nothing changed take every component again. Here, two
+//! edits of every file of every example, then a few hundred random edits of them, one
+//! after the other — a digit or a letter of a string changed, a token moved, dropped or
 //! doubled (`cedc_fuzz::mutate`), or the file put back as it was — each compiled keeping
 //! and afresh, their diagnostics and platforms compared. Bounded and deterministic (a
 //! fixed seed); the fuzzer runs longer campaigns.
@@ -78,36 +79,88 @@ fn rendered(c: &Compilation) -> (String, String) {
     (format!("{:#?}", c.diagnostics), format!("{:#?}", c.platform))
 }
 
+/// Each example project: its directory, its settings, and a compilation of it as its
+/// files are in `fs`, keeping into `kept` when given.
+struct Example {
+    dir: PathBuf,
+    project: cedc_driver::project::Project,
+    config: Option<(String, String)>,
+    settings: Settings,
+}
+
+impl Example {
+    fn all() -> Vec<Example> {
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let mut dirs: Vec<PathBuf> =
+            std::fs::read_dir(&examples).expect("examples/").flatten().map(|e| e.path()).collect();
+        dirs.sort();
+        dirs.into_iter()
+            .filter(|d| d.join("cedc.toml").is_file())
+            .map(|dir| {
+                let mut files = cedc_diagnostics::Files::new();
+                let Ok(project) = cedc_driver::project::load(&dir, &mut files) else { panic!("{}", dir.display()) };
+                let config = std::fs::read_to_string(dir.join("cedc.toml")).ok().map(|t| ("cedc.toml".to_string(), t));
+                let settings = Settings::of(&project);
+                Example { dir, project, config, settings }
+            })
+            .collect()
+    }
+
+    fn compile(&self, fs: &Edited, kept: Option<&Kept>) -> Compilation {
+        let options = Options { kept: kept.cloned(), ..Default::default() };
+        compile_opts(fs, &self.project.entry, self.config.clone(), &self.settings, &options)
+    }
+
+    fn files(&self) -> Edited {
+        Edited { root: self.dir.clone(), texts: BTreeMap::new() }
+    }
+}
+
+#[test]
+fn every_edit_of_every_example_file_compiles_as_a_fresh_compilation_would() {
+    let mut edits = 0;
+    for ex in Example::all() {
+        let mut fs = ex.files();
+        let kept = Kept::default();
+        let first = ex.compile(&fs, Some(&kept));
+        assert!(first.ok(), "{}: {:#?}", ex.dir.display(), first.diagnostics);
+        let components = first.checked.as_ref().map_or(0, |c| c.components.len());
+        for rel in sources(&ex.dir) {
+            let text = std::fs::read_to_string(ex.dir.join(&rel)).expect("readable");
+            // A blank line first moves every span of the file; a comment last does not.
+            for edited in [format!("\n{text}"), format!("\n{text}// edited\n")] {
+                fs.texts.insert(rel.clone(), edited.into_bytes());
+                let what = format!("{} after an edit of {rel}", ex.dir.display());
+                assert_eq!(rendered(&ex.compile(&fs, Some(&kept))), rendered(&ex.compile(&fs, None)), "{what}");
+                edits += 1;
+            }
+            let again = ex.compile(&fs, Some(&kept));
+            assert_eq!(rendered(&again), rendered(&ex.compile(&fs, None)), "{} unchanged", ex.dir.display());
+            assert_eq!(kept.evaluations.taken_last(), components, "{}: nothing changed", ex.dir.display());
+        }
+    }
+    assert!(edits >= 10, "only {edits} edits tried");
+}
+
 #[test]
 fn random_edits_of_the_examples_compile_as_fresh_compilations_do() {
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&examples).expect("examples/").flatten().map(|e| e.path()).collect();
-    dirs.sort();
     let mut rng = Rng::new(17);
     let (mut evaluated, mut taken) = (0, 0);
-    for dir in dirs.into_iter().filter(|d| d.join("cedc.toml").is_file()) {
-        let mut files = cedc_diagnostics::Files::new();
-        let Ok(project) = cedc_driver::project::load(&dir, &mut files) else { panic!("{}", dir.display()) };
-        let config = std::fs::read_to_string(dir.join("cedc.toml")).ok().map(|t| ("cedc.toml".to_string(), t));
-        let settings = Settings::of(&project);
-        let originals: Vec<(String, String)> = sources(&dir)
+    for ex in Example::all() {
+        let originals: Vec<(String, String)> = sources(&ex.dir)
             .into_iter()
-            .filter_map(|r| Some((r.clone(), std::fs::read_to_string(dir.join(&r)).ok()?)))
+            .filter_map(|r| Some((r.clone(), std::fs::read_to_string(ex.dir.join(&r)).ok()?)))
             .collect();
-        let mut fs = Edited { root: dir.clone(), texts: BTreeMap::new() };
+        let mut fs = ex.files();
         let kept = Kept::default();
-        let compile = |fs: &Edited, kept: Option<&Kept>| {
-            let options = Options { kept: kept.cloned(), ..Default::default() };
-            compile_opts(fs, &project.entry, config.clone(), &settings, &options)
-        };
-        compile(&fs, Some(&kept));
+        ex.compile(&fs, Some(&kept));
         for step in 0..EDITS {
             let (rel, original) = rng.pick(&originals);
             let text = if rng.chance(30) { original.clone() } else { edit(&mut rng, original) };
             fs.texts.insert(rel.clone(), text.clone().into_bytes());
-            let with = compile(&fs, Some(&kept));
-            let fresh = compile(&fs, None);
-            assert_eq!(rendered(&with), rendered(&fresh), "{}: step {step}, {rel} now:\n{text}", dir.display());
+            let with = ex.compile(&fs, Some(&kept));
+            let fresh = ex.compile(&fs, None);
+            assert_eq!(rendered(&with), rendered(&fresh), "{}: step {step}, {rel} now:\n{text}", ex.dir.display());
             if with.platform.is_some() {
                 evaluated += 1;
                 taken += kept.evaluations.taken_last();
