@@ -115,7 +115,11 @@ impl Calls {
     }
 }
 
-/// Feed what [`identical`] compares of `v` to `h` (down to [`HASH_DEPTH`]).
+/// Feed what [`identical`] compares of `v` to `h` (down to [`HASH_DEPTH`]). A canonical
+/// record (one the part's interner keeps: a stored call's value, what a component
+/// holds) is hashed by its address: no other record of the part is identical to it
+/// unless it is a copy made since, which then hashes by content and is merely not
+/// found — a call evaluated again, never a wrong one reused ([`identical`] decides).
 fn hash(v: &Value, h: &mut impl Hasher, depth: usize) {
     v.origin.hash(h);
     std::mem::discriminant(&v.kind).hash(h);
@@ -131,6 +135,7 @@ fn hash(v: &Value, h: &mut impl Hasher, depth: usize) {
                 xs.iter().for_each(|x| hash(x, h, depth + 1));
             }
         }
+        ValueKind::Record(fields) if fields.is_canonical() => fields.addr().hash(h),
         ValueKind::Record(fields) => {
             fields.len().hash(h);
             fields.is_typed().hash(h);

@@ -255,8 +255,9 @@ impl Fields {
     pub(crate) fn set_absent(&self, absent: u8) {
         self.0.absent.store(absent, std::sync::atomic::Ordering::Relaxed);
     }
-    /// Whether these are the canonical fields of the interner that interned them.
-    pub(crate) fn is_canonical(&self) -> bool {
+    /// Whether these are the canonical fields of the interner that interned them (no
+    /// other record of that interner is equal to them in content and provenance).
+    pub fn is_canonical(&self) -> bool {
         self.0.canonical.load(std::sync::atomic::Ordering::Relaxed)
     }
     /// They became the canonical fields of an interner (which keeps them: a copy or a
