@@ -69,6 +69,8 @@ struct Project {
     kept: Kept,
     /// The kinds left unchecked (cedc.toml's `[schemas] unchecked`).
     unchecked: Vec<String>,
+    /// The CRD files (cedc.toml's `[schemas] crds`).
+    crds: Vec<cedc_driver::project::CrdFile>,
     entries: Vec<String>,
 }
 
@@ -79,7 +81,7 @@ impl Project {
             fs.files.insert(name.into(), text.as_bytes().to_vec());
         }
         let entries = ENTRIES.iter().map(|e| e.to_string()).collect();
-        Project { fs, kept: Kept::default(), unchecked: Vec::new(), entries }
+        Project { fs, kept: Kept::default(), unchecked: Vec::new(), crds: Vec::new(), entries }
     }
 
     fn edit(&mut self, file: &str, from: &str, to: &str) {
@@ -90,7 +92,7 @@ impl Project {
 
     fn compile(&self, kept: Option<&Kept>) -> Compilation {
         let options = Options { kept: kept.cloned(), ..Default::default() };
-        let settings = Settings { unchecked: self.unchecked.clone(), ..Default::default() };
+        let settings = Settings { unchecked: self.unchecked.clone(), crds: self.crds.clone(), ..Default::default() };
         compile_opts(&self.fs, &self.entries, None, &settings, &options)
     }
 
@@ -229,4 +231,35 @@ fn a_whole_check_takes_the_names_and_types_of_the_check_of_the_same_text() {
     assert_eq!(shared(&whole, &edited), (false, false), "an edit: resolved and checked again");
     let (_, fresh_check) = p.check();
     assert!(fresh_check.ok());
+}
+
+/// A Widget (the CRD of the schema crate's tests) in a component of its own.
+const W: &str = r#"
+component w1 {
+  namespace: "w1"
+  objects: [{ apiVersion: "example.org/v1", kind: "Widget", metadata: { name: "w" }, spec: { size: 2 } }]
+}
+"#;
+
+#[test]
+fn a_changed_crd_reaches_every_component_and_every_object() {
+    let mut p = Project::new();
+    let crd = include_str!("../../schema/tests/fixtures/crds/widget.yaml");
+    p.fs.files.insert("widget.yaml".into(), crd.as_bytes().to_vec());
+    p.crds = vec![cedc_driver::project::CrdFile { path: "widget.yaml".into(), pattern: 0..0 }];
+    p.add("w.ced", W);
+    let (_, first) = p.check();
+    assert!(first.ok(), "{:#?}", first.diagnostics);
+    assert_eq!(p.check().0, 6, "nothing changed");
+    // The schema now wants more than the Widget has: the clean object is checked again.
+    p.edit("widget.yaml", "minimum: 1", "minimum: 5");
+    let (taken, stricter) = p.check();
+    assert_eq!(taken, 0, "the kinds changed: nothing is taken");
+    assert!(!stricter.ok(), "the Widget breaks the new minimum: {:#?}", stricter.diagnostics);
+    // Cluster-scoped now: evaluation gives the Widget no namespace.
+    p.edit("widget.yaml", "minimum: 5", "minimum: 1");
+    p.edit("widget.yaml", "scope: Namespaced", "scope: Cluster");
+    let (taken, cluster) = p.check();
+    assert_eq!(taken, 0);
+    assert!(cluster.ok(), "{:#?}", cluster.diagnostics);
 }
