@@ -96,15 +96,7 @@ impl Budget {
     /// more (each memoizes declarations on its own), so an evaluation in order on one
     /// budget would not cross a limit either.
     pub fn within_together<'a>(spent: impl IntoIterator<Item = &'a Budget>) -> bool {
-        let (mut steps, mut bytes) = (0u64, 0u64);
-        for b in spent {
-            if b.exhausted {
-                return false;
-            }
-            steps = steps.saturating_add(b.steps);
-            bytes = bytes.saturating_add(b.bytes);
-        }
-        steps <= MAX_STEPS && bytes <= MAX_VALUE_BYTES
+        Budget::total(spent, Spent::default()).is_some_and(|t| t.steps <= MAX_STEPS && t.bytes <= MAX_VALUE_BYTES)
     }
 
     /// What this budget has spent so far.
@@ -116,15 +108,12 @@ impl Budget {
     /// one (`remember.rs`), which spent `taken` on them then: whether everything stays
     /// within half the compilation's limits.
     pub fn within_half<'a>(spent: impl IntoIterator<Item = &'a Budget>, taken: Spent) -> bool {
-        let (mut steps, mut bytes) = (taken.steps, taken.bytes);
-        for b in spent {
-            if b.exhausted {
-                return false;
-            }
-            steps = steps.saturating_add(b.steps);
-            bytes = bytes.saturating_add(b.bytes);
-        }
-        steps <= MAX_STEPS / 2 && bytes <= MAX_VALUE_BYTES / 2
+        Budget::total(spent, taken).is_some_and(|t| t.steps <= MAX_STEPS / 2 && t.bytes <= MAX_VALUE_BYTES / 2)
+    }
+
+    /// `from` plus what the budgets `spent` spent; `None` when one of them crossed a limit.
+    fn total<'a>(spent: impl IntoIterator<Item = &'a Budget>, from: Spent) -> Option<Spent> {
+        spent.into_iter().try_fold(from, |t, b| (!b.exhausted).then(|| t.plus(b.spent())))
     }
 
     /// Spend `steps` steps and `bytes` bytes on the expression at `span`. Evaluation
