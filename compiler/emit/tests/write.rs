@@ -261,6 +261,49 @@ fn foreign_files_survive_a_rebuild() {
     assert!(index.files.iter().all(|f| f.path != "README.md"));
 }
 
+/// The output directory is read a depth at a time, on several threads: what it finds is
+/// still reported in path order (a depth-first walk's, one component at a time, so
+/// `a/z` comes before `a-b`), and a foreign file deep inside a directory the new tree
+/// needs as a file is found.
+#[test]
+fn foreign_entries_are_reported_in_path_order_whatever_their_depth() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    write_tree(&out, &tree_a()).unwrap();
+    for dir in ["components/web/base/deep/er", "components/web-x", "components/old/base/z/y/x"] {
+        fs::create_dir_all(out.join(dir)).unwrap();
+    }
+    for file in ["zz.txt", "components/web/base/deep/er/f", "components/web/NOTES", "components/web-x/f", "a.txt"] {
+        fs::write(out.join(file), "mine\n").unwrap();
+    }
+    let report = write_tree(&out, &tree_b()).unwrap();
+    let kept: Vec<&str> = report.kept.iter().map(String::as_str).collect();
+    assert_eq!(
+        kept,
+        [
+            "a.txt",
+            "components/old/base/z/",
+            "components/web/NOTES",
+            "components/web/base/deep/",
+            "components/web-x/",
+            "zz.txt"
+        ]
+    );
+    // A file of the new tree where the user's directory holds a file three levels down.
+    let mut blocked = tree_b();
+    blocked.insert("components/web-x".into(), b"now a file\n".to_vec());
+    let err = write_tree(&out, &blocked).unwrap_err();
+    assert_eq!(err.paths, ["components/web-x/"]);
+    fs::create_dir_all(out.join("components/new/base/kustomization.yaml.d/1/2/3")).unwrap();
+    fs::remove_file(out.join("components/web-x/f")).unwrap();
+    fs::write(out.join("components/new/base/kustomization.yaml.d/1/2/3/f"), "mine\n").unwrap();
+    let mut deeper = tree_b();
+    deeper.remove("components/new/base/kustomization.yaml");
+    deeper.insert("components/new/base/kustomization.yaml.d".into(), b"x\n".to_vec());
+    let err = write_tree(&out, &deeper).unwrap_err();
+    assert_eq!(err.paths, ["components/new/base/kustomization.yaml.d/"]);
+}
+
 #[test]
 fn a_foreign_file_in_the_way_stops_the_build_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();

@@ -26,10 +26,11 @@
 //!   list it; a previous tree with a `.gitignore` of the user's at its root is emptied
 //!   instead, as every previous tree used to be.
 
+use super::paths::Paths;
 use super::recover::{self, make_writable, remove_quietly};
 use super::sys::{self, FileId};
-use super::{INDEX_FILE, OutputError, Target, Tree, Unit, fault, has_under, join, set_has_under};
-use std::collections::{BTreeMap, BTreeSet};
+use super::{INDEX_FILE, OutputError, Same, Target, Unit, fault, join};
+use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -76,24 +77,24 @@ fn io_stop(what: &str, path: &Path, e: io::Error) -> Stop {
 
 /// What the new tree wants where, for [`prune`].
 struct Wanted<'a> {
-    tree: &'a Tree,
+    tree: &'a Paths<'a>,
     /// Files of the new tree whose bytes the output directory already holds, with the
     /// identity of the output directory's file.
-    same: &'a BTreeMap<String, Option<FileId>>,
+    same: &'a Same,
     foreign_files: BTreeSet<&'a str>,
     foreign_dirs: BTreeSet<&'a str>,
-    foreign: BTreeSet<String>,
+    foreign: Paths<'a>,
 }
 
 impl<'a> Wanted<'a> {
-    fn new(tree: &'a Tree, units: &'a [Unit], same: &'a BTreeMap<String, Option<FileId>>) -> Self {
+    fn new(tree: &'a Paths<'a>, units: &'a [Unit], same: &'a Same) -> Self {
         let (dirs, files): (Vec<&Unit>, Vec<&Unit>) = units.iter().partition(|u| u.is_dir);
         Wanted {
             tree,
             same,
             foreign_files: files.iter().map(|u| u.path.as_str()).collect(),
             foreign_dirs: dirs.iter().map(|u| u.path.as_str()).collect(),
-            foreign: units.iter().map(|u| u.path.clone()).collect(),
+            foreign: Paths::new(units.iter().map(|u| u.path.as_str())),
         }
     }
 
@@ -101,10 +102,10 @@ impl<'a> Wanted<'a> {
     /// foreign entries, and is neither a file of the tree nor a foreign entry itself (a
     /// foreign directory is carried over anew, whole).
     fn keeps_dir(&self, path: &str) -> bool {
-        !self.tree.contains_key(path)
+        !self.tree.has(path)
             && !self.foreign_dirs.contains(path)
             && !self.foreign_files.contains(path)
-            && (has_under(self.tree, path) || set_has_under(&self.foreign, path))
+            && (self.tree.holds_under(path) || self.foreign.holds_under(path))
     }
 
     /// A non-directory of the spare the new tree keeps as it is: the output directory's
@@ -126,9 +127,9 @@ impl<'a> Wanted<'a> {
 /// tree (a problem is added to `warnings`). `Err` only for an injected crash.
 pub(super) fn take(
     target: &Target,
-    tree: &Tree,
+    tree: &Paths,
     units: &[Unit],
-    same: &BTreeMap<String, Option<FileId>>,
+    same: &Same,
     warnings: &mut Vec<String>,
 ) -> Result<Option<Taken>, OutputError> {
     let path = path(target);
@@ -163,29 +164,61 @@ pub(super) fn take(
 }
 
 /// Remove from the spare (on device `dev`) every name the new tree does not keep as it
-/// is; returns the files kept. An explicit stack: no recursion on the user's depth.
+/// is; returns the files kept. Level by level (no recursion on the user's depth): the
+/// directories of one depth are read on several threads, as `write::scan` reads the
+/// output directory, then what they hold that the new tree does not keep is removed,
+/// in the order read, before the next depth is read (only under directories kept).
 /// Each entry's type and inode are read from its directory, not looked up one by one.
 fn prune(spare: &Path, dev: u64, out: &Path, wanted: &Wanted) -> Result<BTreeSet<String>, Stop> {
     let mut present = BTreeSet::new();
-    let mut stack = vec![String::new()];
-    while let Some(rel) = stack.pop() {
-        let dir = if rel.is_empty() { spare.to_path_buf() } else { spare.join(&rel) };
-        let entries = fs::read_dir(&dir).map_err(|e| io_stop("read directory", &dir, e))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| io_stop("read directory", &dir, e))?;
-            // `DirEntry::file_type` does not follow a symbolic link.
-            let is_dir = entry.file_type().map_err(|e| io_stop("read", &entry.path(), e))?.is_dir();
-            let path = entry.file_name().to_str().map(|name| join(&rel, name));
-            match path {
-                Some(path) if is_dir && wanted.keeps_dir(&path) => stack.push(path),
-                Some(path) if !is_dir && wanted.keeps_file(spare, out, &path, sys::entry_id(&entry, dev)) => {
-                    present.insert(path);
-                }
-                _ => remove_tree(&entry.path(), is_dir)?,
+    let mut level = vec![String::new()];
+    while !level.is_empty() {
+        let read = cedc_model::parallel::map_chunked(&level, 16, |rel| sort_dir(spare, rel, dev, out, wanted));
+        let mut deeper = Vec::new();
+        for dir in read {
+            let dir = dir?;
+            for (path, is_dir) in dir.unwanted {
+                remove_tree(&path, is_dir)?;
             }
+            deeper.extend(dir.deeper);
+            present.extend(dir.kept);
         }
+        level = deeper;
     }
     Ok(present)
+}
+
+/// One directory of the spare as [`prune`] sorts it out.
+#[derive(Default)]
+struct Sorted {
+    /// Subdirectories the new tree keeps, to look into next.
+    deeper: Vec<String>,
+    /// Files the new tree keeps as they are.
+    kept: Vec<String>,
+    /// Names to remove (a directory with everything under it).
+    unwanted: Vec<(PathBuf, bool)>,
+}
+
+/// Read directory `rel` of the spare and sort its entries for [`prune`]; nothing is
+/// changed here.
+fn sort_dir(spare: &Path, rel: &str, dev: u64, out: &Path, wanted: &Wanted) -> Result<Sorted, Stop> {
+    let dir = if rel.is_empty() { spare.to_path_buf() } else { spare.join(rel) };
+    let entries = fs::read_dir(&dir).map_err(|e| io_stop("read directory", &dir, e))?;
+    let mut sorted = Sorted::default();
+    for entry in entries {
+        let entry = entry.map_err(|e| io_stop("read directory", &dir, e))?;
+        // `DirEntry::file_type` does not follow a symbolic link.
+        let is_dir = entry.file_type().map_err(|e| io_stop("read", &entry.path(), e))?.is_dir();
+        let path = entry.file_name().to_str().map(|name| join(rel, name));
+        match path {
+            Some(path) if is_dir && wanted.keeps_dir(&path) => sorted.deeper.push(path),
+            Some(path) if !is_dir && wanted.keeps_file(spare, out, &path, sys::entry_id(&entry, dev)) => {
+                sorted.kept.push(path);
+            }
+            _ => sorted.unwanted.push((entry.path(), is_dir)),
+        }
+    }
+    Ok(sorted)
 }
 
 /// Remove a name of the spare, a directory with everything under it (deepest first).
