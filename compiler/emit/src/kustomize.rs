@@ -107,23 +107,20 @@ fn lay_out(platform: &Platform, plan: &Plan, mut objects: Vec<Vec<Cow<'_, [Objec
     // Components are laid out independently: in parallel, merged in declaration order.
     let deployed: Vec<(&String, &Vec<(usize, usize)>)> = plan.deployed().collect();
     let mut tasks: Vec<_> = deployed.iter().zip(&mut objects).collect();
-    // Each task makes the JSON of its component's objects and drops it once the
-    // component's files are made: the JSON of a whole platform is several times its
-    // model (a build of platform-5,000 held 300 MB of it).
+    // Each task makes the JSON its component's files need and drops it, with the
+    // component's objects, once they are made: the JSON of a whole platform is several
+    // times its model (a build of platform-5,000 held 300 MB of it).
     let emitted =
         cedc_model::parallel::map_mut(&mut tasks, |((component, deployed), objects)| -> Result<_, EmitError> {
             let objects = std::mem::take(*objects);
-            let mut made = Made::default();
-            let per_env = deployed
+            let per_env: Vec<Objects> = deployed
                 .iter()
                 .zip(&objects)
-                .map(|(&(e, c), objects)| prepared(objects, &plan.identities[e][c], &mut made))
-                .collect::<Result<Vec<Objects>, EmitError>>()?;
-            drop(made);
-            drop(objects);
+                .map(|(&(e, c), objects)| objects.iter().zip(&plan.identities[e][c]).map(|(o, id)| (id, o)).collect())
+                .collect();
             let envs: Vec<usize> = deployed.iter().map(|(e, _)| *e).collect();
             let mut files = Tree::new();
-            let overlays = emit_component(platform, component, &envs, &per_env, &mut files);
+            let overlays = emit_component(platform, component, &envs, &per_env, &mut files)?;
             Ok((files, overlays))
         });
     for ((component, _), done) in deployed.iter().zip(emitted) {
@@ -156,15 +153,43 @@ fn lay_out(platform: &Platform, plan: &Plan, mut objects: Vec<Vec<Cow<'_, [Objec
     Ok(tree)
 }
 
-/// Every object of a component in one environment, as (identity, emitted JSON), in
-/// declaration order. An object the environments make alike is one value of the model
-/// ([`cedc_model::Interner`]): its JSON is made once and shared (`Rc`), and a base
-/// object all environments share is that JSON, with no patch to compute.
-type Objects = Vec<(Identity, Rc<Value>)>;
+/// Every object of a component in one environment with its identity, in declaration
+/// order.
+type Objects<'a> = Vec<(&'a Identity, &'a Object)>;
 
-/// The JSON made so far in one component's task, by the model value it was made from
-/// ([`Object::value_id`]).
-type Made = std::collections::HashMap<usize, Rc<Value>, foldhash::fast::FixedState>;
+/// The JSON of a component's objects, made only where a base's majority or a patch
+/// needs it, once per model value ([`Object::value_id`]): an object the environments
+/// make alike is one value of the model ([`cedc_model::Interner`]), and its files are
+/// written straight from the model ([`crate::object_yaml`], the same bytes), with no
+/// JSON, no majority and no patch.
+#[derive(Default)]
+struct Jsons {
+    made: std::collections::HashMap<usize, Rc<Value>, foldhash::fast::FixedState>,
+}
+
+impl Jsons {
+    fn of(&mut self, object: &Object) -> Result<Rc<Value>, EmitError> {
+        let Some(id) = object.value_id() else { return Ok(Rc::new(json_of(object)?)) };
+        if let Some(known) = self.made.get(&id) {
+            return Ok(known.clone());
+        }
+        let fresh = Rc::new(json_of(object)?);
+        self.made.insert(id, fresh.clone());
+        Ok(fresh)
+    }
+}
+
+/// Whether two objects are one value of the model (so one content).
+fn one_value(a: &Object, b: &Object) -> bool {
+    a.value_id().is_some() && a.value_id() == b.value_id()
+}
+
+/// What a base file holds: an object all environments make alike, or the majority of
+/// their JSON ([`majority`]).
+enum Content<'a> {
+    Model(&'a Object),
+    Json(Rc<Value>),
+}
 
 /// Every object's identity, `[env][component in env][object]`, the components of all
 /// environments spread over the threads; the first object that has no JSON form or no
@@ -183,34 +208,21 @@ fn identities(platform: &Platform) -> Result<Vec<Vec<Vec<Identity>>>, EmitError>
     Ok(out)
 }
 
-/// The emitted JSON of a component's objects in one environment with their identities
-/// ([`identities`], which found every error first).
-fn prepared(objects: &[Object], identities: &[Identity], made: &mut Made) -> Result<Objects, EmitError> {
-    let mut json = |object: &Object| -> Result<Rc<Value>, EmitError> {
-        let Some(id) = object.value_id() else { return Ok(Rc::new(json_of(object)?)) };
-        if let Some(known) = made.get(&id) {
-            return Ok(known.clone());
-        }
-        let fresh = Rc::new(json_of(object)?);
-        made.insert(id, fresh.clone());
-        Ok(fresh)
-    };
-    objects.iter().zip(identities).map(|(object, id)| Ok((id.clone(), json(object)?))).collect()
-}
-
 fn json_of(object: &cedc_model::Object) -> Result<Value, EmitError> {
     crate::object_json(object).map_err(|span| EmitError::Unrepresentable { span })
 }
 
 /// The files of one component, deployed to `envs` (env indices, in declaration order)
-/// with `per_env` objects; returns `(env index, overlay dir)` per deployment.
+/// with `per_env` objects; returns `(env index, overlay dir)` per deployment. (Every
+/// object has a JSON form: [`identities`] found every error first.)
 fn emit_component(
     platform: &Platform,
     component: &str,
     envs: &[usize],
     per_env: &[Objects],
     tree: &mut Tree,
-) -> Vec<(usize, String)> {
+) -> Result<Vec<(usize, String)>, EmitError> {
+    let mut jsons = Jsons::default();
     // Every identity, in order of first appearance, with where it occurs in each env;
     // and for each object of each env, the index of its identity.
     let mut keys: IndexMap<&Identity, Vec<Option<usize>>> = IndexMap::new();
@@ -218,7 +230,7 @@ fn emit_component(
     for (e, objects) in per_env.iter().enumerate() {
         let mut ks = Vec::with_capacity(objects.len());
         for (i, (identity, _)) in objects.iter().enumerate() {
-            let entry = keys.entry(identity);
+            let entry = keys.entry(*identity);
             ks.push(entry.index());
             let slots = entry.or_insert_with(|| vec![None; per_env.len()]);
             // Duplicates inside one env were rejected by `check_unique_objects`.
@@ -230,17 +242,19 @@ fn emit_component(
     let stems = assign_stems(&identities);
 
     // The base: objects present in every deployment, each with its majority content.
-    let mut base: Vec<(usize, Rc<Value>)> = Vec::new();
+    let mut base: Vec<(usize, Content)> = Vec::new();
     let mut in_base = vec![false; keys.len()];
     for (k, slots) in keys.values().enumerate() {
-        let values: Option<Vec<&Rc<Value>>> =
-            slots.iter().zip(per_env).map(|(slot, objects)| slot.map(|i| &objects[i].1)).collect();
-        if let Some(values) = values {
+        let objects: Option<Vec<&Object>> =
+            slots.iter().zip(per_env).map(|(slot, objects)| slot.map(|i| objects[i].1)).collect();
+        if let Some(objects) = objects {
             in_base[k] = true;
-            let alike = values.windows(2).all(|w| Rc::ptr_eq(w[0], w[1]));
-            let content = match values.first() {
-                Some(first) if alike => Rc::clone(first),
-                _ => Rc::new(majority(&values.iter().map(|v| &***v).collect::<Vec<&Value>>())),
+            let content = match objects.first() {
+                Some(first) if objects.windows(2).all(|w| one_value(w[0], w[1])) => Content::Model(first),
+                _ => {
+                    let values = objects.iter().map(|o| jsons.of(o)).collect::<Result<Vec<_>, _>>()?;
+                    Content::Json(Rc::new(majority(&values.iter().map(|v| &**v).collect::<Vec<&Value>>())))
+                }
             };
             base.push((k, content));
         }
@@ -250,9 +264,13 @@ fn emit_component(
     let has_base = !base.is_empty();
     if has_base {
         let mut resources = Vec::with_capacity(base.len());
-        for (k, json) in &base {
+        for (k, content) in &base {
             let file = format!("{}.yaml", stems[*k]);
-            tree.insert(Layout::file(&base_dir, &file), yaml_file(json));
+            let bytes = match content {
+                Content::Model(object) => object_file(object)?,
+                Content::Json(json) => yaml_file(json),
+            };
+            tree.insert(Layout::file(&base_dir, &file), bytes);
             resources.push(file);
         }
         tree.insert(Layout::kustomization(&base_dir), kustomization(&resources, &[]));
@@ -273,22 +291,25 @@ fn emit_component(
         }
         let mut patches = Vec::new();
         // Objects only in this env (not in the base), in this env's declaration order.
-        for ((_, json), &k) in objects.iter().zip(&key_of[e]) {
+        for ((_, object), &k) in objects.iter().zip(&key_of[e]) {
             if in_base[k] {
                 continue;
             }
             let file = format!("{}.yaml", stems[k]);
-            tree.insert(Layout::file(&overlay, &file), yaml_file(json));
+            tree.insert(Layout::file(&overlay, &file), object_file(object)?);
             resources.push(file);
         }
         // Patches of base objects, in base order.
-        for (k, base_json) in &base {
+        for (k, content) in &base {
             let Some(Some(i)) = keys[*k].get(e) else {
                 continue;
             };
+            let object = objects[*i].1;
             let mut ops = Vec::new();
-            if !Rc::ptr_eq(base_json, &objects[*i].1) {
-                diff(base_json, &objects[*i].1, &mut String::new(), &mut ops);
+            match content {
+                Content::Model(alike) if one_value(alike, object) => {}
+                Content::Model(alike) => diff(&*jsons.of(alike)?, &*jsons.of(object)?, &mut String::new(), &mut ops),
+                Content::Json(base_json) => diff(base_json, &*jsons.of(object)?, &mut String::new(), &mut ops),
             }
             if ops.is_empty() {
                 continue;
@@ -300,7 +321,7 @@ fn emit_component(
         tree.insert(Layout::kustomization(&overlay), kustomization(&resources, &patches));
         overlays.push((*env_index, overlay));
     }
-    overlays
+    Ok(overlays)
 }
 
 /// The app-of-apps of `env` ([`Environment::delivery`]), one file per object and a
@@ -511,6 +532,11 @@ pub(crate) fn majority(values: &[&Value]) -> Value {
     let Some(first) = values.first() else {
         return Value::Null;
     };
+    // The same value everywhere (most of what environments make differently is a few
+    // fields deep): that value, as the rules below would rebuild it, without the walk.
+    if values[1..].iter().all(|v| v == first) {
+        return (*first).clone();
+    }
     if let Some(maps) = values.iter().map(|v| v.as_object()).collect::<Option<Vec<_>>>() {
         let keys: IndexSet<&String> = maps.iter().flat_map(|m| m.keys()).collect();
         let mut out = Map::new();
@@ -597,6 +623,16 @@ fn push_pointer_token(path: &mut String, key: &str) {
     }
 }
 
+/// An object's YAML file, straight from the model: the bytes of
+/// `yaml_file(&object_json(object))` ([`crate::object_yaml`]).
+fn object_file(object: &Object) -> Result<Vec<u8>, EmitError> {
+    let yaml = crate::object_yaml(object).map_err(|span| EmitError::Unrepresentable { span })?;
+    let mut text = String::with_capacity(HEADER.len() + yaml.len());
+    text.push_str(HEADER);
+    text.push_str(&yaml);
+    Ok(text.into_bytes())
+}
+
 /// A YAML file: the header comment, then the document.
 fn yaml_file(json: &Value) -> Vec<u8> {
     let mut text = String::from(HEADER);
@@ -606,6 +642,44 @@ fn yaml_file(json: &Value) -> Vec<u8> {
 
 /// A `kustomization.yaml` using only current Kustomize v5 fields.
 fn kustomization(resources: &[String], patches: &[(String, Value)]) -> Vec<u8> {
+    if let Some(text) = plain_kustomization(resources, patches) {
+        return text;
+    }
+    kustomization_via_json(resources, patches)
+}
+
+/// The common case written as text: resources only, every one a path that YAML reads
+/// as a string when written plain ([`plain_path`]). The bytes are those of
+/// [`kustomization_via_json`] (unit-tested); a third of a build's `kustomization.yaml`
+/// files went through JSON and the YAML serialiser for four fixed lines and a list.
+fn plain_kustomization(resources: &[String], patches: &[(String, Value)]) -> Option<Vec<u8>> {
+    if !patches.is_empty() || resources.is_empty() || !resources.iter().all(|r| plain_path(r)) {
+        return None;
+    }
+    const HEAD: &str = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n";
+    let size = HEADER.len() + HEAD.len() + resources.iter().map(|r| r.len() + 3).sum::<usize>();
+    let mut text = String::with_capacity(size);
+    text.push_str(HEADER);
+    text.push_str(HEAD);
+    for r in resources {
+        text.push_str("- ");
+        text.push_str(r);
+        text.push('\n');
+    }
+    Some(text.into_bytes())
+}
+
+/// A path the serialiser writes plain, as it is: lowercase letters, digits, `.`, `_`,
+/// `-` and `/`, not starting with `-`, and holding a `/` or ending in `.yaml` — which no
+/// YAML 1.1 or 1.2 boolean, null, number or timestamp does. (Generated file names and
+/// relative directories are all of this shape.)
+fn plain_path(path: &str) -> bool {
+    let allowed = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-' | b'/');
+    !path.starts_with('-') && path.bytes().all(|b| allowed(&b)) && (path.contains('/') || path.ends_with(".yaml"))
+}
+
+/// A `kustomization.yaml` through its JSON and the YAML serialiser.
+fn kustomization_via_json(resources: &[String], patches: &[(String, Value)]) -> Vec<u8> {
     let mut k = Map::new();
     k.insert("apiVersion".into(), "kustomize.config.k8s.io/v1beta1".into());
     k.insert("kind".into(), "Kustomization".into());
@@ -720,7 +794,7 @@ fn is_dns_label(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{Identity, json_of};
+    use super::{Identity, json_of, kustomization_via_json, plain_kustomization};
     use cedc_diagnostics::{FileId, Span};
     use cedc_model::{Object, Value, ValueKind};
     use serde_json::json;
@@ -787,5 +861,32 @@ mod tests {
             assert_eq!(model, json, "{path:?}");
             assert_eq!(model, Err(crate::EmitError::Unrepresentable { span: at(start) }), "{path:?}");
         }
+    }
+
+    /// The text written directly is the serialiser's, byte for byte, for every path it
+    /// accepts; anything else (a list of nothing, a patch, a path YAML could read as
+    /// something else) goes through the serialiser.
+    #[test]
+    fn a_plain_kustomization_is_the_serialisers_bytes() {
+        let accepted: &[&[&str]] = &[
+            &["../../base"],
+            &["configmap-app-7-settings.yaml", "deployment-app-7.yaml", "httproute.gateway.networking.k8s.io-x.yaml"],
+            &["../../components/app-0/overlays/prod", "../../components/a_b/overlays/prod"],
+            &["1.10.yaml", "0777.yaml", "yes.yaml", "null.yaml", "2001-12-14.yaml", "1e3.yaml", ".5.yaml", "_x.yaml"],
+            &["../../apps/prod", "./a", "a/b/c"],
+        ];
+        for resources in accepted {
+            let resources: Vec<String> = resources.iter().map(|r| r.to_string()).collect();
+            let direct = plain_kustomization(&resources, &[]).expect("a plain list");
+            let serialised = kustomization_via_json(&resources, &[]);
+            assert_eq!(String::from_utf8_lossy(&direct), String::from_utf8_lossy(&serialised), "{resources:?}");
+        }
+        let refused: &[&[&str]] = &[&[], &["yes"], &["1.10"], &["-x.yaml"], &["A.yaml"], &["a b.yaml"], &["x: y.yaml"]];
+        for resources in refused {
+            let resources: Vec<String> = resources.iter().map(|r| r.to_string()).collect();
+            assert!(plain_kustomization(&resources, &[]).is_none(), "{resources:?}");
+        }
+        let patch = vec![("p.patch.yaml".to_string(), json!({ "kind": "x" }))];
+        assert!(plain_kustomization(&["a.yaml".to_string()], &patch).is_none());
     }
 }

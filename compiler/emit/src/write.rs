@@ -226,7 +226,8 @@ fn validate_tree(tree: &Tree, paths: &Paths) -> Result<(), OutputError> {
             clashes.push(path.clone());
         }
     }
-    let mut folded: HashSet<String> = HashSet::with_capacity(tree.len());
+    let mut folded: HashSet<String, foldhash::fast::FixedState> =
+        HashSet::with_capacity_and_hasher(tree.len(), Default::default());
     for path in tree.keys() {
         if !folded.insert(path.to_lowercase()) {
             clashes.push(path.clone());
@@ -287,7 +288,7 @@ fn plan(
     out: &Path,
 ) -> Result<(WriteReport, Vec<Unit>, Same), OutputError> {
     let mut report = WriteReport { files: tree.len(), ..WriteReport::default() };
-    let mut same = Same::with_capacity(tree.len());
+    let mut same = Same::with_capacity_and_hasher(tree.len(), Default::default());
     if target.existing.is_none() {
         report.added = tree.keys().cloned().collect();
         return Ok((report, Vec::new(), same));
@@ -353,7 +354,7 @@ impl Previous {
 /// previous index).
 struct Recorded<'t> {
     /// Tree paths whose previous hash equals the new one.
-    same_hash: BTreeSet<&'t str>,
+    same_hash: HashSet<&'t str, foldhash::fast::FixedState>,
     /// The previous index lists every file of the new tree (the index aside) and no
     /// other.
     listed_exactly: bool,
@@ -366,7 +367,8 @@ impl<'t> Recorded<'t> {
         let completed = previous.modified?;
         let listed = previous.listed()?;
         let new = Listed::parse(tree.get(INDEX_FILE)?)?;
-        let before: HashMap<&str, &str> = listed.files.iter().map(|f| (&*f.path, &*f.sha256)).collect();
+        let before: HashMap<&str, &str, foldhash::fast::FixedState> =
+            listed.files.iter().map(|f| (&*f.path, &*f.sha256)).collect();
         let listed_exactly =
             before.len() + 1 == tree.len() && before.keys().all(|path| *path != INDEX_FILE && tree.contains_key(*path));
         let same_hash = new
@@ -388,7 +390,7 @@ impl<'t> Recorded<'t> {
 /// The files of the new tree already in place in `out` with the right bytes, and the
 /// identity of each (its inode).
 /// (Looked up by path only, never listed: a hash map.)
-type Same = HashMap<String, Option<sys::FileId>>;
+type Same = HashMap<String, Option<sys::FileId>, foldhash::fast::FixedState>;
 
 /// How a file of the new tree compares with what is at its place.
 enum Found {

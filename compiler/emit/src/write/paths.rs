@@ -12,15 +12,17 @@
 use super::ancestors;
 use std::collections::HashSet;
 
+type Set<'a> = HashSet<&'a str, foldhash::fast::FixedState>;
+
 /// Files, and the directories that hold them.
 pub(super) struct Paths<'a> {
-    files: HashSet<&'a str>,
-    dirs: HashSet<&'a str>,
+    files: Set<'a>,
+    dirs: Set<'a>,
 }
 
 impl<'a> Paths<'a> {
     pub(super) fn new(paths: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut set = Paths { files: HashSet::new(), dirs: HashSet::new() };
+        let mut set = Paths { files: Set::default(), dirs: Set::default() };
         for path in paths {
             set.files.insert(path);
             // Deepest first: once a directory is known, so are all of its ancestors.
