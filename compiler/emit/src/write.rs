@@ -226,10 +226,17 @@ fn validate_tree(tree: &Tree, paths: &Paths) -> Result<(), OutputError> {
             clashes.push(path.clone());
         }
     }
-    let mut folded: HashSet<String, foldhash::fast::FixedState> =
+    // Folded to lowercase only where that changes the path (generated paths are
+    // lowercase ASCII): no copy of every path.
+    let mut folded: HashSet<std::borrow::Cow<str>, foldhash::fast::FixedState> =
         HashSet::with_capacity_and_hasher(tree.len(), Default::default());
     for path in tree.keys() {
-        if !folded.insert(path.to_lowercase()) {
+        let lower = if path.is_ascii() && !path.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Borrowed(path.as_str())
+        } else {
+            std::borrow::Cow::Owned(path.to_lowercase())
+        };
+        if !folded.insert(lower) {
             clashes.push(path.clone());
         }
     }
@@ -281,12 +288,12 @@ pub fn write_tree(out: &Path, tree: &Tree) -> Result<WriteReport, OutputError> {
 /// What writing `tree` over `target` would change, the foreign entries to carry over
 /// and the files already in place with the right bytes. `Err` when a foreign file is in
 /// the way.
-fn plan(
+fn plan<'t>(
     target: &Target,
-    tree: &Tree,
+    tree: &'t Tree,
     paths: &Paths,
     out: &Path,
-) -> Result<(WriteReport, Vec<Unit>, Same), OutputError> {
+) -> Result<(WriteReport, Vec<Unit>, Same<'t>), OutputError> {
     let mut report = WriteReport { files: tree.len(), ..WriteReport::default() };
     let mut same = Same::with_capacity_and_hasher(tree.len(), Default::default());
     if target.existing.is_none() {
@@ -314,7 +321,7 @@ fn plan(
     for (path, found) in found {
         match found {
             Found::Same(id) => {
-                same.insert(path.clone(), id);
+                same.insert(path.as_str(), id);
             }
             Found::Absent => report.added.push(path.clone()),
             Found::Different | Found::Directory | Found::Unreadable(_) => report.changed.push(path.clone()),
@@ -390,7 +397,7 @@ impl<'t> Recorded<'t> {
 /// The files of the new tree already in place in `out` with the right bytes, and the
 /// identity of each (its inode).
 /// (Looked up by path only, never listed: a hash map.)
-type Same = HashMap<String, Option<sys::FileId>, foldhash::fast::FixedState>;
+type Same<'t> = HashMap<&'t str, Option<sys::FileId>, foldhash::fast::FixedState>;
 
 /// How a file of the new tree compares with what is at its place.
 enum Found {
@@ -490,7 +497,7 @@ fn write_files(
             fs::create_dir_all(parent).map_err(|e| OutputError::io("create directory", parent, &e))?;
             made.insert(parent.to_path_buf());
         }
-        let linked = same.contains_key(path) && fs::hard_link(out.join(path), &dest).is_ok();
+        let linked = same.contains_key(path.as_str()) && fs::hard_link(out.join(path), &dest).is_ok();
         if !linked {
             fs::write(&dest, bytes).map_err(|e| OutputError::io("write", &dest, &e))?;
         }

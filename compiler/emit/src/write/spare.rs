@@ -80,14 +80,14 @@ struct Wanted<'a> {
     tree: &'a Paths<'a>,
     /// Files of the new tree whose bytes the output directory already holds, with the
     /// identity of the output directory's file.
-    same: &'a Same,
+    same: &'a Same<'a>,
     foreign_files: BTreeSet<&'a str>,
     foreign_dirs: BTreeSet<&'a str>,
     foreign: Paths<'a>,
 }
 
 impl<'a> Wanted<'a> {
-    fn new(tree: &'a Paths<'a>, units: &'a [Unit], same: &'a Same) -> Self {
+    fn new(tree: &'a Paths<'a>, units: &'a [Unit], same: &'a Same<'a>) -> Self {
         let (dirs, files): (Vec<&Unit>, Vec<&Unit>) = units.iter().partition(|u| u.is_dir);
         Wanted {
             tree,
@@ -129,7 +129,7 @@ pub(super) fn take(
     target: &Target,
     tree: &Paths,
     units: &[Unit],
-    same: &Same,
+    same: &Same<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<Option<Taken>, OutputError> {
     let path = path(target);
