@@ -11,7 +11,7 @@ use cedc_names::{FileSystem, Program};
 use cedc_schema::{Registry, Scope};
 use cedc_types::Checked;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 pub struct Compilation {
     pub program: Program,
@@ -95,30 +95,17 @@ pub struct Kept {
 /// and the kinds alone).
 #[derive(Debug, Default)]
 pub struct Typed {
-    last: Mutex<Option<TypeCheck>>,
+    last: cedc_names::Last<(cedc_names::ModuleKeys, u64), (Arc<Checked>, Diagnostics)>,
 }
-
-/// A type check: the modules and kinds checked, what it gave.
-type TypeCheck = (cedc_names::ModuleKeys, u64, Arc<Checked>, Diagnostics);
 
 impl Typed {
     /// `program` type-checked knowing `registry` (whose fingerprint is `kinds`): the
     /// last check if it was of the same modules and kinds, else checked now (and kept).
     fn check(&self, program: &Program, registry: &Registry, kinds: u64) -> (Arc<Checked>, Diagnostics) {
-        let keys = cedc_names::ModuleKeys::of(program);
-        if let Ok(last) = self.last.lock()
-            && let Some((k, f, checked, diags)) = last.as_ref()
-            && *k == keys
-            && *f == kinds
-        {
-            return (checked.clone(), diags.clone());
-        }
-        let (checked, diags) = cedc_types::check_with(program, registry);
-        let checked = Arc::new(checked);
-        if let Ok(mut last) = self.last.lock() {
-            *last = Some((keys, kinds, checked.clone(), diags.clone()));
-        }
-        (checked, diags)
+        self.last.get_or((cedc_names::ModuleKeys::of(program), kinds), || {
+            let (checked, diags) = cedc_types::check_with(program, registry);
+            (Arc::new(checked), diags)
+        })
     }
 }
 

@@ -3,10 +3,12 @@
 //! declarations. Type checking and evaluation look names up here.
 
 pub mod builtins;
+mod last;
 mod load;
 mod resolve;
 
 pub use builtins::Builtin;
+pub use last::Last;
 pub use load::{
     FileSystem, MemoryFs, NotRegularFile, OsFs, PACKAGE_PREFIX, Packages, ParseCache, is_ident, is_not_regular,
     load_project, load_project_cached, load_project_with, package_file, read_regular_file,

@@ -181,7 +181,7 @@ pub struct ParseCache {
     /// a program of the same modules resolves alike (names are resolved from the trees
     /// and the import graph alone), so the language server's whole check, after the
     /// first check of the same text, does not resolve again.
-    resolved: Mutex<Option<(crate::ModuleKeys, Arc<crate::Resolution>)>>,
+    resolved: crate::Last<crate::ModuleKeys, Arc<crate::Resolution>>,
 }
 
 struct Parse {
@@ -202,18 +202,7 @@ impl ParseCache {
     /// `program`'s resolution: the last one if it had the same modules, else resolved
     /// now (and kept).
     fn resolution(&self, program: &Program) -> Arc<crate::Resolution> {
-        let keys = crate::ModuleKeys::of(program);
-        if let Ok(last) = self.resolved.lock()
-            && let Some((k, r)) = last.as_ref()
-            && *k == keys
-        {
-            return r.clone();
-        }
-        let r = Arc::new(crate::resolve(program));
-        if let Ok(mut last) = self.resolved.lock() {
-            *last = Some((keys, r.clone()));
-        }
-        r
+        self.resolved.get_or(crate::ModuleKeys::of(program), || Arc::new(crate::resolve(program)))
     }
 
     fn get(
