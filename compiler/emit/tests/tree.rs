@@ -277,6 +277,22 @@ fn duplicate_objects_are_refused() {
     assert!(matches!(err, EmitError::DuplicateObject { .. }), "{err:?}");
     assert_eq!(err.to_diagnostic().code, "E0070");
     assert!(err.to_string().contains("`a` and `b`"), "{err}");
+    // Kustomize ignores the version: two Deployments of one name in two versions collide;
+    // with duplicates in two environments, the first environment's is the error.
+    let deploy =
+        |v: &str| obj(json!({"apiVersion": v, "kind": "Deployment", "metadata": {"name": "d", "namespace": "n"}}));
+    let p = platform(vec![
+        env("prod", vec![comp("a", "n", vec![cm()]), comp("c", "n", vec![cm()])]),
+        env("staging", vec![comp("a", "n", vec![deploy("apps/v1")]), comp("b", "n", vec![deploy("apps/v1beta1")])]),
+    ]);
+    let err = kustomize_tree(&p).unwrap_err().to_string();
+    assert!(err.contains("`a` and `c`") && err.contains("prod"), "{err}");
+    let p = platform(vec![env(
+        "staging",
+        vec![comp("a", "n", vec![deploy("apps/v1")]), comp("b", "n", vec![deploy("apps/v1beta1")])],
+    )]);
+    let err = kustomize_tree(&p).unwrap_err().to_string();
+    assert!(err.contains("`a` and `b`"), "{err}");
 }
 
 #[test]
