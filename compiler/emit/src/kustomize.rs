@@ -884,7 +884,7 @@ mod tests {
             &["configmap-app-7-settings.yaml", "deployment-app-7.yaml", "httproute.gateway.networking.k8s.io-x.yaml"],
             &["../../components/app-0/overlays/prod", "../../components/a_b/overlays/prod"],
             &["1.10.yaml", "0777.yaml", "yes.yaml", "null.yaml", "2001-12-14.yaml", "1e3.yaml", ".5.yaml", "_x.yaml"],
-            &["../../apps/prod", "./a", "a/b/c"],
+            &["../../apps/prod", "./a", "a/b/c", "../y", "../on", "../null", "1/2", "0/0", "../.inf"],
         ];
         for resources in accepted {
             let resources: Vec<String> = resources.iter().map(|r| r.to_string()).collect();
