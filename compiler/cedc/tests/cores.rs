@@ -7,6 +7,8 @@
 //! `std::thread::available_parallelism` (and so `cedc_model::parallel::cores`) reads.
 #![cfg(target_os = "linux")]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -86,7 +88,7 @@ fn assert_same_on_one_core(dir: &Path, edit: &dyn Fn(&Path, usize)) -> Vec<Strin
     let tmp = tempfile::tempdir().expect("temp dir");
     let copy = |name: &str| -> PathBuf {
         let to = tmp.path().join(name);
-        copy_dir(dir, &to);
+        common::copy_dir(dir, &to);
         to
     };
     let (all, one) = (copy("all"), copy("one"));
@@ -101,19 +103,6 @@ fn assert_same_on_one_core(dir: &Path, edit: &dyn Fn(&Path, usize)) -> Vec<Strin
 
 fn clip(s: &str) -> &str {
     &s[..s.len().min(2000)]
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create");
-    for entry in std::fs::read_dir(from).expect("readable").flatten() {
-        let path = entry.path();
-        let dest = to.join(entry.file_name());
-        if path.is_dir() {
-            copy_dir(&path, &dest);
-        } else {
-            std::fs::copy(&path, &dest).expect("copy");
-        }
-    }
 }
 
 /// Append a comment to the first `.ced` file at the project's root: an edit that
@@ -183,11 +172,10 @@ fn a_large_platform_is_the_same_on_one_core() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path().join("platform");
     std::fs::create_dir_all(&dir).expect("create");
-    std::fs::write(dir.join("cedc.toml"), "[project]\nname = \"cores\"\n").expect("write");
     let src = platform(700);
     // Large enough to be parsed in pieces and evaluated in several parts.
     assert!(src.len() >= 48 * 1024, "{} bytes", src.len());
-    std::fs::write(dir.join("main.ced"), src).expect("write");
+    common::write_project(&dir, "[project]\nname = \"cores\"\n", &src);
     let (_, stderr, code) = cedc(&dir, &["check"], false);
     assert_eq!(code, 0, "the platform checks: {stderr}");
     // Each rebuild follows a change of one component's namespace: a few files
