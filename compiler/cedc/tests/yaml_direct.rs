@@ -1,6 +1,8 @@
 //! `cedc render` serialises each object straight from the model
-//! (`cedc_emit::object_yaml`); the files of `cedc build` go through the object's JSON
-//! (`to_yaml(&object_json(o))`). Both must give the same bytes: for every object of
+//! (`cedc_emit::object_yaml`), and so does `cedc build` for an object the environments
+//! make alike; an object whose environments differ goes through its JSON
+//! (`to_yaml(&object_json(o))`, for its majority and patches). Both ways must give the
+//! same bytes (a build writes one way or the other by what the environments share): for every object of
 //! every example, and for the cases where the two paths do something of their own —
 //! fields holding `none`, keys put in the conventional order, an empty
 //! `metadata.annotations`, text named by `secret_ref`, strings whose lines end in spaces.
