@@ -650,17 +650,18 @@ fn kustomization(resources: &[String], patches: &[(String, Value)]) -> Vec<u8> {
     kustomization_via_json(resources, patches)
 }
 
-/// The common case written as text: resources only, every one a path that YAML reads
-/// as a string when written plain ([`plain_path`]). The bytes are those of
-/// [`kustomization_via_json`] (unit-tested); a third of a build's `kustomization.yaml`
-/// files went through JSON and the YAML serialiser for four fixed lines and a list.
+/// The common case written as text: resources that are paths YAML reads as strings
+/// when written plain ([`plain_path`]), and patches whose file is such a path and whose
+/// target's values are plain words ([`plain_word`]). The bytes are those of
+/// [`kustomization_via_json`] (unit-tested); each `kustomization.yaml` of a build went
+/// through JSON and the YAML serialiser for a few fixed lines and lists.
 fn plain_kustomization(resources: &[String], patches: &[(String, Value)]) -> Option<Vec<u8>> {
-    if !patches.is_empty() || resources.is_empty() || !resources.iter().all(|r| plain_path(r)) {
+    if resources.is_empty() || !resources.iter().all(|r| plain_path(r)) {
         return None;
     }
     const HEAD: &str = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n";
-    let size = HEADER.len() + HEAD.len() + resources.iter().map(|r| r.len() + 3).sum::<usize>();
-    let mut text = String::with_capacity(size);
+    let mut text =
+        String::with_capacity(HEADER.len() + HEAD.len() + resources.iter().map(|r| r.len() + 3).sum::<usize>());
     text.push_str(HEADER);
     text.push_str(HEAD);
     for r in resources {
@@ -668,7 +669,40 @@ fn plain_kustomization(resources: &[String], patches: &[(String, Value)]) -> Opt
         text.push_str(r);
         text.push('\n');
     }
+    if !patches.is_empty() {
+        text.push_str("patches:\n");
+    }
+    for (path, target) in patches {
+        if !plain_path(path) {
+            return None;
+        }
+        let target = target.as_object().filter(|t| !t.is_empty())?;
+        text.push_str("- path: ");
+        text.push_str(path);
+        text.push_str("\n  target:\n");
+        for (key, value) in target {
+            let value = value.as_str().filter(|v| plain_word(key) && plain_word(v))?;
+            text.push_str("    ");
+            text.push_str(key);
+            text.push_str(": ");
+            text.push_str(value);
+            text.push('\n');
+        }
+    }
     Some(text.into_bytes())
+}
+
+/// A word the serialiser writes plain, as it is: an ASCII letter, then letters, digits,
+/// `.`, `-`, `_` and `\` (a patch target's values are escaped for Kustomize's regular
+/// expressions: `gateway\.networking\.k8s\.io`), and not one of the words a YAML 1.1
+/// reader takes for a boolean or a null, nor one a reader might take for a number.
+/// (Kinds, versions, groups and most names and namespaces are.)
+fn plain_word(word: &str) -> bool {
+    const SPECIAL: &[&str] = &["y", "yes", "n", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity"];
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'\\');
+    word.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && word.bytes().all(allowed)
+        && !SPECIAL.iter().any(|s| word.eq_ignore_ascii_case(s))
 }
 
 /// A path the serialiser writes plain, as it is: lowercase letters, digits, `.`, `_`,
@@ -805,7 +839,7 @@ fn is_dns_label(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{Identity, json_of, kustomization_via_json, plain_kustomization};
+    use super::{Identity, json_of, kustomization_via_json, plain_kustomization, plain_word};
     use cedc_diagnostics::{FileId, Span};
     use cedc_model::{Object, Value, ValueKind};
     use serde_json::json;
@@ -897,7 +931,40 @@ mod tests {
             let resources: Vec<String> = resources.iter().map(|r| r.to_string()).collect();
             assert!(plain_kustomization(&resources, &[]).is_none(), "{resources:?}");
         }
-        let patch = vec![("p.patch.yaml".to_string(), json!({ "kind": "x" }))];
-        assert!(plain_kustomization(&["a.yaml".to_string()], &patch).is_none());
+        let target = |group: &str, kind: &str, name: &str| json!({ "group": group, "version": "v1", "kind": kind, "name": name, "namespace": "app-7" });
+        let accepted = [
+            vec![(
+                "httproute-app-7.patch.yaml".to_string(),
+                target("gateway\\.networking\\.k8s\\.io", "HTTPRoute", "app-7"),
+            )],
+            vec![
+                ("deployment-web.patch.yaml".to_string(), target("apps", "Deployment", "web\\.v2")),
+                (
+                    "x.patch.yaml".to_string(),
+                    json!({ "group": "apps", "version": "v1beta1", "kind": "StatefulSet", "name": "db" }),
+                ),
+                ("y.patch.yaml".to_string(), target("cert-manager\\.io", "Certificate", "yes-man")),
+                ("z.patch.yaml".to_string(), target("a_b", "On-call", "Nancy")),
+            ],
+            ["e3", "t", "O", "X1", "true1", "null-x", "Yes-no", "x.y.z", "v1.10", "e", "E5", "nano", "info", "yess"]
+                .iter()
+                .map(|w| (format!("{w}.patch.yaml").to_lowercase(), target(w, w, w)))
+                .collect(),
+        ];
+        for patches in &accepted {
+            let resources = vec!["../../base".to_string(), "extra.yaml".to_string()];
+            let direct = plain_kustomization(&resources, patches).expect("plain patches");
+            let serialised = kustomization_via_json(&resources, patches);
+            assert_eq!(String::from_utf8_lossy(&direct), String::from_utf8_lossy(&serialised), "{patches:?}");
+        }
+        // A core kind's group is empty, a name may start with a digit or be a word YAML
+        // reads otherwise: those go through the serialiser.
+        for odd in [target("", "ConfigMap", "c"), target("apps", "Deployment", "7x"), target("apps", "No", "x")] {
+            let patches = vec![("p.patch.yaml".to_string(), odd)];
+            assert!(plain_kustomization(&["../../base".to_string()], &patches).is_none(), "{patches:?}");
+        }
+        for word in ["yes", "Off", "NULL", "nan", "Infinity", "1x", "", "a b", "a:b", "-x", "x#"] {
+            assert!(!plain_word(word), "{word:?}");
+        }
     }
 }
