@@ -182,18 +182,20 @@ fn environments_and_overrides_reach_every_component() {
     assert!(format!("{:?}", with.platform).contains("team-t"));
 }
 
-/// A ConfigMap whose data holds a number: its schema wants strings.
-const D: &str = r#"
-component d1 {
-  namespace: "d1"
-  objects: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "d1" }, data: { size: 3 } }]
+/// Component `name`, in the namespace of its name, making the one object `object`.
+fn component_of(name: &str, object: &str) -> String {
+    format!("\ncomponent {name} {{\n  namespace: \"{name}\"\n  objects: [{object}]\n}}\n")
 }
-"#;
+
+/// A ConfigMap whose data holds a number: its schema wants strings.
+fn d() -> String {
+    component_of("d1", r#"{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "d1" }, data: { size: 3 } }"#)
+}
 
 #[test]
 fn what_the_checks_found_is_found_again_and_what_they_skip_is_what_they_would_pass() {
     let mut p = Project::new();
-    p.add("d.ced", D);
+    p.add("d.ced", &d());
     let (_, first) = p.check();
     let codes = errors(&first);
     assert!(!codes.is_empty(), "the ConfigMap breaks its schema: {:#?}", first.diagnostics);
@@ -234,12 +236,12 @@ fn a_whole_check_takes_the_names_and_types_of_the_check_of_the_same_text() {
 }
 
 /// A Widget (the CRD of the schema crate's tests) in a component of its own.
-const W: &str = r#"
-component w1 {
-  namespace: "w1"
-  objects: [{ apiVersion: "example.org/v1", kind: "Widget", metadata: { name: "w" }, spec: { size: 2 } }]
+fn w() -> String {
+    component_of(
+        "w1",
+        r#"{ apiVersion: "example.org/v1", kind: "Widget", metadata: { name: "w" }, spec: { size: 2 } }"#,
+    )
 }
-"#;
 
 #[test]
 fn a_changed_crd_reaches_every_component_and_every_object() {
@@ -247,7 +249,7 @@ fn a_changed_crd_reaches_every_component_and_every_object() {
     let crd = include_str!("../../schema/tests/fixtures/crds/widget.yaml");
     p.fs.files.insert("widget.yaml".into(), crd.as_bytes().to_vec());
     p.crds = vec![cedc_driver::project::CrdFile { path: "widget.yaml".into(), pattern: 0..0 }];
-    p.add("w.ced", W);
+    p.add("w.ced", &w());
     let (_, first) = p.check();
     assert!(first.ok(), "{:#?}", first.diagnostics);
     assert_eq!(p.check().0, 6, "nothing changed");

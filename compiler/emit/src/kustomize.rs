@@ -628,18 +628,20 @@ fn push_pointer_token(path: &mut String, key: &str) {
 /// An object's YAML file, straight from the model: the bytes of
 /// `yaml_file(&object_json(object))` ([`crate::object_yaml`]).
 fn object_file(object: &Object) -> Result<Vec<u8>, EmitError> {
-    let yaml = crate::object_yaml(object).map_err(|span| EmitError::Unrepresentable { span })?;
-    let mut text = String::with_capacity(HEADER.len() + yaml.len());
-    text.push_str(HEADER);
-    text.push_str(&yaml);
-    Ok(text.into_bytes())
+    crate::object_yaml(object).map(|yaml| with_header(&yaml)).map_err(|span| EmitError::Unrepresentable { span })
 }
 
 /// A YAML file: the header comment, then the document.
 fn yaml_file(json: &Value) -> Vec<u8> {
-    let mut text = String::from(HEADER);
-    text.push_str(&to_yaml(json));
-    text.into_bytes()
+    with_header(&to_yaml(json))
+}
+
+/// The bytes of a file: the header comment, then `yaml`.
+fn with_header(yaml: &str) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(HEADER.len() + yaml.len());
+    bytes.extend_from_slice(HEADER.as_bytes());
+    bytes.extend_from_slice(yaml.as_bytes());
+    bytes
 }
 
 /// A `kustomization.yaml` using only current Kustomize v5 fields.

@@ -712,7 +712,7 @@ fn scan(out: &Path, tree: &Paths, generated: &BTreeSet<String>) -> Result<Scanne
     let listed = Paths::new(generated.iter().map(String::as_str));
     let mut level = vec![String::new()];
     while !level.is_empty() {
-        let read = cedc_model::parallel::map_chunked(&level, 16, |rel| scan_dir(out, rel, tree, &listed, generated));
+        let read = cedc_model::parallel::map_chunked(&level, 16, |rel| scan_dir(out, rel, tree, &listed));
         let mut deeper = Vec::new();
         for dir in read {
             let dir = dir?;
@@ -739,15 +739,9 @@ struct ScannedDir {
     deeper: Vec<String>,
 }
 
-/// Read directory `rel` of `root`. `listed` is `generated` as [`Paths`], for the
-/// questions asked of every entry.
-fn scan_dir(
-    root: &Path,
-    rel: &str,
-    tree: &Paths,
-    listed: &Paths,
-    generated: &BTreeSet<String>,
-) -> Result<ScannedDir, OutputError> {
+/// Read directory `rel` of `root`: `tree` the new tree's files, `listed` those the
+/// previous index lists.
+fn scan_dir(root: &Path, rel: &str, tree: &Paths, listed: &Paths) -> Result<ScannedDir, OutputError> {
     let dir = if rel.is_empty() { root.to_path_buf() } else { root.join(rel) };
     let entries = fs::read_dir(&dir).map_err(|e| OutputError::io("read directory", &dir, &e))?;
     let mut found = ScannedDir::default();
@@ -770,7 +764,7 @@ fn scan_dir(
             if tree.holds_under(&path) || listed.holds_under(&path) || blocked {
                 if !blocked {
                     found.deeper.push(path);
-                } else if contains_foreign_files(root, &path, generated)? {
+                } else if contains_foreign_files(root, &path, listed)? {
                     prev.conflicts.push(format!("{path}/"));
                 }
                 // A blocked directory with only generated files (or none) is dropped.
@@ -792,7 +786,7 @@ fn scan_dir(
 
 /// Whether directory `rel` holds (at any depth) a non-directory not listed as generated.
 /// An explicit stack: no recursion on the user's depth.
-fn contains_foreign_files(root: &Path, rel: &str, generated: &BTreeSet<String>) -> Result<bool, OutputError> {
+fn contains_foreign_files(root: &Path, rel: &str, listed: &Paths) -> Result<bool, OutputError> {
     let mut stack = vec![rel.to_string()];
     while let Some(rel) = stack.pop() {
         let dir = root.join(&rel);
@@ -802,7 +796,7 @@ fn contains_foreign_files(root: &Path, rel: &str, generated: &BTreeSet<String>) 
             let path = join(&rel, &entry.file_name().to_string_lossy());
             if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 stack.push(path);
-            } else if !generated.contains(&path) {
+            } else if !listed.has(&path) {
                 return Ok(true);
             }
         }
