@@ -942,6 +942,9 @@ impl<'p> Evaluator<'p> {
             }
             (Type::List(it), ValueKind::List(items)) => {
                 self.charge(v.origin.span, items.len() as u64, 0)?;
+                if items.iter().all(|x| conforms_as_is(x, it)) {
+                    return Ok(Value { kind: ValueKind::List(items), origin: v.origin });
+                }
                 let items = Arc::unwrap_or_clone(items)
                     .into_iter()
                     .map(|x| self.conform(x, it))
@@ -950,6 +953,9 @@ impl<'p> Evaluator<'p> {
             }
             (Type::Map(vt), ValueKind::Record(fields)) => {
                 self.charge(v.origin.span, fields.len() as u64, 0)?;
+                if !fields.is_typed() && fields.values().all(|x| conforms_as_is(x, vt)) {
+                    return Ok(Value { kind: ValueKind::Record(fields), origin: v.origin });
+                }
                 let mut out = Fields::with_capacity(fields.len());
                 for (k, x) in fields {
                     out.insert(k, self.conform(x, vt)?);
@@ -1922,6 +1928,27 @@ fn text(v: &Value) -> Option<Arc<str>> {
     }
 }
 
+/// Whether [`Evaluator::conform`] gives `v` back as it is for `t`: unchanged, without a
+/// report and without charging anything. It follows `conform`'s cases one by one,
+/// answering `false` where conforming may change, reject or charge (a list, a map, a
+/// record not conformed to `t` yet). A list or map whose every item conforms as it is
+/// is then kept, not copied: a shared list (a stored call's value, a canonical part)
+/// stays the one part, as `conform` would make it again item by item.
+fn conforms_as_is(v: &Value, t: &Type) -> bool {
+    match (t, &v.kind) {
+        (Type::Optional(_), ValueKind::None) => true,
+        (Type::Optional(inner), _) => conforms_as_is(v, inner),
+        (Type::Domain(d), ValueKind::Str(s)) => d.check_str(s).is_ok(),
+        (Type::Domain(d), ValueKind::Named(n)) => d.check_str(&n.text).is_ok(),
+        (Type::Secret, kind) if !matches!(kind, ValueKind::Secret(_)) => false,
+        (Type::Domain(d), ValueKind::Int(i)) => d.check_int(*i).is_ok(),
+        (Type::Enum(members), ValueKind::Str(s)) => members.contains(&**s),
+        (Type::List(_), ValueKind::List(_)) | (Type::Map(_), ValueKind::Record(_)) => false,
+        (Type::Record(rt), ValueKind::Record(fields)) => fields.conformed_to(rt),
+        _ => true,
+    }
+}
+
 fn internal(span: Span, what: &str) -> Diagnostic {
     Diagnostic::error("E0060", format!("internal evaluation error ({what})"))
         .at(span, "here")
@@ -2064,6 +2091,113 @@ mod tests {
             assert_eq!(values(&p), want, "{decls}");
             assert_eq!(reused, 0, "{decls}");
         }
+    }
+
+    /// `conforms_as_is` answers `true` only where `conform` gives the value back
+    /// identical, without a report and without charging: over every pair of a set of
+    /// values and types (each arm of `conform`, a record conformed or not, lists and
+    /// maps whose items conform as they are or not); a list or map kept as it is stays
+    /// the one shared part.
+    #[test]
+    fn conforming_as_is_is_what_conform_does() {
+        use super::{Evaluator, conforms_as_is, memo::identical};
+        use cedc_diagnostics::{FileId, Span};
+        use cedc_model::{Fields, Value, ValueKind};
+        use cedc_types::{Domain, FieldType, RecordType, Type};
+        use std::sync::Arc;
+        let at = Span::new(FileId(0), 0, 1);
+        let fs = cedc_names::MemoryFs::default();
+        let (program, _) = cedc_names::load_project(&fs, &[]);
+        let (checked, _) = cedc_types::check(&program);
+        let field = |ty: Type, optional: bool| FieldType { ty, optional, default: None, doc: None, span: None };
+        let rt = Arc::new(RecordType {
+            name: Some("Port".into()),
+            fields: [
+                ("port".to_string(), field(Type::Domain(Domain::Port), false)),
+                ("name".into(), field(Type::String, true)),
+            ]
+            .into_iter()
+            .collect(),
+            open: false,
+        });
+        let str_ = |s: &str| Value::str(s, at);
+        let int = |i: i64| Value::new(ValueKind::Int(i), at);
+        let record = |fields: &[(&str, Value)]| {
+            let mut f = Fields::new();
+            for (k, v) in fields {
+                f.insert((*k).into(), v.clone());
+            }
+            Value::new(ValueKind::Record(f), at)
+        };
+        let list = |items: Vec<Value>| Value::new(ValueKind::list(items), at);
+        let mut ev = Evaluator::new(&program, &checked, "prod", &cedc_model::is_cluster_scoped);
+        let conformed = ev.conform(record(&[("port", int(80))]), &Type::Record(rt.clone())).ok();
+        let conformed = conformed.unwrap_or_else(|| panic!("a valid port record does not conform"));
+        let values = [
+            Value::new(ValueKind::None, at),
+            str_("web"),
+            str_("Not A Name!"),
+            int(80),
+            int(-1),
+            record(&[("port", int(80))]),
+            conformed.clone(),
+            list(vec![str_("web"), str_("worker")]),
+            list(vec![str_("web"), str_("Not A Name!")]),
+            list(vec![conformed.clone(), conformed.clone()]),
+            list(vec![record(&[("port", int(80))])]),
+            list(vec![list(vec![str_("web")])]),
+            record(&[("a", str_("web")), ("b", str_("worker"))]),
+            record(&[("a", str_("web")), ("b", int(3))]),
+        ];
+        let scalars = [
+            Type::Any,
+            Type::String,
+            Type::Int,
+            Type::Domain(Domain::Name),
+            Type::Domain(Domain::Port),
+            Type::Enum(Arc::new(["web".to_string(), "worker".to_string()].into_iter().collect())),
+            Type::Optional(Box::new(Type::Domain(Domain::Name))),
+            Type::Record(rt.clone()),
+            Type::Secret,
+        ];
+        let types: Vec<Type> = scalars
+            .iter()
+            .cloned()
+            .chain(scalars.iter().map(|t| Type::List(Box::new(t.clone()))))
+            .chain(scalars.iter().map(|t| Type::Map(Box::new(t.clone()))))
+            .chain([Type::List(Box::new(Type::List(Box::new(Type::Any))))])
+            .collect();
+        let (mut as_is, mut kept) = (0, 0);
+        for t in &types {
+            for v in &values {
+                let before = ev.budget.spent();
+                let got = ev.conform(v.clone(), t);
+                let charged = ev.budget.spent() != before;
+                let same = got.as_ref().is_ok_and(|w| identical(w, v, 0));
+                if conforms_as_is(v, t) {
+                    as_is += 1;
+                    assert!(same && !charged, "{t:?} of {v:?}: changed, rejected or charged");
+                }
+                // A list or map whose items all conform as they are is the same part.
+                let items_as_is = match (t, &v.kind) {
+                    (Type::List(it), ValueKind::List(xs)) => xs.iter().all(|x| conforms_as_is(x, it)),
+                    (Type::Map(it), ValueKind::Record(f)) => !f.is_typed() && f.values().all(|x| conforms_as_is(x, it)),
+                    _ => false,
+                };
+                if items_as_is {
+                    kept += 1;
+                    let shared = match (&v.kind, got.as_ref().map(|w| &w.kind)) {
+                        (ValueKind::List(a), Ok(ValueKind::List(b))) => Arc::ptr_eq(a, b),
+                        (ValueKind::Record(a), Ok(ValueKind::Record(b))) => a.addr() == b.addr(),
+                        _ => false,
+                    };
+                    assert!(same && shared, "{t:?} of {v:?}: copied");
+                }
+            }
+        }
+        // Both answers are met, so the assertions above are exercised.
+        assert!(as_is > 20 && kept > 5, "{as_is} values as they are, {kept} lists and maps kept");
+        assert!(ev.conform(values[8].clone(), &Type::List(Box::new(Type::Domain(Domain::Name)))).is_err());
     }
 
     #[test]
