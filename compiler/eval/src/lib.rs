@@ -271,7 +271,7 @@ fn evaluate_part(
             });
         }
         spent.push(shared.budget.spent().since(before));
-        shared.calls = memo::Calls::default();
+        shared.calls.clear();
     }
     for (ev, made) in evaluators.into_iter().zip(&mut done) {
         made.reused = ev.reused;
@@ -1179,7 +1179,9 @@ impl<'p> Evaluator<'p> {
                     }
                     _ => return Err(self.fail(internal(f.iter.span, "for"))),
                 };
-                let mut out = Vec::new();
+                // Room for every item (fewer when the condition leaves some out: then
+                // trimmed, as lists live on in the platform's objects).
+                let mut out = Vec::with_capacity(pairs.len());
                 let n = self.locals.len();
                 for (k, x) in pairs {
                     self.locals.truncate(n);
@@ -1206,6 +1208,7 @@ impl<'p> Evaluator<'p> {
                     }
                 }
                 self.locals.truncate(n);
+                out.shrink_to_fit();
                 v(ValueKind::list(out))
             }
             ExprKind::LetIn(l) => {
@@ -1876,6 +1879,7 @@ fn same(a: &Value, b: &Value) -> bool {
 fn merge(base: Value, patch: Value, span: Span) -> Value {
     match (base.kind, patch.kind) {
         (ValueKind::Record(mut b), ValueKind::Record(p)) => {
+            let mut added = false;
             for (k, pv) in p {
                 match b.get_mut(&k) {
                     Some(bv) if matches!(bv.kind, ValueKind::Record(_)) && matches!(pv.kind, ValueKind::Record(_)) => {
@@ -1886,8 +1890,12 @@ fn merge(base: Value, patch: Value, span: Span) -> Value {
                     Some(bv) => *bv = pv,
                     None => {
                         b.insert(k, pv);
+                        added = true;
                     }
                 }
+            }
+            if added {
+                b.shrink_to_fit();
             }
             Value::new(ValueKind::Record(b), span)
         }
@@ -2198,6 +2206,34 @@ mod tests {
         // Both answers are met, so the assertions above are exercised.
         assert!(as_is > 20 && kept > 5, "{as_is} values as they are, {kept} lists and maps kept");
         assert!(ev.conform(values[8].clone(), &Type::List(Box::new(Type::Domain(Domain::Name)))).is_err());
+    }
+
+    /// Lists and records live on in the platform's objects: a comprehension's list
+    /// (with items left out or not) and a record `with` added fields to hold no room
+    /// past their items.
+    #[test]
+    fn made_lists_and_merged_records_keep_no_spare_room() {
+        let src = "env prod { domain: \"example.org\" }\n\
+                   fn labels(n: String) -> Map<String> = { app: n }\n\
+                   component a {\n  namespace: \"a\"\n  objects: [{ apiVersion: \"v1\", kind: \"ConfigMap\", \
+                   metadata: { name: \"s\" }, extra: { all: [for x in [\"a\", \"b\", \"c\"]: x], \
+                   some: [for x in [\"a\", \"b\", \"c\", \"d\", \"e\"] if x != \"c\": x], \
+                   merged: labels(\"web\") with { tier: \"front\" } } }]\n}\n";
+        let (p, _) = evaluate(&src);
+        let object = &p.envs[0].components[0].objects[0].value;
+        let extra = object.get("extra").unwrap_or_else(|| panic!("no extra in {object:?}"));
+        for (name, len) in [("all", 3), ("some", 4)] {
+            match extra.get(name).map(|v| &v.kind) {
+                Some(cedc_model::ValueKind::List(xs)) => {
+                    assert_eq!((xs.len(), xs.capacity()), (len, len), "{name}: room past its items")
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        match extra.get("merged").map(|v| &v.kind) {
+            Some(cedc_model::ValueKind::Record(f)) => assert_eq!((f.len(), f.capacity()), (2, 2), "merged record"),
+            other => panic!("merged: {other:?}"),
+        }
     }
 
     #[test]

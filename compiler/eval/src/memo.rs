@@ -90,6 +90,12 @@ impl Calls {
         }
     }
 
+    /// Forget every stored call (after a component), keeping the table's room for the
+    /// next component's.
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+    }
+
     /// Store what `function` returned for `args` in `env` (after a [`Found::Missing`]).
     /// The first environment's value is kept: each later one is identical.
     pub(crate) fn store(

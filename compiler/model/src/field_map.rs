@@ -54,6 +54,11 @@ impl FieldMap {
         self.entries.len()
     }
 
+    /// How many fields it has room for without growing.
+    pub fn capacity(&self) -> usize {
+        self.entries.capacity()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -145,6 +150,12 @@ impl FieldMap {
     /// (which keeps the index true: it is by content).
     pub(crate) fn entries_mut(&mut self) -> &mut [(Key, Value)] {
         &mut self.entries
+    }
+
+    /// Give back the room past the fields (a record built field by field keeps what
+    /// its growth left over for as long as it lives).
+    pub fn shrink_to_fit(&mut self) {
+        self.entries.shrink_to_fit();
     }
 
     /// Take every field out, in order.

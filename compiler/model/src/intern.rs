@@ -40,8 +40,10 @@ pub struct Interner {
     keys: HashMap<usize, (Key, Key), State>,
     /// The canonical records (each knows it is: [`Fields::is_canonical`], and is left
     /// as it is, unwalked, when met again).
-    records: hashbrown::HashTable<Fields>,
-    lists: hashbrown::HashTable<List>,
+    /// Each with its hash: growing a table moves every entry, and hashing a record
+    /// again for it (its fields, one level deep) cost more than the look-ups.
+    records: hashbrown::HashTable<(u64, Fields)>,
+    lists: hashbrown::HashTable<(u64, List)>,
     /// Shared records already interned, by address: the original (kept, so that its
     /// address keeps naming it) and its canonical part — met again through another
     /// reference, it is replaced without being copied and walked again.
@@ -240,17 +242,17 @@ impl Interner {
 /// The part of `table` equal to `part`, or `part` itself, which becomes canonical (then
 /// `true`).
 fn canonical<T: Clone>(
-    table: &mut hashbrown::HashTable<T>,
+    table: &mut hashbrown::HashTable<(u64, T)>,
     state: &State,
     part: &T,
     hash: fn(&State, &T) -> u64,
     eq: fn(&T, &T) -> bool,
 ) -> (T, bool) {
     let h = hash(state, part);
-    if let Some(c) = table.find(h, |c| eq(c, part)) {
+    if let Some((_, c)) = table.find(h, |(ch, c)| *ch == h && eq(c, part)) {
         return (c.clone(), false);
     }
-    table.insert_unique(h, part.clone(), |c| hash(state, c));
+    table.insert_unique(h, (h, part.clone()), |(ch, _)| *ch);
     (part.clone(), true)
 }
 
