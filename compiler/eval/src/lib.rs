@@ -2219,7 +2219,7 @@ mod tests {
                    metadata: { name: \"s\" }, extra: { all: [for x in [\"a\", \"b\", \"c\"]: x], \
                    some: [for x in [\"a\", \"b\", \"c\", \"d\", \"e\"] if x != \"c\": x], \
                    merged: labels(\"web\") with { tier: \"front\" } } }]\n}\n";
-        let (p, _) = evaluate(&src);
+        let (p, _) = evaluate(src);
         let object = &p.envs[0].components[0].objects[0].value;
         let extra = object.get("extra").unwrap_or_else(|| panic!("no extra in {object:?}"));
         for (name, len) in [("all", 3), ("some", 4)] {
