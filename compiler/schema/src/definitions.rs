@@ -75,7 +75,10 @@ impl Definitions {
 
     /// The definition called `name` (an added one first), converted on first read.
     pub fn get(&self, name: &str) -> Option<&Arc<Schema>> {
-        if let Some(s) = self.added.get(name) {
+        // Most projects add none: no hashing of the name then.
+        if !self.added.is_empty()
+            && let Some(s) = self.added.get(name)
+        {
             return Some(s);
         }
         let table = self.builtin.as_ref()?;

@@ -274,7 +274,15 @@ pub struct Validator<'r> {
     patterns: HashMap<String, Option<Regex>>,
     /// The shared parts found valid so far ([`Valid`]).
     valid: Valid,
+    /// What each reference met names ([`Resolved`]).
+    resolved: Resolved<'r>,
 }
+
+/// The schema each reference (`Ty::Ref`) met resolves to, by the reference's address:
+/// resolving searches the definitions by name, and the same few references (a
+/// `PodSpec`, an `ObjectMeta`) are met in every object. The schemas live as long as the
+/// validator, unchanged, as for [`Valid`].
+type Resolved<'r> = HashMap<usize, &'r Schema, foldhash::fast::FixedState>;
 
 /// The record and list values found without a violation against a schema at a depth,
 /// by the addresses of the three: evaluation shares equal parts (a container's
@@ -296,7 +304,7 @@ fn shared_addr(value: &Value) -> Option<usize> {
 
 impl<'r> Validator<'r> {
     pub fn new(registry: &'r Registry) -> Validator<'r> {
-        Validator { registry, patterns: HashMap::new(), valid: Valid::default() }
+        Validator { registry, patterns: HashMap::new(), valid: Valid::default(), resolved: Resolved::default() }
     }
 
     /// See [`validate`]. The schema and the value live as long as the validator (the
@@ -306,6 +314,7 @@ impl<'r> Validator<'r> {
             registry: self.registry,
             patterns: &mut self.patterns,
             valid: &mut self.valid,
+            resolved: &mut self.resolved,
             out: Vec::new(),
             segs: Vec::new(),
             enclosing: Vec::new(),
@@ -363,6 +372,7 @@ struct Walk<'s, 'c, 'v> {
     registry: &'s Registry,
     patterns: &'c mut HashMap<String, Option<Regex>>,
     valid: &'c mut Valid,
+    resolved: &'c mut Resolved<'s>,
     out: Vec<Violation>,
     /// The path of the value being visited, as its segments: written out
     /// ([`Walk::path`]) only for a violation, which few values have.
@@ -471,11 +481,20 @@ impl<'s, 'v> Walk<'s, '_, 'v> {
         self.report(value, kind);
     }
 
+    /// The schema `schema` names when it is a reference ([`Resolved`]), else itself.
+    fn resolve(&mut self, schema: &'s Schema) -> &'s Schema {
+        if !matches!(schema.ty, Ty::Ref(_)) {
+            return schema;
+        }
+        let registry = self.registry;
+        self.resolved.entry(std::ptr::from_ref(schema) as usize).or_insert_with(|| registry.resolve(schema))
+    }
+
     /// Check one value against its schema; its children to visit go to `children`.
     /// Returns whether the value was entered as an object (pushed on `enclosing`).
     fn node(&mut self, schema: &'s Schema, value: &'v Value, depth: usize, children: &mut Vec<Visit<'s, 'v>>) -> bool {
         let nullable = schema.nullable;
-        let schema = self.registry.resolve(schema);
+        let schema = self.resolve(schema);
         if matches!(schema.ty, Ty::Any | Ty::Ref(_)) {
             return false;
         }

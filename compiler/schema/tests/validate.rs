@@ -1154,3 +1154,33 @@ fn a_shared_part_is_remembered_valid_only_under_its_schema() {
     let again = validator.validate(&strict_outer, &other);
     assert_eq!(again.iter().map(|v| v.path.as_str()).collect::<Vec<_>>(), ["b.port"]);
 }
+
+/// A validator remembers what each reference it met resolves to (by the reference's
+/// address): two references to different definitions, met again and again by one
+/// validator, each keep checking against their own definition.
+#[test]
+fn a_reused_validator_resolves_each_reference_to_its_own_definition() {
+    let mut registry = Registry::default();
+    let small = object(vec![("port", int_with(NumberRules { maximum: Some(10.0), ..Default::default() }))], &[]);
+    registry.definitions.insert("Small".into(), small);
+    registry.definitions.insert("Named".into(), object(vec![("port", string())], &[]));
+    let schema = object(vec![("a", reference("Small")), ("b", reference("Named"))], &[]);
+    let paths = |found: Vec<Violation>| found.into_iter().map(|v| v.path).collect::<Vec<_>>();
+    // Each value its own allocation (nothing remembered valid by address); the values
+    // outlive the validator.
+    let rounds: Vec<[Value; 3]> = (0..3)
+        .map(|_| {
+            [
+                rec(0, vec![("a", rec(1, vec![("port", i(8, 2))])), ("b", rec(3, vec![("port", s("http", 4))]))]),
+                rec(0, vec![("a", rec(1, vec![("port", s("http", 2))])), ("b", rec(3, vec![("port", i(80, 4))]))]),
+                rec(0, vec![("a", rec(1, vec![("port", i(80, 2))]))]),
+            ]
+        })
+        .collect();
+    let mut validator = Validator::new(&registry);
+    for (round, [fits, swapped, large]) in rounds.iter().enumerate() {
+        assert_eq!(paths(validator.validate(&schema, fits)), Vec::<String>::new(), "round {round}");
+        assert_eq!(paths(validator.validate(&schema, swapped)), ["a.port", "b.port"], "round {round}");
+        assert_eq!(paths(validator.validate(&schema, large)), ["a.port"], "round {round}");
+    }
+}
