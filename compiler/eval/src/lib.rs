@@ -64,13 +64,20 @@ pub fn evaluate_remembering(
     (out.platform, out.diags)
 }
 
+/// How many calls and placed objects environments took from another ([`memo`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Reused {
+    calls: usize,
+    objects: usize,
+}
+
 /// What [`evaluate_counting`] made.
 struct Outcome {
     platform: Platform,
     diags: Diagnostics,
-    /// How many calls an environment took from another ([`memo`]; the tests read it).
+    /// What environments took from another ([`memo`]; the tests read it).
     #[cfg_attr(not(test), allow(dead_code))]
-    reused: usize,
+    reused: Reused,
     /// When remembering: each component's results, to keep, and how many were taken.
     made: Option<(Vec<Stored>, usize)>,
 }
@@ -122,7 +129,10 @@ fn evaluate_counting(
         let spent = spent_by_component(&parts, &done, n);
         made = taken.components.into_iter().zip(spent).map(|(t, spent)| t.unwrap_or(Stored::new(spent))).collect();
     }
-    let reused = done.iter().flat_map(|d| &d.envs).map(|d| d.reused).sum();
+    let reused = done.iter().flat_map(|d| &d.envs).fold(Reused::default(), |a, d| Reused {
+        calls: a.calls + d.reused.calls,
+        objects: a.objects + d.reused.objects,
+    });
     let (diags, envs) = assemble(checked, &parts, done, &taken_at, remember.then_some(&mut made));
     platform.envs = envs;
     Outcome { platform, diags, reused, made: remember.then_some((made, taken_count)) }
@@ -231,8 +241,8 @@ struct Evaluated {
     components: Vec<Option<Component>>,
     diags: Diagnostics,
     budget: Budget,
-    /// How many calls it took from another environment.
-    reused: usize,
+    /// What it took from another environment.
+    reused: Reused,
 }
 
 /// Evaluate `part` in each environment on `budget`: what it made in each (the last
@@ -246,7 +256,8 @@ fn evaluate_part(
     part: &Part,
     budget: Budget,
 ) -> PartDone {
-    let mut shared = Shared { budget, calls: memo::Calls::default(), interner: Interner::new() };
+    let mut shared =
+        Shared { budget, calls: memo::Calls::default(), interner: Interner::new(), placed: memo::Placed::default() };
     let mut evaluators: Vec<Evaluator> =
         checked.envs.iter().map(|env| Evaluator::new(program, checked, &env.name, cluster_scoped)).collect();
     let mut done: Vec<Evaluated> = Vec::with_capacity(checked.envs.len());
@@ -255,7 +266,13 @@ fn evaluate_part(
             ev.with(&mut shared, |ev| ev.unit(|ev| ev.env_attributes(env.module, env.item, env.span)).ok());
         ev.attributes = attributes.clone();
         let components = Vec::with_capacity(part.components.len());
-        done.push(Evaluated { attributes, components, diags: Vec::new(), budget: Budget::default(), reused: 0 });
+        done.push(Evaluated {
+            attributes,
+            components,
+            diags: Vec::new(),
+            budget: Budget::default(),
+            reused: Reused::default(),
+        });
     }
     let mut spent = Vec::with_capacity(part.components.len());
     for &i in &part.components {
@@ -266,12 +283,15 @@ fn evaluate_part(
                 let mut c = ev.component(m, idx);
                 if let Some(c) = &mut c {
                     c.intern(&mut ev.interner);
+                    ev.keep_placed(c);
                 }
+                ev.placing.clear();
                 made.components.push(c);
             });
         }
         spent.push(shared.budget.spent().since(before));
         shared.calls.clear();
+        shared.placed.clear();
     }
     for (ev, made) in evaluators.into_iter().zip(&mut done) {
         made.reused = ev.reused;
@@ -283,6 +303,14 @@ fn evaluate_part(
     PartDone { envs: done, spent }
 }
 
+/// Which of a component's lists an object is placed in.
+#[derive(Clone, Copy)]
+enum Placement {
+    Objects,
+    Installed,
+    Outside,
+}
+
 /// What the evaluators of one part share, lent to the one evaluating
 /// ([`Evaluator::with`]): the budget, the calls stored for the other environments, the
 /// interner.
@@ -290,6 +318,7 @@ struct Shared {
     budget: Budget,
     calls: memo::Calls,
     interner: Interner,
+    placed: memo::Placed,
 }
 
 /// Evaluate one expression of module `m` in the environment `env`, for tools (the
@@ -366,6 +395,11 @@ struct Evaluator<'p> {
     /// What calls returned in the part's other environments ([`memo`]), and this one's
     /// calls for the next.
     calls_made: memo::Calls,
+    /// The objects placed in the part's other environments ([`memo::Placed`]).
+    placed: memo::Placed,
+    /// This component's objects placed from canonical values, for `placed` once the
+    /// component is interned: which list, where in it, and what placing read.
+    placing: Vec<(Placement, usize, memo::Placing)>,
     /// The part's interner: a stored call's value is made canonical when it is stored,
     /// so the components holding it (in every environment) find it so.
     interner: Interner,
@@ -379,8 +413,8 @@ struct Evaluator<'p> {
     overridden: Set<DeclKey>,
     /// The deepest call depth reached since the outermost call being stored began.
     peak_depth: usize,
-    /// How many calls were taken from another environment.
-    reused: usize,
+    /// What was taken from another environment.
+    reused: Reused,
 }
 
 /// A call of a function being evaluated: the call, and the function's module, signature
@@ -429,12 +463,14 @@ impl<'p> Evaluator<'p> {
             composing: 0,
             callees: HashMap::default(),
             calls_made: memo::Calls::default(),
+            placed: memo::Placed::default(),
+            placing: Vec::new(),
             interner: Interner::new(),
             env_reads: 0,
             env_lets: Default::default(),
             overridden: c.overrides.iter().map(|o| o.target.clone()).collect(),
             peak_depth: 0,
-            reused: 0,
+            reused: Reused::default(),
         }
     }
 
@@ -450,6 +486,7 @@ impl<'p> Evaluator<'p> {
     fn lend(&mut self, shared: &mut Shared) {
         std::mem::swap(&mut self.budget, &mut shared.budget);
         std::mem::swap(&mut self.calls_made, &mut shared.calls);
+        std::mem::swap(&mut self.placed, &mut shared.placed);
         std::mem::swap(&mut self.interner, &mut shared.interner);
     }
 
@@ -801,10 +838,10 @@ impl<'p> Evaluator<'p> {
         let vault = given(fields.shift_remove("vault"));
         let reader = given(fields.shift_remove("reads_secrets_as"));
         let mut ok = true;
-        let objects = self.objects(list, &ns_value, labels.as_ref(), &mut ok);
+        let objects = self.objects(Placement::Objects, list, &ns_value, labels.as_ref(), &mut ok);
         // What a chart installs or is made outside gets no labels of the component.
-        let installed = self.objects(take_list(installs), &ns_value, None, &mut ok);
-        let outside = self.objects(made_outside, &ns_value, None, &mut ok);
+        let installed = self.objects(Placement::Installed, take_list(installs), &ns_value, None, &mut ok);
+        let outside = self.objects(Placement::Outside, made_outside, &ns_value, None, &mut ok);
         let labels = labels.and_then(|l| l.as_record().cloned()).unwrap_or_default();
         ok.then(|| Component {
             name: d.name.name.clone(),
@@ -829,18 +866,63 @@ impl<'p> Evaluator<'p> {
 
     /// Each value of `list` as an object of the component (see `object`); `ok` turns
     /// false when one cannot be.
-    fn objects(&mut self, list: Vec<Value>, ns: &Value, labels: Option<&Value>, ok: &mut bool) -> Vec<Object> {
+    fn objects(
+        &mut self,
+        which: Placement,
+        list: Vec<Value>,
+        ns: &Value,
+        labels: Option<&Value>,
+        ok: &mut bool,
+    ) -> Vec<Object> {
         let mut out = Vec::with_capacity(list.len());
         for o in list {
             match self.object(o, ns, labels) {
-                Some(obj) => out.push(obj),
+                Some((obj, placing)) => {
+                    if let Some(p) = placing {
+                        self.placing.push((which, out.len(), p));
+                    }
+                    out.push(obj)
+                }
                 None => *ok = false,
             }
         }
         out
     }
 
-    fn object(&mut self, mut o: Value, ns: &Value, labels: Option<&Value>) -> Option<Object> {
+    /// Keep the objects of `c` (interned) that were placed from canonical values, for
+    /// the part's next environments ([`memo::Placed`]).
+    fn keep_placed(&mut self, c: &Component) {
+        for (which, at, placing) in self.placing.drain(..) {
+            let list = match which {
+                Placement::Objects => &c.objects,
+                Placement::Installed => &c.installed,
+                Placement::Outside => &c.outside,
+            };
+            if let Some(o) = list.get(at) {
+                self.placed.store(placing, o.clone());
+            }
+        }
+    }
+
+    /// `o` placed in the component's namespace `ns`, with its `labels`; what placing
+    /// read when `o` is a canonical value (the same in every environment that made it
+    /// by a stored call): an earlier environment's object placed alike is taken as it
+    /// is ([`memo::Placed`]).
+    fn object(&mut self, mut o: Value, ns: &Value, labels: Option<&Value>) -> Option<(Object, Option<memo::Placing>)> {
+        // Without composite kinds an object's scope follows from its value alone: an
+        // earlier environment's object is looked for before its identity is read.
+        let scope_of_value = self.c.composites.is_empty();
+        let placing = |o: &Value, cluster: Option<bool>| match &o.kind {
+            ValueKind::Record(fields) if fields.is_canonical() => {
+                Some(memo::Placing { value: fields.clone(), cluster, namespace: ns.clone(), labels: labels.cloned() })
+            }
+            _ => None,
+        };
+        let early = placing(&o, None).filter(|_| scope_of_value);
+        if let Some(found) = early.as_ref().and_then(|p| self.placed.find(p)) {
+            self.reused.objects += 1;
+            return Some((found.clone(), None));
+        }
         let id = |o: &Value, path: &[&str]| o.path(path).and_then(text);
         let (Some(api_version), Some(kind), Some(name)) =
             (id(&o, &["apiVersion"]), id(&o, &["kind"]), id(&o, &["metadata", "name"]))
@@ -858,6 +940,13 @@ impl<'p> Evaluator<'p> {
             Some(scope) => scope == xp_views::SCOPE_CLUSTER || scope == xp_views::SCOPE_LEGACY_CLUSTER,
             None => (self.cluster_scoped)(group, &kind),
         };
+        // With composite kinds, the scope an environment gives a kind is part of what
+        // placing reads.
+        let placing = if scope_of_value { early } else { placing(&o, Some(cluster)) };
+        if let Some(found) = placing.as_ref().filter(|_| !scope_of_value).and_then(|p| self.placed.find(p)) {
+            self.reused.objects += 1;
+            return Some((found.clone(), None));
+        }
         let ValueKind::Record(fields) = &mut o.kind else { return None };
         let meta = fields.get_mut("metadata")?;
         let ValueKind::Record(meta_fields) = &mut meta.kind else { return None };
@@ -899,7 +988,7 @@ impl<'p> Evaluator<'p> {
             self.fail(d);
             return None;
         }
-        Some(Object { api_version, kind, name, namespace, value: o })
+        Some((Object { api_version, kind, name, namespace, value: o }, placing))
     }
 
     // ------------------------------------------------------------- conformance
@@ -1663,7 +1752,7 @@ impl<'p> Evaluator<'p> {
                 let (slots, bytes) = budget::copy_cost(&v);
                 self.charge(called.call.span, slots.max(1), bytes)?;
                 self.peak_depth = self.peak_depth.max(self.depth + below);
-                self.reused += 1;
+                self.reused.calls += 1;
                 return Ok(v);
             }
             memo::Found::Value(..) => return self.run_body(called, locals),
@@ -2002,6 +2091,12 @@ mod tests {
     /// Evaluate `src` (one file): the platform, and how many calls an environment took
     /// from another.
     fn evaluate(src: &str) -> (Platform, usize) {
+        let (p, reused) = evaluate_reusing(src);
+        (p, reused.calls)
+    }
+
+    /// Evaluate `src` (one file): the platform, and what environments took from another.
+    fn evaluate_reusing(src: &str) -> (Platform, super::Reused) {
         let mut fs = cedc_names::MemoryFs::default();
         fs.files.insert("main.ced".into(), src.as_bytes().to_vec());
         let (program, diags) = cedc_names::load_project(&fs, &["main.ced".to_string()]);
@@ -2234,6 +2329,53 @@ mod tests {
             Some(cedc_model::ValueKind::Record(f)) => assert_eq!((f.len(), f.capacity()), (2, 2), "merged record"),
             other => panic!("merged: {other:?}"),
         }
+    }
+
+    /// An object a stored call made is placed (namespace, labels) once and taken as it
+    /// is by the next environments, unless what placing reads differs there: a
+    /// component's namespace or labels overridden in one environment places it anew
+    /// there, with its own namespace and labels.
+    #[test]
+    fn placed_objects_are_taken_from_the_first_environment_unless_placed_differently() {
+        let src = "env prod { domain: \"example.org\" }\nenv staging { domain: \"staging.example.org\" }\n\
+                   env sandbox { domain: \"sandbox.example.org\" }\n\
+                   fn cm(n: String) -> Object = { apiVersion: \"v1\", kind: \"ConfigMap\", metadata: { name: n }, data: { v: \"x\" } }\n\
+                   fn ns(n: String) -> Object = { apiVersion: \"v1\", kind: \"Namespace\", metadata: { name: n } }\n\
+                   component a {\n  namespace: \"a\"\n  objects: [cm(\"one\"), cm(\"two\"), ns(\"extra\")]\n}\n\
+                   component b {\n  namespace: \"b\"\n  labels: { team: \"b\" }\n  objects: [cm(\"one\")]\n}\n\
+                   in staging {\n  a.namespace = \"a-staging\"\n}\n\
+                   in sandbox {\n  b.labels = { team: \"sandbox\" }\n}\n";
+        let (p, reused) = evaluate_reusing(src);
+        let placed = |env: usize, c: usize| -> Vec<(String, String, String)> {
+            p.envs[env].components[c]
+                .objects
+                .iter()
+                .map(|o| {
+                    let meta = o.value.get("metadata");
+                    let text = |v: Option<&cedc_model::Value>| v.and_then(|v| v.as_str()).unwrap_or("-").to_string();
+                    let team = meta.and_then(|m| m.get("labels")).and_then(|l| l.get("team"));
+                    (text(meta.and_then(|m| m.get("name"))), text(meta.and_then(|m| m.get("namespace"))), text(team))
+                })
+                .collect()
+        };
+        let a = |ns: &str| {
+            vec![
+                ("one".to_string(), ns.to_string(), "-".to_string()),
+                ("two".into(), ns.into(), "-".into()),
+                ("extra".into(), "-".into(), "-".into()),
+            ]
+        };
+        let b = |team: &str| vec![("one".to_string(), "b".to_string(), team.to_string())];
+        assert_eq!([placed(0, 0), placed(1, 0), placed(2, 0)], [a("a"), a("a-staging"), a("a")]);
+        assert_eq!([placed(0, 1), placed(1, 1), placed(2, 1)], [b("b"), b("b"), b("sandbox")]);
+        // The identity agrees with the value wherever the object was taken from.
+        let namespaces: Vec<Option<&str>> =
+            p.envs.iter().flat_map(|e| e.components[0].objects.iter().map(|o| o.namespace.as_deref())).collect();
+        let want = [Some("a"), Some("a"), None, Some("a-staging"), Some("a-staging"), None, Some("a"), Some("a"), None];
+        assert_eq!(namespaces, want);
+        // a: sandbox takes prod's three, staging places all three anew (its namespace
+        // differs); b: staging takes prod's one, sandbox places it anew (its labels).
+        assert_eq!(reused.objects, 3 + 1, "{reused:?}");
     }
 
     #[test]

@@ -21,7 +21,7 @@
 //! without it; a call is reused only where the call depth it needed still fits
 //! ([`Entry::depth`]). Nothing depends on a hash's order: entries are only looked up.
 
-use cedc_model::{Value, ValueKind};
+use cedc_model::{Fields, Object, Value, ValueKind};
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
 
@@ -118,6 +118,76 @@ impl Calls {
             let entry = Entry { hash, function, args, value, env: Arc::clone(env), depth };
             self.entries.insert_unique(hash, entry, |e| e.hash);
         }
+    }
+}
+
+/// Objects a component placed in its namespace in one environment, by the canonical
+/// value they were made from, for the next environments of the same component.
+///
+/// Placing an object (`Evaluator::object`) writes its namespace and the component's
+/// labels into a copy of it, which the component's interning then walks and finds equal
+/// to the one the first environment made. An object a stored call made ([`Calls`]) is
+/// the same canonical value in every environment; placed with an identical namespace
+/// and labels, and the same scope, it is the same object: the next environments take
+/// the first one's, already canonical, instead of copying and interning it again.
+///
+/// Invariants: an entry is what placing its value again would give, interned (the
+/// key compares what placing reads: the value by address — canonical parts are
+/// immutable and kept alive by the entry —, the namespace and labels as [`identical`],
+/// the scope); only successful placements are stored; the store holds one component's
+/// objects and is emptied after it, as [`Calls`] is.
+#[derive(Default)]
+pub(crate) struct Placed {
+    by_value: std::collections::HashMap<usize, Vec<PlacedObject>, State>,
+}
+
+/// What placing a canonical value read: see [`Placed`].
+pub(crate) struct Placing {
+    /// The value placed (kept: its address names it).
+    pub(crate) value: Fields,
+    /// Whether the kind is cluster-scoped, when that depends on more than the value
+    /// (a composite kind's scope is evaluated in each environment).
+    pub(crate) cluster: Option<bool>,
+    pub(crate) namespace: Value,
+    pub(crate) labels: Option<Value>,
+}
+
+/// One placed object and what it was placed with.
+struct PlacedObject {
+    placing: Placing,
+    object: Object,
+}
+
+impl Placing {
+    fn same(&self, other: &Placing) -> bool {
+        self.value.addr() == other.value.addr()
+            && self.cluster == other.cluster
+            && identical(&self.namespace, &other.namespace, 0)
+            && match (&self.labels, &other.labels) {
+                (Some(a), Some(b)) => identical(a, b, 0),
+                (None, None) => true,
+                _ => false,
+            }
+    }
+}
+
+impl Placed {
+    /// The object placing `placing` gave in an earlier environment.
+    pub(crate) fn find(&self, placing: &Placing) -> Option<&Object> {
+        let found = self.by_value.get(&placing.value.addr())?;
+        found.iter().find(|p| p.placing.same(placing)).map(|p| &p.object)
+    }
+
+    /// Keep `object` (interned) as what placing `placing` gives.
+    pub(crate) fn store(&mut self, placing: Placing, object: Object) {
+        if self.find(&placing).is_none() {
+            self.by_value.entry(placing.value.addr()).or_default().push(PlacedObject { placing, object });
+        }
+    }
+
+    /// Forget every placed object (after a component).
+    pub(crate) fn clear(&mut self) {
+        self.by_value.clear();
     }
 }
 
