@@ -345,8 +345,9 @@ struct Visit<'s, 'v> {
     /// What the value adds to its parent's path.
     seg: Seg<'v>,
     depth: usize,
-    /// A duplicate list item, reported before the item's own violations.
-    duplicate: Option<ViolationKind>,
+    /// A duplicate list item, reported before the item's own violations (boxed: the
+    /// walk's stack moves every step, and almost none has one).
+    duplicate: Option<Box<ViolationKind>>,
 }
 
 /// What to check a value against.
@@ -408,7 +409,6 @@ impl<'s, 'v> Walk<'s, '_, 'v> {
     fn run(&mut self, schema: &'s Schema, value: &'v Value) {
         let root = Visit { check: Check::Schema(schema), value, seg: Seg::Root, depth: 0, duplicate: None };
         let mut stack = vec![Step::Visit(root)];
-        let mut children = Vec::new();
         while let Some(step) = stack.pop() {
             let visit = match step {
                 Step::Leave { path_len, object, part } => {
@@ -430,21 +430,26 @@ impl<'s, 'v> Walk<'s, '_, 'v> {
                 self.segs.push(visit.seg);
             }
             if let Some(kind) = visit.duplicate {
+                let kind = *kind;
                 self.report(visit.value, kind);
             }
             let mut part = None;
-            let object = match visit.check {
-                Check::Schema(schema) => {
-                    if let Some(addr) = shared_addr(visit.value) {
-                        let key = (std::ptr::from_ref(schema) as usize, addr, visit.depth);
-                        if self.valid.contains(&key) {
-                            self.segs.truncate(path_len);
-                            continue;
-                        }
-                        part = Some((key, self.out.len()));
-                    }
-                    self.node(schema, visit.value, visit.depth, &mut children)
+            if let Check::Schema(schema) = visit.check
+                && let Some(addr) = shared_addr(visit.value)
+            {
+                let key = (std::ptr::from_ref(schema) as usize, addr, visit.depth);
+                if self.valid.contains(&key) {
+                    self.segs.truncate(path_len);
+                    continue;
                 }
+                part = Some((key, self.out.len()));
+            }
+            // The step leaving the value, then its children straight on the stack (put
+            // in reverse once pushed, so the first is visited next).
+            let leave = stack.len();
+            stack.push(Step::Leave { path_len, object: false, part });
+            let object = match visit.check {
+                Check::Schema(schema) => self.node(schema, visit.value, visit.depth, &mut stack),
                 Check::Unknown(obj) => {
                     if let Seg::Key(key) = visit.seg {
                         self.unknown_field(obj, key, visit.value);
@@ -459,8 +464,12 @@ impl<'s, 'v> Walk<'s, '_, 'v> {
                 }
                 Check::Nothing => false,
             };
-            stack.push(Step::Leave { path_len, object, part });
-            stack.extend(children.drain(..).rev().map(Step::Visit));
+            if let Some(Step::Leave { object: entered, .. }) = stack.get_mut(leave) {
+                *entered = object;
+            }
+            if let Some(children) = stack.get_mut(leave + 1..) {
+                children.reverse();
+            }
         }
     }
 
@@ -490,9 +499,10 @@ impl<'s, 'v> Walk<'s, '_, 'v> {
         self.resolved.entry(std::ptr::from_ref(schema) as usize).or_insert_with(|| registry.resolve(schema))
     }
 
-    /// Check one value against its schema; its children to visit go to `children`.
+    /// Check one value against its schema; its children to visit are pushed on
+    /// `children`, in order.
     /// Returns whether the value was entered as an object (pushed on `enclosing`).
-    fn node(&mut self, schema: &'s Schema, value: &'v Value, depth: usize, children: &mut Vec<Visit<'s, 'v>>) -> bool {
+    fn node(&mut self, schema: &'s Schema, value: &'v Value, depth: usize, children: &mut Vec<Step<'s, 'v>>) -> bool {
         let nullable = schema.nullable;
         let schema = self.resolve(schema);
         if matches!(schema.ty, Ty::Any | Ty::Ref(_)) {
@@ -536,7 +546,7 @@ impl<'s, 'v> Walk<'s, '_, 'v> {
         value: &'v Value,
         fields: &'v Fields,
         depth: usize,
-        children: &mut Vec<Visit<'s, 'v>>,
+        children: &mut Vec<Step<'s, 'v>>,
     ) {
         let present = |k: &str| fields.get(k).is_some_and(|v| !matches!(v.kind, ValueKind::None));
         for field in &obj.required {
@@ -588,7 +598,13 @@ impl<'s, 'v> Walk<'s, '_, 'v> {
                     Additional::Forbidden => Check::Unknown(obj),
                 }
             };
-            children.push(Visit { check, value: field, seg: Seg::Key(key), depth: depth + 1, duplicate: None });
+            children.push(Step::Visit(Visit {
+                check,
+                value: field,
+                seg: Seg::Key(key),
+                depth: depth + 1,
+                duplicate: None,
+            }));
         }
     }
 
@@ -655,7 +671,7 @@ impl<'s, 'v> Walk<'s, '_, 'v> {
         value: &'v Value,
         items: &'v [Value],
         depth: usize,
-        children: &mut Vec<Visit<'s, 'v>>,
+        children: &mut Vec<Step<'s, 'v>>,
     ) {
         let count = items.len() as u64;
         if let Some(min) = arr.min_items.filter(|m| count < *m) {
@@ -686,7 +702,7 @@ impl<'s, 'v> Walk<'s, '_, 'v> {
                 items.iter().map(|item| map_identity(item, &arr.map_keys, &defaults)).collect()
             }
         };
-        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut seen: HashMap<&str, usize, foldhash::fast::FixedState> = HashMap::default();
         for (i, item) in items.iter().enumerate() {
             let mut duplicate = None;
             if let Some(Some(id)) = identities.get(i) {
@@ -695,8 +711,12 @@ impl<'s, 'v> Walk<'s, '_, 'v> {
                         let first_path = format!("{}[{first}]", self.path());
                         let keys = if arr.list_type == ListType::Map { arr.map_keys.clone() } else { Vec::new() };
                         let first_span = items.get(first).map_or(item.origin.span, |f| f.origin.span);
-                        duplicate =
-                            Some(ViolationKind::Duplicate { what: id.clone(), keys, first: first_path, first_span });
+                        duplicate = Some(Box::new(ViolationKind::Duplicate {
+                            what: id.clone(),
+                            keys,
+                            first: first_path,
+                            first_span,
+                        }));
                     }
                     None => {
                         seen.insert(id, i);
@@ -708,7 +728,7 @@ impl<'s, 'v> Walk<'s, '_, 'v> {
                 None if duplicate.is_some() => Check::Nothing,
                 None => continue,
             };
-            children.push(Visit { check, value: item, seg: Seg::Index(i), depth: depth + 1, duplicate });
+            children.push(Step::Visit(Visit { check, value: item, seg: Seg::Index(i), depth: depth + 1, duplicate }));
         }
     }
 
