@@ -127,20 +127,20 @@ mod tests {
                 // with the layout it was made (or last grown) with.
                 unsafe {
                     let zeroed = a.alloc_zeroed(layout);
-                    assert!(!zeroed.is_null() && zeroed as usize % align == 0, "zeroed {size} by {align}");
+                    assert!(!zeroed.is_null() && (zeroed as usize).is_multiple_of(align), "zeroed {size} by {align}");
                     assert!((0..size).all(|i| *zeroed.add(i) == 0), "zeroed {size} by {align}");
                     a.dealloc(zeroed, layout);
                     let block = a.alloc(layout);
-                    assert!(!block.is_null() && block as usize % align == 0, "{size} by {align}");
+                    assert!(!block.is_null() && (block as usize).is_multiple_of(align), "{size} by {align}");
                     for i in 0..size {
                         *block.add(i) = (i % 251) as u8;
                     }
                     let grown = a.realloc(block, layout, size * 3);
-                    assert!(!grown.is_null() && grown as usize % align == 0, "grown {size} by {align}");
+                    assert!(!grown.is_null() && (grown as usize).is_multiple_of(align), "grown {size} by {align}");
                     assert!((0..size).all(|i| *grown.add(i) == (i % 251) as u8), "grown {size} by {align}");
                     let big = Layout::from_size_align_unchecked(size * 3, align);
                     let shrunk = a.realloc(grown, big, size);
-                    assert!(!shrunk.is_null() && shrunk as usize % align == 0, "shrunk {size} by {align}");
+                    assert!(!shrunk.is_null() && (shrunk as usize).is_multiple_of(align), "shrunk {size} by {align}");
                     assert!((0..size).all(|i| *shrunk.add(i) == (i % 251) as u8), "shrunk {size} by {align}");
                     a.dealloc(shrunk, layout);
                 }
