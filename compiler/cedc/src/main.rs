@@ -1,6 +1,7 @@
 //! The `cedc` command line. Exit codes: 0 success, 1 user errors (diagnostics, drift
 //! with `build --check`, unformatted files with `fmt --check`), 2 usage or I/O errors.
 
+mod allocator;
 mod diff;
 mod fetch;
 mod github;

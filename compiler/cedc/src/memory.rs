@@ -14,63 +14,7 @@
 //! which allocator runs (the library crates and tests use whatever their binary has).
 
 #[global_allocator]
-static ALLOCATOR: Allocator = Allocator;
-
-/// Every block mimalloc hands out is aligned to at least this (its machine word), so
-/// an allocation asking no more is made by its plain `mi_malloc` family.
-const WORD: usize = std::mem::size_of::<usize>();
-
-/// mimalloc, asked by alignment: the `mimalloc` crate's allocator calls the `_aligned`
-/// entry points for every allocation, whose checks and generic path cost about a
-/// twentieth of `check`'s instructions (docs/performance.md); almost every allocation
-/// the compiler makes needs no more than a word's alignment, which mimalloc's plain
-/// calls give. Larger alignments go through the `_aligned` calls as before.
-struct Allocator;
-
-// SAFETY: each method hands the request to mimalloc, which returns blocks of at least
-// the size asked, aligned to at least `WORD` (plain calls, used only when the layout
-// asks no more) or to the layout's alignment (`_aligned` calls); blocks are freed and
-// grown by the calls made for the same layout's alignment, and `mi_free` frees a block
-// from either family.
-unsafe impl std::alloc::GlobalAlloc for Allocator {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        // SAFETY: see the impl's comment.
-        unsafe {
-            if layout.align() <= WORD {
-                libmimalloc_sys::mi_malloc(layout.size()).cast()
-            } else {
-                libmimalloc_sys::mi_malloc_aligned(layout.size(), layout.align()).cast()
-            }
-        }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        // SAFETY: see the impl's comment.
-        unsafe {
-            if layout.align() <= WORD {
-                libmimalloc_sys::mi_zalloc(layout.size()).cast()
-            } else {
-                libmimalloc_sys::mi_zalloc_aligned(layout.size(), layout.align()).cast()
-            }
-        }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, _layout: std::alloc::Layout) {
-        // SAFETY: see the impl's comment.
-        unsafe { libmimalloc_sys::mi_free(ptr.cast()) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: see the impl's comment.
-        unsafe {
-            if layout.align() <= WORD {
-                libmimalloc_sys::mi_realloc(ptr.cast(), new_size).cast()
-            } else {
-                libmimalloc_sys::mi_realloc_aligned(ptr.cast(), new_size, layout.align()).cast()
-            }
-        }
-    }
-}
+static ALLOCATOR: crate::allocator::Allocator = crate::allocator::Allocator;
 
 /// mimalloc's options by their index in its `mi_option_e` (the bindings name neither):
 /// how long freed memory stays before it is returned to the system, in milliseconds,
@@ -111,6 +55,7 @@ pub fn return_freed() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::allocator::Allocator;
     use std::alloc::{GlobalAlloc, Layout};
 
     /// Every alignment from a byte to a page, with sizes below, at and above it: each

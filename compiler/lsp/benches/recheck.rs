@@ -9,10 +9,12 @@
 //! publishes the diagnostics. A keystroke making a type error (and the one fixing it) is
 //! published from names and types alone.
 
-/// The allocator `cedc lsp` runs with (compiler/cedc/src/memory.rs): the numbers are the
-/// server's as users run it.
+/// The allocator `cedc lsp` runs with, its one definition included here: the numbers
+/// are the server's as users run it.
+#[path = "../../cedc/src/allocator.rs"]
+mod allocator;
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: allocator::Allocator = allocator::Allocator;
 
 use cedc_lsp::lsp_server::{Connection, Message, Notification, Request, RequestId};
 use serde_json::{Value, json};
