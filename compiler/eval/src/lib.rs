@@ -904,6 +904,14 @@ impl<'p> Evaluator<'p> {
         }
     }
 
+    /// The object an earlier environment of the part placed as `placing` says, if any
+    /// (counted as taken).
+    fn placed_before(&mut self, placing: Option<&memo::Placing>) -> Option<Object> {
+        let found = self.placed.find(placing?)?.clone();
+        self.reused.objects += 1;
+        Some(found)
+    }
+
     /// `o` placed in the component's namespace `ns`, with its `labels`; what placing
     /// read when `o` is a canonical value (the same in every environment that made it
     /// by a stored call): an earlier environment's object placed alike is taken as it
@@ -918,10 +926,9 @@ impl<'p> Evaluator<'p> {
             }
             _ => None,
         };
-        let early = placing(&o, None).filter(|_| scope_of_value);
-        if let Some(found) = early.as_ref().and_then(|p| self.placed.find(p)) {
-            self.reused.objects += 1;
-            return Some((found.clone(), None));
+        let early = if scope_of_value { placing(&o, None) } else { None };
+        if let Some(found) = self.placed_before(early.as_ref()) {
+            return Some((found, None));
         }
         let id = |o: &Value, path: &[&str]| o.path(path).and_then(text);
         let (Some(api_version), Some(kind), Some(name)) =
@@ -943,9 +950,8 @@ impl<'p> Evaluator<'p> {
         // With composite kinds, the scope an environment gives a kind is part of what
         // placing reads.
         let placing = if scope_of_value { early } else { placing(&o, Some(cluster)) };
-        if let Some(found) = placing.as_ref().filter(|_| !scope_of_value).and_then(|p| self.placed.find(p)) {
-            self.reused.objects += 1;
-            return Some((found.clone(), None));
+        if let Some(found) = self.placed_before(placing.as_ref().filter(|_| !scope_of_value)) {
+            return Some((found, None));
         }
         let ValueKind::Record(fields) = &mut o.kind else { return None };
         let meta = fields.get_mut("metadata")?;
