@@ -202,23 +202,28 @@ fn size_budget(span: Span) -> Diagnostic {
 
 /// Slots and bytes of the whole of `v`: one slot per list item, map entry and record
 /// field, plus the bytes of record keys — the work of looking at every part of it (a
-/// comparison). Iterative, so a deeply nested value cannot overflow the stack.
+/// comparison). Iterative, so a deeply nested value cannot overflow the stack; only the
+/// lists and records met inside it wait on the stack (most comparisons are with a
+/// scalar, `x == none`, and allocate nothing).
 pub fn walk_cost(v: &Value) -> (u64, u64) {
     let mut slots: u64 = 0;
     let mut bytes: u64 = 0;
-    let mut todo = vec![v];
-    while let Some(v) = todo.pop() {
+    let mut todo: Vec<&Value> = Vec::new();
+    let mut next = Some(v);
+    while let Some(v) = next.take().or_else(|| todo.pop()) {
         match &v.kind {
             ValueKind::List(xs) => {
                 slots += xs.len() as u64;
                 bytes += xs.len() as u64 * SLOT_BYTES;
-                todo.extend(xs.iter());
+                todo.extend(xs.iter().filter(|x| is_compound(x)));
             }
             ValueKind::Record(fields) => {
                 slots += fields.len() as u64;
                 for (k, x) in fields {
                     bytes += SLOT_BYTES + k.len() as u64;
-                    todo.push(x);
+                    if is_compound(x) {
+                        todo.push(x);
+                    }
                 }
             }
             _ => {}
@@ -227,20 +232,24 @@ pub fn walk_cost(v: &Value) -> (u64, u64) {
     (slots, bytes)
 }
 
+/// Whether [`walk_cost`] has anything to count inside `v`.
+fn is_compound(v: &Value) -> bool {
+    matches!(v.kind, ValueKind::List(_) | ValueKind::Record(_))
+}
+
 /// Slots and bytes a copy of `v` allocates: records share their fields (nothing), strings
 /// are reference-counted (nothing), a list's items are copied (a slot each, and what
-/// copying each of them allocates). Iterative, like [`walk_cost`].
+/// copying each of them allocates). Iterative, like [`walk_cost`]: only the lists inside
+/// the list wait on the stack.
 pub fn copy_cost(v: &Value) -> (u64, u64) {
-    // Most values read are not lists: nothing to walk, nothing to allocate.
-    if !matches!(v.kind, ValueKind::List(_)) {
-        return (0, 0);
-    }
+    let is_list = |v: &&Value| matches!(v.kind, ValueKind::List(_));
     let mut slots: u64 = 0;
-    let mut todo = vec![v];
-    while let Some(v) = todo.pop() {
+    let mut todo: Vec<&Value> = Vec::new();
+    let mut next = Some(v);
+    while let Some(v) = next.take().or_else(|| todo.pop()) {
         if let ValueKind::List(xs) = &v.kind {
             slots += xs.len() as u64;
-            todo.extend(xs.iter());
+            todo.extend(xs.iter().filter(is_list));
         }
     }
     (slots, slots * SLOT_BYTES)

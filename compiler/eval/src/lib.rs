@@ -1728,7 +1728,7 @@ impl<'p> Evaluator<'p> {
                 values[j] = Some(v);
             }
         }
-        let mut locals = Vec::new();
+        let mut locals = Vec::with_capacity(values.len());
         for ((p, binding), v) in sig.params.iter().zip(&decl.params).zip(values) {
             let v = match (v, &p.default) {
                 (Some(v), _) => v,
