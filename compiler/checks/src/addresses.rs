@@ -37,7 +37,7 @@ pub(crate) enum Address<'v> {
 pub(crate) type Found<'v> = crate::HashMap<usize, Vec<Address<'v>>>;
 
 /// The addresses in the strings of the object `o`, when it holds any: they depend on
-/// its value alone, so `crate::distinct` scans each distinct value once for all
+/// its value alone, so `crate::DistinctPass` scans each distinct value once for all
 /// environments.
 pub(crate) fn in_object(o: &cedc_model::Object) -> Option<Vec<Address<'_>>> {
     let mut out = Vec::new();

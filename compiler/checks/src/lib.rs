@@ -33,6 +33,12 @@ pub fn check(platform: &Platform, registry: &Registry, unchecked: &[String]) -> 
 /// nothing (when `kinds`, the fingerprint of the kinds known, is the same), and keeping
 /// this one's for the next: the language server's, where most objects are the values
 /// the last evaluation made ([`Remembered`]).
+///
+/// Two rounds of parallel tasks: first the distinct pass's stripes ([`DistinctPass`],
+/// the longest tasks, handed out first) together with every environment's checks that
+/// read the model alone ([`Check::Model`]), so that neither waits for the other's last
+/// task; then the checks that read what the pass found ([`Check::Found`]). The reports
+/// come in the order of the environments, then of [`CHECKS`], whatever ran when.
 pub fn check_remembering(
     platform: &Platform,
     registry: &Registry,
@@ -40,19 +46,43 @@ pub fn check_remembering(
     remembered: Option<(&Remembered, u64)>,
 ) -> Diagnostics {
     let dirs = argocd::OutputDirs::new(platform);
-    let Distinct { rules, plaintext, addresses } = distinct(platform, registry, unchecked, remembered);
-    let cx =
-        Cx { platform, registry, unchecked, dirs: &dirs, rules: &rules, plaintext: &plaintext, addresses: &addresses };
-    // Every check of every environment is an independent task: in parallel, the
-    // reports in the order of the environments, then of `CHECKS`.
-    let tasks: Vec<(&Environment, &Check)> =
-        platform.envs.iter().flat_map(|env| CHECKS.iter().map(move |c| (env, c))).collect();
-    let done = cedc_model::parallel::map(&tasks, |(env, check)| {
+    let cx = Cx { platform, registry, unchecked, dirs: &dirs };
+    let pass = DistinctPass::new(platform, unchecked, remembered);
+    let of = |reads: fn(&Check) -> bool| {
+        let envs = platform.envs.iter().enumerate();
+        envs.flat_map(move |(e, env)| {
+            CHECKS.iter().enumerate().filter(move |(_, c)| reads(c)).map(move |(i, _)| (e, env, i))
+        })
+    };
+    let first: Vec<Task> = (0..pass.stripes)
+        .map(Task::Stripe)
+        .chain(of(|c| matches!(c, Check::Model(_))).map(|(e, env, i)| Task::Check(e, env, i)))
+        .collect();
+    let mut reports: HashMap<(usize, usize), Diagnostics> = HashMap::default();
+    let mut findings = Vec::new();
+    for (task, done) in first.iter().zip(cedc_model::parallel::map(&first, |t| pass.run(t, &cx))) {
+        match (task, done) {
+            (Task::Check(e, _, i), Done::Reports(d)) => {
+                reports.insert((*e, *i), d);
+            }
+            (_, Done::Found(found)) => findings.extend(found),
+            (Task::Stripe(_), Done::Reports(_)) => {}
+        }
+    }
+    let found = pass.finish(findings, remembered);
+    let second: Vec<(usize, &Environment, usize)> = of(|c| matches!(c, Check::Found(_))).collect();
+    let done = cedc_model::parallel::map(&second, |(_, env, i)| {
         let mut diags = Vec::new();
-        check(&cx, env, &mut diags);
+        if let Check::Found(check) = &CHECKS[*i] {
+            check(&cx, &found, env, &mut diags);
+        }
         diags
     });
-    done.into_iter().flatten().collect()
+    for ((e, _, i), d) in second.iter().zip(done) {
+        reports.insert((*e, *i), d);
+    }
+    let order = (0..platform.envs.len()).flat_map(|e| (0..CHECKS.len()).map(move |i| (e, i)));
+    order.filter_map(|at| reports.remove(&at)).flatten().collect()
 }
 
 /// What every check may read besides its environment.
@@ -61,28 +91,37 @@ struct Cx<'a> {
     registry: &'a Registry,
     unchecked: &'a [String],
     dirs: &'a argocd::OutputDirs<'a>,
-    rules: &'a Rules,
-    /// What each object written gives away ([`plaintext::of_object`], by [`distinct`]).
-    plaintext: &'a plaintext::Findings<'a>,
-    /// The in-cluster addresses in the strings of each object written ([`distinct`]).
-    addresses: &'a addresses::Found<'a>,
+}
+
+/// One task of [`check_remembering`]'s first round.
+enum Task<'p> {
+    /// The distinct objects of one stripe ([`DistinctPass::stripe`]).
+    Stripe(usize),
+    /// The check at this index of [`CHECKS`] in the environment at this index.
+    Check(usize, &'p Environment, usize),
+}
+
+/// What a [`Task`] gives.
+enum Done<'p> {
+    Found(Vec<(usize, Finding<'p>)>),
+    Reports(Diagnostics),
 }
 
 /// What [`object_rules`] reports of each object cedc writes, by [`Object::value_id`]
-/// (see [`distinct`]), in no environment and not yet pointed at the input
+/// (see [`DistinctPass`]), in no environment and not yet pointed at the input
 /// ([`at_input`], per object): only the objects with something to report.
 type Rules = HashMap<usize, Vec<Diagnostic>>;
 
-/// How many tasks each core gets for work done once per distinct object
-/// ([`per_distinct_object`]): each task's objects are every n-th of the list, so that
-/// the tasks are alike in size.
+/// How many stripes each core gets of the work done once per distinct object
+/// ([`DistinctPass`]): each stripe's objects are every n-th of the list, so that the
+/// stripes are alike in size.
 const TASKS_PER_CORE: usize = 2;
 
 /// Every distinct object cedc writes in any environment, by [`Object::value_id`], in
 /// the order first met. Evaluation stores equal values once ([`cedc_model::Interner`]),
 /// so an object every environment makes alike (most of a platform) is one value: for
-/// what depends on the value alone, it is computed once ([`per_distinct_object`]), and
-/// each environment's check then reads its objects' results in its own order.
+/// what depends on the value alone, it is computed once ([`DistinctPass`]), and each
+/// environment's check then reads its objects' results in its own order.
 fn distinct_objects(platform: &Platform) -> Vec<(usize, &Object)> {
     let mut distinct = std::collections::HashSet::<usize, foldhash::fast::FixedState>::default();
     platform
@@ -93,29 +132,6 @@ fn distinct_objects(platform: &Platform) -> Vec<(usize, &Object)> {
         .collect()
 }
 
-/// `f` of each object of `todo` ([`distinct_objects`]), in parallel, each task with a
-/// state of its own made by `state` (a schema validator compiles the patterns it meets
-/// once per task): only the `Some` results are kept.
-fn per_distinct_object<'p, S, T: Send>(
-    todo: &[(usize, &'p Object)],
-    state: impl Fn() -> S + Sync,
-    f: impl Fn(&mut S, &'p Object) -> Option<T> + Sync,
-) -> HashMap<usize, T> {
-    let tasks = cedc_model::parallel::cores() * TASKS_PER_CORE;
-    let stripes: Vec<usize> = (0..tasks.min(todo.len())).collect();
-    let done = cedc_model::parallel::map(&stripes, |&first| {
-        let mut state = state();
-        let found: Vec<(usize, T)> = todo
-            .iter()
-            .skip(first)
-            .step_by(stripes.len())
-            .filter_map(|(id, o)| f(&mut state, o).map(|t| (*id, t)))
-            .collect();
-        found
-    });
-    done.into_iter().flatten().collect()
-}
-
 /// What each distinct object written gives away, whatever the environment.
 struct Distinct<'p> {
     rules: Rules,
@@ -123,34 +139,63 @@ struct Distinct<'p> {
     addresses: addresses::Found<'p>,
 }
 
-/// Every object cedc writes in any environment, once per distinct value
-/// ([`per_distinct_object`]: whatever the environment, what these give depends on the
-/// value alone): validated against its kind's schema (unless the project asked not
-/// to), its strings scanned for credentials ([`plaintext::of_object`]) and for in-cluster
-/// addresses ([`addresses::in_object`]) — one after the other while the value is in
-/// the cache. Only the objects with something to report are kept; each environment's
-/// checks report their objects' findings in their own order.
-fn distinct<'p>(
-    platform: &'p Platform,
-    registry: &Registry,
-    unchecked: &[String],
-    remembered: Option<(&Remembered, u64)>,
-) -> Distinct<'p> {
-    let mut todo = distinct_objects(platform);
-    let fingerprint = remembered.map(|(_, kinds)| fingerprint(kinds, unchecked));
-    let mut clean = remembered.zip(fingerprint).map(|((r, _), f)| r.take(f)).unwrap_or_default();
-    let mut still_clean = HashMap::default();
-    todo.retain(|(id, _)| match clean.remove(id) {
-        Some(v) => {
-            still_clean.insert(*id, v);
-            false
+/// What [`DistinctPass::stripe`] found in one object: its rules' reports, what it gives
+/// away, the addresses in it (at least one of them).
+type Finding<'p> = (Option<Vec<Diagnostic>>, Option<plaintext::Scanned<'p>>, Option<Vec<addresses::Address<'p>>>);
+
+/// Every object cedc writes in any environment, once per distinct value (whatever the
+/// environment, what these give depends on the value alone): validated against its
+/// kind's schema (unless the project asked not to), its strings scanned for credentials
+/// ([`plaintext::of_object`]) and for in-cluster addresses ([`addresses::in_object`]) —
+/// one after the other while the value is in the cache. In [`stripes`](Self::stripes),
+/// each a task of its own with its own validator; only the objects with something to
+/// report are kept, and each environment's checks report their objects' findings in
+/// their own order.
+struct DistinctPass<'p> {
+    /// The distinct objects not known clean from the last check ([`Remembered`]).
+    todo: Vec<(usize, &'p Object)>,
+    /// Those known clean, kept for the next check.
+    still_clean: HashMap<usize, cedc_model::Value>,
+    fingerprint: Option<u64>,
+    stripes: usize,
+}
+
+impl<'p> DistinctPass<'p> {
+    fn new(platform: &'p Platform, unchecked: &[String], remembered: Option<(&Remembered, u64)>) -> DistinctPass<'p> {
+        let mut todo = distinct_objects(platform);
+        let fingerprint = remembered.map(|(_, kinds)| fingerprint(kinds, unchecked));
+        let mut clean = remembered.zip(fingerprint).map(|((r, _), f)| r.take(f)).unwrap_or_default();
+        let mut still_clean = HashMap::default();
+        todo.retain(|(id, _)| match clean.remove(id) {
+            Some(v) => {
+                still_clean.insert(*id, v);
+                false
+            }
+            None => true,
+        });
+        let stripes = (cedc_model::parallel::cores() * TASKS_PER_CORE).min(todo.len());
+        DistinctPass { todo, still_clean, fingerprint, stripes }
+    }
+
+    /// The first round's task `task` ([`check_remembering`]).
+    fn run(&self, task: &Task<'p>, cx: &Cx) -> Done<'p> {
+        match task {
+            Task::Stripe(first) => Done::Found(self.stripe(*first, cx.registry, cx.unchecked)),
+            Task::Check(_, env, i) => {
+                let mut diags = Vec::new();
+                if let Check::Model(check) = &CHECKS[*i] {
+                    check(cx, env, &mut diags);
+                }
+                Done::Reports(diags)
+            }
         }
-        None => true,
-    });
-    let found = per_distinct_object(
-        &todo,
-        || (Validator::new(registry), plaintext::Credentials::default()),
-        |(validator, credentials), o| {
+    }
+
+    /// What the objects of stripe `first` (every [`stripes`](Self::stripes)-th object
+    /// from the `first`) give.
+    fn stripe(&self, first: usize, registry: &Registry, unchecked: &[String]) -> Vec<(usize, Finding<'p>)> {
+        let (mut validator, mut credentials) = (Validator::new(registry), plaintext::Credentials::default());
+        let of = |(id, o): &(usize, &'p Object)| {
             let violations = match registry.lookup(&o.api_version, &o.kind) {
                 Some(kind) if !is_unchecked(o, unchecked) => validator.validate(&kind.schema, &o.value),
                 _ => Vec::new(),
@@ -158,32 +203,43 @@ fn distinct<'p>(
             let mut rules = Vec::new();
             object_rules(o, registry, unchecked, &violations, &mut rules);
             let rules = Some(rules).filter(|r| !r.is_empty());
-            let scanned = plaintext::of_object(credentials, o);
+            let scanned = plaintext::of_object(&mut credentials, o);
             let addresses = addresses::in_object(o);
-            (rules.is_some() || scanned.is_some() || addresses.is_some()).then_some((rules, scanned, addresses))
-        },
-    );
-    if let Some(((r, _), f)) = remembered.zip(fingerprint) {
-        still_clean.extend(todo.iter().filter(|(id, _)| !found.contains_key(id)).map(|(id, o)| (*id, o.value.clone())));
-        r.store(f, still_clean);
+            (rules.is_some() || scanned.is_some() || addresses.is_some()).then_some((*id, (rules, scanned, addresses)))
+        };
+        self.todo.iter().skip(first).step_by(self.stripes.max(1)).filter_map(of).collect()
     }
-    let mut d = Distinct { rules: HashMap::default(), plaintext: HashMap::default(), addresses: HashMap::default() };
-    for (id, (rules, scanned, addresses)) in found {
-        if let Some(r) = rules {
-            d.rules.insert(id, r);
+
+    /// What every stripe found, by object, keeping the objects found clean for the next
+    /// check when `remembered`.
+    fn finish(self, found: Vec<(usize, Finding<'p>)>, remembered: Option<(&Remembered, u64)>) -> Distinct<'p> {
+        if let Some(((r, _), f)) = remembered.zip(self.fingerprint) {
+            let flagged: std::collections::HashSet<usize, foldhash::fast::FixedState> =
+                found.iter().map(|(id, _)| *id).collect();
+            let mut still_clean = self.still_clean;
+            still_clean
+                .extend(self.todo.iter().filter(|(id, _)| !flagged.contains(id)).map(|(id, o)| (*id, o.value.clone())));
+            r.store(f, still_clean);
         }
-        if let Some(s) = scanned {
-            d.plaintext.insert(id, s);
+        let mut d =
+            Distinct { rules: HashMap::default(), plaintext: HashMap::default(), addresses: HashMap::default() };
+        for (id, (rules, scanned, addresses)) in found {
+            if let Some(r) = rules {
+                d.rules.insert(id, r);
+            }
+            if let Some(s) = scanned {
+                d.plaintext.insert(id, s);
+            }
+            if let Some(a) = addresses {
+                d.addresses.insert(id, a);
+            }
         }
-        if let Some(a) = addresses {
-            d.addresses.insert(id, a);
-        }
+        d
     }
-    d
 }
 
 /// What one check keeps for the next (the language server's): the distinct objects in
-/// which [`distinct`] found nothing, by [`Object::value_id`], each with a copy of its
+/// which [`DistinctPass`] found nothing, by [`Object::value_id`], each with a copy of its
 /// value. The copy keeps the value alive, so no other value can have its address, and
 /// records are copied before they are changed while shared, so the value at that address
 /// is the same value: what depends on the value alone (its schema's violations, what it
@@ -217,7 +273,7 @@ impl Remembered {
     }
 }
 
-/// What besides an object's value decides what [`distinct`] finds in it: the kinds known
+/// What besides an object's value decides what [`DistinctPass`] finds in it: the kinds known
 /// (`kinds`, the caller's fingerprint of the registry) and the kinds left unchecked.
 fn fingerprint(kinds: u64, unchecked: &[String]) -> u64 {
     use std::hash::{Hash, Hasher};
@@ -234,28 +290,34 @@ fn is_unchecked(o: &Object, unchecked: &[String]) -> bool {
     }
 }
 
-type Check = fn(&Cx, &Environment, &mut Diagnostics);
+/// A check of one environment.
+enum Check {
+    /// Reads the model alone: runs beside the distinct pass ([`check_remembering`]).
+    Model(fn(&Cx, &Environment, &mut Diagnostics)),
+    /// Reads what the distinct pass found ([`Distinct`]): runs after it.
+    Found(fn(&Cx, &Distinct, &Environment, &mut Diagnostics)),
+}
 
 /// The checks of an environment, in the order their reports come.
 const CHECKS: &[Check] = &[
-    |cx, env, d| traffic::check(cx.platform, env, d),
-    |cx, env, d| ingress::check(cx.platform, env, d),
-    |_, env, d| versions::check(env, d),
-    |cx, env, d| placement::check(cx.platform, env, d),
-    |cx, env, d| storage::check(cx.platform, env, d),
-    |cx, env, d| plaintext::check(env, cx.plaintext, d),
-    |_, env, d| secret_refs::check(env, d),
-    |_, env, d| workloads::check(env, d),
-    |cx, env, d| addresses::check(env, cx.addresses, d),
-    |cx, env, d| delivery::check(env, cx.platform.host_of(env), cx.registry, d),
-    |cx, env, d| argocd::check(env, cx.dirs, d),
-    |cx, env, d| crossplane::check(env, cx.registry, d),
-    |cx, env, d| objects(env, cx, d),
+    Check::Model(|cx, env, d| traffic::check(cx.platform, env, d)),
+    Check::Model(|cx, env, d| ingress::check(cx.platform, env, d)),
+    Check::Model(|_, env, d| versions::check(env, d)),
+    Check::Model(|cx, env, d| placement::check(cx.platform, env, d)),
+    Check::Model(|cx, env, d| storage::check(cx.platform, env, d)),
+    Check::Found(|_, found, env, d| plaintext::check(env, &found.plaintext, d)),
+    Check::Model(|_, env, d| secret_refs::check(env, d)),
+    Check::Model(|_, env, d| workloads::check(env, d)),
+    Check::Found(|_, found, env, d| addresses::check(env, &found.addresses, d)),
+    Check::Model(|cx, env, d| delivery::check(env, cx.platform.host_of(env), cx.registry, d)),
+    Check::Model(|cx, env, d| argocd::check(env, cx.dirs, d)),
+    Check::Model(|cx, env, d| crossplane::check(env, cx.registry, d)),
+    Check::Found(|cx, found, env, d| objects(env, cx, &found.rules, d)),
 ];
 
 /// Each object's own rules (name, schema, scope, labels) and its identity: one object
 /// (group, kind, namespace, name) per environment (E0070).
-fn objects(env: &Environment, cx: &Cx, diags: &mut Diagnostics) {
+fn objects(env: &Environment, cx: &Cx, rules: &Rules, diags: &mut Diagnostics) {
     // By identity borrowed from each object (group, kind, namespace, name); an
     // `ObjectId` is made only for a report.
     type Identity<'a> = (&'a str, &'a str, Option<&'a str>, &'a str);
@@ -278,7 +340,7 @@ fn objects(env: &Environment, cx: &Cx, diags: &mut Diagnostics) {
     for (owner, o, written) in delivery.chain(owned) {
         if written == Written::ByCedc {
             let mut found = match o.value_id() {
-                Some(id) => cx.rules.get(&id).cloned().unwrap_or_default(),
+                Some(id) => rules.get(&id).cloned().unwrap_or_default(),
                 None => {
                     // Not a record (no distinct value found it): no schema to hold it to.
                     let mut found = Vec::new();
@@ -382,7 +444,7 @@ fn owner_name(owner: &str) -> String {
 
 /// The rules every object cedc writes obeys: a valid name, its schema (`violations`,
 /// what the validator found), a namespace only where its kind is namespaced, valid
-/// labels. They depend on the object's value alone: [`distinct`] applies them once per
+/// labels. They depend on the object's value alone: [`DistinctPass`] applies them once per
 /// distinct value, and each environment reports them in its objects' order.
 fn object_rules(
     o: &Object,

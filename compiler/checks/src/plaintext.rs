@@ -77,7 +77,7 @@ pub(crate) struct Scanned<'v> {
 pub(crate) type Credentials<'v> = std::collections::HashMap<&'v str, bool, foldhash::fast::FixedState>;
 
 /// What the object `o` gives away (its own reports, then its strings'), when anything:
-/// what it reports depends on its value alone, so `crate::distinct` scans each
+/// what it reports depends on its value alone, so `crate::DistinctPass` scans each
 /// distinct value once for all environments. Each object is scanned on its own (no
 /// record skipped because another object held it: the environments do not hold the
 /// same objects in the same order).
