@@ -29,11 +29,6 @@ use budget::{Budget, DECL_SLICE, Over, Spent};
 pub use remember::{Inputs, Remembered};
 use remember::{Stored, Taken};
 
-/// The field names evaluation adds to every object's metadata, one allocation each for
-/// the whole run (made per object, each was a string of its own, hashed again by the
-/// interner).
-static LABELS: std::sync::LazyLock<cedc_model::Key> = std::sync::LazyLock::new(|| "labels".into());
-static NAMESPACE: std::sync::LazyLock<cedc_model::Key> = std::sync::LazyLock::new(|| "namespace".into());
 pub use budget::{MAX_CALL_DEPTH, MAX_ITEMS, MAX_STEPS, MAX_STRING_BYTES, MAX_VALUE_BYTES};
 
 /// Whether a kind (`group`, `kind`) is cluster-scoped: its objects get no namespace.
@@ -256,14 +251,13 @@ fn evaluate_part(
     part: &Part,
     budget: Budget,
 ) -> PartDone {
-    let mut shared =
-        Shared {
-            budget,
-            calls: memo::Calls::default(),
-            interner: Interner::new(),
-            placed: memo::Placed::default(),
-            local: Local::default(),
-        };
+    let mut shared = Shared {
+        budget,
+        calls: memo::Calls::default(),
+        interner: Interner::new(),
+        placed: memo::Placed::default(),
+        local: Local::default(),
+    };
     let mut evaluators: Vec<Evaluator> =
         checked.envs.iter().map(|env| Evaluator::new(program, checked, &env.name, cluster_scoped)).collect();
     let mut done: Vec<Evaluated> = Vec::with_capacity(checked.envs.len());
@@ -338,10 +332,20 @@ struct Shared {
 ///
 /// Invariant: a copy has the text of the tree's it stands for; the program outlives the
 /// part, so an address names one text for the part's whole evaluation.
-#[derive(Default)]
 struct Local {
     keys: Map<usize, cedc_model::Key>,
     strings: Map<usize, Arc<str>>,
+    /// The field names evaluation adds to every object's metadata, one allocation each
+    /// per part (made per object, each was a string of its own, hashed again by the
+    /// interner; one for the whole run was a count both cores wrote).
+    labels: cedc_model::Key,
+    namespace: cedc_model::Key,
+}
+
+impl Default for Local {
+    fn default() -> Local {
+        Local { keys: Map::default(), strings: Map::default(), labels: "labels".into(), namespace: "namespace".into() }
+    }
 }
 
 impl Local {
@@ -1001,8 +1005,9 @@ impl<'p> Evaluator<'p> {
         let ValueKind::Record(meta_fields) = &mut meta.kind else { return None };
         if let Some(l) = labels.and_then(Value::as_record) {
             let span = labels.map(Value::span).unwrap_or_default();
-            let entry =
-                meta_fields.entry(LABELS.clone()).or_insert_with(|| Value::new(ValueKind::Record(Fields::new()), span));
+            let entry = meta_fields
+                .entry(self.local.labels.clone())
+                .or_insert_with(|| Value::new(ValueKind::Record(Fields::new()), span));
             if matches!(entry.kind, ValueKind::None) {
                 *entry = Value::new(ValueKind::Record(Fields::new()), span);
             }
@@ -1020,7 +1025,7 @@ impl<'p> Evaluator<'p> {
             (false, Some(v)) => text(&v),
             (false, None) => {
                 let at = 1.min(meta_fields.len());
-                meta_fields.shift_insert(at, NAMESPACE.clone(), ns.clone());
+                meta_fields.shift_insert(at, self.local.namespace.clone(), ns.clone());
                 text(ns)
             }
         };
