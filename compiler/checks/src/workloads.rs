@@ -29,7 +29,7 @@
 //!
 //! Invariant: everything referred to is indexed once per environment — pods by
 //! (namespace, label, value), objects made by (kind, namespace, name); each reference is
-//! a lookup, each selector an intersection of the index's sets.
+//! a lookup, each selector an intersection of the index's lists of pods.
 
 use cedc_diagnostics::{Diagnostic, Span};
 use cedc_model::views::clickhouse::Named;
@@ -38,6 +38,7 @@ use cedc_model::views::core::{
     PodDisruptionBudget, PodSpec, ROOT_CA_CONFIG_MAP, SERVICE_NAME_LABEL, SecretUse, Service, Workload,
 };
 use cedc_model::{Environment, Object, ObjectView, View};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
@@ -63,17 +64,19 @@ impl<'a> Pods<'a> {
 }
 
 /// What the checks of one environment look things up in. The maps are only looked up
-/// by key, never listed (what is listed, the sets, keeps its order): hashed.
+/// by key, never listed (what is listed keeps its order): hashed. The pods carrying a
+/// label are a list of their indexes, ascending as the pods were added (a set each was
+/// a tree's allocations for one or two pods, a fifth of this check's time).
 struct Index<'a> {
     pods: Vec<Pods<'a>>,
-    /// (namespace, label, value) → the pods carrying it.
-    by_label: HashMap<(&'a str, &'a str, &'a str), BTreeSet<usize>>,
-    by_ns: HashMap<&'a str, BTreeSet<usize>>,
-    /// (kind, namespace, name) → the ConfigMap's keys when known.
-    made: HashMap<(&'a str, &'a str, &'a str), Option<BTreeSet<&'a str>>>,
+    /// (namespace, label, value) → the pods carrying it, ascending.
+    by_label: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
+    by_ns: HashMap<&'a str, Vec<usize>>,
+    /// (kind, namespace, name) → the ConfigMap, whose keys are read when a pod reads one.
+    made: HashMap<(&'a str, &'a str, &'a str), Option<ConfigMap<'a>>>,
     /// (kind, name) → the namespaces an object of that kind and name is made in (the
-    /// help of E0145).
-    by_name: HashMap<(&'a str, &'a str), BTreeSet<&'a str>>,
+    /// help of E0145; sorted only for a report).
+    by_name: HashMap<(&'a str, &'a str), Vec<&'a str>>,
     /// Services whose endpoints an Endpoints or EndpointSlice object gives.
     filled: BTreeSet<(&'a str, &'a str)>,
     /// Namespaces where a chart runs pods cedc does not see.
@@ -149,13 +152,12 @@ impl<'a> Index<'a> {
         if group == core::GROUP {
             match o.kind.as_ref() {
                 core::CONFIG_MAP => {
-                    let keys = ConfigMap::cast(o).and_then(ConfigMap::keys).map(|k| k.into_iter().collect());
-                    self.made.insert((core::CONFIG_MAP, ns, &o.name), keys);
-                    self.by_name.entry((core::CONFIG_MAP, &o.name)).or_default().insert(ns);
+                    self.made.insert((core::CONFIG_MAP, ns, &o.name), ConfigMap::cast(o));
+                    self.by_name.entry((core::CONFIG_MAP, &o.name)).or_default().push(ns);
                 }
                 core::PERSISTENT_VOLUME_CLAIM | core::SERVICE_ACCOUNT => {
                     self.made.insert((o.kind.as_ref(), ns, &o.name), None);
-                    self.by_name.entry((o.kind.as_ref(), &o.name)).or_default().insert(ns);
+                    self.by_name.entry((o.kind.as_ref(), &o.name)).or_default().push(ns);
                 }
                 core::ENDPOINTS => {
                     self.filled.insert((ns, &o.name));
@@ -174,37 +176,43 @@ impl<'a> Index<'a> {
         let i = self.pods.len();
         let labels = p.labels.and_then(View::entries).into_iter().flatten();
         for (k, v) in labels.filter_map(|(k, v)| Some((k, v.str()?))) {
-            self.by_label.entry((p.ns, k, v)).or_default().insert(i);
+            self.by_label.entry((p.ns, k, v)).or_default().push(i);
         }
-        self.by_ns.entry(p.ns).or_default().insert(i);
+        self.by_ns.entry(p.ns).or_default().push(i);
         self.pods.push(p);
     }
 
-    /// The pods of namespace `ns` carrying every label of `wanted` (a map of strings).
-    fn carrying(&self, ns: &str, wanted: View<'a>) -> BTreeSet<usize> {
-        let mut found: Option<BTreeSet<usize>> = None;
+    /// The pods of namespace `ns` carrying every label of `wanted` (a map of strings),
+    /// ascending: the index's own list for one label, their intersection for more.
+    fn carrying<'s>(&'s self, ns: &'s str, wanted: View<'a>) -> Cow<'s, [usize]> {
+        let mut found: Option<Cow<[usize]>> = None;
         for (k, v) in wanted.entries().into_iter().flatten() {
-            let Some(v) = v.str() else { return BTreeSet::new() };
-            let these = self.by_label.get(&(ns, k, v)).cloned().unwrap_or_default();
+            let Some(v) = v.str() else { return Cow::Borrowed(&[]) };
+            let these = self.by_label.get(&(ns, k, v)).map_or(&[][..], Vec::as_slice);
             found = Some(match found {
-                None => these,
-                Some(f) => f.intersection(&these).copied().collect(),
+                None => Cow::Borrowed(these),
+                Some(f) => Cow::Owned(f.iter().copied().filter(|i| these.binary_search(i).is_ok()).collect()),
             });
         }
-        found.unwrap_or_else(|| self.by_ns.get(ns).cloned().unwrap_or_default())
+        found.unwrap_or_else(|| Cow::Borrowed(self.in_ns(ns)))
+    }
+
+    /// The pods of `ns`, ascending.
+    fn in_ns<'s>(&'s self, ns: &'s str) -> &'s [usize] {
+        self.by_ns.get(ns).map_or(&[], Vec::as_slice)
     }
 
     /// The pods of `ns` a label selector selects: its `matchLabels` through the index,
     /// then its expressions on those.
-    fn selected(&self, ns: &str, s: LabelSelector<'a>) -> BTreeSet<usize> {
+    fn selected(&self, ns: &str, s: LabelSelector<'a>) -> Vec<usize> {
         let candidates = match s.match_labels() {
             Some(m) => self.carrying(ns, m),
-            None => self.by_ns.get(ns).cloned().unwrap_or_default(),
+            None => Cow::Borrowed(self.in_ns(ns)),
         };
-        candidates.into_iter().filter(|i| s.matches(&|k| self.pods[*i].label(k))).collect()
+        candidates.iter().copied().filter(|i| s.matches(&|k| self.pods[*i].label(k))).collect()
     }
 
-    fn is_made(&self, kind: &'a str, ns: &'a str, name: &'a str) -> Option<&Option<BTreeSet<&'a str>>> {
+    fn is_made(&self, kind: &'a str, ns: &'a str, name: &'a str) -> Option<&Option<ConfigMap<'a>>> {
         self.made.get(&(kind, ns, name))
     }
 }
@@ -292,7 +300,7 @@ fn no_pods(s: Service, ns: &str, selector: View, ix: &Index) -> Diagnostic {
         format!("Service `{}` selects no pods: no pod template of `{ns}` carries all of its labels", s.name()),
     )
     .at(selector.span(), "selects nothing");
-    let pods = ix.by_ns.get(ns).into_iter().flatten().take(3);
+    let pods = ix.in_ns(ns).iter().take(3);
     let described: Vec<String> = pods
         .map(|i| {
             let p = &ix.pods[*i];
@@ -304,7 +312,7 @@ fn no_pods(s: Service, ns: &str, selector: View, ix: &Index) -> Diagnostic {
             }
         })
         .collect();
-    if let Some(first) = ix.by_ns.get(ns).and_then(|s| s.first()) {
+    if let Some(first) = ix.in_ns(ns).first() {
         let owner = ix.pods[*first].owner;
         d = d.also(owner.name_span(), format!("{} `{}` runs pods here", owner.kind, owner.name));
     }
@@ -316,7 +324,7 @@ fn no_pods(s: Service, ns: &str, selector: View, ix: &Index) -> Diagnostic {
 }
 
 /// E0143: the port `p` of Service `s` reaches a port of the pods it selects.
-fn target_port(s: Service, p: core::ServicePort, selected: &BTreeSet<usize>, ix: &Index, out: &mut Vec<Diagnostic>) {
+fn target_port(s: Service, p: core::ServicePort, selected: &[usize], ix: &Index, out: &mut Vec<Diagnostic>) {
     let containers = || {
         selected.iter().flat_map(|i| {
             let spec = ix.pods[*i].spec;
@@ -329,9 +337,9 @@ fn target_port(s: Service, p: core::ServicePort, selected: &BTreeSet<usize>, ix:
         if name.parse::<i64>().is_ok() {
             return;
         }
-        let names: BTreeSet<&str> = containers().filter_map(|c| c.str_field("name")).collect();
-        if !names.contains(name) {
-            let known = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+        let names: Vec<&str> = containers().filter_map(|c| c.str_field("name")).collect();
+        if !names.contains(&name) {
+            let known = sorted(names).iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
             out.push(
                 Diagnostic::error(
                     "E0143",
@@ -348,11 +356,11 @@ fn target_port(s: Service, p: core::ServicePort, selected: &BTreeSet<usize>, ix:
         return;
     }
     let Some(number) = target.and_then(View::int).or(p.port()) else { return };
-    let declared: BTreeSet<i64> = containers().filter_map(|c| c.int_field("containerPort")).collect();
+    let declared: Vec<i64> = containers().filter_map(|c| c.int_field("containerPort")).collect();
     if declared.is_empty() || declared.contains(&number) {
         return;
     }
-    let list = declared.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let list = sorted(declared.clone()).iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
     let swapped = p.port().filter(|port| *port != number && declared.contains(port));
     let help = match swapped {
         Some(port) => format!(
@@ -385,13 +393,12 @@ fn selects_something(s: Option<LabelSelector>, ns: &str, o: &Object, ix: &Index,
 
 /// E0144: every mount names a volume of its pod.
 fn mounts(p: &Pods, out: &mut Vec<Diagnostic>) {
-    let volumes: BTreeSet<&str> =
-        p.spec.volumes().filter_map(|v| v.name()?.str()).chain(p.claims.iter().copied()).collect();
+    let volumes: Vec<&str> = p.spec.volumes().filter_map(|v| v.name()?.str()).chain(p.claims.iter().copied()).collect();
     for c in p.spec.containers().chain(p.spec.init_containers()) {
         for m in c.volume_mounts() {
             let Some(name) = m.field("name") else { continue };
             let Some(text) = name.str().filter(|n| !volumes.contains(n)) else { continue };
-            let known = volumes.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
+            let known = sorted(volumes.clone()).iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
             // The name where the mount writes it; when it comes from elsewhere (a helper's
             // `mount(volume, path)` copies the volume's own), the mount's path, with the
             // volume's declaration as the second place.
@@ -429,8 +436,12 @@ fn reads<'a>(p: &Pods<'a>, ix: &Index<'a>, out: &mut Vec<Diagnostic>) {
             }
             match ix.is_made(kind, p.ns, name) {
                 None => out.push(not_made(kind, name, p.ns, u.name.span(), ix)),
-                Some(Some(keys)) => out.extend(missing_keys(&u, name, keys)),
-                Some(None) => {}
+                Some(Some(map)) if !u.keys.is_empty() => {
+                    if let Some(keys) = map.keys() {
+                        out.extend(missing_keys(&u, name, &keys.into_iter().collect()));
+                    }
+                }
+                Some(_) => {}
             }
         }
     }
@@ -443,10 +454,18 @@ fn reads<'a>(p: &Pods<'a>, ix: &Index<'a>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// `items` in order, each once: what a report lists (the lists looked up in are a pod's
+/// few volumes or ports, kept as read).
+fn sorted<T: Ord>(mut items: Vec<T>) -> Vec<T> {
+    items.sort_unstable();
+    items.dedup();
+    items
+}
+
 /// E0145, naming the namespaces where an object of that kind and name is made.
 fn not_made(kind: &str, name: &str, ns: &str, at: Span, ix: &Index) -> Diagnostic {
-    let elsewhere: Vec<String> =
-        ix.by_name.get(&(kind, name)).into_iter().flatten().map(|other| format!("`{other}`")).collect();
+    let namespaces = sorted(ix.by_name.get(&(kind, name)).cloned().unwrap_or_default());
+    let elsewhere: Vec<String> = namespaces.iter().map(|other| format!("`{other}`")).collect();
     let help = if elsewhere.is_empty() {
         let optional = if kind == core::CONFIG_MAP {
             ", or mark the reference `optional: true` if the pods start without it"
