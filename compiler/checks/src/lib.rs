@@ -194,7 +194,7 @@ impl<'p> DistinctPass<'p> {
     /// What the objects of stripe `first` (every [`stripes`](Self::stripes)-th object
     /// from the `first`) give.
     fn stripe(&self, first: usize, registry: &Registry, unchecked: &[String]) -> Vec<(usize, Finding<'p>)> {
-        let (mut validator, mut credentials) = (Validator::new(registry), plaintext::Credentials::default());
+        let (mut validator, mut scanner) = (Validator::new(registry), plaintext::Scanner::default());
         let of = |(id, o): &(usize, &'p Object)| {
             let violations = match registry.lookup(&o.api_version, &o.kind) {
                 Some(kind) if !is_unchecked(o, unchecked) => validator.validate(&kind.schema, &o.value),
@@ -203,7 +203,7 @@ impl<'p> DistinctPass<'p> {
             let mut rules = Vec::new();
             object_rules(o, registry, unchecked, &violations, &mut rules);
             let rules = Some(rules).filter(|r| !r.is_empty());
-            let scanned = plaintext::of_object(&mut credentials, o);
+            let scanned = plaintext::of_object(&mut scanner, o);
             let addresses = addresses::in_object(o);
             (rules.is_some() || scanned.is_some() || addresses.is_some()).then_some((*id, (rules, scanned, addresses)))
         };

@@ -72,23 +72,31 @@ pub(crate) struct Scanned<'v> {
     strings: Vec<Finding<'v>>,
 }
 
-/// Whether each key met names a credential, kept from one object's scan to the next
-/// ([`of_object`]).
-pub(crate) type Credentials<'v> = std::collections::HashMap<&'v str, bool, foldhash::fast::FixedState>;
+/// Whether each key met names a credential.
+type Credentials<'v> = std::collections::HashMap<&'v str, bool, foldhash::fast::FixedState>;
+
+/// What one task's scans keep from one object to the next ([`of_object`]): whether each
+/// key met names a credential, and the room of the sets each scan empties first (made
+/// anew for each object, they grew and were dropped per object).
+#[derive(Default)]
+pub(crate) struct Scanner<'v> {
+    seen: Seen<'v>,
+}
 
 /// What the object `o` gives away (its own reports, then its strings'), when anything:
 /// what it reports depends on its value alone, so `crate::DistinctPass` scans each
 /// distinct value once for all environments. Each object is scanned on its own (no
 /// record skipped because another object held it: the environments do not hold the
 /// same objects in the same order).
-pub(crate) fn of_object<'v>(credentials: &mut Credentials<'v>, o: &'v Object) -> Option<Scanned<'v>> {
+pub(crate) fn of_object<'v>(scanner: &mut Scanner<'v>, o: &'v Object) -> Option<Scanned<'v>> {
     let mut own = Vec::new();
     exported(o, &mut own);
     contents(o, &mut own);
-    let mut seen = Seen { credential: std::mem::take(credentials), ..Seen::default() };
+    let seen = &mut scanner.seen;
+    seen.reported.clear();
+    seen.records.clear();
     let mut strings = Vec::new();
-    scan(&o.value, &mut seen, &mut strings);
-    *credentials = seen.credential;
+    scan(&o.value, seen, &mut strings);
     Some(Scanned { own, strings }).filter(|f| !f.own.is_empty() || !f.strings.is_empty())
 }
 
