@@ -19,6 +19,7 @@ mod kustomize;
 pub mod testing;
 mod write;
 mod yaml;
+mod yaml_text;
 
 pub use index::{INDEX_FILE, INDEX_VERSION, Index, IndexFile, IndexRoot, sha256_hex};
 pub use kustomize::{HEADER, kustomize_tree, kustomize_tree_releasing};

@@ -25,7 +25,7 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value;
 
 /// The serializer options every cedc YAML file is written with.
-fn options() -> serde_saphyr::SerializerOptions {
+pub(crate) fn options() -> serde_saphyr::SerializerOptions {
     serde_saphyr::ser_options! {
         indent_step: 2,
         compact_list_indent: true,
@@ -153,8 +153,22 @@ pub fn render_streamed(
 }
 
 /// One object as a YAML document: `to_yaml(&object_json(object))`, serialised from the
-/// model directly. `Err(span)`: a value without a JSON form (the first, in order).
+/// model directly — written as text when every key and string is one whose text is
+/// known ([`crate::yaml_text::document`], the serialiser's bytes), else by the
+/// serialiser. `Err(span)`: a value without a JSON form (the first, in order).
 pub fn object_yaml(object: &Object) -> Result<String, Span> {
+    if let Some(v) = object.value.unwritable() {
+        return Err(v.span());
+    }
+    if let Some(text) = crate::yaml_text::document(&object.value) {
+        return Ok(text);
+    }
+    object_yaml_serialised(object)
+}
+
+/// [`object_yaml`] through the serialiser alone (what the text written directly is
+/// compared with).
+pub(crate) fn object_yaml_serialised(object: &Object) -> Result<String, Span> {
     if let Some(v) = object.value.unwritable() {
         return Err(v.span());
     }

@@ -138,6 +138,9 @@ fn outcome(c: &Compilation) -> Result<Seen, Failure> {
         codes_seen.push(format!("{}{}", if d.is_error() { "" } else { "warning " }, d.code));
     }
     codes_seen.sort();
+    if let (Some(p), true) = (&c.platform, c.ok()) {
+        two_ways(p)?;
+    }
     let emitted = match (&c.platform, c.ok()) {
         (Some(p), true) => match cedc_emit::kustomize_tree(p) {
             Ok(tree) => {
@@ -152,6 +155,23 @@ fn outcome(c: &Compilation) -> Result<Seen, Failure> {
         _ => String::new(),
     };
     Ok(Seen { codes: codes_seen, rendered: shown, emitted })
+}
+
+/// Every object's YAML is the same written from the model (`object_yaml`, as text when
+/// it can be) and through its JSON and the serialiser: the two ways a build writes an
+/// object (`compiler/cedc/tests/yaml_direct.rs` holds the examples to it; this, every
+/// generated platform).
+fn two_ways(p: &cedc_model::Platform) -> Result<(), Failure> {
+    for o in p.envs.iter().flat_map(|e| &e.components).flat_map(|c| &c.objects) {
+        let via_json = cedc_emit::object_json(o).map(|j| cedc_emit::to_yaml(&j));
+        let direct = cedc_emit::object_yaml(o);
+        if direct != via_json {
+            let (a, b) = (direct.unwrap_or_default(), via_json.unwrap_or_default());
+            let differ = first_difference(&a, &b);
+            return Err(Failure::new("yaml-two-ways", format!("{} {}: the two ways differ: {differ}", o.kind, o.name)));
+        }
+    }
+    Ok(())
 }
 
 /// What one compile showed.
