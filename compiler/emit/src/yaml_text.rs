@@ -39,6 +39,9 @@ pub(crate) fn document(v: &Value) -> Option<String> {
     }
     let mut out = String::with_capacity(512);
     mapping(&entries, 0, false, &mut out)?;
+    // Documents are held while a window of them is written (and longer when another
+    // environment's object is the same value): none keeps the room it grew into.
+    out.shrink_to_fit();
     Some(out)
 }
 
