@@ -82,7 +82,7 @@ fn mapping(entries: &[(&str, &Value, Level)], indent: usize, inline: bool, out: 
         out.push(':');
         match &v.kind {
             ValueKind::Record(_) => {
-                let inner = entries_of(v, *level)?;
+                let inner = entries(v, *level)?;
                 if inner.is_empty() {
                     out.push_str(" {}\n");
                 } else {
@@ -105,11 +105,6 @@ fn mapping(entries: &[(&str, &Value, Level)], indent: usize, inline: bool, out: 
     Some(())
 }
 
-/// [`entries`] of a record known to be one.
-fn entries_of(v: &Value, level: Level) -> Option<Vec<(&str, &Value, Level)>> {
-    entries(v, level)
-}
-
 /// A list's items at `indent` (flush with their parent key).
 fn sequence(items: &[Value], indent: usize, out: &mut String) -> Option<()> {
     for item in items {
@@ -117,7 +112,7 @@ fn sequence(items: &[Value], indent: usize, out: &mut String) -> Option<()> {
         out.push_str("- ");
         match &item.kind {
             ValueKind::Record(_) => {
-                let inner = entries_of(item, Level::Inner)?;
+                let inner = entries(item, Level::Inner)?;
                 if inner.is_empty() {
                     out.push_str("{}\n");
                 } else {
