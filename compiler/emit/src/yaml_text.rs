@@ -70,8 +70,8 @@ fn is_empty(v: &Value) -> bool {
 
 /// A map's entries at `indent`; the first on the current line when `inline` (after a
 /// list item's `- `).
-fn mapping(entries: &[(&str, &Value, Level)], indent: usize, inline: bool, out: &mut String) -> Option<()> {
-    for (i, (k, v, level)) in entries.iter().enumerate() {
+fn mapping(fields: &[(&str, &Value, Level)], indent: usize, inline: bool, out: &mut String) -> Option<()> {
+    for (i, (k, v, level)) in fields.iter().enumerate() {
         if i > 0 || !inline {
             spaces(indent, out);
         }
