@@ -60,13 +60,12 @@ pub fn check_remembering(
         .collect();
     let mut reports: HashMap<(usize, usize), Diagnostics> = HashMap::default();
     let mut findings = Vec::new();
-    for (task, done) in first.iter().zip(cedc_model::parallel::map(&first, |t| pass.run(t, &cx))) {
-        match (task, done) {
-            (Task::Check(e, _, i), Done::Reports(d)) => {
-                reports.insert((*e, *i), d);
+    for done in cedc_model::parallel::map(&first, |t| pass.run(t, &cx)) {
+        match done {
+            Done::Reports(at, d) => {
+                reports.insert(at, d);
             }
-            (_, Done::Found(found)) => findings.extend(found),
-            (Task::Stripe(_), Done::Reports(_)) => {}
+            Done::Found(found) => findings.extend(found),
         }
     }
     let found = pass.finish(findings, remembered);
@@ -101,10 +100,11 @@ enum Task<'p> {
     Check(usize, &'p Environment, usize),
 }
 
-/// What a [`Task`] gives.
+/// What a [`Task`] gives: a stripe's findings, or a check's reports with where they go
+/// (environment, check).
 enum Done<'p> {
     Found(Vec<(usize, Finding<'p>)>),
-    Reports(Diagnostics),
+    Reports((usize, usize), Diagnostics),
 }
 
 /// What [`object_rules`] reports of each object cedc writes, by [`Object::value_id`]
@@ -181,12 +181,12 @@ impl<'p> DistinctPass<'p> {
     fn run(&self, task: &Task<'p>, cx: &Cx) -> Done<'p> {
         match task {
             Task::Stripe(first) => Done::Found(self.stripe(*first, cx.registry, cx.unchecked)),
-            Task::Check(_, env, i) => {
+            Task::Check(e, env, i) => {
                 let mut diags = Vec::new();
                 if let Check::Model(check) = &CHECKS[*i] {
                     check(cx, env, &mut diags);
                 }
-                Done::Reports(diags)
+                Done::Reports((*e, *i), diags)
             }
         }
     }

@@ -700,11 +700,7 @@ fn plain_kustomization(resources: &[String], patches: &[(String, Value)]) -> Opt
 /// reader takes for a boolean or a null, nor one a reader might take for a number.
 /// (Kinds, versions, groups and most names and namespaces are.)
 fn plain_word(word: &str) -> bool {
-    const SPECIAL: &[&str] = &["y", "yes", "n", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity"];
-    let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'\\');
-    word.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
-        && word.bytes().all(allowed)
-        && !SPECIAL.iter().any(|s| word.eq_ignore_ascii_case(s))
+    crate::yaml_text::plain_word(word, |b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'\\'))
 }
 
 /// A path the serialiser writes plain, as it is: lowercase letters, digits, `.`, `_`,

@@ -192,7 +192,7 @@ struct ModelYaml<'a> {
 
 /// Where a record is in an object: what its keys' order is, what it leaves out.
 #[derive(Clone, Copy, PartialEq)]
-enum Level {
+pub(crate) enum Level {
     /// The object itself: [`cedc_model::TOP_ORDER`].
     Top,
     /// Its `metadata`: [`cedc_model::METADATA_ORDER`], an empty `annotations` left out.
@@ -213,6 +213,22 @@ impl Level {
     /// The level of the field `key` of a record at this level.
     fn of_field(self, key: &str) -> Level {
         if self == Level::Top && key == "metadata" { Level::Metadata } else { Level::Inner }
+    }
+
+    /// The fields of a record at this level as an object's YAML holds them, each with
+    /// its own level: the level's keys first in their order, then the others as
+    /// written; fields holding `none` and an empty `metadata.annotations` left out. What
+    /// both writers of an object's YAML lay out (the serialiser's, and
+    /// [`crate::yaml_text`]).
+    pub(crate) fn entries(self, fields: &cedc_model::Fields) -> Vec<(&str, &cedc_model::Value, Level)> {
+        use cedc_model::ValueKind;
+        let left_out = |k: &str, v: &cedc_model::Value| {
+            matches!(v.kind, ValueKind::None) || (self == Level::Metadata && k == "annotations" && is_empty_record(v))
+        };
+        let order = self.order();
+        let first = order.iter().filter_map(|k| fields.get_key_value(k));
+        let rest = fields.iter().filter(|(k, _)| !order.contains(&&***k));
+        first.chain(rest).filter(|(k, v)| !left_out(k, v)).map(|(k, v)| (&**k, v, self.of_field(k))).collect()
     }
 }
 
@@ -240,18 +256,10 @@ impl Serialize for ModelYaml<'_> {
                 seq.end()
             }
             ValueKind::Record(fields) => {
-                let left_out = |k: &str, v: &cedc_model::Value| {
-                    matches!(v.kind, ValueKind::None)
-                        || (self.level == Level::Metadata && k == "annotations" && is_empty_record(v))
-                };
-                let given = |(k, v): &(&cedc_model::Key, &cedc_model::Value)| !left_out(k, v);
-                let order = self.level.order();
-                let first = order.iter().filter_map(|k| fields.get_key_value(k));
-                let rest = fields.iter().filter(|(k, _)| !order.contains(&&***k));
-                let entries: Vec<(&cedc_model::Key, &cedc_model::Value)> = first.chain(rest).filter(given).collect();
+                let entries = self.level.entries(fields);
                 let mut m = serializer.serialize_map(Some(entries.len()))?;
-                for (k, v) in entries {
-                    m.serialize_entry(&**k, &ModelYaml { value: v, level: self.level.of_field(k) })?;
+                for (k, value, level) in entries {
+                    m.serialize_entry(k, &ModelYaml { value, level })?;
                 }
                 m.end()
             }

@@ -18,21 +18,12 @@
 //! ways) and the unit tests below (each shape against the serialiser, a corpus of
 //! strings against its plain ones).
 
-use cedc_model::{METADATA_ORDER, TOP_ORDER, Value, ValueKind};
-
-/// Where a record is in an object: what its keys' order is, what it leaves out (as the
-/// serialiser's path, `ModelYaml`, does).
-#[derive(Clone, Copy, PartialEq)]
-enum Level {
-    Top,
-    Metadata,
-    Inner,
-}
+use crate::yaml::Level;
+use cedc_model::{Value, ValueKind};
 
 /// The object `v` as a YAML document, as the serialiser writes it (see the module's
 /// doc), or `None`.
 pub(crate) fn document(v: &Value) -> Option<String> {
-    let ValueKind::Record(_) = &v.kind else { return None };
     let entries = entries(v, Level::Top)?;
     if entries.is_empty() {
         return None;
@@ -45,27 +36,10 @@ pub(crate) fn document(v: &Value) -> Option<String> {
     Some(out)
 }
 
-/// The entries of the record `v` at `level`, in the order they are written, those left
-/// out left out; `None` when `v` is not a record.
+/// The entries of the record `v` at `level` ([`Level::entries`]); `None` when `v` is not
+/// a record.
 fn entries(v: &Value, level: Level) -> Option<Vec<(&str, &Value, Level)>> {
-    let ValueKind::Record(fields) = &v.kind else { return None };
-    let order: &[&str] = match level {
-        Level::Top => TOP_ORDER,
-        Level::Metadata => METADATA_ORDER,
-        Level::Inner => &[],
-    };
-    let left_out = |k: &str, v: &Value| {
-        matches!(v.kind, ValueKind::None) || (level == Level::Metadata && k == "annotations" && is_empty(v))
-    };
-    let child = |k: &str| if level == Level::Top && k == "metadata" { Level::Metadata } else { Level::Inner };
-    let first = order.iter().filter_map(|k| fields.get_key_value(k));
-    let rest = fields.iter().filter(|(k, _)| !order.contains(&&***k));
-    Some(first.chain(rest).filter(|(k, v)| !left_out(k, v)).map(|(k, v)| (&**k, v, child(k))).collect())
-}
-
-/// A record with no field holding a value.
-fn is_empty(v: &Value) -> bool {
-    v.as_record().is_some_and(|f| f.values().all(|x| matches!(x.kind, ValueKind::None)))
+    v.as_record().map(|fields| level.entries(fields))
 }
 
 /// A map's entries at `indent`; the first on the current line when `inline` (after a
@@ -170,6 +144,16 @@ fn string(s: &str, out: &mut String) -> Option<()> {
 /// case, when plain.
 const SPECIAL: &[&str] = &["y", "yes", "n", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity"];
 
+/// Whether `word` is written plain as it is: an ASCII letter, then bytes `allowed`
+/// (never a YAML indicator where it would act as one), and not a [`SPECIAL`] word. What
+/// each writer of text in place of the serialiser asks (here and `kustomize.rs`), each
+/// with the bytes its words hold.
+pub(crate) fn plain_word(word: &str, allowed: impl Fn(u8) -> bool) -> bool {
+    word.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && word.bytes().all(allowed)
+        && !SPECIAL.iter().any(|w| word.eq_ignore_ascii_case(w))
+}
+
 /// The longest key written here: a longer one may be written as an explicit key (`? `:
 /// a plain key is at most 1024 characters), which is left to the serialiser.
 const MAX_KEY: usize = 128;
@@ -177,11 +161,7 @@ const MAX_KEY: usize = 128;
 /// A key written plain: an ASCII letter, then letters, digits, `.`, `_`, `-` and `/`,
 /// at most [`MAX_KEY`] of them, and not a [`SPECIAL`] word.
 fn plain_key(k: &str) -> bool {
-    let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/');
-    k.len() <= MAX_KEY
-        && k.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
-        && k.bytes().all(allowed)
-        && !SPECIAL.iter().any(|w| k.eq_ignore_ascii_case(w))
+    k.len() <= MAX_KEY && plain_word(k, |b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/'))
 }
 
 /// A string written plain: an ASCII letter, then letters, digits, `.`, `_`, `-`, `/` and
@@ -189,11 +169,7 @@ fn plain_key(k: &str) -> bool {
 /// starts with a letter but those words, and no YAML indicator is among these
 /// characters where it would act as one.
 fn plain_string(s: &str) -> bool {
-    let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/' | b':');
-    s.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
-        && s.bytes().all(allowed)
-        && !s.ends_with(':')
-        && !SPECIAL.iter().any(|w| s.eq_ignore_ascii_case(w))
+    !s.ends_with(':') && plain_word(s, |b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/' | b':'))
 }
 
 #[cfg(test)]

@@ -1190,8 +1190,8 @@ impl<'p> Evaluator<'p> {
                 v(ValueKind::Env(self.env.clone()))
             }
             ExprKind::Str(s) if self.composing > 0 => self.string_composing(s, span),
-            ExprKind::Str(s) if !matches!(s.parts.as_slice(), [StrPart::Interp(_), ..] | [_, _, ..]) => {
-                // Plain text: the part's copy, charged as building it was.
+            // Plain text (no interpolation): the part's copy, charged as building it was.
+            ExprKind::Str(s) if matches!(s.parts.as_slice(), [] | [StrPart::Text(_)]) => {
                 let text = match s.parts.first() {
                     Some(StrPart::Text(t)) => {
                         self.charge_string(span, t.len(), t.len())?;
