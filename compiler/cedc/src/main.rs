@@ -862,26 +862,31 @@ fn build(dir: &Path, out: Option<PathBuf>, check: bool, r: &Reporter) -> Outcome
         Ok(x) => x,
         Err(o) => return o,
     };
-    let Some(platform) = &mut c.platform else { return Outcome::UserError };
+    let Some(platform) = c.platform.take() else { return Outcome::UserError };
     let out = out.unwrap_or_else(|| project.root.join(&project.out));
     let shown = project::display(&out);
     let mut clock = cedc_driver::Clock::from_env();
-    let tree = match kustomize_tree(platform) {
-        Ok(t) => t,
-        Err(d) => {
-            r.report(c.files(), &[d]);
-            return Outcome::UserError;
-        }
-    };
-    clock.lap("emit");
-    // Nothing of the compilation is needed once its tree is made: what is left of it
-    // (sources, types, the checks' indexes, 16 MiB at platform-5,000) is freed on a
-    // thread of its own while the tree is compared and written, before the writing
-    // stage peaks with the tree, the previous index and its comparisons.
+    // Laying out the tree needs the model and, for a problem, the sources alone: the
+    // rest of the compilation (syntax, names, types, the schemas, 16 MiB at
+    // platform-5,000) is freed on a thread of its own while the tree is made. Freed
+    // after the tree instead, it was alive at the build's peak, the end of emission,
+    // when the tree and its index are made.
+    let files = std::mem::take(&mut c.program.files);
     let released = std::thread::Builder::new().name("cedc-release".into()).spawn(move || {
         drop(ManuallyDrop::into_inner(c));
         memory::return_freed();
     });
+    let tree = match kustomize_tree(platform) {
+        Ok(t) => t,
+        Err(d) => {
+            r.report(&files, &[d]);
+            return Outcome::UserError;
+        }
+    };
+    // What the emitter freed (the model, the plan) goes back to the system before the
+    // writing stage reads the previous index and compares.
+    memory::return_freed();
+    clock.lap("emit");
     if check {
         return match cedc_emit::check_tree(&out, &tree) {
             Ok(drift) if drift.is_empty() => {
@@ -956,9 +961,9 @@ fn doc(dir: &Path, out: Option<PathBuf>, r: &Reporter) -> Outcome {
 
 /// The Kustomize tree of `platform`, or what stops it from being laid out as a coded
 /// diagnostic at its `.ced` source (reported like every other problem). A build needs
-/// the model no more once it is laid out: its objects go as the tree grows
+/// the model no more once it is laid out: it goes as the tree grows
 /// ([`cedc_emit::kustomize_tree_releasing`]).
-fn kustomize_tree(platform: &mut cedc_model::Platform) -> Result<cedc_emit::Tree, Diagnostic> {
+fn kustomize_tree(platform: cedc_model::Platform) -> Result<cedc_emit::Tree, Diagnostic> {
     cedc_emit::kustomize_tree_releasing(platform).map_err(|e| e.to_diagnostic())
 }
 
@@ -1181,7 +1186,7 @@ mod tests {
     #[test]
     fn an_emit_error_is_a_coded_diagnostic_at_its_source() {
         let mut c = compiled("env prod { }\n");
-        let Some(platform) = c.platform.as_mut() else { panic!("no platform") };
+        let Some(mut platform) = c.platform.take() else { panic!("no platform") };
         let env = platform.envs[0].clone();
         platform.envs.push(env);
         let Err(d) = kustomize_tree(platform) else { panic!("a duplicate environment was laid out") };
@@ -1196,7 +1201,7 @@ mod tests {
     #[test]
     fn a_platform_the_checks_accept_is_laid_out() {
         let mut c = compiled("env prod { }\n");
-        let Some(platform) = &mut c.platform else { panic!("no platform") };
+        let Some(platform) = c.platform.take() else { panic!("no platform") };
         assert!(kustomize_tree(platform).is_ok_and(|t| t.contains_key("envs/prod/kustomization.yaml")));
     }
 }
