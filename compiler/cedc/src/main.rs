@@ -814,6 +814,7 @@ fn render_all(dir: &Path, delivery: bool, r: &Reporter) -> Outcome {
         Err(o) => return o,
     };
     let Some(platform) = &c.platform else { return Outcome::UserError };
+    let mut clock = cedc_driver::Clock::from_env();
     // Every environment's objects in one call: an object the environments make alike
     // is serialised once.
     let mut all: Vec<&cedc_model::Object> = Vec::new();
@@ -835,8 +836,10 @@ fn render_all(dir: &Path, delivery: bool, r: &Reporter) -> Outcome {
         at += 1;
         environment_document(&mut out, at == 1, header.map(|(_, name)| name), document)
     });
+    let flushed = out.flush();
+    clock.lap("emit");
     match written {
-        Ok(Ok(())) if out.flush().is_ok() => Outcome::Ok,
+        Ok(Ok(())) if flushed.is_ok() => Outcome::Ok,
         Ok(_) => Outcome::UsageError,
         Err(span) => {
             r.report(c.files(), &[unrepresentable(span)]);

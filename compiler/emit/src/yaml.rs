@@ -219,16 +219,19 @@ impl Level {
     /// its own level: the level's keys first in their order, then the others as
     /// written; fields holding `none` and an empty `metadata.annotations` left out. What
     /// both writers of an object's YAML lay out (the serialiser's, and
-    /// [`crate::yaml_text`]).
-    pub(crate) fn entries(self, fields: &cedc_model::Fields) -> Vec<(&str, &cedc_model::Value, Level)> {
+    /// [`crate::yaml_text`], which reads them as they come).
+    pub(crate) fn entries(
+        self,
+        fields: &cedc_model::Fields,
+    ) -> impl Iterator<Item = (&str, &cedc_model::Value, Level)> + Clone {
         use cedc_model::ValueKind;
-        let left_out = |k: &str, v: &cedc_model::Value| {
+        let left_out = move |k: &str, v: &cedc_model::Value| {
             matches!(v.kind, ValueKind::None) || (self == Level::Metadata && k == "annotations" && is_empty_record(v))
         };
         let order = self.order();
         let first = order.iter().filter_map(|k| fields.get_key_value(k));
-        let rest = fields.iter().filter(|(k, _)| !order.contains(&&***k));
-        first.chain(rest).filter(|(k, v)| !left_out(k, v)).map(|(k, v)| (&**k, v, self.of_field(k))).collect()
+        let rest = fields.iter().filter(move |(k, _)| !order.contains(&&***k));
+        first.chain(rest).filter(move |(k, v)| !left_out(k, v)).map(move |(k, v)| (&**k, v, self.of_field(k)))
     }
 }
 
@@ -257,7 +260,7 @@ impl Serialize for ModelYaml<'_> {
             }
             ValueKind::Record(fields) => {
                 let entries = self.level.entries(fields);
-                let mut m = serializer.serialize_map(Some(entries.len()))?;
+                let mut m = serializer.serialize_map(Some(entries.clone().count()))?;
                 for (k, value, level) in entries {
                     m.serialize_entry(k, &ModelYaml { value, level })?;
                 }

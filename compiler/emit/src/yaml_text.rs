@@ -23,45 +23,51 @@ use cedc_model::{Value, ValueKind};
 
 /// The object `v` as a YAML document, as the serialiser writes it (see the module's
 /// doc), or `None`.
+///
+/// The text is made in a buffer each thread keeps, then copied into a string of its
+/// exact size: documents are held while a window of them is written (and longer when
+/// another environment's object is the same value), and a string grown in place kept
+/// the room it grew into, or cost a copy to give it back.
 pub(crate) fn document(v: &Value) -> Option<String> {
-    let entries = entries(v, Level::Top)?;
-    if entries.is_empty() {
-        return None;
+    thread_local! {
+        static TEXT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
-    let mut out = String::with_capacity(512);
-    mapping(&entries, 0, false, &mut out)?;
-    // Documents are held while a window of them is written (and longer when another
-    // environment's object is the same value): none keeps the room it grew into.
-    out.shrink_to_fit();
-    Some(out)
+    let fields = v.as_record()?;
+    TEXT.with(|text| {
+        let mut out = text.try_borrow_mut().ok()?;
+        out.clear();
+        if !mapping(Level::Top.entries(fields), 0, false, &mut out)? {
+            return None;
+        }
+        Some(String::from(out.as_str()))
+    })
 }
 
-/// The entries of the record `v` at `level` ([`Level::entries`]); `None` when `v` is not
-/// a record.
-fn entries(v: &Value, level: Level) -> Option<Vec<(&str, &Value, Level)>> {
-    v.as_record().map(|fields| level.entries(fields))
-}
-
-/// A map's entries at `indent`; the first on the current line when `inline` (after a
-/// list item's `- `).
-fn mapping(fields: &[(&str, &Value, Level)], indent: usize, inline: bool, out: &mut String) -> Option<()> {
-    for (i, (k, v, level)) in fields.iter().enumerate() {
-        if i > 0 || !inline {
+/// A map's entries at `indent`, the first on the current line when `inline` (after a
+/// list item's `- `): whether there was any (nothing is written for none).
+fn mapping<'a>(
+    entries: impl Iterator<Item = (&'a str, &'a Value, Level)>,
+    indent: usize,
+    inline: bool,
+    out: &mut String,
+) -> Option<bool> {
+    let mut any = false;
+    for (k, v, level) in entries {
+        if any || !inline {
             spaces(indent, out);
         }
+        any = true;
         if !plain_key(k) {
             return None;
         }
         out.push_str(k);
         out.push(':');
         match &v.kind {
-            ValueKind::Record(_) => {
-                let inner = entries(v, *level)?;
-                if inner.is_empty() {
+            ValueKind::Record(fields) => {
+                out.push('\n');
+                if !mapping(level.entries(fields), indent + 2, false, out)? {
+                    out.pop();
                     out.push_str(" {}\n");
-                } else {
-                    out.push('\n');
-                    mapping(&inner, indent + 2, false, out)?;
                 }
             }
             ValueKind::List(items) if items.is_empty() => out.push_str(" []\n"),
@@ -76,7 +82,7 @@ fn mapping(fields: &[(&str, &Value, Level)], indent: usize, inline: bool, out: &
             }
         }
     }
-    Some(())
+    Some(any)
 }
 
 /// A list's items at `indent` (flush with their parent key).
@@ -85,12 +91,9 @@ fn sequence(items: &[Value], indent: usize, out: &mut String) -> Option<()> {
         spaces(indent, out);
         out.push_str("- ");
         match &item.kind {
-            ValueKind::Record(_) => {
-                let inner = entries(item, Level::Inner)?;
-                if inner.is_empty() {
+            ValueKind::Record(fields) => {
+                if !mapping(Level::Inner.entries(fields), indent + 2, true, out)? {
                     out.push_str("{}\n");
-                } else {
-                    mapping(&inner, indent + 2, true, out)?;
                 }
             }
             ValueKind::List(_) | ValueKind::None => return None,
@@ -104,7 +107,13 @@ fn sequence(items: &[Value], indent: usize, out: &mut String) -> Option<()> {
 }
 
 fn spaces(n: usize, out: &mut String) {
-    out.extend(std::iter::repeat_n(' ', n));
+    const SPACES: &str = "                                                                ";
+    let mut left = n;
+    while left > 0 {
+        let now = left.min(SPACES.len());
+        out.push_str(&SPACES[..now]);
+        left -= now;
+    }
 }
 
 /// A scalar: an integer, a boolean, or a single-line string.
@@ -124,12 +133,13 @@ fn scalar(v: &Value, out: &mut String) -> Option<()> {
 
 /// A single-line string: as it is when plain, else the serialiser's text for it.
 fn string(s: &str, out: &mut String) -> Option<()> {
-    if s.contains(['\n', '\r']) {
-        return None;
-    }
+    // A plain string holds no line break: asked first, it spares most strings a search.
     if plain_string(s) {
         out.push_str(s);
         return Some(());
+    }
+    if s.bytes().any(|b| b == b'\n' || b == b'\r') {
+        return None;
     }
     let text = serde_saphyr::to_string_with_options(&s, crate::yaml::options()).ok()?;
     let text = text.strip_suffix('\n')?;
@@ -144,6 +154,9 @@ fn string(s: &str, out: &mut String) -> Option<()> {
 /// case, when plain.
 const SPECIAL: &[&str] = &["y", "yes", "n", "no", "on", "off", "true", "false", "null", "nan", "inf", "infinity"];
 
+/// The length of the longest [`SPECIAL`] word: no longer word is one.
+const SPECIAL_MAX: usize = 8;
+
 /// Whether `word` is written plain as it is: an ASCII letter, then bytes `allowed`
 /// (never a YAML indicator where it would act as one), and not a [`SPECIAL`] word. What
 /// each writer of text in place of the serialiser asks (here and `kustomize.rs`), each
@@ -151,7 +164,7 @@ const SPECIAL: &[&str] = &["y", "yes", "n", "no", "on", "off", "true", "false", 
 pub(crate) fn plain_word(word: &str, allowed: impl Fn(u8) -> bool) -> bool {
     word.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
         && word.bytes().all(allowed)
-        && !SPECIAL.iter().any(|w| word.eq_ignore_ascii_case(w))
+        && (word.len() > SPECIAL_MAX || !SPECIAL.iter().any(|w| word.eq_ignore_ascii_case(w)))
 }
 
 /// The longest key written here: a longer one may be written as an explicit key (`? `:
@@ -175,6 +188,11 @@ fn plain_string(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_special_word_is_longer_than_the_bound() {
+        assert_eq!(SPECIAL.iter().map(|w| w.len()).max(), Some(SPECIAL_MAX));
+    }
     use cedc_diagnostics::Span;
     use cedc_model::Fields;
 
