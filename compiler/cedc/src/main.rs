@@ -828,7 +828,9 @@ fn render_all(dir: &Path, delivery: bool, r: &Reporter) -> Outcome {
         all.extend(objects);
     }
     // Written as it is made: the whole text of a large platform is tens of megabytes.
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // In writes of 256 KiB: with the default 8 KiB, platform-1,000's 4 MB took 520
+    // system calls, made while the other cores waited for the next documents.
+    let mut out = std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
     let mut headers = headers.into_iter().peekable();
     let mut at = 0;
     let written = cedc_emit::render_streamed(&all, |document| {
