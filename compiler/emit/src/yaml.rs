@@ -81,20 +81,25 @@ pub fn render_objects(objects: &[&Object]) -> Result<String, Span> {
 /// made: the text of a large platform's every environment is tens of megabytes, never
 /// held whole. Objects that are one value (evaluation stores equal objects once:
 /// `cedc_model::Interner`; every environment mostly makes the same ones) are serialised
-/// once. The objects go in windows of a few thousand, each window's new distinct
-/// values rendered in parallel; a document is kept only while an object further on is
-/// the same value. `Err(span)`, with nothing written: the first object without a JSON
-/// form, in order (all are looked at first). `Ok(Err(e))`: `write` failed.
+/// once. The first object of each value is made on the worker threads, a few thousand
+/// at most ahead of the writer, while the calling thread writes them in order
+/// ([`cedc_model::parallel::map_in_order`]); a document is kept only while an object
+/// further on is the same value. `Err(span)`, with nothing written: the first object
+/// without a JSON form, in order (all are looked at first). `Ok(Err(e))`: `write`
+/// failed.
 pub fn render_streamed(
     objects: &[&Object],
     mut write: impl FnMut(&str) -> std::io::Result<()>,
 ) -> Result<std::io::Result<()>, Span> {
-    /// Objects per window: enough for every core to have tasks of [`CHUNK`].
-    const WINDOW: usize = 4096;
+    /// Objects per task, and how many tasks' documents may wait to be written (about
+    /// 4,096 documents).
     const CHUNK: usize = 256;
-    type Ids<V> = std::collections::HashMap<usize, V, foldhash::fast::FixedState>;
-    // How many objects are each value, and the first without a JSON form.
+    const AHEAD: usize = 16;
+    // How many objects are each value; which objects are the first of their value (or
+    // of no shared value: each is made); the first of them without a JSON form.
     let mut left: Ids<usize> = Ids::default();
+    let mut firsts: Vec<bool> = Vec::with_capacity(objects.len());
+    let mut fresh: Vec<&Object> = Vec::new();
     for o in objects {
         let first = match o.value_id() {
             Some(id) => {
@@ -104,52 +109,83 @@ pub fn render_streamed(
             }
             None => true,
         };
-        if let Some(v) = o.value.unwritable().filter(|_| first) {
-            return Err(v.span());
+        if first {
+            if let Some(v) = o.value.unwritable() {
+                return Err(v.span());
+            }
+            fresh.push(o);
         }
+        firsts.push(first);
     }
     let mut kept: Ids<String> = Ids::default();
-    for window in objects.chunks(WINDOW) {
-        // The window's values not kept from before, each once, and where each object's
-        // document is: kept (`None`) or made here (`Some(i)`).
-        let mut fresh: Vec<&Object> = Vec::new();
-        let mut made: Ids<usize> = Ids::default();
-        let at: Vec<Option<usize>> = window
-            .iter()
-            .map(|o| match o.value_id() {
-                Some(id) if kept.contains_key(&id) => None,
-                Some(id) => Some(*made.entry(id).or_insert_with(|| {
-                    fresh.push(o);
-                    fresh.len() - 1
-                })),
-                None => {
-                    fresh.push(o);
-                    Some(fresh.len() - 1)
+    let mut pending = objects.iter().zip(firsts);
+    let mut outcome = Ok(Ok(()));
+    // Each made document: the objects before it written from the documents kept, then
+    // it. (No object left to make lacks a JSON form: an error here is not expected, and
+    // stops the writing as one.)
+    cedc_model::parallel::map_in_order(
+        &fresh,
+        CHUNK,
+        AHEAD,
+        |o| object_yaml(o),
+        |made| {
+            let mut made = match made {
+                Ok(document) => Some(document),
+                Err(span) => {
+                    outcome = Err(span);
+                    return false;
                 }
-            })
-            .collect();
-        let rendered = cedc_model::parallel::map_chunked(&fresh, CHUNK, |o| object_yaml(o).map(Some));
-        let mut documents: Vec<Option<String>> = rendered.into_iter().collect::<Result<_, _>>()?;
-        for (o, at) in window.iter().zip(at) {
-            let id = o.value_id();
-            let document = match at.and_then(|i| documents[i].as_deref()) {
-                Some(d) => d,
-                None => id.and_then(|id| kept.get(&id)).map_or("", String::as_str),
             };
-            if let Err(e) = write(document) {
-                return Ok(Err(e));
+            for (o, first) in pending.by_ref() {
+                let document = if first { made.take() } else { None };
+                if let Err(e) = write_one(o, document, &mut kept, &mut left, &mut write) {
+                    outcome = Ok(Err(e));
+                    return false;
+                }
+                if first {
+                    return true;
+                }
             }
-            let Some(id) = id else { continue };
-            let n = left.entry(id).or_default();
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                kept.remove(&id);
-            } else if let Some(d) = at.and_then(|i| documents[i].take()) {
-                kept.insert(id, d);
+            true
+        },
+    );
+    if matches!(outcome, Ok(Ok(()))) {
+        for (o, _) in pending {
+            if let Err(e) = write_one(o, None, &mut kept, &mut left, &mut write) {
+                return Ok(Err(e));
             }
         }
     }
-    Ok(Ok(()))
+    outcome
+}
+
+/// Documents by the value they are of ([`Object::value_id`]): only looked up.
+type Ids<V> = std::collections::HashMap<usize, V, foldhash::fast::FixedState>;
+
+/// Write object `o`: its document `made`, or the one kept for its value; keep the
+/// document while another object further on is the same value (`left` of them).
+fn write_one(
+    o: &Object,
+    made: Option<String>,
+    kept: &mut Ids<String>,
+    left: &mut Ids<usize>,
+    write: &mut impl FnMut(&str) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let id = o.value_id();
+    let document = match &made {
+        Some(d) => d.as_str(),
+        None => id.and_then(|id| kept.get(&id)).map_or("", String::as_str),
+    };
+    write(document)?;
+    let Some(id) = id else { return Ok(()) };
+    let n = left.entry(id).or_default();
+    *n = n.saturating_sub(1);
+    if *n == 0 {
+        kept.remove(&id);
+    } else if let Some(d) = made {
+        kept.insert(id, d);
+    }
+    Ok(())
 }
 
 /// One object as a YAML document: `to_yaml(&object_json(object))`, serialised from the
