@@ -477,6 +477,11 @@ fn commit(
 /// in `out` with these bytes) is hard-linked from there; a file of `present` (already
 /// in `dir`, the right file: a reused spare's) is left as it is. Then the index's
 /// modification time is set: every file was written or linked before it ([`Recorded`]).
+///
+/// The index and the directories are made first, in order; then the files, on several
+/// threads (creating 11,010 files was a fresh build's longest stage, on one core), the
+/// first failure in the tree's order reported. Under fault injection ([`fault`], whose
+/// steps are counted on the calling thread) the files too are made in order.
 fn write_files(
     dir: &Path,
     tree: &Tree,
@@ -484,24 +489,30 @@ fn write_files(
     same: &Same,
     present: &BTreeSet<String>,
 ) -> Result<(), OutputError> {
-    let index = tree.get_key_value(INDEX_FILE);
+    let wanted: Vec<(&String, &Vec<u8>)> = tree.iter().filter(|(p, _)| !present.contains(*p)).collect();
+    let (index, files): (Vec<_>, Vec<_>) = wanted.into_iter().partition(|(p, _)| *p == INDEX_FILE);
+    for (path, bytes) in index {
+        write_file(dir, out, same, path, bytes)?;
+    }
     let mut made = BTreeSet::new();
-    for (path, bytes) in index.into_iter().chain(tree.iter().filter(|(p, _)| *p != INDEX_FILE)) {
-        if present.contains(path) {
-            continue;
+    for (path, _) in &files {
+        let Some(parent) = Path::new(path.as_str()).parent().filter(|p| !p.as_os_str().is_empty()) else { continue };
+        if made.insert(parent) {
+            let parent = dir.join(parent);
+            fs::create_dir_all(&parent).map_err(|e| OutputError::io("create directory", &parent, &e))?;
+            fault::point()?;
         }
-        let dest = dir.join(path);
-        if let Some(parent) = dest.parent()
-            && !made.contains(parent)
-        {
-            fs::create_dir_all(parent).map_err(|e| OutputError::io("create directory", parent, &e))?;
-            made.insert(parent.to_path_buf());
+    }
+    if fault::active() {
+        for (path, bytes) in files {
+            write_file(dir, out, same, path, bytes)?;
         }
-        let linked = same.contains_key(path.as_str()) && fs::hard_link(out.join(path), &dest).is_ok();
-        if !linked {
-            fs::write(&dest, bytes).map_err(|e| OutputError::io("write", &dest, &e))?;
-        }
-        fault::point()?;
+    } else {
+        /// Files per task: enough that handing out tasks costs nothing next to them.
+        const CHUNK: usize = 256;
+        let written =
+            cedc_model::parallel::map_chunked(&files, CHUNK, |(path, bytes)| write_file(dir, out, same, path, bytes));
+        written.into_iter().collect::<Result<(), _>>()?;
     }
     let index = dir.join(INDEX_FILE);
     fs::File::options()
@@ -509,6 +520,17 @@ fn write_files(
         .open(&index)
         .and_then(|f| f.set_modified(std::time::SystemTime::now()))
         .map_err(|e| OutputError::io("write", &index, &e))
+}
+
+/// One file of [`write_files`]: linked from `out` when it is there with these bytes,
+/// else written.
+fn write_file(dir: &Path, out: &Path, same: &Same, path: &str, bytes: &[u8]) -> Result<(), OutputError> {
+    let dest = dir.join(path);
+    let linked = same.contains_key(path) && fs::hard_link(out.join(path), &dest).is_ok();
+    if !linked {
+        fs::write(&dest, bytes).map_err(|e| OutputError::io("write", &dest, &e))?;
+    }
+    fault::point()
 }
 
 /// Step 5: put the staging directory in the place of `out`. Returns where the previous

@@ -26,6 +26,12 @@ pub fn crash_after(steps: Option<usize>) {
     STEPS.with(|s| s.set(0));
 }
 
+/// Whether a crash is to be injected on this thread (the steps are then taken on it,
+/// in order).
+pub(super) fn active() -> bool {
+    BUDGET.with(|b| b.get().is_some())
+}
+
 /// Steps taken since the last [`crash_after`].
 pub fn steps_taken() -> usize {
     STEPS.with(Cell::get)
