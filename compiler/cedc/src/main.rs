@@ -780,13 +780,7 @@ fn render(dir: &Path, env: &str, component: Option<&str>, delivery: bool, r: &Re
         },
     };
     let objects = rendered(e, comps.into_iter(), delivery);
-    match cedc_emit::render_objects(&objects) {
-        Ok(yaml) => print_stdout(&yaml),
-        Err(span) => {
-            r.report(c.files(), &[unrepresentable(span)]);
-            Outcome::UserError
-        }
-    }
+    print_documents(&objects, Vec::new(), c.files(), r)
 }
 
 /// What `render` prints of environment `e`: its delivery objects, or the own objects of
@@ -814,7 +808,6 @@ fn render_all(dir: &Path, delivery: bool, r: &Reporter) -> Outcome {
         Err(o) => return o,
     };
     let Some(platform) = &c.platform else { return Outcome::UserError };
-    let mut clock = cedc_driver::Clock::from_env();
     // Every environment's objects in one call: an object the environments make alike
     // is serialised once.
     let mut all: Vec<&cedc_model::Object> = Vec::new();
@@ -827,13 +820,24 @@ fn render_all(dir: &Path, delivery: bool, r: &Reporter) -> Outcome {
         }
         all.extend(objects);
     }
-    // Written as it is made: the whole text of a large platform is tens of megabytes.
-    // In writes of 256 KiB: with the default 8 KiB, platform-1,000's 4 MB took 520
-    // system calls, made while the other cores waited for the next documents.
+    print_documents(&all, headers, c.files(), r)
+}
+
+/// Print the YAML documents of `objects` as they are made (the whole text of a large
+/// platform is tens of megabytes), `# environment: <name>` before the document each of
+/// `headers` starts at. In writes of 256 KiB: with the default 8 KiB, platform-1,000's
+/// 4 MB took 520 system calls, made while the other cores waited for the next documents.
+fn print_documents(
+    objects: &[&cedc_model::Object],
+    headers: Vec<(usize, &str)>,
+    files: &Files,
+    r: &Reporter,
+) -> Outcome {
+    let mut clock = cedc_driver::Clock::from_env();
     let mut out = std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
     let mut headers = headers.into_iter().peekable();
     let mut at = 0;
-    let written = cedc_emit::render_streamed(&all, |document| {
+    let written = cedc_emit::render_streamed(objects, |document| {
         let header = headers.next_if(|(start, _)| *start == at);
         at += 1;
         environment_document(&mut out, at == 1, header.map(|(_, name)| name), document)
@@ -844,13 +848,13 @@ fn render_all(dir: &Path, delivery: bool, r: &Reporter) -> Outcome {
         Ok(Ok(())) if flushed.is_ok() => Outcome::Ok,
         Ok(_) => Outcome::UsageError,
         Err(span) => {
-            r.report(c.files(), &[unrepresentable(span)]);
+            r.report(files, &[unrepresentable(span)]);
             Outcome::UserError
         }
     }
 }
 
-/// One document of `render --all-envs`: `---` before every one but the first, and
+/// One document of `render`: `---` before every one but the first, and (`--all-envs`)
 /// `# environment: <name>` before the first of each environment.
 fn environment_document(out: &mut impl Write, first: bool, env: Option<&str>, document: &str) -> std::io::Result<()> {
     if !first {
