@@ -102,10 +102,9 @@ impl Plan {
     }
 }
 
-/// The tree of `platform` as `plan` found it, each deployed component's objects in
-/// `objects` (as [`Plan::objects`] made them; each list is dropped once its
-/// component's files are made).
-/// The tree of `platform` but its index, and the Kustomize roots the index lists.
+/// The tree of `platform` as `plan` found it but its index, with the Kustomize roots
+/// the index lists; each deployed component's objects in `objects` (as [`Plan::objects`]
+/// made them; each list is dropped once its component's files are made).
 fn lay_out(
     platform: &Platform,
     plan: &Plan,

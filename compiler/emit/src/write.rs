@@ -489,11 +489,11 @@ fn write_files(
     same: &Same,
     present: &BTreeSet<String>,
 ) -> Result<(), OutputError> {
-    let wanted: Vec<(&String, &Vec<u8>)> = tree.iter().filter(|(p, _)| !present.contains(*p)).collect();
-    let (index, files): (Vec<_>, Vec<_>) = wanted.into_iter().partition(|(p, _)| *p == INDEX_FILE);
-    for (path, bytes) in index {
-        write_file(dir, out, same, path, bytes)?;
+    if let Some(bytes) = tree.get(INDEX_FILE).filter(|_| !present.contains(INDEX_FILE)) {
+        write_file(dir, out, same, INDEX_FILE, bytes)?;
     }
+    let files: Vec<(&String, &Vec<u8>)> =
+        tree.iter().filter(|(p, _)| *p != INDEX_FILE && !present.contains(*p)).collect();
     let mut made = BTreeSet::new();
     for (path, _) in &files {
         let Some(parent) = Path::new(path.as_str()).parent().filter(|p| !p.as_os_str().is_empty()) else { continue };

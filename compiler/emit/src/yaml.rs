@@ -110,9 +110,7 @@ pub fn render_streamed(
             None => true,
         };
         if first {
-            if let Some(v) = o.value.unwritable() {
-                return Err(v.span());
-            }
+            writable(o)?;
             fresh.push(o);
         }
         firsts.push(first);
@@ -121,13 +119,13 @@ pub fn render_streamed(
     let mut pending = objects.iter().zip(firsts);
     let mut outcome = Ok(Ok(()));
     // Each made document: the objects before it written from the documents kept, then
-    // it. (No object left to make lacks a JSON form: an error here is not expected, and
-    // stops the writing as one.)
+    // it. (Every object made was found writable above: an error here is not expected,
+    // and stops the writing as one.)
     cedc_model::parallel::map_in_order(
         &fresh,
         CHUNK,
         AHEAD,
-        |o| object_yaml(o),
+        |o| written(o),
         |made| {
             let mut made = match made {
                 Ok(document) => Some(document),
@@ -193,21 +191,33 @@ fn write_one(
 /// known ([`crate::yaml_text::document`], the serialiser's bytes), else by the
 /// serialiser. `Err(span)`: a value without a JSON form (the first, in order).
 pub fn object_yaml(object: &Object) -> Result<String, Span> {
-    if let Some(v) = object.value.unwritable() {
-        return Err(v.span());
-    }
-    if let Some(text) = crate::yaml_text::document(&object.value) {
-        return Ok(text);
-    }
-    object_yaml_serialised(object)
+    writable(object)?;
+    written(object)
 }
 
-/// [`object_yaml`] through the serialiser alone (what the text written directly is
-/// compared with).
+/// [`object_yaml`] through the serialiser alone (what the unit tests of
+/// [`crate::yaml_text`] compare the text written directly with).
+#[cfg(test)]
 pub(crate) fn object_yaml_serialised(object: &Object) -> Result<String, Span> {
-    if let Some(v) = object.value.unwritable() {
-        return Err(v.span());
+    writable(object)?;
+    serialised(object)
+}
+
+/// `Err(span)`: the first value of `object` without a JSON form, in order.
+fn writable(object: &Object) -> Result<(), Span> {
+    object.value.unwritable().map_or(Ok(()), |v| Err(v.span()))
+}
+
+/// [`object_yaml`] of an object [`writable`] let through: as text, else serialised.
+fn written(object: &Object) -> Result<String, Span> {
+    match crate::yaml_text::document(&object.value) {
+        Some(text) => Ok(text),
+        None => serialised(object),
     }
+}
+
+/// An object [`writable`] let through, by the serialiser.
+fn serialised(object: &Object) -> Result<String, Span> {
     match serde_saphyr::to_string_with_options(&ObjectYaml(&object.value), options()) {
         Ok(text) => Ok(normalize(text)),
         Err(_) => crate::object_json(object).map(|json| json_fallback(&json)),
