@@ -19,7 +19,7 @@
 
 use crate::builder::*;
 use crate::model::*;
-use crate::{Registry, crd};
+use crate::{KindSchema, Registry, crd};
 use cedc_model::views::argocd as argo;
 use std::sync::Arc;
 
@@ -36,13 +36,12 @@ pub const OPEN_PATHS: &[&str] = &["status", "spec.generators[*]"];
 /// Add the Application, AppProject and ApplicationSet kinds to a registry, replacing any
 /// it has.
 pub fn add(registry: &mut Registry) {
-    let kinds = [
-        (
-            argo::APPLICATION,
-            top_level(argo::APPLICATION, [("operation", application_operation()), ("spec", application_spec())]),
-        ),
-        (argo::APP_PROJECT, top_level(argo::APP_PROJECT, [("spec", app_project_spec())])),
-        (argo::APPLICATION_SET, top_level(argo::APPLICATION_SET, [("spec", application_set_spec())])),
+    let kinds: [(&str, Make); 3] = [
+        (argo::APPLICATION, || {
+            top_level(argo::APPLICATION, [("operation", application_operation()), ("spec", application_spec())])
+        }),
+        (argo::APP_PROJECT, || top_level(argo::APP_PROJECT, [("spec", app_project_spec())])),
+        (argo::APPLICATION_SET, || top_level(argo::APPLICATION_SET, [("spec", application_set_spec())])),
     ];
     for (kind, schema) in kinds {
         registry.insert(Kind {
@@ -50,7 +49,7 @@ pub fn add(registry: &mut Registry) {
             version: argo::VERSION.to_string(),
             kind: kind.to_string(),
             scope: Scope::Namespaced,
-            schema: schema.into(),
+            schema: KindSchema::lazy(schema),
             source: Source::Shipped { package: PACKAGE },
         });
     }

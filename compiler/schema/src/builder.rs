@@ -7,6 +7,10 @@
 use crate::model::*;
 use std::sync::Arc;
 
+/// How a shipped kind's schema is made, the first time it is read
+/// ([`crate::KindSchema::lazy`]).
+pub(crate) type Make = fn() -> Schema;
+
 pub(crate) fn node(ty: Ty) -> Schema {
     Schema { ty, ..Schema::default() }
 }

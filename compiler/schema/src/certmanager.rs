@@ -18,7 +18,7 @@
 
 use crate::builder::*;
 use crate::model::*;
-use crate::{Registry, crd};
+use crate::{KindSchema, Registry, crd};
 use cedc_model::views::{certmanager as cm, gateway};
 use std::sync::Arc;
 
@@ -37,12 +37,11 @@ pub const OPEN_PATHS: &[&str] = &["status"];
 
 /// Add the four cert-manager kinds to a registry, replacing any it already has.
 pub fn add(registry: &mut Registry) {
-    let issuer = Arc::new(issuer_spec());
-    let kinds = [
-        (cm::ISSUER, Scope::Namespaced, Arc::clone(&issuer), true),
-        (cm::CLUSTER_ISSUER, Scope::Cluster, issuer, true),
-        (cm::CERTIFICATE, Scope::Namespaced, Arc::new(certificate_spec()), false),
-        (cm::CERTIFICATE_REQUEST, Scope::Namespaced, Arc::new(certificate_request_spec()), false),
+    let kinds: [(&'static str, Scope, Make, bool); 4] = [
+        (cm::ISSUER, Scope::Namespaced, issuer_spec, true),
+        (cm::CLUSTER_ISSUER, Scope::Cluster, issuer_spec, true),
+        (cm::CERTIFICATE, Scope::Namespaced, certificate_spec, false),
+        (cm::CERTIFICATE_REQUEST, Scope::Namespaced, certificate_request_spec, false),
     ];
     for (kind, scope, spec, spec_required) in kinds {
         registry.insert(Kind {
@@ -50,7 +49,7 @@ pub fn add(registry: &mut Registry) {
             version: cm::VERSION.to_string(),
             kind: kind.to_string(),
             scope,
-            schema: top_level(kind, spec, spec_required).into(),
+            schema: KindSchema::lazy(move || top_level(kind, Arc::new(spec()), spec_required)),
             source: Source::Shipped { package: PACKAGE },
         });
     }

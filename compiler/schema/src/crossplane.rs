@@ -29,7 +29,7 @@
 use crate::builder::*;
 use crate::certmanager::QUANTITY_PATTERN;
 use crate::model::*;
-use crate::{Registry, crd};
+use crate::{KindSchema, Registry, crd};
 use cedc_model::views::crossplane as xp;
 use serde_json::json;
 use std::sync::Arc;
@@ -48,14 +48,14 @@ pub const OPEN_PATHS: &[&str] =
 /// Add the Crossplane kinds and function-patch-and-transform's `Resources` to a registry,
 /// replacing any it already has.
 pub fn add(registry: &mut Registry) {
-    let kinds = [
-        (xp::APIEXTENSIONS_GROUP, xp::APIEXTENSIONS_V2, xp::COMPOSITE_RESOURCE_DEFINITION, xrd(XrdVersion::V2)),
-        (xp::APIEXTENSIONS_GROUP, xp::APIEXTENSIONS_V1, xp::COMPOSITE_RESOURCE_DEFINITION, xrd(XrdVersion::V1)),
-        (xp::APIEXTENSIONS_GROUP, xp::APIEXTENSIONS_V1, xp::COMPOSITION, composition()),
-        (xp::PKG_GROUP, xp::PKG_VERSION, xp::PROVIDER, package(xp::PROVIDER, true)),
-        (xp::PKG_GROUP, xp::PKG_VERSION, xp::FUNCTION, package(xp::FUNCTION, true)),
-        (xp::PKG_GROUP, xp::PKG_VERSION, xp::CONFIGURATION, package(xp::CONFIGURATION, false)),
-        (xp::PKG_GROUP, xp::RUNTIME_CONFIG_VERSION, xp::DEPLOYMENT_RUNTIME_CONFIG, runtime_config()),
+    let kinds: [(&str, &str, &str, Make); 7] = [
+        (xp::APIEXTENSIONS_GROUP, xp::APIEXTENSIONS_V2, xp::COMPOSITE_RESOURCE_DEFINITION, || xrd(XrdVersion::V2)),
+        (xp::APIEXTENSIONS_GROUP, xp::APIEXTENSIONS_V1, xp::COMPOSITE_RESOURCE_DEFINITION, || xrd(XrdVersion::V1)),
+        (xp::APIEXTENSIONS_GROUP, xp::APIEXTENSIONS_V1, xp::COMPOSITION, composition),
+        (xp::PKG_GROUP, xp::PKG_VERSION, xp::PROVIDER, || package(xp::PROVIDER, true)),
+        (xp::PKG_GROUP, xp::PKG_VERSION, xp::FUNCTION, || package(xp::FUNCTION, true)),
+        (xp::PKG_GROUP, xp::PKG_VERSION, xp::CONFIGURATION, || package(xp::CONFIGURATION, false)),
+        (xp::PKG_GROUP, xp::RUNTIME_CONFIG_VERSION, xp::DEPLOYMENT_RUNTIME_CONFIG, runtime_config),
     ];
     for (group, version, kind, schema) in kinds {
         registry.insert(Kind {
@@ -63,7 +63,7 @@ pub fn add(registry: &mut Registry) {
             version: version.to_string(),
             kind: kind.to_string(),
             scope: Scope::Cluster,
-            schema: schema.into(),
+            schema: KindSchema::lazy(schema),
             source: Source::Shipped { package: PACKAGE },
         });
     }
@@ -72,7 +72,7 @@ pub fn add(registry: &mut Registry) {
         version: xp::PT_VERSION.to_string(),
         kind: xp::RESOURCES.to_string(),
         scope: Scope::Namespaced,
-        schema: patch_and_transform_input().into(),
+        schema: KindSchema::lazy(patch_and_transform_input),
         source: Source::Shipped { package: PT_PACKAGE },
     });
 }

@@ -13,7 +13,7 @@
 
 use crate::builder::*;
 use crate::model::*;
-use crate::{Registry, crd};
+use crate::{KindSchema, Registry, crd};
 use cedc_model::views::eso as names;
 use serde_json::json;
 use std::sync::Arc;
@@ -95,10 +95,10 @@ const GENERATORS: [&str; 18] = [
 
 /// Add the three kinds to a registry, replacing any it already has.
 pub fn add(registry: &mut Registry) {
-    let kinds = [
-        (names::SECRET_STORE, store_spec(), Scope::Namespaced),
-        (names::CLUSTER_SECRET_STORE, store_spec(), Scope::Cluster),
-        (names::EXTERNAL_SECRET, external_secret_spec(), Scope::Namespaced),
+    let kinds: [(&'static str, Make, Scope); 3] = [
+        (names::SECRET_STORE, store_spec, Scope::Namespaced),
+        (names::CLUSTER_SECRET_STORE, store_spec, Scope::Cluster),
+        (names::EXTERNAL_SECRET, external_secret_spec, Scope::Namespaced),
     ];
     for (kind, spec, scope) in kinds {
         registry.insert(Kind {
@@ -106,7 +106,7 @@ pub fn add(registry: &mut Registry) {
             version: names::VERSION.to_string(),
             kind: kind.to_string(),
             scope,
-            schema: top_level(kind, spec).into(),
+            schema: KindSchema::lazy(move || top_level(kind, spec())),
             source: Source::Shipped { package: PACKAGE },
         });
     }

@@ -28,7 +28,7 @@
 
 use crate::builder::*;
 use crate::model::*;
-use crate::{Registry, crd};
+use crate::{KindSchema, Registry, crd};
 use cedc_model::views::gcp as names;
 use serde_json::json;
 use std::sync::Arc;
@@ -72,39 +72,52 @@ impl Version {
 /// it already has.
 pub fn add(registry: &mut Registry) {
     for version in Version::ALL {
-        let kinds = [
-            (names::RECORD_SET, record_set_parameters(version)),
-            (names::MANAGED_ZONE, managed_zone_parameters(version)),
-        ];
+        let parameters: [Parameters; 2] = [record_set_parameters, managed_zone_parameters];
+        let kinds = [names::RECORD_SET, names::MANAGED_ZONE].into_iter().zip(parameters);
         for (kind, parameters) in kinds {
             let api_version = format!("{}/{}", names::GROUP_DNS, version.name());
-            insert(registry, names::GROUP_DNS, version.name(), &api_version, kind, managed_spec(parameters));
+            insert(registry, names::GROUP_DNS, version.name(), api_version, kind, move || {
+                managed_spec(parameters(version))
+            });
         }
     }
     insert(
         registry,
         names::PROVIDER_CONFIG_GROUP,
         names::PROVIDER_CONFIG_VERSION,
-        names::PROVIDER_CONFIG_API_VERSION,
+        names::PROVIDER_CONFIG_API_VERSION.to_string(),
         names::PROVIDER_CONFIG,
-        provider_config_spec(),
+        provider_config_spec,
     );
 }
 
 /// Insert a cluster-scoped kind whose whole schema is the envelope, a required `spec`
 /// and an open `status`.
-fn insert(registry: &mut Registry, group: &str, version: &str, api_version: &str, kind: &str, spec: Schema) {
-    let mut object = Object::default();
-    object.properties.insert("spec".to_string(), Arc::new(spec));
-    object.properties.insert("status".to_string(), Arc::new(obj([]).open()));
-    object.required.push("spec".to_string());
-    crd::add_envelope(&mut object, api_version, kind);
+/// The parameters of a managed resource's `spec.forProvider` at an API version.
+type Parameters = fn(Version) -> Schema;
+
+fn insert(
+    registry: &mut Registry,
+    group: &str,
+    version: &str,
+    api_version: String,
+    kind: &'static str,
+    spec: impl Fn() -> Schema + Send + Sync + 'static,
+) {
+    let schema = move || {
+        let mut object = Object::default();
+        object.properties.insert("spec".to_string(), Arc::new(spec()));
+        object.properties.insert("status".to_string(), Arc::new(obj([]).open()));
+        object.required.push("spec".to_string());
+        crd::add_envelope(&mut object, &api_version, kind);
+        node(Ty::Object(object))
+    };
     registry.insert(Kind {
         group: group.to_string(),
         version: version.to_string(),
         kind: kind.to_string(),
         scope: Scope::Cluster,
-        schema: node(Ty::Object(object)).into(),
+        schema: KindSchema::lazy(schema),
         source: Source::Shipped { package: PACKAGE },
     });
 }

@@ -17,7 +17,7 @@
 
 use crate::builder::*;
 use crate::model::*;
-use crate::{Registry, crd};
+use crate::{KindSchema, Registry, crd};
 use cedc_model::views::vault as names;
 use serde_json::json;
 use std::sync::Arc;
@@ -32,10 +32,10 @@ pub const OPEN_PATHS: &[&str] = &["status"];
 
 /// Add the six kinds to a registry, replacing any it already has.
 pub fn add(registry: &mut Registry) {
-    let vso = [
-        (names::VAULT_CONNECTION, connection_spec(), false),
-        (names::VAULT_AUTH, auth_spec(), false),
-        (names::VAULT_STATIC_SECRET, static_secret_spec(), false),
+    let vso: [(&'static str, Make, bool); 3] = [
+        (names::VAULT_CONNECTION, connection_spec, false),
+        (names::VAULT_AUTH, auth_spec, false),
+        (names::VAULT_STATIC_SECRET, static_secret_spec, false),
     ];
     for (kind, spec, required) in vso {
         registry.insert(Kind {
@@ -43,14 +43,14 @@ pub fn add(registry: &mut Registry) {
             version: names::VSO_VERSION.to_string(),
             kind: kind.to_string(),
             scope: Scope::Namespaced,
-            schema: top_level(names::VSO_API_VERSION, kind, spec, required).into(),
+            schema: KindSchema::lazy(move || top_level(names::VSO_API_VERSION, kind, spec(), required)),
             source: Source::Shipped { package: VSO_PACKAGE },
         });
     }
-    let vco = [
-        (names::SECRET_ENGINE_MOUNT, mount_spec()),
-        (names::POLICY, policy_spec()),
-        (names::KUBERNETES_AUTH_ENGINE_ROLE, role_spec()),
+    let vco: [(&'static str, Make); 3] = [
+        (names::SECRET_ENGINE_MOUNT, mount_spec),
+        (names::POLICY, policy_spec),
+        (names::KUBERNETES_AUTH_ENGINE_ROLE, role_spec),
     ];
     for (kind, spec) in vco {
         registry.insert(Kind {
@@ -58,7 +58,7 @@ pub fn add(registry: &mut Registry) {
             version: names::VCO_VERSION.to_string(),
             kind: kind.to_string(),
             scope: Scope::Namespaced,
-            schema: top_level(names::VCO_API_VERSION, kind, spec, false).into(),
+            schema: KindSchema::lazy(move || top_level(names::VCO_API_VERSION, kind, spec(), false)),
             source: Source::Shipped { package: VCO_PACKAGE },
         });
     }
