@@ -1,6 +1,6 @@
 //! What cedc prints and writes does not depend on how many cores it has: every example,
 //! and a platform large enough for every parallel path (a file parsed in pieces,
-//! evaluation in several parts, the checks' striped tasks, the emitter's tasks, the
+//! evaluation in several parts, the checks' shared pass, the emitter's tasks, the
 //! write stage's walks of a rebuild), gives the same `check`, `render --all-envs` and
 //! built tree when the `cedc` process may use one core as when it may use them all.
 //! The child is pinned with `sched_setaffinity` before it starts, which is what
