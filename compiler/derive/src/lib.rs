@@ -57,43 +57,50 @@ pub(crate) fn delivery_of(env: &Environment) -> Option<(&Value, &str)> {
 }
 
 /// One kind of object cedc generates. A generator sees one environment at a time,
-/// after the generators listed before it in [`GENERATORS`] ran on every environment, and
-/// may edit its components' objects: consume the markers it owns and add the objects
-/// they imply.
+/// after the generators listed before it in [`GENERATORS`] ran on it, and after those of
+/// the earlier groups ran on every environment; it may edit its components' objects:
+/// consume the markers it owns and add the objects they imply.
 trait Generator: Sync {
     /// Generate into `env`. Diagnostics are returned without the environment's name;
     /// [`derive`] adds it.
     fn generate(&self, env: &mut Environment, cx: &Context) -> Diagnostics;
 }
 
-/// Every generator, in the order they run. The Applications come after the objects they
-/// deploy; the public-material annotations last, on everything.
-const GENERATORS: &[&dyn Generator] = &[
-    &grants::ReferenceGrants,
-    &sandboxes::SandboxGenerator,
-    &secrets::SecretSync,
-    &functions::Functions,
-    &late::LateKinds,
-    &applications::Applications,
-    &public::PublicMaterial,
+/// Every generator, in the order they run, in groups. The Applications come after the
+/// objects they deploy; the public-material annotations last, on everything. A group
+/// starts once the earlier ones ran on every environment: the Applications read the
+/// [`Context::remote`] environments as all the generators before them left them (the
+/// host of a virtual cluster admits, in its AppProject, the namespaces the virtual
+/// cluster's sandboxes add). Within a group no generator reads another environment (the
+/// context they read is made before the group), so each environment runs the whole
+/// group as one task.
+const GENERATORS: &[&[&dyn Generator]] = &[
+    &[
+        &grants::ReferenceGrants,
+        &sandboxes::SandboxGenerator,
+        &secrets::SecretSync,
+        &functions::Functions,
+        &late::LateKinds,
+    ],
+    &[&applications::Applications, &public::PublicMaterial],
 ];
 
-/// Run every generator, in order, on every environment of `platform`, in declaration
-/// order. Each generator's context is read once all earlier generators ran everywhere:
-/// the host of a virtual cluster admits, in its AppProject, the namespaces the virtual
-/// cluster's sandboxes add.
+/// Run every generator, in order, on every environment of `platform`: the environments
+/// of a group ([`GENERATORS`]) in parallel; the reports by generator, then environment,
+/// in declaration order.
 pub fn derive(platform: &mut Platform) -> Diagnostics {
     let (hosted, mut diags) = clusters::derive(platform);
     let vaults = secrets::servers(platform);
-    for generator in GENERATORS {
+    for group in GENERATORS {
         let remote = applications::remotes(platform, &hosted);
         let cx = Context { components: &platform.components, hosted: &hosted, remote: &remote, vaults: &vaults };
-        // Environments are independent for a generator: in parallel, reports in order.
-        let found = cedc_model::parallel::map_mut(&mut platform.envs, |env| {
-            let found = generator.generate(env, &cx);
-            found.into_iter().map(|d| d.in_env(&env.name)).collect::<Vec<_>>()
+        let mut found = cedc_model::parallel::map_mut(&mut platform.envs, |env| {
+            let run = |g: &&dyn Generator| g.generate(env, &cx).into_iter().map(|d| d.in_env(&env.name)).collect();
+            group.iter().map(run).collect::<Vec<Diagnostics>>()
         });
-        diags.extend(found.into_iter().flatten());
+        for g in 0..group.len() {
+            diags.extend(found.iter_mut().flat_map(|by_generator| std::mem::take(&mut by_generator[g])));
+        }
     }
     diags
 }
