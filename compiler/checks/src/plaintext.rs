@@ -168,7 +168,7 @@ fn scan<'v>(v: &'v Value, seen: &mut Seen<'v>, out: &mut Vec<Finding<'v>>) {
             }
             ValueKind::List(items) => stack.extend(items.iter().rev().map(|i| (i, key))),
             ValueKind::Record(fields) if seen.records.insert(fields.addr()) => {
-                let pair = fields.get("name").and_then(Value::as_str).filter(|_| fields.contains_key("value"));
+                let pair = name_value_pair(fields);
                 stack.extend(fields.iter().rev().map(|(k, v)| {
                     let key = if &**k == "value" && pair.is_some() { pair } else { Some(&**k) };
                     (v, key)
@@ -177,6 +177,19 @@ fn scan<'v>(v: &'v Value, seen: &mut Seen<'v>, out: &mut Vec<Finding<'v>>) {
             _ => {}
         }
     }
+}
+
+/// The `name` of a `{ name, value }` pair (a record holding both, `name` a string).
+fn name_value_pair(fields: &cedc_model::Fields) -> Option<&str> {
+    let (mut name, mut value) = (None, false);
+    for (k, v) in fields.iter() {
+        match &**k {
+            "name" => name = Some(v),
+            "value" => value = true,
+            _ => {}
+        }
+    }
+    name.and_then(Value::as_str).filter(|_| value)
 }
 
 /// What [`string`] finds in `text`, unless it was reported before at the same place and
@@ -195,7 +208,7 @@ fn report<'v>(text: &'v str, key: Option<&'v str>, at: Span, seen: &mut Seen<'v>
 fn string(s: &str, credential: Option<&str>, at: Span, out: &mut Vec<Diagnostic>) {
     // Almost every string holds no literal of a PEM block or a token: one pass rules
     // both out.
-    let suspect = literals().is_none_or(|all| all.is_match(s));
+    let suspect = may_hold_a_literal(s) && literals().is_none_or(|all| all.is_match(s));
     if suspect && let Some(what) = pem(s) {
         out.push(
             Diagnostic::error("E0490", format!("a {what} is written in the platform"))
@@ -281,18 +294,42 @@ fn token(s: &str) -> Option<&'static str> {
         .map(|(_, (what, _, _))| *what)
 }
 
+/// [`PEM_BEGIN`] and every literal of [`TOKENS`].
+fn every_literal() -> impl Iterator<Item = &'static str> {
+    std::iter::once(PEM_BEGIN).chain(TOKENS.iter().flat_map(|(_, literals, _)| literals.iter().copied()))
+}
+
+/// Whether `s` may hold one of [`every_literal`]: it holds the first two bytes of one
+/// (its only byte, for a literal of one). Nearly every string of a platform holds none,
+/// and is passed over in one look at each byte, before the automaton (whose set-up cost
+/// for a string of a dozen bytes was about 200 instructions).
+fn may_hold_a_literal(s: &str) -> bool {
+    /// The first two bytes of each literal (`None` for the second of a literal of one).
+    type Heads = Vec<(u8, Option<u8>)>;
+    static HEADS: OnceLock<([bool; 256], Heads)> = OnceLock::new();
+    let (first, heads) = HEADS.get_or_init(|| {
+        let heads: Heads =
+            every_literal().filter_map(|l| Some((*l.as_bytes().first()?, l.as_bytes().get(1).copied()))).collect();
+        let mut first = [false; 256];
+        for (b, _) in &heads {
+            first[usize::from(*b)] = true;
+        }
+        (first, heads)
+    });
+    let bytes = s.as_bytes();
+    bytes.iter().enumerate().any(|(i, b)| {
+        first[usize::from(*b)]
+            && heads.iter().any(|(h, next)| h == b && next.is_none_or(|n| bytes.get(i + 1) == Some(&n)))
+    })
+}
+
 /// [`PEM_BEGIN`] and every literal of [`TOKENS`] in one automaton: a string holding
 /// none of them (almost all) is passed over in one pass rather than a search per
 /// literal. `None` if it could not be built (it is plain ASCII text: a bug the tests
 /// catch); strings are then searched literal by literal.
 fn literals() -> Option<&'static aho_corasick::AhoCorasick> {
     static LITERALS: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
-    LITERALS
-        .get_or_init(|| {
-            let tokens = TOKENS.iter().flat_map(|(_, literals, _)| literals.iter().copied());
-            aho_corasick::AhoCorasick::new(std::iter::once(PEM_BEGIN).chain(tokens)).ok()
-        })
-        .as_ref()
+    LITERALS.get_or_init(|| aho_corasick::AhoCorasick::new(every_literal()).ok()).as_ref()
 }
 
 /// What keys that name a credential end with, compared lower-cased without `_` and `-`,
@@ -362,11 +399,22 @@ fn contents(o: &Object, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The metadata a live cluster writes (E0493), in the order a report prefers them.
+const EXPORTED_METADATA: [&str; 6] =
+    ["uid", "resourceVersion", "creationTimestamp", "managedFields", "selfLink", "generation"];
+
 /// E0493 for the fields a live cluster adds to an object.
 fn exported(o: &Object, out: &mut Vec<Diagnostic>) {
     let v = View::new(&o.value);
-    let meta = ["uid", "resourceVersion", "creationTimestamp", "managedFields", "selfLink", "generation"];
-    let found = meta.iter().find_map(|k| v.at(&["metadata", k]).map(|f| (format!("metadata.{k}"), f)));
+    // The first of `EXPORTED_METADATA` the metadata holds, its fields read once.
+    let metadata = v.field("metadata").and_then(View::record);
+    let rank = |k: &str| EXPORTED_METADATA.iter().position(|m| *m == k);
+    // (`none` counts as absent, as `View::field` has it.)
+    let first = metadata.and_then(|m| {
+        let present = m.iter().filter(|(_, f)| !matches!(f.kind, ValueKind::None));
+        present.filter_map(|(k, f)| Some((rank(k)?, k, f))).min_by_key(|(r, ..)| *r)
+    });
+    let found = first.map(|(_, k, f)| (format!("metadata.{k}"), View::new(f)));
     let found = found.or_else(|| v.field("status").map(|f| ("status".to_string(), f)));
     if let Some((field, at)) = found {
         out.push(
@@ -380,6 +428,27 @@ fn exported(o: &Object, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `exported` reports of a ConfigMap with this metadata.
+    fn exported_from(metadata: serde_json::Value) -> Vec<String> {
+        let json = serde_json::json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata });
+        let value = Value::from_json(&json, Span::new(cedc_diagnostics::FileId(0), 0, 1));
+        let o = Object { api_version: "v1".into(), kind: "ConfigMap".into(), name: "c".into(), namespace: None, value };
+        let mut out = Vec::new();
+        exported(&o, &mut out);
+        out.into_iter().map(|d| d.message).collect()
+    }
+
+    #[test]
+    fn exported_metadata_is_reported_first_in_its_order_and_none_is_absent() {
+        let report = |field: &str| vec![format!("ConfigMap `c` carries `{field}`, which a live cluster writes")];
+        // In the metadata's order `generation` comes first; the report prefers `uid`'s
+        // order, where `resourceVersion` is before it (`uid`, being none, is absent).
+        let both = serde_json::json!({ "name": "c", "generation": 3, "uid": null, "resourceVersion": "9" });
+        assert_eq!(exported_from(both), report("metadata.resourceVersion"));
+        assert_eq!(exported_from(serde_json::json!({ "name": "c", "uid": null })), Vec::<String>::new());
+        assert_eq!(exported_from(serde_json::json!({ "name": "c", "selfLink": "/x" })), report("metadata.selfLink"));
+    }
 
     #[test]
     fn every_token_pattern_compiles_and_contains_one_of_its_literals() {
@@ -404,6 +473,21 @@ mod tests {
         // The PEM marker too: `string` looks for a PEM block only in what it matches.
         assert!(all.is_match("x\n-----BEGIN RSA PRIVATE KEY-----"));
         assert!(!all.is_match("an ordinary sentence"));
+    }
+
+    #[test]
+    fn the_look_before_the_automaton_lets_every_literal_through() {
+        // Wherever a literal sits, and whatever is next to it, it is looked for.
+        for l in every_literal() {
+            for text in [l.to_string(), format!("a {l}"), format!("{l} b"), format!("xx{l}yy")] {
+                assert!(may_hold_a_literal(&text), "{text:?}");
+            }
+        }
+        // What holds only a literal's first byte, or none, is passed over.
+        for text in ["an ordinary sentence", "app-0", "name: app-0", "example.org", "gateway", "", "-", "e", "x"] {
+            assert!(!may_hold_a_literal(text), "{text:?}");
+        }
+        assert!(may_hold_a_literal("costs $5"));
     }
 
     #[test]
