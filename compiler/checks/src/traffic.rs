@@ -924,7 +924,8 @@ pub fn hostnames_intersect(a: &str, b: &str) -> bool {
 /// the listener's) and the parent reference that attached it.
 struct Attachment<'a> {
     kind: &'a str,
-    route: String,
+    /// The route's namespace and name (written `namespace/name` in a report).
+    route: (&'a str, &'a str),
     hostnames: Vec<&'a str>,
     /// The parent reference's Gateway name.
     at: Span,
@@ -964,7 +965,7 @@ impl Attached<'_> {
             for (later, earlier) in pairs {
                 let (a, b) = (&routes[earlier], &routes[later]);
                 let Some(host) = shared_hostname(a, b) else { continue };
-                if !reported.insert((a.route.clone(), b.route.clone())) {
+                if !reported.insert((a.route, b.route)) {
                     continue;
                 }
                 let host = if host == "*" { "every hostname".to_string() } else { format!("`{host}`") };
@@ -972,8 +973,8 @@ impl Attached<'_> {
                     Diagnostic::error(
                         "E0128",
                         format!(
-                            "{} `{}` and {} `{}` share {host} on listener `{listener}` of Gateway `{gw_ns}/{gw_name}`",
-                            b.kind, b.route, a.kind, a.route
+                            "{} `{}/{}` and {} `{}/{}` share {host} on listener `{listener}` of Gateway `{gw_ns}/{gw_name}`",
+                            b.kind, b.route.0, b.route.1, a.kind, a.route.0, a.route.1
                         ),
                     )
                     .at(b.at, "attached here")
@@ -1204,7 +1205,7 @@ fn route<'a>(
             let key = (gw.namespace, gw_name, l.name);
             attached.listeners.entry(key).or_default().push(Attachment {
                 kind,
-                route: format!("{route_ns}/{}", r.name()),
+                route: (route_ns, r.name()),
                 hostnames: served,
                 at: name_span,
             });
@@ -1240,7 +1241,6 @@ fn covered(
     ix: &Index,
     out: &mut Vec<Diagnostic>,
 ) {
-    let gateway = format!("{}/{gw_name}", gw.namespace);
     for l in admitting {
         let Some(certs) = certificate_names(l, gw.namespace, ix) else { continue };
         let mut check = |at: View, served: &str| {
@@ -1254,6 +1254,7 @@ fn covered(
                 return;
             }
             if !certs.0.iter().any(|c| certificate_covers(c, served)) {
+                let gateway = format!("{}/{gw_name}", gw.namespace);
                 out.push(uncovered(at, served, l.name, &gateway, &certs).note(format!(
                     "in {} `{}`",
                     r.kind(),
