@@ -7,7 +7,7 @@
 //! own namespace, and one made only in other namespaces is E0153 (a warning: the short
 //! name resolves in the pod's namespace only).
 //!
-//! Invariants: the Services are indexed once per environment, by (namespace, name) and
+//! Invariants: the Services are indexed once per environment (when it writes an address), by (namespace, name) and
 //! by name; values are walked with an explicit stack; the strings of each distinct
 //! object value are scanned once for all environments ([`in_object`]: what a string holds
 //! depends on it alone), and each address found is one lookup in each environment.
@@ -21,6 +21,18 @@ use std::collections::BTreeMap;
 struct Services<'a> {
     by_key: BTreeMap<(&'a str, &'a str), Vec<i64>>,
     by_name: BTreeMap<&'a str, Vec<&'a str>>,
+}
+
+impl<'a> Services<'a> {
+    /// The Services `env` makes.
+    fn of(env: &'a Environment) -> Services<'a> {
+        let mut services = Services { by_key: BTreeMap::new(), by_name: BTreeMap::new() };
+        for s in env.components.iter().flat_map(Component::visible_objects).filter_map(Service::cast) {
+            services.by_key.insert((s.namespace(), s.name()), s.ports().filter_map(|p| p.port()).collect());
+            services.by_name.entry(s.name()).or_default().push(s.namespace());
+        }
+        services
+    }
 }
 
 /// What may name a Service in a string: an in-cluster address or a URL's bare host.
@@ -46,11 +58,8 @@ pub(crate) fn in_object(o: &cedc_model::Object) -> Option<Vec<Address<'_>>> {
 }
 
 pub fn check(env: &Environment, found: &Found, diags: &mut Vec<Diagnostic>) {
-    let mut services = Services { by_key: BTreeMap::new(), by_name: BTreeMap::new() };
-    for s in env.components.iter().flat_map(Component::visible_objects).filter_map(Service::cast) {
-        services.by_key.insert((s.namespace(), s.name()), s.ports().filter_map(|p| p.port()).collect());
-        services.by_name.entry(s.name()).or_default().push(s.namespace());
-    }
+    // Indexed the first time an address is met (most environments write none).
+    let services = std::cell::LazyCell::new(|| Services::of(env));
     let mut out = Vec::new();
     for c in &env.components {
         for o in &c.objects {
