@@ -259,7 +259,12 @@ fn pem(s: &str) -> Option<&'static str> {
 /// and the pattern. A pattern is compiled the first time a string holds one of its
 /// literals (compiling all of them cost every run ~2 ms of start-up).
 const TOKENS: &[(&str, &[&str], &str)] = &[
-    ("GitHub token", &["gh", "github_pat_"], r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b"),
+    // (Each prefix whole: `gh` alone let every `ghcr.io` image through to the pattern.)
+    (
+        "GitHub token",
+        &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
+        r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{60,})\b",
+    ),
     ("GitLab token", &["glpat-"], r"\bglpat-[A-Za-z0-9_-]{20,}\b"),
     ("Slack token", &["xox"], r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
     ("AWS access key", &["AKIA", "ASIA"], r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
@@ -497,7 +502,14 @@ mod tests {
         assert_eq!(pem("-----BEGIN CERTIFICATE REQUEST-----"), Some("certificate signing request"));
         assert_eq!(pem("-----BEGIN CERTIFICATE-----\nMIIB"), None);
         assert_eq!(pem("-----BEGIN PUBLIC KEY-----"), None);
-        assert_eq!(token(&format!("ghp_{}", "a1B2".repeat(9))), Some("GitHub token"));
+        for prefix in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"] {
+            let t = format!("{prefix}{}", "a1B2".repeat(9));
+            assert_eq!(token(&t), Some("GitHub token"), "{t}");
+            assert!(literals().is_some_and(|all| all.is_match(&format!("token: {t}"))), "{t}");
+        }
+        assert_eq!(token(&format!("github_pat_{}", "a1B2_".repeat(13))), Some("GitHub token"));
+        // An image of GitHub's registry is not a token, and is not looked at as one.
+        assert!(literals().is_some_and(|all| !all.is_match("ghcr.io/example/app:1.0.0")));
         assert_eq!(token("AKIAABCDEFGHIJKLMNOP"), Some("AWS access key"));
         assert_eq!(token("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghijkl"), Some("JSON Web Token"));
         assert_eq!(token("ghp_short"), None);
