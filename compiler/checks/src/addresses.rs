@@ -7,10 +7,11 @@
 //! own namespace, and one made only in other namespaces is E0153 (a warning: the short
 //! name resolves in the pod's namespace only).
 //!
-//! Invariants: the Services are indexed once per environment (when it writes an address), by (namespace, name) and
-//! by name; values are walked with an explicit stack; the strings of each distinct
-//! object value are scanned once for all environments ([`in_object`]: what a string holds
-//! depends on it alone), and each address found is one lookup in each environment.
+//! Invariants: the Services are indexed once per environment (when it writes an
+//! address), by (namespace, name) and by name; values are walked with an explicit
+//! stack; the strings of each distinct object value are scanned once for all
+//! environments ([`in_object`]: what a string holds depends on it alone), and each
+//! address found is one lookup in each environment.
 
 use cedc_diagnostics::{Diagnostic, Span};
 use cedc_model::views::core::Service;

@@ -102,8 +102,8 @@ enum Task<'p> {
     Check(usize, &'p Environment, usize),
 }
 
-/// What a [`Task`] gives: the findings in the objects it took, or a check's reports with where they go
-/// (environment, check).
+/// What a [`Task`] gives: the findings in the objects it took, or a check's reports
+/// with where they go (environment, check).
 enum Done<'p> {
     Found(Vec<(usize, Finding<'p>)>),
     Reports((usize, usize), Diagnostics),
