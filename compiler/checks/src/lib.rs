@@ -57,7 +57,7 @@ pub fn check_remembering(
     };
     let first: Vec<Task> = of(|c| matches!(c, Check::Model(_)))
         .map(|(e, env, i)| Task::Check(e, env, i))
-        .chain((0..pass.workers).map(|_| Task::Distinct))
+        .chain((0..pass.runs.takers()).map(|_| Task::Distinct))
         .collect();
     let mut reports: HashMap<(usize, usize), Diagnostics> = HashMap::default();
     let mut findings = Vec::new();
@@ -152,8 +152,8 @@ type Finding<'p> = (Option<Vec<Diagnostic>>, Option<plaintext::Scanned<'p>>, Opt
 /// environment, what these give depends on the value alone): validated against its
 /// kind's schema (unless the project asked not to), its strings scanned for credentials
 /// ([`plaintext::of_object`]) and for in-cluster addresses ([`addresses::in_object`]) —
-/// one after the other while the value is in the cache. By [`workers`](Self::workers),
-/// each a task of its own with its own validator, taking [`TAKEN`] objects at a time;
+/// one after the other while the value is in the cache. By one task per core, each with
+/// its own validator, taking [`TAKEN`] objects at a time ([`runs`](Self::runs));
 /// only the objects with something to report are kept, and each environment's checks
 /// report their objects' findings in their own order. What an object gives depends on
 /// it alone (a validator only remembers the parts it found valid), so which worker took
@@ -164,10 +164,8 @@ struct DistinctPass<'p> {
     /// Those known clean, kept for the next check.
     still_clean: HashMap<usize, cedc_model::Value>,
     fingerprint: Option<u64>,
-    /// How many tasks take objects (one per core that has some to take).
-    workers: usize,
-    /// The first object not taken yet.
-    next: std::sync::atomic::AtomicUsize,
+    /// The runs of [`TAKEN`] objects of `todo` not taken yet.
+    runs: cedc_model::parallel::Runs,
 }
 
 impl<'p> DistinctPass<'p> {
@@ -183,8 +181,8 @@ impl<'p> DistinctPass<'p> {
             }
             None => true,
         });
-        let workers = cedc_model::parallel::cores().min(todo.len().div_ceil(TAKEN));
-        DistinctPass { todo, still_clean, fingerprint, workers, next: std::sync::atomic::AtomicUsize::new(0) }
+        let runs = cedc_model::parallel::Runs::new(todo.len(), TAKEN);
+        DistinctPass { todo, still_clean, fingerprint, runs }
     }
 
     /// The first round's task `task` ([`check_remembering`]).
@@ -218,13 +216,8 @@ impl<'p> DistinctPass<'p> {
             (rules.is_some() || scanned.is_some() || addresses.is_some()).then_some((*id, (rules, scanned, addresses)))
         };
         let mut found = Vec::new();
-        loop {
-            let start = self.next.fetch_add(TAKEN, std::sync::atomic::Ordering::Relaxed);
-            let Some(objects) = self.todo.get(start..(start + TAKEN).min(self.todo.len())) else { break };
-            if objects.is_empty() {
-                break;
-            }
-            found.extend(objects.iter().filter_map(&mut of));
+        while let Some(run) = self.runs.take() {
+            found.extend(self.todo[run].iter().filter_map(&mut of));
         }
         found
     }

@@ -67,6 +67,34 @@ pub fn map_mut<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> R + Sync
     results.into_iter().flatten().collect()
 }
 
+/// The runs of `0..len`, `size` at a time, handed to whichever thread asks next: for
+/// tasks that keep state of their own across the items they take (a validator, its
+/// memory of what it found valid) and take runs of neighbours until none are left, so
+/// that the threads end together whatever each run costs. Each index is handed out
+/// once.
+pub struct Runs {
+    len: usize,
+    size: usize,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl Runs {
+    pub fn new(len: usize, size: usize) -> Runs {
+        Runs { len, size: size.max(1), next: std::sync::atomic::AtomicUsize::new(0) }
+    }
+
+    /// How many tasks have runs to take: one per core, at most one per run.
+    pub fn takers(&self) -> usize {
+        cores().min(self.len.div_ceil(self.size))
+    }
+
+    /// The next run not handed out yet; `None` once all are.
+    pub fn take(&self) -> Option<std::ops::Range<usize>> {
+        let start = self.next.fetch_add(self.size, std::sync::atomic::Ordering::Relaxed);
+        (start < self.len).then(|| start..(start + self.size).min(self.len))
+    }
+}
+
 /// `f` applied to each of `items` on worker threads, `chunk` items per task, each result
 /// given to `take` on the calling thread in the order of the items as soon as it and all
 /// before it are made: work for a writer that must write in order (the calling thread
@@ -229,6 +257,25 @@ mod tests {
         let items: Vec<u64> = (0..1000).collect();
         for chunk in [0, 1, 7, 256, 5000] {
             assert_eq!(super::map_chunked(&items, chunk, |i| i * 3), items.iter().map(|i| i * 3).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn runs_hand_out_each_index_once_whoever_asks() {
+        for (len, size) in [(0, 32), (1, 32), (100, 7), (1000, 32), (64, 0)] {
+            let runs = super::Runs::new(len, size);
+            let taken: Vec<Vec<usize>> = super::map(&[(); 4], |_| {
+                let mut mine = Vec::new();
+                while let Some(r) = runs.take() {
+                    assert!(r.len() <= size.max(1), "{r:?}");
+                    mine.extend(r);
+                }
+                mine
+            });
+            let mut all: Vec<usize> = taken.into_iter().flatten().collect();
+            all.sort_unstable();
+            assert_eq!(all, (0..len).collect::<Vec<_>>(), "len {len}, size {size}");
+            assert!(runs.take().is_none());
         }
     }
 
